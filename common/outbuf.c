@@ -1,0 +1,121 @@
+#include "config.h"
+#include "outbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OUTBUF_CAP (1 << 20)
+
+int outbuf_init(struct outbuf *o, int fd)
+{
+	o->fd = fd;
+	o->len = 0;
+	o->cap = OUTBUF_CAP;
+	o->error = 0;
+	o->written = 0;
+	o->buf = malloc(o->cap);
+	return o->buf ? 0 : -1;
+}
+
+void outbuf_flush(struct outbuf *o)
+{
+	size_t off = 0;
+
+	while (off < o->len && !o->error) {
+		ssize_t w = write(o->fd, o->buf + off, o->len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			o->error = errno;
+			break;
+		}
+		off += (size_t)w;
+		o->written += (size_t)w;
+	}
+	o->len = 0;
+}
+
+int outbuf_finish(struct outbuf *o)
+{
+	outbuf_flush(o);
+	free(o->buf);
+	o->buf = NULL;
+	return o->error;
+}
+
+void outbuf_write(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->error)
+		return;
+	if (n > o->cap - o->len) {
+		outbuf_flush(o);
+		if (n > o->cap) {
+			/* Too big to buffer: write straight through. */
+			size_t off = 0;
+			while (off < n && !o->error) {
+				ssize_t w = write(o->fd, s + off, n - off);
+				if (w < 0) {
+					if (errno == EINTR)
+						continue;
+					o->error = errno;
+					return;
+				}
+				off += (size_t)w;
+				o->written += (size_t)w;
+			}
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+void outbuf_puts(struct outbuf *o, const char *s)
+{
+	outbuf_write(o, s, strlen(s));
+}
+
+void outbuf_putc(struct outbuf *o, char c)
+{
+	if (o->len == o->cap)
+		outbuf_flush(o);
+	if (!o->error)
+		o->buf[o->len++] = c;
+}
+
+void outbuf_hex(struct outbuf *o, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	int i = 16;
+
+	do {
+		tmp[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	outbuf_write(o, tmp + i, (size_t)(16 - i));
+}
+
+void outbuf_dec(struct outbuf *o, uint64_t v)
+{
+	char tmp[20];
+	int i = 20;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	outbuf_write(o, tmp + i, (size_t)(20 - i));
+}
+
+void outbuf_sdec(struct outbuf *o, int64_t v)
+{
+	if (v < 0) {
+		outbuf_putc(o, '-');
+		outbuf_dec(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		outbuf_dec(o, (uint64_t)v);
+	}
+}

@@ -1,0 +1,1075 @@
+/* dwarf.c - functions and line records from DWARF .debug_info/.debug_line.
+ *
+ * Units are read one at a time.  Within a unit the DIE tree is walked
+ * linearly with an explicit stack; only the DIEs that can contribute a
+ * function or a naming scope are decoded, the rest are skipped attribute
+ * by attribute (or in one step when their abbreviation has a fixed size).
+ *
+ * Naming follows Breakpad's dump_syms so that output is comparable record
+ * for record: a demangled DW_AT_linkage_name wins; otherwise DW_AT_name is
+ * qualified with the enclosing namespace / class names, following
+ * DW_AT_specification and DW_AT_abstract_origin (including references to
+ * later DIEs, which are fixed up when the target is read).
+ */
+#include "config.h"
+#include "dwarf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demangle.h"
+#include "dwarf_unit.h"
+
+enum lang { LANG_CPP, LANG_DOT, LANG_RUST, LANG_SWIFT, LANG_ASM };
+
+enum handler { H_SKIP, H_SCOPE, H_FUNC };
+
+/* A name a later DIE may refer to through DW_AT_specification. */
+struct spec {
+	const char *qualified;	/* non-NULL: a full name */
+	const char *enclosing;	/* else enclosing + unqualified */
+	const char *unqualified;
+};
+
+/* open-addressing map from .debug_info offset to a value slot */
+struct offmap {
+	uint64_t *keys;		/* offset + 1; 0 = empty */
+	void *vals;
+	size_t esize, cap, n;
+};
+
+struct cu_func {
+	const char *name;
+	uint64_t ranges0, nranges;	/* slice of dwarf_state.franges */
+	uint64_t fwd_ref;		/* target offset awaiting a name, or 0 */
+	size_t mod_index;		/* set when moved into the module */
+	VEC(struct mod_line) lines;
+};
+
+struct frame {
+	enum handler h;
+	const char *child_name;	/* enclosing name for children */
+	/* FUNC state kept until the DIE's children are done */
+	bool is_func;
+	bool inline_attr;
+	bool has_ranges;
+	bool empty;
+	const char *name;
+	uint64_t off;
+	uint64_t fwd_ref;
+	uint64_t lo, hi;
+	struct dw_value ranges_val;
+	bool high_is_addr;
+	bool have_low;
+};
+
+struct dwarf_state {
+	struct module *mod;
+	struct dw_file f;
+	struct sym_err *err;
+	const struct dwarf_options *opt;
+	struct arena names;	/* qualified names of scopes */
+	struct strpool npool;
+
+	struct offmap specs;	/* -> struct spec */
+	struct offmap origins;	/* -> const char * */
+	struct offmap fwd;	/* -> size_t: module function index + 1 */
+
+	/* per unit */
+	struct dw_unit u;
+	struct dw_abbrevs ab;
+	enum lang lang;
+	VEC(struct cu_func) funcs;
+	VEC(struct mod_range) franges;
+	VEC(struct frame) stack;
+	struct dw_ranges rtmp;
+	char *qbuf;
+	size_t qcap;
+	unsigned warned;
+};
+
+/* ---- offset maps ----------------------------------------------------- */
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static void offmap_init(struct offmap *m, size_t esize)
+{
+	memset(m, 0, sizeof(*m));
+	m->esize = esize;
+}
+
+static void offmap_free(struct offmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static void *offmap_get(const struct offmap *m, uint64_t off)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = hash64(off) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (m->keys[i] == off + 1)
+			return (char *)m->vals + i * m->esize;
+		i = (i + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+static int offmap_grow(struct offmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 1024, i;
+	uint64_t *nk = calloc(ncap, sizeof(*nk));
+	char *nv = malloc(ncap * m->esize);
+
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -1;
+	}
+	for (i = 0; i < m->cap; i++) {
+		size_t j;
+		if (!m->keys[i])
+			continue;
+		j = hash64(m->keys[i] - 1) & (ncap - 1);
+		while (nk[j])
+			j = (j + 1) & (ncap - 1);
+		nk[j] = m->keys[i];
+		memcpy(nv + j * m->esize, (char *)m->vals + i * m->esize, m->esize);
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = nk;
+	m->vals = nv;
+	m->cap = ncap;
+	return 0;
+}
+
+/* Inserts or overwrites; returns the value slot, NULL when out of memory. */
+static void *offmap_put(struct offmap *m, uint64_t off)
+{
+	size_t i;
+
+	if ((m->n + 1) * 4 > m->cap * 3 && offmap_grow(m) < 0)
+		return NULL;
+	i = hash64(off) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (m->keys[i] == off + 1)
+			return (char *)m->vals + i * m->esize;
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = off + 1;
+	m->n++;
+	return (char *)m->vals + i * m->esize;
+}
+
+static void offmap_del(struct offmap *m, uint64_t off)
+{
+	size_t i, j;
+
+	if (!m->cap)
+		return;
+	i = hash64(off) & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != off + 1)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		return;
+	/* backward-shift deletion */
+	m->keys[i] = 0;
+	m->n--;
+	j = i;
+	for (;;) {
+		size_t k;
+		j = (j + 1) & (m->cap - 1);
+		if (!m->keys[j])
+			break;
+		k = hash64(m->keys[j] - 1) & (m->cap - 1);
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			m->keys[i] = m->keys[j];
+			memcpy((char *)m->vals + i * m->esize,
+			       (char *)m->vals + j * m->esize, m->esize);
+			m->keys[j] = 0;
+			i = j;
+		}
+	}
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+static const char *intern_name(struct dwarf_state *st, const char *s, size_t n)
+{
+	return strpool_intern(&st->npool, s, n);
+}
+
+static const char *qualify(struct dwarf_state *st, const char *parent, const char *name)
+{
+	size_t pl, nl;
+	const char *sep;
+	size_t sl;
+
+	if (st->lang == LANG_ASM || !parent || !parent[0])
+		return name;
+	sep = st->lang == LANG_CPP ? "::" : ".";
+	sl = strlen(sep);
+	pl = strlen(parent);
+	nl = strlen(name);
+	if (pl + sl + nl + 1 > st->qcap) {
+		size_t ncap = (pl + sl + nl + 1) * 2;
+		char *p = realloc(st->qbuf, ncap);
+		if (!p)
+			return NULL;
+		st->qbuf = p;
+		st->qcap = ncap;
+	}
+	memcpy(st->qbuf, parent, pl);
+	memcpy(st->qbuf + pl, sep, sl);
+	memcpy(st->qbuf + pl + sl, name, nl);
+	return intern_name(st, st->qbuf, pl + sl + nl);
+}
+
+/* The attributes of a DIE that matter for naming. */
+struct die_names {
+	const char *name;	/* DW_AT_name, or NULL */
+	const char *demangled;	/* demangled linkage name, or NULL */
+	const char *raw;	/* linkage name that was not demangled */
+	bool declaration;
+	const struct spec *spec;
+	bool no_spec;		/* backward reference to an unknown DIE */
+	const char *origin;	/* abstract origin's name, or NULL */
+	bool has_origin;
+	uint64_t fwd_ref;
+};
+
+/* Breakpad's ComputeQualifiedName, including recording the DIE as a
+ * possible specification target.  Returns "" when there is no name. */
+static const char *compute_name(struct dwarf_state *st, uint64_t off,
+				const struct die_names *dn, const char *parent)
+{
+	const char *qualified = NULL, *unqualified = NULL, *enclosing = NULL;
+	const char *result = "";
+
+	if (dn->demangled)
+		qualified = dn->demangled;
+	else if (dn->spec && dn->spec->qualified && dn->spec->qualified[0])
+		qualified = dn->spec->qualified;
+
+	if (!qualified) {
+		if (dn->name && dn->name[0])
+			unqualified = dn->name;
+		else if (dn->spec)
+			unqualified = dn->spec->unqualified ? dn->spec->unqualified : "";
+		else if (dn->raw && dn->raw[0])
+			unqualified = dn->raw;
+		enclosing = dn->spec ? (dn->spec->enclosing ? dn->spec->enclosing : "") : parent;
+	}
+	if (qualified)
+		result = qualified;
+	else if (unqualified && enclosing)
+		result = qualify(st, enclosing, unqualified);
+	if (!result)
+		return NULL;
+
+	if ((dn->declaration && qualified) || (unqualified && enclosing)) {
+		struct spec *sp = offmap_put(&st->specs, off);
+		if (!sp)
+			return NULL;
+		if (qualified) {
+			sp->qualified = qualified;
+			sp->enclosing = sp->unqualified = NULL;
+		} else {
+			sp->qualified = NULL;
+			sp->enclosing = enclosing;
+			sp->unqualified = unqualified;
+		}
+	}
+	return result;
+}
+
+/* ---- DIE decoding ---------------------------------------------------- */
+
+static enum lang lang_of(uint64_t l)
+{
+	switch (l) {
+	case 0x0b: return LANG_DOT;	/* Java */
+	case 0x1e: return LANG_SWIFT;
+	case 0x1c: return LANG_RUST;
+	case 0x8001: return LANG_ASM;	/* DW_LANG_Mips_Assembler */
+	default: return LANG_CPP;
+	}
+}
+
+static const char *value_str(struct dwarf_state *st, const struct dw_value *v)
+{
+	if (v->cls == DW_CLS_STRING)
+		return v->str;
+	if (v->cls == DW_CLS_STRX)
+		return dw_strx(&st->f, &st->u, v->u);
+	return NULL;
+}
+
+static bool value_addr(struct dwarf_state *st, const struct dw_value *v, uint64_t *out)
+{
+	if (v->cls == DW_CLS_ADDRX)
+		return dw_addrx(&st->f, &st->u, v->u, out);
+	*out = v->u;
+	return true;
+}
+
+/* Demangles a linkage name as Breakpad does for the unit's language. */
+static void linkage_name(struct dwarf_state *st, const char *s, struct die_names *dn)
+{
+	char *d;
+
+	dn->demangled = NULL;
+	dn->raw = NULL;
+	if (st->lang == LANG_SWIFT) {
+		dn->demangled = s;
+		return;
+	}
+	if (st->lang == LANG_RUST) {
+		d = demangle_rust(s);
+		dn->demangled = d ? intern_name(st, d, strlen(d)) : s;
+		free(d);
+		return;
+	}
+	if (st->lang != LANG_CPP) {
+		dn->raw = s;
+		return;
+	}
+	if (!(s[0] == '_' && s[1] == 'Z' && s[2])) {
+		dn->raw = s;
+		return;
+	}
+	d = demangle_cxx(s);
+	if (d) {
+		dn->demangled = intern_name(st, d, strlen(d));
+		free(d);
+	} else {
+		dn->raw = s;
+	}
+}
+
+static void warn(struct dwarf_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct dwarf_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!st->opt->warn || st->warned > 100)
+		return;
+	st->warned++;
+	fprintf(stderr, "dumpsyms: warning: %s: ", st->f.path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static enum handler child_handler(enum handler parent, bool is_root, uint32_t tag)
+{
+	if (is_root) {
+		switch (tag) {
+		case DW_TAG_subprogram: return H_FUNC;
+		case DW_TAG_namespace: case DW_TAG_class_type:
+		case DW_TAG_structure_type: case DW_TAG_union_type:
+		case DW_TAG_module: return H_SCOPE;
+		default: return H_SKIP;
+		}
+	}
+	switch (parent) {
+	case H_SCOPE:
+		switch (tag) {
+		case DW_TAG_subprogram: return H_FUNC;
+		case DW_TAG_namespace: case DW_TAG_class_type:
+		case DW_TAG_structure_type: case DW_TAG_union_type: return H_SCOPE;
+		default: return H_SKIP;
+		}
+	case H_FUNC:
+		switch (tag) {
+		/* Breakpad treats an inlined subroutine as a naming scope when
+		 * it is not collecting inline records. */
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_class_type: case DW_TAG_structure_type:
+		case DW_TAG_union_type: return H_SCOPE;
+		default: return H_SKIP;
+		}
+	default:
+		return H_SKIP;
+	}
+}
+
+static int add_cu_func(struct dwarf_state *st, struct frame *fr)
+{
+	struct cu_func cf;
+	size_t i;
+
+	memset(&cf, 0, sizeof(cf));
+	cf.name = fr->name && fr->name[0] ? fr->name : "<name omitted>";
+	cf.ranges0 = st->franges.n;
+	if (fr->has_ranges) {
+		if (!dw_read_ranges(&st->f, &st->u, &fr->ranges_val, &st->rtmp)) {
+			warn(st, "malformed range list for the DIE at 0x%llx",
+			     (unsigned long long)fr->off);
+			st->rtmp.n = 0;
+		}
+		for (i = 0; i < st->rtmp.n; i++) {
+			if (vec_reserve(st->franges, 1) < 0)
+				return -1;
+			st->franges.v[st->franges.n].lo = st->rtmp.v[i].lo;
+			st->franges.v[st->franges.n].hi = st->rtmp.v[i].hi;
+			st->franges.n++;
+		}
+	} else {
+		uint64_t hi = fr->high_is_addr ? fr->hi : fr->lo + fr->hi;
+		if (hi > fr->lo) {
+			if (vec_reserve(st->franges, 1) < 0)
+				return -1;
+			st->franges.v[st->franges.n].lo = fr->lo;
+			st->franges.v[st->franges.n].hi = hi;
+			st->franges.n++;
+		}
+	}
+	cf.nranges = st->franges.n - cf.ranges0;
+	if (cf.nranges == 0) {
+		fr->empty = true;
+		return 0;
+	}
+	fr->empty = false;
+	/* A function at address 0 is empty debug data (discarded code). */
+	if (st->franges.v[cf.ranges0].lo == 0) {
+		st->franges.n = cf.ranges0;
+		return 0;
+	}
+	cf.fwd_ref = fr->fwd_ref;
+	cf.mod_index = SIZE_MAX;
+	return vec_push(st->funcs, cf) < 0 ? -1 : 1;
+}
+
+/* FuncHandler::Finish: fix up earlier functions that referred forward to
+ * this DIE, then record the function or the abstract origin. */
+static int finish_func(struct dwarf_state *st, struct frame *fr)
+{
+	if (fr->name && fr->name[0]) {
+		size_t *slot = offmap_get(&st->fwd, fr->off);
+		if (slot && *slot) {
+			/* The index is into this unit's functions while the unit
+			 * is open, into the module afterwards. */
+			size_t idx = *slot - 1;
+			if (idx & ((size_t)1 << (sizeof(size_t) * 8 - 1))) {
+				idx &= ~((size_t)1 << (sizeof(size_t) * 8 - 1));
+				const char *n = module_intern(st->mod, fr->name, strlen(fr->name));
+				if (!n)
+					return -1;
+				module_rename_func(st->mod, idx, n);
+			} else if (idx < st->funcs.n) {
+				st->funcs.v[idx].name = fr->name;
+			}
+		}
+	}
+	int added = add_cu_func(st, fr);
+
+	if (added < 0)
+		return -1;
+	if (!fr->empty) {
+		if (added && fr->fwd_ref) {
+			size_t *slot = offmap_put(&st->fwd, fr->fwd_ref);
+			if (!slot)
+				return -1;
+			*slot = st->funcs.n;	/* index + 1, unit-local */
+		}
+	} else if (fr->inline_attr) {
+		const char **o = offmap_put(&st->origins, fr->off);
+		if (!o)
+			return -1;
+		*o = fr->name ? fr->name : "";
+	}
+	return 0;
+}
+
+/* Reads the attributes of a DIE handled as a scope or function. */
+static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
+		     uint64_t off, struct frame *fr, struct die_names *dn)
+{
+	uint32_t i;
+
+	memset(dn, 0, sizeof(*dn));
+	for (i = 0; i < a->nattrs; i++) {
+		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
+		struct dw_value v;
+		const char *s;
+
+		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
+			return false;
+		switch (at->name) {
+		case DW_AT_name:
+			s = value_str(st, &v);
+			if (s)
+				dn->name = s;
+			break;
+		case DW_AT_linkage_name:
+		case DW_AT_MIPS_linkage_name:
+			s = value_str(st, &v);
+			if (s)
+				linkage_name(st, s, dn);
+			break;
+		case DW_AT_declaration:
+			if (v.cls == DW_CLS_FLAG || v.cls == DW_CLS_CONST)
+				dn->declaration = v.u != 0;
+			break;
+		case DW_AT_specification:
+			if (v.cls != DW_CLS_REF)
+				break;
+			dn->spec = offmap_get(&st->specs, v.u);
+			dn->no_spec = false;
+			if (!dn->spec) {
+				if (v.u > off)
+					dn->fwd_ref = v.u;
+				else
+					dn->no_spec = true;
+			}
+			break;
+		case DW_AT_abstract_origin:
+			if (v.cls != DW_CLS_REF)
+				break;
+			{
+				const char **o = offmap_get(&st->origins, v.u);
+				if (o) {
+					dn->origin = *o;
+					dn->has_origin = true;
+				} else if (v.u > off) {
+					dn->fwd_ref = v.u;
+				}
+			}
+			break;
+		case DW_AT_inline:
+			fr->inline_attr = true;
+			break;
+		case DW_AT_low_pc:
+			if (v.cls == DW_CLS_ADDR || v.cls == DW_CLS_ADDRX ||
+			    v.cls == DW_CLS_CONST) {
+				if (!value_addr(st, &v, &fr->lo))
+					fr->lo = 0;
+				fr->have_low = true;
+			}
+			break;
+		case DW_AT_high_pc:
+			if (v.cls == DW_CLS_ADDR || v.cls == DW_CLS_ADDRX) {
+				if (!value_addr(st, &v, &fr->hi))
+					fr->hi = 0;
+				fr->high_is_addr = true;
+			} else if (v.cls == DW_CLS_CONST) {
+				fr->hi = v.u;
+				fr->high_is_addr = false;
+			}
+			break;
+		case DW_AT_ranges:
+			if (v.cls == DW_CLS_SECOFF || v.cls == DW_CLS_RNGLISTX ||
+			    v.cls == DW_CLS_CONST) {
+				fr->has_ranges = true;
+				fr->ranges_val = v;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static bool skip_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a)
+{
+	uint32_t i;
+
+	if (a->fixed_size >= 0)
+		return cursor_skip(c, (size_t)a->fixed_size);
+	for (i = 0; i < a->nattrs; i++) {
+		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
+		if (!dw_skip_form(&st->f, &st->u, c, at->form))
+			return false;
+	}
+	return true;
+}
+
+/* ---- per unit -------------------------------------------------------- */
+
+struct unit_root {
+	const char *name, *comp_dir;
+	uint64_t stmt_list;
+	bool has_stmt_list;
+	uint64_t lang;
+};
+
+static bool read_root(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
+		      struct unit_root *r)
+{
+	struct dw_value name = { 0 }, comp_dir = { 0 }, low = { 0 };
+	bool has_low = false;
+	uint32_t i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < a->nattrs; i++) {
+		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
+		struct dw_value v;
+
+		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
+			return false;
+		switch (at->name) {
+		case DW_AT_name: name = v; break;
+		case DW_AT_comp_dir: comp_dir = v; break;
+		case DW_AT_stmt_list:
+			if (v.cls == DW_CLS_SECOFF || v.cls == DW_CLS_CONST) {
+				r->stmt_list = v.u;
+				r->has_stmt_list = true;
+			}
+			break;
+		case DW_AT_low_pc: low = v; has_low = true; break;
+		case DW_AT_language: r->lang = v.u; break;
+		case DW_AT_str_offsets_base:
+			st->u.str_offsets_base = v.u;
+			st->u.has_str_offsets_base = true;
+			break;
+		case DW_AT_addr_base: case DW_AT_GNU_addr_base:
+			st->u.addr_base = v.u;
+			break;
+		case DW_AT_rnglists_base:
+			st->u.rnglists_base = v.u;
+			st->u.has_rnglists_base = true;
+			break;
+		case DW_AT_GNU_ranges_base:
+			st->u.gnu_ranges_base = v.u;
+			break;
+		default:
+			break;
+		}
+	}
+	/* Indexed forms are resolved once all the bases are known. */
+	r->name = value_str(st, &name);
+	r->comp_dir = value_str(st, &comp_dir);
+	if (has_low && !value_addr(st, &low, &st->u.base_addr))
+		st->u.base_addr = 0;
+	return true;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct mod_line *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct frange {
+	uint64_t lo, hi;
+	size_t func;
+};
+
+static int cmp_frange(const void *a, const void *b)
+{
+	const struct frange *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->func < y->func ? -1 : x->func > y->func;
+}
+
+static int func_add_line(struct cu_func *f, const struct mod_line *l)
+{
+	return vec_push(f->lines, *l);
+}
+
+/* Breakpad's AssignLinesToFunctions: one merge pass over the unit's
+ * function ranges and lines (both sorted by address), giving each function
+ * the parts of lines that fall inside its ranges. */
+static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t nlines)
+{
+	struct frange *fr = NULL;
+	size_t nfr = 0, i, ri = 0, li = 0;
+	uint64_t cur;
+	int rc = -1;
+
+	for (i = 0; i < st->funcs.n; i++)
+		nfr += st->funcs.v[i].nranges;
+	if (nfr) {
+		size_t k = 0;
+		fr = malloc(nfr * sizeof(*fr));
+		if (!fr)
+			return -1;
+		for (i = 0; i < st->funcs.n; i++) {
+			size_t j;
+			for (j = 0; j < st->funcs.v[i].nranges; j++) {
+				fr[k].lo = st->franges.v[st->funcs.v[i].ranges0 + j].lo;
+				fr[k].hi = st->franges.v[st->funcs.v[i].ranges0 + j].hi;
+				fr[k].func = i;
+				k++;
+			}
+		}
+		qsort(fr, nfr, sizeof(*fr), cmp_frange);
+	}
+	if (nlines > 1)
+		qsort(lines, nlines, sizeof(*lines), cmp_line);	/* stable enough: see below */
+
+	if (nfr && nlines)
+		cur = fr[0].lo < lines[0].addr ? fr[0].lo : lines[0].addr;
+	else if (nlines)
+		cur = lines[0].addr;
+	else if (nfr)
+		cur = fr[0].lo;
+	else {
+		rc = 0;
+		goto out;
+	}
+	if (cur == UINT64_MAX) {
+		rc = 0;
+		goto out;
+	}
+#define WITHIN(lo, size, a) ((a) >= (lo) && (a) - (lo) < (size))
+	while (ri < nfr || li < nlines) {
+		struct frange *r = ri < nfr ? &fr[ri] : NULL;
+		struct mod_line *l = li < nlines ? &lines[li] : NULL;
+		uint64_t next;
+
+		if (r && cur >= r->lo) {
+			if (l && cur >= l->addr) {
+				uint64_t rleft = (r->hi - r->lo) - (cur - r->lo);
+				uint64_t lleft = l->size - (cur - l->addr);
+				struct mod_line piece = *l;
+				next = cur + (rleft < lleft ? rleft : lleft);
+				piece.addr = cur;
+				piece.size = next - cur;
+				if (func_add_line(&st->funcs.v[r->func], &piece) < 0)
+					goto out;
+			} else {
+				if (l && WITHIN(r->lo, r->hi - r->lo, l->addr))
+					next = l->addr;
+				else
+					next = r->hi;
+			}
+		} else if (l && cur >= l->addr) {
+			if (r && WITHIN(l->addr, l->size, r->lo))
+				next = r->lo;
+			else
+				next = l->addr + l->size;
+		} else {
+			if (r && l)
+				next = r->lo < l->addr ? r->lo : l->addr;
+			else if (r)
+				next = r->lo;
+			else
+				next = l->addr;
+		}
+		if (next == 0 || next == UINT64_MAX || next <= cur)
+			break;
+		while (ri < nfr && next >= fr[ri].lo &&
+		       !WITHIN(fr[ri].lo, fr[ri].hi - fr[ri].lo, next))
+			ri++;
+		while (li < nlines && next >= lines[li].addr &&
+		       !WITHIN(lines[li].addr, lines[li].size, next))
+			li++;
+		cur = next;
+	}
+#undef WITHIN
+	rc = 0;
+out:
+	free(fr);
+	return rc;
+}
+
+static const char *lines_intern(void *ctx, const char *s, size_t n)
+{
+	return module_intern(ctx, s, n);
+}
+
+/* Ends a unit: reads its line program, gives lines to functions and moves
+ * the functions into the module. */
+static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root *root)
+{
+	struct dw_lines dl;
+	VEC(struct mod_line) lines = { 0 };
+	enum sym_code rc = SYM_OK;
+	size_t i;
+
+	memset(&dl, 0, sizeof(dl));
+	if (st->lang == LANG_ASM)
+		goto out;	/* Breakpad: assembler units have no functions */
+	if (root->has_stmt_list) {
+		struct dw_lines_ctx lc = { root->comp_dir, lines_intern, st->mod };
+		struct sym_err lerr;
+
+		sym_err_clear(&lerr);
+		if (dw_read_lines(&st->f, &st->u, root->stmt_list, &lc, &dl, &lerr) != SYM_OK) {
+			if (lerr.code == SYM_ENOMEM) {
+				rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
+				goto out;
+			}
+			warn(st, "%s", lerr.msg);
+			/* keep the rows read before the error */
+		}
+		if (dl.bad_dir)
+			warn(st, "DWARF line number data refers to undefined directory numbers");
+		if (vec_reserve(lines, dl.nrows) < 0) {
+			rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < dl.nrows; i++) {
+			const struct dw_row *r = &dl.rows[i];
+			if (r->file >= dl.nfiles || !dl.files[r->file])
+				continue;	/* undefined file number */
+			lines.v[lines.n].addr = r->addr;
+			lines.v[lines.n].size = r->size;
+			lines.v[lines.n].file = dl.files[r->file];
+			lines.v[lines.n].line = r->line;
+			lines.n++;
+		}
+	}
+	if (assign_lines(st, lines.v, lines.n) < 0) {
+		rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < st->funcs.n; i++) {
+		struct cu_func *cf = &st->funcs.v[i];
+		const char *name = module_intern(st->mod, cf->name, strlen(cf->name));
+		size_t idx;
+
+		if (!name || module_add_func_ranges(st->mod,
+				(const void *)&st->franges.v[cf->ranges0], cf->nranges,
+				name, cf->lines.v, cf->lines.n, &idx) < 0) {
+			rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (cf->fwd_ref) {
+			size_t *slot = offmap_get(&st->fwd, cf->fwd_ref);
+			if (slot && *slot == i + 1) {
+				if (idx == SIZE_MAX)
+					offmap_del(&st->fwd, cf->fwd_ref);
+				else
+					*slot = (idx | ((size_t)1 << (sizeof(size_t) * 8 - 1))) + 1;
+			}
+		}
+	}
+out:
+	for (i = 0; i < st->funcs.n; i++)
+		vec_free(st->funcs.v[i].lines);
+	st->funcs.n = 0;
+	st->franges.n = 0;
+	vec_free(lines);
+	dw_lines_free(&dl);
+	return rc;
+}
+
+static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *next)
+{
+	struct cursor c;
+	struct unit_root root;
+	const struct dw_abbrev *a;
+	enum sym_code rc;
+	uint64_t code;
+
+	memset(&root, 0, sizeof(root));
+	rc = dw_read_unit_header(&st->f, off, &st->u, st->err);
+	if (rc)
+		return rc;
+	*next = st->u.end;
+	if (st->u.unit_type != DW_UT_compile && st->u.unit_type != DW_UT_skeleton)
+		return SYM_OK;	/* type, partial and split units */
+	dw_abbrevs_free(&st->ab);
+	rc = dw_read_abbrevs(&st->f, &st->u, &st->ab, st->err);
+	if (rc)
+		return rc;
+
+	c = cursor_make(st->f.info.data, st->u.end, st->f.be);
+	cursor_seek(&c, st->u.die_off);
+	code = cursor_uleb(&c);
+	if (c.bad || code == 0)
+		return SYM_OK;
+	a = dw_find_abbrev(&st->ab, code);
+	if (!a)
+		goto bad;
+	if (a->tag != DW_TAG_compile_unit && a->tag != DW_TAG_skeleton_unit)
+		return SYM_OK;
+	if (!read_root(st, &c, a, &root))
+		goto bad;
+	st->lang = lang_of(root.lang);
+	st->stack.n = 0;
+
+	if (a->children) {
+		/* stack depth = nesting below the root */
+		for (;;) {
+			uint64_t doff = c.pos;
+			enum handler parent_h;
+			const char *parent_name;
+			bool parent_is_root;
+			struct frame fr;
+			struct die_names dn;
+
+			if (c.pos >= st->u.end)
+				break;
+			code = cursor_uleb(&c);
+			if (c.bad)
+				goto bad;
+			if (code == 0) {
+				struct frame *top;
+				if (st->stack.n == 0)
+					break;	/* end of the root's children */
+				top = &st->stack.v[--st->stack.n];
+				if (top->is_func && finish_func(st, top) < 0)
+					goto nomem;
+				continue;
+			}
+			a = dw_find_abbrev(&st->ab, code);
+			if (!a)
+				goto bad;
+			parent_is_root = st->stack.n == 0;
+			parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
+			parent_name = parent_is_root ? "" : st->stack.v[st->stack.n - 1].child_name;
+
+			memset(&fr, 0, sizeof(fr));
+			fr.h = parent_h == H_SKIP ? H_SKIP
+				: child_handler(parent_h, parent_is_root, a->tag);
+			fr.off = doff;
+			if (fr.h == H_SKIP) {
+				if (!skip_die(st, &c, a))
+					goto bad;
+				fr.child_name = "";
+			} else {
+				const char *name;
+
+				if (!read_die(st, &c, a, doff, &fr, &dn))
+					goto bad;
+				name = compute_name(st, doff, &dn, parent_name);
+				if (!name)
+					goto nomem;
+				if (fr.h == H_FUNC) {
+					if (!name[0] && dn.has_origin)
+						name = dn.origin;
+					fr.is_func = true;
+					fr.name = name;
+					fr.fwd_ref = dn.fwd_ref;
+				}
+				fr.child_name = name;
+			}
+			if (a->children) {
+				if (vec_push(st->stack, fr) < 0)
+					goto nomem;
+				if (st->stack.n > 4096)
+					goto bad;
+			} else if (fr.is_func) {
+				if (finish_func(st, &fr) < 0)
+					goto nomem;
+			}
+		}
+		/* Finish functions left open by a truncated tree. */
+		while (st->stack.n) {
+			struct frame *top = &st->stack.v[--st->stack.n];
+			if (top->is_func && finish_func(st, top) < 0)
+				goto nomem;
+		}
+	}
+	return finish_unit(st, &root);
+bad:
+	warn(st, "malformed DIE tree in the unit at .debug_info+0x%llx; its remaining DIEs are skipped",
+	     (unsigned long long)off);
+	while (st->stack.n) {
+		struct frame *top = &st->stack.v[--st->stack.n];
+		if (top->is_func && finish_func(st, top) < 0)
+			goto nomem;
+	}
+	return finish_unit(st, &root);
+nomem:
+	return sym_fail(st->err, SYM_ENOMEM, "out of memory");
+}
+
+static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct sym_err *err)
+{
+	const struct obj_section *os = obj_section(o, name, err);
+
+	s->data = os ? os->data : NULL;
+	s->size = os ? os->size : 0;
+}
+
+enum sym_code dwarf_read(struct obj *o, struct module *m,
+			 const struct dwarf_options *opt, struct sym_err *err)
+{
+	struct dwarf_state st;
+	enum sym_code rc = SYM_OK;
+	uint64_t off = 0, next;
+
+	memset(&st, 0, sizeof(st));
+	st.mod = m;
+	st.err = err;
+	st.opt = opt;
+	st.f.path = o->path;
+	st.f.be = o->big_endian;
+	get_sect(o, ".debug_info", &st.f.info, err);
+	if (err->code)
+		return err->code;
+	if (!st.f.info.data)
+		return SYM_OK;
+	get_sect(o, ".debug_abbrev", &st.f.abbrev, err);
+	get_sect(o, ".debug_str", &st.f.str, err);
+	get_sect(o, ".debug_line", &st.f.line, err);
+	get_sect(o, ".debug_line_str", &st.f.line_str, err);
+	get_sect(o, ".debug_ranges", &st.f.ranges, err);
+	get_sect(o, ".debug_rnglists", &st.f.rnglists, err);
+	get_sect(o, ".debug_addr", &st.f.addr, err);
+	get_sect(o, ".debug_str_offsets", &st.f.str_offsets, err);
+	if (err->code)
+		return err->code;
+
+	arena_init(&st.names);
+	strpool_init(&st.npool, &st.names);
+	offmap_init(&st.specs, sizeof(struct spec));
+	offmap_init(&st.origins, sizeof(const char *));
+	offmap_init(&st.fwd, sizeof(size_t));
+
+	while (off < st.f.info.size) {
+		struct sym_err uerr;
+
+		sym_err_clear(&uerr);
+		st.err = &uerr;
+		rc = read_unit(&st, off, &next);
+		st.err = err;
+		if (rc == SYM_ENOMEM) {
+			sym_fail(err, rc, "%s", uerr.msg);
+			break;
+		}
+		if (rc) {
+			/* A unit whose header is bad ends the walk: its length
+			 * cannot be trusted to find the next one. */
+			warn(&st, "%s", uerr.msg);
+			if (!m->funcs.n) {
+				sym_fail(err, rc, "%s", uerr.msg);
+				break;
+			}
+			rc = SYM_OK;
+			break;
+		}
+		if (next <= off)
+			break;
+		off = next;
+	}
+
+	dw_abbrevs_free(&st.ab);
+	vec_free(st.funcs);
+	vec_free(st.franges);
+	vec_free(st.stack);
+	free(st.rtmp.v);
+	free(st.qbuf);
+	offmap_free(&st.specs);
+	offmap_free(&st.origins);
+	offmap_free(&st.fwd);
+	strpool_release(&st.npool);
+	arena_release(&st.names);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* dwarf.h - the DWARF debug-info reader: functions and line records. */
+#ifndef SYM_DWARF_H
+#define SYM_DWARF_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "module.h"
+#include "obj.h"
+
+struct dwarf_options {
+	bool warn;		/* print warnings about malformed data to stderr */
+};
+
+/* Adds the functions and lines of o's .debug_info to m.  Malformed units
+ * are skipped with a warning; the call fails only when nothing at all can
+ * be read (SYM_EFORMAT, SYM_ETRUNC, SYM_EUNSUP), or on SYM_ENOMEM. */
+enum sym_code dwarf_read(struct obj *o, struct module *m,
+			 const struct dwarf_options *opt, struct sym_err *err);
+
+#endif

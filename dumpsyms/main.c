@@ -1,0 +1,130 @@
+/* main.c - the dumpsyms command line.
+ *
+ *   dumpsyms [options] <binary> [<debug-dir>...]
+ *
+ * Options overlap Breakpad's dump_syms (-i -c -d -n -o -v -m -a) and add
+ * --output and --store.  Output files are written through a temporary file
+ * and renamed into place, so a failure never leaves a partial .sym behind.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "fsutil.h"
+#include "outbuf.h"
+
+static const char usage_text[] =
+	"usage: dumpsyms [options] <binary> [<debug-dir>...]\n"
+	"\n"
+	"Converts the debug information of an ELF file to a Breakpad .sym file.\n"
+	"\n"
+	"  -i             write only the MODULE and INFO records\n"
+	"  -c             do not write STACK CFI records\n"
+	"  -d             write INLINE and INLINE_ORIGIN records\n"
+	"  -m             mark code shared by several functions with 'm'\n"
+	"  -a             keep link-time addresses (do not subtract the load address)\n"
+	"  -n NAME        use NAME as the module name\n"
+	"  -o OS          use OS as the MODULE operating system (default: Linux)\n"
+	"  -v             print warnings about the input to stderr\n"
+	"  --output FILE  write the .sym to FILE instead of standard output\n"
+	"  --store DIR    write DIR/<debug_file>/<debug_id>/<debug_file>.sym\n"
+	"  -h, --help     show this help\n"
+	"  --version      show the version\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'O' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "inlines", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct convert_options opt;
+	const char *output = NULL, *store = NULL;
+	struct sym_err err;
+	struct module m;
+	struct outbuf ob;
+	int c, rc = 1;
+	char *path = NULL;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.os = "Linux";
+	while ((c = getopt_long(argc, argv, "icdmavn:o:rh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': opt.header_only = true; break;
+		case 'c': opt.no_cfi = true; break;
+		case 'd': opt.inlines = true; break;
+		case 'm': opt.multiple = true; break;
+		case 'a': opt.keep_addresses = true; break;
+		case 'v': opt.verbose = true; break;
+		case 'n': opt.name = optarg; break;
+		case 'o': opt.os = optarg; break;
+		case 'r': break;	/* Breakpad's -r: accepted, references are always followed */
+		case 'O': output = optarg; break;
+		case 'S': store = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("dumpsyms %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	opt.debug_dirs = (const char *const *)argv + optind + 1;
+	opt.ndebug_dirs = (size_t)(argc - optind - 1);
+
+	sym_err_clear(&err);
+	module_init(&m);
+	if (convert_file(argv[optind], &opt, &m, &err) != SYM_OK) {
+		fprintf(stderr, "dumpsyms: %s\n", err.msg);
+		goto out;
+	}
+
+	if (store) {
+		if (store_path(store, m.name, m.debug_id, &path, &err) != SYM_OK ||
+		    write_atomic(path, &m, &err) != SYM_OK) {
+			fprintf(stderr, "dumpsyms: %s\n", err.msg);
+			goto out;
+		}
+		printf("%s\n", path);
+	}
+	if (output) {
+		if (write_atomic(output, &m, &err) != SYM_OK) {
+			fprintf(stderr, "dumpsyms: %s\n", err.msg);
+			goto out;
+		}
+	}
+	if (!store && !output) {
+		int e;
+
+		if (outbuf_init(&ob, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "dumpsyms: out of memory\n");
+			goto out;
+		}
+		module_write(&m, &ob);
+		e = outbuf_finish(&ob);
+		if (e) {
+			fprintf(stderr, "dumpsyms: cannot write the output: %s\n", strerror(e));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(path);
+	module_release(&m);
+	return rc;
+}

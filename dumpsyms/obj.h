@@ -1,0 +1,98 @@
+/* obj.h - the object-file interface every debug reader sees.
+ *
+ * An object reader (obj_elf.c today; Mach-O and PE later) opens a file and
+ * fills struct obj: identity (arch, ids, name, load address), named sections
+ * and the symbol table.  The DWARF, CFI and symbol-table readers use only
+ * this interface.  Readers never print; failures come back as a sym_code
+ * with a message in the caller's struct sym_err.
+ */
+#ifndef SYM_OBJ_H
+#define SYM_OBJ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct obj_section {
+	const char *name;
+	const uint8_t *data;	/* NULL for SHT_NOBITS / empty */
+	size_t size;
+	uint64_t addr;		/* sh_addr */
+	uint64_t offset;	/* sh_offset */
+	uint32_t type;
+	uint64_t flags;
+	bool loaded;		/* data decompressed or fetched */
+	bool compressed;	/* SHF_COMPRESSED or .zdebug_ */
+	void *priv;		/* reader's handle (Elf_Scn *) */
+};
+
+struct obj_symbol {
+	const char *name;
+	uint64_t value;
+	uint64_t size;
+	uint8_t type;		/* STT_* */
+	uint8_t bind;		/* STB_* */
+	uint16_t shndx;
+};
+
+enum { OBJ_MAX_ID = 64 };
+
+struct obj {
+	char *path;
+	const char *basename;	/* points into path */
+	int fd;
+	const uint8_t *map;	/* the whole file, read-only */
+	size_t map_size;
+	void *elf;		/* Elf * */
+
+	bool is64;
+	bool big_endian;
+	uint16_t machine;	/* e_machine */
+	uint16_t e_type;
+	const char *arch;	/* Breakpad arch name */
+	uint64_t load_addr;	/* p_vaddr of the first PT_LOAD */
+
+	uint8_t build_id[OBJ_MAX_ID];
+	size_t build_id_len;	/* 0: no GNU build-id note */
+	uint8_t ident[OBJ_MAX_ID]; /* build-id or text hash */
+	size_t ident_len;
+	char *soname;		/* DT_SONAME, or NULL */
+
+	struct obj_section *sections;
+	size_t nsections;
+
+	/* PT_LOAD ranges [lo, hi) in link-time addresses */
+	struct { uint64_t lo, hi; } *loads;
+	size_t nloads;
+};
+
+/* Opens and validates path.  On success the caller owns o and must call
+ * obj_close().  Errors: SYM_EIO (cannot open/map), SYM_EFORMAT / SYM_ETRUNC
+ * (not a valid ELF file), SYM_EUNSUP (unsupported class), SYM_ENOMEM. */
+enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err);
+void obj_close(struct obj *o);
+
+/* The section named name with its bytes loaded (decompressed if needed), or
+ * NULL when absent or empty.  ".debug_x" also finds ".zdebug_x".  The data
+ * stays valid until obj_close().  A section that cannot be decompressed
+ * yields NULL and sets err. */
+const struct obj_section *obj_section(struct obj *o, const char *name,
+				      struct sym_err *err);
+
+/* Calls fn for each defined symbol of .symtab, or of .dynsym when there is
+ * no .symtab.  Names point into the mapped file.  Stops and returns the
+ * first non-zero value fn returns. */
+int obj_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
+		void *ctx, struct sym_err *err);
+
+/* 33-character debug id (GUID-swapped first 16 bytes of the identifier,
+ * upper case, plus age "0") into out[34]. */
+void obj_debug_id(const struct obj *o, char out[34]);
+/* Code id (identifier bytes as upper-case hex) into out[2*OBJ_MAX_ID+1]. */
+void obj_code_id(const struct obj *o, char *out);
+/* Module name: DT_SONAME if present, else the file's basename. */
+const char *obj_module_name(const struct obj *o);
+
+#endif
