@@ -40,17 +40,14 @@ static int add_public(void *ctx, const struct obj_symbol *s)
 	return 0;
 }
 
-enum sym_code convert_file(const char *path, const struct convert_options *opt,
-			   struct module *m, struct sym_err *err)
+static enum sym_code convert_obj(struct obj *op, const struct convert_options *opt,
+				 struct module *m, struct sym_err *err)
 {
-	struct obj o;
-	enum sym_code rc;
+	struct obj o = *op;
+	const char *path = o.path;
+	enum sym_code rc = SYM_OK;
 	struct dwarf_options dopt = { opt->verbose };
 	size_t i;
-
-	rc = obj_open(&o, path, err);
-	if (rc)
-		goto out;
 
 	m->os = module_intern(m, opt->os, strlen(opt->os));
 	m->arch = o.arch;
@@ -97,6 +94,31 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 		goto out;
 	rc = module_finish(m, err);
 out:
+	*op = o;
+	return rc;
+}
+
+enum sym_code convert_file(const char *path, const struct convert_options *opt,
+			   struct module *m, struct sym_err *err)
+{
+	struct obj o;
+	enum sym_code rc = obj_open(&o, path, err);
+
+	if (rc == SYM_OK)
+		rc = convert_obj(&o, opt, m, err);
+	obj_close(&o);
+	return rc;
+}
+
+enum sym_code convert_mem(const char *name, const uint8_t *data, size_t size,
+			  const struct convert_options *opt, struct module *m,
+			  struct sym_err *err)
+{
+	struct obj o;
+	enum sym_code rc = obj_open_mem(&o, name, data, size, err);
+
+	if (rc == SYM_OK)
+		rc = convert_obj(&o, opt, m, err);
 	obj_close(&o);
 	return rc;
 }

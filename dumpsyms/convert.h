@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "module.h"
@@ -26,6 +27,12 @@ struct convert_options {
  * On failure err names the file and the problem; m must still be released. */
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err);
+
+/* The same for a file already in memory; name is used in messages and as
+ * the default module name. */
+enum sym_code convert_mem(const char *name, const uint8_t *data, size_t size,
+			  const struct convert_options *opt, struct module *m,
+			  struct sym_err *err);
 
 /* Writes m as a .sym file at path, atomically (temporary file + rename). */
 enum sym_code write_atomic(const char *path, const struct module *m, struct sym_err *err);

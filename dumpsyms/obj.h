@@ -26,6 +26,7 @@ struct obj_section {
 	bool loaded;		/* data decompressed or fetched */
 	bool compressed;	/* SHF_COMPRESSED or .zdebug_ */
 	void *priv;		/* reader's handle (Elf_Scn *) */
+	void *owned;		/* decompressed copy, freed by obj_close() */
 };
 
 struct obj_symbol {
@@ -45,6 +46,7 @@ struct obj {
 	int fd;
 	const uint8_t *map;	/* the whole file, read-only */
 	size_t map_size;
+	bool mapped;		/* map is ours to munmap */
 	void *elf;		/* Elf * */
 
 	bool is64;
@@ -72,6 +74,10 @@ struct obj {
  * obj_close().  Errors: SYM_EIO (cannot open/map), SYM_EFORMAT / SYM_ETRUNC
  * (not a valid ELF file), SYM_EUNSUP (unsupported class), SYM_ENOMEM. */
 enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err);
+/* The same for a file already in memory (data must outlive o); name is
+ * used in messages and as the default module name. */
+enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
+			   size_t size, struct sym_err *err);
 void obj_close(struct obj *o);
 
 /* The section named name with its bytes loaded (decompressed if needed), or

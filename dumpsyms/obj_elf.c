@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "cursor.h"
 
 #ifndef NT_GNU_BUILD_ID
@@ -249,48 +251,29 @@ static void read_soname(struct obj *o, Elf *elf)
 	}
 }
 
-enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
+/* Everything after the bytes are in memory. */
+static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
 {
 	enum sym_code rc;
-	struct stat st;
-	Elf *elf = NULL;
+	Elf *elf;
 	GElf_Ehdr eh;
-	const char *slash;
-	void *map;
+	const char *path = o->path;
 
-	memset(o, 0, sizeof(*o));
-	o->fd = -1;
-	o->path = strdup(path);
-	if (!o->path)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
-	slash = strrchr(o->path, '/');
-	o->basename = slash ? slash + 1 : o->path;
-
-	o->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (o->fd < 0)
-		return sym_fail(err, SYM_EIO, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(o->fd, &st) != 0)
-		return sym_fail(err, SYM_EIO, "cannot stat '%s': %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return sym_fail(err, SYM_EIO, "'%s' is not a regular file", path);
-	if (st.st_size == 0)
+	if (o->map_size == 0)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is empty", path);
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, o->fd, 0);
-	if (map == MAP_FAILED)
-		return sym_fail(err, SYM_EIO, "cannot map '%s': %s", path, strerror(errno));
-	o->map = map;
-	o->map_size = (size_t)st.st_size;
-
 	if (o->map_size < 4 || memcmp(o->map, ELFMAG, SELFMAG) != 0)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is not an ELF file", path);
 	elf_version(EV_CURRENT);
-	/* elf_memory wants a writable pointer but does not write to it in
-	 * ELF_C_READ mode. */
-	elf = elf_memory((char *)map, o->map_size);
-	if (!elf || elf_kind(elf) != ELF_K_ELF)
+	/* elf_memory wants a writable pointer but does not write through it
+	 * for reading. */
+	elf = elf_memory((char *)o->map, o->map_size);
+	if (!elf)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid ELF file: %s",
 				path, elf_errmsg(-1));
 	o->elf = elf;
+	if (elf_kind(elf) != ELF_K_ELF)
+		return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid ELF file: its header is truncated or malformed",
+				path);
 	if (!gelf_getehdr(elf, &eh))
 		return sym_fail(err, SYM_EFORMAT, "'%s' has a bad ELF header: %s", path, elf_errmsg(-1));
 	o->is64 = gelf_getclass(elf) == ELFCLASS64;
@@ -320,14 +303,65 @@ enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
 	return SYM_OK;
 }
 
+static enum sym_code obj_set_path(struct obj *o, const char *path, struct sym_err *err)
+{
+	const char *slash;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->path = strdup(path);
+	if (!o->path)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	slash = strrchr(o->path, '/');
+	o->basename = slash ? slash + 1 : o->path;
+	return SYM_OK;
+}
+
+enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
+{
+	struct stat st;
+	void *map;
+
+	if (obj_set_path(o, path, err))
+		return err->code;
+	o->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (o->fd < 0)
+		return sym_fail(err, SYM_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(o->fd, &st) != 0)
+		return sym_fail(err, SYM_EIO, "cannot stat '%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sym_fail(err, SYM_EIO, "'%s' is not a regular file", path);
+	if (st.st_size == 0)
+		return sym_fail(err, SYM_EFORMAT, "'%s' is empty", path);
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, o->fd, 0);
+	if (map == MAP_FAILED)
+		return sym_fail(err, SYM_EIO, "cannot map '%s': %s", path, strerror(errno));
+	o->map = map;
+	o->map_size = (size_t)st.st_size;
+	o->mapped = true;
+	return obj_parse(o, err);
+}
+
+enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
+			   size_t size, struct sym_err *err)
+{
+	if (obj_set_path(o, name, err))
+		return err->code;
+	o->map = data;
+	o->map_size = size;
+	return obj_parse(o, err);
+}
+
 void obj_close(struct obj *o)
 {
 	if (o->elf)
 		elf_end(o->elf);
-	if (o->map)
+	if (o->map && o->mapped)
 		munmap((void *)o->map, o->map_size);
 	if (o->fd >= 0)
 		close(o->fd);
+	for (size_t i = 0; i < o->nsections; i++)
+		free(o->sections[i].owned);
 	free(o->sections);
 	free(o->loads);
 	free(o->soname);
@@ -336,51 +370,102 @@ void obj_close(struct obj *o)
 	o->fd = -1;
 }
 
+/* Inflates a zlib stream of exactly `out_size` bytes into a new buffer. */
+static enum sym_code inflate_exact(struct obj *o, struct obj_section *s,
+				   const uint8_t *in, size_t in_size,
+				   uint64_t out_size, struct sym_err *err)
+{
+	z_stream zs;
+	uint8_t *out;
+	int zr;
+
+	if (out_size > MAX_INFLATED || out_size / 1000 > in_size || out_size > SIZE_MAX)
+		return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
+				s->name, o->path, (unsigned long long)out_size);
+	out = malloc(out_size ? (size_t)out_size : 1);
+	if (!out)
+		return sym_fail(err, SYM_ENOMEM, "out of memory decompressing section %s of '%s'",
+				s->name, o->path);
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK) {
+		free(out);
+		return sym_fail(err, SYM_EZLIB, "zlib cannot start");
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = 0;
+	zs.next_out = out;
+	zs.avail_out = 0;
+	/* zlib counts in uInt: feed and drain in chunks. */
+	{
+		size_t in_left = in_size, out_left = (size_t)out_size;
+		do {
+			if (zs.avail_in == 0) {
+				zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
+				in_left -= zs.avail_in;
+			}
+			if (zs.avail_out == 0) {
+				zs.avail_out = out_left > (1u << 30) ? (1u << 30) : (uInt)out_left;
+				out_left -= zs.avail_out;
+			}
+			zr = inflate(&zs, Z_NO_FLUSH);
+		} while (zr == Z_OK && (zs.avail_in || in_left) && (zs.avail_out || out_left));
+	}
+	if (zr != Z_STREAM_END || zs.total_out != out_size) {
+		inflateEnd(&zs);
+		free(out);
+		return sym_fail(err, SYM_EFORMAT, "section %s of '%s' does not decompress to its declared size",
+				s->name, o->path);
+	}
+	inflateEnd(&zs);
+	s->data = out;
+	s->size = (size_t)out_size;
+	s->owned = out;
+	return SYM_OK;
+}
+
 static enum sym_code load_section(struct obj *o, struct obj_section *s,
 				  struct sym_err *err)
 {
-	Elf_Scn *scn = s->priv;
-	Elf_Data *d;
+	const uint8_t *raw = o->map + s->offset;
+	struct cursor c = cursor_make(raw, s->size, o->big_endian);
 
 	s->loaded = true;
-	if (s->compressed) {
-		/* libelf decompresses into its own buffer, owned by the Elf. */
-		if (s->flags & SHF_COMPRESSED) {
-			GElf_Chdr ch;
-			if (!gelf_getchdr(scn, &ch))
-				return sym_fail(err, SYM_EFORMAT, "bad compression header in section %s of '%s': %s",
-						s->name, o->path, elf_errmsg(-1));
-			if (ch.ch_size > MAX_INFLATED || ch.ch_size / 1000 > s->size)
-				return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
-						s->name, o->path, (unsigned long long)ch.ch_size);
-			if (elf_compress(scn, 0, 0) < 0)
-				return sym_fail(err, SYM_EFORMAT, "cannot decompress section %s of '%s': %s",
-						s->name, o->path, elf_errmsg(-1));
-		} else {
-			struct cursor c = cursor_make(o->map + s->offset, s->size, true);
-			const uint8_t *magic = cursor_bytes(&c, 4);
-			uint64_t n = cursor_u64(&c);
-			if (!magic || memcmp(magic, "ZLIB", 4) != 0 || c.bad)
-				return sym_fail(err, SYM_EFORMAT, "section %s of '%s' lacks its ZLIB header",
-						s->name, o->path);
-			if (n > MAX_INFLATED || n / 1000 > s->size)
-				return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
-						s->name, o->path, (unsigned long long)n);
-			if (elf_compress_gnu(scn, 0, 0) < 0)
-				return sym_fail(err, SYM_EFORMAT, "cannot decompress section %s of '%s': %s",
-						s->name, o->path, elf_errmsg(-1));
-		}
-		d = elf_getdata(scn, NULL);
-		if (!d)
-			return sym_fail(err, SYM_EFORMAT, "cannot read section %s of '%s': %s",
-					s->name, o->path, elf_errmsg(-1));
-		s->data = d->d_buf;
-		s->size = d->d_size;
+	if (!s->compressed) {
+		if (s->size)
+			s->data = raw;
 		return SYM_OK;
 	}
-	if (s->size)
-		s->data = o->map + s->offset;
-	return SYM_OK;
+	if (s->flags & SHF_COMPRESSED) {
+		/* Elf32_Chdr: type, size, align (4 bytes each); Elf64_Chdr:
+		 * type, reserved, size, align. */
+		uint32_t type = cursor_u32(&c);
+		uint64_t size;
+		if (o->is64) {
+			cursor_u32(&c);
+			size = cursor_u64(&c);
+			cursor_u64(&c);
+		} else {
+			size = cursor_u32(&c);
+			cursor_u32(&c);
+		}
+		if (c.bad)
+			return sym_fail(err, SYM_ETRUNC, "section %s of '%s' is too short for its compression header",
+					s->name, o->path);
+		if (type != ELFCOMPRESS_ZLIB)
+			return sym_fail(err, SYM_EUNSUP, "section %s of '%s' uses compression type %u",
+					s->name, o->path, type);
+		return inflate_exact(o, s, raw + c.pos, s->size - c.pos, size, err);
+	}
+	/* legacy .zdebug: "ZLIB" and a big-endian 64-bit size */
+	{
+		struct cursor b = cursor_make(raw, s->size, true);
+		const uint8_t *magic = cursor_bytes(&b, 4);
+		uint64_t size = cursor_u64(&b);
+		if (!magic || b.bad || memcmp(magic, "ZLIB", 4) != 0)
+			return sym_fail(err, SYM_EFORMAT, "section %s of '%s' lacks its ZLIB header",
+					s->name, o->path);
+		return inflate_exact(o, s, raw + b.pos, s->size - b.pos, size, err);
+	}
 }
 
 const struct obj_section *obj_section(struct obj *o, const char *name,

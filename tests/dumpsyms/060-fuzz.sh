@@ -1,0 +1,24 @@
+# A short libFuzzer run of the whole converter (ELF, DWARF, writer) under
+# ASan+UBSan, seeded with our fixtures.  Fails on any crash, leak, hang or
+# sanitizer report.  FUZZ_SECONDS (default 60) sets the length.
+. "$TOP/tests/lib.sh"
+command -v clang >/dev/null || fail "clang is required (scripts/deps --test installs it)"
+srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v '/main\.c$')
+clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-I"$BUILD" -I"$TOP/common" -I"$TOP/dumpsyms" $srcs "$TOP/tests/fuzz/fuzz_dumpsyms.c" \
+	-lelf -liberty -lz -o fuzz_dumpsyms 2> build.err || { cat build.err; fail "cannot build the fuzzer"; }
+mkdir -p corpus
+n=0
+for f in "$FIXTURES"/*; do
+	[ -f "$f" ] || continue
+	case "$(head -c 4 "$f" | od -An -c | tr -d ' ')" in *ELF*) ;; *) continue ;; esac
+	[ "$(stat -c %s "$f")" -lt 400000 ] || continue
+	cp "$f" corpus/; n=$((n + 1))
+done
+[ "$n" -gt 0 ] || fail "no ELF fixtures to seed the fuzzer"
+ASAN_OPTIONS=detect_leaks=1 ./fuzz_dumpsyms -seed=1 -max_total_time="${FUZZ_SECONDS:-60}" \
+	-rss_limit_mb=2048 -timeout=20 -max_len=400000 -print_final_stats=1 corpus > fuzz.log 2>&1
+rc=$?
+tail -n 15 fuzz.log
+[ $rc -eq 0 ] || { grep -m5 -E "ERROR|SUMMARY|runtime error" fuzz.log; fail "the fuzzer found a failure (exit $rc)"; }
+grep -q "Done [0-9]* runs" fuzz.log || fail "the fuzzer did not finish its run"
