@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "demangle.h"
 #include "dwarf_unit.h"
@@ -25,13 +27,6 @@
 enum lang { LANG_CPP, LANG_DOT, LANG_RUST, LANG_SWIFT, LANG_ASM };
 
 enum handler { H_SKIP, H_SCOPE, H_FUNC };
-
-/* A name a later DIE may refer to through DW_AT_specification. */
-struct spec {
-	const char *qualified;	/* non-NULL: a full name */
-	const char *enclosing;	/* else enclosing + unqualified */
-	const char *unqualified;
-};
 
 /* open-addressing map from .debug_info offset to a value slot */
 struct offmap {
@@ -48,15 +43,37 @@ struct cu_func {
 	VEC(struct mod_line) lines;
 };
 
+/* Breakpad's name of a DIE: either a full (qualified) name, or an
+ * enclosing name plus an unqualified one. */
+struct qual {
+	const char *q, *e, *u;
+};
+
+/* The naming inputs of a DIE, evaluated only when the name is needed:
+ * most declarations are never named, and demangling is the costliest step
+ * of the whole conversion. */
+struct lazy {
+	const char *name;	/* DW_AT_name */
+	const char *linkage;	/* DW_AT_linkage_name */
+	const char *parent;	/* enclosing scope's name */
+	uint64_t spec_ref;	/* DW_AT_specification target + 1, if known then */
+	uint64_t origin_ref;	/* DW_AT_abstract_origin target + 1, if known then */
+	uint8_t lang;
+	uint8_t state;		/* 0 new, 1 being evaluated, 2 done */
+	struct qual res;
+	const char *full;
+};
+
 struct frame {
 	enum handler h;
-	const char *child_name;	/* enclosing name for children */
+	const char *child_name;	/* enclosing name for children, once known */
+	struct lazy lz;
 	/* FUNC state kept until the DIE's children are done */
 	bool is_func;
 	bool inline_attr;
 	bool has_ranges;
 	bool empty;
-	const char *name;
+	bool declaration;
 	uint64_t off;
 	uint64_t fwd_ref;
 	uint64_t lo, hi;
@@ -73,8 +90,14 @@ struct dwarf_state {
 	struct arena names;	/* qualified names of scopes */
 	struct strpool npool;
 
-	struct offmap specs;	/* -> struct spec */
-	struct offmap origins;	/* -> const char * */
+	struct offmap specs;	/* declarations -> index into lazies */
+	struct offmap origins;	/* abstract instances -> index into lazies */
+	/* The naming inputs of recorded DIEs, de-duplicated: a class
+	 * declared in a header repeats the same inputs in every unit. */
+	VEC(struct lazy) lazies;
+	uint64_t released;	/* .debug_info bytes given back */
+	uint32_t *lzset;	/* open addressing: index + 1 */
+	size_t lzcap;
 	struct offmap fwd;	/* -> size_t: module function index + 1 */
 
 	/* per unit */
@@ -213,15 +236,16 @@ static const char *intern_name(struct dwarf_state *st, const char *s, size_t n)
 	return strpool_intern(&st->npool, s, n);
 }
 
-static const char *qualify(struct dwarf_state *st, const char *parent, const char *name)
+static const char *qualify(struct dwarf_state *st, unsigned lang,
+			   const char *parent, const char *name)
 {
 	size_t pl, nl;
 	const char *sep;
 	size_t sl;
 
-	if (st->lang == LANG_ASM || !parent || !parent[0])
+	if (lang == LANG_ASM || !parent || !parent[0])
 		return name;
-	sep = st->lang == LANG_CPP ? "::" : ".";
+	sep = lang == LANG_CPP ? "::" : ".";
 	sl = strlen(sep);
 	pl = strlen(parent);
 	nl = strlen(name);
@@ -239,62 +263,181 @@ static const char *qualify(struct dwarf_state *st, const char *parent, const cha
 	return intern_name(st, st->qbuf, pl + sl + nl);
 }
 
-/* The attributes of a DIE that matter for naming. */
-struct die_names {
-	const char *name;	/* DW_AT_name, or NULL */
-	const char *demangled;	/* demangled linkage name, or NULL */
-	const char *raw;	/* linkage name that was not demangled */
-	bool declaration;
-	const struct spec *spec;
-	bool no_spec;		/* backward reference to an unknown DIE */
-	const char *origin;	/* abstract origin's name, or NULL */
-	bool has_origin;
-	uint64_t fwd_ref;
-};
-
-/* Breakpad's ComputeQualifiedName, including recording the DIE as a
- * possible specification target.  Returns "" when there is no name. */
-static const char *compute_name(struct dwarf_state *st, uint64_t off,
-				const struct die_names *dn, const char *parent)
+/* Demangles a linkage name as Breakpad does for the unit's language:
+ * *demangled gets the name to use as a full name, or *raw the name to use
+ * as an unqualified one.  Returns false when out of memory. */
+static bool demangle_linkage(struct dwarf_state *st, unsigned lang, const char *s,
+			     const char **demangled, const char **raw)
 {
-	const char *qualified = NULL, *unqualified = NULL, *enclosing = NULL;
-	const char *result = "";
+	char *d;
 
-	if (dn->demangled)
-		qualified = dn->demangled;
-	else if (dn->spec && dn->spec->qualified && dn->spec->qualified[0])
-		qualified = dn->spec->qualified;
-
-	if (!qualified) {
-		if (dn->name && dn->name[0])
-			unqualified = dn->name;
-		else if (dn->spec)
-			unqualified = dn->spec->unqualified ? dn->spec->unqualified : "";
-		else if (dn->raw && dn->raw[0])
-			unqualified = dn->raw;
-		enclosing = dn->spec ? (dn->spec->enclosing ? dn->spec->enclosing : "") : parent;
+	*demangled = NULL;
+	*raw = NULL;
+	if (!s || !*s)
+		return true;
+	if (lang == LANG_SWIFT) {
+		*demangled = s;
+		return true;
 	}
-	if (qualified)
-		result = qualified;
-	else if (unqualified && enclosing)
-		result = qualify(st, enclosing, unqualified);
-	if (!result)
-		return NULL;
+	if (lang == LANG_RUST) {
+		d = demangle_rust(s);
+		*demangled = d ? intern_name(st, d, strlen(d)) : s;
+		free(d);
+		return *demangled != NULL;
+	}
+	if (lang != LANG_CPP || !(s[0] == '_' && s[1] == 'Z' && s[2])) {
+		*raw = s;
+		return true;
+	}
+	d = demangle_cxx(s);
+	if (!d) {
+		*raw = s;
+		return true;
+	}
+	*demangled = intern_name(st, d, strlen(d));
+	free(d);
+	return *demangled != NULL;
+}
 
-	if ((dn->declaration && qualified) || (unqualified && enclosing)) {
-		struct spec *sp = offmap_put(&st->specs, off);
-		if (!sp)
-			return NULL;
-		if (qualified) {
-			sp->qualified = qualified;
-			sp->enclosing = sp->unqualified = NULL;
-		} else {
-			sp->qualified = NULL;
-			sp->enclosing = enclosing;
-			sp->unqualified = unqualified;
+static uint64_t lazy_hash(const struct lazy *lz)
+{
+	uint64_t h = hash64((uint64_t)(uintptr_t)lz->name);
+	h = hash64(h ^ (uint64_t)(uintptr_t)lz->linkage);
+	h = hash64(h ^ (uint64_t)(uintptr_t)lz->parent);
+	h = hash64(h ^ lz->spec_ref ^ (lz->origin_ref << 1) ^ ((uint64_t)lz->lang << 60));
+	return h;
+}
+
+static bool lazy_same(const struct lazy *a, const struct lazy *b)
+{
+	return a->name == b->name && a->linkage == b->linkage && a->parent == b->parent &&
+	       a->spec_ref == b->spec_ref && a->origin_ref == b->origin_ref && a->lang == b->lang;
+}
+
+/* Records the naming inputs lz (state reset) and returns their index, or
+ * UINT32_MAX when out of memory or out of indices. */
+static uint32_t lazy_add(struct dwarf_state *st, const struct lazy *lz)
+{
+	size_t i;
+
+	if ((st->lazies.n + 1) * 2 > st->lzcap) {
+		size_t ncap = st->lzcap ? st->lzcap * 2 : 4096, j;
+		uint32_t *ns = calloc(ncap, sizeof(*ns));
+		if (!ns)
+			return UINT32_MAX;
+		for (j = 0; j < st->lazies.n; j++) {
+			size_t k = lazy_hash(&st->lazies.v[j]) & (ncap - 1);
+			while (ns[k])
+				k = (k + 1) & (ncap - 1);
+			ns[k] = (uint32_t)j + 1;
 		}
+		free(st->lzset);
+		st->lzset = ns;
+		st->lzcap = ncap;
 	}
-	return result;
+	i = lazy_hash(lz) & (st->lzcap - 1);
+	while (st->lzset[i]) {
+		if (lazy_same(&st->lazies.v[st->lzset[i] - 1], lz))
+			return st->lzset[i] - 1;
+		i = (i + 1) & (st->lzcap - 1);
+	}
+	if (st->lazies.n >= UINT32_MAX - 1 || vec_reserve(st->lazies, 1) < 0)
+		return UINT32_MAX;
+	st->lazies.v[st->lazies.n] = *lz;
+	st->lazies.v[st->lazies.n].state = 0;
+	st->lzset[i] = (uint32_t)st->lazies.n + 1;
+	return (uint32_t)st->lazies.n++;
+}
+
+static struct lazy *lazy_at(struct dwarf_state *st, const uint32_t *idx)
+{
+	return idx && *idx < st->lazies.n ? &st->lazies.v[*idx] : NULL;
+}
+
+static const struct qual *lazy_qual(struct dwarf_state *st, struct lazy *lz);
+
+/* The qualified-name parts of a recorded declaration, or NULL when
+ * Breakpad would not have recorded it (it had no name at all). */
+static const struct qual *spec_qual(struct dwarf_state *st, uint64_t ref)
+{
+	struct lazy *sp;
+	const struct qual *q;
+
+	if (!ref)
+		return NULL;
+	sp = lazy_at(st, offmap_get(&st->specs, ref - 1));
+	if (!sp)
+		return NULL;
+	q = lazy_qual(st, sp);
+	if (!q || (!q->q && !q->u))
+		return NULL;
+	return q;
+}
+
+/* Breakpad's ComputeQualifiedName: a demangled linkage name wins, then the
+ * specification's full name; otherwise the DIE's own name (or the
+ * specification's, or the raw linkage name) inside the specification's
+ * enclosing scope (or the DIE's parent).  NULL when out of memory. */
+static const struct qual *lazy_qual(struct dwarf_state *st, struct lazy *lz)
+{
+	const char *demangled, *raw;
+	const struct qual *sq;
+
+	if (lz->state == 2)
+		return &lz->res;
+	if (lz->state == 1) {
+		/* a specification cycle: no name */
+		static const struct qual none = { NULL, NULL, NULL };
+		return &none;
+	}
+	lz->state = 1;
+	memset(&lz->res, 0, sizeof(lz->res));
+	if (!demangle_linkage(st, lz->lang, lz->linkage, &demangled, &raw))
+		return NULL;
+	sq = spec_qual(st, lz->spec_ref);
+	if (demangled)
+		lz->res.q = demangled;
+	else if (sq && sq->q && sq->q[0])
+		lz->res.q = sq->q;
+	if (!lz->res.q) {
+		if (lz->name && lz->name[0])
+			lz->res.u = lz->name;
+		else if (sq)
+			lz->res.u = sq->u ? sq->u : "";
+		else if (raw && raw[0])
+			lz->res.u = raw;
+		lz->res.e = sq ? (sq->e ? sq->e : "") : lz->parent;
+	}
+	if (lz->res.q)
+		lz->full = lz->res.q;
+	else if (lz->res.u && lz->res.e)
+		lz->full = qualify(st, lz->lang, lz->res.e, lz->res.u);
+	else
+		lz->full = "";
+	if (!lz->full)
+		return NULL;
+	lz->state = 2;
+	return &lz->res;
+}
+
+/* The DIE's full name ("" when it has none); NULL when out of memory. */
+static const char *lazy_full(struct dwarf_state *st, struct lazy *lz)
+{
+	if (!lazy_qual(st, lz))
+		return NULL;
+	return lz->state == 2 ? lz->full : "";
+}
+
+/* A function's name: its full name, else its abstract origin's name. */
+static const char *func_name(struct dwarf_state *st, struct lazy *lz, unsigned depth)
+{
+	const char *n = lazy_full(st, lz);
+	struct lazy *o;
+
+	if (!n || n[0] || !lz->origin_ref || depth > 16)
+		return n;
+	o = lazy_at(st, offmap_get(&st->origins, lz->origin_ref - 1));
+	return o ? func_name(st, o, depth + 1) : n;
 }
 
 /* ---- DIE decoding ---------------------------------------------------- */
@@ -312,6 +455,10 @@ static enum lang lang_of(uint64_t l)
 
 static const char *value_str(struct dwarf_state *st, const struct dw_value *v)
 {
+	/* A string inside .debug_info is copied: the pages of units already
+	 * read are given back to the system (see release_info()). */
+	if (v->cls == DW_CLS_STRING && v->form == DW_FORM_string && v->str)
+		return intern_name(st, v->str, strlen(v->str));
 	if (v->cls == DW_CLS_STRING)
 		return v->str;
 	if (v->cls == DW_CLS_STRX)
@@ -325,40 +472,6 @@ static bool value_addr(struct dwarf_state *st, const struct dw_value *v, uint64_
 		return dw_addrx(&st->f, &st->u, v->u, out);
 	*out = v->u;
 	return true;
-}
-
-/* Demangles a linkage name as Breakpad does for the unit's language. */
-static void linkage_name(struct dwarf_state *st, const char *s, struct die_names *dn)
-{
-	char *d;
-
-	dn->demangled = NULL;
-	dn->raw = NULL;
-	if (st->lang == LANG_SWIFT) {
-		dn->demangled = s;
-		return;
-	}
-	if (st->lang == LANG_RUST) {
-		d = demangle_rust(s);
-		dn->demangled = d ? intern_name(st, d, strlen(d)) : s;
-		free(d);
-		return;
-	}
-	if (st->lang != LANG_CPP) {
-		dn->raw = s;
-		return;
-	}
-	if (!(s[0] == '_' && s[1] == 'Z' && s[2])) {
-		dn->raw = s;
-		return;
-	}
-	d = demangle_cxx(s);
-	if (d) {
-		dn->demangled = intern_name(st, d, strlen(d));
-		free(d);
-	} else {
-		dn->raw = s;
-	}
 }
 
 static void warn(struct dwarf_state *st, const char *fmt, ...)
@@ -411,13 +524,15 @@ static enum handler child_handler(enum handler parent, bool is_root, uint32_t ta
 	}
 }
 
+/* Collects a function DIE's ranges; returns 1 when it became a function of
+ * the unit, 0 when it covers no code, -1 when out of memory. */
 static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 {
 	struct cu_func cf;
+	const char *name;
 	size_t i;
 
 	memset(&cf, 0, sizeof(cf));
-	cf.name = fr->name && fr->name[0] ? fr->name : "<name omitted>";
 	cf.ranges0 = st->franges.n;
 	if (fr->has_ranges) {
 		if (!dw_read_ranges(&st->f, &st->u, &fr->ranges_val, &st->rtmp)) {
@@ -425,9 +540,9 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 			     (unsigned long long)fr->off);
 			st->rtmp.n = 0;
 		}
+		if (vec_reserve(st->franges, st->rtmp.n) < 0)
+			return -1;
 		for (i = 0; i < st->rtmp.n; i++) {
-			if (vec_reserve(st->franges, 1) < 0)
-				return -1;
 			st->franges.v[st->franges.n].lo = st->rtmp.v[i].lo;
 			st->franges.v[st->franges.n].hi = st->rtmp.v[i].hi;
 			st->franges.n++;
@@ -443,16 +558,18 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 		}
 	}
 	cf.nranges = st->franges.n - cf.ranges0;
-	if (cf.nranges == 0) {
-		fr->empty = true;
+	fr->empty = cf.nranges == 0;
+	if (fr->empty)
 		return 0;
-	}
-	fr->empty = false;
 	/* A function at address 0 is empty debug data (discarded code). */
 	if (st->franges.v[cf.ranges0].lo == 0) {
 		st->franges.n = cf.ranges0;
 		return 0;
 	}
+	name = func_name(st, &fr->lz, 0);
+	if (!name)
+		return -1;
+	cf.name = name[0] ? name : "<name omitted>";
 	cf.fwd_ref = fr->fwd_ref;
 	cf.mod_index = SIZE_MAX;
 	return vec_push(st->funcs, cf) < 0 ? -1 : 1;
@@ -462,50 +579,53 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
  * this DIE, then record the function or the abstract origin. */
 static int finish_func(struct dwarf_state *st, struct frame *fr)
 {
-	if (fr->name && fr->name[0]) {
-		size_t *slot = offmap_get(&st->fwd, fr->off);
-		if (slot && *slot) {
+	size_t *slot = st->fwd.n ? offmap_get(&st->fwd, fr->off) : NULL;
+	int added;
+
+	if (slot && *slot) {
+		const char *name = func_name(st, &fr->lz, 0);
+		if (!name)
+			return -1;
+		if (name[0]) {
 			/* The index is into this unit's functions while the unit
-			 * is open, into the module afterwards. */
+			 * is open, into the module (high bit set) afterwards. */
 			size_t idx = *slot - 1;
-			if (idx & ((size_t)1 << (sizeof(size_t) * 8 - 1))) {
-				idx &= ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-				const char *n = module_intern(st->mod, fr->name, strlen(fr->name));
+			const size_t hibit = (size_t)1 << (sizeof(size_t) * 8 - 1);
+			if (idx & hibit) {
+				const char *n = module_intern(st->mod, name, strlen(name));
 				if (!n)
 					return -1;
-				module_rename_func(st->mod, idx, n);
+				module_rename_func(st->mod, idx & ~hibit, n);
 			} else if (idx < st->funcs.n) {
-				st->funcs.v[idx].name = fr->name;
+				st->funcs.v[idx].name = name;
 			}
 		}
 	}
-	int added = add_cu_func(st, fr);
-
+	added = add_cu_func(st, fr);
 	if (added < 0)
 		return -1;
-	if (!fr->empty) {
-		if (added && fr->fwd_ref) {
-			size_t *slot = offmap_put(&st->fwd, fr->fwd_ref);
-			if (!slot)
-				return -1;
-			*slot = st->funcs.n;	/* index + 1, unit-local */
-		}
-	} else if (fr->inline_attr) {
-		const char **o = offmap_put(&st->origins, fr->off);
+	if (added && fr->fwd_ref) {
+		slot = offmap_put(&st->fwd, fr->fwd_ref);
+		if (!slot)
+			return -1;
+		*slot = st->funcs.n;	/* index + 1, unit-local */
+	} else if (fr->empty && fr->inline_attr) {
+		uint32_t *o = offmap_put(&st->origins, fr->off);
 		if (!o)
 			return -1;
-		*o = fr->name ? fr->name : "";
+		*o = lazy_add(st, &fr->lz);
+		if (*o == UINT32_MAX)
+			return -1;
 	}
 	return 0;
 }
 
 /* Reads the attributes of a DIE handled as a scope or function. */
 static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
-		     uint64_t off, struct frame *fr, struct die_names *dn)
+		     uint64_t off, struct frame *fr)
 {
 	uint32_t i;
 
-	memset(dn, 0, sizeof(*dn));
 	for (i = 0; i < a->nattrs; i++) {
 		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
 		struct dw_value v;
@@ -517,42 +637,37 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 		case DW_AT_name:
 			s = value_str(st, &v);
 			if (s)
-				dn->name = s;
+				fr->lz.name = s;
 			break;
 		case DW_AT_linkage_name:
 		case DW_AT_MIPS_linkage_name:
 			s = value_str(st, &v);
 			if (s)
-				linkage_name(st, s, dn);
+				fr->lz.linkage = s;
 			break;
 		case DW_AT_declaration:
 			if (v.cls == DW_CLS_FLAG || v.cls == DW_CLS_CONST)
-				dn->declaration = v.u != 0;
+				fr->declaration = v.u != 0;
 			break;
 		case DW_AT_specification:
 			if (v.cls != DW_CLS_REF)
 				break;
-			dn->spec = offmap_get(&st->specs, v.u);
-			dn->no_spec = false;
-			if (!dn->spec) {
-				if (v.u > off)
-					dn->fwd_ref = v.u;
-				else
-					dn->no_spec = true;
-			}
+			/* Breakpad resolves the reference as it reads it: a
+			 * target not seen yet is either a forward reference to
+			 * fix up later, or unknown. */
+			fr->lz.spec_ref = 0;
+			if (offmap_get(&st->specs, v.u))
+				fr->lz.spec_ref = v.u + 1;
+			else if (v.u > off)
+				fr->fwd_ref = v.u;
 			break;
 		case DW_AT_abstract_origin:
 			if (v.cls != DW_CLS_REF)
 				break;
-			{
-				const char **o = offmap_get(&st->origins, v.u);
-				if (o) {
-					dn->origin = *o;
-					dn->has_origin = true;
-				} else if (v.u > off) {
-					dn->fwd_ref = v.u;
-				}
-			}
+			if (offmap_get(&st->origins, v.u))
+				fr->lz.origin_ref = v.u + 1;
+			else if (v.u > off)
+				fr->fwd_ref = v.u;
 			break;
 		case DW_AT_inline:
 			fr->inline_attr = true;
@@ -587,6 +702,15 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 		}
 	}
 	return true;
+}
+
+/* The name a frame gives its scope and function children. */
+static const char *frame_child_name(struct dwarf_state *st, struct frame *fr)
+{
+	if (!fr->child_name)
+		fr->child_name = fr->h == H_FUNC ? func_name(st, &fr->lz, 0)
+						 : lazy_full(st, &fr->lz);
+	return fr->child_name;
 }
 
 static bool skip_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a)
@@ -911,7 +1035,6 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 			const char *parent_name;
 			bool parent_is_root;
 			struct frame fr;
-			struct die_names dn;
 
 			if (c.pos >= st->u.end)
 				break;
@@ -932,7 +1055,6 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 				goto bad;
 			parent_is_root = st->stack.n == 0;
 			parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
-			parent_name = parent_is_root ? "" : st->stack.v[st->stack.n - 1].child_name;
 
 			memset(&fr, 0, sizeof(fr));
 			fr.h = parent_h == H_SKIP ? H_SKIP
@@ -943,21 +1065,23 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 					goto bad;
 				fr.child_name = "";
 			} else {
-				const char *name;
-
-				if (!read_die(st, &c, a, doff, &fr, &dn))
-					goto bad;
-				name = compute_name(st, doff, &dn, parent_name);
-				if (!name)
+				parent_name = parent_is_root ? ""
+					: frame_child_name(st, &st->stack.v[st->stack.n - 1]);
+				if (!parent_name)
 					goto nomem;
-				if (fr.h == H_FUNC) {
-					if (!name[0] && dn.has_origin)
-						name = dn.origin;
-					fr.is_func = true;
-					fr.name = name;
-					fr.fwd_ref = dn.fwd_ref;
+				fr.lz.parent = parent_name;
+				fr.lz.lang = (uint8_t)st->lang;
+				if (!read_die(st, &c, a, doff, &fr))
+					goto bad;
+				if (fr.declaration) {
+					uint32_t *sp = offmap_put(&st->specs, doff);
+					if (!sp)
+						goto nomem;
+					*sp = lazy_add(st, &fr.lz);
+					if (*sp == UINT32_MAX)
+						goto nomem;
 				}
-				fr.child_name = name;
+				fr.is_func = fr.h == H_FUNC;
 			}
 			if (a->children) {
 				if (vec_push(st->stack, fr) < 0)
@@ -996,6 +1120,24 @@ static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct 
 
 	s->data = os ? os->data : NULL;
 	s->size = os ? os->size : 0;
+	s->releasable = os ? os->releasable : false;
+}
+
+/* Gives back the memory of .debug_info before offset `upto`: units are
+ * read once, front to back, so on a large input this keeps the resident
+ * size near one unit's worth instead of the whole section. */
+static void release_info(struct dwarf_state *st, uint64_t upto)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start, end;
+
+	if (!st->f.info.releasable || upto <= st->released + 16 * page)
+		return;
+	start = ((uintptr_t)st->f.info.data + st->released + page - 1) & ~(page - 1);
+	end = ((uintptr_t)st->f.info.data + upto) & ~(page - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+	st->released = upto;
 }
 
 enum sym_code dwarf_read(struct obj *o, struct module *m,
@@ -1029,8 +1171,8 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 
 	arena_init(&st.names);
 	strpool_init(&st.npool, &st.names);
-	offmap_init(&st.specs, sizeof(struct spec));
-	offmap_init(&st.origins, sizeof(const char *));
+	offmap_init(&st.specs, sizeof(uint32_t));
+	offmap_init(&st.origins, sizeof(uint32_t));
 	offmap_init(&st.fwd, sizeof(size_t));
 
 	while (off < st.f.info.size) {
@@ -1058,6 +1200,7 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		if (next <= off)
 			break;
 		off = next;
+		release_info(&st, off);
 	}
 
 	dw_abbrevs_free(&st.ab);
@@ -1066,6 +1209,10 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	vec_free(st.stack);
 	free(st.rtmp.v);
 	free(st.qbuf);
+	if (getenv("DUMPSYMS_STATS"))
+		fprintf(stderr, "specs %zu origins %zu fwd %zu lazies %zu names %zu strings %zu KB\n", st.specs.n, st.origins.n, st.fwd.n, st.lazies.n, st.npool.count, st.names.total / 1024);
+	vec_free(st.lazies);
+	free(st.lzset);
 	offmap_free(&st.specs);
 	offmap_free(&st.origins);
 	offmap_free(&st.fwd);

@@ -16,6 +16,7 @@
 struct dw_sect {
 	const uint8_t *data;
 	size_t size;
+	bool releasable;	/* ours: may be madvise()d away once read */
 };
 
 /* The DWARF sections of one file. */

@@ -25,6 +25,8 @@ struct obj_section {
 	uint64_t flags;
 	bool loaded;		/* data decompressed or fetched */
 	bool compressed;	/* SHF_COMPRESSED or .zdebug_ */
+	bool releasable;	/* data is our mapping or our buffer, so pages
+				 * may be released with MADV_DONTNEED */
 	void *priv;		/* reader's handle (Elf_Scn *) */
 	void *owned;		/* decompressed copy, freed by obj_close() */
 };

@@ -420,6 +420,7 @@ static enum sym_code inflate_exact(struct obj *o, struct obj_section *s,
 	s->data = out;
 	s->size = (size_t)out_size;
 	s->owned = out;
+	s->releasable = true;
 	return SYM_OK;
 }
 
@@ -433,6 +434,9 @@ static enum sym_code load_section(struct obj *o, struct obj_section *s,
 	if (!s->compressed) {
 		if (s->size)
 			s->data = raw;
+		/* a private read-only file mapping: released pages fault back
+		 * in from the file */
+		s->releasable = o->mapped;
 		return SYM_OK;
 	}
 	if (s->flags & SHF_COMPRESSED) {
