@@ -69,7 +69,7 @@ static enum sym_code convert_obj(struct obj *op, const struct convert_options *o
 	m->multiple = opt->multiple;
 	m->no_cfi = opt->no_cfi;
 	for (i = 0; i < o.nloads; i++)
-		if (module_add_range(m, o.loads[i].lo, o.loads[i].hi) < 0) {
+		if (module_add_load_range(m, o.loads[i].lo, o.loads[i].hi) < 0) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 			goto out;
 		}

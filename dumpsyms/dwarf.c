@@ -39,8 +39,7 @@ struct cu_func {
 	const char *name;
 	uint64_t ranges0, nranges;	/* slice of dwarf_state.franges */
 	uint64_t fwd_ref;		/* target offset awaiting a name, or 0 */
-	size_t mod_index;		/* set when moved into the module */
-	VEC(struct mod_line) lines;
+	size_t group;			/* module group, once added */
 };
 
 /* Breakpad's name of a DIE: either a full (qualified) name, or an
@@ -571,7 +570,7 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 		return -1;
 	cf.name = name[0] ? name : "<name omitted>";
 	cf.fwd_ref = fr->fwd_ref;
-	cf.mod_index = SIZE_MAX;
+	cf.group = SIZE_MAX;
 	return vec_push(st->funcs, cf) < 0 ? -1 : 1;
 }
 
@@ -595,7 +594,7 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 				const char *n = module_intern(st->mod, name, strlen(name));
 				if (!n)
 					return -1;
-				module_rename_func(st->mod, idx & ~hibit, n);
+				module_rename_group(st->mod, idx & ~hibit, n);
 			} else if (idx < st->funcs.n) {
 				st->funcs.v[idx].name = name;
 			}
@@ -808,18 +807,32 @@ static int cmp_frange(const void *a, const void *b)
 	return x->func < y->func ? -1 : x->func > y->func;
 }
 
-static int func_add_line(struct cu_func *f, const struct mod_line *l)
+/* Opens, in the module, the FUNC ranges up to and including index upto
+ * (ranges of functions the module did not take are skipped). */
+static int open_ranges(struct dwarf_state *st, const struct frange *fr,
+		       size_t *opened, size_t upto, bool *cur_open)
 {
-	return vec_push(f->lines, *l);
+	while (*opened <= upto) {
+		const struct frange *r = &fr[*opened];
+		size_t g = st->funcs.v[r->func].group;
+
+		*cur_open = g < SIZE_MAX - 1;
+		if (*cur_open && module_open_range(st->mod, g, r->lo, r->hi) < 0)
+			return -1;
+		(*opened)++;
+	}
+	return 0;
 }
 
 /* Breakpad's AssignLinesToFunctions: one merge pass over the unit's
- * function ranges and lines (both sorted by address), giving each function
- * the parts of lines that fall inside its ranges. */
+ * function ranges and lines (both sorted by address), giving each range
+ * the parts of lines that fall inside it.  Ranges come out in address
+ * order, so each range's lines go straight into the module behind it. */
 static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t nlines)
 {
 	struct frange *fr = NULL;
-	size_t nfr = 0, i, ri = 0, li = 0;
+	size_t nfr = 0, i, ri = 0, li = 0, opened = 0;
+	bool cur_open = false;
 	uint64_t cur;
 	int rc = -1;
 
@@ -841,23 +854,23 @@ static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t n
 		}
 		qsort(fr, nfr, sizeof(*fr), cmp_frange);
 	}
-	if (nlines > 1)
-		qsort(lines, nlines, sizeof(*lines), cmp_line);	/* stable enough: see below */
+	/* Line programs are nearly always in address order already. */
+	for (i = 1; i < nlines; i++)
+		if (lines[i].addr < lines[i - 1].addr)
+			break;
+	if (i < nlines)
+		qsort(lines, nlines, sizeof(*lines), cmp_line);
 
 	if (nfr && nlines)
 		cur = fr[0].lo < lines[0].addr ? fr[0].lo : lines[0].addr;
-	else if (nlines)
-		cur = lines[0].addr;
 	else if (nfr)
 		cur = fr[0].lo;
 	else {
 		rc = 0;
 		goto out;
 	}
-	if (cur == UINT64_MAX) {
-		rc = 0;
-		goto out;
-	}
+	if (cur == UINT64_MAX)
+		goto done;
 #define WITHIN(lo, size, a) ((a) >= (lo) && (a) - (lo) < (size))
 	while (ri < nfr || li < nlines) {
 		struct frange *r = ri < nfr ? &fr[ri] : NULL;
@@ -868,11 +881,11 @@ static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t n
 			if (l && cur >= l->addr) {
 				uint64_t rleft = (r->hi - r->lo) - (cur - r->lo);
 				uint64_t lleft = l->size - (cur - l->addr);
-				struct mod_line piece = *l;
 				next = cur + (rleft < lleft ? rleft : lleft);
-				piece.addr = cur;
-				piece.size = next - cur;
-				if (func_add_line(&st->funcs.v[r->func], &piece) < 0)
+				if (open_ranges(st, fr, &opened, ri, &cur_open) < 0)
+					goto out;
+				if (cur_open && module_add_line(st->mod, cur, next - cur,
+								l->line, l->file) < 0)
 					goto out;
 			} else {
 				if (l && WITHIN(r->lo, r->hi - r->lo, l->addr))
@@ -904,6 +917,9 @@ static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t n
 		cur = next;
 	}
 #undef WITHIN
+done:
+	if (nfr && open_ranges(st, fr, &opened, nfr - 1, &cur_open) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(fr);
@@ -915,81 +931,85 @@ static const char *lines_intern(void *ctx, const char *s, size_t n)
 	return module_intern(ctx, s, n);
 }
 
-/* Ends a unit: reads its line program, gives lines to functions and moves
- * the functions into the module. */
+/* Ends a unit: reads its line program, adds its functions to the module
+ * and gives their ranges the unit's lines. */
 static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root *root)
 {
 	struct dw_lines dl;
-	VEC(struct mod_line) lines = { 0 };
+	struct mod_line *lines = NULL;
+	uint32_t *fileidx = NULL;
+	size_t nlines = 0, i;
 	enum sym_code rc = SYM_OK;
-	size_t i;
+	const size_t hibit = (size_t)1 << (sizeof(size_t) * 8 - 1);
 
 	memset(&dl, 0, sizeof(dl));
 	if (st->lang == LANG_ASM)
 		goto out;	/* Breakpad: assembler units have no functions */
-	if (root->has_stmt_list) {
+	if (root->has_stmt_list && st->funcs.n) {
 		struct dw_lines_ctx lc = { root->comp_dir, lines_intern, st->mod };
 		struct sym_err lerr;
 
 		sym_err_clear(&lerr);
 		if (dw_read_lines(&st->f, &st->u, root->stmt_list, &lc, &dl, &lerr) != SYM_OK) {
-			if (lerr.code == SYM_ENOMEM) {
-				rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
-				goto out;
-			}
+			if (lerr.code == SYM_ENOMEM)
+				goto nomem;
 			warn(st, "%s", lerr.msg);
 			/* keep the rows read before the error */
 		}
 		if (dl.bad_dir)
 			warn(st, "DWARF line number data refers to undefined directory numbers");
-		if (vec_reserve(lines, dl.nrows) < 0) {
-			rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
-			goto out;
+		fileidx = malloc((dl.nfiles + 1) * sizeof(*fileidx));
+		lines = malloc((dl.nrows + 1) * sizeof(*lines));
+		if (!fileidx || !lines)
+			goto nomem;
+		for (i = 0; i < dl.nfiles; i++) {
+			fileidx[i] = UINT32_MAX;
+			if (dl.files[i] && (fileidx[i] = module_file(st->mod, dl.files[i])) == UINT32_MAX)
+				goto nomem;
 		}
 		for (i = 0; i < dl.nrows; i++) {
 			const struct dw_row *r = &dl.rows[i];
-			if (r->file >= dl.nfiles || !dl.files[r->file])
+			if (r->file >= dl.nfiles || fileidx[r->file] == UINT32_MAX)
 				continue;	/* undefined file number */
-			lines.v[lines.n].addr = r->addr;
-			lines.v[lines.n].size = r->size;
-			lines.v[lines.n].file = dl.files[r->file];
-			lines.v[lines.n].line = r->line;
-			lines.n++;
+			lines[nlines].addr = r->addr;
+			lines[nlines].size = r->size > UINT32_MAX ? UINT32_MAX : (uint32_t)r->size;
+			lines[nlines].file = fileidx[r->file];
+			lines[nlines].line = r->line;
+			nlines++;
 		}
-	}
-	if (assign_lines(st, lines.v, lines.n) < 0) {
-		rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
-		goto out;
+		dw_lines_free(&dl);
 	}
 	for (i = 0; i < st->funcs.n; i++) {
 		struct cu_func *cf = &st->funcs.v[i];
 		const char *name = module_intern(st->mod, cf->name, strlen(cf->name));
-		size_t idx;
 
-		if (!name || module_add_func_ranges(st->mod,
-				(const void *)&st->franges.v[cf->ranges0], cf->nranges,
-				name, cf->lines.v, cf->lines.n, &idx) < 0) {
-			rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
-			goto out;
-		}
+		if (!name)
+			goto nomem;
+		cf->group = module_add_group(st->mod, name, st->franges.v[cf->ranges0].lo);
+		if (cf->group == SIZE_MAX - 1)
+			goto nomem;
 		if (cf->fwd_ref) {
 			size_t *slot = offmap_get(&st->fwd, cf->fwd_ref);
 			if (slot && *slot == i + 1) {
-				if (idx == SIZE_MAX)
+				if (cf->group == SIZE_MAX)
 					offmap_del(&st->fwd, cf->fwd_ref);
 				else
-					*slot = (idx | ((size_t)1 << (sizeof(size_t) * 8 - 1))) + 1;
+					*slot = (cf->group | hibit) + 1;
 			}
 		}
 	}
+	if (assign_lines(st, lines, nlines) < 0)
+		goto nomem;
 out:
-	for (i = 0; i < st->funcs.n; i++)
-		vec_free(st->funcs.v[i].lines);
 	st->funcs.n = 0;
 	st->franges.n = 0;
-	vec_free(lines);
+	free(lines);
+	free(fileidx);
 	dw_lines_free(&dl);
 	return rc;
+nomem:
+	rc = sym_fail(st->err, SYM_ENOMEM, "out of memory");
+	goto out;
 }
 
 static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *next)
@@ -1209,6 +1229,8 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	vec_free(st.stack);
 	free(st.rtmp.v);
 	free(st.qbuf);
+	if (getenv("DUMPSYMS_STATS"))
+		system("grep -E 'VmHWM|RssAnon|RssFile' /proc/$PPID/status >&2");
 	if (getenv("DUMPSYMS_STATS"))
 		fprintf(stderr, "specs %zu origins %zu fwd %zu lazies %zu names %zu strings %zu KB\n", st.specs.n, st.origins.n, st.fwd.n, st.lazies.n, st.npool.count, st.names.total / 1024);
 	vec_free(st.lazies);

@@ -22,6 +22,10 @@ void module_init(struct module *m)
 
 void module_release(struct module *m)
 {
+	vec_free(m->files);
+	free(m->file_index.keys);
+	free(m->file_index.vals);
+	vec_free(m->groups);
 	vec_free(m->funcs);
 	vec_free(m->lines);
 	vec_free(m->publics);
@@ -35,14 +39,11 @@ const char *module_intern(struct module *m, const char *s, size_t n)
 	return strpool_intern(&m->pool, s, n);
 }
 
-int module_add_range(struct module *m, uint64_t lo, uint64_t hi)
+int module_add_load_range(struct module *m, uint64_t lo, uint64_t hi)
 {
-	if (vec_reserve(m->ranges, 1) < 0)
-		return -1;
-	m->ranges.v[m->ranges.n].lo = lo;
-	m->ranges.v[m->ranges.n].hi = hi;
-	m->ranges.n++;
-	return 0;
+	struct mod_range r = { lo, hi };
+
+	return vec_push(m->ranges, r);
 }
 
 static bool in_module(const struct module *m, uint64_t addr)
@@ -57,51 +58,102 @@ static bool in_module(const struct module *m, uint64_t addr)
 	return false;
 }
 
-int module_add_func_ranges(struct module *m, const void *rangesp, size_t nranges,
-			   const char *name, const struct mod_line *lines,
-			   size_t nlines, size_t *index)
+static size_t ptr_hash(const void *p, size_t cap)
 {
-	const struct { uint64_t lo, hi; } *ranges = rangesp;
-	size_t i, li;
-
-	*index = SIZE_MAX;
-	if (!nranges || !in_module(m, ranges[0].lo))
-		return 0;
-	if (vec_reserve(m->funcs, nranges) < 0 || vec_reserve(m->lines, nlines) < 0)
-		return -1;
-	*index = m->funcs.n;
-	for (i = 0; i < nranges; i++) {
-		struct mod_func *f = &m->funcs.v[m->funcs.n++];
-
-		f->addr = ranges[i].lo;
-		f->size = ranges[i].hi - ranges[i].lo;
-		f->name = name;
-		f->group = m->ngroups;
-		f->faddr = ranges[0].lo;
-		f->multiple = false;
-		f->dropped = false;
-		f->line0 = m->lines.n;
-		/* Lines are sorted; those inside this range are its lines. */
-		for (li = 0; li < nlines; li++) {
-			if (lines[li].addr >= f->addr && lines[li].addr - f->addr < f->size)
-				m->lines.v[m->lines.n++] = lines[li];
-		}
-		f->nlines = m->lines.n - f->line0;
-	}
-	m->ngroups++;
-	return 0;
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
 }
 
-void module_rename_func(struct module *m, size_t index, const char *name)
+uint32_t module_file(struct module *m, const char *path)
 {
 	size_t i;
-	uint64_t g;
 
-	if (index >= m->funcs.n)
-		return;
-	g = m->funcs.v[index].group;
-	for (i = index; i < m->funcs.n && m->funcs.v[i].group == g; i++)
-		m->funcs.v[i].name = name;
+	if ((m->files.n + 1) * 2 > m->file_index.cap) {
+		size_t ncap = m->file_index.cap ? m->file_index.cap * 2 : 256, j;
+		const char **nk = calloc(ncap, sizeof(*nk));
+		uint32_t *nv = calloc(ncap, sizeof(*nv));
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			return UINT32_MAX;
+		}
+		for (j = 0; j < m->files.n; j++) {
+			size_t k = ptr_hash(m->files.v[j], ncap);
+			while (nk[k])
+				k = (k + 1) & (ncap - 1);
+			nk[k] = m->files.v[j];
+			nv[k] = (uint32_t)j + 1;
+		}
+		free(m->file_index.keys);
+		free(m->file_index.vals);
+		m->file_index.keys = nk;
+		m->file_index.vals = nv;
+		m->file_index.cap = ncap;
+	}
+	i = ptr_hash(path, m->file_index.cap);
+	while (m->file_index.keys[i]) {
+		if (m->file_index.keys[i] == path)
+			return m->file_index.vals[i] - 1;
+		i = (i + 1) & (m->file_index.cap - 1);
+	}
+	if (m->files.n >= UINT32_MAX - 1 || vec_push(m->files, path) < 0)
+		return UINT32_MAX;
+	m->file_index.keys[i] = path;
+	m->file_index.vals[i] = (uint32_t)m->files.n;
+	return (uint32_t)m->files.n - 1;
+}
+
+size_t module_add_group(struct module *m, const char *name, uint64_t faddr)
+{
+	struct mod_group g = { name, faddr, false, false };
+
+	if (!in_module(m, faddr))
+		return SIZE_MAX;
+	if (m->groups.n >= UINT32_MAX - 1 || vec_push(m->groups, g) < 0)
+		return SIZE_MAX - 1;
+	return m->groups.n - 1;
+}
+
+void module_rename_group(struct module *m, size_t group, const char *name)
+{
+	if (group < m->groups.n)
+		m->groups.v[group].name = name;
+}
+
+int module_open_range(struct module *m, size_t group, uint64_t lo, uint64_t hi)
+{
+	struct mod_func f;
+
+	if (hi <= lo || group >= m->groups.n)
+		return 0;
+	f.addr = lo;
+	f.size = hi - lo;
+	f.line0 = m->lines.n;
+	f.nlines = 0;
+	f.group = (uint32_t)group;
+	f.dropped = false;
+	return vec_push(m->funcs, f);
+}
+
+int module_add_line(struct module *m, uint64_t addr, uint64_t size,
+		    uint32_t line, uint32_t file)
+{
+	struct mod_line l;
+
+	if (!m->funcs.n)
+		return 0;
+	l.addr = addr;
+	/* Processors read sizes as 32-bit numbers. */
+	l.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	l.line = line;
+	l.file = file;
+	if (vec_push(m->lines, l) < 0)
+		return -1;
+	m->funcs.v[m->funcs.n - 1].nlines++;
+	return 0;
 }
 
 int module_add_public(struct module *m, uint64_t addr, const char *name)
@@ -115,20 +167,6 @@ int module_add_public(struct module *m, uint64_t addr, const char *name)
 
 /* ---- finishing ------------------------------------------------------- */
 
-static int cmp_func_group(const void *a, const void *b)
-{
-	const struct mod_func *x = *(const struct mod_func *const *)a;
-	const struct mod_func *y = *(const struct mod_func *const *)b;
-	int c;
-
-	if (x->faddr != y->faddr)
-		return x->faddr < y->faddr ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->group < y->group ? -1 : x->group > y->group;
-}
-
 static int cmp_func_addr(const void *a, const void *b)
 {
 	const struct mod_func *x = a, *y = b;
@@ -138,6 +176,16 @@ static int cmp_func_addr(const void *a, const void *b)
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
 	return 0;
+}
+
+static int cmp_group_faddr(const void *a, const void *b)
+{
+	const struct mod_group *x = *(const struct mod_group *const *)a;
+	const struct mod_group *y = *(const struct mod_group *const *)b;
+
+	if (x->faddr != y->faddr)
+		return x->faddr < y->faddr ? -1 : 1;
+	return x < y ? -1 : x > y;	/* the first added first */
 }
 
 static int cmp_public(const void *a, const void *b)
@@ -161,6 +209,11 @@ static int stable_sort(void *base, size_t n, size_t size,
 
 	if (n < 2)
 		return 0;
+	for (i = 1; i < n; i++)
+		if (cmp(a + (i - 1) * size, a + i * size) > 0)
+			break;
+	if (i == n)
+		return 0;	/* already sorted */
 	tmp = malloc(n * size);
 	if (!tmp)
 		return -1;
@@ -203,49 +256,32 @@ static int stable_sort(void *base, size_t n, size_t size,
 
 enum sym_code module_finish(struct module *m, struct sym_err *err)
 {
-	struct mod_func **heads = NULL;
-	size_t nheads = 0, i, j, pi;
+	struct mod_group **order = NULL;
+	size_t i, j, pi;
 	uint64_t end;
 	bool have_end;
 	enum sym_code rc = SYM_OK;
 
-	/* 1. One function per (address, name), and one per address: the
-	 *    first added wins, as in Breakpad's -m mode. */
-	for (i = 0; i < m->funcs.n; i++)
-		if (i == 0 || m->funcs.v[i].group != m->funcs.v[i - 1].group)
-			nheads++;
-	if (nheads) {
-		heads = malloc(nheads * sizeof(*heads));
-		if (!heads)
+	/* 1. One function per start address: the first added wins (as in
+	 *    Breakpad's -m mode) and is 'm' when the others had other names. */
+	if (m->groups.n) {
+		order = malloc(m->groups.n * sizeof(*order));
+		if (!order)
 			return sym_fail(err, SYM_ENOMEM, "out of memory");
-		for (i = 0, j = 0; i < m->funcs.n; i++)
-			if (i == 0 || m->funcs.v[i].group != m->funcs.v[i - 1].group)
-				heads[j++] = &m->funcs.v[i];
-		qsort(heads, nheads, sizeof(*heads), cmp_func_group);
-		for (i = 0; i < nheads; i = j) {
-			struct mod_func *keep = heads[i];
-			size_t k;
-
-			for (j = i + 1; j < nheads && heads[j]->faddr == heads[i]->faddr; j++)
-				if (heads[j]->group < keep->group)
-					keep = heads[j];
-			for (k = i; k < j; k++) {
-				if (heads[k] == keep)
-					continue;
-				heads[k]->dropped = true;
-				if (heads[k]->name != keep->name)
-					keep->multiple = true;
+		for (i = 0; i < m->groups.n; i++)
+			order[i] = &m->groups.v[i];
+		qsort(order, m->groups.n, sizeof(*order), cmp_group_faddr);
+		for (i = 0; i < m->groups.n; i = j) {
+			for (j = i + 1; j < m->groups.n && order[j]->faddr == order[i]->faddr; j++) {
+				order[j]->dropped = true;
+				if (order[j]->name != order[i]->name)
+					order[i]->multiple = true;
 			}
 		}
-		/* propagate to all ranges of each group */
-		for (i = 0; i < m->funcs.n; i++) {
-			struct mod_func *f = &m->funcs.v[i];
-			if (i && f->group == m->funcs.v[i - 1].group) {
-				f->dropped = m->funcs.v[i - 1].dropped;
-				f->multiple = m->funcs.v[i - 1].multiple;
-			}
-		}
+		free(order);
 	}
+	for (i = 0; i < m->funcs.n; i++)
+		m->funcs.v[i].dropped = m->groups.v[m->funcs.v[i].group].dropped;
 
 	/* 2. Publics: the first name at an address wins. */
 	if (stable_sort(m->publics.v, m->publics.n, sizeof(*m->publics.v), cmp_public) < 0) {
@@ -261,8 +297,8 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 		}
 	}
 
-	/* 3. Functions by address; a range overlapping an earlier one is
-	 *    dropped (processors would ignore it anyway). */
+	/* 3. Ranges by address; one overlapping an earlier one is dropped
+	 *    (processors would ignore it anyway). */
 	if (stable_sort(m->funcs.v, m->funcs.n, sizeof(*m->funcs.v), cmp_func_addr) < 0) {
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 		goto out;
@@ -287,65 +323,40 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 	pi = 0;
 	for (i = 0; i < m->funcs.n && pi < m->publics.n; i++) {
 		struct mod_func *f = &m->funcs.v[i];
+		struct mod_group *g = &m->groups.v[f->group];
 		if (f->dropped)
 			continue;
 		while (pi < m->publics.n && m->publics.v[pi].addr < f->addr)
 			pi++;
 		while (pi < m->publics.n && m->publics.v[pi].addr - f->addr < f->size) {
 			struct mod_public *p = &m->publics.v[pi];
-			if (!p->dropped && p->addr == f->addr && f->addr == f->faddr &&
-			    p->name != f->name) {
-				bool same = strcmp(f->name, "<name omitted>") == 0 ||
-					    strstr(p->name, f->name) != NULL;
+			if (!p->dropped && p->addr == g->faddr && p->name != g->name) {
+				bool same = strcmp(g->name, "<name omitted>") == 0 ||
+					    strstr(p->name, g->name) != NULL;
 				if (!same || p->multiple)
-					f->multiple = true;
+					g->multiple = true;
 			}
 			p->dropped = true;
 			pi++;
 		}
 	}
 out:
-	free(heads);
 	return rc;
 }
 
 /* ---- writing --------------------------------------------------------- */
 
-struct fileid {
-	const char **keys;
-	uint32_t *ids;
-	size_t cap;
-};
-
-static size_t ptr_hash(const void *p, size_t cap)
+static int cmp_file_index(const void *a, const void *b, void *arg)
 {
-	uint64_t x = (uint64_t)(uintptr_t)p;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x & (cap - 1);
-}
+	const char *const *files = arg;
 
-static uint32_t *fileid_slot(struct fileid *t, const char *k)
-{
-	size_t i = ptr_hash(k, t->cap);
-
-	while (t->keys[i] && t->keys[i] != k)
-		i = (i + 1) & (t->cap - 1);
-	t->keys[i] = k;
-	return &t->ids[i];
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(files[*(const uint32_t *)a], files[*(const uint32_t *)b]);
 }
 
 void module_write(const struct module *m, struct outbuf *out)
 {
-	struct fileid t = { 0 };
-	const char **files = NULL;
-	size_t nfiles = 0, i, j;
+	uint32_t *out_id = NULL, *used = NULL;
+	size_t nused = 0, i, j;
 
 	outbuf_puts(out, "MODULE ");
 	outbuf_puts(out, m->os);
@@ -366,13 +377,10 @@ void module_write(const struct module *m, struct outbuf *out)
 
 	/* FILE records: the files cited by kept lines, sorted by name and
 	 * numbered from 0. */
-	t.cap = 64;
-	while (t.cap < m->lines.n * 2 + 64 && t.cap < ((size_t)1 << 40))
-		t.cap *= 2;
-	t.keys = calloc(t.cap, sizeof(*t.keys));
-	t.ids = calloc(t.cap, sizeof(*t.ids));
-	if (!t.keys || !t.ids) {
-		out->error = 12; /* ENOMEM */
+	out_id = calloc(m->files.n + 1, sizeof(*out_id));
+	used = malloc((m->files.n + 1) * sizeof(*used));
+	if (!out_id || !used) {
+		out->error = 12;	/* ENOMEM */
 		goto out;
 	}
 	for (i = 0; i < m->funcs.n; i++) {
@@ -380,43 +388,36 @@ void module_write(const struct module *m, struct outbuf *out)
 		if (f->dropped)
 			continue;
 		for (j = 0; j < f->nlines; j++) {
-			uint32_t *id = fileid_slot(&t, m->lines.v[f->line0 + j].file);
-			if (!*id) {
-				*id = 1;
-				nfiles++;
+			uint32_t fi = m->lines.v[f->line0 + j].file;
+			if (!out_id[fi]) {
+				out_id[fi] = 1;
+				used[nused++] = fi;
 			}
 		}
 	}
-	files = malloc((nfiles ? nfiles : 1) * sizeof(*files));
-	if (!files) {
-		out->error = 12;
-		goto out;
-	}
-	for (i = 0, j = 0; i < t.cap; i++)
-		if (t.keys[i])
-			files[j++] = t.keys[i];
-	qsort(files, nfiles, sizeof(*files), cmp_str);
-	for (i = 0; i < nfiles; i++) {
-		*fileid_slot(&t, files[i]) = (uint32_t)i;
+	qsort_r(used, nused, sizeof(*used), cmp_file_index, (void *)m->files.v);
+	for (i = 0; i < nused; i++) {
+		out_id[used[i]] = (uint32_t)i;
 		outbuf_puts(out, "FILE ");
 		outbuf_dec(out, i);
 		outbuf_putc(out, ' ');
-		outbuf_puts(out, files[i]);
+		outbuf_puts(out, m->files.v[used[i]]);
 		outbuf_putc(out, '\n');
 	}
 
 	for (i = 0; i < m->funcs.n; i++) {
 		const struct mod_func *f = &m->funcs.v[i];
+		const struct mod_group *g = &m->groups.v[f->group];
 		if (f->dropped)
 			continue;
 		outbuf_write(out, "FUNC ", 5);
-		if (f->multiple && m->multiple)
+		if (g->multiple && m->multiple)
 			outbuf_write(out, "m ", 2);
 		outbuf_hex(out, f->addr - m->load_addr);
 		outbuf_putc(out, ' ');
 		outbuf_hex(out, f->size);
 		outbuf_write(out, " 0 ", 3);
-		outbuf_puts(out, f->name);
+		outbuf_puts(out, g->name);
 		outbuf_putc(out, '\n');
 		for (j = 0; j < f->nlines; j++) {
 			const struct mod_line *l = &m->lines.v[f->line0 + j];
@@ -426,7 +427,7 @@ void module_write(const struct module *m, struct outbuf *out)
 			outbuf_putc(out, ' ');
 			outbuf_dec(out, l->line);
 			outbuf_putc(out, ' ');
-			outbuf_dec(out, *fileid_slot(&t, l->file));
+			outbuf_dec(out, out_id[l->file]);
 			outbuf_putc(out, '\n');
 		}
 	}
@@ -443,7 +444,6 @@ void module_write(const struct module *m, struct outbuf *out)
 		outbuf_putc(out, '\n');
 	}
 out:
-	free(files);
-	free(t.keys);
-	free(t.ids);
+	free(out_id);
+	free(used);
 }

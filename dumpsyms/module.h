@@ -1,14 +1,17 @@
 /* module.h - the in-memory model of one .sym file.
  *
- * Readers add functions, lines and public symbols in any order;
- * module_finish() sorts, de-duplicates and clips them; module_write() emits
- * the Breakpad text.  All strings live in the module's arena (interned in
- * its pool, so equal strings are equal pointers).
+ * Readers add functions (each a group of address ranges), the lines of
+ * each range, and public symbols in any order; module_finish() sorts,
+ * de-duplicates and clips them; module_write() emits the Breakpad text.
+ * All strings live in the module's arena, interned in its pool, so equal
+ * strings are equal pointers.  Addresses are link-time addresses until
+ * written, when load_addr is subtracted.
  */
 #ifndef SYM_MODULE_H
 #define SYM_MODULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -16,28 +19,29 @@
 #include "outbuf.h"
 #include "vec.h"
 
+/* One line record; 20 bytes, the bulk of a module's memory. */
 struct mod_line {
 	uint64_t addr;
-	uint64_t size;
-	const char *file;	/* interned path */
+	uint32_t size;
 	uint32_t line;
-};
+	uint32_t file;		/* index into module.files */
+} __attribute__((packed, aligned(4)));
 
-/* One FUNC record: one contiguous range of a function.  A function with
- * several ranges becomes several mod_funcs with the same name. */
-struct mod_func {
-	uint64_t addr;
-	uint64_t size;
+/* One function: its name and the address of its first range. */
+struct mod_group {
 	const char *name;	/* interned */
-	size_t line0, nlines;	/* slice of module.lines */
-	uint64_t group;		/* function this range belongs to */
-	uint64_t faddr;		/* address of the function's first range */
+	uint64_t faddr;
 	bool multiple;		/* 'm': several names for this code */
 	bool dropped;
 };
 
-struct mod_range {
-	uint64_t lo, hi;
+/* One FUNC record: one contiguous range of a function. */
+struct mod_func {
+	uint64_t addr;
+	uint64_t size;
+	size_t line0, nlines;	/* slice of module.lines */
+	uint32_t group;
+	bool dropped;
 };
 
 struct mod_public {
@@ -45,6 +49,10 @@ struct mod_public {
 	const char *name;
 	bool multiple;
 	bool dropped;
+};
+
+struct mod_range {
+	uint64_t lo, hi;
 };
 
 struct module {
@@ -60,13 +68,19 @@ struct module {
 	bool header_only;	/* -i: MODULE and INFO only */
 	bool multiple;		/* -m: mark folded code with 'm' */
 	bool no_cfi;
-	uint64_t ngroups;
 
+	VEC(const char *) files;	/* interned paths, by file index */
+	struct {			/* path pointer -> index + 1 */
+		const char **keys;
+		uint32_t *vals;
+		size_t cap;
+	} file_index;
+	VEC(struct mod_group) groups;
 	VEC(struct mod_func) funcs;
 	VEC(struct mod_line) lines;
 	VEC(struct mod_public) publics;
-	/* PT_LOAD ranges relative to the load address; functions and publics
-	 * outside all of them are dropped (as Breakpad does). */
+	/* PT_LOAD ranges; functions and publics outside all of them are
+	 * dropped (as Breakpad does). */
 	VEC(struct mod_range) ranges;
 };
 
@@ -76,22 +90,28 @@ void module_release(struct module *m);
 /* Interns s[0..n) in the module's pool; NULL when out of memory. */
 const char *module_intern(struct module *m, const char *s, size_t n);
 
-/* Adds one function with its ranges (link-time addresses) and its lines
- * (sorted by address, each inside one of the ranges).  Like Breakpad, a
- * function whose first range lies outside every PT_LOAD segment is
- * dropped; *index receives an id usable with module_rename_func(), or
- * SIZE_MAX when the function was dropped.  Returns 0 or -1 (no memory). */
-int module_add_func_ranges(struct module *m, const void *ranges, size_t nranges,
-			   const char *name, const struct mod_line *lines,
-			   size_t nlines, size_t *index);
-/* Renames every range of the function added as index. */
-void module_rename_func(struct module *m, size_t index, const char *name);
-/* Adds a PUBLIC symbol (link-time address); the first name at an address
- * wins.  Returns 0 or -1. */
-int module_add_public(struct module *m, uint64_t addr, const char *name);
-int module_add_range(struct module *m, uint64_t lo, uint64_t hi);
+/* The index of an interned path in the file table, adding it when new;
+ * UINT32_MAX when out of memory. */
+uint32_t module_file(struct module *m, const char *interned_path);
 
-/* Sorts and cleans the model; after it the slices in mod_func are valid. */
+/* Adds a function named name (interned) whose first range starts at
+ * faddr.  Like Breakpad, a function starting outside every PT_LOAD segment
+ * is not added: the result is then SIZE_MAX, else the group index.  On out
+ * of memory returns SIZE_MAX - 1. */
+size_t module_add_group(struct module *m, const char *name, uint64_t faddr);
+void module_rename_group(struct module *m, size_t group, const char *name);
+
+/* Starts a FUNC range [lo, hi) of group; the lines added next are its
+ * lines, in ascending address order.  Returns 0 or -1 (no memory). */
+int module_open_range(struct module *m, size_t group, uint64_t lo, uint64_t hi);
+int module_add_line(struct module *m, uint64_t addr, uint64_t size,
+		    uint32_t line, uint32_t file);
+
+/* Adds a PUBLIC symbol; the first name at an address wins.  0 or -1. */
+int module_add_public(struct module *m, uint64_t addr, const char *name);
+int module_add_load_range(struct module *m, uint64_t lo, uint64_t hi);
+
+/* Sorts and cleans the model. */
 enum sym_code module_finish(struct module *m, struct sym_err *err);
 
 /* Writes the module as Breakpad text. */
