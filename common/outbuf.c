@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OUTBUF_CAP (1 << 20)
+#define OUTBUF_CAP (256 * 1024)
 
 int outbuf_init(struct outbuf *o, int fd)
 {

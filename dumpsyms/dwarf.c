@@ -95,6 +95,8 @@ struct dwarf_state {
 	 * declared in a header repeats the same inputs in every unit. */
 	VEC(struct lazy) lazies;
 	uint64_t released;	/* .debug_info bytes given back */
+	uint64_t released_abbrev, released_line;
+	uint64_t last_stmt_list;
 	uint32_t *lzset;	/* open addressing: index + 1 */
 	size_t lzcap;
 	struct offmap fwd;	/* -> size_t: module function index + 1 */
@@ -945,6 +947,8 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 	memset(&dl, 0, sizeof(dl));
 	if (st->lang == LANG_ASM)
 		goto out;	/* Breakpad: assembler units have no functions */
+	if (root->has_stmt_list)
+		st->last_stmt_list = root->stmt_list;
 	if (root->has_stmt_list && st->funcs.n) {
 		struct dw_lines_ctx lc = { root->comp_dir, lines_intern, st->mod };
 		struct sym_err lerr;
@@ -1141,23 +1145,29 @@ static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct 
 	s->data = os ? os->data : NULL;
 	s->size = os ? os->size : 0;
 	s->releasable = os ? os->releasable : false;
+	s->file_backed = os ? !os->owned : false;
 }
 
-/* Gives back the memory of .debug_info before offset `upto`: units are
+/* Gives back the memory of a section before offset `upto`.  Units are
  * read once, front to back, so on a large input this keeps the resident
- * size near one unit's worth instead of the whole section. */
-static void release_info(struct dwarf_state *st, uint64_t upto)
+ * size near one unit's worth instead of whole sections.  Pages of a file
+ * mapping fault back in from the file if they are read again; pages of a
+ * decompressed copy would come back as zeros, so only .debug_info (never
+ * read twice) is released there. */
+static void release_prefix(const struct dw_sect *sec, uint64_t *released, uint64_t upto,
+			   bool read_again)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t start, end;
 
-	if (!st->f.info.releasable || upto <= st->released + 16 * page)
+	if (!sec->releasable || (read_again && !sec->file_backed) ||
+	    upto > sec->size || upto <= *released + 16 * page)
 		return;
-	start = ((uintptr_t)st->f.info.data + st->released + page - 1) & ~(page - 1);
-	end = ((uintptr_t)st->f.info.data + upto) & ~(page - 1);
+	start = ((uintptr_t)sec->data + *released + page - 1) & ~(page - 1);
+	end = ((uintptr_t)sec->data + upto) & ~(page - 1);
 	if (end > start)
 		madvise((void *)start, end - start, MADV_DONTNEED);
-	st->released = upto;
+	*released = upto;
 }
 
 enum sym_code dwarf_read(struct obj *o, struct module *m,
@@ -1220,7 +1230,9 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		if (next <= off)
 			break;
 		off = next;
-		release_info(&st, off);
+		release_prefix(&st.f.info, &st.released, off, false);
+		release_prefix(&st.f.abbrev, &st.released_abbrev, st.u.abbrev_off, true);
+		release_prefix(&st.f.line, &st.released_line, st.last_stmt_list, true);
 	}
 
 	dw_abbrevs_free(&st.ab);

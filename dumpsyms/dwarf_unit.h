@@ -17,6 +17,7 @@ struct dw_sect {
 	const uint8_t *data;
 	size_t size;
 	bool releasable;	/* ours: may be madvise()d away once read */
+	bool file_backed;	/* released pages fault back in from the file */
 };
 
 /* The DWARF sections of one file. */

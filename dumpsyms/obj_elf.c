@@ -237,9 +237,9 @@ static void read_soname(struct obj *o, Elf *elf)
 			GElf_Dyn dyn;
 			const char *name;
 
+			/* Like Breakpad, scan past DT_NULL: the first DT_SONAME
+			 * anywhere in the section counts. */
 			if (!gelf_getdyn(d, (int)j, &dyn))
-				break;
-			if (dyn.d_tag == DT_NULL)
 				break;
 			if (dyn.d_tag != DT_SONAME)
 				continue;
