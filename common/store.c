@@ -1,0 +1,682 @@
+/* store.c - blobs on disk and the LMDB index; the only user of lmdb.h. */
+#include "config.h"
+#include "store.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <zlib.h>
+
+#include "fsutil.h"
+#include "sha256.h"
+
+struct store {
+	char *dir;
+	MDB_env *env;
+	MDB_dbi syms, code, tokens, log;
+};
+
+struct store_upload {
+	struct store *s;
+	int fd;
+	char tmp[4096];
+	z_stream z;
+	bool zinit;
+	struct sha256 sha;
+	struct symcheck check;
+	uint64_t size, limit;
+	unsigned char out[65536];
+};
+
+static enum sym_code mdb_fail(struct sym_err *err, int rc, const char *what)
+{
+	return sym_fail(err, rc == MDB_NOTFOUND ? SYM_ENOTFOUND : SYM_EIO,
+			"symbol index: %s: %s", what, mdb_strerror(rc));
+}
+
+const char *store_dir(const struct store *s)
+{
+	return s->dir;
+}
+
+enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err)
+{
+	struct store *s;
+	char path[4096];
+	MDB_txn *txn = NULL;
+	int rc;
+
+	*out = NULL;
+	if (strlen(dir) > 3000)
+		return sym_fail(err, SYM_EUSAGE, "store path too long");
+	snprintf(path, sizeof(path), "%s/index", dir);
+	if (mkdir_p(path, err) != SYM_OK)
+		return err->code;
+	snprintf(path, sizeof(path), "%s/blobs", dir);
+	if (mkdir_p(path, err) != SYM_OK)
+		return err->code;
+	snprintf(path, sizeof(path), "%s/tmp", dir);
+	if (mkdir_p(path, err) != SYM_OK)
+		return err->code;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->dir = strdup(dir))) {
+		free(s);
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto lmdb;
+	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_maxreaders(s->env, 1024);
+	/* The map is reserved address space, not disk: 1 TiB on 64-bit. */
+	mdb_env_set_mapsize(s->env, sizeof(size_t) >= 8 ? ((size_t)1 << 40) : ((size_t)1 << 30));
+	snprintf(path, sizeof(path), "%s/index", dir);
+	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS, 0644)) != 0)
+		goto lmdb;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto lmdb;
+	if ((rc = mdb_dbi_open(txn, "syms", MDB_CREATE, &s->syms)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "code", MDB_CREATE, &s->code)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE | MDB_INTEGERKEY, &s->log)) != 0)
+		goto lmdb;
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto lmdb;
+	}
+	*out = s;
+	return SYM_OK;
+lmdb:
+	if (txn)
+		mdb_txn_abort(txn);
+	sym_fail(err, SYM_EIO, "cannot open the symbol index in '%s': %s", path, mdb_strerror(rc));
+	store_close(s);
+	return SYM_EIO;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->dir);
+	free(s);
+}
+
+bool store_key(const char *debug_file, const char *debug_id, char *out, size_t cap)
+{
+	size_t a = strlen(debug_file), b = strlen(debug_id), i;
+
+	if (a + b + 2 > cap)
+		return false;
+	for (i = 0; i < a; i++)
+		out[i] = (char)tolower((unsigned char)debug_file[i]);
+	out[a] = '/';
+	for (i = 0; i < b; i++)
+		out[a + 1 + i] = (char)toupper((unsigned char)debug_id[i]);
+	out[a + 1 + b] = '\0';
+	return true;
+}
+
+/* Records are stored as NUL-separated fields after a version tag. */
+static size_t record_encode(const struct sym_record *r, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "r1%c%s%c%llu%c%llu%c%llu%c%s%c%s%c%s%c%s%c%s%c%s%c%s%c%s",
+			 0, r->hash, 0, (unsigned long long)r->size, 0,
+			 (unsigned long long)r->gz_size, 0, (unsigned long long)r->mtime, 0,
+			 r->debug_file, 0, r->debug_id, 0, r->code_file, 0, r->code_id, 0,
+			 r->os, 0, r->arch, 0, r->generator, 0, r->uploader);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n + 1;
+}
+
+static bool record_decode(const void *data, size_t n, struct sym_record *r)
+{
+	const char *p = data, *end = p + n;
+	const char *f[13];
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < 13; i++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (!z)
+			return false;
+		f[i] = p;
+		p = z + 1;
+		if (p > end)
+			return false;
+	}
+	if (strcmp(f[0], "r1") != 0 || strlen(f[1]) != 64)
+		return false;
+#define CP(dst, src) snprintf(dst, sizeof(dst), "%s", src)
+	CP(r->hash, f[1]);
+	r->size = strtoull(f[2], NULL, 10);
+	r->gz_size = strtoull(f[3], NULL, 10);
+	r->mtime = strtoull(f[4], NULL, 10);
+	CP(r->debug_file, f[5]);
+	CP(r->debug_id, f[6]);
+	CP(r->code_file, f[7]);
+	CP(r->code_id, f[8]);
+	CP(r->os, f[9]);
+	CP(r->arch, f[10]);
+	CP(r->generator, f[11]);
+	CP(r->uploader, f[12]);
+#undef CP
+	return true;
+}
+
+static enum sym_code get_by_key(struct store *s, MDB_dbi dbi, const char *key,
+				MDB_val *out_val, char *copy, size_t copy_cap,
+				struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(key), (void *)key };
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	rc = mdb_get(txn, dbi, &k, out_val);
+	if (rc == 0) {
+		if (out_val->mv_size > copy_cap) {
+			mdb_txn_abort(txn);
+			return sym_fail(err, SYM_EFORMAT, "symbol index: oversized record for '%s'", key);
+		}
+		memcpy(copy, out_val->mv_data, out_val->mv_size);
+		out_val->mv_data = copy;
+	}
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return SYM_ENOTFOUND;
+	if (rc)
+		return mdb_fail(err, rc, "lookup failed");
+	return SYM_OK;
+}
+
+enum sym_code store_get(struct store *s, const char *debug_file, const char *debug_id,
+			struct sym_record *rec, struct sym_err *err)
+{
+	char key[2048], buf[8192];
+	MDB_val v;
+	enum sym_code rc;
+
+	if (!store_key(debug_file, debug_id, key, sizeof(key)))
+		return SYM_ENOTFOUND;
+	rc = get_by_key(s, s->syms, key, &v, buf, sizeof(buf), err);
+	if (rc)
+		return rc;
+	if (!record_decode(v.mv_data, v.mv_size, rec))
+		return sym_fail(err, SYM_EFORMAT, "symbol index: corrupt record for '%s'", key);
+	return SYM_OK;
+}
+
+enum sym_code store_get_by_code(struct store *s, const char *code_file, const char *code_id,
+				struct sym_record *rec, struct sym_err *err)
+{
+	char key[2048], buf[8192];
+	MDB_val v;
+	enum sym_code rc;
+
+	if (!store_key(code_file, code_id, key, sizeof(key)))
+		return SYM_ENOTFOUND;
+	rc = get_by_key(s, s->code, key, &v, key, sizeof(key) - 1, err);
+	if (rc)
+		return rc;
+	key[v.mv_size] = '\0';
+	rc = get_by_key(s, s->syms, key, &v, buf, sizeof(buf), err);
+	if (rc)
+		return rc;
+	if (!record_decode(v.mv_data, v.mv_size, rec))
+		return sym_fail(err, SYM_EFORMAT, "symbol index: corrupt record for '%s'", key);
+	return SYM_OK;
+}
+
+static void blob_path(const struct store *s, const char *hash, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/blobs/%.2s/%s", s->dir, hash, hash + 2);
+}
+
+int store_blob_open(struct store *s, const char *hash)
+{
+	char path[4096];
+
+	blob_path(s, hash, path, sizeof(path));
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* ---- uploads --------------------------------------------------------- */
+
+enum sym_code store_upload_begin(struct store *s, struct store_upload **out, struct sym_err *err)
+{
+	struct store_upload *u = calloc(1, sizeof(*u));
+
+	*out = NULL;
+	if (!u)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	u->s = s;
+	snprintf(u->tmp, sizeof(u->tmp), "%s/tmp/upload.XXXXXX", s->dir);
+	u->fd = mkstemp(u->tmp);
+	if (u->fd < 0) {
+		free(u);
+		return sym_fail(err, SYM_EIO, "cannot create a temporary file in '%s/tmp': %s",
+				s->dir, strerror(errno));
+	}
+	if (deflateInit2(&u->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		store_upload_abort(u);
+		return sym_fail(err, SYM_EZLIB, "zlib cannot start");
+	}
+	u->zinit = true;
+	sha256_init(&u->sha);
+	symcheck_init(&u->check);
+	*out = u;
+	return SYM_OK;
+}
+
+void store_upload_limit(struct store_upload *u, uint64_t max_bytes)
+{
+	u->limit = max_bytes;
+}
+
+const struct symfile_header *store_upload_header(const struct store_upload *u)
+{
+	return u->check.seen_module ? &u->check.hdr : NULL;
+}
+
+static enum sym_code write_all(int fd, const void *p, size_t n, struct sym_err *err)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return sym_fail(err, SYM_EIO, "cannot write to the store: %s", strerror(errno));
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return SYM_OK;
+}
+
+static enum sym_code deflate_step(struct store_upload *u, int flush, struct sym_err *err)
+{
+	int zr;
+
+	do {
+		u->z.next_out = u->out;
+		u->z.avail_out = sizeof(u->out);
+		zr = deflate(&u->z, flush);
+		if (zr == Z_STREAM_ERROR)
+			return sym_fail(err, SYM_EZLIB, "compression failed");
+		if (write_all(u->fd, u->out, sizeof(u->out) - u->z.avail_out, err) != SYM_OK)
+			return err->code;
+	} while (u->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+	return SYM_OK;
+}
+
+enum sym_code store_upload_write(struct store_upload *u, const void *data, size_t n,
+				 struct sym_err *err)
+{
+	const unsigned char *p = data;
+
+	if (u->limit && (n > u->limit || u->size > u->limit - n))
+		return sym_fail(err, SYM_ELIMIT, "the symbol file exceeds %llu bytes",
+				(unsigned long long)u->limit);
+	if (!symcheck_feed(&u->check, data, n))
+		return sym_fail(err, SYM_EFORMAT, "not a Breakpad symbol file: %s", u->check.error);
+	sha256_update(&u->sha, data, n);
+	u->size += n;
+	while (n) {
+		size_t k = n > (1u << 30) ? (1u << 30) : n;
+		u->z.next_in = (Bytef *)p;
+		u->z.avail_in = (uInt)k;
+		if (deflate_step(u, Z_NO_FLUSH, err) != SYM_OK)
+			return err->code;
+		p += k;
+		n -= k;
+	}
+	return SYM_OK;
+}
+
+void store_upload_abort(struct store_upload *u)
+{
+	if (!u)
+		return;
+	if (u->fd >= 0)
+		close(u->fd);
+	if (u->tmp[0])
+		unlink(u->tmp);
+	if (u->zinit)
+		deflateEnd(&u->z);
+	symcheck_release(&u->check);
+	free(u);
+}
+
+static bool same_ci(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+/* Ids written with dashes by some tools compare without them. */
+static void strip_dashes(const char *in, char *out, size_t cap)
+{
+	size_t j = 0;
+
+	for (; *in && j + 1 < cap; in++)
+		if (*in != '-')
+			out[j++] = *in;
+	out[j] = '\0';
+}
+
+enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
+				  const char *expect_id, const char *uploader,
+				  struct sym_record *rec, enum store_outcome *outcome,
+				  struct sym_err *err)
+{
+	struct store *s = u->s;
+	const struct symfile_header *h = &u->check.hdr;
+	uint8_t digest[32];
+	char key[2048], ckey[2048], path[4096], dir[4096], buf[8192], idbuf[80];
+	struct sym_record old;
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	struct stat st;
+	size_t vlen;
+	bool had_old = false;
+	int rc;
+
+	*outcome = STORE_NEW;
+	if (!symcheck_finish(&u->check)) {
+		sym_fail(err, SYM_EFORMAT, "not a Breakpad symbol file: %s", u->check.error);
+		goto fail;
+	}
+	if (!store_name_ok(h->name) || !store_name_ok(h->debug_id)) {
+		sym_fail(err, SYM_EFORMAT, "the MODULE record names a file or id that cannot be stored");
+		goto fail;
+	}
+	if (expect_file && !same_ci(expect_file, h->name)) {
+		sym_fail(err, SYM_EFORMAT, "the MODULE record names '%s', not '%s'", h->name, expect_file);
+		goto fail;
+	}
+	if (expect_id) {
+		strip_dashes(expect_id, idbuf, sizeof(idbuf));
+		if (!same_ci(idbuf, h->debug_id)) {
+			sym_fail(err, SYM_EFORMAT, "the MODULE record has id %s, not %s", h->debug_id, expect_id);
+			goto fail;
+		}
+	}
+	if (deflate_step(u, Z_FINISH, err) != SYM_OK)
+		goto fail;
+	sha256_final(&u->sha, digest);
+
+	memset(rec, 0, sizeof(*rec));
+	sha256_hex(digest, rec->hash);
+	rec->size = u->size;
+	rec->gz_size = u->z.total_out;
+	rec->mtime = (uint64_t)time(NULL);
+	snprintf(rec->debug_file, sizeof(rec->debug_file), "%s", h->name);
+	snprintf(rec->debug_id, sizeof(rec->debug_id), "%s", h->debug_id);
+	snprintf(rec->code_id, sizeof(rec->code_id), "%s", h->code_id);
+	/* ELF and Mach-O name no code file: it is the debug file */
+	snprintf(rec->code_file, sizeof(rec->code_file), "%s",
+		 h->code_file[0] ? h->code_file : h->name);
+	snprintf(rec->os, sizeof(rec->os), "%s", h->os);
+	snprintf(rec->arch, sizeof(rec->arch), "%s", h->arch);
+	snprintf(rec->generator, sizeof(rec->generator), "%s", h->generator);
+	snprintf(rec->uploader, sizeof(rec->uploader), "%s", uploader ? uploader : "");
+
+	if (!store_key(rec->debug_file, rec->debug_id, key, sizeof(key))) {
+		sym_fail(err, SYM_EFORMAT, "debug file name too long");
+		goto fail;
+	}
+	if (store_get(s, rec->debug_file, rec->debug_id, &old, err) == SYM_OK) {
+		had_old = true;
+		if (strcmp(old.hash, rec->hash) == 0) {
+			*outcome = STORE_SAME;
+			*rec = old;
+			store_upload_abort(u);
+			return SYM_OK;
+		}
+	} else if (err->code && err->code != SYM_ENOTFOUND) {
+		goto fail;
+	}
+	sym_err_clear(err);
+
+	/* the blob: fsync, then rename into place */
+	if (fsync(u->fd) != 0 || close(u->fd) != 0) {
+		u->fd = -1;
+		sym_fail(err, SYM_EIO, "cannot write the blob: %s", strerror(errno));
+		goto fail;
+	}
+	u->fd = -1;
+	blob_path(s, rec->hash, path, sizeof(path));
+	snprintf(dir, sizeof(dir), "%s/blobs/%.2s", s->dir, rec->hash);
+	if (mkdir_p(dir, err) != SYM_OK)
+		goto fail;
+	if (stat(path, &st) == 0) {
+		unlink(u->tmp);		/* identical content already stored */
+		rec->gz_size = (uint64_t)st.st_size;
+	} else if (rename(u->tmp, path) != 0) {
+		sym_fail(err, SYM_EIO, "cannot publish the blob: %s", strerror(errno));
+		goto fail;
+	} else {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	u->tmp[0] = '\0';
+
+	/* one write transaction: the symbol record, the code-id entry, the log */
+	vlen = record_encode(rec, buf, sizeof(buf));
+	if (!vlen) {
+		sym_fail(err, SYM_EFORMAT, "record too large");
+		goto fail;
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		mdb_fail(err, rc, "cannot start a write transaction");
+		goto fail;
+	}
+	k.mv_size = strlen(key);
+	k.mv_data = key;
+	v.mv_size = vlen;
+	v.mv_data = buf;
+	if ((rc = mdb_put(txn, s->syms, &k, &v, 0)) != 0)
+		goto lmdb;
+	if (rec->code_id[0] && store_key(rec->code_file, rec->code_id, ckey, sizeof(ckey))) {
+		MDB_val ck = { strlen(ckey), ckey }, cv = { strlen(key), key };
+		if ((rc = mdb_put(txn, s->code, &ck, &cv, 0)) != 0)
+			goto lmdb;
+	}
+	{
+		MDB_cursor *c;
+		MDB_val lk, lv;
+		uint64_t seq = 1;
+		char line[4096];
+		int n;
+
+		if ((rc = mdb_cursor_open(txn, s->log, &c)) != 0)
+			goto lmdb;
+		if (mdb_cursor_get(c, &lk, &lv, MDB_LAST) == 0 && lk.mv_size == sizeof(seq)) {
+			memcpy(&seq, lk.mv_data, sizeof(seq));
+			seq++;
+		}
+		mdb_cursor_close(c);
+		n = snprintf(line, sizeof(line), "%llu %s %s %s %s %llu %s",
+			     (unsigned long long)rec->mtime, had_old ? "replace" : "new",
+			     rec->debug_file, rec->debug_id, rec->hash,
+			     (unsigned long long)rec->size, rec->uploader[0] ? rec->uploader : "-");
+		lk.mv_size = sizeof(seq);
+		lk.mv_data = &seq;
+		lv.mv_size = n > 0 ? (size_t)n : 0;
+		lv.mv_data = line;
+		if ((rc = mdb_put(txn, s->log, &lk, &lv, 0)) != 0)
+			goto lmdb;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto lmdb;
+	}
+	*outcome = had_old ? STORE_REPLACED : STORE_NEW;
+	store_upload_abort(u);
+	return SYM_OK;
+lmdb:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_fail(err, rc, "cannot record the upload");
+fail:
+	store_upload_abort(u);
+	return err->code ? err->code : SYM_EIO;
+}
+
+/* ---- tokens ---------------------------------------------------------- */
+
+static void token_hash(const char *token, char out[65])
+{
+	struct sha256 h;
+	uint8_t d[32];
+
+	sha256_init(&h);
+	sha256_update(&h, token, strlen(token));
+	sha256_final(&h, d);
+	sha256_hex(d, out);
+}
+
+enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
+			      char out[65], struct sym_err *err)
+{
+	uint8_t raw[32];
+	char hash[65], val[1024];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, n;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return sym_fail(err, SYM_EIO, "no randomness for a token: %s", strerror(errno));
+	sha256_hex(raw, out);
+	token_hash(out, hash);
+	n = snprintf(val, sizeof(val), "%s%c%s%c%llu", name, 0, scopes, 0,
+		     (unsigned long long)time(NULL));
+	if (n < 0 || (size_t)n >= sizeof(val))
+		return sym_fail(err, SYM_EUSAGE, "token name too long");
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a write transaction");
+	k.mv_size = 64;
+	k.mv_data = hash;
+	v.mv_size = (size_t)n + 1;
+	v.mv_data = val;
+	if ((rc = mdb_put(txn, s->tokens, &k, &v, 0)) != 0 || (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc)
+			mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot store the token");
+	}
+	return SYM_OK;
+}
+
+bool store_token_check(struct store *s, const char *token, const char *scope, char *name)
+{
+	char hash[65];
+	MDB_txn *txn;
+	MDB_val k, v;
+	bool ok = false;
+
+	if (!token || strlen(token) != 64)
+		return false;
+	token_hash(token, hash);
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return false;
+	k.mv_size = 64;
+	k.mv_data = hash;
+	if (mdb_get(txn, s->tokens, &k, &v) == 0 && v.mv_size > 0 &&
+	    ((const char *)v.mv_data)[v.mv_size - 1] == '\0') {
+		const char *nm = v.mv_data;
+		const char *sc = memchr(nm, '\0', v.mv_size);
+		if (sc && (size_t)(sc + 1 - nm) < v.mv_size) {
+			sc++;
+			/* scopes: comma-separated list */
+			const char *p = sc;
+			size_t sl = strlen(scope);
+			while (*p) {
+				const char *e = strchr(p, ',');
+				size_t l = e ? (size_t)(e - p) : strlen(p);
+				if (l == sl && strncmp(p, scope, l) == 0) {
+					ok = true;
+					break;
+				}
+				if (!e)
+					break;
+				p = e + 1;
+			}
+			if (name)
+				snprintf(name, 128, "%s", nm);
+		}
+	}
+	mdb_txn_abort(txn);
+	return ok;
+}
+
+enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, found = 0;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a write transaction");
+	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the tokens");
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size > 0 && strncmp(v.mv_data, name, v.mv_size) == 0 &&
+		    strlen(name) < v.mv_size && ((const char *)v.mv_data)[strlen(name)] == '\0') {
+			mdb_cursor_del(c, 0);
+			found++;
+		}
+	}
+	mdb_cursor_close(c);
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(err, rc, "cannot revoke the token");
+	if (!found)
+		return sym_fail(err, SYM_ENOTFOUND, "no token named '%s'", name);
+	return SYM_OK;
+}
+
+enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	if ((rc = mdb_cursor_open(txn, s->syms, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the index");
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct sym_record r;
+		if (record_decode(v.mv_data, v.mv_size, &r)) {
+			st->files++;
+			st->bytes += r.size;
+			st->gz_bytes += r.gz_size;
+		}
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return SYM_OK;
+}

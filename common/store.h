@@ -1,0 +1,108 @@
+/* store.h - the symbol store: content-addressed blobs plus an LMDB index.
+ * store.c is the only user of LMDB.
+ *
+ *   STORE/index/            LMDB environment, named databases:
+ *     syms    "debug_file/DEBUG_ID" (file lower-cased, id upper-cased)
+ *             -> record (blob hash, sizes, exact names, code id, ...)
+ *     code    "code_file/CODE_ID" (same folding) -> syms key
+ *     tokens  sha256(token) hex -> "name\0scopes\0created"
+ *     log     upload sequence number -> one line describing the change
+ *   STORE/blobs/ab/cdef...  gzip of the .sym content, named by the SHA-256
+ *                           of the uncompressed content
+ *   STORE/tmp/              uploads being written
+ *
+ * Publishing writes the blob to tmp/, fsyncs it, renames it into blobs/,
+ * then commits one LMDB write transaction: a crash leaves the old index or
+ * the new one, and at worst an unreferenced blob.  Thread-safe: lookups
+ * use read transactions (MDB_NOTLS), writes are serialised by LMDB.
+ */
+#ifndef SYM_STORE_H
+#define SYM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "symfile.h"
+
+struct store;
+
+struct sym_record {
+	char hash[65];		/* SHA-256 of the uncompressed .sym, hex */
+	uint64_t size;		/* uncompressed bytes */
+	uint64_t gz_size;	/* blob bytes */
+	uint64_t mtime;		/* publication time, seconds since the epoch */
+	char debug_file[1024];	/* as uploaded */
+	char debug_id[80];
+	char code_file[1024];
+	char code_id[160];
+	char os[32];
+	char arch[32];
+	char generator[256];
+	char uploader[128];
+};
+
+/* Opens (creating if needed) the store in dir.  *out is owned by the
+ * caller and freed with store_close().  SYM_EIO or SYM_EFORMAT on failure. */
+enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err);
+void store_close(struct store *s);
+const char *store_dir(const struct store *s);
+
+/* Looks a symbol file up; case-insensitive in both parts.  SYM_ENOTFOUND
+ * when absent. */
+enum sym_code store_get(struct store *s, const char *debug_file, const char *debug_id,
+			struct sym_record *rec, struct sym_err *err);
+/* Looks up by code file and code id; fills rec with the symbol record the
+ * code id names. */
+enum sym_code store_get_by_code(struct store *s, const char *code_file, const char *code_id,
+				struct sym_record *rec, struct sym_err *err);
+/* Opens a blob read-only; -1 when missing.  The caller closes the fd. */
+int store_blob_open(struct store *s, const char *hash);
+
+/* An upload in progress: bytes are hashed, grammar-checked and gzipped
+ * into a temporary file as they arrive. */
+struct store_upload;
+
+enum sym_code store_upload_begin(struct store *s, struct store_upload **out, struct sym_err *err);
+enum sym_code store_upload_write(struct store_upload *u, const void *data, size_t n,
+				 struct sym_err *err);
+/* Limit on the uncompressed size (0: none). */
+void store_upload_limit(struct store_upload *u, uint64_t max_bytes);
+
+enum store_outcome { STORE_NEW, STORE_REPLACED, STORE_SAME };
+
+/* Finishes the upload and publishes it.  When expect_file / expect_id are
+ * given, the MODULE record must name them (case-insensitively), else
+ * SYM_EFORMAT with the reason.  rec receives what was stored.  The upload
+ * is freed in every case. */
+enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
+				  const char *expect_id, const char *uploader,
+				  struct sym_record *rec, enum store_outcome *outcome,
+				  struct sym_err *err);
+void store_upload_abort(struct store_upload *u);
+/* The header parsed so far (valid after the MODULE line was seen). */
+const struct symfile_header *store_upload_header(const struct store_upload *u);
+
+/* Tokens.  store_token_add() creates a random token, stores only its hash
+ * and writes the token (64 hex digits) into out[65]. */
+enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
+			      char out[65], struct sym_err *err);
+/* true when token exists and has scope (e.g. "upload"); name[128] gets
+ * its name. */
+bool store_token_check(struct store *s, const char *token, const char *scope, char *name);
+enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_err *err);
+
+/* Totals for metrics and the front page. */
+struct store_stats {
+	uint64_t files;
+	uint64_t bytes;		/* uncompressed */
+	uint64_t gz_bytes;
+};
+enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_err *err);
+
+/* Canonical index key: lower-case file, "/", upper-case id.  false when it
+ * does not fit in out[cap]. */
+bool store_key(const char *debug_file, const char *debug_id, char *out, size_t cap);
+
+#endif

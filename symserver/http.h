@@ -1,0 +1,81 @@
+/* http.h - the HTTP layer: the only user of libmicrohttpd.
+ *
+ * Requests reach the application through one table of routes (routes.c).
+ * A route's handler is called once when the request head has arrived; it
+ * either answers at once or accepts a body, which then arrives through
+ * body callbacks (raw bytes for PUT, decoded form fields for multipart
+ * POST) before the end callback answers.  All callbacks of one request run
+ * on one thread; different requests run concurrently on the thread pool.
+ */
+#ifndef SYM_HTTP_H
+#define SYM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct http_req;
+
+/* The body handlers a route installs from its start callback. */
+struct http_body {
+	/* a chunk of a raw body (PUT, or POST that is not a form) */
+	int (*data)(struct http_req *r, void *st, const char *data, size_t n);
+	/* a chunk of a multipart/form-data field; filename is NULL for plain
+	 * fields; off is the chunk's offset within the field */
+	int (*field)(struct http_req *r, void *st, const char *name, const char *filename,
+		     const char *data, uint64_t off, size_t n);
+	/* the body is complete: answer */
+	void (*end)(struct http_req *r, void *st);
+	/* always called last, answered or not */
+	void (*cleanup)(void *st);
+	void *st;
+};
+
+/* The request */
+const char *http_method(const struct http_req *r);
+const char *http_path(const struct http_req *r);	/* decoded; NULL if it held a NUL or control byte */
+const char *http_header(struct http_req *r, const char *name);
+const char *http_query(struct http_req *r, const char *name);
+bool http_is_head(const struct http_req *r);
+void http_set_route(struct http_req *r, const char *route);	/* for metrics and the log */
+/* Accepts a body: the callbacks in b (copied) receive it.  max is the
+ * largest body accepted (413 past it). */
+void http_accept_body(struct http_req *r, const struct http_body *b, uint64_t max);
+
+/* Responses: a route answers exactly once.  Headers added before the
+ * answer go with it. */
+void http_add_header(struct http_req *r, const char *name, const char *value);
+void http_respond(struct http_req *r, unsigned status, const char *type,
+		  const void *body, size_t n);
+/* printf-style JSON or text body */
+void http_respondf(struct http_req *r, unsigned status, const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Sends size bytes of fd (which the response closes). */
+void http_respond_fd(struct http_req *r, unsigned status, const char *type, int fd, uint64_t size);
+/* Sends size bytes produced by read(ctx, pos, buf, max) -> bytes, 0 at end,
+ * -1 on error; free(ctx) is called when done. */
+void http_respond_stream(struct http_req *r, unsigned status, const char *type, uint64_t size,
+			 long (*read)(void *ctx, uint64_t pos, char *buf, size_t max),
+			 void *ctx, void (*free_ctx)(void *ctx));
+bool http_answered(const struct http_req *r);
+
+/* The server */
+struct http_config {
+	const char *listen;	/* "ADDR:PORT"; port 0 picks a free one */
+	unsigned threads;
+	bool quiet;		/* no access log */
+	/* the router: called for every request head */
+	void (*route)(struct http_req *r, void *app);
+	void *app;
+	/* called after each request with its route, status, bytes and time */
+	void (*done)(void *app, const char *route, unsigned status, uint64_t bytes_out,
+		     uint64_t usec);
+};
+
+struct http_server;
+/* Starts listening; returns NULL and prints why on failure. */
+struct http_server *http_start(const struct http_config *cfg);
+unsigned http_port(const struct http_server *s);
+void http_stop(struct http_server *s);
+
+#endif

@@ -1,0 +1,214 @@
+/* main.c - the symserver command line.
+ *
+ *   symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N]
+ *                   [--private] [--max-upload BYTES] [--public-url URL] [--quiet]
+ *   symserver import [--store DIR] TREE
+ *   symserver token add NAME [--scope upload[,download]] [--store DIR]
+ *   symserver token revoke NAME [--store DIR]
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static const char usage_text[] =
+	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
+	"                       [--max-upload BYTES] [--public-url URL] [--quiet]\n"
+	"       symserver import [--store DIR] TREE\n"
+	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
+	"       symserver token revoke NAME [--store DIR]\n"
+	"\n"
+	"Stores Breakpad .sym files and serves them to minidump processors at\n"
+	"/<debug_file>/<debug_id>/<sym_file>.  Defaults: --store ./symstore,\n"
+	"--listen 127.0.0.1:8280, uploads up to 2 GiB.\n";
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct opts {
+	const char *store, *listen, *scope, *public_url;
+	unsigned threads;
+	bool private_downloads, quiet;
+	uint64_t max_upload;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "private", no_argument, NULL, 'p' },
+		{ "max-upload", required_argument, NULL, 'm' },
+		{ "public-url", required_argument, NULL, 'u' },
+		{ "scope", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->store = "./symstore";
+	o->listen = "127.0.0.1:8280";
+	o->scope = "upload";
+	o->threads = 4;
+	o->max_upload = (uint64_t)2 << 30;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->store = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 't': o->threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'p': o->private_downloads = true; break;
+		case 'm': o->max_upload = strtoull(optarg, NULL, 10); break;
+		case 'u': o->public_url = optarg; break;
+		case 'S': o->scope = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int open_store(struct server *srv, const char *dir)
+{
+	struct sym_err err;
+
+	sym_err_clear(&err);
+	if (store_open(&srv->store, dir, &err) != SYM_OK) {
+		fprintf(stderr, "symserver: %s\n", err.msg);
+		return -1;
+	}
+	pthread_mutex_init(&srv->mu, NULL);
+	return 0;
+}
+
+static int cmd_serve(struct opts *o)
+{
+	struct server srv;
+	struct http_config cfg;
+	struct http_server *h;
+	struct sym_err err;
+	struct sigaction sa;
+
+	memset(&srv, 0, sizeof(srv));
+	if (open_store(&srv, o->store) < 0)
+		return 1;
+	srv.private_downloads = o->private_downloads;
+	srv.max_upload = o->max_upload;
+	srv.public_url = o->public_url;
+	sym_err_clear(&err);
+	store_stats(srv.store, &srv.stats, &err);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = o->listen;
+	cfg.threads = o->threads;
+	cfg.quiet = o->quiet;
+	cfg.route = server_route;
+	cfg.done = server_done;
+	cfg.app = &srv;
+	signal(SIGPIPE, SIG_IGN);
+	h = http_start(&cfg);
+	if (!h) {
+		store_close(srv.store);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "symserver: serving %s on port %u\n", o->store, http_port(h));
+	printf("listening on port %u\n", http_port(h));
+	fflush(stdout);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!stop)
+		pause();
+	http_stop(h);
+	v2_free_all(&srv);
+	store_close(srv.store);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	memset(&o, 0, sizeof(o));
+	if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		fputs(usage_text, cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (strcmp(cmd, "serve") == 0) {
+		if (parse(argc - 1, argv + 1, &o) < 0 || optind != argc - 1) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		return cmd_serve(&o);
+	}
+	if (strcmp(cmd, "import") == 0) {
+		struct server srv;
+		int rc;
+
+		if (parse(argc - 1, argv + 1, &o) < 0 || optind != argc - 2) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		memset(&srv, 0, sizeof(srv));
+		if (open_store(&srv, o.store) < 0)
+			return 1;
+		srv.max_upload = (uint64_t)16 << 30;
+		rc = import_tree(&srv, argv[optind + 1]);
+		store_close(srv.store);
+		return rc;
+	}
+	if (strcmp(cmd, "token") == 0 && argc >= 4) {
+		const char *sub = argv[2], *name = argv[3];
+		struct server srv;
+		struct sym_err err;
+
+		if (parse(argc - 3, argv + 3, &o) < 0 || optind != argc - 3) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		memset(&srv, 0, sizeof(srv));
+		if (open_store(&srv, o.store) < 0)
+			return 1;
+		sym_err_clear(&err);
+		if (strcmp(sub, "add") == 0) {
+			char tok[65];
+			if (store_token_add(srv.store, name, o.scope, tok, &err) != SYM_OK) {
+				fprintf(stderr, "symserver: %s\n", err.msg);
+				store_close(srv.store);
+				return 1;
+			}
+			printf("%s\n", tok);
+		} else if (strcmp(sub, "revoke") == 0) {
+			if (store_token_revoke(srv.store, name, &err) != SYM_OK) {
+				fprintf(stderr, "symserver: %s\n", err.msg);
+				store_close(srv.store);
+				return 1;
+			}
+		} else {
+			store_close(srv.store);
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		store_close(srv.store);
+		return 0;
+	}
+	fputs(usage_text, stderr);
+	return 2;
+}

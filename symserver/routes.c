@@ -1,0 +1,572 @@
+/* routes.c - the router (one table) and the read-side handlers: symbol
+ * downloads for processors, the code-id redirect, syminfo, health and
+ * metrics. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "fsutil.h"
+#include "server.h"
+
+/* ---- helpers --------------------------------------------------------- */
+
+const char *json_str(const char *s, char *out, size_t cap)
+{
+	size_t j = 0;
+
+	for (; *s && j + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[j++] = '\\';
+			out[j++] = (char)c;
+		} else if (c < 0x20) {
+			j += (size_t)snprintf(out + j, cap - j, "\\u%04x", c);
+		} else {
+			out[j++] = (char)c;
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
+/* A path component we accept for a file name: what Tecken accepts,
+ * minus nothing: no controls, no bytes >= 0x80, none of \ ^ ` < > { } [ ]
+ * # % " ' | and not "." or "..". */
+bool server_valid_component(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || strchr("\\^`<>{}[]#%\"'|/", *p))
+			return false;
+	return true;
+}
+
+bool server_valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 8 || n > 64)
+		return false;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static bool accepts_gzip(struct http_req *r)
+{
+	const char *ae = http_header(r, "Accept-Encoding");
+	const char *p;
+
+	if (!ae)
+		return false;
+	for (p = ae; (p = strcasestr(p, "gzip")) != NULL; p += 4) {
+		const char *q = p + 4;
+		while (*q == ' ')
+			q++;
+		if (*q == ';') {
+			const char *qv = strstr(q, "q=");
+			const char *comma = strchr(q, ',');
+			if (qv && (!comma || qv < comma) && strtod(qv + 2, NULL) == 0)
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+static void http_date(uint64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static const char *base_url(struct server *srv, struct http_req *r, char *out, size_t cap)
+{
+	const char *host;
+
+	if (srv->public_url) {
+		snprintf(out, cap, "%s", srv->public_url);
+	} else {
+		host = http_header(r, "Host");
+		snprintf(out, cap, "http://%s", host && server_valid_component(host) ? host : "localhost");
+	}
+	/* no trailing slash */
+	if (out[0] && out[strlen(out) - 1] == '/')
+		out[strlen(out) - 1] = '\0';
+	return out;
+}
+
+/* ---- auth ------------------------------------------------------------ */
+
+bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who)
+{
+	const char *t = NULL, *h;
+
+	h = http_header(r, "Authorization");
+	if (h && strncasecmp(h, "Bearer ", 7) == 0)
+		t = h + 7;
+	if (!t)
+		t = http_header(r, "Auth-Token");
+	if (!t)
+		t = http_query(r, "key");
+	if (!t || !*t) {
+		http_add_header(r, "WWW-Authenticate", "Bearer");
+		http_respond(r, 401, "application/json",
+			     "{\"error\": \"a token is required (Authorization: Bearer TOKEN)\"}\n", 62);
+		return false;
+	}
+	{
+		/* Tecken tokens may carry a "-label" suffix */
+		char tok[65];
+		size_t n = strcspn(t, "-");
+		if (n > 64)
+			n = 64;
+		memcpy(tok, t, n);
+		tok[n] = '\0';
+		if (!store_token_check(srv->store, tok, scope, who)) {
+			http_respond(r, 403, "application/json",
+				     "{\"error\": \"the token is not valid for this\"}\n", 46);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- downloads ------------------------------------------------------- */
+
+struct inflate_ctx {
+	int fd;
+	z_stream z;
+	bool done;
+	unsigned char in[65536];
+};
+
+static long inflate_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct inflate_ctx *c = cls;
+	int zr;
+
+	(void)pos;
+	if (c->done)
+		return 0;
+	c->z.next_out = (Bytef *)buf;
+	c->z.avail_out = (uInt)(max > (1u << 30) ? (1u << 30) : max);
+	while (c->z.avail_out) {
+		if (c->z.avail_in == 0) {
+			ssize_t n = read(c->fd, c->in, sizeof(c->in));
+			if (n < 0)
+				return -1;
+			if (n == 0)
+				break;
+			c->z.next_in = c->in;
+			c->z.avail_in = (uInt)n;
+		}
+		zr = inflate(&c->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			c->done = true;
+			break;
+		}
+		if (zr != Z_OK)
+			return -1;
+	}
+	return (long)((char *)c->z.next_out - buf);
+}
+
+static void inflate_free(void *cls)
+{
+	struct inflate_ctx *c = cls;
+
+	inflateEnd(&c->z);
+	close(c->fd);
+	free(c);
+}
+
+static void count(struct server *srv, uint64_t *counter)
+{
+	pthread_mutex_lock(&srv->mu);
+	(*counter)++;
+	pthread_mutex_unlock(&srv->mu);
+}
+
+/* GET|HEAD /<debug_file>/<debug_id>/<sym_file> */
+static void download(struct server *srv, struct http_req *r, const char *file,
+		     const char *id, const char *symname)
+{
+	struct sym_record rec;
+	struct sym_err err;
+	char *want, etag[80], date[64], buf[4096], b1[2048], b2[256];
+	const char *inm;
+	enum sym_code rc;
+	int fd;
+
+	http_set_route(r, "download");
+	if (!server_valid_component(file) || !server_valid_component(symname) ||
+	    !server_valid_component(id)) {
+		http_respond(r, 400, "application/json", "{\"error\": \"malformed symbol path\"}\n", 35);
+		return;
+	}
+	want = sym_file_name(file);
+	if (!want || strcasecmp(want, symname) != 0) {
+		free(want);
+		/* not a .sym request for this module (file.ptr, .pd_, ...) */
+		count(srv, &srv->misses);
+		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		return;
+	}
+	free(want);
+	if (!server_valid_id(id)) {
+		http_respond(r, 400, "application/json", "{\"error\": \"malformed debug id\"}\n", 32);
+		return;
+	}
+	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
+		return;
+	sym_err_clear(&err);
+	rc = store_get(srv->store, file, id, &rec, &err);
+	if (rc == SYM_ENOTFOUND) {
+		/* the code-id form: /<code_file>/<code_id>/<...>.sym -> 302 */
+		sym_err_clear(&err);
+		if (store_get_by_code(srv->store, file, id, &rec, &err) == SYM_OK) {
+			char *sn = sym_file_name(rec.debug_file);
+			http_set_route(r, "code_redirect");
+			snprintf(buf, sizeof(buf), "%s/%s/%s/%s", base_url(srv, r, b1, sizeof(b1)),
+				 rec.debug_file, rec.debug_id, sn ? sn : "");
+			free(sn);
+			count(srv, &srv->redirects);
+			http_add_header(r, "Location", buf);
+			http_respondf(r, 302, "application/json", "{\"location\": \"%s\"}\n",
+				      json_str(buf, b1, sizeof(b1)));
+			return;
+		}
+		count(srv, &srv->misses);
+		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		return;
+	}
+	if (rc != SYM_OK) {
+		http_respondf(r, 500, "application/json", "{\"error\": \"%s\"}\n",
+			      json_str(err.msg, b2, sizeof(b2)));
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%s\"", rec.hash);
+	http_date(rec.mtime, date, sizeof(date));
+	http_add_header(r, "ETag", etag);
+	http_add_header(r, "Last-Modified", date);
+	http_add_header(r, "Cache-Control", "public, max-age=31536000, immutable, no-transform");
+	http_add_header(r, "Vary", "Accept-Encoding");
+	inm = http_header(r, "If-None-Match");
+	if (inm && (strstr(inm, rec.hash) || strcmp(inm, "*") == 0)) {
+		count(srv, &srv->not_modified);
+		http_respond(r, 304, NULL, "", 0);
+		return;
+	}
+	fd = store_blob_open(srv->store, rec.hash);
+	if (fd < 0) {
+		http_respond(r, 500, "application/json",
+			     "{\"error\": \"the symbol file is indexed but its blob is missing\"}\n", 64);
+		return;
+	}
+	count(srv, &srv->hits);
+	if (accepts_gzip(r)) {
+		http_add_header(r, "Content-Encoding", "gzip");
+		http_respond_fd(r, 200, "text/plain", fd, rec.gz_size);
+		return;
+	}
+	{
+		struct inflate_ctx *c = calloc(1, sizeof(*c));
+		if (!c || inflateInit2(&c->z, 15 + 16) != Z_OK) {
+			free(c);
+			close(fd);
+			http_respond(r, 500, "text/plain", "out of memory\n", 14);
+			return;
+		}
+		c->fd = fd;
+		http_respond_stream(r, 200, "text/plain", rec.size, inflate_read, c, inflate_free);
+	}
+}
+
+/* GET /api/syminfo/<file>/<id> (debug or code identifiers) */
+static void syminfo(struct server *srv, struct http_req *r, const char *file, const char *id)
+{
+	struct sym_record rec;
+	struct sym_err err;
+	char url[4096], b[8][1100], base[2048];
+	char *sn;
+
+	http_set_route(r, "syminfo");
+	if (!server_valid_component(file) || !server_valid_id(id)) {
+		http_respond(r, 400, "application/json", "{\"error\": \"malformed file name or id\"}\n", 39);
+		return;
+	}
+	sym_err_clear(&err);
+	if (store_get(srv->store, file, id, &rec, &err) != SYM_OK &&
+	    store_get_by_code(srv->store, file, id, &rec, &err) != SYM_OK) {
+		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		return;
+	}
+	sn = sym_file_name(rec.debug_file);
+	snprintf(url, sizeof(url), "%s/%s/%s/%s", base_url(srv, r, base, sizeof(base)),
+		 rec.debug_file, rec.debug_id, sn ? sn : "");
+	free(sn);
+	http_respondf(r, 200, "application/json",
+		      "{\"debug_filename\": \"%s\", \"debug_file\": \"%s\", \"debug_id\": \"%s\", "
+		      "\"code_file\": \"%s\", \"code_id\": \"%s\", \"generator\": \"%s\", \"url\": \"%s\", "
+		      "\"os\": \"%s\", \"arch\": \"%s\", \"size\": %llu, \"sha256\": \"%s\"}\n",
+		      json_str(rec.debug_file, b[0], sizeof(b[0])), b[0],
+		      json_str(rec.debug_id, b[1], sizeof(b[1])),
+		      json_str(rec.code_file, b[2], sizeof(b[2])),
+		      json_str(rec.code_id, b[3], sizeof(b[3])),
+		      json_str(rec.generator, b[4], sizeof(b[4])),
+		      json_str(url, b[5], sizeof(b[5])),
+		      json_str(rec.os, b[6], sizeof(b[6])), json_str(rec.arch, b[7], sizeof(b[7])),
+		      (unsigned long long)rec.size, rec.hash);
+}
+
+/* ---- metrics --------------------------------------------------------- */
+
+static const uint64_t bucket_usec[MET_BUCKETS] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 500000, 2000000, UINT64_MAX,
+};
+
+void server_done(void *app, const char *route, unsigned status, uint64_t bytes, uint64_t usec)
+{
+	struct server *srv = app;
+	struct metric_route *m = NULL;
+	int i;
+
+	pthread_mutex_lock(&srv->mu);
+	for (i = 0; i < srv->nroutes; i++)
+		if (srv->routes[i].name == route || strcmp(srv->routes[i].name, route) == 0) {
+			m = &srv->routes[i];
+			break;
+		}
+	if (!m && srv->nroutes < MET_ROUTES) {
+		m = &srv->routes[srv->nroutes++];
+		m->name = route;
+	}
+	if (m) {
+		unsigned cls = status / 100;
+		m->by_class[cls >= 1 && cls <= 5 ? cls - 1 : 5]++;
+		if (status == 404) m->status_404++;
+		if (status == 304) m->status_304++;
+		if (status == 302) m->status_302++;
+		if (status == 400) m->status_400++;
+		m->usec_sum += usec;
+		m->count++;
+		for (i = 0; i < MET_BUCKETS; i++)
+			if (usec <= bucket_usec[i])
+				m->buckets[i]++;
+	}
+	srv->bytes_out += bytes;
+	pthread_mutex_unlock(&srv->mu);
+}
+
+void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,
+			 const struct sym_record *old)
+{
+	pthread_mutex_lock(&srv->mu);
+	if (outcome == STORE_NEW) {
+		srv->up_new++;
+		srv->stats.files++;
+		srv->stats.bytes += rec->size;
+		srv->stats.gz_bytes += rec->gz_size;
+	} else if (outcome == STORE_REPLACED) {
+		srv->up_replaced++;
+		srv->stats.bytes += rec->size - (old ? old->size : 0);
+		srv->stats.gz_bytes += rec->gz_size - (old ? old->gz_size : 0);
+	} else if (outcome == STORE_SAME) {
+		srv->up_same++;
+	} else {
+		srv->up_rejected++;
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void metrics(struct server *srv, struct http_req *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	static const char *cls[] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
+	int i, j;
+
+	http_set_route(r, "metrics");
+	if (!f) {
+		http_respond(r, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	pthread_mutex_lock(&srv->mu);
+	fprintf(f, "# HELP symserver_requests_total Requests by route and status class.\n"
+		   "# TYPE symserver_requests_total counter\n");
+	for (i = 0; i < srv->nroutes; i++)
+		for (j = 0; j < 6; j++)
+			if (srv->routes[i].by_class[j])
+				fprintf(f, "symserver_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+					srv->routes[i].name, cls[j],
+					(unsigned long long)srv->routes[i].by_class[j]);
+	fprintf(f, "# HELP symserver_responses_total Responses by route and exact status.\n"
+		   "# TYPE symserver_responses_total counter\n");
+	for (i = 0; i < srv->nroutes; i++) {
+		struct metric_route *m = &srv->routes[i];
+		if (m->status_304) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"304\"} %llu\n", m->name, (unsigned long long)m->status_304);
+		if (m->status_302) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"302\"} %llu\n", m->name, (unsigned long long)m->status_302);
+		if (m->status_400) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"400\"} %llu\n", m->name, (unsigned long long)m->status_400);
+		if (m->status_404) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"404\"} %llu\n", m->name, (unsigned long long)m->status_404);
+	}
+	fprintf(f, "# HELP symserver_request_duration_seconds Request latency by route.\n"
+		   "# TYPE symserver_request_duration_seconds histogram\n");
+	for (i = 0; i < srv->nroutes; i++) {
+		struct metric_route *m = &srv->routes[i];
+		for (j = 0; j < MET_BUCKETS; j++) {
+			if (bucket_usec[j] == UINT64_MAX)
+				fprintf(f, "symserver_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+					m->name, (unsigned long long)m->buckets[j]);
+			else
+				fprintf(f, "symserver_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+					m->name, (double)bucket_usec[j] / 1e6, (unsigned long long)m->buckets[j]);
+		}
+		fprintf(f, "symserver_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+			m->name, (double)m->usec_sum / 1e6);
+		fprintf(f, "symserver_request_duration_seconds_count{route=\"%s\"} %llu\n",
+			m->name, (unsigned long long)m->count);
+	}
+	fprintf(f, "# TYPE symserver_bytes_out_total counter\nsymserver_bytes_out_total %llu\n",
+		(unsigned long long)srv->bytes_out);
+	fprintf(f, "# TYPE symserver_symbol_hits_total counter\nsymserver_symbol_hits_total %llu\n",
+		(unsigned long long)srv->hits);
+	fprintf(f, "# TYPE symserver_symbol_misses_total counter\nsymserver_symbol_misses_total %llu\n",
+		(unsigned long long)srv->misses);
+	fprintf(f, "# TYPE symserver_not_modified_total counter\nsymserver_not_modified_total %llu\n",
+		(unsigned long long)srv->not_modified);
+	fprintf(f, "# TYPE symserver_code_redirects_total counter\nsymserver_code_redirects_total %llu\n",
+		(unsigned long long)srv->redirects);
+	fprintf(f, "# HELP symserver_uploads_total Symbol files received, by outcome.\n"
+		   "# TYPE symserver_uploads_total counter\n"
+		   "symserver_uploads_total{outcome=\"new\"} %llu\n"
+		   "symserver_uploads_total{outcome=\"replaced\"} %llu\n"
+		   "symserver_uploads_total{outcome=\"unchanged\"} %llu\n"
+		   "symserver_uploads_total{outcome=\"rejected\"} %llu\n",
+		(unsigned long long)srv->up_new, (unsigned long long)srv->up_replaced,
+		(unsigned long long)srv->up_same, (unsigned long long)srv->up_rejected);
+	fprintf(f, "# TYPE symserver_store_files gauge\nsymserver_store_files %llu\n"
+		   "# TYPE symserver_store_bytes gauge\nsymserver_store_bytes %llu\n"
+		   "# TYPE symserver_store_compressed_bytes gauge\nsymserver_store_compressed_bytes %llu\n",
+		(unsigned long long)srv->stats.files, (unsigned long long)srv->stats.bytes,
+		(unsigned long long)srv->stats.gz_bytes);
+	pthread_mutex_unlock(&srv->mu);
+	fclose(f);
+	http_respond(r, 200, "text/plain; version=0.0.4", buf, len);
+	free(buf);
+}
+
+/* ---- the router ------------------------------------------------------ */
+
+/* Splits path into at most max components; returns the count, or -1 when
+ * there are more (or an empty one). */
+static int split(char *path, char **parts, int max)
+{
+	int n = 0;
+	char *p = path, *slash;
+
+	if (*p == '/')
+		p++;
+	if (!*p)
+		return 0;
+	while (p) {
+		if (n == max)
+			return -1;
+		slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		if (!*p)
+			return -1;
+		parts[n++] = p;
+		p = slash ? slash + 1 : NULL;
+	}
+	return n;
+}
+
+void server_route(struct http_req *r, void *app)
+{
+	struct server *srv = app;
+	const char *m = http_method(r);
+	const char *path = http_path(r);
+	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	char copy[8192], *parts[6];
+	int n;
+
+	if (!path || strlen(path) >= sizeof(copy)) {
+		http_set_route(r, "invalid");
+		http_respond(r, 400, "application/json", "{\"error\": \"malformed path\"}\n", 28);
+		return;
+	}
+	if (get && strcmp(path, "/_health") == 0) {
+		http_set_route(r, "health");
+		http_respond(r, 200, "application/json", "{\"status\": \"ok\"}\n", 17);
+		return;
+	}
+	if (get && strcmp(path, "/_metrics") == 0) {
+		metrics(srv, r);
+		return;
+	}
+	if (strncmp(path, "/v1/", 4) == 0) {
+		v2_route(srv, r, path + 4);
+		return;
+	}
+	if (strcmp(path, "/upload") == 0 || strcmp(path, "/upload/") == 0) {
+		http_set_route(r, "upload");
+		if (strcmp(m, "POST") != 0) {
+			http_add_header(r, "Allow", "POST");
+			http_respond(r, 405, "application/json", "{\"error\": \"use POST\"}\n", 22);
+			return;
+		}
+		upload_route_post(srv, r);
+		return;
+	}
+	strcpy(copy, path);
+	n = split(copy, parts, 5);
+	if (n == 4 && strcmp(parts[0], "api") == 0 && strcmp(parts[1], "syminfo") == 0 && get) {
+		syminfo(srv, r, parts[2], parts[3]);
+		return;
+	}
+	if (n == 4 && strcmp(parts[0], "try") == 0) {
+		parts[0] = parts[1];
+		parts[1] = parts[2];
+		parts[2] = parts[3];
+		n = 3;
+	}
+	if (n == 3 && get) {
+		download(srv, r, parts[0], parts[1], parts[2]);
+		return;
+	}
+	if (n == 3 && strcmp(m, "PUT") == 0) {
+		http_set_route(r, "put");
+		upload_route_put(srv, r, parts[0], parts[1], NULL);
+		return;
+	}
+	if (n == 3) {
+		http_set_route(r, "download");
+		http_add_header(r, "Allow", "GET, HEAD, PUT");
+		http_respond(r, 405, "application/json", "{\"error\": \"method not allowed\"}\n", 32);
+		return;
+	}
+	http_set_route(r, n < 0 ? "invalid" : "other");
+	if (n < 0)
+		http_respond(r, 400, "application/json", "{\"error\": \"malformed path\"}\n", 28);
+	else
+		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+}

@@ -1,0 +1,63 @@
+/* server.h - state shared by the symserver routes. */
+#ifndef SYM_SERVER_H
+#define SYM_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "store.h"
+
+enum { MET_ROUTES = 16, MET_BUCKETS = 12 };
+
+struct metric_route {
+	const char *name;
+	uint64_t by_class[6];		/* 1xx..5xx, other */
+	uint64_t status_404, status_304, status_302, status_400;
+	uint64_t usec_sum;
+	uint64_t buckets[MET_BUCKETS];	/* latency histogram */
+	uint64_t count;
+};
+
+struct server {
+	struct store *store;
+	bool private_downloads;		/* --private: downloads need a token */
+	uint64_t max_upload;		/* bytes; 413 past it */
+	const char *public_url;		/* base for URLs we hand out, or NULL */
+
+	pthread_mutex_t mu;		/* guards everything below */
+	struct metric_route routes[MET_ROUTES];
+	int nroutes;
+	uint64_t bytes_out, hits, misses, not_modified, redirects;
+	uint64_t up_new, up_replaced, up_same, up_rejected;
+	struct store_stats stats;	/* kept current as uploads land */
+
+	/* sym-upload-v2 uploads between :create and :complete */
+	struct v2_pending *pending;
+};
+
+/* routes.c */
+void server_route(struct http_req *r, void *app);
+void server_done(void *app, const char *route, unsigned status, uint64_t bytes, uint64_t usec);
+/* Token from Authorization: Bearer, Auth-Token, or ?key=; checks scope.
+ * Answers 401/403 and returns false when it is missing or wrong. */
+bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who);
+/* JSON string escaping into out[cap]; returns out. */
+const char *json_str(const char *s, char *out, size_t cap);
+bool server_valid_component(const char *s);
+bool server_valid_id(const char *s);
+/* Counts a publication outcome and keeps the totals current. */
+void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,
+			 const struct sym_record *old);
+
+/* upload.c */
+void upload_route_post(struct server *srv, struct http_req *r);
+void upload_route_put(struct server *srv, struct http_req *r, const char *file, const char *id,
+		      const char *v2_key);
+void v2_route(struct server *srv, struct http_req *r, const char *rest);
+void v2_free_all(struct server *srv);
+/* import: index an existing symbol tree */
+int import_tree(struct server *srv, const char *dir);
+
+#endif
