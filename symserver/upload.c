@@ -398,6 +398,8 @@ static bool archive_path_ok(const char *path, char *mod, char *id, char *name)
 
 	if (!path || !*path || path[0] == '/' || strlen(path) >= sizeof(copy))
 		return false;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;	/* tar's "./" prefix */
 	strcpy(copy, path);
 	for (s = strtok_r(copy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
 		if (n == 3 || !server_valid_component(s))
@@ -459,6 +461,8 @@ static void process_archive(struct up *p, struct http_req *r)
 			continue;
 		if (path && (strstr(path, "-symbols.txt") || strstr(path, ".DS_Store")))
 			continue;
+		while (path && path[0] == '.' && path[1] == '/')
+			path += 2;
 		memset(&one, 0, sizeof(one));
 		one.srv = p->srv;
 		one.archive_fd = -1;

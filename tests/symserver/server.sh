@@ -1,0 +1,57 @@
+# tests/symserver/server.sh - sourced by the symserver tests after
+# tests/lib.sh: starts the real server on port 0 with a fresh store and
+# waits for /_health; the log is dumped when the test fails.
+SYMSERVER=$BUILD/symserver/symserver
+STORE=$T/store
+
+# start_server [extra serve options...]: sets PORT, URL, SERVER_PID
+start_server() {
+	: > "$T/server.out"
+	"$SYMSERVER" serve --store "$STORE" --listen 127.0.0.1:0 "$@" \
+		> "$T/server.out" 2> "$T/server.err" &
+	SERVER_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		PORT=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$T/server.out" | head -n1)
+		[ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/_health" > /dev/null && break
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$T/server.err" >&2; fail "the server exited at start"; }
+		sleep 0.05
+	done
+	[ -n "$PORT" ] || { cat "$T/server.err" >&2; fail "the server did not start"; }
+	URL=http://127.0.0.1:$PORT
+}
+
+stop_server() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+}
+
+on_exit() {
+	local rc=$?
+	if [ $rc -ne 0 ] && [ -f "$T/server.err" ]; then
+		echo "--- server stderr" >&2; tail -n 30 "$T/server.err" >&2
+		echo "--- server log" >&2; tail -n 30 "$T/server.out" >&2
+	fi
+	stop_server
+	exit $rc
+}
+trap on_exit EXIT
+
+# new_token NAME [SCOPE]
+new_token() {
+	"$SYMSERVER" token add "$1" --scope "${2:-upload}" --store "$STORE"
+}
+
+# status METHOD PATH [curl args...]: prints the HTTP status
+status() {
+	local m=$1 p=$2; shift 2
+	curl -s -o "$T/body.out" -w '%{http_code}' -X "$m" "$@" "$URL$p"
+}
+
+# make_sym NAME ID FUNCNAME: a small valid .sym file on stdout
+make_sym() {
+	printf 'MODULE Linux x86_64 %s %s\nINFO CODE_ID %s\nFILE 0 /src/%s.c\nFUNC 1000 20 0 %s\n1000 20 7 0\nPUBLIC 2000 0 %s_public\n' \
+		"$2" "$1" "${4:-${2%0}AABBCCDD}" "$3" "$3" "$3"
+}
