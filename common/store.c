@@ -680,3 +680,103 @@ enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_er
 	mdb_txn_abort(txn);
 	return SYM_OK;
 }
+
+/* ---- verification ---------------------------------------------------- */
+
+static bool blob_matches(struct store *s, const struct sym_record *r, char *why, size_t cap)
+{
+	int fd = store_blob_open(s, r->hash);
+	unsigned char in[65536], out[65536];
+	struct sha256 h;
+	uint8_t d[32];
+	char hex[65];
+	uint64_t total = 0;
+	z_stream z;
+	int zr = Z_OK;
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(why, cap, "blob %s is missing", r->hash);
+		return false;
+	}
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		close(fd);
+		snprintf(why, cap, "zlib cannot start");
+		return false;
+	}
+	sha256_init(&h);
+	while (zr != Z_STREAM_END && (n = read(fd, in, sizeof(in))) > 0) {
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		while (z.avail_in && zr != Z_STREAM_END) {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END)
+				break;
+			sha256_update(&h, out, sizeof(out) - z.avail_out);
+			total += sizeof(out) - z.avail_out;
+		}
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			break;
+	}
+	inflateEnd(&z);
+	close(fd);
+	if (zr != Z_STREAM_END) {
+		snprintf(why, cap, "blob %s is not a complete gzip stream", r->hash);
+		return false;
+	}
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	if (strcmp(hex, r->hash) != 0 || total != r->size) {
+		snprintf(why, cap, "blob %s holds other content (sha256 %s, %llu bytes)", r->hash, hex,
+			 (unsigned long long)total);
+		return false;
+	}
+	return true;
+}
+
+enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
+			   void (*report)(void *ctx, const char *key, const char *why), void *ctx,
+			   struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*checked = *bad = 0;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	if ((rc = mdb_cursor_open(txn, s->syms, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the index");
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct sym_record r;
+		char key[2048], why[300], ck[2048];
+
+		snprintf(key, sizeof(key), "%.*s", (int)(k.mv_size < 2000 ? k.mv_size : 2000),
+			 (const char *)k.mv_data);
+		(*checked)++;
+		if (!record_decode(v.mv_data, v.mv_size, &r)) {
+			(*bad)++;
+			report(ctx, key, "the index record is corrupt");
+			continue;
+		}
+		if (!store_key(r.debug_file, r.debug_id, ck, sizeof(ck)) || strcmp(ck, key) != 0) {
+			(*bad)++;
+			report(ctx, key, "the record's names do not match its key");
+			continue;
+		}
+		if (!blob_matches(s, &r, why, sizeof(why))) {
+			(*bad)++;
+			report(ctx, key, why);
+		}
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return SYM_OK;
+}

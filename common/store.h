@@ -101,6 +101,13 @@ struct store_stats {
 };
 enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_err *err);
 
+/* Checks every index record: its blob exists, is a complete gzip stream,
+ * and holds exactly the content its hash and size name.  report() is
+ * called for each problem. */
+enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
+			   void (*report)(void *ctx, const char *key, const char *why), void *ctx,
+			   struct sym_err *err);
+
 /* Canonical index key: lower-case file, "/", upper-case id.  false when it
  * does not fit in out[cap]. */
 bool store_key(const char *debug_file, const char *debug_id, char *out, size_t cap);

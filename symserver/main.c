@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
 	"                       [--max-upload BYTES] [--public-url URL] [--quiet]\n"
 	"       symserver import [--store DIR] TREE\n"
+	"       symserver verify [--store DIR]\n"
 	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
 	"       symserver token revoke NAME [--store DIR]\n"
 	"\n"
@@ -141,6 +142,12 @@ static int cmd_serve(struct opts *o)
 	return 0;
 }
 
+static void report_problem(void *ctx, const char *key, const char *why)
+{
+	(void)ctx;
+	fprintf(stderr, "symserver: %s: %s\n", key, why);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -173,6 +180,29 @@ int main(int argc, char **argv)
 		rc = import_tree(&srv, argv[optind + 1]);
 		store_close(srv.store);
 		return rc;
+	}
+	if (strcmp(cmd, "verify") == 0) {
+		struct server srv;
+		struct sym_err err;
+		uint64_t checked, bad;
+
+		if (parse(argc - 1, argv + 1, &o) < 0 || optind != argc - 1) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		memset(&srv, 0, sizeof(srv));
+		if (open_store(&srv, o.store) < 0)
+			return 1;
+		sym_err_clear(&err);
+		if (store_verify(srv.store, &checked, &bad, report_problem, NULL, &err) != SYM_OK) {
+			fprintf(stderr, "symserver: %s\n", err.msg);
+			store_close(srv.store);
+			return 1;
+		}
+		printf("verified %llu symbol files, %llu problems\n", (unsigned long long)checked,
+		       (unsigned long long)bad);
+		store_close(srv.store);
+		return bad ? 1 : 0;
 	}
 	if (strcmp(cmd, "token") == 0 && argc >= 4) {
 		const char *sub = argv[2], *name = argv[3];

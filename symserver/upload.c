@@ -686,6 +686,15 @@ static void v2_complete_end(struct http_req *r, void *st)
 		respond_error(r, p->fail_status, p->err.msg);
 		return;
 	}
+	pthread_mutex_lock(&p->srv->mu);
+	v = v2_find(p->srv, p->v2_key, false);
+	if (v && !v->received)
+		v = NULL;
+	pthread_mutex_unlock(&p->srv->mu);
+	if (!v) {
+		respond_error(r, 404, "unknown upload key, or nothing was uploaded to it");
+		return;
+	}
 	if (!p->json || !relaxed_string(p->json, "debug_file", file, sizeof(file)) ||
 	    !relaxed_string(p->json, "debug_id", id, sizeof(id))) {
 		respond_error(r, 400, "the body must name symbol_id.debug_file and symbol_id.debug_id");
@@ -694,13 +703,7 @@ static void v2_complete_end(struct http_req *r, void *st)
 	pthread_mutex_lock(&p->srv->mu);
 	v = v2_find(p->srv, p->v2_key, true);
 	pthread_mutex_unlock(&p->srv->mu);
-	if (!v || !v->received) {
-		if (v) {
-			pthread_mutex_lock(&p->srv->mu);
-			v->next = p->srv->pending;	/* not uploaded yet: keep it */
-			p->srv->pending = v;
-			pthread_mutex_unlock(&p->srv->mu);
-		}
+	if (!v) {
 		respond_error(r, 404, "unknown upload key, or nothing was uploaded to it");
 		return;
 	}
