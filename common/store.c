@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +37,32 @@ struct store_upload {
 	uint64_t size, limit;
 	unsigned char out[65536];
 };
+
+/* Lookups reuse one read transaction per thread: mdb_txn_renew() is much
+ * cheaper than mdb_txn_begin() on the hot path of the server.  The handle
+ * is aborted when its thread exits (or by store_close() for the thread
+ * that closes the store). */
+struct tls_txn {
+	struct store *s;
+	MDB_txn *txn;
+};
+
+static pthread_key_t txn_key;
+static pthread_once_t txn_once = PTHREAD_ONCE_INIT;
+
+static void tls_txn_free(void *p)
+{
+	struct tls_txn *t = p;
+
+	if (t && t->txn)
+		mdb_txn_abort(t->txn);
+	free(t);
+}
+
+static void txn_key_init(void)
+{
+	pthread_key_create(&txn_key, tls_txn_free);
+}
 
 static enum sym_code mdb_fail(struct sym_err *err, int rc, const char *what)
 {
@@ -104,8 +131,17 @@ lmdb:
 
 void store_close(struct store *s)
 {
+	struct tls_txn *t;
+
 	if (!s)
 		return;
+	pthread_once(&txn_once, txn_key_init);
+	t = pthread_getspecific(txn_key);
+	if (t && t->s == s && t->txn) {
+		mdb_txn_abort(t->txn);
+		t->txn = NULL;
+		t->s = NULL;
+	}
 	if (s->env)
 		mdb_env_close(s->env);
 	free(s->dir);
@@ -173,26 +209,64 @@ static bool record_decode(const void *data, size_t n, struct sym_record *r)
 	return true;
 }
 
+static int read_begin(struct store *s, MDB_txn **txn)
+{
+	struct tls_txn *t;
+	int rc;
+
+	pthread_once(&txn_once, txn_key_init);
+	t = pthread_getspecific(txn_key);
+	if (t && t->s == s && t->txn) {
+		rc = mdb_txn_renew(t->txn);
+		if (rc == 0) {
+			*txn = t->txn;
+			return 0;
+		}
+		mdb_txn_abort(t->txn);
+		t->txn = NULL;
+	}
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return ENOMEM;
+		pthread_setspecific(txn_key, t);
+	} else if (t->txn) {
+		mdb_txn_abort(t->txn);	/* a handle of another store */
+		t->txn = NULL;
+	}
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+	if (rc)
+		return rc;
+	t->s = s;
+	*txn = t->txn;
+	return 0;
+}
+
+static void read_end(MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+}
+
 static enum sym_code get_by_key(struct store *s, MDB_dbi dbi, const char *key,
 				MDB_val *out_val, char *copy, size_t copy_cap,
 				struct sym_err *err)
 {
 	MDB_txn *txn;
 	MDB_val k = { strlen(key), (void *)key };
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	int rc = read_begin(s, &txn);
 
 	if (rc)
 		return mdb_fail(err, rc, "cannot start a read transaction");
 	rc = mdb_get(txn, dbi, &k, out_val);
 	if (rc == 0) {
 		if (out_val->mv_size > copy_cap) {
-			mdb_txn_abort(txn);
+			read_end(txn);
 			return sym_fail(err, SYM_EFORMAT, "symbol index: oversized record for '%s'", key);
 		}
 		memcpy(copy, out_val->mv_data, out_val->mv_size);
 		out_val->mv_data = copy;
 	}
-	mdb_txn_abort(txn);
+	read_end(txn);
 	if (rc == MDB_NOTFOUND)
 		return SYM_ENOTFOUND;
 	if (rc)
@@ -379,7 +453,7 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
 				  struct sym_record *rec, enum store_outcome *outcome,
-				  struct sym_err *err)
+				  struct sym_record *old_out, struct sym_err *err)
 {
 	struct store *s = u->s;
 	const struct symfile_header *h = &u->check.hdr;
@@ -490,6 +564,28 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	k.mv_data = key;
 	v.mv_size = vlen;
 	v.mv_data = buf;
+	/* whether the key existed, decided inside the write transaction:
+	 * writers are serialised, so concurrent first uploads of one key
+	 * see one "new" and then "replaced" or "unchanged" */
+	{
+		MDB_val ov;
+		int g = mdb_get(txn, s->syms, &k, &ov);
+		if (g == 0) {
+			had_old = record_decode(ov.mv_data, ov.mv_size, &old);
+			if (had_old && strcmp(old.hash, rec->hash) == 0) {
+				mdb_txn_abort(txn);
+				*outcome = STORE_SAME;
+				*rec = old;
+				store_upload_abort(u);
+				return SYM_OK;
+			}
+		} else if (g != MDB_NOTFOUND) {
+			rc = g;
+			goto lmdb;
+		} else {
+			had_old = false;
+		}
+	}
 	if ((rc = mdb_put(txn, s->syms, &k, &v, 0)) != 0)
 		goto lmdb;
 	if (rec->code_id[0] && store_key(rec->code_file, rec->code_id, ckey, sizeof(ckey))) {
@@ -527,6 +623,8 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		goto lmdb;
 	}
 	*outcome = had_old ? STORE_REPLACED : STORE_NEW;
+	if (had_old && old_out)
+		*old_out = old;
 	store_upload_abort(u);
 	return SYM_OK;
 lmdb:

@@ -74,12 +74,13 @@ enum store_outcome { STORE_NEW, STORE_REPLACED, STORE_SAME };
 
 /* Finishes the upload and publishes it.  When expect_file / expect_id are
  * given, the MODULE record must name them (case-insensitively), else
- * SYM_EFORMAT with the reason.  rec receives what was stored.  The upload
- * is freed in every case. */
+ * SYM_EFORMAT with the reason.  rec receives what was stored; old (may be
+ * NULL) what it replaced, when *outcome is STORE_REPLACED.  The upload is
+ * freed in every case. */
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
 				  struct sym_record *rec, enum store_outcome *outcome,
-				  struct sym_err *err);
+				  struct sym_record *old, struct sym_err *err);
 void store_upload_abort(struct store_upload *u);
 /* The header parsed so far (valid after the MODULE line was seen). */
 const struct symfile_header *store_upload_header(const struct store_upload *u);

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct http_req {
 	bool head;
 	bool answered;
 	bool queued;
+	struct http_cached *cached;	/* resp belongs to it */
 	struct MHD_Response *resp;
 	unsigned status;
 	uint64_t bytes_out;
@@ -180,6 +182,79 @@ void http_respond_stream(struct http_req *r, unsigned status, const char *type, 
 		     size);
 }
 
+struct http_cached {
+	struct MHD_Response *resp;
+	unsigned status;
+	size_t size;
+	int refs;		/* ours; MHD counts its own queue references */
+};
+
+static pthread_mutex_t cached_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void cached_unref(struct http_cached *c)
+{
+	int left;
+
+	pthread_mutex_lock(&cached_mu);
+	left = --c->refs;
+	pthread_mutex_unlock(&cached_mu);
+	if (left == 0) {
+		MHD_destroy_response(c->resp);
+		free(c);
+	}
+}
+
+struct http_cached *http_cached_new(unsigned status, const char *type, const void *body,
+				    size_t n, const char *const *names, const char *const *values,
+				    int nheaders)
+{
+	struct http_cached *c = calloc(1, sizeof(*c));
+	int i;
+
+	if (!c)
+		return NULL;
+	c->resp = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!c->resp) {
+		free(c);
+		return NULL;
+	}
+	if (type)
+		MHD_add_response_header(c->resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	for (i = 0; i < nheaders; i++)
+		MHD_add_response_header(c->resp, names[i], values[i]);
+	c->status = status;
+	c->size = n;
+	c->refs = 1;
+	return c;
+}
+
+void http_respond_cached(struct http_req *r, struct http_cached *c)
+{
+	if (r->answered)
+		return;
+	/* MHD counts the references of a response: each queue takes one, and
+	 * the request drops it when done (see queue()). */
+	pthread_mutex_lock(&cached_mu);
+	c->refs++;		/* dropped when the request completes */
+	pthread_mutex_unlock(&cached_mu);
+	r->answered = true;
+	r->status = c->status;
+	r->resp = c->resp;
+	r->cached = c;
+	r->bytes_out = r->head ? 0 : c->size;
+}
+
+void http_cached_release(struct http_cached *c)
+{
+	if (c)
+		cached_unref(c);
+}
+
+size_t http_cached_size(const struct http_cached *c)
+{
+	return c->size;
+}
+
 void http_accept_body(struct http_req *r, const struct http_body *b, uint64_t max)
 {
 	r->has_body = true;
@@ -223,7 +298,8 @@ static enum MHD_Result queue(struct http_req *r)
 		return MHD_NO;
 	r->queued = true;
 	ret = MHD_queue_response(r->c, r->status, r->resp);
-	MHD_destroy_response(r->resp);
+	if (!r->cached)
+		MHD_destroy_response(r->resp);
 	r->resp = NULL;
 	return ret;
 }
@@ -321,6 +397,73 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	return queue(r);
 }
 
+/* The access log: one line per request, written through a buffer per
+ * thread that is flushed when full, at least every 200 ms, and when the
+ * thread ends, so that logging costs no system call per request. */
+struct logbuf {
+	char buf[32768];
+	size_t len;
+	struct timespec last;
+};
+
+static pthread_key_t log_key;
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void log_flush(struct logbuf *b)
+{
+	size_t off = 0;
+
+	pthread_mutex_lock(&log_mu);
+	while (off < b->len) {
+		ssize_t w = write(STDOUT_FILENO, b->buf + off, b->len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	pthread_mutex_unlock(&log_mu);
+	b->len = 0;
+}
+
+static void log_free(void *p)
+{
+	log_flush(p);
+	free(p);
+}
+
+static void log_key_init(void)
+{
+	pthread_key_create(&log_key, log_free);
+}
+
+static void log_line(struct http_req *r, uint64_t usec)
+{
+	struct logbuf *b;
+	struct timespec now;
+	int n;
+
+	pthread_once(&log_once, log_key_init);
+	b = pthread_getspecific(log_key);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return;
+		pthread_setspecific(log_key, b);
+	}
+	if (b->len > sizeof(b->buf) - 9000)
+		log_flush(b);
+	n = snprintf(b->buf + b->len, sizeof(b->buf) - b->len, "%s %.8000s %u %llu %llu\n",
+		     r->method, r->path ? r->path : "(invalid)", r->status,
+		     (unsigned long long)r->bytes_out, (unsigned long long)usec);
+	if (n > 0 && (size_t)n < sizeof(b->buf) - b->len)
+		b->len += (size_t)n;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - b->last.tv_sec) * 1000 + (now.tv_nsec - b->last.tv_nsec) / 1000000 >= 200) {
+		log_flush(b);
+		b->last = now;
+	}
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
@@ -339,14 +482,15 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->queued)
 		r->status = 499;	/* the client went away */
 	if (!srv->cfg.quiet)
-		fprintf(stdout, "%s %s %u %llu %llu\n", r->method, r->path ? r->path : "(invalid)",
-			r->status, (unsigned long long)r->bytes_out, (unsigned long long)usec);
+		log_line(r, usec);
 	if (srv->cfg.done)
 		srv->cfg.done(srv->cfg.app, r->route, r->status, r->bytes_out, usec);
 	if (r->pp)
 		MHD_destroy_post_processor(r->pp);
-	if (r->resp)
+	if (r->resp && !r->cached)
 		MHD_destroy_response(r->resp);
+	if (r->cached)
+		cached_unref(r->cached);
 	if (r->has_body && r->body.cleanup)
 		r->body.cleanup(r->body.st);
 	for (i = 0; i < r->nheaders; i++) {

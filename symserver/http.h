@@ -59,6 +59,18 @@ void http_respond_stream(struct http_req *r, unsigned status, const char *type, 
 			 void *ctx, void (*free_ctx)(void *ctx));
 bool http_answered(const struct http_req *r);
 
+/* A response built once and sent many times (a hot symbol file, a fixed
+ * error): body, type and headers are fixed at creation.  body is copied.
+ * The object is reference-counted: the creator's reference is dropped
+ * with http_cached_release(); requests in flight keep their own. */
+struct http_cached;
+struct http_cached *http_cached_new(unsigned status, const char *type, const void *body,
+				    size_t n, const char *const *names, const char *const *values,
+				    int nheaders);
+void http_respond_cached(struct http_req *r, struct http_cached *c);
+void http_cached_release(struct http_cached *c);
+size_t http_cached_size(const struct http_cached *c);
+
 /* The server */
 struct http_config {
 	const char *listen;	/* "ADDR:PORT"; port 0 picks a free one */

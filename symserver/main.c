@@ -20,7 +20,7 @@
 
 static const char usage_text[] =
 	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
-	"                       [--max-upload BYTES] [--public-url URL] [--quiet]\n"
+	"                       [--max-upload BYTES] [--public-url URL] [--cache-mb MB] [--quiet]\n"
 	"       symserver import [--store DIR] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
@@ -43,6 +43,7 @@ struct opts {
 	unsigned threads;
 	bool private_downloads, quiet;
 	uint64_t max_upload;
+	uint64_t cache_mb;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -56,6 +57,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "scope", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "cache-mb", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -66,6 +68,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->scope = "upload";
 	o->threads = 4;
 	o->max_upload = (uint64_t)2 << 30;
+	o->cache_mb = 256;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -77,6 +80,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'u': o->public_url = optarg; break;
 		case 'S': o->scope = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'c': o->cache_mb = strtoull(optarg, NULL, 10); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: return -1;
 		}
@@ -111,6 +115,7 @@ static int cmd_serve(struct opts *o)
 	srv.private_downloads = o->private_downloads;
 	srv.max_upload = o->max_upload;
 	srv.public_url = o->public_url;
+	server_init_cache(&srv, o->cache_mb << 20);
 	sym_err_clear(&err);
 	store_stats(srv.store, &srv.stats, &err);
 	memset(&cfg, 0, sizeof(cfg));
@@ -138,6 +143,7 @@ static int cmd_serve(struct opts *o)
 		pause();
 	http_stop(h);
 	v2_free_all(&srv);
+	server_free_cache(&srv);
 	store_close(srv.store);
 	return 0;
 }

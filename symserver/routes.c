@@ -16,6 +16,8 @@
 #include "fsutil.h"
 #include "server.h"
 
+#define CACHE_CONTROL "public, max-age=31536000, immutable, no-transform"
+
 /* ---- helpers --------------------------------------------------------- */
 
 const char *json_str(const char *s, char *out, size_t cap)
@@ -204,6 +206,105 @@ static void count(struct server *srv, uint64_t *counter)
 	pthread_mutex_unlock(&srv->mu);
 }
 
+/* ---- the hot-file cache ---------------------------------------------- */
+
+#define HOT_SLOTS 4096
+#define HOT_MAX_FILE ((uint64_t)4 << 20)
+
+void server_init_cache(struct server *srv, uint64_t budget)
+{
+	static const char body[] = "{\"error\": \"not found\"}\n";
+
+	pthread_mutex_init(&srv->cache_mu, NULL);
+	srv->hot_budget = budget;
+	srv->hot = budget ? calloc(HOT_SLOTS, sizeof(*srv->hot)) : NULL;
+	srv->not_found = http_cached_new(404, "application/json", body, sizeof(body) - 1,
+					 NULL, NULL, 0);
+}
+
+void server_free_cache(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; srv->hot && i < HOT_SLOTS; i++)
+		http_cached_release(srv->hot[i].resp);
+	free(srv->hot);
+	srv->hot = NULL;
+	http_cached_release(srv->not_found);
+	srv->not_found = NULL;
+}
+
+static void not_found(struct server *srv, struct http_req *r)
+{
+	if (srv->not_found)
+		http_respond_cached(r, srv->not_found);
+	else
+		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+}
+
+static size_t hot_slot(const char *hash)
+{
+	return (size_t)strtoul((char[4]){ hash[0], hash[1], hash[2], 0 }, NULL, 16) % HOT_SLOTS;
+}
+
+/* Answers from the cache, or loads the blob into it; false when the file
+ * is not cacheable (too big, no budget) and must be sent from disk. */
+static bool hot_respond(struct server *srv, struct http_req *r, const struct sym_record *rec,
+			const char *const *names, const char *const *values, int nh)
+{
+	struct hot_entry *e;
+	struct http_cached *c = NULL, *old = NULL;
+	char *buf;
+	size_t got = 0;
+	int fd;
+
+	if (!srv->hot || rec->gz_size > HOT_MAX_FILE)
+		return false;
+	e = &srv->hot[hot_slot(rec->hash)];
+	pthread_mutex_lock(&srv->cache_mu);
+	if (e->resp && strcmp(e->hash, rec->hash) == 0) {
+		http_respond_cached(r, e->resp);
+		pthread_mutex_unlock(&srv->cache_mu);
+		return true;
+	}
+	pthread_mutex_unlock(&srv->cache_mu);
+
+	fd = store_blob_open(srv->store, rec->hash);
+	buf = fd >= 0 ? malloc(rec->gz_size ? rec->gz_size : 1) : NULL;
+	while (buf && got < rec->gz_size) {
+		ssize_t n = pread(fd, buf + got, rec->gz_size - got, (off_t)got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (buf && got == rec->gz_size)
+		c = http_cached_new(200, "text/plain", buf, got, names, values, nh);
+	free(buf);
+	if (!c)
+		return false;
+	http_respond_cached(r, c);
+	pthread_mutex_lock(&srv->cache_mu);
+	if (e->resp)
+		srv->hot_bytes -= http_cached_size(e->resp);
+	if (srv->hot_bytes + got <= srv->hot_budget) {
+		old = e->resp;
+		snprintf(e->hash, sizeof(e->hash), "%s", rec->hash);
+		e->resp = c;
+		srv->hot_bytes += got;
+		c = NULL;
+	} else {
+		old = e->resp;
+		e->resp = NULL;
+		e->hash[0] = '\0';
+	}
+	pthread_mutex_unlock(&srv->cache_mu);
+	http_cached_release(old);
+	http_cached_release(c);
+	return true;
+}
+
 /* GET|HEAD /<debug_file>/<debug_id>/<sym_file> */
 static void download(struct server *srv, struct http_req *r, const char *file,
 		     const char *id, const char *symname)
@@ -226,7 +327,7 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 		free(want);
 		/* not a .sym request for this module (file.ptr, .pd_, ...) */
 		count(srv, &srv->misses);
-		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		not_found(srv, r);
 		return;
 	}
 	free(want);
@@ -254,7 +355,7 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 			return;
 		}
 		count(srv, &srv->misses);
-		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		not_found(srv, r);
 		return;
 	}
 	if (rc != SYM_OK) {
@@ -264,11 +365,20 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", rec.hash);
 	http_date(rec.mtime, date, sizeof(date));
+	inm = http_header(r, "If-None-Match");
+	if (!(inm && (strstr(inm, rec.hash) || strcmp(inm, "*") == 0)) && accepts_gzip(r)) {
+		static const char *const names[] = { "ETag", "Last-Modified", "Cache-Control",
+						     "Vary", "Content-Encoding" };
+		const char *const values[] = { etag, date, CACHE_CONTROL, "Accept-Encoding", "gzip" };
+		if (hot_respond(srv, r, &rec, names, values, 5)) {
+			count(srv, &srv->hits);
+			return;
+		}
+	}
 	http_add_header(r, "ETag", etag);
 	http_add_header(r, "Last-Modified", date);
-	http_add_header(r, "Cache-Control", "public, max-age=31536000, immutable, no-transform");
+	http_add_header(r, "Cache-Control", CACHE_CONTROL);
 	http_add_header(r, "Vary", "Accept-Encoding");
-	inm = http_header(r, "If-None-Match");
 	if (inm && (strstr(inm, rec.hash) || strcmp(inm, "*") == 0)) {
 		count(srv, &srv->not_modified);
 		http_respond(r, 304, NULL, "", 0);

@@ -35,7 +35,20 @@ struct server {
 
 	/* sym-upload-v2 uploads between :create and :complete */
 	struct v2_pending *pending;
+
+	/* hot symbol files kept as ready gzip responses, direct-mapped by
+	 * the first hex digits of their hash; cache_mu guards them */
+	pthread_mutex_t cache_mu;
+	struct hot_entry {
+		char hash[65];
+		struct http_cached *resp;
+	} *hot;
+	uint64_t hot_bytes, hot_budget;
+	struct http_cached *not_found;	/* the fixed 404 */
 };
+
+void server_init_cache(struct server *srv, uint64_t budget);
+void server_free_cache(struct server *srv);
 
 /* routes.c */
 void server_route(struct http_req *r, void *app);

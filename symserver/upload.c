@@ -175,8 +175,6 @@ static unsigned up_commit(struct up *p, const char *file, const char *id,
 			  struct sym_record *rec, enum store_outcome *out)
 {
 	struct sym_record old;
-	struct sym_err e2;
-	bool had_old = false;
 
 	if (p->failed)
 		return p->fail_status ? p->fail_status : 400;
@@ -191,19 +189,14 @@ static unsigned up_commit(struct up *p, const char *file, const char *id,
 			return 400;
 		}
 	}
-	sym_err_clear(&e2);
-	if (store_upload_header(p->u)) {
-		const struct symfile_header *h = store_upload_header(p->u);
-		had_old = store_get(p->srv->store, h->name, h->debug_id, &old, &e2) == SYM_OK;
-	}
-	if (store_upload_commit(p->u, file, id, p->who, rec, out, &p->err) != SYM_OK) {
+	if (store_upload_commit(p->u, file, id, p->who, rec, out, &old, &p->err) != SYM_OK) {
 		p->u = NULL;
 		p->failed = true;
 		server_count_upload(p->srv, -1, NULL, NULL);
 		return p->err.code == SYM_EIO || p->err.code == SYM_ENOMEM ? 500 : 400;
 	}
 	p->u = NULL;
-	server_count_upload(p->srv, (int)*out, rec, had_old ? &old : NULL);
+	server_count_upload(p->srv, (int)*out, rec, *out == STORE_REPLACED ? &old : NULL);
 	return 200;
 }
 
