@@ -397,71 +397,67 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	return queue(r);
 }
 
-/* The access log: one line per request, written through a buffer per
- * thread that is flushed when full, at least every 200 ms, and when the
- * thread ends, so that logging costs no system call per request. */
-struct logbuf {
-	char buf[32768];
+/* The access log: one line per request, gathered in one buffer and written
+ * when it fills and every 200 ms by a flusher thread, so that logging costs
+ * no system call per request and a quiet server still shows its last
+ * requests promptly. */
+static struct {
+	pthread_mutex_t mu;
+	char buf[256 * 1024];
 	size_t len;
-	struct timespec last;
-};
+	pthread_t flusher;
+	bool running, stop;
+} accesslog = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-static pthread_key_t log_key;
-static pthread_once_t log_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void log_flush(struct logbuf *b)
+/* with accesslog.mu held */
+static void log_flush_locked(void)
 {
 	size_t off = 0;
 
-	pthread_mutex_lock(&log_mu);
-	while (off < b->len) {
-		ssize_t w = write(STDOUT_FILENO, b->buf + off, b->len - off);
+	while (off < accesslog.len) {
+		ssize_t w = write(STDOUT_FILENO, accesslog.buf + off, accesslog.len - off);
 		if (w <= 0)
 			break;
 		off += (size_t)w;
 	}
-	pthread_mutex_unlock(&log_mu);
-	b->len = 0;
+	accesslog.len = 0;
 }
 
-static void log_free(void *p)
+static void *log_flusher(void *arg)
 {
-	log_flush(p);
-	free(p);
-}
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	bool stop;
 
-static void log_key_init(void)
-{
-	pthread_key_create(&log_key, log_free);
+	(void)arg;
+	do {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&accesslog.mu);
+		log_flush_locked();
+		stop = accesslog.stop;
+		pthread_mutex_unlock(&accesslog.mu);
+	} while (!stop);
+	return NULL;
 }
 
 static void log_line(struct http_req *r, uint64_t usec)
 {
-	struct logbuf *b;
-	struct timespec now;
-	int n;
+	char line[8300];
+	int n = snprintf(line, sizeof(line), "%s %.8000s %u %llu %llu\n", r->method,
+			 r->path ? r->path : "(invalid)", r->status,
+			 (unsigned long long)r->bytes_out, (unsigned long long)usec);
 
-	pthread_once(&log_once, log_key_init);
-	b = pthread_getspecific(log_key);
-	if (!b) {
-		b = calloc(1, sizeof(*b));
-		if (!b)
-			return;
-		pthread_setspecific(log_key, b);
-	}
-	if (b->len > sizeof(b->buf) - 9000)
-		log_flush(b);
-	n = snprintf(b->buf + b->len, sizeof(b->buf) - b->len, "%s %.8000s %u %llu %llu\n",
-		     r->method, r->path ? r->path : "(invalid)", r->status,
-		     (unsigned long long)r->bytes_out, (unsigned long long)usec);
-	if (n > 0 && (size_t)n < sizeof(b->buf) - b->len)
-		b->len += (size_t)n;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - b->last.tv_sec) * 1000 + (now.tv_nsec - b->last.tv_nsec) / 1000000 >= 200) {
-		log_flush(b);
-		b->last = now;
-	}
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	pthread_mutex_lock(&accesslog.mu);
+	if (accesslog.len + (size_t)n > sizeof(accesslog.buf))
+		log_flush_locked();
+	memcpy(accesslog.buf + accesslog.len, line, (size_t)n);
+	accesslog.len += (size_t)n;
+	if (!accesslog.running)
+		log_flush_locked();	/* no flusher: write through */
+	pthread_mutex_unlock(&accesslog.mu);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -597,6 +593,10 @@ struct http_server *http_start(const struct http_config *cfg)
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
+	if (!cfg->quiet && !accesslog.running) {
+		accesslog.stop = false;
+		accesslog.running = pthread_create(&accesslog.flusher, NULL, log_flusher, NULL) == 0;
+	}
 	return s;
 }
 
@@ -610,5 +610,15 @@ void http_stop(struct http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->d);
+	if (accesslog.running) {
+		pthread_mutex_lock(&accesslog.mu);
+		accesslog.stop = true;
+		pthread_mutex_unlock(&accesslog.mu);
+		pthread_join(accesslog.flusher, NULL);
+		accesslog.running = false;
+	}
+	pthread_mutex_lock(&accesslog.mu);
+	log_flush_locked();
+	pthread_mutex_unlock(&accesslog.mu);
 	free(s);
 }

@@ -87,7 +87,9 @@ done
 misses=$(awk '/^symserver_symbol_misses_total/ { print $2 }' body.out)
 [ "$misses" -ge 3 ] || fail "misses counted: $misses"
 
-# the access log: method, path, status, bytes, microseconds
+# the access log: method, path, status, bytes, microseconds (written within
+# 200 ms)
+for _ in $(seq 1 40); do grep -q '^GET /nope ' server.out && break; sleep 0.05; done
 grep -qE "^GET /libdemo.so/$ID/libdemo.so.sym 200 [0-9]+ [0-9]+$" server.out || fail "no access-log line for a hit"
 grep -qE "^GET /nope 404 [0-9]+ [0-9]+$" server.out || fail "no access-log line for a miss"
 exit 0

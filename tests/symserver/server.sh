@@ -21,20 +21,31 @@ start_server() {
 	URL=http://127.0.0.1:$PORT
 }
 
-stop_server() {
+# stop_server: a clean shutdown; fails on a non-zero exit or on any
+# sanitizer report in the server's stderr (the suite also runs under ASan)
+halt_server() {	# returns 0 when the shutdown was clean
 	[ -n "${SERVER_PID:-}" ] || return 0
 	kill "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
+	local rc=$?
 	SERVER_PID=
+	if grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$T/server.err"; then
+		cat "$T/server.err" >&2
+		echo "FAIL: sanitizer report from the server" >&2
+		return 1
+	fi
+	[ $rc -eq 0 ] || { echo "FAIL: the server exited with status $rc on SIGTERM" >&2; return 1; }
 }
+stop_server() { halt_server || exit 1; }
 
 on_exit() {
 	local rc=$?
+	trap - EXIT
 	if [ $rc -ne 0 ] && [ -f "$T/server.err" ]; then
 		echo "--- server stderr" >&2; tail -n 30 "$T/server.err" >&2
 		echo "--- server log" >&2; tail -n 30 "$T/server.out" >&2
 	fi
-	stop_server
+	halt_server || rc=1
 	exit $rc
 }
 trap on_exit EXIT
