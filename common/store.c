@@ -23,7 +23,7 @@
 struct store {
 	char *dir;
 	MDB_env *env;
-	MDB_dbi syms, code, tokens, log;
+	MDB_dbi syms, code, tokens, log, missing;
 };
 
 struct store_upload {
@@ -113,7 +113,8 @@ enum sym_code store_open(struct store **out, const char *dir, struct sym_err *er
 	if ((rc = mdb_dbi_open(txn, "syms", MDB_CREATE, &s->syms)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "code", MDB_CREATE, &s->code)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE | MDB_INTEGERKEY, &s->log)) != 0)
+	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE | MDB_INTEGERKEY, &s->log)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "missing", MDB_CREATE, &s->missing)) != 0)
 		goto lmdb;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
