@@ -1,10 +1,12 @@
 #include "config.h"
 #include "convert.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfi.h"
 #include "demangle.h"
 #include "dwarf.h"
 #include "fsutil.h"
@@ -38,6 +40,61 @@ static int add_public(void *ctx, const struct obj_symbol *s)
 		return 1;
 	}
 	return 0;
+}
+
+static uint64_t section_addr(struct obj *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsections; i++)
+		if (strcmp(o->sections[i].name, name) == 0)
+			return o->sections[i].addr;
+	return 0;
+}
+
+/* STACK CFI from .debug_frame, then .eh_frame, as Breakpad orders them. */
+static enum sym_code read_cfi(struct obj *o, struct module *m,
+			      const struct convert_options *opt, struct sym_err *err)
+{
+	static const char *const names[] = { ".debug_frame", ".eh_frame" };
+	uint64_t records = 0;
+	size_t i;
+
+	m->cfi = tmpfile();
+	if (!m->cfi)
+		return sym_fail(err, SYM_EIO, "cannot create a temporary file: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		struct sym_err serr;
+		const struct obj_section *s;
+		struct cfi_input in;
+		enum sym_code rc;
+
+		sym_err_clear(&serr);
+		s = obj_section(o, names[i], &serr);
+		if (!s) {
+			if (serr.code && opt->verbose)
+				fprintf(stderr, "dumpsyms: warning: %s\n", serr.msg);
+			continue;
+		}
+		memset(&in, 0, sizeof(in));
+		in.path = o->path;
+		in.data = s->data;
+		in.size = s->size;
+		in.eh = i == 1;
+		in.be = o->big_endian;
+		in.machine = o->machine;
+		in.addr_size = o->is64 ? 8 : 4;
+		in.section_addr = s->addr;
+		in.text_addr = section_addr(o, ".text");
+		in.got_addr = section_addr(o, ".got");
+		in.load_addr = m->load_addr;
+		in.loads = o->loads;
+		in.nloads = o->nloads;
+		rc = cfi_write(&in, m->cfi, opt->verbose, &records, err);
+		if (rc)
+			return rc;
+	}
+	return SYM_OK;
 }
 
 static enum sym_code convert_obj(struct obj *op, const struct convert_options *opt,
@@ -92,6 +149,11 @@ static enum sym_code convert_obj(struct obj *op, const struct convert_options *o
 	rc = dwarf_read(&o, m, &dopt, err);
 	if (rc)
 		goto out;
+	if (!opt->no_cfi) {
+		rc = read_cfi(&o, m, opt, err);
+		if (rc)
+			goto out;
+	}
 	rc = module_finish(m, err);
 out:
 	*op = o;

@@ -30,6 +30,9 @@ void module_release(struct module *m)
 	vec_free(m->lines);
 	vec_free(m->publics);
 	vec_free(m->ranges);
+	if (m->cfi)
+		fclose(m->cfi);
+	m->cfi = NULL;
 	strpool_release(&m->pool);
 	arena_release(&m->arena);
 }
@@ -442,6 +445,17 @@ void module_write(const struct module *m, struct outbuf *out)
 		outbuf_write(out, " 0 ", 3);
 		outbuf_puts(out, p->name);
 		outbuf_putc(out, '\n');
+	}
+	if (m->cfi && !m->no_cfi) {
+		char buf[65536];
+		size_t n;
+
+		fflush(m->cfi);
+		rewind(m->cfi);
+		while ((n = fread(buf, 1, sizeof(buf), m->cfi)) > 0)
+			outbuf_write(out, buf, n);
+		if (ferror(m->cfi) && !out->error)
+			out->error = 5;	/* EIO */
 	}
 out:
 	free(out_id);

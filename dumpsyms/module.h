@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arena.h"
 #include "err.h"
@@ -82,6 +83,10 @@ struct module {
 	/* PT_LOAD ranges; functions and publics outside all of them are
 	 * dropped (as Breakpad does). */
 	VEC(struct mod_range) ranges;
+
+	/* STACK CFI text, written by the CFI reader to a temporary file and
+	 * copied behind the other records by module_write() */
+	FILE *cfi;
 };
 
 void module_init(struct module *m);

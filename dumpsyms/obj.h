@@ -42,6 +42,10 @@ struct obj_symbol {
 
 enum { OBJ_MAX_ID = 64 };
 
+struct obj_range {
+	uint64_t lo, hi;
+};
+
 struct obj {
 	char *path;
 	const char *basename;	/* points into path */
@@ -68,7 +72,7 @@ struct obj {
 	size_t nsections;
 
 	/* PT_LOAD ranges [lo, hi) in link-time addresses */
-	struct { uint64_t lo, hi; } *loads;
+	struct obj_range *loads;
 	size_t nloads;
 };
 

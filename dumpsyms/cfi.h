@@ -1,0 +1,36 @@
+/* cfi.h - the DWARF call-frame reader (.debug_frame, .eh_frame) that
+ * writes Breakpad STACK CFI records. */
+#ifndef SYM_CFI_H
+#define SYM_CFI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "obj.h"
+
+struct cfi_input {
+	const char *path;		/* for messages */
+	const uint8_t *data;		/* the section */
+	size_t size;
+	bool eh;			/* .eh_frame (else .debug_frame) */
+	bool be;
+	uint16_t machine;		/* e_machine: picks the register names */
+	unsigned addr_size;
+	uint64_t section_addr;		/* sh_addr of the section (pcrel base) */
+	uint64_t text_addr, got_addr;	/* textrel and datarel bases */
+	uint64_t load_addr;		/* subtracted from printed addresses */
+	const struct obj_range *loads;	/* PT_LOAD ranges */
+	size_t nloads;
+};
+
+/* Writes one STACK CFI INIT record (and its deltas) per FDE of the section
+ * to out, in section order.  Malformed entries are skipped (with a warning
+ * when warn is set); the call fails only on SYM_ENOMEM or a write error.
+ * *records is increased by the number of INIT records written. */
+enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64_t *records,
+			struct sym_err *err);
+
+#endif
