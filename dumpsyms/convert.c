@@ -103,7 +103,7 @@ static enum sym_code convert_obj(struct obj *op, const struct convert_options *o
 	struct obj o = *op;
 	const char *path = o.path;
 	enum sym_code rc = SYM_OK;
-	struct dwarf_options dopt = { opt->verbose };
+	struct dwarf_options dopt = { opt->verbose, opt->inlines };
 	size_t i;
 
 	m->os = module_intern(m, opt->os, strlen(opt->os));
@@ -125,6 +125,7 @@ static enum sym_code convert_obj(struct obj *op, const struct convert_options *o
 	m->header_only = opt->header_only;
 	m->multiple = opt->multiple;
 	m->no_cfi = opt->no_cfi;
+	m->inline_records = opt->inlines;
 	for (i = 0; i < o.nloads; i++)
 		if (module_add_load_range(m, o.loads[i].lo, o.loads[i].hi) < 0) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");

@@ -26,7 +26,7 @@
 
 enum lang { LANG_CPP, LANG_DOT, LANG_RUST, LANG_SWIFT, LANG_ASM };
 
-enum handler { H_SKIP, H_SCOPE, H_FUNC };
+enum handler { H_SKIP, H_SCOPE, H_FUNC, H_INLINE };
 
 /* open-addressing map from .debug_info offset to a value slot */
 struct offmap {
@@ -40,6 +40,16 @@ struct cu_func {
 	uint64_t ranges0, nranges;	/* slice of dwarf_state.franges */
 	uint64_t fwd_ref;		/* target offset awaiting a name, or 0 */
 	size_t group;			/* module group, once added */
+	size_t inl0, ninl;		/* slice of dwarf_state.fn_inl */
+};
+
+/* An inlined call read from a DW_TAG_inlined_subroutine (-d). */
+struct cu_inline {
+	uint32_t nest;
+	uint32_t call_line;
+	uint64_t call_file;		/* the unit's line-table file number */
+	uint32_t origin;		/* module origin */
+	size_t r0, nr;			/* slice of dwarf_state.inl_ranges */
 };
 
 /* Breakpad's name of a DIE: either a full (qualified) name, or an
@@ -79,6 +89,12 @@ struct frame {
 	struct dw_value ranges_val;
 	bool high_is_addr;
 	bool have_low;
+	/* inlines (-d) */
+	uint32_t nest;			/* H_INLINE: depth below the function */
+	size_t inl_start;		/* H_FUNC: first of its inlines in cu_inl */
+	uint64_t call_file, call_line;
+	uint64_t origin_off;
+	bool has_origin_off;
 };
 
 struct dwarf_state {
@@ -106,6 +122,11 @@ struct dwarf_state {
 	struct dw_abbrevs ab;
 	enum lang lang;
 	VEC(struct cu_func) funcs;
+	VEC(struct cu_inline) cu_inl;	/* inlines of the open functions */
+	VEC(struct cu_inline) fn_inl;	/* inlines of the unit's functions */
+	VEC(struct mod_range) inl_ranges;
+	struct offmap origin_idx;	/* abstract origin DIE -> module origin + 1 */
+	struct offmap named_dies;	/* FUNC DIEs an origin may name -> lazy index */
 	VEC(struct mod_range) franges;
 	VEC(struct frame) stack;
 	struct dw_ranges rtmp;
@@ -492,7 +513,7 @@ static void warn(struct dwarf_state *st, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static enum handler child_handler(enum handler parent, bool is_root, uint32_t tag)
+static enum handler child_handler(enum handler parent, bool is_root, uint32_t tag, bool inlines)
 {
 	if (is_root) {
 		switch (tag) {
@@ -516,10 +537,13 @@ static enum handler child_handler(enum handler parent, bool is_root, uint32_t ta
 		/* Breakpad treats an inlined subroutine as a naming scope when
 		 * it is not collecting inline records. */
 		case DW_TAG_inlined_subroutine:
+			return inlines ? H_INLINE : H_SCOPE;
 		case DW_TAG_class_type: case DW_TAG_structure_type:
 		case DW_TAG_union_type: return H_SCOPE;
 		default: return H_SKIP;
 		}
+	case H_INLINE:
+		return tag == DW_TAG_inlined_subroutine ? H_INLINE : H_SKIP;
 	default:
 		return H_SKIP;
 	}
@@ -576,6 +600,53 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 	return vec_push(st->funcs, cf) < 0 ? -1 : 1;
 }
 
+/* Records a DW_TAG_inlined_subroutine (-d) under the open function. */
+static int add_inline(struct dwarf_state *st, struct frame *fr)
+{
+	struct cu_inline in;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	in.r0 = st->inl_ranges.n;
+	if (fr->has_ranges) {
+		if (!dw_read_ranges(&st->f, &st->u, &fr->ranges_val, &st->rtmp)) {
+			warn(st, "malformed range list for the inline at 0x%llx", (unsigned long long)fr->off);
+			return 0;	/* Breakpad: no ranges, no inline */
+		}
+		if (vec_reserve(st->inl_ranges, st->rtmp.n) < 0)
+			return -1;
+		for (i = 0; i < st->rtmp.n; i++) {
+			st->inl_ranges.v[st->inl_ranges.n].lo = st->rtmp.v[i].lo;
+			st->inl_ranges.v[st->inl_ranges.n].hi = st->rtmp.v[i].hi;
+			st->inl_ranges.n++;
+		}
+	} else {
+		uint64_t hi = fr->high_is_addr ? fr->hi : fr->lo + fr->hi;
+		if (hi > fr->lo) {
+			struct mod_range r = { fr->lo, hi };
+			if (vec_push(st->inl_ranges, r) < 0)
+				return -1;
+		}
+	}
+	in.nr = st->inl_ranges.n - in.r0;
+	in.nest = fr->nest;
+	in.call_line = fr->call_line > UINT32_MAX ? UINT32_MAX : (uint32_t)fr->call_line;
+	in.call_file = fr->call_file;
+	/* one module origin per abstract-origin DIE, named at the end */
+	{
+		uint64_t key = fr->has_origin_off ? fr->origin_off : UINT64_MAX - 1;
+		size_t *slot = offmap_get(&st->origin_idx, key);
+		if (!slot) {
+			uint32_t o = module_add_origin(st->mod);
+			if (o == UINT32_MAX || !(slot = offmap_put(&st->origin_idx, key)))
+				return -1;
+			*slot = (size_t)o + 1;
+		}
+		in.origin = (uint32_t)(*slot - 1);
+	}
+	return vec_push(st->cu_inl, in);
+}
+
 /* FuncHandler::Finish: fix up earlier functions that referred forward to
  * this DIE, then record the function or the abstract origin. */
 static int finish_func(struct dwarf_state *st, struct frame *fr)
@@ -605,6 +676,29 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 	added = add_cu_func(st, fr);
 	if (added < 0)
 		return -1;
+	if (st->opt->inlines) {
+		/* the inlines read since this function began are its own: the
+		 * functions nested in it took theirs when they finished */
+		size_t n = st->cu_inl.n - fr->inl_start;
+		if (added) {
+			struct cu_func *cf = &st->funcs.v[st->funcs.n - 1];
+			if (vec_reserve(st->fn_inl, n) < 0)
+				return -1;
+			cf->inl0 = st->fn_inl.n;
+			cf->ninl = n;
+			memcpy(st->fn_inl.v + st->fn_inl.n, st->cu_inl.v + fr->inl_start, n * sizeof(*st->cu_inl.v));
+			st->fn_inl.n += n;
+		}
+		st->cu_inl.n = fr->inl_start;
+		/* Breakpad names origins after DIEs with code or DW_AT_inline */
+		if (!fr->empty || fr->inline_attr) {
+			uint32_t li = lazy_add(st, &fr->lz);
+			size_t *nslot = li == UINT32_MAX ? NULL : offmap_put(&st->named_dies, fr->off);
+			if (!nslot)
+				return -1;
+			*nslot = (size_t)li + 1;
+		}
+	}
 	if (added && fr->fwd_ref) {
 		slot = offmap_put(&st->fwd, fr->fwd_ref);
 		if (!slot)
@@ -662,9 +756,19 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 			else if (v.u > off)
 				fr->fwd_ref = v.u;
 			break;
+		case DW_AT_call_file:
+			if (v.cls == DW_CLS_CONST)
+				fr->call_file = v.u;
+			break;
+		case DW_AT_call_line:
+			if (v.cls == DW_CLS_CONST)
+				fr->call_line = v.u;
+			break;
 		case DW_AT_abstract_origin:
 			if (v.cls != DW_CLS_REF)
 				break;
+			fr->origin_off = v.u;
+			fr->has_origin_off = true;
 			if (offmap_get(&st->origins, v.u))
 				fr->lz.origin_ref = v.u + 1;
 			else if (v.u > off)
@@ -933,6 +1037,31 @@ static const char *lines_intern(void *ctx, const char *s, size_t n)
 	return module_intern(ctx, s, n);
 }
 
+/* Moves a function's inlines into the module, call-site files resolved
+ * through the unit's line table (an unknown one becomes "<unknown>"). */
+static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
+			    const uint32_t *fileidx, size_t nfiles)
+{
+	size_t i;
+
+	for (i = 0; i < cf->ninl; i++) {
+		const struct cu_inline *in = &st->fn_inl.v[cf->inl0 + i];
+		uint32_t file = UINT32_MAX;
+
+		if (fileidx && in->call_file < nfiles)
+			file = fileidx[in->call_file];
+		if (file == UINT32_MAX) {
+			const char *u = module_intern(st->mod, "<unknown>", 9);
+			if (!u || (file = module_file(st->mod, u)) == UINT32_MAX)
+				return -1;
+		}
+		if (module_add_inline(st->mod, cf->group, in->nest, in->call_line, file, in->origin,
+				      st->inl_ranges.v + in->r0, in->nr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Ends a unit: reads its line program, adds its functions to the module
  * and gives their ranges the unit's lines. */
 static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root *root)
@@ -940,7 +1069,7 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 	struct dw_lines dl;
 	struct mod_line *lines = NULL;
 	uint32_t *fileidx = NULL;
-	size_t nlines = 0, i;
+	size_t nlines = 0, nfiles = 0, i;
 	enum sym_code rc = SYM_OK;
 	const size_t hibit = (size_t)1 << (sizeof(size_t) * 8 - 1);
 
@@ -966,6 +1095,7 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 		lines = malloc((dl.nrows + 1) * sizeof(*lines));
 		if (!fileidx || !lines)
 			goto nomem;
+		nfiles = dl.nfiles;
 		for (i = 0; i < dl.nfiles; i++) {
 			fileidx[i] = UINT32_MAX;
 			if (dl.files[i] && (fileidx[i] = module_file(st->mod, dl.files[i])) == UINT32_MAX)
@@ -992,6 +1122,8 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 		cf->group = module_add_group(st->mod, name, st->franges.v[cf->ranges0].lo);
 		if (cf->group == SIZE_MAX - 1)
 			goto nomem;
+		if (cf->group < SIZE_MAX - 1 && cf->ninl && add_unit_inlines(st, cf, fileidx, nfiles) < 0)
+			goto nomem;
 		if (cf->fwd_ref) {
 			size_t *slot = offmap_get(&st->fwd, cf->fwd_ref);
 			if (slot && *slot == i + 1) {
@@ -1007,6 +1139,9 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 out:
 	st->funcs.n = 0;
 	st->franges.n = 0;
+	st->fn_inl.n = 0;
+	st->cu_inl.n = 0;
+	st->inl_ranges.n = 0;
 	free(lines);
 	free(fileidx);
 	dw_lines_free(&dl);
@@ -1082,7 +1217,7 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 
 			memset(&fr, 0, sizeof(fr));
 			fr.h = parent_h == H_SKIP ? H_SKIP
-				: child_handler(parent_h, parent_is_root, a->tag);
+				: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
 			fr.off = doff;
 			if (fr.h == H_SKIP) {
 				if (!skip_die(st, &c, a))
@@ -1097,6 +1232,12 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 				fr.lz.lang = (uint8_t)st->lang;
 				if (!read_die(st, &c, a, doff, &fr))
 					goto bad;
+				if (fr.h == H_INLINE) {
+					fr.nest = parent_h == H_INLINE ? st->stack.v[st->stack.n - 1].nest + 1 : 0;
+					if (add_inline(st, &fr) < 0)
+						goto nomem;
+				}
+				fr.inl_start = st->cu_inl.n;
 				if (fr.declaration) {
 					uint32_t *sp = offmap_put(&st->specs, doff);
 					if (!sp)
@@ -1170,6 +1311,38 @@ static void release_prefix(const struct dw_sect *sec, uint64_t *released, uint64
 	*released = upto;
 }
 
+/* Names each inline origin after the DIE its inlines referred to. */
+static int name_origins(struct dwarf_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->origin_idx.cap; i++) {
+		uint64_t off;
+		size_t *slot, *named;
+		struct lazy *lz;
+		const char *n;
+
+		if (!st->origin_idx.keys[i])
+			continue;
+		off = st->origin_idx.keys[i] - 1;
+		slot = (size_t *)((char *)st->origin_idx.vals + i * st->origin_idx.esize);
+		named = offmap_get(&st->named_dies, off);
+		lz = named ? lazy_at(st, &(uint32_t){ (uint32_t)(*named - 1) }) : NULL;
+		if (!lz)
+			continue;
+		n = func_name(st, lz, 0);
+		if (!n)
+			return -1;
+		if (!n[0])
+			continue;
+		n = module_intern(st->mod, n, strlen(n));
+		if (!n)
+			return -1;
+		module_name_origin(st->mod, (uint32_t)(*slot - 1), n);
+	}
+	return 0;
+}
+
 enum sym_code dwarf_read(struct obj *o, struct module *m,
 			 const struct dwarf_options *opt, struct sym_err *err)
 {
@@ -1204,6 +1377,8 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	offmap_init(&st.specs, sizeof(uint32_t));
 	offmap_init(&st.origins, sizeof(uint32_t));
 	offmap_init(&st.fwd, sizeof(size_t));
+	offmap_init(&st.origin_idx, sizeof(size_t));
+	offmap_init(&st.named_dies, sizeof(size_t));
 
 	while (off < st.f.info.size) {
 		struct sym_err uerr;
@@ -1235,7 +1410,14 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		release_prefix(&st.f.line, &st.released_line, st.last_stmt_list, true);
 	}
 
+	if (rc == SYM_OK && name_origins(&st) < 0)
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 	dw_abbrevs_free(&st.ab);
+	vec_free(st.cu_inl);
+	vec_free(st.fn_inl);
+	vec_free(st.inl_ranges);
+	offmap_free(&st.origin_idx);
+	offmap_free(&st.named_dies);
 	vec_free(st.funcs);
 	vec_free(st.franges);
 	vec_free(st.stack);

@@ -10,6 +10,7 @@
 
 struct dwarf_options {
 	bool warn;		/* print warnings about malformed data to stderr */
+	bool inlines;		/* -d: read inlined subroutines */
 };
 
 /* Adds the functions and lines of o's .debug_info to m.  Malformed units

@@ -26,6 +26,9 @@ void module_release(struct module *m)
 	free(m->file_index.keys);
 	free(m->file_index.vals);
 	vec_free(m->groups);
+	vec_free(m->inlines);
+	vec_free(m->inl_ranges);
+	vec_free(m->origins);
 	vec_free(m->funcs);
 	vec_free(m->lines);
 	vec_free(m->publics);
@@ -109,9 +112,49 @@ uint32_t module_file(struct module *m, const char *path)
 	return (uint32_t)m->files.n - 1;
 }
 
+uint32_t module_add_origin(struct module *m)
+{
+	const char *omitted = module_intern(m, "<name omitted>", 14);
+
+	if (!omitted || m->origins.n >= UINT32_MAX - 1 || vec_push(m->origins, omitted) < 0)
+		return UINT32_MAX;
+	return (uint32_t)m->origins.n - 1;
+}
+
+void module_name_origin(struct module *m, uint32_t origin, const char *name)
+{
+	if (origin < m->origins.n && name && name[0])
+		m->origins.v[origin] = name;
+}
+
+int module_add_inline(struct module *m, size_t group, uint32_t nest, uint32_t call_line,
+		      uint32_t call_file, uint32_t origin, const struct mod_range *r, size_t nr)
+{
+	struct mod_inline in;
+	struct mod_group *g;
+
+	if (group >= m->groups.n)
+		return 0;
+	g = &m->groups.v[group];
+	if (!g->ninl)
+		g->inl0 = m->inlines.n;
+	in.nest = nest;
+	in.call_line = call_line;
+	in.call_file = call_file;
+	in.origin = origin;
+	in.r0 = m->inl_ranges.n;
+	in.nr = (uint32_t)nr;
+	if (vec_reserve(m->inl_ranges, nr) < 0 || vec_push(m->inlines, in) < 0)
+		return -1;
+	memcpy(m->inl_ranges.v + m->inl_ranges.n, r, nr * sizeof(*r));
+	m->inl_ranges.n += nr;
+	g->ninl++;
+	return 0;
+}
+
 size_t module_add_group(struct module *m, const char *name, uint64_t faddr)
 {
-	struct mod_group g = { name, faddr, false, false };
+	struct mod_group g = { name, faddr, 0, 0, false, false };
 
 	if (!in_module(m, faddr))
 		return SIZE_MAX;
@@ -356,9 +399,118 @@ static int cmp_file_index(const void *a, const void *b, void *arg)
 	return strcmp(files[*(const uint32_t *)a], files[*(const uint32_t *)b]);
 }
 
+static int cmp_name_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* INLINE_ORIGIN records: the origins of kept inlines, one per distinct
+ * name, numbered in name order; *ids maps each origin to its number. */
+static int write_origins(const struct module *m, struct outbuf *out, uint32_t **ids)
+{
+	const char **names;
+	bool *used;
+	size_t n = 0, i, j;
+
+	*ids = calloc(m->origins.n + 1, sizeof(**ids));
+	used = calloc(m->origins.n + 1, sizeof(*used));
+	names = malloc((m->origins.n + 1) * sizeof(*names));
+	if (!*ids || !used || !names) {
+		free(used);
+		free(names);
+		return -1;
+	}
+	for (i = 0; i < m->funcs.n; i++) {
+		const struct mod_group *g = &m->groups.v[m->funcs.v[i].group];
+		if (m->funcs.v[i].dropped)
+			continue;
+		for (j = 0; j < g->ninl; j++)
+			used[m->inlines.v[g->inl0 + j].origin] = true;
+	}
+	for (i = 0; i < m->origins.n; i++)
+		if (used[i])
+			names[n++] = m->origins.v[i];
+	qsort(names, n, sizeof(*names), cmp_name_ptr);
+	/* names are interned: equal names are equal pointers */
+	for (i = 0, j = 0; i < n; i++) {
+		if (i && names[i] == names[i - 1])
+			continue;
+		names[j++] = names[i];
+	}
+	n = j;
+	for (i = 0; i < m->origins.n; i++) {
+		const char **hit;
+		if (!used[i])
+			continue;
+		hit = bsearch(&m->origins.v[i], names, n, sizeof(*names), cmp_name_ptr);
+		(*ids)[i] = hit ? (uint32_t)(hit - names) : 0;
+	}
+	for (i = 0; i < n; i++) {
+		outbuf_puts(out, "INLINE_ORIGIN ");
+		outbuf_dec(out, i);
+		outbuf_putc(out, ' ');
+		outbuf_puts(out, names[i]);
+		outbuf_putc(out, '\n');
+	}
+	free(used);
+	free(names);
+	return 0;
+}
+
+/* The INLINE records of one FUNC range: each inline's ranges clipped to
+ * the range; an inline left with none is dropped with its children. */
+static void write_inlines(const struct module *m, struct outbuf *out, const struct mod_func *f,
+			  const struct mod_group *g, const uint32_t *file_id, const uint32_t *origin_id)
+{
+	uint64_t lo = f->addr, hi = f->addr + f->size;
+	uint32_t skip_below = UINT32_MAX;	/* dropping children deeper than this */
+	size_t i, k;
+
+	for (i = 0; i < g->ninl; i++) {
+		const struct mod_inline *in = &m->inlines.v[g->inl0 + i];
+		bool any = false;
+
+		if (skip_below != UINT32_MAX) {
+			if (in->nest > skip_below)
+				continue;
+			skip_below = UINT32_MAX;
+		}
+		for (k = 0; k < in->nr; k++) {
+			const struct mod_range *r = &m->inl_ranges.v[in->r0 + k];
+			if (r->lo < hi && r->hi > lo) {
+				any = true;
+				break;
+			}
+		}
+		if (!any) {
+			skip_below = in->nest;
+			continue;
+		}
+		outbuf_write(out, "INLINE ", 7);
+		outbuf_dec(out, in->nest);
+		outbuf_putc(out, ' ');
+		outbuf_dec(out, in->call_line);
+		outbuf_putc(out, ' ');
+		outbuf_dec(out, in->call_file < m->files.n ? file_id[in->call_file] : 0);
+		outbuf_putc(out, ' ');
+		outbuf_dec(out, origin_id[in->origin]);
+		for (k = 0; k < in->nr; k++) {
+			const struct mod_range *r = &m->inl_ranges.v[in->r0 + k];
+			uint64_t a = r->lo > lo ? r->lo : lo, b = r->hi < hi ? r->hi : hi;
+			if (a >= b)
+				continue;
+			outbuf_putc(out, ' ');
+			outbuf_hex(out, a - m->load_addr);
+			outbuf_putc(out, ' ');
+			outbuf_hex(out, b - a);
+		}
+		outbuf_putc(out, '\n');
+	}
+}
+
 void module_write(const struct module *m, struct outbuf *out)
 {
-	uint32_t *out_id = NULL, *used = NULL;
+	uint32_t *out_id = NULL, *used = NULL, *origin_id = NULL;
 	size_t nused = 0, i, j;
 
 	outbuf_puts(out, "MODULE ");
@@ -388,11 +540,19 @@ void module_write(const struct module *m, struct outbuf *out)
 	}
 	for (i = 0; i < m->funcs.n; i++) {
 		const struct mod_func *f = &m->funcs.v[i];
+		const struct mod_group *g = &m->groups.v[f->group];
 		if (f->dropped)
 			continue;
 		for (j = 0; j < f->nlines; j++) {
 			uint32_t fi = m->lines.v[f->line0 + j].file;
 			if (!out_id[fi]) {
+				out_id[fi] = 1;
+				used[nused++] = fi;
+			}
+		}
+		for (j = 0; m->inline_records && j < g->ninl; j++) {
+			uint32_t fi = m->inlines.v[g->inl0 + j].call_file;
+			if (fi < m->files.n && !out_id[fi]) {
 				out_id[fi] = 1;
 				used[nused++] = fi;
 			}
@@ -408,6 +568,10 @@ void module_write(const struct module *m, struct outbuf *out)
 		outbuf_putc(out, '\n');
 	}
 
+	if (m->inline_records && write_origins(m, out, &origin_id) < 0) {
+		out->error = 12;
+		goto out;
+	}
 	for (i = 0; i < m->funcs.n; i++) {
 		const struct mod_func *f = &m->funcs.v[i];
 		const struct mod_group *g = &m->groups.v[f->group];
@@ -422,6 +586,8 @@ void module_write(const struct module *m, struct outbuf *out)
 		outbuf_write(out, " 0 ", 3);
 		outbuf_puts(out, g->name);
 		outbuf_putc(out, '\n');
+		if (m->inline_records && g->ninl)
+			write_inlines(m, out, f, g, out_id, origin_id);
 		for (j = 0; j < f->nlines; j++) {
 			const struct mod_line *l = &m->lines.v[f->line0 + j];
 			outbuf_hex(out, l->addr - m->load_addr);
@@ -460,4 +626,5 @@ void module_write(const struct module *m, struct outbuf *out)
 out:
 	free(out_id);
 	free(used);
+	free(origin_id);
 }

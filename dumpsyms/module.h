@@ -32,8 +32,19 @@ struct mod_line {
 struct mod_group {
 	const char *name;	/* interned */
 	uint64_t faddr;
+	size_t inl0, ninl;	/* its inlines, DFS pre-order: slice of module.inlines */
 	bool multiple;		/* 'm': several names for this code */
 	bool dropped;
+};
+
+/* One inlined call (an INLINE record before clipping to FUNC ranges). */
+struct mod_inline {
+	uint32_t nest;		/* 0: inlined into the function itself */
+	uint32_t call_line;
+	uint32_t call_file;	/* index into module.files */
+	uint32_t origin;	/* index into module.origins */
+	size_t r0;		/* slice of module.inl_ranges */
+	uint32_t nr;
 };
 
 /* One FUNC record: one contiguous range of a function. */
@@ -80,6 +91,10 @@ struct module {
 	VEC(struct mod_func) funcs;
 	VEC(struct mod_line) lines;
 	VEC(struct mod_public) publics;
+	VEC(struct mod_inline) inlines;
+	VEC(struct mod_range) inl_ranges;
+	VEC(const char *) origins;	/* interned names, "<name omitted>" until named */
+	bool inline_records;		/* -d */
 	/* PT_LOAD ranges; functions and publics outside all of them are
 	 * dropped (as Breakpad does). */
 	VEC(struct mod_range) ranges;
@@ -111,6 +126,15 @@ void module_rename_group(struct module *m, size_t group, const char *name);
 int module_open_range(struct module *m, size_t group, uint64_t lo, uint64_t hi);
 int module_add_line(struct module *m, uint64_t addr, uint64_t size,
 		    uint32_t line, uint32_t file);
+
+/* A new inline origin (named "<name omitted>" until module_name_origin());
+ * UINT32_MAX when out of memory. */
+uint32_t module_add_origin(struct module *m);
+void module_name_origin(struct module *m, uint32_t origin, const char *interned_name);
+/* Appends an inline to the group most recently given lines or ranges; all
+ * of a group's inlines must be added together, in DFS pre-order.  0 or -1. */
+int module_add_inline(struct module *m, size_t group, uint32_t nest, uint32_t call_line,
+		      uint32_t call_file, uint32_t origin, const struct mod_range *r, size_t nr);
 
 /* Adds a PUBLIC symbol; the first name at an address wins.  0 or -1. */
 int module_add_public(struct module *m, uint64_t addr, const char *name);
