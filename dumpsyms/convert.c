@@ -1,10 +1,14 @@
 #include "config.h"
 #include "convert.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
+#include <zlib.h>
 
 #include "cfi.h"
 #include "demangle.h"
@@ -52,8 +56,27 @@ static uint64_t section_addr(struct obj *o, const char *name)
 	return 0;
 }
 
-/* STACK CFI from .debug_frame, then .eh_frame, as Breakpad orders them. */
-static enum sym_code read_cfi(struct obj *o, struct module *m,
+#ifndef SHT_NOBITS
+#define SHT_NOBITS 8
+#endif
+
+static bool has_section_data(struct obj *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsections; i++) {
+		const struct obj_section *s = &o->sections[i];
+		if (strcmp(s->name, name) == 0 || (strncmp(name, ".debug_", 7) == 0 &&
+		    strncmp(s->name, ".zdebug_", 8) == 0 && strcmp(s->name + 8, name + 7) == 0))
+			return s->type != SHT_NOBITS && s->size > 0;
+	}
+	return false;
+}
+
+/* STACK CFI from .debug_frame, then .eh_frame, as Breakpad orders them.
+ * With a separate debug file, .debug_frame comes from it and .eh_frame
+ * from the binary (debug files keep only a NOBITS placeholder). */
+static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m,
 			      const struct convert_options *opt, struct sym_err *err)
 {
 	static const char *const names[] = { ".debug_frame", ".eh_frame" };
@@ -68,7 +91,10 @@ static enum sym_code read_cfi(struct obj *o, struct module *m,
 		const struct obj_section *s;
 		struct cfi_input in;
 		enum sym_code rc;
+		struct obj *o = bin;
 
+		if (dbg && (i == 0 ? has_section_data(dbg, names[i]) : !has_section_data(bin, names[i])))
+			o = dbg;
 		sym_err_clear(&serr);
 		s = obj_section(o, names[i], &serr);
 		if (!s) {
@@ -88,8 +114,8 @@ static enum sym_code read_cfi(struct obj *o, struct module *m,
 		in.text_addr = section_addr(o, ".text");
 		in.got_addr = section_addr(o, ".got");
 		in.load_addr = m->load_addr;
-		in.loads = o->loads;
-		in.nloads = o->nloads;
+		in.loads = bin->loads;
+		in.nloads = bin->nloads;
 		rc = cfi_write(&in, m->cfi, opt->verbose, &records, err);
 		if (rc)
 			return rc;
@@ -97,37 +123,64 @@ static enum sym_code read_cfi(struct obj *o, struct module *m,
 	return SYM_OK;
 }
 
-static enum sym_code convert_obj(struct obj *op, const struct convert_options *opt,
+/* The module name when the input is itself a separate debug file (no
+ * code, only DWARF): "libfoo.so.debug" stands for "libfoo.so"; a build-id
+ * name ("cdef....debug") stands for nothing better than itself. */
+static const char *debug_only_name(struct obj *o, size_t *len)
+{
+	const char *b = o->basename;
+	size_t n = strlen(b);
+
+	*len = n;
+	if (o->soname) {
+		*len = strlen(o->soname);
+		return o->soname;
+	}
+	if (n > 6 && strcmp(b + n - 6, ".debug") == 0 && strspn(b, "0123456789abcdef") != n - 6)
+		*len = n - 6;
+	return b;
+}
+
+static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
+				 const struct convert_options *opt,
 				 struct module *m, struct sym_err *err)
 {
-	struct obj o = *op;
-	const char *path = o.path;
+	struct obj *o = dbg ? dbg : bin;	/* where the debug info is */
+	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines };
 	size_t i;
 
 	m->os = module_intern(m, opt->os, strlen(opt->os));
-	m->arch = o.arch;
-	m->name = opt->name ? opt->name : obj_module_name(&o);
-	m->name = module_intern(m, m->name, strlen(m->name));
+	m->arch = bin->arch;
+	if (opt->name) {
+		m->name = module_intern(m, opt->name, strlen(opt->name));
+	} else if (!dbg && !has_section_data(bin, ".text") && has_section_data(bin, ".debug_info")) {
+		size_t n;
+		const char *nm = debug_only_name(bin, &n);
+		m->name = module_intern(m, nm, n);
+	} else {
+		m->name = obj_module_name(bin);
+		m->name = module_intern(m, m->name, strlen(m->name));
+	}
 	if (!m->os || !m->name) {
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!o.ident_len) {
+	if (!bin->ident_len) {
 		rc = sym_fail(err, SYM_EFORMAT, "'%s' has neither a build id nor a .text section to identify it",
 			      path);
 		goto out;
 	}
-	obj_debug_id(&o, m->debug_id);
-	obj_code_id(&o, m->code_id);
-	m->load_addr = opt->keep_addresses ? 0 : o.load_addr;
+	obj_debug_id(bin, m->debug_id);
+	obj_code_id(bin, m->code_id);
+	m->load_addr = opt->keep_addresses ? 0 : bin->load_addr;
 	m->header_only = opt->header_only;
 	m->multiple = opt->multiple;
 	m->no_cfi = opt->no_cfi;
 	m->inline_records = opt->inlines;
-	for (i = 0; i < o.nloads; i++)
-		if (module_add_load_range(m, o.loads[i].lo, o.loads[i].hi) < 0) {
+	for (i = 0; i < bin->nloads; i++)
+		if (module_add_load_range(m, bin->loads[i].lo, bin->loads[i].hi) < 0) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -135,8 +188,10 @@ static enum sym_code convert_obj(struct obj *op, const struct convert_options *o
 		goto out;
 
 	{
+		/* the full .symtab lives in the debug file of a stripped binary */
 		struct pub_ctx pc = { m, 0 };
-		obj_symbols(&o, add_public, &pc, err);
+		struct obj *so = dbg && has_section_data(dbg, ".symtab") ? dbg : bin;
+		obj_symbols(so, add_public, &pc, err);
 		if (pc.failed) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 			goto out;
@@ -147,28 +202,141 @@ static enum sym_code convert_obj(struct obj *op, const struct convert_options *o
 			sym_err_clear(err);
 		}
 	}
-	rc = dwarf_read(&o, m, &dopt, err);
+	rc = dwarf_read(o, m, &dopt, err);
 	if (rc)
 		goto out;
 	if (!opt->no_cfi) {
-		rc = read_cfi(&o, m, opt, err);
+		rc = read_cfi(bin, dbg, m, opt, err);
 		if (rc)
 			goto out;
 	}
 	rc = module_finish(m, err);
 out:
-	*op = o;
 	return rc;
+}
+
+/* ---- finding separate debug files ------------------------------------ */
+
+static uint32_t file_crc32(struct obj *o)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	size_t off = 0;
+
+	while (off < o->map_size) {
+		size_t n = o->map_size - off > (1u << 30) ? (1u << 30) : o->map_size - off;
+		crc = crc32(crc, o->map + off, (uInt)n);
+		off += n;
+	}
+	return (uint32_t)crc;
+}
+
+/* Opens candidate as the debug file of bin: it must carry DWARF, match the
+ * binary's build id when both have one, and match want_crc when given. */
+static bool try_debug_file(struct obj *bin, const char *candidate, bool check_crc,
+			   uint32_t want_crc, struct obj *dbg, bool verbose)
+{
+	struct sym_err e;
+
+	sym_err_clear(&e);
+	if (access(candidate, R_OK) != 0)
+		return false;
+	if (obj_open(dbg, candidate, &e) != SYM_OK) {
+		obj_close(dbg);
+		return false;
+	}
+	if (!has_section_data(dbg, ".debug_info") ||
+	    (bin->build_id_len && dbg->build_id_len &&
+	     (bin->build_id_len != dbg->build_id_len ||
+	      memcmp(bin->build_id, dbg->build_id, bin->build_id_len) != 0)) ||
+	    (check_crc && file_crc32(dbg) != want_crc) || dbg->machine != bin->machine) {
+		if (verbose)
+			fprintf(stderr, "dumpsyms: warning: '%s' does not match '%s'\n", candidate, bin->path);
+		obj_close(dbg);
+		return false;
+	}
+	return true;
+}
+
+/* The separate debug file of a binary without DWARF: by build id under
+ * each debug directory's .build-id/, then by .gnu_debuglink (CRC checked)
+ * in the debug directories, next to the binary, in its .debug/ and under
+ * /usr/lib/debug. */
+static bool find_debug_file(struct obj *bin, const struct convert_options *opt, struct obj *dbg)
+{
+	const char *sys = "/usr/lib/debug";
+	char cand[8192], bindir[4096], hex[2 * OBJ_MAX_ID + 1];
+	const struct obj_section *link;
+	struct sym_err e;
+	size_t i, ndirs = opt->ndebug_dirs;
+
+	if (bin->build_id_len >= 2) {
+		obj_code_id(bin, hex);
+		for (i = 0; hex[i]; i++)
+			hex[i] = (char)tolower((unsigned char)hex[i]);
+		for (i = 0; i <= ndirs; i++) {
+			const char *d = i < ndirs ? opt->debug_dirs[i] : sys;
+			snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug", d, hex, hex + 2);
+			if (try_debug_file(bin, cand, false, 0, dbg, opt->verbose))
+				return true;
+		}
+	}
+	sym_err_clear(&e);
+	link = obj_section(bin, ".gnu_debuglink", &e);
+	if (link && link->size > 4) {
+		const char *name = (const char *)link->data;
+		size_t nl = strnlen(name, link->size);
+		size_t crc_off = (nl + 4) & ~(size_t)3;
+		uint32_t crc;
+		char *slash;
+
+		if (nl == 0 || nl == link->size || crc_off + 4 > link->size || strchr(name, '/'))
+			return false;
+		crc = (uint32_t)link->data[crc_off] | (uint32_t)link->data[crc_off + 1] << 8 |
+		      (uint32_t)link->data[crc_off + 2] << 16 | (uint32_t)link->data[crc_off + 3] << 24;
+		if (bin->big_endian)
+			crc = __builtin_bswap32(crc);
+		snprintf(bindir, sizeof(bindir), "%s", bin->path);
+		slash = strrchr(bindir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(bindir, sizeof(bindir), ".");
+		for (i = 0; i < ndirs + 3; i++) {
+			if (i < ndirs)
+				snprintf(cand, sizeof(cand), "%s/%s", opt->debug_dirs[i], name);
+			else if (i == ndirs)
+				snprintf(cand, sizeof(cand), "%s/%s", bindir, name);
+			else if (i == ndirs + 1)
+				snprintf(cand, sizeof(cand), "%s/.debug/%s", bindir, name);
+			else if (bindir[0] == '/')
+				snprintf(cand, sizeof(cand), "%s%s/%s", sys, bindir, name);
+			else
+				continue;
+			if (strcmp(cand, bin->path) == 0)
+				continue;
+			if (try_debug_file(bin, cand, true, crc, dbg, opt->verbose))
+				return true;
+		}
+	}
+	return false;
 }
 
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err)
 {
-	struct obj o;
+	struct obj o, dbg;
+	bool have_dbg = false;
 	enum sym_code rc = obj_open(&o, path, err);
 
+	if (rc == SYM_OK && !opt->header_only && !has_section_data(&o, ".debug_info")) {
+		have_dbg = find_debug_file(&o, opt, &dbg);
+		if (have_dbg && opt->verbose)
+			fprintf(stderr, "dumpsyms: reading debug information from '%s'\n", dbg.path);
+	}
 	if (rc == SYM_OK)
-		rc = convert_obj(&o, opt, m, err);
+		rc = convert_obj(&o, have_dbg ? &dbg : NULL, opt, m, err);
+	if (have_dbg)
+		obj_close(&dbg);
 	obj_close(&o);
 	return rc;
 }
@@ -181,7 +349,7 @@ enum sym_code convert_mem(const char *name, const uint8_t *data, size_t size,
 	enum sym_code rc = obj_open_mem(&o, name, data, size, err);
 
 	if (rc == SYM_OK)
-		rc = convert_obj(&o, opt, m, err);
+		rc = convert_obj(&o, NULL, opt, m, err);
 	obj_close(&o);
 	return rc;
 }
