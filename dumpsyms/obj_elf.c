@@ -20,11 +20,15 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include "cursor.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
+#endif
+#ifndef ELFCOMPRESS_ZSTD
+#define ELFCOMPRESS_ZSTD 2
 #endif
 #ifndef EM_RISCV
 #define EM_RISCV 243
@@ -424,6 +428,47 @@ static enum sym_code inflate_exact(struct obj *o, struct obj_section *s,
 	return SYM_OK;
 }
 
+/* Decompresses a zstd section of exactly out_size bytes. */
+static enum sym_code unzstd_exact(struct obj *o, struct obj_section *s,
+				  const uint8_t *in, size_t in_size, uint64_t out_size,
+				  struct sym_err *err)
+{
+	ZSTD_DStream *z;
+	ZSTD_inBuffer ib = { in, in_size, 0 };
+	ZSTD_outBuffer ob;
+	uint8_t *out;
+	size_t r;
+
+	if (out_size > MAX_INFLATED || out_size / 1000 > in_size || out_size > SIZE_MAX)
+		return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
+				s->name, o->path, (unsigned long long)out_size);
+	out = malloc(out_size ? (size_t)out_size : 1);
+	z = ZSTD_createDStream();
+	if (!out || !z) {
+		free(out);
+		ZSTD_freeDStream(z);
+		return sym_fail(err, SYM_ENOMEM, "out of memory decompressing section %s of '%s'",
+				s->name, o->path);
+	}
+	ob.dst = out;
+	ob.size = (size_t)out_size;
+	ob.pos = 0;
+	do {
+		r = ZSTD_decompressStream(z, &ob, &ib);
+	} while (!ZSTD_isError(r) && r != 0 && ib.pos < ib.size && ob.pos < ob.size);
+	ZSTD_freeDStream(z);
+	if (ZSTD_isError(r) || r != 0 || ob.pos != out_size) {
+		free(out);
+		return sym_fail(err, SYM_EFORMAT, "section %s of '%s' does not decompress to its declared size",
+				s->name, o->path);
+	}
+	s->data = out;
+	s->size = (size_t)out_size;
+	s->owned = out;
+	s->releasable = true;
+	return SYM_OK;
+}
+
 static enum sym_code load_section(struct obj *o, struct obj_section *s,
 				  struct sym_err *err)
 {
@@ -455,10 +500,12 @@ static enum sym_code load_section(struct obj *o, struct obj_section *s,
 		if (c.bad)
 			return sym_fail(err, SYM_ETRUNC, "section %s of '%s' is too short for its compression header",
 					s->name, o->path);
-		if (type != ELFCOMPRESS_ZLIB)
-			return sym_fail(err, SYM_EUNSUP, "section %s of '%s' uses compression type %u",
-					s->name, o->path, type);
-		return inflate_exact(o, s, raw + c.pos, s->size - c.pos, size, err);
+		if (type == ELFCOMPRESS_ZLIB)
+			return inflate_exact(o, s, raw + c.pos, s->size - c.pos, size, err);
+		if (type == ELFCOMPRESS_ZSTD)
+			return unzstd_exact(o, s, raw + c.pos, s->size - c.pos, size, err);
+		return sym_fail(err, SYM_EUNSUP, "section %s of '%s' uses compression type %u",
+				s->name, o->path, type);
 	}
 	/* legacy .zdebug: "ZLIB" and a big-endian 64-bit size */
 	{

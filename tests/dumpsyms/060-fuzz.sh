@@ -6,7 +6,7 @@ command -v clang >/dev/null || fail "clang is required (scripts/deps --test inst
 srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v '/main\.c$')
 clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$BUILD" -I"$TOP/common" -I"$TOP/dumpsyms" $srcs "$TOP/tests/fuzz/fuzz_dumpsyms.c" \
-	-lelf -liberty -lz -o fuzz_dumpsyms 2> build.err || { cat build.err; fail "cannot build the fuzzer"; }
+	-lelf -liberty -lzstd -lz -o fuzz_dumpsyms 2> build.err || { cat build.err; fail "cannot build the fuzzer"; }
 mkdir -p corpus
 n=0
 for f in "$FIXTURES"/*; do
