@@ -686,7 +686,9 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 				return -1;
 			cf->inl0 = st->fn_inl.n;
 			cf->ninl = n;
-			memcpy(st->fn_inl.v + st->fn_inl.n, st->cu_inl.v + fr->inl_start, n * sizeof(*st->cu_inl.v));
+			if (n)
+				memcpy(st->fn_inl.v + st->fn_inl.n, st->cu_inl.v + fr->inl_start,
+				       n * sizeof(*st->cu_inl.v));
 			st->fn_inl.n += n;
 		}
 		st->cu_inl.n = fr->inl_start;
@@ -756,12 +758,12 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 			else if (v.u > off)
 				fr->fwd_ref = v.u;
 			break;
-		case DW_AT_call_file:
-			if (v.cls == DW_CLS_CONST)
+		case DW_AT_call_file:	/* DWARF 5 often uses DW_FORM_implicit_const */
+			if (v.cls == DW_CLS_CONST || v.cls == DW_CLS_SCONST)
 				fr->call_file = v.u;
 			break;
 		case DW_AT_call_line:
-			if (v.cls == DW_CLS_CONST)
+			if (v.cls == DW_CLS_CONST || v.cls == DW_CLS_SCONST)
 				fr->call_line = v.u;
 			break;
 		case DW_AT_abstract_origin:
@@ -1056,7 +1058,7 @@ static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
 				return -1;
 		}
 		if (module_add_inline(st->mod, cf->group, in->nest, in->call_line, file, in->origin,
-				      st->inl_ranges.v + in->r0, in->nr) < 0)
+				      in->nr ? st->inl_ranges.v + in->r0 : NULL, in->nr) < 0)
 			return -1;
 	}
 	return 0;

@@ -146,7 +146,8 @@ int module_add_inline(struct module *m, size_t group, uint32_t nest, uint32_t ca
 	in.nr = (uint32_t)nr;
 	if (vec_reserve(m->inl_ranges, nr) < 0 || vec_push(m->inlines, in) < 0)
 		return -1;
-	memcpy(m->inl_ranges.v + m->inl_ranges.n, r, nr * sizeof(*r));
+	if (nr)
+		memcpy(m->inl_ranges.v + m->inl_ranges.n, r, nr * sizeof(*r));
 	m->inl_ranges.n += nr;
 	g->ninl++;
 	return 0;

@@ -3,7 +3,7 @@
 # sanitizer report.  FUZZ_SECONDS (default 60) sets the length.
 . "$TOP/tests/lib.sh"
 command -v clang >/dev/null || fail "clang is required (scripts/deps --test installs it)"
-srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v '/main\.c$')
+srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v -e '/main\.c$' -e '/store\.c$')
 clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$BUILD" -I"$TOP/common" -I"$TOP/dumpsyms" $srcs "$TOP/tests/fuzz/fuzz_dumpsyms.c" \
 	-lelf -liberty -lzstd -lz -o fuzz_dumpsyms 2> build.err || { cat build.err; fail "cannot build the fuzzer"; }
