@@ -148,9 +148,18 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	struct obj *o = dbg ? dbg : bin;	/* where the debug info is */
 	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
-	struct dwarf_options dopt = { opt->verbose, opt->inlines };
+	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
+				      opt->ndebug_dirs, NULL };
+	char bindir[4096];
 	size_t i;
 
+	snprintf(bindir, sizeof(bindir), "%s", bin->path);
+	if (strrchr(bindir, '/')) {
+		*strrchr(bindir, '/') = '\0';
+		dopt.bin_dir = bindir;
+	} else {
+		dopt.bin_dir = ".";
+	}
 	m->os = module_intern(m, opt->os, strlen(opt->os));
 	m->arch = bin->arch;
 	if (opt->name) {

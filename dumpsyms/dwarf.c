@@ -111,6 +111,10 @@ struct dwarf_state {
 	 * declared in a header repeats the same inputs in every unit. */
 	VEC(struct lazy) lazies;
 	uint64_t released;	/* .debug_info bytes given back */
+	uint64_t key_bias;	/* added to DIE offsets of split units */
+	VEC(struct obj) dwos;	/* split DWARF files read so far */
+	uint64_t nsplit;
+	unsigned warned_dwo;
 	uint64_t released_abbrev, released_line;
 	uint64_t last_stmt_list;
 	uint32_t *lzset;	/* open addressing: index + 1 */
@@ -730,6 +734,8 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 
 		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
 			return false;
+		if (v.cls == DW_CLS_REF)
+			v.u |= st->key_bias;
 		switch (at->name) {
 		case DW_AT_name:
 			s = value_str(st, &v);
@@ -837,7 +843,7 @@ static bool skip_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 /* ---- per unit -------------------------------------------------------- */
 
 struct unit_root {
-	const char *name, *comp_dir;
+	const char *name, *comp_dir, *dwo_name;
 	uint64_t stmt_list;
 	bool has_stmt_list;
 	uint64_t lang;
@@ -846,8 +852,8 @@ struct unit_root {
 static bool read_root(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
 		      struct unit_root *r)
 {
-	struct dw_value name = { 0 }, comp_dir = { 0 }, low = { 0 };
-	bool has_low = false;
+	struct dw_value name = { 0 }, comp_dir = { 0 }, low = { 0 }, dwo = { 0 };
+	bool has_low = false, has_dwo = false;
 	uint32_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -860,6 +866,11 @@ static bool read_root(struct dwarf_state *st, struct cursor *c, const struct dw_
 		switch (at->name) {
 		case DW_AT_name: name = v; break;
 		case DW_AT_comp_dir: comp_dir = v; break;
+		case DW_AT_dwo_name: case DW_AT_GNU_dwo_name: dwo = v; has_dwo = true; break;
+		case DW_AT_GNU_dwo_id:
+			st->u.dwo_id = v.u;
+			st->u.has_dwo_id = true;
+			break;
 		case DW_AT_stmt_list:
 			if (v.cls == DW_CLS_SECOFF || v.cls == DW_CLS_CONST) {
 				r->stmt_list = v.u;
@@ -889,6 +900,9 @@ static bool read_root(struct dwarf_state *st, struct cursor *c, const struct dw_
 	/* Indexed forms are resolved once all the bases are known. */
 	r->name = value_str(st, &name);
 	r->comp_dir = value_str(st, &comp_dir);
+	r->dwo_name = has_dwo ? value_str(st, &dwo) : NULL;
+	if (r->dwo_name && !r->dwo_name[0])
+		r->dwo_name = NULL;
 	if (has_low && !value_addr(st, &low, &st->u.base_addr))
 		st->u.base_addr = 0;
 	return true;
@@ -1153,6 +1167,235 @@ nomem:
 	goto out;
 }
 
+/* Walks the children of a unit's root DIE (the cursor is just past the
+ * root's attributes).  Returns 0, 1 when the tree is malformed (what was
+ * read is kept), -1 when out of memory. */
+static int walk_dies(struct dwarf_state *st, struct cursor *cp)
+{
+	struct cursor c = *cp;
+	const struct dw_abbrev *a;
+	uint64_t code;
+	int rc = 0;
+
+	st->stack.n = 0;
+	for (;;) {
+		uint64_t doff = c.pos | st->key_bias;
+		enum handler parent_h;
+		const char *parent_name;
+		bool parent_is_root;
+		struct frame fr;
+
+		if (c.pos >= st->u.end)
+			break;
+		code = cursor_uleb(&c);
+		if (c.bad) {
+			rc = 1;
+			break;
+		}
+		if (code == 0) {
+			struct frame *top;
+			if (st->stack.n == 0)
+				break;	/* end of the root's children */
+			top = &st->stack.v[--st->stack.n];
+			if (top->is_func && finish_func(st, top) < 0)
+				return -1;
+			continue;
+		}
+		a = dw_find_abbrev(&st->ab, code);
+		if (!a) {
+			rc = 1;
+			break;
+		}
+		parent_is_root = st->stack.n == 0;
+		parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
+
+		memset(&fr, 0, sizeof(fr));
+		fr.h = parent_h == H_SKIP ? H_SKIP
+			: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
+		fr.off = doff;
+		if (fr.h == H_SKIP) {
+			if (!skip_die(st, &c, a)) {
+				rc = 1;
+				break;
+			}
+			fr.child_name = "";
+		} else {
+			parent_name = parent_is_root ? ""
+				: frame_child_name(st, &st->stack.v[st->stack.n - 1]);
+			if (!parent_name)
+				return -1;
+			fr.lz.parent = parent_name;
+			fr.lz.lang = (uint8_t)st->lang;
+			if (!read_die(st, &c, a, doff, &fr)) {
+				rc = 1;
+				break;
+			}
+			if (fr.h == H_INLINE) {
+				fr.nest = parent_h == H_INLINE ? st->stack.v[st->stack.n - 1].nest + 1 : 0;
+				if (add_inline(st, &fr) < 0)
+					return -1;
+			}
+			fr.inl_start = st->cu_inl.n;
+			if (fr.declaration) {
+				uint32_t *sp = offmap_put(&st->specs, doff);
+				if (!sp)
+					return -1;
+				*sp = lazy_add(st, &fr.lz);
+				if (*sp == UINT32_MAX)
+					return -1;
+			}
+			fr.is_func = fr.h == H_FUNC;
+		}
+		if (a->children) {
+			if (vec_push(st->stack, fr) < 0)
+				return -1;
+			if (st->stack.n > 4096) {
+				rc = 1;
+				break;
+			}
+		} else if (fr.is_func) {
+			if (finish_func(st, &fr) < 0)
+				return -1;
+		}
+	}
+	/* Finish functions left open by a truncated tree. */
+	while (st->stack.n) {
+		struct frame *top = &st->stack.v[--st->stack.n];
+		if (top->is_func && finish_func(st, top) < 0)
+			return -1;
+	}
+	return rc;
+}
+
+static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct sym_err *err);
+
+/* Split DWARF: the skeleton unit names a .dwo file that holds the DIEs.
+ * They are read with the .dwo's info, abbrev, string and range sections,
+ * and the main file's .debug_addr (at the skeleton's addr_base) and line
+ * table.  A .dwo that cannot be found is a warning, not a failure. */
+static int read_split_unit(struct dwarf_state *st, const struct unit_root *root)
+{
+	struct dw_file main_f = st->f;
+	struct dw_unit skel = st->u;
+	struct sym_err e;
+	struct obj dwo;
+	char path[8192];
+	const char *tried = NULL;
+	size_t i;
+	int rc = 0;
+	bool opened = false;
+
+	for (i = 0; i <= st->opt->ndebug_dirs + 1 && !opened; i++) {
+		const char *base = strrchr(root->dwo_name, '/');
+		base = base ? base + 1 : root->dwo_name;
+		if (i == 0) {
+			if (root->dwo_name[0] == '/' || !root->comp_dir)
+				snprintf(path, sizeof(path), "%s", root->dwo_name);
+			else
+				snprintf(path, sizeof(path), "%s/%s", root->comp_dir, root->dwo_name);
+		} else if (i <= st->opt->ndebug_dirs) {
+			snprintf(path, sizeof(path), "%s/%s", st->opt->debug_dirs[i - 1], base);
+		} else if (st->opt->bin_dir) {
+			snprintf(path, sizeof(path), "%s/%s", st->opt->bin_dir, base);
+		} else {
+			continue;
+		}
+		if (!tried)
+			tried = path;
+		sym_err_clear(&e);
+		if (access(path, R_OK) == 0 && obj_open(&dwo, path, &e) == SYM_OK)
+			opened = true;
+		else if (access(path, R_OK) == 0)
+			obj_close(&dwo);
+	}
+	if (!opened) {
+		if (st->opt->warn || !st->warned_dwo++)
+			fprintf(stderr, "dumpsyms: warning: %s: split DWARF file '%s' not found (looked in '%s' and the debug directories); its functions are missing\n",
+				st->f.path, root->dwo_name, root->comp_dir ? root->comp_dir : ".");
+		return 0;
+	}
+
+	sym_err_clear(&e);
+	get_sect(&dwo, ".debug_info.dwo", &st->f.info, &e);
+	get_sect(&dwo, ".debug_abbrev.dwo", &st->f.abbrev, &e);
+	get_sect(&dwo, ".debug_str.dwo", &st->f.str, &e);
+	get_sect(&dwo, ".debug_str_offsets.dwo", &st->f.str_offsets, &e);
+	get_sect(&dwo, ".debug_rnglists.dwo", &st->f.rnglists, &e);
+	st->f.info.releasable = false;
+	st->f.path = dwo.path;
+	if (st->f.info.data) {
+		uint64_t off = 0;
+		st->key_bias = ++st->nsplit << 48;	/* DIE offsets of the .dwo are another space */
+		while (off < st->f.info.size && rc == 0) {
+			struct cursor c;
+			const struct dw_abbrev *a;
+			struct dw_unit u;
+			uint64_t code;
+
+			sym_err_clear(&e);
+			if (dw_read_unit_header(&st->f, off, &u, &e) != SYM_OK) {
+				warn(st, "%s", e.msg);
+				break;
+			}
+			off = u.end;
+			if (u.unit_type != DW_UT_split_compile && !(u.version < 5 && u.unit_type == DW_UT_compile))
+				continue;
+			if (u.has_dwo_id && skel.has_dwo_id && u.dwo_id != skel.dwo_id)
+				continue;
+			/* the skeleton's bases; strings and ranges of the .dwo */
+			u.addr_base = skel.addr_base;
+			u.base_addr = skel.base_addr;
+			u.gnu_ranges_base = skel.gnu_ranges_base;
+			u.split = true;
+			st->u = u;
+			dw_abbrevs_free(&st->ab);
+			if (dw_read_abbrevs(&st->f, &st->u, &st->ab, &e) != SYM_OK) {
+				warn(st, "%s", e.msg);
+				break;
+			}
+			c = cursor_make(st->f.info.data, st->u.end, st->f.be);
+			cursor_seek(&c, st->u.die_off);
+			code = cursor_uleb(&c);
+			a = c.bad ? NULL : dw_find_abbrev(&st->ab, code);
+			if (!a || a->tag != DW_TAG_compile_unit)
+				continue;
+			{
+				/* the split unit's root: its language and string base */
+				struct unit_root droot;
+				if (!read_root(st, &c, a, &droot))
+					continue;
+				if (droot.lang)
+					st->lang = lang_of(droot.lang);
+				st->u.addr_base = skel.addr_base;
+				st->u.base_addr = skel.base_addr;
+			}
+			if (a->children) {
+				rc = walk_dies(st, &c);
+				if (rc > 0) {
+					warn(st, "malformed DIE tree in '%s'", dwo.path);
+					rc = 0;
+				}
+			}
+			break;	/* one compilation unit per .dwo */
+		}
+	}
+	st->key_bias = 0;
+	st->f = main_f;
+	st->u = skel;
+	dw_abbrevs_free(&st->ab);
+	/* names point into the .dwo: it stays mapped until the end (its file
+	 * descriptor is not needed any more) */
+	if (dwo.fd >= 0) {
+		close(dwo.fd);
+		dwo.fd = -1;
+	}
+	if (vec_push(st->dwos, dwo) < 0) {
+		obj_close(&dwo);
+		return -1;
+	}
+	return rc;
+}
+
 static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *next)
 {
 	struct cursor c;
@@ -1160,6 +1403,7 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	const struct dw_abbrev *a;
 	enum sym_code rc;
 	uint64_t code;
+	int w;
 
 	memset(&root, 0, sizeof(root));
 	rc = dw_read_unit_header(&st->f, off, &st->u, st->err);
@@ -1188,94 +1432,22 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	st->lang = lang_of(root.lang);
 	st->stack.n = 0;
 
+	if (root.dwo_name) {
+		if (read_split_unit(st, &root) < 0)
+			goto nomem;
+		return finish_unit(st, &root);
+	}
 	if (a->children) {
-		/* stack depth = nesting below the root */
-		for (;;) {
-			uint64_t doff = c.pos;
-			enum handler parent_h;
-			const char *parent_name;
-			bool parent_is_root;
-			struct frame fr;
-
-			if (c.pos >= st->u.end)
-				break;
-			code = cursor_uleb(&c);
-			if (c.bad)
-				goto bad;
-			if (code == 0) {
-				struct frame *top;
-				if (st->stack.n == 0)
-					break;	/* end of the root's children */
-				top = &st->stack.v[--st->stack.n];
-				if (top->is_func && finish_func(st, top) < 0)
-					goto nomem;
-				continue;
-			}
-			a = dw_find_abbrev(&st->ab, code);
-			if (!a)
-				goto bad;
-			parent_is_root = st->stack.n == 0;
-			parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
-
-			memset(&fr, 0, sizeof(fr));
-			fr.h = parent_h == H_SKIP ? H_SKIP
-				: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
-			fr.off = doff;
-			if (fr.h == H_SKIP) {
-				if (!skip_die(st, &c, a))
-					goto bad;
-				fr.child_name = "";
-			} else {
-				parent_name = parent_is_root ? ""
-					: frame_child_name(st, &st->stack.v[st->stack.n - 1]);
-				if (!parent_name)
-					goto nomem;
-				fr.lz.parent = parent_name;
-				fr.lz.lang = (uint8_t)st->lang;
-				if (!read_die(st, &c, a, doff, &fr))
-					goto bad;
-				if (fr.h == H_INLINE) {
-					fr.nest = parent_h == H_INLINE ? st->stack.v[st->stack.n - 1].nest + 1 : 0;
-					if (add_inline(st, &fr) < 0)
-						goto nomem;
-				}
-				fr.inl_start = st->cu_inl.n;
-				if (fr.declaration) {
-					uint32_t *sp = offmap_put(&st->specs, doff);
-					if (!sp)
-						goto nomem;
-					*sp = lazy_add(st, &fr.lz);
-					if (*sp == UINT32_MAX)
-						goto nomem;
-				}
-				fr.is_func = fr.h == H_FUNC;
-			}
-			if (a->children) {
-				if (vec_push(st->stack, fr) < 0)
-					goto nomem;
-				if (st->stack.n > 4096)
-					goto bad;
-			} else if (fr.is_func) {
-				if (finish_func(st, &fr) < 0)
-					goto nomem;
-			}
-		}
-		/* Finish functions left open by a truncated tree. */
-		while (st->stack.n) {
-			struct frame *top = &st->stack.v[--st->stack.n];
-			if (top->is_func && finish_func(st, top) < 0)
-				goto nomem;
-		}
+		w = walk_dies(st, &c);
+		if (w < 0)
+			goto nomem;
+		if (w > 0)
+			goto bad;
 	}
 	return finish_unit(st, &root);
 bad:
 	warn(st, "malformed DIE tree in the unit at .debug_info+0x%llx; its remaining DIEs are skipped",
 	     (unsigned long long)off);
-	while (st->stack.n) {
-		struct frame *top = &st->stack.v[--st->stack.n];
-		if (top->is_func && finish_func(st, top) < 0)
-			goto nomem;
-	}
 	return finish_unit(st, &root);
 nomem:
 	return sym_fail(st->err, SYM_ENOMEM, "out of memory");
@@ -1414,6 +1586,9 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 
 	if (rc == SYM_OK && name_origins(&st) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < st.dwos.n; i++)
+		obj_close(&st.dwos.v[i]);
+	vec_free(st.dwos);
 	dw_abbrevs_free(&st.ab);
 	vec_free(st.cu_inl);
 	vec_free(st.fn_inl);

@@ -11,6 +11,9 @@
 struct dwarf_options {
 	bool warn;		/* print warnings about malformed data to stderr */
 	bool inlines;		/* -d: read inlined subroutines */
+	const char *const *debug_dirs;	/* where to look for .dwo files too */
+	size_t ndebug_dirs;
+	const char *bin_dir;		/* the binary's directory */
 };
 
 /* Adds the functions and lines of o's .debug_info to m.  Malformed units

@@ -356,8 +356,9 @@ const char *dw_strx(const struct dw_file *f, const struct dw_unit *u, uint64_t i
 
 	if (!f->str_offsets.data || !f->str.data)
 		return NULL;
-	if (!u->has_str_offsets_base)
-		base = u->dwarf64 ? 16 : 8;	/* split units: after the header */
+	if (!u->has_str_offsets_base)	/* split units: after the header (DWARF 5),
+					 * or from the start (GNU DWARF 4) */
+		base = u->version >= 5 ? (u->dwarf64 ? 16 : 8) : 0;
 	if (index > (UINT64_MAX - base) / osz)
 		return NULL;
 	if (!cursor_seek(&c, base + index * osz))

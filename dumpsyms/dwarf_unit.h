@@ -44,6 +44,7 @@ struct dw_unit {
 	uint64_t base_addr;	/* DW_AT_low_pc, base for range lists */
 	uint64_t str_offsets_base, addr_base, rnglists_base, gnu_ranges_base;
 	bool has_str_offsets_base, has_rnglists_base;
+	bool split;		/* a unit of a .dwo file */
 };
 
 struct dw_abbrev_attr {

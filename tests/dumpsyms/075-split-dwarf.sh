@@ -1,0 +1,31 @@
+# Split DWARF (-gsplit-dwarf): skeleton units are resolved to their .dwo
+# files (DW_AT_dwo_name relative to DW_AT_comp_dir, then the debug
+# directories, then the binary's directory), for gcc's DWARF 5 and GNU
+# DWARF 4 forms and clang's; the .sym equals the one of the same program
+# built without split DWARF.  A missing .dwo is a warning naming the file.
+. "$TOP/tests/lib.sh"
+cp "$TOP"/tests/fixtures/c/*.c "$TOP"/tests/fixtures/c/*.h .
+for v in "gcc" "gcc -gdwarf-4" "clang" "clang -gdwarf-4"; do
+	cc=${v%% *} fl=${v#"$cc"}
+	rm -rf build-split && mkdir build-split
+	$cc -g -O2 $fl -c prog.c -o p.o && $cc -g -O2 $fl -c util.c -o u.o && $cc p.o u.o -o plain ||
+		fail "[$v] cannot build"
+	$cc -g -O2 $fl -gsplit-dwarf -c prog.c -o build-split/prog.o &&
+	$cc -g -O2 $fl -gsplit-dwarf -c util.c -o build-split/util.o &&
+	$cc build-split/prog.o build-split/util.o -o split || fail "[$v] cannot build with -gsplit-dwarf"
+	ls build-split/*.dwo > /dev/null 2>&1 || fail "[$v] the compiler wrote no .dwo"
+	run_dumpsyms -d plain | sed 1,2d > plain.sym
+	run_dumpsyms -d split | sed 1,2d > split.sym || fail "[$v] split conversion failed"
+	grep -q '^FUNC' split.sym || fail "[$v] no FUNC records from split DWARF"
+	compare plain.sym split.sym "[$v] split DWARF"
+	# moved .dwo files: found through a debug directory
+	mkdir -p moved && mv build-split/*.dwo moved/
+	run_dumpsyms -d split moved | sed 1,2d > moved.sym || fail "[$v] conversion with moved .dwo files"
+	compare plain.sym moved.sym "[$v] .dwo files found in a debug directory"
+	# missing: a warning naming the file, the rest of the module still there
+	rm -f moved/*.dwo
+	run_dumpsyms split > missing.sym 2> missing.err || fail "[$v] a missing .dwo failed the module"
+	grep -q "prog.dwo' not found" missing.err || fail "[$v] no warning naming the missing .dwo: $(cat missing.err)"
+	grep -q '^MODULE' missing.sym && grep -q '^PUBLIC .* main$' missing.sym || fail "[$v] the module lost its PUBLIC records"
+	rm -rf moved
+done
