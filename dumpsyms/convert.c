@@ -149,8 +149,8 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
-				      opt->ndebug_dirs, NULL };
-	char bindir[4096];
+				      opt->ndebug_dirs, NULL, NULL };
+	char bindir[4096], dwp[4200];
 	size_t i;
 
 	snprintf(bindir, sizeof(bindir), "%s", bin->path);
@@ -160,6 +160,12 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	} else {
 		dopt.bin_dir = ".";
 	}
+	/* Breakpad's rule: the package is <binary>.dwp, or X.dwp for X.debug */
+	snprintf(dwp, sizeof(dwp), "%s", (dbg ? dbg : bin)->path);
+	if (strlen(dwp) > 6 && strcmp(dwp + strlen(dwp) - 6, ".debug") == 0)
+		dwp[strlen(dwp) - 6] = '\0';
+	strncat(dwp, ".dwp", sizeof(dwp) - strlen(dwp) - 1);
+	dopt.dwp_path = dwp;
 	m->os = module_intern(m, opt->os, strlen(opt->os));
 	m->arch = bin->arch;
 	if (opt->name) {

@@ -113,6 +113,8 @@ struct dwarf_state {
 	uint64_t released;	/* .debug_info bytes given back */
 	uint64_t key_bias;	/* added to DIE offsets of split units */
 	VEC(struct obj) dwos;	/* split DWARF files read so far */
+	int dwp_state;		/* 0 not tried, 1 open (dwos.v[dwp]), 2 none */
+	size_t dwp;
 	uint64_t nsplit;
 	unsigned warned_dwo;
 	uint64_t released_abbrev, released_line;
@@ -1269,60 +1271,85 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 
 static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct sym_err *err);
 
-/* Split DWARF: the skeleton unit names a .dwo file that holds the DIEs.
- * They are read with the .dwo's info, abbrev, string and range sections,
- * and the main file's .debug_addr (at the skeleton's addr_base) and line
- * table.  A .dwo that cannot be found is a warning, not a failure. */
-static int read_split_unit(struct dwarf_state *st, const struct unit_root *root)
+/* A .dwp package: the .debug_cu_index row of a unit, as (offset, size)
+ * per section id.  Returns false when the package has no such unit. */
+struct dwp_row {
+	uint64_t off[9], size[9];
+};
+
+static bool dwp_lookup(const struct dw_sect *idx, uint64_t sig, struct dwp_row *row)
 {
-	struct dw_file main_f = st->f;
-	struct dw_unit skel = st->u;
-	struct sym_err e;
-	struct obj dwo;
-	char path[8192];
-	const char *tried = NULL;
-	size_t i;
-	int rc = 0;
-	bool opened = false;
+	struct cursor c = cursor_make(idx->data, idx->size, false);
+	uint32_t version, ncols, nunits, nslots, h, h2, i, r = 0;
+	size_t slots, rows, ids;
 
-	for (i = 0; i <= st->opt->ndebug_dirs + 1 && !opened; i++) {
-		const char *base = strrchr(root->dwo_name, '/');
-		base = base ? base + 1 : root->dwo_name;
-		if (i == 0) {
-			if (root->dwo_name[0] == '/' || !root->comp_dir)
-				snprintf(path, sizeof(path), "%s", root->dwo_name);
-			else
-				snprintf(path, sizeof(path), "%s/%s", root->comp_dir, root->dwo_name);
-		} else if (i <= st->opt->ndebug_dirs) {
-			snprintf(path, sizeof(path), "%s/%s", st->opt->debug_dirs[i - 1], base);
-		} else if (st->opt->bin_dir) {
-			snprintf(path, sizeof(path), "%s/%s", st->opt->bin_dir, base);
-		} else {
-			continue;
+	version = cursor_u32(&c);
+	ncols = cursor_u32(&c);
+	nunits = cursor_u32(&c);
+	nslots = cursor_u32(&c);
+	if (c.bad || (version != 2 && version != 5) || !nslots || (nslots & (nslots - 1)) ||
+	    ncols == 0 || ncols > 16 || nunits > nslots)
+		return false;
+	slots = c.pos;
+	rows = slots + (size_t)nslots * 8;
+	ids = rows + (size_t)nslots * 4;
+	if (ids + ((size_t)ncols + 2 * (size_t)nunits * ncols) * 4 > idx->size)
+		return false;
+	h = (uint32_t)(sig & (nslots - 1));
+	h2 = (uint32_t)(((sig >> 32) & (nslots - 1)) | 1);
+	for (i = 0; i < nslots; i++) {
+		uint64_t s;
+		cursor_seek(&c, slots + (size_t)h * 8);
+		s = cursor_u64(&c);
+		if (s == sig) {
+			cursor_seek(&c, rows + (size_t)h * 4);
+			r = cursor_u32(&c);
+			break;
 		}
-		if (!tried)
-			tried = path;
-		sym_err_clear(&e);
-		if (access(path, R_OK) == 0 && obj_open(&dwo, path, &e) == SYM_OK)
-			opened = true;
-		else if (access(path, R_OK) == 0)
-			obj_close(&dwo);
+		if (s == 0)
+			return false;
+		h = (h + h2) & (nslots - 1);
 	}
-	if (!opened) {
-		if (st->opt->warn || !st->warned_dwo++)
-			fprintf(stderr, "dumpsyms: warning: %s: split DWARF file '%s' not found (looked in '%s' and the debug directories); its functions are missing\n",
-				st->f.path, root->dwo_name, root->comp_dir ? root->comp_dir : ".");
-		return 0;
+	if (!r || r > nunits)
+		return false;
+	memset(row, 0, sizeof(*row));
+	for (i = 0; i < ncols; i++) {
+		uint32_t id, off, size;
+		cursor_seek(&c, ids + (size_t)i * 4);
+		id = cursor_u32(&c);
+		cursor_seek(&c, ids + ((size_t)ncols + (size_t)(r - 1) * ncols + i) * 4);
+		off = cursor_u32(&c);
+		cursor_seek(&c, ids + ((size_t)ncols + (size_t)nunits * ncols + (size_t)(r - 1) * ncols + i) * 4);
+		size = cursor_u32(&c);
+		if (c.bad)
+			return false;
+		if (id < 9) {
+			row->off[id] = off;
+			row->size[id] = size;
+		}
 	}
+	return true;
+}
 
-	sym_err_clear(&e);
-	get_sect(&dwo, ".debug_info.dwo", &st->f.info, &e);
-	get_sect(&dwo, ".debug_abbrev.dwo", &st->f.abbrev, &e);
-	get_sect(&dwo, ".debug_str.dwo", &st->f.str, &e);
-	get_sect(&dwo, ".debug_str_offsets.dwo", &st->f.str_offsets, &e);
-	get_sect(&dwo, ".debug_rnglists.dwo", &st->f.rnglists, &e);
-	st->f.info.releasable = false;
-	st->f.path = dwo.path;
+static void slice(struct dw_sect *s, uint64_t off, uint64_t size)
+{
+	if (!s->data || off > s->size || size > s->size - off) {
+		s->data = NULL;
+		s->size = 0;
+		return;
+	}
+	s->data += off;
+	s->size = (size_t)size;
+}
+
+/* Reads the split compilation unit of the .dwo (or .dwp slice) now in
+ * st->f whose id matches the skeleton's. */
+static int read_split_units(struct dwarf_state *st, const struct dw_unit *skelp)
+{
+	struct dw_unit skel = *skelp;
+	struct sym_err e;
+	int rc = 0;
+
 	if (st->f.info.data) {
 		uint64_t off = 0;
 		st->key_bias = ++st->nsplit << 48;	/* DIE offsets of the .dwo are another space */
@@ -1372,13 +1399,121 @@ static int read_split_unit(struct dwarf_state *st, const struct unit_root *root)
 			if (a->children) {
 				rc = walk_dies(st, &c);
 				if (rc > 0) {
-					warn(st, "malformed DIE tree in '%s'", dwo.path);
+					warn(st, "malformed DIE tree in '%s'", st->f.path);
 					rc = 0;
 				}
 			}
 			break;	/* one compilation unit per .dwo */
 		}
 	}
+	return rc;
+}
+
+/* Split DWARF: the skeleton unit names a .dwo file that holds the DIEs.
+ * They are read with the .dwo's info, abbrev, string and range sections,
+ * and the main file's .debug_addr (at the skeleton's addr_base) and line
+ * table.  A .dwo that cannot be found is a warning, not a failure. */
+static int read_split_unit(struct dwarf_state *st, const struct unit_root *root)
+{
+	struct dw_file main_f = st->f;
+	struct dw_unit skel = st->u;
+	struct sym_err e;
+	struct obj dwo;
+	char path[8192];
+	const char *tried = NULL;
+	size_t i;
+	int rc = 0;
+	bool opened = false;
+
+	for (i = 0; i <= st->opt->ndebug_dirs + 1 && !opened; i++) {
+		const char *base = strrchr(root->dwo_name, '/');
+		base = base ? base + 1 : root->dwo_name;
+		if (i == 0) {
+			if (root->dwo_name[0] == '/' || !root->comp_dir)
+				snprintf(path, sizeof(path), "%s", root->dwo_name);
+			else
+				snprintf(path, sizeof(path), "%s/%s", root->comp_dir, root->dwo_name);
+		} else if (i <= st->opt->ndebug_dirs) {
+			snprintf(path, sizeof(path), "%s/%s", st->opt->debug_dirs[i - 1], base);
+		} else if (st->opt->bin_dir) {
+			snprintf(path, sizeof(path), "%s/%s", st->opt->bin_dir, base);
+		} else {
+			continue;
+		}
+		if (!tried)
+			tried = path;
+		sym_err_clear(&e);
+		if (access(path, R_OK) == 0 && obj_open(&dwo, path, &e) == SYM_OK)
+			opened = true;
+		else if (access(path, R_OK) == 0)
+			obj_close(&dwo);
+	}
+	if (!opened && st->dwp_state == 0 && st->opt->dwp_path) {
+		/* a package next to the binary: opened once, kept */
+		sym_err_clear(&e);
+		st->dwp_state = 2;
+		if (access(st->opt->dwp_path, R_OK) == 0 && obj_open(&dwo, st->opt->dwp_path, &e) == SYM_OK) {
+			if (dwo.fd >= 0) {
+				close(dwo.fd);
+				dwo.fd = -1;
+			}
+			if (vec_push(st->dwos, dwo) < 0) {
+				obj_close(&dwo);
+				return -1;
+			}
+			st->dwp_state = 1;
+			st->dwp = st->dwos.n - 1;
+		} else if (access(st->opt->dwp_path, R_OK) == 0) {
+			obj_close(&dwo);
+		}
+	}
+	if (!opened && st->dwp_state == 1 && skel.has_dwo_id) {
+		struct obj *pkg = &st->dwos.v[st->dwp];
+		struct dw_sect idx;
+		struct dwp_row row;
+		int v5;
+
+		sym_err_clear(&e);
+		get_sect(pkg, ".debug_cu_index", &idx, &e);
+		if (idx.data && dwp_lookup(&idx, skel.dwo_id, &row)) {
+			v5 = skel.version >= 5;
+			get_sect(pkg, ".debug_info.dwo", &st->f.info, &e);
+			get_sect(pkg, ".debug_abbrev.dwo", &st->f.abbrev, &e);
+			get_sect(pkg, ".debug_str.dwo", &st->f.str, &e);
+			get_sect(pkg, ".debug_str_offsets.dwo", &st->f.str_offsets, &e);
+			get_sect(pkg, ".debug_rnglists.dwo", &st->f.rnglists, &e);
+			slice(&st->f.info, row.off[1], row.size[1]);
+			slice(&st->f.abbrev, row.off[3], row.size[3]);
+			slice(&st->f.str_offsets, row.off[6], row.size[6]);
+			if (v5)
+				slice(&st->f.rnglists, row.off[8], row.size[8]);
+			st->f.info.releasable = false;
+			st->f.path = pkg->path;
+			rc = read_split_units(st, &skel);
+			st->key_bias = 0;
+			st->f = main_f;
+			st->u = skel;
+			dw_abbrevs_free(&st->ab);
+			return rc;
+		}
+	}
+	if (!opened) {
+		if (st->opt->warn || !st->warned_dwo++)
+			fprintf(stderr, "dumpsyms: warning: %s: split DWARF file '%s' not found (looked in '%s', the debug directories and %s); its functions are missing\n",
+				st->f.path, root->dwo_name, root->comp_dir ? root->comp_dir : ".",
+				st->opt->dwp_path ? st->opt->dwp_path : "no .dwp");
+		return 0;
+	}
+
+	sym_err_clear(&e);
+	get_sect(&dwo, ".debug_info.dwo", &st->f.info, &e);
+	get_sect(&dwo, ".debug_abbrev.dwo", &st->f.abbrev, &e);
+	get_sect(&dwo, ".debug_str.dwo", &st->f.str, &e);
+	get_sect(&dwo, ".debug_str_offsets.dwo", &st->f.str_offsets, &e);
+	get_sect(&dwo, ".debug_rnglists.dwo", &st->f.rnglists, &e);
+	st->f.info.releasable = false;
+	st->f.path = dwo.path;
+	rc = read_split_units(st, &skel);
 	st->key_bias = 0;
 	st->f = main_f;
 	st->u = skel;

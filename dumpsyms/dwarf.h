@@ -14,6 +14,7 @@ struct dwarf_options {
 	const char *const *debug_dirs;	/* where to look for .dwo files too */
 	size_t ndebug_dirs;
 	const char *bin_dir;		/* the binary's directory */
+	const char *dwp_path;		/* <binary>.dwp, the split DWARF package */
 };
 
 /* Adds the functions and lines of o's .debug_info to m.  Malformed units
