@@ -15,6 +15,7 @@
 #include "cfi.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,17 +95,28 @@ struct rule {
 };
 
 #define CFA_REG UINT64_MAX
-#define MAX_RULES 512		/* registers with a rule at one time */
+#define MAX_RULES 128		/* registers with a rule at one time */
 
 struct ruleset {
-	struct rule r[MAX_RULES];
 	size_t n;
 	/* the CFA as register + offset, for def_cfa_register/offset */
 	bool cfa_known;
 	bool cfa_expr;
 	uint64_t cfa_reg;
 	int64_t cfa_off;
+	struct rule r[MAX_RULES];	/* only the first n are meaningful */
 };
+
+/* Copies a rule set: the header and the n rules in use, not the rest. */
+static void ruleset_copy(struct ruleset *dst, const struct ruleset *src)
+{
+	memcpy(dst, src, offsetof(struct ruleset, r) + src->n * sizeof(src->r[0]));
+}
+
+static void ruleset_clear(struct ruleset *s)
+{
+	memset(s, 0, offsetof(struct ruleset, r));
+}
 
 /* A reported rule: the address it takes effect at. */
 struct report {
@@ -546,7 +558,7 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 				c->stack = q;
 				c->capstack = ncap;
 			}
-			c->stack[c->nstack++] = c->cur;
+			ruleset_copy(&c->stack[c->nstack++], &c->cur);
 			break;
 		case CFA_restore_state: {
 			struct ruleset *old;
@@ -568,7 +580,7 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 					rc = report(c, it->loc, c->cur.r[i].reg, t, ce->ra);
 				}
 			}
-			c->cur = *old;
+			ruleset_copy(&c->cur, old);
 			break;
 		}
 		case CFA_def_cfa:
@@ -669,9 +681,26 @@ static void emit_rules(struct cfi *c, const struct report *v, size_t i, size_t k
 	for (j = i; j < k; j++) {
 		if (j + 1 < k && strcmp(v[j + 1].name, v[j].name) == 0)
 			continue;
-		fprintf(c->out, "%s%s: %s", shown++ ? " " : "", v[j].name, v[j].text);
+		if (shown++)
+			fputc_unlocked(' ', c->out);
+		fputs_unlocked(v[j].name, c->out);
+		fputs_unlocked(": ", c->out);
+		fputs_unlocked(v[j].text, c->out);
 	}
-	fputc('\n', c->out);
+	fputc_unlocked('\n', c->out);
+}
+
+static void put_hex(FILE *f, uint64_t v)
+{
+	char tmp[17];
+	int i = 16;
+
+	tmp[16] = '\0';
+	do {
+		tmp[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	fputs_unlocked(tmp + i, f);
 }
 
 static void emit(struct cfi *c, uint64_t start, uint64_t size)
@@ -684,13 +713,19 @@ static void emit(struct cfi *c, uint64_t start, uint64_t size)
 	qsort(v, n, sizeof(*v), cmp_report);
 	for (k = 0; k < n && v[k].init; k++)
 		;
-	fprintf(c->out, "STACK CFI INIT %" PRIx64 " %" PRIx64 " ", start - c->in->load_addr, size);
+	fputs_unlocked("STACK CFI INIT ", c->out);
+	put_hex(c->out, start - c->in->load_addr);
+	fputc_unlocked(' ', c->out);
+	put_hex(c->out, size);
+	fputc_unlocked(' ', c->out);
 	emit_rules(c, v, 0, k);
 	c->records++;
 	for (i = k; i < n; i = k) {
 		for (k = i; k < n && v[k].addr == v[i].addr; k++)
 			;
-		fprintf(c->out, "STACK CFI %" PRIx64 " ", v[i].addr - c->in->load_addr);
+		fputs_unlocked("STACK CFI ", c->out);
+		put_hex(c->out, v[i].addr - c->in->load_addr);
+		fputc_unlocked(' ', c->out);
 		emit_rules(c, v, i, k);
 	}
 }
@@ -737,7 +772,7 @@ static int do_fde(struct cfi *c, const struct cie *ce, struct cursor *cur, uint6
 	c->reps.n = 0;
 	c->seq = 0;
 	c->nstack = 0;
-	memset(&c->cur, 0, sizeof(c->cur));
+	ruleset_clear(&c->cur);
 	memset(&it, 0, sizeof(it));
 	it.c = c;
 	it.cie = ce;
@@ -758,7 +793,7 @@ static int do_fde(struct cfi *c, const struct cie *ce, struct cursor *cur, uint6
 	rc = run(&it, ce->insns, ce->ninsns, end);
 	if (rc < 0)
 		return -1;
-	c->cie_rules = c->cur;
+	ruleset_copy(&c->cie_rules, &c->cur);
 	if (rc == 0) {
 		it.in_cie = false;
 		rc = run(&it, cur->base + cur->pos, end - cur->pos, end);
