@@ -4,6 +4,8 @@
  *   corrupt IN OUT set OFFSET HEXBYTES overwrite bytes at OFFSET
  *   corrupt IN OUT flip SEED COUNT     COUNT random bytes replaced (xorshift)
  *   corrupt IN OUT random SEED SIZE    SIZE pseudo-random bytes (IN unused)
+ *   corrupt IN OUT fliprange SEED COUNT OFF LEN
+ *                                      COUNT random bytes replaced in [OFF, OFF+LEN)
  *
  * Deterministic for a given seed, so a failure can be reproduced.
  */
@@ -103,6 +105,17 @@ int main(int argc, char **argv)
 		rng_state = strtoull(argv[4], NULL, 0) | 1;
 		for (i = 0; i < count && n; i++)
 			buf[rng() % n] = (unsigned char)rng();
+		spill(argv[2], buf, n);
+	} else if (strcmp(argv[3], "fliprange") == 0 && argc >= 8) {
+		size_t count = strtoull(argv[5], NULL, 0), off = strtoull(argv[6], NULL, 0);
+		size_t len = strtoull(argv[7], NULL, 0);
+		rng_state = strtoull(argv[4], NULL, 0) | 1;
+		if (off >= n || len == 0)
+			return 2;
+		if (len > n - off)
+			len = n - off;
+		for (i = 0; i < count; i++)
+			buf[off + rng() % len] = (unsigned char)rng();
 		spill(argv[2], buf, n);
 	} else {
 		return 2;
