@@ -35,6 +35,11 @@ struct offmap {
 	size_t esize, cap, n;
 };
 
+struct range_vec {
+	struct mod_range *v;
+	size_t n, cap;
+};
+
 struct cu_func {
 	const char *name;
 	uint64_t ranges0, nranges;	/* slice of dwarf_state.franges */
@@ -130,10 +135,10 @@ struct dwarf_state {
 	VEC(struct cu_func) funcs;
 	VEC(struct cu_inline) cu_inl;	/* inlines of the open functions */
 	VEC(struct cu_inline) fn_inl;	/* inlines of the unit's functions */
-	VEC(struct mod_range) inl_ranges;
+	struct range_vec inl_ranges;
 	struct offmap origin_idx;	/* abstract origin DIE -> module origin + 1 */
 	struct offmap named_dies;	/* FUNC DIEs an origin may name -> lazy index */
-	VEC(struct mod_range) franges;
+	struct range_vec franges;
 	VEC(struct frame) stack;
 	struct dw_ranges rtmp;
 	char *qbuf;
@@ -555,39 +560,48 @@ static enum handler child_handler(enum handler parent, bool is_root, uint32_t ta
 	}
 }
 
+/* Appends a DIE's address ranges (DW_AT_ranges, or low_pc with high_pc as
+ * an address or a length) to out.  Returns 0, 1
+ * when its range list is malformed (nothing appended), -1 when out of
+ * memory. */
+static int die_ranges(struct dwarf_state *st, const struct frame *fr, struct range_vec *out)
+{
+	size_t i;
+
+	if (fr->has_ranges) {
+		if (!dw_read_ranges(&st->f, &st->u, &fr->ranges_val, &st->rtmp)) {
+			warn(st, "malformed range list for the DIE at 0x%llx", (unsigned long long)fr->off);
+			return 1;
+		}
+		if (vec_reserve(*out, st->rtmp.n) < 0)
+			return -1;
+		for (i = 0; i < st->rtmp.n; i++) {
+			out->v[out->n].lo = st->rtmp.v[i].lo;
+			out->v[out->n].hi = st->rtmp.v[i].hi;
+			out->n++;
+		}
+	} else {
+		uint64_t hi = fr->high_is_addr ? fr->hi : fr->lo + fr->hi;
+		if (hi > fr->lo) {
+			struct mod_range r = { fr->lo, hi };
+			if (vec_push(*out, r) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* Collects a function DIE's ranges; returns 1 when it became a function of
  * the unit, 0 when it covers no code, -1 when out of memory. */
 static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 {
 	struct cu_func cf;
 	const char *name;
-	size_t i;
 
 	memset(&cf, 0, sizeof(cf));
 	cf.ranges0 = st->franges.n;
-	if (fr->has_ranges) {
-		if (!dw_read_ranges(&st->f, &st->u, &fr->ranges_val, &st->rtmp)) {
-			warn(st, "malformed range list for the DIE at 0x%llx",
-			     (unsigned long long)fr->off);
-			st->rtmp.n = 0;
-		}
-		if (vec_reserve(st->franges, st->rtmp.n) < 0)
-			return -1;
-		for (i = 0; i < st->rtmp.n; i++) {
-			st->franges.v[st->franges.n].lo = st->rtmp.v[i].lo;
-			st->franges.v[st->franges.n].hi = st->rtmp.v[i].hi;
-			st->franges.n++;
-		}
-	} else {
-		uint64_t hi = fr->high_is_addr ? fr->hi : fr->lo + fr->hi;
-		if (hi > fr->lo) {
-			if (vec_reserve(st->franges, 1) < 0)
-				return -1;
-			st->franges.v[st->franges.n].lo = fr->lo;
-			st->franges.v[st->franges.n].hi = hi;
-			st->franges.n++;
-		}
-	}
+	if (die_ranges(st, fr, &st->franges) < 0)
+		return -1;
 	cf.nranges = st->franges.n - cf.ranges0;
 	fr->empty = cf.nranges == 0;
 	if (fr->empty)
@@ -610,29 +624,13 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 static int add_inline(struct dwarf_state *st, struct frame *fr)
 {
 	struct cu_inline in;
-	size_t i;
 
 	memset(&in, 0, sizeof(in));
 	in.r0 = st->inl_ranges.n;
-	if (fr->has_ranges) {
-		if (!dw_read_ranges(&st->f, &st->u, &fr->ranges_val, &st->rtmp)) {
-			warn(st, "malformed range list for the inline at 0x%llx", (unsigned long long)fr->off);
-			return 0;	/* Breakpad: no ranges, no inline */
-		}
-		if (vec_reserve(st->inl_ranges, st->rtmp.n) < 0)
-			return -1;
-		for (i = 0; i < st->rtmp.n; i++) {
-			st->inl_ranges.v[st->inl_ranges.n].lo = st->rtmp.v[i].lo;
-			st->inl_ranges.v[st->inl_ranges.n].hi = st->rtmp.v[i].hi;
-			st->inl_ranges.n++;
-		}
-	} else {
-		uint64_t hi = fr->high_is_addr ? fr->hi : fr->lo + fr->hi;
-		if (hi > fr->lo) {
-			struct mod_range r = { fr->lo, hi };
-			if (vec_push(st->inl_ranges, r) < 0)
-				return -1;
-		}
+	switch (die_ranges(st, fr, &st->inl_ranges)) {
+	case -1: return -1;
+	case 1: return 0;	/* Breakpad: a malformed range list, no inline */
+	default: break;
 	}
 	in.nr = st->inl_ranges.n - in.r0;
 	in.nest = fr->nest;
