@@ -1,63 +1,94 @@
-# Accuracy against an independent symbolizer: for sampled code addresses of
-# every x86 fixture (every FUNC start, every line record start, and the last
-# byte of every line record), the function and file:line our .sym gives
-# (looked up the way a processor does, tests/tools/symlookup) equal what
-# llvm-symbolizer reads from the binary's DWARF: the innermost file:line
-# exactly, and the outermost (non-inlined) function's name, compared
-# without parameters.  (binutils 2.40's addr2line misreads some clang
-# DWARF 5 file tables, so it is not the reference.)
+# Accuracy against an independent symbolizer.  For every x86 fixture, code
+# addresses are sampled from our .sym (every FUNC start, and the first,
+# middle and last byte of every line record), from the binary's own symbol
+# table (first, middle and last byte of every sized function symbol) and by
+# a stride through every executable section, at least 400 per fixture.
+# Each is looked up in our .sym the way a processor does
+# (tests/tools/symlookup) and by llvm-symbolizer in the binary's DWARF:
+#
+#  - where llvm-symbolizer knows a source location, ours must give the
+#    same innermost file:line, exactly, and the name of the same outermost
+#    (non-inlined) function, compared without parameter lists and
+#    template arguments, since demanglers spell those differently;
+#  - where it knows none, ours must not claim a line either.
+#
+# llvm-symbolizer is the reference rather than addr2line because its
+# function names come, like Breakpad's, from DW_AT_linkage_name demangled
+# with parameters, and because binutils 2.40's addr2line misreads some of
+# clang's DWARF 5 file tables.
 . "$TOP/tests/lib.sh"
-command -v llvm-symbolizer >/dev/null || fail "llvm-symbolizer is required (Debian package llvm)"
-n=0
-for f in "$FIXTURES"/*; do
-	[ -f "$f" ] || continue
-	case "$(readelf -h "$f" 2>/dev/null | awk -F: '/Machine/ { print $2 }')" in
-	*X86-64*|*80386*) ;;
-	*) continue ;;
-	esac
-	readelf -S "$f" | grep -q '\.debug_info' || continue
-	b=$(basename "$f")
-	run_dumpsyms -c "$f" > "$b.sym" || fail "dumpsyms failed on $b"
-	load=$(readelf -lW "$f" | awk '$1 == "LOAD" { print $3; exit }')
-	# sample: FUNC starts, line starts, and the last byte of each line
-	python3 - "$b.sym" > "$b.addrs" <<'PY'
-import sys
+command -v llvm-symbolizer > /dev/null || fail "llvm-symbolizer is required (Debian package llvm)"
+command -v python3 > /dev/null || fail "python3 is required (Debian package python3)"
+[ -x "$SYMLOOKUP" ] || fail "symlookup is missing at $SYMLOOKUP (built with the project)"
+
+cat > sample.py <<'PY'
+# sample.py SYM ELF: module-relative hex addresses to check, one a line
+import re, subprocess, sys
+sym, elf = sys.argv[1], sys.argv[2]
 out = set()
-for row in open(sys.argv[1]):
+for row in open(sym):
     p = row.split()
     if row.startswith('FUNC '):
         out.add(int(p[2] if p[1] == 'm' else p[1], 16))
-    elif len(p) == 4 and all(c in '0123456789abcdef' for c in p[0] + p[1]) and p[2].isdigit():
+    elif len(p) == 4 and all(re.fullmatch('[0-9a-f]+', x) for x in p[:2]) and p[2].isdigit():
         a, s = int(p[0], 16), int(p[1], 16)
-        out.add(a)
-        out.add(a + s - 1)
+        out.update((a, a + s // 2, a + s - 1))
+ph = subprocess.run(['readelf', '-lW', elf], capture_output=True, text=True, check=True).stdout
+load = min(int(l.split()[2], 16) for l in ph.splitlines() if l.split()[:1] == ['LOAD'])
+sh = subprocess.run(['readelf', '-SW', elf], capture_output=True, text=True, check=True).stdout
+execs = []
+for l in sh.splitlines():
+    m = re.match(r'\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\S+\s+(\S*X\S*)\s', l)
+    if m and int(m.group(3), 16):
+        execs.append((int(m.group(2), 16) - load, int(m.group(3), 16)))
+for l in subprocess.run(['readelf', '-sW', elf], capture_output=True, text=True, check=True).stdout.splitlines():
+    p = l.split()
+    if len(p) >= 8 and p[3] == 'FUNC' and p[6] != 'UND' and int(p[2], 0):
+        a, s = int(p[1], 16) - load, int(p[2], 0)
+        out.update((a, a + s // 2, a + s - 1))
+total = sum(s for _, s in execs)
+stride = max(1, total // 400)
+for a, s in execs:
+    out.update(range(a, a + s, stride))
 for a in sorted(out):
     print('%x' % a)
 PY
-	[ -s "$b.addrs" ] || fail "$b: no addresses to sample"
-	"$SYMLOOKUP" "$b.sym" $(cat "$b.addrs") > "$b.ours"
-	python3 - "$b.addrs" "$load" > "$b.vma" <<'PY'
-import sys
-load = int(sys.argv[2], 16)
-for a in open(sys.argv[1]):
-    print('%x' % (int(a, 16) + load))
-PY
-	sed 's/^/0x/' "$b.vma" | llvm-symbolizer --obj="$f" --inlines --demangle --print-address > "$b.a2l"
-	python3 - "$b.ours" "$b.a2l" "$load" "$b" <<'PY' || fail "$b: llvm-symbolizer disagrees (see above)"
-import re, sys
-ours_file, a2l_file, load, name = sys.argv[1], sys.argv[2], int(sys.argv[3], 16), sys.argv[4]
+
+cat > check.py <<'PY'
+# check.py NAME OURS SYMBOLIZER LOAD: compares symlookup's answers with
+# llvm-symbolizer's; exits 1 on any disagreement or too few addresses.
+import re, subprocess, sys
+name, ours_file, sym_file, load = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4], 16)
 
 def norm_path(p):
     p = re.sub(r' \(discriminator \d+\)$', '', p)
-    p = re.sub(r':\?$', ':0', p)
     while '/./' in p:
         p = p.replace('/./', '/')
     return re.sub('/+', '/', p)
 
+def strip_return_type(fn):
+    """"void f<int>(int)" -> "f<int>(int)": demanglers print the return
+    type of template functions, and LLVM's also that of a template
+    function enclosing a local class"""
+    depth = 0
+    for i, c in enumerate(fn):
+        if c in '<(':
+            if c == '(' and depth == 0:
+                return fn
+            depth += 1
+        elif c in '>)':
+            depth -= 1
+        elif c == ' ' and depth == 0:
+            head = fn[:i]
+            if head.endswith('operator') or head.endswith('::operator'):
+                return fn
+            return fn[i + 1:]
+    return fn
+
 def split(fn):
-    """(scope, base) of a function name without its parameters; spaces
-    are dropped, since demanglers differ on "> >" against ">>"."""
-    fn = fn.replace(' ', '')
+    """(scope, base) of a function name without return type and parameters;
+    spaces are dropped, since demanglers differ on "> >" against ">>"."""
+    fn = strip_return_type(fn).replace(' ', '')
     for suffix in ('const', '&', '&&', 'volatile'):
         while fn.endswith(suffix) and not fn.endswith('operator' + suffix):
             fn = fn[:-len(suffix)]
@@ -89,67 +120,155 @@ def untemplate(b):
                 return b[:i]
     return b
 
+def untemplate_scope(s):
+    """a::B<std::vector<int>>::c:: -> a::B::c:: -- gcc's DW_AT_name of a
+    class template instance omits default arguments and spells lambdas
+    its own way, demanglers spell what the mangled name says"""
+    out, depth = [], 0
+    for c in s:
+        if c == '<':
+            depth += 1
+        elif c == '>' and depth:
+            depth -= 1
+        elif not depth:
+            out.append(c)
+    return ''.join(out)
+
+# how LLVM's demangler spells scopes that have no name in the source
+UNNAMED = ('(anonymousnamespace)', "'lambda", "'unnamed", '{lambda', '$_')
+
+def components(scope):
+    """a::b<c::d>::e:: -> [a, b<c::d>, e]"""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(scope):
+        if c in '<(':
+            depth += 1
+        elif c in '>)':
+            depth -= 1
+        elif depth == 0 and scope.startswith('::', i) and i >= start:
+            out.append(scope[start:i])
+            start = i + 2
+    return out
+
+def named_tail(scope):
+    """Breakpad's convention for a name built from DIE scopes (no linkage
+    name): a scope without a name (an anonymous namespace, a lambda's
+    closure type) has an empty qualified name, so it and every scope
+    around it vanish: a::(anonymous namespace)::B:: -> B::"""
+    parts = components(scope)
+    for k in range(len(parts) - 1, -1, -1):
+        if parts[k].startswith(UNNAMED):
+            return ''.join(p + '::' for p in parts[k + 1:])
+    return None
+
+demangled = {}
 def same_function(ours, want):
     if want.startswith('_Z'):
         # LLVM 14's demangler gives up on some names (e.g. "sr" in
         # enable_if); binutils' c++filt is the tie-breaker
-        import subprocess
-        want = subprocess.run(['c++filt', want], capture_output=True, text=True).stdout.strip()
+        if want not in demangled:
+            demangled[want] = subprocess.run(['c++filt', want], capture_output=True,
+                                             text=True).stdout.strip()
+        want = demangled[want]
     # gcc's clone suffixes that llvm-symbolizer prints from the symbol
     # table: "f(int) (.cold)", "f(int) [clone .isra.0]"
     want = re.sub(r'\s*(\(\.[a-z]+(\.\d+)?\)|\[clone [^]]*\])', '', want)
     so, bo = split(ours)
     sw, bw = split(want)
-    if untemplate(bo) == untemplate(bw):
+    if untemplate(bo) != untemplate(bw):
+        # an inheriting constructor: one demangler names the base class,
+        # the other the derived one; the scope still has to agree
+        cls = untemplate(sw[:-2]).rsplit('::', 1)[-1]
+        return so == sw and bw == cls
+    if untemplate_scope(so) == untemplate_scope(sw):
         return True
-    # an inheriting constructor: one demangler names the base class, the
-    # other the derived one; the scope still has to agree
-    cls = sw[:-2]
-    if cls.endswith('>'):
-        depth = 0
-        for i in range(len(cls) - 1, -1, -1):
-            depth += {'>': 1, '<': -1}.get(cls[i], 0)
-            if depth == 0:
-                cls = cls[:i]
-                break
-    cls = cls.rsplit('::', 1)[-1]
-    return so == sw and bw == cls
+    tail = named_tail(sw)
+    return tail is not None and untemplate_scope(so) == untemplate_scope(tail)
 
-frames = {}
-cur = None
-lines = open(a2l_file).read().splitlines()
+# llvm-symbolizer --print-address: "0xADDR", then NAME / FILE:LINE:COL
+# pairs, innermost first, then an empty line
+frames, cur = {}, None
+lines = open(sym_file).read().splitlines()
 i = 0
 while i < len(lines):
     if not lines[i]:
         i += 1
-        continue
-    if lines[i].startswith('0x'):
+    elif lines[i].startswith('0x'):
         cur = int(lines[i], 16) - load
         frames[cur] = []
         i += 1
-        continue
-    loc = re.sub(r':\d+$', '', lines[i + 1])    # drop the column
-    frames[cur].append((lines[i], loc))
-    i += 2
-bad = checked = 0
+    else:
+        loc = re.sub(r':\d+$', '', lines[i + 1])    # drop the column
+        frames[cur].append((lines[i], loc))
+        i += 2
+
+bad = checked = noline = unknown = 0
+def report(msg):
+    global bad
+    bad += 1
+    if bad <= 30:
+        print('%s %s' % (name, msg))
 for row in open(ours_file):
-    addr_s, rest = row.split(' ', 1)
-    fn, loc = rest.rstrip('\n').rsplit(' ', 1)
+    addr_s, rest = row.rstrip('\n').split(' ', 1)
+    fn, loc = rest.rsplit(' ', 1)
     addr = int(addr_s, 16)
     fr = frames.get(addr)
-    if not fr or fr[0][1].startswith('??'):
+    if fr is None:
+        report('0x%x: llvm-symbolizer gave no answer' % addr)
+        continue
+    want_fn, want_loc = fr[-1][0], norm_path(fr[0][1])
+    if fr[0][0] == '??' or want_loc.startswith('??:'):
+        # no function or no line in the DWARF here (padding between
+        # functions, code without debug information): we must not claim a
+        # line either
+        noline += 1
+        if fr[0][0] == '??' and want_loc.startswith('??:'):
+            unknown += 1
+        if loc != '??:0':
+            report('0x%x: ours %s %s, llvm-symbolizer has no function and line (%s %s)'
+                   % (addr, fn, loc, want_fn, want_loc))
+        continue
+    if want_loc.endswith(':0'):
+        # line 0: compiler-generated code, or a file name from the symbol
+        # table (crtstuff.c:0)
+        noline += 1
+        if loc not in ('??:0', want_loc):
+            report('0x%x: ours %s %s, llvm-symbolizer %s %s' % (addr, fn, loc, want_fn, want_loc))
         continue
     checked += 1
-    want_loc = norm_path(fr[0][1])
-    want_fn = fr[-1][0]
     if norm_path(loc) != want_loc or not same_function(fn, want_fn):
-        bad += 1
-        if bad <= 10:
-            print('%s 0x%x: ours %s %s, llvm-symbolizer %s %s' % (name, addr, fn, loc, want_fn, want_loc))
-print('%s: %d addresses checked, %d disagree' % (name, checked, bad))
-if checked < 20 or bad:
+        report('0x%x: ours %s %s, llvm-symbolizer %s %s' % (addr, fn, loc, want_fn, want_loc))
+total = checked + noline
+print('%s: %d addresses, %d with a source line checked, %d without one (%d unknown to both), %d disagree'
+      % (name, total, checked, noline, unknown, bad))
+if bad or checked < 200:
+    if checked < 200:
+        print('%s: only %d addresses with a source line' % (name, checked))
     sys.exit(1)
 PY
+
+n=0 failed=0
+for f in "$FIXTURES"/*; do
+	[ -f "$f" ] || continue
+	case "$(readelf -h "$f" 2> /dev/null | awk -F: '/Machine/ { print $2 }')" in
+	*X86-64* | *80386*) ;;
+	*) continue ;;
+	esac
+	b=$(basename "$f")
+	run_dumpsyms -c "$f" > "$b.sym" || fail "dumpsyms failed on $b"
+	load=$(readelf -lW "$f" | awk '$1 == "LOAD" { print $3 }' | sort | head -n 1)
+	python3 sample.py "$b.sym" "$f" > "$b.addrs" || fail "$b: cannot sample addresses"
+	"$SYMLOOKUP" "$b.sym" $(cat "$b.addrs") > "$b.ours" || fail "symlookup failed on $b.sym"
+	[ "$(wc -l < "$b.ours")" -eq "$(wc -l < "$b.addrs")" ] || fail "$b: symlookup answered $(wc -l < "$b.ours") of $(wc -l < "$b.addrs") addresses"
+	python3 -c 'import sys
+load = int(sys.argv[2], 16)
+for a in open(sys.argv[1]):
+    print("0x%x" % (int(a, 16) + load))' "$b.addrs" "$load" |
+		llvm-symbolizer --obj="$f" --inlines --demangle --print-address > "$b.llvm" ||
+		fail "llvm-symbolizer failed on $b"
+	python3 check.py "$b" "$b.ours" "$b.llvm" "$load" || failed=$((failed + 1))
 	n=$((n + 1))
 done
 [ $n -ge 20 ] || fail "only $n fixtures checked"
+[ $failed -eq 0 ] || fail "$failed of $n fixtures disagree with llvm-symbolizer (addresses above)"
+echo "$n fixtures agree with llvm-symbolizer"
