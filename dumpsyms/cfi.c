@@ -180,9 +180,17 @@ static void reg_name(struct cfi *c, uint64_t reg, uint64_t ra, char *out, size_t
 		snprintf(out, cap, "unnamed_register%" PRIu64, reg);
 }
 
+/* Rules Breakpad keeps in its rule table but cannot write (a DWARF
+ * expression, "undefined") carry a text starting with this byte: they take
+ * part in remember/restore like any rule, and are never reported. */
+#define UNWRITABLE '\001'
+
 static int report(struct cfi *c, uint64_t addr, uint64_t reg, const char *text, uint64_t ra)
 {
 	struct report r;
+
+	if (text[0] == UNWRITABLE)
+		return 0;
 
 	r.addr = addr;
 	r.init = false;
@@ -528,8 +536,10 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 			}
 			break;
 		case CFA_undefined:
-			cursor_uleb(&cur);
-			warnf(c, "DW_CFA_undefined cannot be expressed; rule skipped", 0);
+			reg = cursor_uleb(&cur);
+			if (cur.bad)
+				return 1;
+			rc = put(it, reg, "\001u");
 			break;
 		case CFA_same_value:
 			reg = cursor_uleb(&cur);
@@ -634,11 +644,12 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 			break;
 		case CFA_expression:
 		case CFA_val_expression:
-			cursor_uleb(&cur);
+			reg = cursor_uleb(&cur);
 			a = cursor_uleb(&cur);
 			if (cur.bad || !cursor_skip(&cur, (size_t)a))
 				return 1;
 			warnf(c, "a DWARF expression rule cannot be expressed; rule skipped", 0);
+			rc = put(it, reg, "\001e");
 			break;
 		case CFA_GNU_args_size:
 			cursor_uleb(&cur);
