@@ -21,7 +21,7 @@
 # inline with DW_AT_ranges.  The copy is only fair if the section changes
 # nothing for us, so our output for the copy must be byte-identical to our
 # output for the original.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 command -v python3 > /dev/null || fail "python3 is required (Debian package python3)"
 CMP=$TOP/tests/tools/symcompare.py

@@ -16,7 +16,7 @@
 # function names come, like Breakpad's, from DW_AT_linkage_name demangled
 # with parameters, and because binutils 2.40's addr2line misreads some of
 # clang's DWARF 5 file tables.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 command -v llvm-symbolizer > /dev/null || fail "llvm-symbolizer is required (Debian package llvm)"
 command -v python3 > /dev/null || fail "python3 is required (Debian package python3)"
 [ -x "$SYMLOOKUP" ] || fail "symlookup is missing at $SYMLOOKUP (built with the project)"

@@ -2,7 +2,7 @@
 # finds (DW_TAG_subprogram with low/high pc, tests/tools/dwarf-funcs) must
 # be a FUNC record of ours with the same start and size (or share its
 # start with another FUNC: folded code keeps one name).
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 ORACLE=$BUILD/tests/tools/dwarf-funcs
 n=0
 for f in "$FIXTURES"/*; do

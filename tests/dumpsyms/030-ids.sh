@@ -5,7 +5,7 @@
 # hash of .text, which we compare with Breakpad's own output.  The MODULE
 # line's architecture and name (the SONAME, else the file name) are checked
 # against readelf too.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 n=0 nobid=0
 for f in "$FIXTURES"/*; do

@@ -1,6 +1,6 @@
 # Command-line behaviour: --store layout, --output, -i, -n, -o, -a, usage
 # errors, and what happens when the output cannot be written.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 
 cat > lib.c <<'SRC'
 int libfunc(int x) { return x + 1; }

@@ -1,7 +1,7 @@
 # Hostile and damaged inputs: each must give a clear message on stderr and
 # exit 1 (or convert what can be trusted and exit 0), never crash or hang,
 # and never leave a partial output file behind.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 CORRUPT=$BUILD/tests/tools/corrupt
 
 cat > prog.c <<'SRC'

@@ -4,7 +4,7 @@
 # in a cycle, and seeded random damage confined to .eh_frame, .debug_frame,
 # .debug_info, .debug_line and .debug_abbrev.  Each run must end with exit
 # 0 or 1, a message when it fails, no sanitizer report, and no hang.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 CORRUPT=$BUILD/tests/tools/corrupt
 cat > h.c <<'SRC'
 struct node { struct node *next; int v; };

@@ -1,7 +1,7 @@
 # A short libFuzzer run of the whole converter (ELF, DWARF, writer) under
 # ASan+UBSan, seeded with our fixtures.  Fails on any crash, leak, hang or
 # sanitizer report.  FUZZ_SECONDS (default 60) sets the length.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 command -v clang >/dev/null || fail "clang is required (scripts/deps --test installs it)"
 srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v -e '/main\.c$' -e '/store\.c$')
 clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -3,7 +3,7 @@
 # build-id directory layout) gives the same .sym as the unstripped binary;
 # SHF_COMPRESSED zlib and zstd and legacy .zdebug sections read the same as
 # plain ones; a debug file alone keeps the binary's ids.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 
 cat > lib.c <<'SRC'
 static int helper(int x) { return x * 3 + 1; }

@@ -4,7 +4,7 @@
 # (llvm-dwp), for gcc's DWARF 5 and GNU DWARF 4 forms and clang's; the .sym
 # equals the one of the same program built without split DWARF.  A missing
 # .dwo is a warning naming the file.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 cp "$TOP"/tests/fixtures/c/*.c "$TOP"/tests/fixtures/c/*.h .
 for v in "gcc" "gcc -gdwarf-4" "clang" "clang -gdwarf-4"; do
 	cc=${v%% *} fl=${v#"$cc"}

@@ -5,7 +5,7 @@
 # wrote.  Every frame must carry its function, file and line: the inlined
 # frame from INLINE records, and every caller recovered by STACK CFI, not
 # by stack scanning.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 [ "$(uname -m)" = x86_64 ] || skip "the test minidump writer is x86_64-only"
 S=$TOP/tests/fixtures/crash

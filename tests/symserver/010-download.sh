@@ -1,7 +1,7 @@
 # The download API as processors use it: paths, case-insensitive lookup,
 # gzip and identity bodies, validators, HEAD, /try/, the code-id redirect,
 # syminfo, health, metrics and the access log.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 TOKEN=$(new_token ci) || fail "cannot create a token"

@@ -1,6 +1,6 @@
 # --private: downloads need a token with the download scope; without one
 # the answer is 401 (no token) or 403 (wrong token), never the file.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 UP=$(new_token uploader) || fail "cannot create a token"

@@ -1,7 +1,7 @@
 # The upload API: tokens, PUT (plain and gzip), Breakpad's sym_upload v1
 # form, archives in the store layout, the MODULE-line check, identical
 # re-uploads, replacements, and `symserver import`.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 TOKEN=$(new_token ci) || fail "cannot create a token"

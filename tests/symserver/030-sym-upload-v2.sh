@@ -2,7 +2,7 @@
 # in the query, response spacing the clients scrape with regexes, and the
 # relaxed JSON (unquoted keys, Content-Type: application/son) of the Linux
 # and Windows clients.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 KEY=$(new_token ci) || fail "cannot create a token"

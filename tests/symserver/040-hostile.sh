@@ -1,5 +1,5 @@
 # Hostile requests get the right 4xx and change nothing in the store.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 TOKEN=$(new_token ci) || fail "cannot create a token"

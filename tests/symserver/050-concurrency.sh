@@ -1,7 +1,7 @@
 # Parallel uploads of the same and of different keys, with downloads
 # running at the same time: afterwards every key serves one complete
 # version that some client uploaded, and the store verifies.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 TOKEN=$(new_token ci) || fail "cannot create a token"

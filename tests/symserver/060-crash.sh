@@ -1,7 +1,7 @@
 # Crash safety: kill -9 the server in the middle of an upload burst, start
 # it again, and check that every indexed blob exists and matches its hash
 # and that every upload the server acknowledged is there.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 
 TOKEN=$(new_token ci) || fail "cannot create a token"

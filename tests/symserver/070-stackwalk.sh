@@ -3,7 +3,7 @@
 # processor's HTTP symbol supplier fetches them (one GET per module of the
 # dump, by debug_file and debug_id, misses included), and its output equals
 # the walk with the files read from disk.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 need_bp
 TD=$TOP/../shared/testdata/breakpad/processor

@@ -1,5 +1,5 @@
 # The C unit tests (tests/unit/unit.c), TAP output.
-. "$TOP/tests/lib.sh"
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
 "$BUILD/tests/unit/unit" > tap.txt 2>&1
 rc=$?
 cat tap.txt
