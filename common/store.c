@@ -3,6 +3,8 @@
 #include "store.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +25,7 @@
 struct store {
 	char *dir;
 	MDB_env *env;
-	MDB_dbi syms, code, tokens, log, missing;
+	MDB_dbi syms, code, tokens, log, missing, ignore;
 };
 
 struct store_upload {
@@ -114,7 +116,8 @@ enum sym_code store_open(struct store **out, const char *dir, struct sym_err *er
 	    (rc = mdb_dbi_open(txn, "code", MDB_CREATE, &s->code)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE | MDB_INTEGERKEY, &s->log)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "missing", MDB_CREATE, &s->missing)) != 0)
+	    (rc = mdb_dbi_open(txn, "missing", MDB_CREATE, &s->missing)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "ignore", MDB_CREATE, &s->ignore)) != 0)
 		goto lmdb;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
@@ -451,6 +454,8 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 	out[j] = '\0';
 }
 
+static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when);
+
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
 				  struct sym_record *rec, enum store_outcome *outcome,
@@ -588,6 +593,8 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		}
 	}
 	if ((rc = mdb_put(txn, s->syms, &k, &v, 0)) != 0)
+		goto lmdb;
+	if ((rc = missing_resolve(s, txn, key, rec->mtime)) != 0)
 		goto lmdb;
 	if (rec->code_id[0] && store_key(rec->code_file, rec->code_id, ckey, sizeof(ckey))) {
 		MDB_val ck = { strlen(ckey), ckey }, cv = { strlen(key), key };
@@ -752,6 +759,22 @@ enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_e
 	return SYM_OK;
 }
 
+/* A read transaction and a cursor on dbi; on failure err says what could
+ * not be read. */
+static enum sym_code read_cursor(struct store *s, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **c,
+				 const char *what, struct sym_err *err)
+{
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	if ((rc = mdb_cursor_open(*txn, dbi, c)) != 0) {
+		mdb_txn_abort(*txn);
+		return mdb_fail(err, rc, what);
+	}
+	return SYM_OK;
+}
+
 enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_err *err)
 {
 	MDB_txn *txn;
@@ -760,12 +783,8 @@ enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_er
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	if ((rc = mdb_cursor_open(txn, s->syms, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the index");
-	}
+	if (read_cursor(s, s->syms, &txn, &c, "cannot read the index", err) != SYM_OK)
+		return err->code;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct sym_record r;
@@ -846,12 +865,8 @@ enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
 	int rc;
 
 	*checked = *bad = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	if ((rc = mdb_cursor_open(txn, s->syms, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the index");
-	}
+	if (read_cursor(s, s->syms, &txn, &c, "cannot read the index", err) != SYM_OK)
+		return err->code;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct sym_record r;
@@ -874,6 +889,502 @@ enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
 			(*bad)++;
 			report(ctx, key, why);
 		}
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return SYM_OK;
+}
+
+/* ---- missing symbols ------------------------------------------------- */
+
+/* "m1\0debug_file\0debug_id\0code_file\0code_id\0misses\0crashes\0first\0
+ * last\0resolved_at\0" */
+static size_t miss_encode(const struct store_miss *m, uint64_t resolved_at, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "m1%c%s%c%s%c%s%c%s%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64
+			 "%c%" PRIu64 "%c%" PRIu64, 0, m->debug_file, 0, m->debug_id, 0,
+			 m->code_file, 0, m->code_id, 0, m->misses, 0, m->crashes, 0,
+			 m->first_seen, 0, m->last_seen, 0, resolved_at);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n + 1;
+}
+
+static bool miss_decode(const void *data, size_t n, struct store_miss *m)
+{
+	const char *p = data, *end = p + n, *f[10];
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < 10; i++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (!z)
+			return false;
+		f[i] = p;
+		p = z + 1;
+	}
+	if (strcmp(f[0], "m1") != 0)
+		return false;
+	snprintf(m->debug_file, sizeof(m->debug_file), "%s", f[1]);
+	snprintf(m->debug_id, sizeof(m->debug_id), "%s", f[2]);
+	snprintf(m->code_file, sizeof(m->code_file), "%s", f[3]);
+	snprintf(m->code_id, sizeof(m->code_id), "%s", f[4]);
+	m->misses = strtoull(f[5], NULL, 10);
+	m->crashes = strtoull(f[6], NULL, 10);
+	m->first_seen = strtoull(f[7], NULL, 10);
+	m->last_seen = strtoull(f[8], NULL, 10);
+	m->resolved_at = strtoull(f[9], NULL, 10);
+	m->status = m->resolved_at ? MISS_RESOLVED : MISS_OPEN;
+	return true;
+}
+
+/* Inside an upload's write transaction: the key now has symbols. */
+static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	struct store_miss m;
+	char buf[2048];
+	size_t n;
+	int rc = mdb_get(txn, s->missing, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (!miss_decode(v.mv_data, v.mv_size, &m) || m.resolved_at)
+		return 0;
+	n = miss_encode(&m, when ? when : 1, buf, sizeof(buf));
+	if (!n)
+		return 0;
+	v.mv_size = n;
+	v.mv_data = buf;
+	return mdb_put(txn, s->missing, &k, &v, 0);
+}
+
+enum sym_code store_missing_add(struct store *s, const struct store_miss *d, size_t n,
+				struct sym_err *err)
+{
+	MDB_txn *txn;
+	size_t i;
+	int rc;
+
+	if (!n)
+		return SYM_OK;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a write transaction");
+	for (i = 0; i < n; i++) {
+		char key[1024], buf[2048];
+		MDB_val k, v;
+		struct store_miss m;
+		uint64_t resolved = 0;
+		size_t len;
+
+		if (!d[i].debug_file[0] || !d[i].debug_id[0] ||
+		    !store_key(d[i].debug_file, d[i].debug_id, key, sizeof(key)))
+			continue;
+		k.mv_size = strlen(key);
+		k.mv_data = key;
+		rc = mdb_get(txn, s->missing, &k, &v);
+		if (rc == 0 && miss_decode(v.mv_data, v.mv_size, &m)) {
+			resolved = m.resolved_at;
+			m.misses += d[i].misses;
+			m.crashes += d[i].crashes;
+			if (d[i].first_seen && (!m.first_seen || d[i].first_seen < m.first_seen))
+				m.first_seen = d[i].first_seen;
+			if (d[i].last_seen > m.last_seen)
+				m.last_seen = d[i].last_seen;
+			if (!m.code_file[0])
+				snprintf(m.code_file, sizeof(m.code_file), "%s", d[i].code_file);
+			if (!m.code_id[0])
+				snprintf(m.code_id, sizeof(m.code_id), "%s", d[i].code_id);
+		} else if (rc == 0 || rc == MDB_NOTFOUND) {
+			MDB_val sv;
+			m = d[i];
+			/* published between the miss and this flush */
+			if (mdb_get(txn, s->syms, &k, &sv) == 0) {
+				struct sym_record r;
+				if (record_decode(sv.mv_data, sv.mv_size, &r))
+					resolved = r.mtime ? r.mtime : 1;
+			}
+		} else {
+			goto lmdb;
+		}
+		len = miss_encode(&m, resolved, buf, sizeof(buf));
+		if (!len)
+			continue;
+		v.mv_size = len;
+		v.mv_data = buf;
+		if ((rc = mdb_put(txn, s->missing, &k, &v, 0)) != 0)
+			goto lmdb;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(err, rc, "cannot record missing symbols");
+	return SYM_OK;
+lmdb:
+	mdb_txn_abort(txn);
+	return mdb_fail(err, rc, "cannot record missing symbols");
+}
+
+struct patterns {
+	char **p;
+	size_t n;
+};
+
+static void patterns_free(struct patterns *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		free(ps->p[i]);
+	free(ps->p);
+}
+
+static int patterns_load(struct store *s, MDB_txn *txn, struct patterns *ps)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	memset(ps, 0, sizeof(*ps));
+	if ((rc = mdb_cursor_open(txn, s->ignore, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		char **q = realloc(ps->p, (ps->n + 1) * sizeof(*q));
+		char *str = malloc(k.mv_size + 1);
+		if (!q || !str) {
+			free(str);
+			if (q)
+				ps->p = q;
+			mdb_cursor_close(c);
+			return ENOMEM;
+		}
+		ps->p = q;
+		memcpy(str, k.mv_data, k.mv_size);
+		str[k.mv_size] = '\0';
+		ps->p[ps->n++] = str;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static bool patterns_match(const struct patterns *ps, const struct store_miss *m)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (fnmatch(ps->p[i], m->debug_file, FNM_CASEFOLD) == 0 ||
+		    (m->code_file[0] && fnmatch(ps->p[i], m->code_file, FNM_CASEFOLD) == 0))
+			return true;
+	return false;
+}
+
+/* The ids other than m's under which the store holds m's debug file. */
+static void other_ids(struct store *s, MDB_txn *txn, struct store_miss *m)
+{
+	char prefix[300];
+	size_t pl, i, o = 0;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	m->other_ids[0] = '\0';
+	pl = strlen(m->debug_file);
+	if (pl + 2 > sizeof(prefix))
+		return;
+	for (i = 0; i < pl; i++)
+		prefix[i] = (char)tolower((unsigned char)m->debug_file[i]);
+	prefix[pl++] = '/';
+	prefix[pl] = '\0';
+	if (mdb_cursor_open(txn, s->syms, &c) != 0)
+		return;
+	k.mv_size = pl;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		size_t il;
+		if (k.mv_size <= pl || memcmp(k.mv_data, prefix, pl) != 0)
+			break;
+		il = k.mv_size - pl;
+		if (il == strlen(m->debug_id) &&
+		    strncasecmp((const char *)k.mv_data + pl, m->debug_id, il) == 0)
+			continue;
+		if (o + il + 2 > sizeof(m->other_ids))
+			break;
+		if (o)
+			m->other_ids[o++] = ' ';
+		memcpy(m->other_ids + o, (const char *)k.mv_data + pl, il);
+		o += il;
+		m->other_ids[o] = '\0';
+	}
+	mdb_cursor_close(c);
+}
+
+static void miss_sort_key(const struct store_miss *m, char *out, size_t cap)
+{
+	if (!store_key(m->debug_file, m->debug_id, out, cap))
+		out[0] = '\0';
+}
+
+static int miss_cmp_parts(uint64_t c1, uint64_t m1, const char *k1,
+			  uint64_t c2, uint64_t m2, const char *k2)
+{
+	if (c1 != c2)
+		return c1 > c2 ? -1 : 1;
+	if (m1 != m2)
+		return m1 > m2 ? -1 : 1;
+	return strcmp(k1, k2);
+}
+
+static int miss_cmp(const void *a, const void *b)
+{
+	const struct store_miss *x = a, *y = b;
+	char kx[600], ky[600];
+
+	miss_sort_key(x, kx, sizeof(kx));
+	miss_sort_key(y, ky, sizeof(ky));
+	return miss_cmp_parts(x->crashes, x->misses, kx, y->crashes, y->misses, ky);
+}
+
+/* Cursor: "<crashes>.<misses>.<hex of the key>" of the last record shown. */
+static bool cursor_parse(const char *s, uint64_t *c, uint64_t *m, char *key, size_t cap)
+{
+	char *e;
+	size_t i, n;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	*c = strtoull(s, &e, 10);
+	if (*e != '.' || !isdigit((unsigned char)e[1]))
+		return false;
+	*m = strtoull(e + 1, &e, 10);
+	if (*e != '.')
+		return false;
+	s = e + 1;
+	n = strlen(s);
+	if (n % 2 || n / 2 + 1 > cap)
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return false;
+		key[i] = (char)v;
+	}
+	key[n / 2] = '\0';
+	return n > 0 && strlen(key) == n / 2;
+}
+
+enum sym_code store_missing_list(struct store *s, const struct store_missing_query *q,
+				 struct store_miss **out, size_t *nout, char *next, size_t cap,
+				 struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct patterns ps;
+	struct store_miss *all = NULL, m;
+	size_t n = 0, ncap = 0, start = 0, count, i;
+	uint64_t cc = 0, cm = 0;
+	char ckey[600];
+	size_t plen = q->prefix ? strlen(q->prefix) : 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	next[0] = '\0';
+	if (q->cursor && q->cursor[0] && !cursor_parse(q->cursor, &cc, &cm, ckey, sizeof(ckey)))
+		return sym_fail(err, SYM_EUSAGE, "malformed cursor");
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	if ((rc = patterns_load(s, txn, &ps)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the ignore list");
+	}
+	if ((rc = mdb_cursor_open(txn, s->missing, &c)) != 0) {
+		patterns_free(&ps);
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the missing symbols");
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (!miss_decode(v.mv_data, v.mv_size, &m))
+			continue;
+		if (m.status == MISS_OPEN && patterns_match(&ps, &m))
+			m.status = MISS_IGNORED;
+		if (q->status >= 0 && (int)m.status != q->status)
+			continue;
+		if (m.last_seen < q->since || m.misses + m.crashes < q->min_count)
+			continue;
+		if (plen && strncasecmp(m.debug_file, q->prefix, plen) != 0)
+			continue;
+		if (q->cursor && q->cursor[0]) {
+			char key[600];
+			miss_sort_key(&m, key, sizeof(key));
+			if (miss_cmp_parts(m.crashes, m.misses, key, cc, cm, ckey) <= 0)
+				continue;
+		}
+		switch (m.status) {
+		case MISS_RESOLVED:
+			m.reason = m.resolved_at > m.first_seen ? "late-upload" : "uploaded";
+			break;
+		case MISS_IGNORED:
+			m.reason = "ignored";
+			break;
+		default:
+			other_ids(s, txn, &m);
+			m.reason = m.other_ids[0] ? "id-mismatch" : "never-uploaded";
+		}
+		if (n == ncap) {
+			size_t nc = ncap ? ncap * 2 : 64;
+			void *p = realloc(all, nc * sizeof(*all));
+			if (!p) {
+				rc = ENOMEM;
+				break;
+			}
+			all = p;
+			ncap = nc;
+		}
+		all[n++] = m;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	patterns_free(&ps);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		free(all);
+		return mdb_fail(err, rc, "cannot list the missing symbols");
+	}
+	if (n)
+		qsort(all, n, sizeof(*all), miss_cmp);
+	count = n - start;
+	if (q->limit && count > q->limit) {
+		char key[600];
+		size_t o;
+		int w;
+
+		count = q->limit;
+		m = all[start + count - 1];
+		miss_sort_key(&m, key, sizeof(key));
+		w = snprintf(next, cap, "%" PRIu64 ".%" PRIu64 ".", m.crashes, m.misses);
+		o = w > 0 ? (size_t)w : 0;
+		for (i = 0; key[i] && o + 3 <= cap; i++, o += 2)
+			snprintf(next + o, 3, "%02x", (unsigned char)key[i]);
+		if (key[i])
+			next[0] = '\0';	/* cannot happen with cap >= 1300 */
+	}
+	*out = all;
+	*nout = count;
+	return SYM_OK;
+}
+
+static enum sym_code ignore_change(struct store *s, const char *pattern, bool add,
+				   struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(pattern), (void *)pattern }, v;
+	char when[32];
+	int rc, n;
+
+	if (!pattern[0] || strlen(pattern) > 500)
+		return sym_fail(err, SYM_EUSAGE, "a pattern is 1 to 500 characters");
+	n = snprintf(when, sizeof(when), "%lld", (long long)time(NULL));
+	v.mv_size = (size_t)n;
+	v.mv_data = when;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a write transaction");
+	rc = add ? mdb_put(txn, s->ignore, &k, &v, 0) : mdb_del(txn, s->ignore, &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return sym_fail(err, SYM_ENOTFOUND, "'%s' is not on the ignore list", pattern);
+	}
+	if (rc || (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc)
+			mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot change the ignore list");
+	}
+	return SYM_OK;
+}
+
+enum sym_code store_ignore_add(struct store *s, const char *pattern, struct sym_err *err)
+{
+	return ignore_change(s, pattern, true, err);
+}
+
+enum sym_code store_ignore_remove(struct store *s, const char *pattern, struct sym_err *err)
+{
+	return ignore_change(s, pattern, false, err);
+}
+
+enum sym_code store_ignore_list(struct store *s, void (*fn)(void *ctx, const char *pattern),
+				void *ctx, struct sym_err *err)
+{
+	MDB_txn *txn;
+	struct patterns ps;
+	size_t i;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	rc = patterns_load(s, txn, &ps);
+	mdb_txn_abort(txn);
+	if (rc) {
+		patterns_free(&ps);
+		return mdb_fail(err, rc, "cannot read the ignore list");
+	}
+	for (i = 0; i < ps.n; i++)
+		fn(ctx, ps.p[i]);
+	patterns_free(&ps);
+	return SYM_OK;
+}
+
+/* ---- the upload log ---------------------------------------------------- */
+
+static bool log_parse(const char *line, size_t len, struct store_log_entry *e)
+{
+	char buf[4096], *tok[64], *p;
+	int nt = 0, i;
+	size_t o = 0;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	for (p = strtok(buf, " "); p && nt < 64; p = strtok(NULL, " "))
+		tok[nt++] = p;
+	if (nt < 7)
+		return false;
+	e->time = strtoull(tok[0], NULL, 10);
+	snprintf(e->action, sizeof(e->action), "%s", tok[1]);
+	snprintf(e->uploader, sizeof(e->uploader), "%s", tok[nt - 1]);
+	e->size = strtoull(tok[nt - 2], NULL, 10);
+	snprintf(e->debug_id, sizeof(e->debug_id), "%s", tok[nt - 4]);
+	e->debug_file[0] = '\0';
+	for (i = 2; i < nt - 4; i++) {
+		int w = snprintf(e->debug_file + o, sizeof(e->debug_file) - o, "%s%s",
+				 i > 2 ? " " : "", tok[i]);
+		if (w < 0 || (size_t)w >= sizeof(e->debug_file) - o)
+			break;
+		o += (size_t)w;
+	}
+	return true;
+}
+
+enum sym_code store_log_recent(struct store *s, struct store_log_entry *out, size_t max,
+			       size_t *n, struct sym_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if (read_cursor(s, s->log, &txn, &c, "cannot read the upload log", err) != SYM_OK)
+		return err->code;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0 && *n < max;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		struct store_log_entry *e = &out[*n];
+		if (k.mv_size != sizeof(uint64_t) || !log_parse(v.mv_data, v.mv_size, e))
+			continue;
+		memcpy(&e->seq, k.mv_data, sizeof(uint64_t));
+		(*n)++;
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);

@@ -110,6 +110,74 @@ enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
 			   void (*report)(void *ctx, const char *key, const char *why), void *ctx,
 			   struct sym_err *err);
 
+/* ---- missing symbols (issue 5) ----------------------------------------
+ *
+ * One record per debug_file + debug_id that a processor asked for and did
+ * not get (a 404 on download) or that a minidump named without the store
+ * having it.  Counts are merged in: the server batches them in memory and
+ * calls store_missing_add() once per flush, in one write transaction.  An
+ * upload of the key marks its record resolved (kept, with its history).
+ */
+enum store_miss_status { MISS_OPEN, MISS_RESOLVED, MISS_IGNORED };
+
+struct store_miss {
+	char debug_file[256];
+	char debug_id[80];
+	char code_file[256];
+	char code_id[160];
+	uint64_t misses;	/* download 404s */
+	uint64_t crashes;	/* minidumps that named it (once per dump) */
+	uint64_t first_seen, last_seen;	/* seconds since the epoch */
+	/* filled by store_missing_list() */
+	enum store_miss_status status;
+	uint64_t resolved_at;	/* upload time, when resolved */
+	const char *reason;	/* "never-uploaded", "id-mismatch", "late-upload", "ignored" */
+	char other_ids[512];	/* id-mismatch: ids of the same debug_file in the store,
+				 * space-separated */
+};
+
+/* Merges n deltas (misses, crashes, first/last seen, code file and id)
+ * into the records, in one write transaction. */
+enum sym_code store_missing_add(struct store *s, const struct store_miss *v, size_t n,
+				struct sym_err *err);
+
+struct store_missing_query {
+	uint64_t since;		/* last_seen >= since (0: all) */
+	uint64_t min_count;	/* crashes + misses >= min_count */
+	int status;		/* an enum store_miss_status, or -1 for all */
+	const char *prefix;	/* debug_file prefix, case-insensitive, or NULL */
+	const char *cursor;	/* from a previous page, or NULL */
+	size_t limit;		/* 0: no limit */
+};
+
+/* Lists records sorted by crashes, then misses (both descending), then
+ * key.  *out (free() it) receives *n records; next[cap] the cursor of
+ * the next page, "" when this page is the last.  SYM_EUSAGE for a bad
+ * cursor. */
+enum sym_code store_missing_list(struct store *s, const struct store_missing_query *q,
+				 struct store_miss **out, size_t *n, char *next, size_t cap,
+				 struct sym_err *err);
+
+/* Ignore list: glob patterns (fnmatch, case-insensitive) matched against
+ * the debug file and the code file of a missing record. */
+enum sym_code store_ignore_add(struct store *s, const char *pattern, struct sym_err *err);
+enum sym_code store_ignore_remove(struct store *s, const char *pattern, struct sym_err *err);
+/* Calls fn for each pattern. */
+enum sym_code store_ignore_list(struct store *s, void (*fn)(void *ctx, const char *pattern),
+				void *ctx, struct sym_err *err);
+
+/* The most recent publications, newest first, from the upload log. */
+struct store_log_entry {
+	uint64_t seq, time;
+	char action[16];	/* "new", "replace" */
+	char debug_file[256];
+	char debug_id[80];
+	uint64_t size;
+	char uploader[128];
+};
+enum sym_code store_log_recent(struct store *s, struct store_log_entry *out, size_t max,
+			       size_t *n, struct sym_err *err);
+
 /* Canonical index key: lower-case file, "/", upper-case id.  false when it
  * does not fit in out[cap]. */
 bool store_key(const char *debug_file, const char *debug_id, char *out, size_t cap);

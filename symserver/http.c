@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <zlib.h>
 
 #define MAX_HEADERS 16
 
@@ -51,6 +53,11 @@ struct http_req {
 	uint64_t max, received;
 	struct MHD_PostProcessor *pp;
 	bool body_error;	/* a body callback failed: ignore the rest */
+	/* a form sent with Content-Encoding: gzip (Crashpad does) is
+	 * inflated before the form parser sees it */
+	z_stream *gz;
+	bool gz_end;
+	uint64_t inflated;
 };
 
 const char *http_method(const struct http_req *r) { return r->method; }
@@ -356,10 +363,24 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 			return queue(r);
 		}
 		if (is_form(r) && r->body.field) {
+			const char *ce = http_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
 			r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
 			if (!r->pp) {
 				http_respond(r, 400, "application/json",
 					     "{\"error\": \"malformed multipart/form-data request\"}\n", 51);
+				return queue(r);
+			}
+			if (ce && (strcasecmp(ce, "gzip") == 0 || strcasecmp(ce, "x-gzip") == 0)) {
+				r->gz = calloc(1, sizeof(*r->gz));
+				if (!r->gz || inflateInit2(r->gz, 15 + 16) != Z_OK) {
+					free(r->gz);
+					r->gz = NULL;
+					http_respond(r, 500, "text/plain", "out of memory\n", 14);
+					return queue(r);
+				}
+			} else if (ce && strcasecmp(ce, "identity") != 0) {
+				http_respondf(r, 415, "application/json",
+					      "{\"error\": \"unsupported Content-Encoding (gzip is accepted)\"}\n");
 				return queue(r);
 			}
 		}
@@ -378,7 +399,44 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 				      (unsigned long long)r->max);
 			return MHD_YES;
 		}
-		if (r->pp) {
+		if (r->pp && r->gz) {
+			unsigned char out[65536];
+			r->gz->next_in = (unsigned char *)(uintptr_t)upload_data;
+			r->gz->avail_in = (uInt)n;
+			while (r->gz->avail_in && !r->answered) {
+				int zr;
+				size_t got;
+				if (r->gz_end) {
+					http_respond(r, 400, "application/json",
+						     "{\"error\": \"data after the end of the gzip body\"}\n", 49);
+					break;
+				}
+				r->gz->next_out = out;
+				r->gz->avail_out = sizeof(out);
+				zr = inflate(r->gz, Z_NO_FLUSH);
+				if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+					http_respond(r, 400, "application/json",
+						     "{\"error\": \"the gzip body is corrupt\"}\n", 38);
+					break;
+				}
+				if (zr == Z_STREAM_END)
+					r->gz_end = true;
+				got = sizeof(out) - r->gz->avail_out;
+				r->inflated += got;
+				if (r->max && r->inflated > r->max) {
+					http_respondf(r, 413, "application/json",
+						      "{\"error\": \"the body exceeds %llu bytes\"}\n",
+						      (unsigned long long)r->max);
+					break;
+				}
+				if (got && MHD_post_process(r->pp, (const char *)out, got) != MHD_YES &&
+				    !r->answered)
+					http_respond(r, 400, "application/json",
+						     "{\"error\": \"malformed multipart/form-data body\"}\n", 48);
+				if (zr == Z_BUF_ERROR && !got)
+					break;
+			}
+		} else if (r->pp) {
 			if (MHD_post_process(r->pp, upload_data, n) != MHD_YES && !r->answered)
 				http_respond(r, 400, "application/json",
 					     "{\"error\": \"malformed multipart/form-data body\"}\n", 48);
@@ -392,6 +450,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 		return MHD_YES;
 	}
 	/* the body is complete */
+	if (!r->answered && r->gz && !r->gz_end)
+		http_respond(r, 400, "application/json",
+			     "{\"error\": \"the gzip body is truncated\"}\n", 40);
 	if (!r->answered && r->body.end)
 		r->body.end(r, r->body.st);
 	return queue(r);
@@ -483,6 +544,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		srv->cfg.done(srv->cfg.app, r->route, r->status, r->bytes_out, usec);
 	if (r->pp)
 		MHD_destroy_post_processor(r->pp);
+	if (r->gz) {
+		inflateEnd(r->gz);
+		free(r->gz);
+	}
 	if (r->resp && !r->cached)
 		MHD_destroy_response(r->resp);
 	if (r->cached)

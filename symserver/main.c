@@ -5,6 +5,7 @@
  *   symserver import [--store DIR] TREE
  *   symserver token add NAME [--scope upload[,download]] [--store DIR]
  *   symserver token revoke NAME [--store DIR]
+ *   symserver missing [...]      (see missing.c)
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server.h"
@@ -21,10 +23,13 @@
 static const char usage_text[] =
 	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
 	"                       [--max-upload BYTES] [--public-url URL] [--cache-mb MB] [--quiet]\n"
+	"                       [--max-minidump BYTES] [--miss-flush-ms MS] [--no-miss-accounting]\n"
 	"       symserver import [--store DIR] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
 	"       symserver token revoke NAME [--store DIR]\n"
+	"       symserver missing [--since WHEN] [--min-count N] [--format table|csv|json] ...\n"
+	"       symserver missing ignore|unignore PATTERN; symserver missing ignored\n"
 	"\n"
 	"Stores Breakpad .sym files and serves them to minidump processors at\n"
 	"/<debug_file>/<debug_id>/<sym_file>.  Defaults: --store ./symstore,\n"
@@ -44,6 +49,9 @@ struct opts {
 	bool private_downloads, quiet;
 	uint64_t max_upload;
 	uint64_t cache_mb;
+	uint64_t max_minidump;
+	unsigned miss_flush_ms;
+	bool no_miss_accounting;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -58,6 +66,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "scope", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "cache-mb", required_argument, NULL, 'c' },
+		{ "max-minidump", required_argument, NULL, 'D' },
+		{ "miss-flush-ms", required_argument, NULL, 'F' },
+		{ "no-miss-accounting", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -69,6 +80,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->threads = 4;
 	o->max_upload = (uint64_t)2 << 30;
 	o->cache_mb = 256;
+	o->max_minidump = 256u << 20;
+	o->miss_flush_ms = 1000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -81,6 +94,15 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'S': o->scope = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'c': o->cache_mb = strtoull(optarg, NULL, 10); break;
+		case 'D': o->max_minidump = strtoull(optarg, NULL, 10); break;
+		case 'F':
+			o->miss_flush_ms = (unsigned)strtoul(optarg, NULL, 10);
+			if (o->miss_flush_ms < 10 || o->miss_flush_ms > 3600000) {
+				fprintf(stderr, "symserver: --miss-flush-ms is 10 to 3600000\n");
+				return -1;
+			}
+			break;
+		case 'N': o->no_miss_accounting = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: return -1;
 		}
@@ -115,6 +137,13 @@ static int cmd_serve(struct opts *o)
 	srv.private_downloads = o->private_downloads;
 	srv.max_upload = o->max_upload;
 	srv.public_url = o->public_url;
+	srv.max_minidump = o->max_minidump;
+	srv.started = (uint64_t)time(NULL);
+	if (!o->no_miss_accounting && !(srv.acc = miss_acc_start(srv.store, o->miss_flush_ms))) {
+		fprintf(stderr, "symserver: cannot start missing-symbol accounting\n");
+		store_close(srv.store);
+		return 1;
+	}
 	server_init_cache(&srv, o->cache_mb << 20);
 	sym_err_clear(&err);
 	store_stats(srv.store, &srv.stats, &err);
@@ -128,6 +157,7 @@ static int cmd_serve(struct opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	h = http_start(&cfg);
 	if (!h) {
+		miss_acc_stop(srv.acc);
 		store_close(srv.store);
 		return 1;
 	}
@@ -142,6 +172,8 @@ static int cmd_serve(struct opts *o)
 	while (!stop)
 		pause();
 	http_stop(h);
+	/* what was counted since the last flush goes in before we exit */
+	miss_acc_stop(srv.acc);
 	v2_free_all(&srv);
 	server_free_cache(&srv);
 	store_close(srv.store);
@@ -210,6 +242,8 @@ int main(int argc, char **argv)
 		store_close(srv.store);
 		return bad ? 1 : 0;
 	}
+	if (strcmp(cmd, "missing") == 0)
+		return missing_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "token") == 0 && argc >= 4) {
 		const char *sub = argv[2], *name = argv[3];
 		struct server srv;

@@ -98,7 +98,7 @@ static void http_date(uint64_t t, char *out, size_t cap)
 	strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-static const char *base_url(struct server *srv, struct http_req *r, char *out, size_t cap)
+const char *server_base_url(struct server *srv, struct http_req *r, char *out, size_t cap)
 {
 	const char *host;
 
@@ -345,7 +345,7 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 		if (store_get_by_code(srv->store, file, id, &rec, &err) == SYM_OK) {
 			char *sn = sym_file_name(rec.debug_file);
 			http_set_route(r, "code_redirect");
-			snprintf(buf, sizeof(buf), "%s/%s/%s/%s", base_url(srv, r, b1, sizeof(b1)),
+			snprintf(buf, sizeof(buf), "%s/%s/%s/%s", server_base_url(srv, r, b1, sizeof(b1)),
 				 rec.debug_file, rec.debug_id, sn ? sn : "");
 			free(sn);
 			count(srv, &srv->redirects);
@@ -355,6 +355,12 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 			return;
 		}
 		count(srv, &srv->misses);
+		if (srv->acc) {
+			const char *qf = http_query(r, "code_file"), *qi = http_query(r, "code_id");
+			miss_acc_note(srv->acc, file, id,
+				      qf && server_valid_component(qf) ? qf : NULL,
+				      qi && server_valid_component(qi) ? qi : NULL, 1, 0);
+		}
 		not_found(srv, r);
 		return;
 	}
@@ -429,7 +435,7 @@ static void syminfo(struct server *srv, struct http_req *r, const char *file, co
 		return;
 	}
 	sn = sym_file_name(rec.debug_file);
-	snprintf(url, sizeof(url), "%s/%s/%s/%s", base_url(srv, r, base, sizeof(base)),
+	snprintf(url, sizeof(url), "%s/%s/%s/%s", server_base_url(srv, r, base, sizeof(base)),
 		 rec.debug_file, rec.debug_id, sn ? sn : "");
 	free(sn);
 	http_respondf(r, 200, "application/json",
@@ -578,6 +584,19 @@ static void metrics(struct server *srv, struct http_req *r)
 		(unsigned long long)srv->stats.files, (unsigned long long)srv->stats.bytes,
 		(unsigned long long)srv->stats.gz_bytes);
 	pthread_mutex_unlock(&srv->mu);
+	if (srv->acc) {
+		struct miss_acc_stats ms;
+		miss_acc_stats(srv->acc, &ms);
+		fprintf(f, "# HELP symserver_missing_noted_total Misses and crashes counted for missing symbols.\n"
+			   "# TYPE symserver_missing_noted_total counter\nsymserver_missing_noted_total %llu\n"
+			   "# TYPE symserver_missing_flushes_total counter\nsymserver_missing_flushes_total %llu\n"
+			   "# TYPE symserver_missing_flush_errors_total counter\nsymserver_missing_flush_errors_total %llu\n"
+			   "# TYPE symserver_missing_dropped_total counter\nsymserver_missing_dropped_total %llu\n"
+			   "# TYPE symserver_missing_pending gauge\nsymserver_missing_pending %llu\n",
+			(unsigned long long)ms.noted, (unsigned long long)ms.flushes,
+			(unsigned long long)ms.flush_errors, (unsigned long long)ms.dropped,
+			(unsigned long long)ms.pending);
+	}
 	fclose(f);
 	http_respond(r, 200, "text/plain; version=0.0.4", buf, len);
 	free(buf);
@@ -587,6 +606,80 @@ static void metrics(struct server *srv, struct http_req *r)
 
 /* Splits path into at most max components; returns the count, or -1 when
  * there are more (or an empty one). */
+/* GET /missing (JSON) and /missing.csv */
+static void missing_route(struct server *srv, struct http_req *r, bool csv)
+{
+	struct store_missing_query q;
+	struct store_miss *v = NULL;
+	struct sym_err err;
+	const char *a;
+	char next[2048], base[2048], *body = NULL, *e;
+	size_t n = 0, blen = 0;
+	FILE *f;
+
+	http_set_route(r, csv ? "missing_csv" : "missing");
+	if (strcmp(http_method(r), "GET") != 0 && strcmp(http_method(r), "HEAD") != 0) {
+		http_add_header(r, "Allow", "GET, HEAD");
+		http_respond(r, 405, "application/json", "{\"error\": \"use GET\"}\n", 21);
+		return;
+	}
+	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
+		return;
+	memset(&q, 0, sizeof(q));
+	q.limit = csv ? 0 : 100;
+	if (!missing_parse_status(http_query(r, "status"), &q.status)) {
+		http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
+			      "status is one of open, resolved, ignored, all");
+		return;
+	}
+	if ((a = http_query(r, "since")) && *a &&
+	    !missing_parse_since(a, (uint64_t)time(NULL), &q.since)) {
+		http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
+			      "since is seconds, a date (2026-12-01[T10:00:00Z]) or an age (24h, 7d)");
+		return;
+	}
+	if ((a = http_query(r, "min_count")) && *a) {
+		q.min_count = strtoull(a, &e, 10);
+		if (*e || *a == '-') {
+			http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
+			      "min_count is a number");
+			return;
+		}
+	}
+	if ((a = http_query(r, "limit")) && *a) {
+		q.limit = strtoull(a, &e, 10);
+		if (*e || *a == '-' || q.limit == 0 || q.limit > 10000) {
+			http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
+			      "limit is 1 to 10000");
+			return;
+		}
+	}
+	q.prefix = http_query(r, "debug_file");
+	q.cursor = http_query(r, "cursor");
+	sym_err_clear(&err);
+	if (store_missing_list(srv->store, &q, &v, &n, next, sizeof(next), &err) != SYM_OK) {
+		char b2[300];
+		http_respondf(r, err.code == SYM_EUSAGE ? 400 : 500, "application/json",
+			      "{\"error\": \"%s\"}\n", json_str(err.msg, b2, sizeof(b2)));
+		return;
+	}
+	f = open_memstream(&body, &blen);
+	if (!f) {
+		free(v);
+		http_respond(r, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	missing_write(f, csv ? MISS_CSV : MISS_JSON, v, n, next,
+		      server_base_url(srv, r, base, sizeof(base)));
+	fclose(f);
+	free(v);
+	http_add_header(r, "Cache-Control", "no-store");
+	if (csv)
+		http_add_header(r, "Content-Disposition", "inline; filename=\"missing.csv\"");
+	http_respond(r, 200, csv ? "text/csv; charset=utf-8" : "application/json", body, blen);
+	free(body);
+}
+
 static int split(char *path, char **parts, int max)
 {
 	int n = 0;
@@ -631,6 +724,19 @@ void server_route(struct http_req *r, void *app)
 	}
 	if (get && strcmp(path, "/_metrics") == 0) {
 		metrics(srv, r);
+		return;
+	}
+	if (get && strcmp(path, "/") == 0) {
+		page_route(srv, r);
+		return;
+	}
+	if (strcmp(path, "/missing") == 0 || strcmp(path, "/missing.csv") == 0 ||
+	    strcmp(path, "/missing/") == 0) {
+		missing_route(srv, r, strcmp(path, "/missing.csv") == 0);
+		return;
+	}
+	if (strcmp(path, "/minidump") == 0 || strcmp(path, "/minidump/") == 0) {
+		minidump_route(srv, r);
 		return;
 	}
 	if (strncmp(path, "/v1/", 4) == 0) {

@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "store.h"
+#include "missing.h"
 
 enum { MET_ROUTES = 16, MET_BUCKETS = 12 };
 
@@ -45,6 +46,11 @@ struct server {
 	} *hot;
 	uint64_t hot_bytes, hot_budget;
 	struct http_cached *not_found;	/* the fixed 404 */
+
+	/* missing-symbol accounting (NULL: off) */
+	struct miss_acc *acc;
+	uint64_t max_minidump;		/* bytes; 413 past it */
+	uint64_t started;		/* time the server started */
 };
 
 void server_init_cache(struct server *srv, uint64_t budget);
@@ -59,6 +65,8 @@ bool server_auth(struct server *srv, struct http_req *r, const char *scope, char
 /* JSON string escaping into out[cap]; returns out. */
 const char *json_str(const char *s, char *out, size_t cap);
 bool server_valid_component(const char *s);
+/* The base URL for links we hand out: --public-url, else http://<Host>. */
+const char *server_base_url(struct server *srv, struct http_req *r, char *out, size_t cap);
 bool server_valid_id(const char *s);
 /* Counts a publication outcome and keeps the totals current. */
 void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,
@@ -70,6 +78,11 @@ void upload_route_put(struct server *srv, struct http_req *r, const char *file, 
 		      const char *v2_key);
 void v2_route(struct server *srv, struct http_req *r, const char *rest);
 void v2_free_all(struct server *srv);
+/* minidump_route.c: POST /minidump */
+void minidump_route(struct server *srv, struct http_req *r);
+/* page.c: GET / */
+void page_route(struct server *srv, struct http_req *r);
+
 /* import: index an existing symbol tree */
 int import_tree(struct server *srv, const char *dir);
 

@@ -66,3 +66,17 @@ make_sym() {
 	printf 'MODULE Linux x86_64 %s %s\nINFO CODE_ID %s\nFILE 0 /src/%s.c\nFUNC 1000 20 0 %s\n1000 20 7 0\nPUBLIC 2000 0 %s_public\n' \
 		"$2" "$1" "${4:-${2%0}AABBCCDD}" "$3" "$3" "$3"
 }
+
+# wait_missing QUERY CONDITION: polls GET /missing?QUERY (into missing.json)
+# until the Python CONDITION on d, the parsed answer, holds; fails after
+# about 10 s.  Misses reach the listing at the server's next flush.
+wait_missing() {
+	local i
+	for i in $(seq 1 100); do
+		curl -s "$URL/missing?$1" > "$T/missing.json"
+		python3 -c "import json,sys; d=json.load(open('$T/missing.json')); sys.exit(0 if ($2) else 1)" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	head -c 3000 "$T/missing.json" >&2
+	fail "GET /missing?$1 never satisfied: $2"
+}

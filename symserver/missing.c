@@ -1,0 +1,573 @@
+/* missing.c - missing-symbol accounting (batched), listing formats and the
+ * "symserver missing" command. */
+#include "config.h"
+#include "missing.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fsutil.h"
+
+/* At most this many distinct keys wait for one flush; past it the flusher
+ * is woken early, and past twice it counts are dropped (and counted). */
+enum { ACC_SOFT = 4096, ACC_HARD = 8192 };
+
+struct acc_entry {
+	char key[600];		/* canonical store key */
+	struct store_miss m;
+};
+
+struct miss_acc {
+	struct store *store;
+	unsigned interval_ms;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool stop, wake;
+	/* pending counts: entries plus an open-addressing index into them */
+	struct acc_entry *e;
+	size_t n, cap;
+	uint32_t *index;	/* entry number + 1, 0 empty */
+	size_t index_cap;	/* power of two, > 2 * ACC_HARD */
+	uint64_t noted, flushes, flush_errors, dropped;
+	pthread_mutex_t flush_mu;	/* one flush at a time */
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t now_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+void miss_acc_note(struct miss_acc *a, const char *debug_file, const char *debug_id,
+		   const char *code_file, const char *code_id, uint64_t misses,
+		   uint64_t crashes)
+{
+	char key[600];
+	size_t mask, i;
+	uint64_t t = now_s();
+	struct acc_entry *e;
+
+	if (!a || !store_key(debug_file, debug_id, key, sizeof(key)) ||
+	    strlen(debug_file) >= sizeof(e->m.debug_file) ||
+	    strlen(debug_id) >= sizeof(e->m.debug_id))
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->noted++;
+	mask = a->index_cap - 1;
+	for (i = hash_str(key) & mask;; i = (i + 1) & mask) {
+		uint32_t slot = a->index[i];
+		if (!slot)
+			break;
+		if (strcmp(a->e[slot - 1].key, key) == 0) {
+			e = &a->e[slot - 1];
+			goto add;
+		}
+	}
+	if (a->n >= ACC_HARD) {
+		a->dropped++;
+		pthread_mutex_unlock(&a->mu);
+		return;
+	}
+	if (a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 64;
+		void *p = realloc(a->e, nc * sizeof(*a->e));
+		if (!p) {
+			a->dropped++;
+			pthread_mutex_unlock(&a->mu);
+			return;
+		}
+		a->e = p;
+		a->cap = nc;
+	}
+	e = &a->e[a->n];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	snprintf(e->m.debug_file, sizeof(e->m.debug_file), "%s", debug_file);
+	snprintf(e->m.debug_id, sizeof(e->m.debug_id), "%s", debug_id);
+	e->m.first_seen = t;
+	a->index[i] = (uint32_t)++a->n;
+	if (a->n == ACC_SOFT) {
+		a->wake = true;
+		pthread_cond_signal(&a->cv);
+	}
+add:
+	e->m.misses += misses;
+	e->m.crashes += crashes;
+	e->m.last_seen = t;
+	if (code_file && *code_file && !e->m.code_file[0] &&
+	    strlen(code_file) < sizeof(e->m.code_file))
+		snprintf(e->m.code_file, sizeof(e->m.code_file), "%s", code_file);
+	if (code_id && *code_id && !e->m.code_id[0] && strlen(code_id) < sizeof(e->m.code_id))
+		snprintf(e->m.code_id, sizeof(e->m.code_id), "%s", code_id);
+	pthread_mutex_unlock(&a->mu);
+}
+
+int miss_acc_flush(struct miss_acc *a)
+{
+	struct acc_entry *batch;
+	struct store_miss *v;
+	struct sym_err err;
+	size_t n, i;
+	int rc = 0;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&a->flush_mu);
+	pthread_mutex_lock(&a->mu);
+	batch = a->e;
+	n = a->n;
+	a->e = NULL;
+	a->n = a->cap = 0;
+	if (n)
+		memset(a->index, 0, a->index_cap * sizeof(*a->index));
+	pthread_mutex_unlock(&a->mu);
+	if (n) {
+		v = malloc(n * sizeof(*v));
+		if (!v) {
+			rc = -1;
+		} else {
+			for (i = 0; i < n; i++)
+				v[i] = batch[i].m;
+			sym_err_clear(&err);
+			if (store_missing_add(a->store, v, n, &err) != SYM_OK) {
+				fprintf(stderr, "symserver: missing symbols not recorded: %s\n", err.msg);
+				rc = -1;
+			}
+			free(v);
+		}
+		pthread_mutex_lock(&a->mu);
+		a->flushes++;
+		if (rc) {
+			a->flush_errors++;
+			a->dropped += n;
+		}
+		pthread_mutex_unlock(&a->mu);
+	}
+	free(batch);
+	pthread_mutex_unlock(&a->flush_mu);
+	return rc;
+}
+
+static void *flusher(void *p)
+{
+	struct miss_acc *a = p;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += a->interval_ms / 1000;
+		ts.tv_nsec += (long)(a->interval_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!a->stop && !a->wake)
+			if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) == ETIMEDOUT)
+				break;
+		a->wake = false;
+		if (a->stop)
+			break;
+		pthread_mutex_unlock(&a->mu);
+		miss_acc_flush(a);
+		pthread_mutex_lock(&a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+struct miss_acc *miss_acc_start(struct store *s, unsigned interval_ms)
+{
+	struct miss_acc *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->store = s;
+	a->interval_ms = interval_ms ? interval_ms : 1000;
+	a->index_cap = 32768;
+	a->index = calloc(a->index_cap, sizeof(*a->index));
+	if (!a->index) {
+		free(a);
+		return NULL;
+	}
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_mutex_init(&a->flush_mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	if (pthread_create(&a->thread, NULL, flusher, a) != 0) {
+		free(a->index);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void miss_acc_stop(struct miss_acc *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stop = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	miss_acc_flush(a);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->flush_mu);
+	free(a->e);
+	free(a->index);
+	free(a);
+}
+
+void miss_acc_stats(struct miss_acc *a, struct miss_acc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->mu);
+	st->noted = a->noted;
+	st->flushes = a->flushes;
+	st->flush_errors = a->flush_errors;
+	st->dropped = a->dropped;
+	st->pending = a->n;
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* ---- formats --------------------------------------------------------- */
+
+void missing_iso_time(uint64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm)) {
+		if (cap)
+			out[0] = '\0';
+		return;
+	}
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *status_name(enum store_miss_status s)
+{
+	return s == MISS_RESOLVED ? "resolved" : s == MISS_IGNORED ? "ignored" : "open";
+}
+
+void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, size_t n,
+		   const char *next, const char *base_url)
+{
+	char first[32], last[32], res[32];
+	size_t i;
+
+	if (fmt == MISS_CSV)
+		fputs("debug_file,debug_id,code_file,code_id,crashes,misses,first_seen,last_seen,"
+		      "status,reason,other_ids\r\n", f);
+	else if (fmt == MISS_JSON)
+		fputs("{\"missing\": [", f);
+	else
+		fprintf(f, "%-8s %-8s %-20s %-15s %-34s %s\n", "CRASHES", "MISSES", "LAST SEEN",
+			"REASON", "DEBUG ID", "DEBUG FILE");
+	for (i = 0; i < n; i++) {
+		const struct store_miss *m = &v[i];
+		missing_iso_time(m->first_seen, first, sizeof(first));
+		missing_iso_time(m->last_seen, last, sizeof(last));
+		missing_iso_time(m->resolved_at, res, sizeof(res));
+		if (fmt == MISS_CSV) {
+			csv_field(f, m->debug_file);
+			fputc(',', f);
+			csv_field(f, m->debug_id);
+			fputc(',', f);
+			csv_field(f, m->code_file);
+			fputc(',', f);
+			csv_field(f, m->code_id);
+			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%s,", m->crashes, m->misses,
+				first, last, status_name(m->status), m->reason ? m->reason : "");
+			csv_field(f, m->other_ids);
+			fputs("\r\n", f);
+		} else if (fmt == MISS_JSON) {
+			const char *p = m->other_ids;
+			fputs(i ? ",\n  {" : "\n  {", f);
+			fputs("\"debug_file\": ", f);
+			json_string(f, m->debug_file);
+			fputs(", \"debug_id\": ", f);
+			json_string(f, m->debug_id);
+			fputs(", \"code_file\": ", f);
+			json_string(f, m->code_file);
+			fputs(", \"code_id\": ", f);
+			json_string(f, m->code_id);
+			fprintf(f, ", \"crashes\": %" PRIu64 ", \"misses\": %" PRIu64
+				", \"first_seen\": \"%s\", \"last_seen\": \"%s\", \"status\": \"%s\""
+				", \"reason\": \"%s\"", m->crashes, m->misses, first, last,
+				status_name(m->status), m->reason ? m->reason : "");
+			if (m->resolved_at)
+				fprintf(f, ", \"resolved_at\": \"%s\"", res);
+			else
+				fputs(", \"resolved_at\": null", f);
+			fputs(", \"other_ids\": [", f);
+			while (*p) {
+				size_t l = strcspn(p, " ");
+				char id[100];
+				snprintf(id, sizeof(id), "%.*s", (int)(l < 99 ? l : 99), p);
+				if (p != m->other_ids)
+					fputs(", ", f);
+				json_string(f, id);
+				p += l;
+				while (*p == ' ')
+					p++;
+			}
+			fputc(']', f);
+			if (m->status != MISS_RESOLVED && base_url) {
+				/* where a processor looks, for a quick check once uploaded */
+				char *sn = sym_file_name(m->debug_file), url[2048];
+				snprintf(url, sizeof(url), "%s/%s/%s/%s", base_url, m->debug_file,
+					 m->debug_id, sn ? sn : "");
+				free(sn);
+				fputs(", \"url\": ", f);
+				json_string(f, url);
+			}
+			fputc('}', f);
+		} else {
+			fprintf(f, "%-8" PRIu64 " %-8" PRIu64 " %-20s %-15s %-34s %s\n", m->crashes,
+				m->misses, last, m->reason ? m->reason : "", m->debug_id, m->debug_file);
+			if (m->other_ids[0])
+				fprintf(f, "%*s(the store has %s under %s)\n", 9, "", m->debug_file,
+					m->other_ids);
+		}
+	}
+	if (fmt == MISS_JSON) {
+		fprintf(f, "%s], \"count\": %zu, \"next_cursor\": ", n ? "\n" : "", n);
+		if (next && *next)
+			json_string(f, next);
+		else
+			fputs("null", f);
+		fputs("}\n", f);
+	}
+}
+
+bool missing_parse_since(const char *s, uint64_t now, uint64_t *out)
+{
+	char *e;
+	unsigned long long v;
+	struct tm tm;
+	const char *r;
+
+	if (!s || !*s)
+		return false;
+	if (isdigit((unsigned char)s[0]) && strlen(s) >= 10 && s[4] == '-') {
+		memset(&tm, 0, sizeof(tm));
+		r = strptime(s, "%Y-%m-%d", &tm);
+		if (!r)
+			return false;
+		if (*r == 'T' || *r == ' ') {
+			r = strptime(r + 1, "%H:%M:%S", &tm);
+			if (!r)
+				return false;
+			if (*r == 'Z')
+				r++;
+		}
+		if (*r)
+			return false;
+		*out = (uint64_t)timegm(&tm);
+		return true;
+	}
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (e == s || errno || s[0] == '-')
+		return false;
+	if (!*e) {
+		*out = v;
+		return true;
+	}
+	if (e[1])
+		return false;
+	switch (*e) {
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	case 'w': v *= 7 * 86400; break;
+	default: return false;
+	}
+	*out = v > now ? 0 : now - v;
+	return true;
+}
+
+bool missing_parse_status(const char *s, int *out)
+{
+	if (!s || strcmp(s, "open") == 0)
+		*out = MISS_OPEN;
+	else if (strcmp(s, "resolved") == 0)
+		*out = MISS_RESOLVED;
+	else if (strcmp(s, "ignored") == 0)
+		*out = MISS_IGNORED;
+	else if (strcmp(s, "all") == 0)
+		*out = -1;
+	else
+		return false;
+	return true;
+}
+
+/* ---- symserver missing ----------------------------------------------- */
+
+static const char missing_usage[] =
+	"usage: symserver missing [--store DIR] [--since WHEN] [--min-count N]\n"
+	"                         [--status open|resolved|ignored|all] [--prefix FILE]\n"
+	"                         [--limit N] [--format table|csv|json]\n"
+	"       symserver missing ignore PATTERN [--store DIR]\n"
+	"       symserver missing unignore PATTERN [--store DIR]\n"
+	"       symserver missing ignored [--store DIR]\n"
+	"WHEN: seconds since the epoch, 2026-12-01[T10:00:00Z], or an age (90m, 24h, 7d).\n";
+
+static void print_pattern(void *ctx, const char *p)
+{
+	(void)ctx;
+	printf("%s\n", p);
+}
+
+int missing_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "min-count", required_argument, NULL, 'm' },
+		{ "status", required_argument, NULL, 't' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_missing_query q;
+	const char *dir = "./symstore", *sub = NULL, *arg = NULL;
+	enum miss_format fmt = MISS_TABLE;
+	struct store *st;
+	struct sym_err err;
+	struct store_miss *v;
+	size_t n;
+	char next[2048], *e;
+	int c, rc = 0;
+
+	memset(&q, 0, sizeof(q));
+	q.status = MISS_OPEN;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': dir = optarg; break;
+		case 'S':
+			if (!missing_parse_since(optarg, now_s(), &q.since)) {
+				fprintf(stderr, "symserver: bad --since '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			q.min_count = strtoull(optarg, &e, 10);
+			if (*e || !*optarg) {
+				fprintf(stderr, "symserver: bad --min-count '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			if (!missing_parse_status(optarg, &q.status)) {
+				fprintf(stderr, "symserver: bad --status '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'p': q.prefix = optarg; break;
+		case 'l': q.limit = strtoull(optarg, NULL, 10); break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0) fmt = MISS_TABLE;
+			else if (strcmp(optarg, "csv") == 0) fmt = MISS_CSV;
+			else if (strcmp(optarg, "json") == 0) fmt = MISS_JSON;
+			else {
+				fprintf(stderr, "symserver: bad --format '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': fputs(missing_usage, stdout); return 0;
+		default: fputs(missing_usage, stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		sub = argv[optind++];
+	if (sub && (strcmp(sub, "ignore") == 0 || strcmp(sub, "unignore") == 0)) {
+		if (optind != argc - 1) {
+			fputs(missing_usage, stderr);
+			return 2;
+		}
+		arg = argv[optind];
+	} else if (sub && strcmp(sub, "ignored") != 0) {
+		fputs(missing_usage, stderr);
+		return 2;
+	} else if (optind != argc) {
+		fputs(missing_usage, stderr);
+		return 2;
+	}
+	sym_err_clear(&err);
+	if (store_open(&st, dir, &err) != SYM_OK) {
+		fprintf(stderr, "symserver: %s\n", err.msg);
+		return 1;
+	}
+	if (sub && strcmp(sub, "ignore") == 0)
+		rc = store_ignore_add(st, arg, &err) == SYM_OK ? 0 : 1;
+	else if (sub && strcmp(sub, "unignore") == 0)
+		rc = store_ignore_remove(st, arg, &err) == SYM_OK ? 0 : 1;
+	else if (sub)
+		rc = store_ignore_list(st, print_pattern, NULL, &err) == SYM_OK ? 0 : 1;
+	else if (store_missing_list(st, &q, &v, &n, next, sizeof(next), &err) != SYM_OK)
+		rc = 1;
+	else {
+		missing_write(stdout, fmt, v, n, next, NULL);
+		if (fmt == MISS_TABLE && next[0])
+			printf("(more: --limit; the listing is sorted by crashes, then misses)\n");
+		free(v);
+	}
+	if (rc)
+		fprintf(stderr, "symserver: %s\n", err.msg);
+	store_close(st);
+	return rc;
+}
