@@ -340,6 +340,31 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 				r->path = NULL;
 				break;
 			}
+		if (srv->cfg.fault_rate > 0 && r->path && strcmp(r->path, "/_health") != 0 &&
+		    strcmp(r->path, "/_metrics") != 0) {
+			/* exactly this fraction of requests, spread evenly: request n
+			 * fails when floor((n + 1) * rate) > floor(n * rate); the
+			 * kinds take turns */
+			static uint64_t counter;
+			uint64_t n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+			uint64_t before = (uint64_t)((double)n * srv->cfg.fault_rate);
+			uint64_t after = (uint64_t)((double)(n + 1) * srv->cfg.fault_rate);
+			if (after > before) {
+				int kind = (int)(before % 3);
+				r->route = "fault";
+				if (kind == 0)
+					return MHD_NO;	/* drop the connection */
+				if (kind == 1) {
+					http_add_header(r, "Retry-After", "1");
+					http_respond(r, 429, "application/json",
+						     "{\"error\": \"injected: too many requests\"}\n", 41);
+				} else {
+					http_respond(r, 500, "application/json",
+						     "{\"error\": \"injected: internal error\"}\n", 38);
+				}
+				return queue(r);
+			}
+		}
 		srv->cfg.route(r, srv->cfg.app);
 		if (r->answered) {
 			/* Answer on the next call, once MHD has the whole request:

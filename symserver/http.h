@@ -76,6 +76,10 @@ struct http_config {
 	const char *listen;	/* "ADDR:PORT"; port 0 picks a free one */
 	unsigned threads;
 	bool quiet;		/* no access log */
+	/* testing only: this fraction of requests (but /_health and
+	 * /_metrics), spread evenly, gets a dropped connection, a 429 with
+	 * Retry-After: 1 or a 500, in turn */
+	double fault_rate;
 	/* the router: called for every request head */
 	void (*route)(struct http_req *r, void *app);
 	void *app;

@@ -52,6 +52,7 @@ struct opts {
 	uint64_t max_minidump;
 	unsigned miss_flush_ms;
 	bool no_miss_accounting;
+	double fault_rate;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -69,6 +70,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "max-minidump", required_argument, NULL, 'D' },
 		{ "miss-flush-ms", required_argument, NULL, 'F' },
 		{ "no-miss-accounting", no_argument, NULL, 'N' },
+		{ "inject-faults", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -103,6 +105,13 @@ static int parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'N': o->no_miss_accounting = true; break;
+		case 'X':
+			o->fault_rate = strtod(optarg, NULL);
+			if (!(o->fault_rate >= 0 && o->fault_rate < 1)) {
+				fprintf(stderr, "symserver: --inject-faults takes a fraction in [0, 1)\n");
+				return -1;
+			}
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: return -1;
 		}
@@ -151,6 +160,7 @@ static int cmd_serve(struct opts *o)
 	cfg.listen = o->listen;
 	cfg.threads = o->threads;
 	cfg.quiet = o->quiet;
+	cfg.fault_rate = o->fault_rate;
 	cfg.route = server_route;
 	cfg.done = server_done;
 	cfg.app = &srv;

@@ -751,9 +751,12 @@ static void v2_statuses_end(struct http_req *r, void *st)
 		sym_err_clear(&e);
 		found = df && di && server_valid_component(df) && server_valid_id(di) &&
 			store_get(p->srv->store, df, di, &rec, &e) == SYM_OK;
-		fprintf(f, "%s{\"symbolId\": {\"debugFile\": \"%s\", \"debugId\": \"%s\"}, \"status\": \"%s\"}",
+		/* "sha256" (of the stored content) is our extension: symupload
+		 * skips a file only when the server holds these very bytes */
+		fprintf(f, "%s{\"symbolId\": {\"debugFile\": \"%s\", \"debugId\": \"%s\"}, \"status\": \"%s\"%s%s%s}",
 			i ? ", " : "", json_str(df ? df : "", b1, sizeof(b1)),
-			json_str(di ? di : "", b2, sizeof(b2)), found ? "FOUND" : "MISSING");
+			json_str(di ? di : "", b2, sizeof(b2)), found ? "FOUND" : "MISSING",
+			found ? ", \"sha256\": \"" : "", found ? rec.hash : "", found ? "\"" : "");
 	}
 	fprintf(f, "]}\n");
 	fclose(f);
