@@ -1,0 +1,755 @@
+/* main.c - symupload: find symbol files, binaries and archives, convert
+ * what needs converting in process, skip what the server already has,
+ * upload the rest in parallel, and say exactly what happened.
+ *
+ *   symupload [options] URL PATH...
+ *
+ * Exit status: 0 every input is on the server; 2 bad usage; 3 an input
+ * could not be read or converted (the others were still uploaded); 4 an
+ * upload failed (this wins over 3).
+ */
+#include "config.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "outbuf.h"
+#include "sha256.h"
+#include "symupload.h"
+
+enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_UPLOAD = 4 };
+
+static const char usage_text[] =
+	"usage: symupload [options] URL PATH...\n"
+	"PATH: .sym files, ELF binaries or debug files (converted in process), zip\n"
+	"archives of .sym files, or directories (walked; files recognised by content).\n"
+	"  --token-file FILE    the upload token (else $SYMUPLOAD_TOKEN)\n"
+	"  -j, --jobs N         parallel uploads (default 4)\n"
+	"  --protocol P         symserver (default: PUT, bulk check) or breakpad-v1\n"
+	"                       (Breakpad's sym_upload form posted to URL)\n"
+	"  --force              upload even what the server already has\n"
+	"  --dry-run            list what would be uploaded, contact nothing\n"
+	"  --json               a machine-readable summary on standard output\n"
+	"  --exclude GLOB       skip matching paths (repeatable)\n"
+	"  --debug-dir DIR      where separate debug files are looked for (repeatable)\n"
+	"  --retries N          retries of transient failures (default 5)\n"
+	"  --timeout SECONDS    per transfer (default 0: none)\n"
+	"  -v, --verbose        say more (retries)\n"
+	"Exit status: 0 all on the server, 2 usage, 3 an input failed, 4 an upload failed.\n";
+
+struct input_error {
+	char *path;
+	char reason[400];
+};
+
+struct state {
+	struct job **jobs;
+	size_t n, cap;
+	struct input_error *bad;
+	size_t nbad, capbad;
+	size_t ignored;			/* files in directories that are not symbols */
+	const char *const *exclude;
+	size_t nexclude;
+	struct convert_options copt;
+	/* reporting */
+	bool json, tty;
+	FILE *out;			/* human lines */
+	size_t done, total;
+	uint64_t bytes_total;
+	double t0;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void bad_input(struct state *st, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void bad_input(struct state *st, const char *path, const char *fmt, ...)
+{
+	struct input_error *e;
+	va_list ap;
+
+	if (st->nbad == st->capbad) {
+		size_t nc = st->capbad ? st->capbad * 2 : 16;
+		void *p = realloc(st->bad, nc * sizeof(*st->bad));
+		if (!p)
+			return;
+		st->bad = p;
+		st->capbad = nc;
+	}
+	e = &st->bad[st->nbad++];
+	e->path = strdup(path);
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "symupload: %s: %s\n", path, e->reason);
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (j->malloced)
+		free(j->map);
+	else if (j->map)
+		munmap(j->map, j->maplen);
+	free(j->path);
+	free(j);
+}
+
+/* Reads the MODULE and INFO CODE_ID lines; false when it is not a .sym. */
+static bool parse_header(struct job *j)
+{
+	const char *p = (const char *)j->data, *end = p + j->size, *nl;
+	char line[2048];
+	int k;
+
+	if (j->size < 7 || memcmp(p, "MODULE ", 7) != 0)
+		return false;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (!nl || (size_t)(nl - p) >= sizeof(line))
+		return false;
+	memcpy(line, p, (size_t)(nl - p));
+	line[nl - p] = '\0';
+	if (nl > p && line[nl - p - 1] == '\r')
+		line[nl - p - 1] = '\0';
+	/* MODULE os arch id name (the name may hold spaces) */
+	k = -1;
+	if (sscanf(line, "MODULE %31s %31s %79s %n", j->os, j->arch, j->debug_id, &k) < 3 ||
+	    k < 0 || !line[k])
+		return false;
+	if (strlen(line + k) >= sizeof(j->debug_file))
+		return false;
+	snprintf(j->debug_file, sizeof(j->debug_file), "%s", line + k);
+	snprintf(j->code_file, sizeof(j->code_file), "%s", j->debug_file);
+	p = nl + 1;
+	if ((size_t)(end - p) > 13 && memcmp(p, "INFO CODE_ID ", 13) == 0) {
+		const char *e2 = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((e2 ? e2 : end) - (p + 13));
+		char tmp[600];
+		if (l < sizeof(tmp)) {
+			memcpy(tmp, p + 13, l);
+			tmp[l] = '\0';
+			if (l && tmp[l - 1] == '\r')
+				tmp[--l] = '\0';
+			/* INFO CODE_ID <id> [<code_file>] */
+			char cf[256];
+			if (sscanf(tmp, "%159s %255[^\n]", j->code_id, cf) == 2)
+				snprintf(j->code_file, sizeof(j->code_file), "%s", cf);
+		}
+	}
+	return true;
+}
+
+static void hash_job(struct job *j)
+{
+	struct sha256 h;
+	uint8_t d[32];
+
+	sha256_init(&h);
+	sha256_update(&h, j->data, j->size);
+	sha256_final(&h, d);
+	sha256_hex(d, j->sha256);
+}
+
+static bool add_job(struct state *st, struct job *j)
+{
+	size_t i;
+
+	hash_job(j);
+	/* one upload per key: a binary and its debug file name the same
+	 * module; the richer conversion wins */
+	for (i = 0; i < st->n; i++) {
+		struct job *o = st->jobs[i];
+		if (strcasecmp(o->debug_id, j->debug_id) == 0 &&
+		    strcasecmp(o->debug_file, j->debug_file) == 0) {
+			if (j->size > o->size) {
+				st->jobs[i] = j;
+				job_free(o);
+			} else {
+				job_free(j);
+			}
+			return true;
+		}
+	}
+	if (st->n == st->cap) {
+		size_t nc = st->cap ? st->cap * 2 : 64;
+		void *p = realloc(st->jobs, nc * sizeof(*st->jobs));
+		if (!p) {
+			job_free(j);
+			return false;
+		}
+		st->jobs = p;
+		st->cap = nc;
+	}
+	st->jobs[st->n++] = j;
+	return true;
+}
+
+static void add_sym_mem(struct state *st, const char *path, void *buf, size_t len, bool malloced)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		if (malloced)
+			free(buf);
+		else
+			munmap(buf, len);
+		bad_input(st, path, "%s", "out of memory");
+		return;
+	}
+	j->path = strdup(path);
+	j->map = buf;
+	j->maplen = len;
+	j->malloced = malloced;
+	j->data = buf;
+	j->size = len;
+	if (!parse_header(j)) {
+		bad_input(st, path, "%s", "not a Breakpad .sym file (bad MODULE line)");
+		job_free(j);
+		return;
+	}
+	add_job(st, j);
+}
+
+/* A binary or debug file, converted in process into memory. */
+static void add_object(struct state *st, const char *path)
+{
+	struct module m;
+	struct sym_err err;
+	struct outbuf ob;
+	struct stat sb;
+	void *map;
+	int fd, e;
+
+	sym_err_clear(&err);
+	module_init(&m);
+	if (convert_file(path, &st->copt, &m, &err) != SYM_OK) {
+		bad_input(st, path, "cannot convert: %s", err.msg);
+		module_release(&m);
+		return;
+	}
+	fd = memfd_create("sym", MFD_CLOEXEC);
+	if (fd < 0 || outbuf_init(&ob, fd) < 0) {
+		bad_input(st, path, "%s", "out of memory");
+		if (fd >= 0)
+			close(fd);
+		module_release(&m);
+		return;
+	}
+	module_write(&m, &ob);
+	e = outbuf_finish(&ob);
+	module_release(&m);
+	if (e || fstat(fd, &sb) < 0 || sb.st_size == 0) {
+		bad_input(st, path, "cannot write the symbols: %s", strerror(e ? e : errno));
+		close(fd);
+		return;
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		bad_input(st, path, "cannot map the symbols: %s", strerror(errno));
+		return;
+	}
+	add_sym_mem(st, path, map, (size_t)sb.st_size, false);
+}
+
+static void add_zip(struct state *st, const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r;
+
+	archive_read_support_format_zip(a);
+	archive_read_support_filter_none(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		bad_input(st, path, "cannot read the archive: %s", archive_error_string(a));
+		archive_read_free(a);
+		return;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		int64_t size = archive_entry_size(e);
+		char where[4096];
+		char *buf;
+		la_ssize_t got;
+
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		snprintf(where, sizeof(where), "%s:%s", path, name ? name : "?");
+		if (size <= 0 || size > ((int64_t)4 << 30)) {
+			if (size != 0)
+				bad_input(st, where, "%s", "entry size out of range");
+			continue;
+		}
+		buf = malloc((size_t)size);
+		if (!buf) {
+			bad_input(st, where, "%s", "out of memory");
+			continue;
+		}
+		got = archive_read_data(a, buf, (size_t)size);
+		if (got != (la_ssize_t)size) {
+			bad_input(st, where, "cannot read the entry: %s",
+				  got < 0 ? archive_error_string(a) : "short read");
+			free(buf);
+			continue;
+		}
+		if (size < 7 || memcmp(buf, "MODULE ", 7) != 0) {
+			free(buf);
+			st->ignored++;
+			continue;
+		}
+		add_sym_mem(st, where, buf, (size_t)size, true);
+	}
+	if (r != ARCHIVE_EOF)
+		bad_input(st, path, "the archive is damaged: %s", archive_error_string(a));
+	archive_read_free(a);
+}
+
+enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP };
+
+static enum kind sniff(const char *path, int *err)
+{
+	unsigned char b[20];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*err = 0;
+	if (fd < 0) {
+		*err = errno;
+		return K_NONE;
+	}
+	n = read(fd, b, sizeof(b));
+	if (n < 0)
+		*err = errno;
+	close(fd);
+	if (n >= 7 && memcmp(b, "MODULE ", 7) == 0)
+		return K_SYM;
+	if (n >= 18 && memcmp(b, "\177ELF", 4) == 0) {
+		unsigned type = b[5] == 2 ? (unsigned)b[16] << 8 | b[17] : (unsigned)b[17] << 8 | b[16];
+		return type == 1 ? K_ELF_REL : K_ELF;
+	}
+	if (n >= 4 && memcmp(b, "PK\003\004", 4) == 0)
+		return K_ZIP;
+	return K_NONE;
+}
+
+static void add_sym_file(struct state *st, const char *path)
+{
+	struct stat sb;
+	void *map;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		bad_input(st, path, "cannot read: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		bad_input(st, path, "cannot read: %s", strerror(errno));
+		return;
+	}
+	add_sym_mem(st, path, map, (size_t)sb.st_size, false);
+}
+
+static bool excluded(const struct state *st, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < st->nexclude; i++)
+		if (fnmatch(st->exclude[i], path, 0) == 0 || fnmatch(st->exclude[i], base, 0) == 0)
+			return true;
+	return false;
+}
+
+static void add_path(struct state *st, const char *path, bool explicit)
+{
+	int e;
+	enum kind k;
+
+	if (excluded(st, path))
+		return;
+	k = sniff(path, &e);
+	if (e) {
+		bad_input(st, path, "cannot read: %s", strerror(e));
+		return;
+	}
+	switch (k) {
+	case K_SYM: add_sym_file(st, path); break;
+	case K_ELF: add_object(st, path); break;
+	case K_ZIP: add_zip(st, path); break;
+	case K_ELF_REL:
+		if (explicit)
+			bad_input(st, path, "%s", "a relocatable object (.o) has no load addresses; "
+				  "give the linked binary");
+		else
+			st->ignored++;
+		break;
+	default:
+		if (explicit)
+			bad_input(st, path, "%s", "not a .sym file, an ELF file or a zip archive");
+		else
+			st->ignored++;
+	}
+}
+
+static struct state *walk_state;
+
+static int walk_cb(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	if (flag == FTW_D && f->level > 0 && excluded(walk_state, path))
+		return FTW_SKIP_SUBTREE;
+	if (flag == FTW_F)
+		add_path(walk_state, path, false);
+	else if (flag == FTW_DNR || flag == FTW_NS)
+		bad_input(walk_state, path, "cannot read: %s", strerror(errno ? errno : EACCES));
+	return FTW_CONTINUE;
+}
+
+static int cmp_job(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
+	int c = strcmp(x->debug_file, y->debug_file);
+
+	return c ? c : strcmp(x->debug_id, y->debug_id);
+}
+
+/* ---- reporting --------------------------------------------------------- */
+
+static void human_bytes(uint64_t b, char *out, size_t cap)
+{
+	if (b >= (1u << 30))
+		snprintf(out, cap, "%.1f GiB", (double)b / (1u << 30));
+	else if (b >= (1u << 20))
+		snprintf(out, cap, "%.1f MiB", (double)b / (1u << 20));
+	else if (b >= 1024)
+		snprintf(out, cap, "%.1f KiB", (double)b / 1024);
+	else
+		snprintf(out, cap, "%" PRIu64 " B", b);
+}
+
+static void tick(void *ctx)
+{
+	struct state *st = ctx;
+	static double last;
+	double t = now_s(), rate, eta;
+	uint64_t sent = 0, raw_done = 0;
+	size_t i;
+	char a[32], b[32];
+
+	if (!st->tty || t - last < 0.1)
+		return;
+	last = t;
+	for (i = 0; i < st->n; i++) {
+		sent += st->jobs[i]->sent;
+		if (st->jobs[i]->state == J_UPLOADED || st->jobs[i]->state == J_FAILED)
+			raw_done += st->jobs[i]->size;
+	}
+	rate = t > st->t0 ? (double)sent / (t - st->t0) : 0;
+	eta = raw_done && st->bytes_total > raw_done ?
+	      (t - st->t0) * (double)(st->bytes_total - raw_done) / (double)raw_done : 0;
+	human_bytes(sent, a, sizeof(a));
+	human_bytes((uint64_t)rate, b, sizeof(b));
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s sent, %s/s, ETA %.0f s", st->done, st->total, a, b, eta);
+	fflush(stderr);
+}
+
+static void job_done(void *ctx, struct job *j)
+{
+	struct state *st = ctx;
+
+	st->done++;
+	if (st->tty)
+		fprintf(stderr, "\r\033[K");
+	if (j->state == J_UPLOADED)
+		fprintf(st->out, "uploaded %s/%s (%s)\n", j->debug_file, j->debug_id, j->path);
+	else
+		fprintf(st->out, "FAILED %s/%s (%s): %s\n", j->debug_file, j->debug_id, j->path,
+			j->reason);
+	fflush(st->out);
+	tick(st);
+}
+
+static void json_summary(const struct state *st, int rc)
+{
+	json_t *root = json_object(), *up = json_array(), *sk = json_array(), *fa = json_array();
+	size_t i;
+	char *s;
+
+	for (i = 0; i < st->n; i++) {
+		const struct job *j = st->jobs[i];
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s}", "debug_file", j->debug_file,
+				      "debug_id", j->debug_id, "path", j->path, "size",
+				      (json_int_t)j->size, "sha256", j->sha256);
+		if (!o)
+			continue;
+		if (j->state == J_UPLOADED) {
+			json_object_set_new(o, "attempts", json_integer(j->attempts));
+			json_array_append_new(up, o);
+		} else if (j->state == J_SKIPPED) {
+			json_array_append_new(sk, o);
+		} else {
+			json_object_set_new(o, "reason", json_string(j->reason));
+			json_object_set_new(o, "attempts", json_integer(j->attempts));
+			json_array_append_new(fa, o);
+		}
+	}
+	for (i = 0; i < st->nbad; i++)
+		json_array_append_new(fa, json_pack("{s:s, s:s}", "path", st->bad[i].path ? st->bad[i].path : "",
+						    "reason", st->bad[i].reason));
+	json_object_set_new(root, "uploaded", up);
+	json_object_set_new(root, "skipped", sk);
+	json_object_set_new(root, "failed", fa);
+	json_object_set_new(root, "ignored_files", json_integer((json_int_t)st->ignored));
+	json_object_set_new(root, "exit_status", json_integer(rc));
+	s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(root);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+/* The token from file, else $SYMUPLOAD_TOKEN (*out NULL when neither);
+ * -1 when the file cannot be used. */
+static int read_token(const char *file, char **out)
+{
+	char buf[1024];
+	size_t n;
+	FILE *f;
+
+	*out = NULL;
+	if (!file) {
+		const char *e = getenv("SYMUPLOAD_TOKEN");
+		if (e && *e)
+			*out = strdup(e);
+		return 0;
+	}
+	f = fopen(file, "r");
+	if (!f) {
+		fprintf(stderr, "symupload: cannot read the token file %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0]) {
+		fprintf(stderr, "symupload: the token file %s is empty\n", file);
+		return -1;
+	}
+	*out = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "token-file", required_argument, NULL, 't' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "protocol", required_argument, NULL, 'P' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "debug-dir", required_argument, NULL, 'D' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct state st;
+	struct net_config cfg;
+	const char *token_file = NULL, **excl = NULL, **ddirs = NULL;
+	size_t nexcl = 0, nddirs = 0, i, nskip = 0, nup = 0, nfail = 0;
+	bool force = false, dry = false;
+	char *token = NULL, msg[500], *end;
+	int c, rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.jobs = 4;
+	cfg.retries = 5;
+	excl = calloc((size_t)argc, sizeof(*excl));
+	ddirs = calloc((size_t)argc, sizeof(*ddirs));
+	if (!excl || !ddirs)
+		return 1;
+	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': token_file = optarg; break;
+		case 'j':
+			cfg.jobs = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || cfg.jobs < 1 || cfg.jobs > 64) {
+				fprintf(stderr, "symupload: -j takes 1 to 64\n");
+				goto usage_error;
+			}
+			break;
+		case 'P':
+			if (strcmp(optarg, "symserver") == 0)
+				cfg.protocol = PROTO_SYMSERVER;
+			else if (strcmp(optarg, "breakpad-v1") == 0)
+				cfg.protocol = PROTO_BREAKPAD_V1;
+			else {
+				fprintf(stderr, "symupload: --protocol is symserver or breakpad-v1\n");
+				goto usage_error;
+			}
+			break;
+		case 'f': force = true; break;
+		case 'n': dry = true; break;
+		case 'J': st.json = true; break;
+		case 'x': excl[nexcl++] = optarg; break;
+		case 'D': ddirs[nddirs++] = optarg; break;
+		case 'r':
+			cfg.retries = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || cfg.retries > 100) {
+				fprintf(stderr, "symupload: --retries takes 0 to 100\n");
+				goto usage_error;
+			}
+			break;
+		case 'T': cfg.timeout = strtol(optarg, NULL, 10); break;
+		case 'v': cfg.verbose = true; break;
+		case 'h': fputs(usage_text, stdout); goto out;
+		default: fputs(usage_text, stderr); goto usage_error;
+		}
+	}
+	if (argc - optind < 2) {
+		fputs(usage_text, stderr);
+		goto usage_error;
+	}
+	cfg.url = argv[optind];
+	if (strncmp(cfg.url, "http://", 7) != 0 && strncmp(cfg.url, "https://", 8) != 0) {
+		fprintf(stderr, "symupload: the URL must start with http:// or https://\n");
+		goto usage_error;
+	}
+	token = NULL;
+	if (!dry && read_token(token_file, &token) < 0)
+		goto usage_error;
+	cfg.token = token;
+	st.exclude = excl;
+	st.nexclude = nexcl;
+	st.copt.os = "Linux";
+	st.copt.debug_dirs = ddirs;
+	st.copt.ndebug_dirs = nddirs;
+	st.out = st.json ? stderr : stdout;
+	st.tty = isatty(STDERR_FILENO) && !st.json;
+
+	for (i = (size_t)optind + 1; i < (size_t)argc; i++) {
+		struct stat sb;
+		if (stat(argv[i], &sb) < 0) {
+			bad_input(&st, argv[i], "cannot read: %s", strerror(errno));
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			walk_state = &st;
+			if (nftw(argv[i], walk_cb, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
+				bad_input(&st, argv[i], "cannot walk the directory: %s", strerror(errno));
+		} else {
+			add_path(&st, argv[i], true);
+		}
+	}
+	if (st.n)
+		qsort(st.jobs, st.n, sizeof(*st.jobs), cmp_job);
+	for (i = 0; i < st.n; i++)
+		st.bytes_total += st.jobs[i]->size;
+
+	if (dry) {
+		for (i = 0; i < st.n; i++)
+			fprintf(st.out, "would upload %s/%s %zu bytes (%s)\n", st.jobs[i]->debug_file,
+				st.jobs[i]->debug_id, st.jobs[i]->size, st.jobs[i]->path);
+		rc = st.nbad ? EXIT_INPUT : 0;
+		if (st.json)
+			json_summary(&st, rc);
+		goto out;
+	}
+	if (net_init() < 0) {
+		fprintf(stderr, "symupload: cannot initialise libcurl\n");
+		rc = 1;
+		goto out;
+	}
+	if (!force && net_check(&cfg, st.jobs, st.n, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "symupload: %s\n", msg);
+		for (i = 0; i < st.n; i++) {
+			st.jobs[i]->state = J_FAILED;
+			snprintf(st.jobs[i]->reason, sizeof(st.jobs[i]->reason), "%s", msg);
+		}
+	} else {
+		for (i = 0; i < st.n; i++)
+			if (st.jobs[i]->state == J_SKIPPED) {
+				nskip++;
+				fprintf(st.out, "skipped %s/%s (%s): already on the server\n",
+					st.jobs[i]->debug_file, st.jobs[i]->debug_id, st.jobs[i]->path);
+			} else {
+				st.total++;
+			}
+		st.t0 = now_s();
+		net_upload(&cfg, st.jobs, st.n, job_done, tick, &st);
+	}
+	net_cleanup();
+	for (i = 0; i < st.n; i++) {
+		if (st.jobs[i]->state == J_UPLOADED)
+			nup++;
+		else if (st.jobs[i]->state == J_FAILED)
+			nfail++;
+	}
+	rc = nfail ? EXIT_UPLOAD : st.nbad ? EXIT_INPUT : 0;
+	{
+		char a[32];
+		uint64_t sent = 0;
+		for (i = 0; i < st.n; i++)
+			sent += st.jobs[i]->sent;
+		human_bytes(sent, a, sizeof(a));
+		fprintf(st.out, "%zu uploaded, %zu skipped, %zu failed, %zu inputs unreadable; %s sent in %.1f s\n",
+			nup, nskip, nfail, st.nbad, a, st.t0 ? now_s() - st.t0 : 0.0);
+	}
+	if (st.json)
+		json_summary(&st, rc);
+	goto out;
+usage_error:
+	rc = EXIT_USAGE;
+out:
+	for (i = 0; i < st.n; i++)
+		job_free(st.jobs[i]);
+	for (i = 0; i < st.nbad; i++)
+		free(st.bad[i].path);
+	free(st.bad);
+	free(st.jobs);
+	free(excl);
+	free(ddirs);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	return rc;
+}

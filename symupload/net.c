@@ -1,0 +1,654 @@
+/* net.c - symupload's network side, the only user of libcurl: the bulk
+ * check (or HEAD per file), and parallel uploads through the multi
+ * interface with gzip on the wire, retries with backoff and jitter, and
+ * Retry-After. */
+#include "config.h"
+#include "symupload.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <zlib.h>
+
+#include "fsutil.h"
+
+int net_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void net_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* base URL without a trailing slash */
+static void base_of(const char *url, char *out, size_t cap)
+{
+	size_t n;
+
+	snprintf(out, cap, "%s", url);
+	n = strlen(out);
+	while (n && out[n - 1] == '/')
+		out[--n] = '\0';
+}
+
+/* Percent-encodes one path component. */
+static void path_enc(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-._~+", c))
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+	}
+	out[o] = '\0';
+}
+
+static struct curl_slist *auth_headers(const struct net_config *cfg, struct curl_slist *h)
+{
+	char buf[600];
+
+	if (cfg->token) {
+		snprintf(buf, sizeof(buf), "Authorization: Bearer %s", cfg->token);
+		h = curl_slist_append(h, buf);
+	}
+	return h;
+}
+
+/* A growable response body, kept to 64 KiB. */
+struct body {
+	char buf[65536];
+	size_t len;
+};
+
+static size_t body_write(char *p, size_t sz, size_t nm, void *ctx)
+{
+	struct body *b = ctx;
+	size_t n = sz * nm, k = n;
+
+	if (k > sizeof(b->buf) - 1 - b->len)
+		k = sizeof(b->buf) - 1 - b->len;
+	memcpy(b->buf + b->len, p, k);
+	b->len += k;
+	b->buf[b->len] = '\0';
+	return n;
+}
+
+/* The server's message from a JSON {"error": ...} body, else the start of
+ * the body. */
+static void server_message(const struct body *b, char *out, size_t cap)
+{
+	json_t *j = json_loadb(b->buf, b->len, 0, NULL);
+	const char *e = j ? json_string_value(json_object_get(j, "error")) : NULL;
+	size_t i;
+
+	if (e)
+		snprintf(out, cap, "%s", e);
+	else
+		snprintf(out, cap, "%.*s", (int)(b->len < 200 ? b->len : 200), b->buf);
+	json_decref(j);
+	for (i = 0; out[i]; i++)
+		if (out[i] == '\n' || out[i] == '\r')
+			out[i] = ' ';
+}
+
+/* ---- check ----------------------------------------------------------- */
+
+static void common_opts(CURL *c, const struct net_config *cfg)
+{
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	if (cfg->timeout)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "symupload/" PACKAGE_VERSION);
+}
+
+/* POST /v1/symbols:checkStatuses for jobs [from, to): 1 when the server
+ * answered, 0 when it does not speak it, -1 when unreachable. */
+static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, size_t from,
+		      size_t to, char *msg, size_t cap)
+{
+	json_t *root = json_object(), *ids = json_array(), *ans, *pairs;
+	struct curl_slist *h = NULL;
+	struct body b = { .len = 0 };
+	char url[4096], base[2048], *req;
+	long status = 0;
+	CURLcode rc;
+	size_t i;
+	int ret = 1;
+
+	for (i = from; i < to; i++)
+		json_array_append_new(ids, json_pack("{s:s, s:s}", "debug_file", jobs[i]->debug_file,
+						     "debug_id", jobs[i]->debug_id));
+	json_object_set_new(root, "symbol_ids", ids);
+	req = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (!req)
+		return -1;
+	base_of(cfg->url, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/v1/symbols:checkStatuses", base);
+	h = curl_slist_append(auth_headers(cfg, NULL), "Content-Type: application/json");
+	curl_easy_reset(c);
+	common_opts(c, cfg);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(h);
+	free(req);
+	if (rc != CURLE_OK) {
+		snprintf(msg, cap, "cannot reach %s: %s", base, curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 401 || status == 403) {
+		char m[300];
+		server_message(&b, m, sizeof(m));
+		snprintf(msg, cap, "the server refused the token (%ld: %s)", status, m);
+		return -1;
+	}
+	if (status != 200)
+		return 0;
+	ans = json_loadb(b.buf, b.len, 0, NULL);
+	pairs = ans ? json_object_get(ans, "pairs") : NULL;
+	if (!json_is_array(pairs) || json_array_size(pairs) != to - from) {
+		json_decref(ans);
+		return 0;
+	}
+	for (i = from; i < to; i++) {
+		json_t *p = json_array_get(pairs, i - from);
+		const char *st = json_string_value(json_object_get(p, "status"));
+		const char *sha = json_string_value(json_object_get(p, "sha256"));
+		if (st && strcmp(st, "FOUND") == 0 && (!sha || strcmp(sha, jobs[i]->sha256) == 0)) {
+			jobs[i]->state = J_SKIPPED;
+			snprintf(jobs[i]->reason, sizeof(jobs[i]->reason), "already on the server");
+		}
+	}
+	json_decref(ans);
+	return ret;
+}
+
+struct head_ctx {
+	struct job *j;
+	char etag[100];
+};
+
+static size_t head_header(char *p, size_t sz, size_t nm, void *ctx)
+{
+	struct head_ctx *h = ctx;
+	size_t n = sz * nm;
+
+	if (n > 5 && strncasecmp(p, "ETag:", 5) == 0) {
+		size_t s = 5, e = n;
+		while (s < n && (p[s] == ' ' || p[s] == '\t'))
+			s++;
+		while (e > s && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+			e--;
+		snprintf(h->etag, sizeof(h->etag), "%.*s", (int)(e - s), p + s);
+	}
+	return n;
+}
+
+/* HEAD on each download path, in parallel; ETag "<sha256>" = same bytes. */
+static void head_check(const struct net_config *cfg, struct job **jobs, size_t n)
+{
+	CURLM *m = curl_multi_init();
+	struct head_ctx *hc = calloc(n ? n : 1, sizeof(*hc));
+	CURL **easy = calloc(n ? n : 1, sizeof(*easy));
+	struct curl_slist *h = auth_headers(cfg, NULL);
+	char base[2048];
+	size_t next = 0, active = 0, i;
+	int running;
+
+	if (!m || !hc || !easy) {
+		curl_multi_cleanup(m);
+		free(hc);
+		free(easy);
+		curl_slist_free_all(h);
+		return;
+	}
+	base_of(cfg->url, base, sizeof(base));
+	for (;;) {
+		CURLMsg *msg;
+		int left;
+		while (next < n && active < (cfg->jobs ? cfg->jobs : 4)) {
+			char url[4096], f[800], id[300], sf[800], *sn;
+			CURL *c = curl_easy_init();
+			i = next++;
+			if (!c)
+				continue;
+			hc[i].j = jobs[i];
+			sn = sym_file_name(jobs[i]->debug_file);
+			path_enc(jobs[i]->debug_file, f, sizeof(f));
+			path_enc(jobs[i]->debug_id, id, sizeof(id));
+			path_enc(sn ? sn : "", sf, sizeof(sf));
+			free(sn);
+			snprintf(url, sizeof(url), "%s/%s/%s/%s", base, f, id, sf);
+			common_opts(c, cfg);
+			curl_easy_setopt(c, CURLOPT_URL, url);
+			curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+			curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+			curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, head_header);
+			curl_easy_setopt(c, CURLOPT_HEADERDATA, &hc[i]);
+			curl_easy_setopt(c, CURLOPT_PRIVATE, &hc[i]);
+			easy[i] = c;
+			curl_multi_add_handle(m, c);
+			active++;
+		}
+		if (!active)
+			break;
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct head_ctx *x;
+			long status = 0;
+			char want[80];
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+			snprintf(want, sizeof(want), "\"%s\"", x->j->sha256);
+			if (msg->data.result == CURLE_OK && status == 200 && strcmp(x->etag, want) == 0) {
+				x->j->state = J_SKIPPED;
+				snprintf(x->j->reason, sizeof(x->j->reason), "already on the server");
+			}
+			curl_multi_remove_handle(m, msg->easy_handle);
+			curl_easy_cleanup(msg->easy_handle);
+			active--;
+		}
+		if (active)
+			curl_multi_poll(m, NULL, 0, 200, NULL);
+	}
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	free(hc);
+	free(easy);
+}
+
+int net_check(const struct net_config *cfg, struct job **jobs, size_t n, char *msg, size_t cap)
+{
+	CURL *c;
+	size_t i, attempt;
+	int r = 0;
+
+	msg[0] = '\0';
+	if (!n || cfg->protocol != PROTO_SYMSERVER)
+		return 0;
+	c = curl_easy_init();
+	if (!c) {
+		snprintf(msg, cap, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i += 500) {
+		size_t to = i + 500 < n ? i + 500 : n;
+		/* the check is idempotent: retried like an upload */
+		for (attempt = 0; attempt <= cfg->retries; attempt++) {
+			r = bulk_check(cfg, c, jobs, i, to, msg, cap);
+			if (r == 1 || strstr(msg, "refused the token"))
+				break;
+			if (attempt < cfg->retries) {
+				struct timespec ts = { 0, 100000000L << (attempt < 4 ? attempt : 4) };
+				nanosleep(&ts, NULL);
+			}
+		}
+		if (r == 0)
+			break;	/* no bulk check here: HEAD each file */
+		if (r < 0) {
+			curl_easy_cleanup(c);
+			return -1;
+		}
+	}
+	curl_easy_cleanup(c);
+	if (r == 0)
+		head_check(cfg, jobs, n);
+	return 0;
+}
+
+/* ---- upload ------------------------------------------------------------ */
+
+struct xfer {
+	struct job *j;
+	CURL *c;
+	struct curl_slist *h;
+	curl_mime *mime;
+	struct body b;
+	/* gzip of j->data, produced as curl reads */
+	z_stream z;
+	bool zinit, zend;
+	size_t pos;
+	double retry_at;
+	long retry_after;
+	bool active;
+};
+
+static size_t gz_read(char *buf, size_t sz, size_t nm, void *ctx)
+{
+	struct xfer *x = ctx;
+	size_t cap = sz * nm;
+	int zr;
+
+	if (x->zend)
+		return 0;
+	x->z.next_out = (Bytef *)buf;
+	x->z.avail_out = (uInt)cap;
+	while (x->z.avail_out) {
+		if (!x->z.avail_in && x->pos < x->j->size) {
+			size_t k = x->j->size - x->pos;
+			if (k > (1u << 20))
+				k = 1u << 20;
+			x->z.next_in = (Bytef *)(uintptr_t)(x->j->data + x->pos);
+			x->z.avail_in = (uInt)k;
+			x->pos += k;
+		}
+		zr = deflate(&x->z, x->pos >= x->j->size && !x->z.avail_in ? Z_FINISH : Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			x->zend = true;
+			break;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return CURL_READFUNC_ABORT;
+		if (zr == Z_BUF_ERROR && x->z.avail_out)
+			break;
+	}
+	x->j->sent += cap - x->z.avail_out;
+	return cap - x->z.avail_out;
+}
+
+static size_t raw_read(char *buf, size_t sz, size_t nm, void *ctx)
+{
+	struct xfer *x = ctx;
+	size_t k = sz * nm;
+
+	if (k > x->j->size - x->pos)
+		k = x->j->size - x->pos;
+	memcpy(buf, x->j->data + x->pos, k);
+	x->pos += k;
+	x->j->sent += k;
+	return k;
+}
+
+/* curl rewinds when it resends on a fresh connection */
+static int body_seek(void *ctx, curl_off_t off, int origin)
+{
+	struct xfer *x = ctx;
+
+	if (off != 0 || origin != SEEK_SET)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->pos = 0;
+	x->j->sent = 0;
+	if (x->zinit) {
+		if (deflateReset(&x->z) != Z_OK)
+			return CURL_SEEKFUNC_FAIL;
+		x->z.avail_in = 0;
+		x->zend = false;
+	}
+	return CURL_SEEKFUNC_OK;
+}
+
+static size_t retry_header(char *p, size_t sz, size_t nm, void *ctx)
+{
+	struct xfer *x = ctx;
+	size_t n = sz * nm;
+
+	if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		long v = strtol(p + 12, NULL, 10);
+		if (v > 0)
+			x->retry_after = v > 120 ? 120 : v;
+	}
+	return n;
+}
+
+static void xfer_reset(struct xfer *x)
+{
+	if (x->c)
+		curl_easy_cleanup(x->c);
+	curl_slist_free_all(x->h);
+	curl_mime_free(x->mime);
+	if (x->zinit)
+		deflateEnd(&x->z);
+	x->c = NULL;
+	x->h = NULL;
+	x->mime = NULL;
+	x->zinit = x->zend = false;
+	x->pos = 0;
+	x->b.len = 0;
+	x->retry_after = 0;
+}
+
+static void mime_field(curl_mime *mime, const char *name, const char *value)
+{
+	curl_mimepart *p = curl_mime_addpart(mime);
+
+	curl_mime_name(p, name);
+	curl_mime_data(p, value, CURL_ZERO_TERMINATED);
+}
+
+static bool xfer_start(const struct net_config *cfg, struct xfer *x)
+{
+	struct job *j = x->j;
+	char url[4096], base[2048];
+
+	xfer_reset(x);
+	j->sent = 0;
+	x->c = curl_easy_init();
+	if (!x->c)
+		return false;
+	common_opts(x->c, cfg);
+	base_of(cfg->url, base, sizeof(base));
+	x->h = auth_headers(cfg, NULL);
+	curl_easy_setopt(x->c, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(x->c, CURLOPT_WRITEDATA, &x->b);
+	curl_easy_setopt(x->c, CURLOPT_HEADERFUNCTION, retry_header);
+	curl_easy_setopt(x->c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->c, CURLOPT_PRIVATE, x);
+	if (cfg->protocol == PROTO_SYMSERVER) {
+		char f[800], id[300], sf[800], *sn = sym_file_name(j->debug_file);
+		path_enc(j->debug_file, f, sizeof(f));
+		path_enc(j->debug_id, id, sizeof(id));
+		path_enc(sn ? sn : "", sf, sizeof(sf));
+		free(sn);
+		snprintf(url, sizeof(url), "%s/%s/%s/%s", base, f, id, sf);
+		if (deflateInit2(&x->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			return false;
+		x->zinit = true;
+		x->h = curl_slist_append(x->h, "Content-Encoding: gzip");
+		x->h = curl_slist_append(x->h, "Content-Type: text/plain");
+		x->h = curl_slist_append(x->h, "Expect:");
+		curl_easy_setopt(x->c, CURLOPT_URL, url);
+		curl_easy_setopt(x->c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(x->c, CURLOPT_READFUNCTION, gz_read);
+		curl_easy_setopt(x->c, CURLOPT_READDATA, x);
+		curl_easy_setopt(x->c, CURLOPT_SEEKFUNCTION, body_seek);
+		curl_easy_setopt(x->c, CURLOPT_SEEKDATA, x);
+	} else {
+		/* Breakpad's sym_upload v1 form */
+		curl_mimepart *p;
+		x->mime = curl_mime_init(x->c);
+		mime_field(x->mime, "code_file", j->code_file);
+		mime_field(x->mime, "debug_file", j->debug_file);
+		mime_field(x->mime, "debug_identifier", j->debug_id);
+		mime_field(x->mime, "os", j->os);
+		mime_field(x->mime, "cpu", j->arch);
+		p = curl_mime_addpart(x->mime);
+		curl_mime_name(p, "symbol_file");
+		curl_mime_filename(p, "symbol.sym");
+		curl_mime_type(p, "application/octet-stream");
+		curl_mime_data_cb(p, (curl_off_t)j->size, raw_read, body_seek, NULL, x);
+		x->h = curl_slist_append(x->h, "Expect:");
+		curl_easy_setopt(x->c, CURLOPT_URL, cfg->url);
+		curl_easy_setopt(x->c, CURLOPT_MIMEPOST, x->mime);
+	}
+	curl_easy_setopt(x->c, CURLOPT_HTTPHEADER, x->h);
+	return true;
+}
+
+static bool transient_curl(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT: case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR: case CURLE_GOT_NOTHING: case CURLE_PARTIAL_FILE:
+	case CURLE_COULDNT_RESOLVE_HOST: case CURLE_SSL_CONNECT_ERROR: case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM: case CURLE_SEND_FAIL_REWIND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
+		void (*done)(void *ctx, struct job *j), void (*tick)(void *ctx), void *ctx)
+{
+	CURLM *m = curl_multi_init();
+	struct xfer *xs = calloc(n ? n : 1, sizeof(*xs));
+	size_t *queue = calloc(n ? n : 1, sizeof(*queue));
+	size_t nq = 0, qhead = 0, active = 0, finished = 0, total = 0, i;
+	unsigned limit = cfg->jobs ? cfg->jobs : 4;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)xs;
+	int running;
+
+	if (!m || !xs || !queue) {
+		for (i = 0; i < n; i++)
+			if (jobs[i]->state == J_PENDING) {
+				jobs[i]->state = J_FAILED;
+				snprintf(jobs[i]->reason, sizeof(jobs[i]->reason), "out of memory");
+				done(ctx, jobs[i]);
+			}
+		curl_multi_cleanup(m);
+		free(xs);
+		free(queue);
+		return;
+	}
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)limit);
+	for (i = 0; i < n; i++)
+		if (jobs[i]->state == J_PENDING) {
+			xs[i].j = jobs[i];
+			queue[nq++] = i;
+			total++;
+		}
+	while (finished < total) {
+		double t = now_s(), wait_until = 0;
+		CURLMsg *msg;
+		int left;
+		size_t k;
+
+		/* start what is queued, then what is due for a retry */
+		while (active < limit && qhead < nq) {
+			struct xfer *x = &xs[queue[qhead++]];
+			x->j->attempts = 1;
+			if (!xfer_start(cfg, x)) {
+				x->j->state = J_FAILED;
+				snprintf(x->j->reason, sizeof(x->j->reason), "out of memory");
+				finished++;
+				done(ctx, x->j);
+				continue;
+			}
+			x->active = true;
+			curl_multi_add_handle(m, x->c);
+			active++;
+		}
+		for (k = 0; k < n && active < limit; k++) {
+			struct xfer *x = &xs[k];
+			if (!x->j || x->active || x->retry_at == 0 || x->j->state != J_PENDING)
+				continue;
+			if (x->retry_at > t) {
+				if (!wait_until || x->retry_at < wait_until)
+					wait_until = x->retry_at;
+				continue;
+			}
+			x->retry_at = 0;
+			x->j->attempts++;
+			if (!xfer_start(cfg, x)) {
+				x->j->state = J_FAILED;
+				snprintf(x->j->reason, sizeof(x->j->reason), "out of memory");
+				finished++;
+				done(ctx, x->j);
+				continue;
+			}
+			x->active = true;
+			curl_multi_add_handle(m, x->c);
+			active++;
+		}
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct xfer *x;
+			long status = 0;
+			bool retry = false;
+			char smsg[300];
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+			curl_multi_remove_handle(m, msg->easy_handle);
+			x->active = false;
+			active--;
+			if (msg->data.result != CURLE_OK) {
+				retry = transient_curl(msg->data.result);
+				snprintf(x->j->reason, sizeof(x->j->reason), "%s",
+					 curl_easy_strerror(msg->data.result));
+			} else if (status >= 200 && status < 300) {
+				x->j->state = J_UPLOADED;
+				server_message(&x->b, smsg, sizeof(smsg));
+				snprintf(x->j->reason, sizeof(x->j->reason), "%ld", status);
+			} else {
+				server_message(&x->b, smsg, sizeof(smsg));
+				snprintf(x->j->reason, sizeof(x->j->reason), "HTTP %ld: %s", status, smsg);
+				retry = status >= 500 || status == 429 || status == 408;
+			}
+			if (x->j->state == J_PENDING && retry && x->j->attempts <= cfg->retries) {
+				/* exponential backoff with jitter; Retry-After wins */
+				double d = 0.2 * (double)(1u << (x->j->attempts < 8 ? x->j->attempts : 8));
+				if (d > 30)
+					d = 30;
+				d *= 0.5 + (double)rand_r(&seed) / RAND_MAX;
+				if (x->retry_after && d < (double)x->retry_after)
+					d = (double)x->retry_after;
+				x->retry_at = now_s() + d;
+				if (cfg->verbose)
+					fprintf(stderr, "symupload: %s/%s: %s; retrying in %.1f s\n",
+						x->j->debug_file, x->j->debug_id, x->j->reason, d);
+			} else {
+				if (x->j->state == J_PENDING)
+					x->j->state = J_FAILED;
+				finished++;
+				xfer_reset(x);
+				done(ctx, x->j);
+			}
+		}
+		if (tick)
+			tick(ctx);
+		if (finished < total) {
+			int ms = 100;
+			if (!active && wait_until) {
+				double d = wait_until - now_s();
+				ms = d <= 0 ? 0 : d > 1 ? 1000 : (int)(d * 1000);
+			}
+			curl_multi_poll(m, NULL, 0, ms, NULL);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (xs[i].j)
+			xfer_reset(&xs[i]);
+	curl_multi_cleanup(m);
+	free(xs);
+	free(queue);
+}
