@@ -303,7 +303,8 @@ int net_check(const struct net_config *cfg, struct job **jobs, size_t n, char *m
 		/* the check is idempotent: retried like an upload */
 		for (attempt = 0; attempt <= cfg->retries; attempt++) {
 			r = bulk_check(cfg, c, jobs, i, to, msg, cap);
-			if (r == 1 || strstr(msg, "refused the token"))
+			/* retried only when the server could not be reached */
+			if (r >= 0 || strstr(msg, "refused the token"))
 				break;
 			if (attempt < cfg->retries) {
 				struct timespec ts = { 0, 100000000L << (attempt < 4 ? attempt : 4) };
