@@ -455,6 +455,7 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 }
 
 static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when);
+static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n);
 
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
@@ -602,28 +603,12 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 			goto lmdb;
 	}
 	{
-		MDB_cursor *c;
-		MDB_val lk, lv;
-		uint64_t seq = 1;
 		char line[4096];
-		int n;
-
-		if ((rc = mdb_cursor_open(txn, s->log, &c)) != 0)
-			goto lmdb;
-		if (mdb_cursor_get(c, &lk, &lv, MDB_LAST) == 0 && lk.mv_size == sizeof(seq)) {
-			memcpy(&seq, lk.mv_data, sizeof(seq));
-			seq++;
-		}
-		mdb_cursor_close(c);
-		n = snprintf(line, sizeof(line), "%llu %s %s %s %s %llu %s",
-			     (unsigned long long)rec->mtime, had_old ? "replace" : "new",
-			     rec->debug_file, rec->debug_id, rec->hash,
-			     (unsigned long long)rec->size, rec->uploader[0] ? rec->uploader : "-");
-		lk.mv_size = sizeof(seq);
-		lk.mv_data = &seq;
-		lv.mv_size = n > 0 ? (size_t)n : 0;
-		lv.mv_data = line;
-		if ((rc = mdb_put(txn, s->log, &lk, &lv, 0)) != 0)
+		int n = snprintf(line, sizeof(line), "%llu %s %s %s %s %llu %s",
+				 (unsigned long long)rec->mtime, had_old ? "replace" : "new",
+				 rec->debug_file, rec->debug_id, rec->hash,
+				 (unsigned long long)rec->size, rec->uploader[0] ? rec->uploader : "-");
+		if ((rc = log_append(s, txn, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0)) != 0)
 			goto lmdb;
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0) {
@@ -642,6 +627,75 @@ lmdb:
 fail:
 	store_upload_abort(u);
 	return err->code ? err->code : SYM_EIO;
+}
+
+/* Appends one line to the upload log inside txn. */
+static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n)
+{
+	MDB_cursor *c;
+	MDB_val lk, lv;
+	uint64_t seq = 1;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->log, &c)) != 0)
+		return rc;
+	if (mdb_cursor_get(c, &lk, &lv, MDB_LAST) == 0 && lk.mv_size == sizeof(seq)) {
+		memcpy(&seq, lk.mv_data, sizeof(seq));
+		seq++;
+	}
+	mdb_cursor_close(c);
+	lk.mv_size = sizeof(seq);
+	lk.mv_data = &seq;
+	lv.mv_size = n;
+	lv.mv_data = (void *)line;
+	return mdb_put(txn, s->log, &lk, &lv, 0);
+}
+
+enum sym_code store_delete(struct store *s, const char *debug_file, const char *debug_id,
+			   struct sym_record *old, struct sym_err *err)
+{
+	char key[2048], ckey[2048], line[4096];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, n;
+
+	if (!store_key(debug_file, debug_id, key, sizeof(key)))
+		return SYM_ENOTFOUND;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a write transaction");
+	k.mv_size = strlen(key);
+	k.mv_data = key;
+	rc = mdb_get(txn, s->syms, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return sym_fail(err, SYM_ENOTFOUND, "no symbol file %s/%s in the store", debug_file, debug_id);
+	}
+	if (rc || !record_decode(v.mv_data, v.mv_size, old)) {
+		mdb_txn_abort(txn);
+		return rc ? mdb_fail(err, rc, "lookup failed")
+			  : sym_fail(err, SYM_EFORMAT, "symbol index: corrupt record for '%s'", key);
+	}
+	if ((rc = mdb_del(txn, s->syms, &k, NULL)) != 0)
+		goto lmdb;
+	if (old->code_id[0] && store_key(old->code_file, old->code_id, ckey, sizeof(ckey))) {
+		MDB_val ck = { strlen(ckey), ckey }, cv;
+		/* only when it still names this file */
+		if (mdb_get(txn, s->code, &ck, &cv) == 0 && cv.mv_size == strlen(key) &&
+		    memcmp(cv.mv_data, key, cv.mv_size) == 0 &&
+		    (rc = mdb_del(txn, s->code, &ck, NULL)) != 0)
+			goto lmdb;
+	}
+	n = snprintf(line, sizeof(line), "%llu delete %s %s %s %llu -",
+		     (unsigned long long)time(NULL), old->debug_file, old->debug_id, old->hash,
+		     (unsigned long long)old->size);
+	if ((rc = log_append(s, txn, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0)) != 0)
+		goto lmdb;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(err, rc, "cannot delete");
+	return SYM_OK;
+lmdb:
+	mdb_txn_abort(txn);
+	return mdb_fail(err, rc, "cannot delete");
 }
 
 /* ---- tokens ---------------------------------------------------------- */

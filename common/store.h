@@ -86,6 +86,12 @@ void store_upload_abort(struct store_upload *u);
 /* The header parsed so far (valid after the MODULE line was seen). */
 const struct symfile_header *store_upload_header(const struct store_upload *u);
 
+/* Removes a symbol file from the index (and its code-id entry), logged
+ * as "delete".  The blob stays: blobs are shared by content.  old gets
+ * the record removed.  SYM_ENOTFOUND when absent. */
+enum sym_code store_delete(struct store *s, const char *debug_file, const char *debug_id,
+			   struct sym_record *old, struct sym_err *err);
+
 /* Tokens.  store_token_add() creates a random token, stores only its hash
  * and writes the token (64 hex digits) into out[65]. */
 enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,

@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"                       [--max-minidump BYTES] [--miss-flush-ms MS] [--no-miss-accounting]\n"
 	"       symserver import [--store DIR] TREE\n"
 	"       symserver verify [--store DIR]\n"
+	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
 	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
 	"       symserver token revoke NAME [--store DIR]\n"
 	"       symserver missing [--since WHEN] [--min-count N] [--format table|csv|json] ...\n"
@@ -251,6 +252,29 @@ int main(int argc, char **argv)
 		       (unsigned long long)bad);
 		store_close(srv.store);
 		return bad ? 1 : 0;
+	}
+	if (strcmp(cmd, "delete") == 0 && argc >= 4) {
+		struct server srv;
+		struct sym_err err;
+		struct sym_record old;
+
+		if (parse(argc - 3, argv + 3, &o) < 0 || optind != argc - 3) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		memset(&srv, 0, sizeof(srv));
+		if (open_store(&srv, o.store) < 0)
+			return 1;
+		sym_err_clear(&err);
+		if (store_delete(srv.store, argv[2], argv[3], &old, &err) != SYM_OK) {
+			fprintf(stderr, "symserver: %s\n", err.msg);
+			store_close(srv.store);
+			return 1;
+		}
+		printf("deleted %s/%s (%llu bytes)\n", old.debug_file, old.debug_id,
+		       (unsigned long long)old.size);
+		store_close(srv.store);
+		return 0;
 	}
 	if (strcmp(cmd, "missing") == 0)
 		return missing_cmd(argc - 1, argv + 1);

@@ -192,7 +192,8 @@ void page_route(struct server *srv, struct http_req *r)
 			copyable(f, log[i].debug_id);
 			human(log[i].size, a, sizeof(a));
 			fprintf(f, "</td><td class=\"n\">%s</td><td>%s</td><td>", a,
-				strcmp(log[i].action, "replace") == 0 ? "replaced" : "new");
+				strcmp(log[i].action, "replace") == 0 ? "replaced" :
+				strcmp(log[i].action, "delete") == 0 ? "deleted" : "new");
 			esc(f, strcmp(log[i].uploader, "-") ? log[i].uploader : "");
 			fputs("</td></tr>\n", f);
 			free(sn);

@@ -72,6 +72,22 @@ assert [u['debug_file'] + '/' + u['debug_id'] for u in d['uploaded']] == ['$k1']
 assert len(d['skipped']) == 7, d
 " || fail "after a change on the server: $(cat s3.json)"
 check_store
+# -- one file deleted on the server: exactly that one goes up again
+k2=$(awk 'NR == 2 { print $1 }' keys.txt)
+"$SYMSERVER" delete "${k2%%/*}" "${k2#*/}" --store "$STORE" > del.out || fail "symserver delete"
+[ "$(status GET "/$k2/${k2%%/*}.sym")" = 404 ] || fail "the deleted file is still served"
+"$SYMUPLOAD" --token-file token --exclude skipme --json "$URL" in > s5.json 2> s5.err || fail "after delete: $(cat s5.err)"
+py "
+import json; d=json.load(open('s5.json'))
+assert [u['debug_file'] + '/' + u['debug_id'] for u in d['uploaded']] == ['$k2'], d['uploaded']
+assert len(d['skipped']) == 7, d
+" || fail "after a delete on the server: $(cat s5.json)"
+check_store
+"$SYMSERVER" delete "${k2%%/*}" "${k2#*/}" --store "$STORE" > /dev/null
+"$SYMSERVER" delete "${k2%%/*}" "${k2#*/}" --store "$STORE" 2> del.err && fail "deleting an absent file succeeded"
+grep -q 'no symbol file' del.err || fail "delete of an absent file: $(cat del.err)"
+"$SYMUPLOAD" --token-file token --exclude skipme "$URL" in > /dev/null 2>&1 || fail "re-upload after the second delete"
+
 # --force: everything again
 "$SYMUPLOAD" --token-file token --exclude skipme --force -j 8 "$URL" in > s4.out 2>&1 || fail "--force: $(cat s4.out)"
 grep -q '^8 uploaded, 0 skipped' s4.out || fail "--force: $(tail -n1 s4.out)"
