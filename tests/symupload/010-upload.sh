@@ -92,6 +92,13 @@ grep -q 'no symbol file' del.err || fail "delete of an absent file: $(cat del.er
 "$SYMUPLOAD" --token-file token --exclude skipme --force -j 8 "$URL" in > s4.out 2>&1 || fail "--force: $(cat s4.out)"
 grep -q '^8 uploaded, 0 skipped' s4.out || fail "--force: $(tail -n1 s4.out)"
 
+# a progress line on a terminal, none when the output is not one
+script -qec "$SYMUPLOAD --token-file token --force -j 2 $URL in/sub" tty.out > /dev/null 2>&1 ||
+	fail "under a terminal: $(cat tty.out)"
+grep -aqE '\[[0-9]+/4\] [0-9.]+ [KMG]?i?B sent, [0-9.]+ [KMG]?i?B/s, ETA [0-9]+ s' tty.out ||
+	fail "no progress line on a terminal: $(cat -v tty.out | head -5)"
+grep -q $'\033' s4.out s2.out && fail "terminal escapes written to a file"
+
 # -- wrong token: exit 4, the server's reason, the token never shown
 echo "0000000000000000000000000000000000000000000000000000000000000000" > badtoken
 "$SYMUPLOAD" --token-file badtoken --force "$URL" in/sub/cprog.sym > w.out 2> w.err; rc=$?
