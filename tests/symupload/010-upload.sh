@@ -121,6 +121,18 @@ assert paths == ['broken.elf', 'broken.sym', 'dangling'], paths
 assert all(f['reason'] for f in d['failed'])
 " || fail "bad inputs summary: $(cat b.json)"
 
+# an unreadable file among good ones (as an unprivileged user when we are root)
+cp in/sub/cprog.sym secret.sym && chmod 000 secret.sym
+as_user=
+[ "$(id -u)" = 0 ] && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+$as_user "$SYMUPLOAD" --token-file token --force --json "$URL" secret.sym in/sub/cprog.sym > u.json 2> u.err; rc=$?
+[ $rc -eq 3 ] || fail "an unreadable file: exit $rc (want 3): $(cat u.err)"
+py "
+import json; d=json.load(open('u.json'))
+assert len(d['uploaded']) == 1 and d['uploaded'][0]['path'] == 'in/sub/cprog.sym', d
+assert [f['path'] for f in d['failed']] == ['secret.sym'] and 'Permission denied' in d['failed'][0]['reason'], d['failed']
+" || fail "an unreadable file: $(cat u.json)"
+
 # -- dry run: nothing contacted, every module listed with its ids
 "$SYMUPLOAD" --dry-run --exclude skipme http://127.0.0.1:9 in > d.out 2>&1 || fail "--dry-run: $(cat d.out)"
 [ "$(grep -c '^would upload ' d.out)" = 8 ] || fail "--dry-run: $(cat d.out)"
