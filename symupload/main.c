@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"  --debug-dir DIR      where separate debug files are looked for (repeatable)\n"
 	"  --retries N          retries of transient failures (default 5)\n"
 	"  --timeout SECONDS    per transfer (default 0: none)\n"
+	"  --max-memory MB      converted symbols kept in memory (default 1024); past\n"
+	"                       it, binaries are converted again just before upload\n"
 	"  -v, --verbose        say more (retries)\n"
 	"Exit status: 0 all on the server, 2 usage, 3 an input failed, 4 an upload failed.\n";
 
@@ -65,6 +67,7 @@ struct state {
 	struct input_error *bad;
 	size_t nbad, capbad;
 	size_t ignored;			/* files in directories that are not symbols */
+	uint64_t budget, resident;	/* bytes of converted symbols kept in memory */
 	const char *const *exclude;
 	size_t nexclude;
 	struct convert_options copt;
@@ -175,7 +178,9 @@ static void hash_job(struct job *j)
 	sha256_hex(d, j->sha256);
 }
 
-static bool add_job(struct state *st, struct job *j)
+/* Adds j (hashing it); returns j when it is kept as a new entry, NULL when
+ * it was dropped or replaced an earlier one's content. */
+static struct job *add_job(struct state *st, struct job *j)
 {
 	size_t i;
 
@@ -189,10 +194,10 @@ static bool add_job(struct state *st, struct job *j)
 			if (j->size > o->size) {
 				st->jobs[i] = j;
 				job_free(o);
-			} else {
-				job_free(j);
+				return j;
 			}
-			return true;
+			job_free(j);
+			return NULL;
 		}
 	}
 	if (st->n == st->cap) {
@@ -200,16 +205,17 @@ static bool add_job(struct state *st, struct job *j)
 		void *p = realloc(st->jobs, nc * sizeof(*st->jobs));
 		if (!p) {
 			job_free(j);
-			return false;
+			return NULL;
 		}
 		st->jobs = p;
 		st->cap = nc;
 	}
 	st->jobs[st->n++] = j;
-	return true;
+	return j;
 }
 
-static void add_sym_mem(struct state *st, const char *path, void *buf, size_t len, bool malloced)
+static struct job *add_sym_mem(struct state *st, const char *path, void *buf, size_t len,
+				bool malloced)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -219,7 +225,7 @@ static void add_sym_mem(struct state *st, const char *path, void *buf, size_t le
 		else
 			munmap(buf, len);
 		bad_input(st, path, "%s", "out of memory");
-		return;
+		return NULL;
 	}
 	j->path = strdup(path);
 	j->map = buf;
@@ -230,13 +236,15 @@ static void add_sym_mem(struct state *st, const char *path, void *buf, size_t le
 	if (!parse_header(j)) {
 		bad_input(st, path, "%s", "not a Breakpad .sym file (bad MODULE line)");
 		job_free(j);
-		return;
+		return NULL;
 	}
-	add_job(st, j);
+	return add_job(st, j);
 }
 
-/* A binary or debug file, converted in process into memory. */
-static void add_object(struct state *st, const char *path)
+/* Converts a binary or debug file in process into an anonymous mapping
+ * (a memfd: no file on disk).  -1 with why[] on failure. */
+static int convert_to_map(struct state *st, const char *path, void **out, size_t *len,
+			  char *why, size_t cap)
 {
 	struct module m;
 	struct sym_err err;
@@ -248,33 +256,89 @@ static void add_object(struct state *st, const char *path)
 	sym_err_clear(&err);
 	module_init(&m);
 	if (convert_file(path, &st->copt, &m, &err) != SYM_OK) {
-		bad_input(st, path, "cannot convert: %s", err.msg);
+		snprintf(why, cap, "cannot convert: %s", err.msg);
 		module_release(&m);
-		return;
+		return -1;
 	}
 	fd = memfd_create("sym", MFD_CLOEXEC);
 	if (fd < 0 || outbuf_init(&ob, fd) < 0) {
-		bad_input(st, path, "%s", "out of memory");
+		snprintf(why, cap, "out of memory");
 		if (fd >= 0)
 			close(fd);
 		module_release(&m);
-		return;
+		return -1;
 	}
 	module_write(&m, &ob);
 	e = outbuf_finish(&ob);
 	module_release(&m);
 	if (e || fstat(fd, &sb) < 0 || sb.st_size == 0) {
-		bad_input(st, path, "cannot write the symbols: %s", strerror(e ? e : errno));
+		snprintf(why, cap, "cannot write the symbols: %s", strerror(e ? e : errno));
 		close(fd);
-		return;
+		return -1;
 	}
 	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
-		bad_input(st, path, "cannot map the symbols: %s", strerror(errno));
+		snprintf(why, cap, "cannot map the symbols: %s", strerror(errno));
+		return -1;
+	}
+	*out = map;
+	*len = (size_t)sb.st_size;
+	return 0;
+}
+
+/* Gives back a converted file's memory; reload() converts it again. */
+static void unload(struct job *j)
+{
+	if (j->map && !j->malloced)
+		munmap(j->map, j->maplen);
+	j->map = NULL;
+	j->data = NULL;
+}
+
+static void add_object(struct state *st, const char *path)
+{
+	char why[600];
+	void *map;
+	size_t len;
+	struct job *j;
+
+	if (convert_to_map(st, path, &map, &len, why, sizeof(why)) < 0) {
+		bad_input(st, path, "%s", why);
 		return;
 	}
-	add_sym_mem(st, path, map, (size_t)sb.st_size, false);
+	j = add_sym_mem(st, path, map, len, false);
+	if (!j)
+		return;
+	j->object = true;
+	/* past the memory budget, conversions are hashed, given back, and
+	 * converted again just before their upload */
+	if (st->resident + len > st->budget)
+		unload(j);
+	else
+		st->resident += len;
+}
+
+static int reload(struct state *st, struct job *j)
+{
+	char sha[65];
+	void *map;
+	size_t len;
+
+	if (convert_to_map(st, j->path, &map, &len, j->reason, sizeof(j->reason)) < 0)
+		return -1;
+	j->map = map;
+	j->maplen = len;
+	j->data = map;
+	memcpy(sha, j->sha256, sizeof(sha));
+	j->size = len;
+	hash_job(j);
+	if (strcmp(sha, j->sha256) != 0) {
+		unload(j);
+		snprintf(j->reason, sizeof(j->reason), "the file changed while symupload ran");
+		return -1;
+	}
+	return 0;
 }
 
 static void add_zip(struct state *st, const char *path)
@@ -538,6 +602,48 @@ static void json_summary(const struct state *st, int rc)
 	json_decref(root);
 }
 
+/* Uploads the pending jobs, converting again what was given back, so that
+ * at most about the memory budget of reconverted symbols is held at once. */
+static void upload_batches(struct state *st, const struct net_config *cfg)
+{
+	struct job **batch = calloc(st->n ? st->n : 1, sizeof(*batch));
+	size_t i = 0, k;
+
+	if (!batch) {
+		net_upload(cfg, st->jobs, st->n, job_done, tick, st);
+		return;
+	}
+	while (i < st->n) {
+		size_t nb = 0;
+		uint64_t loaded = 0;
+		for (; i < st->n; i++) {
+			struct job *j = st->jobs[i];
+			if (j->state != J_PENDING)
+				continue;
+			if (!j->data) {
+				if (loaded && loaded + j->size > st->budget)
+					break;
+				if (reload(st, j) < 0) {
+					j->state = J_FAILED;
+					job_done(st, j);
+					continue;
+				}
+				j->reloaded = true;
+				loaded += j->size;
+			}
+			batch[nb++] = j;
+		}
+		if (nb)
+			net_upload(cfg, batch, nb, job_done, tick, st);
+		for (k = 0; k < nb; k++)
+			if (batch[k]->reloaded) {
+				unload(batch[k]);
+				batch[k]->reloaded = false;
+			}
+	}
+	free(batch);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 /* The token from file, else $SYMUPLOAD_TOKEN (*out NULL when neither);
@@ -587,6 +693,7 @@ int main(int argc, char **argv)
 		{ "retries", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -602,6 +709,7 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.jobs = 4;
 	cfg.retries = 5;
+	st.budget = (uint64_t)1024 << 20;
 	excl = calloc((size_t)argc, sizeof(*excl));
 	ddirs = calloc((size_t)argc, sizeof(*ddirs));
 	if (!excl || !ddirs)
@@ -640,6 +748,13 @@ int main(int argc, char **argv)
 			break;
 		case 'T': cfg.timeout = strtol(optarg, NULL, 10); break;
 		case 'v': cfg.verbose = true; break;
+		case 'M':
+			st.budget = (uint64_t)strtoull(optarg, &end, 10) << 20;
+			if (*end || !*optarg) {
+				fprintf(stderr, "symupload: --max-memory takes megabytes\n");
+				goto usage_error;
+			}
+			break;
 		case 'h': fputs(usage_text, stdout); goto out;
 		default: fputs(usage_text, stderr); goto usage_error;
 		}
@@ -714,7 +829,7 @@ int main(int argc, char **argv)
 				st.total++;
 			}
 		st.t0 = now_s();
-		net_upload(&cfg, st.jobs, st.n, job_done, tick, &st);
+		upload_batches(&st, &cfg);
 	}
 	net_cleanup();
 	for (i = 0; i < st.n; i++) {

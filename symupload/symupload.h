@@ -23,6 +23,8 @@ struct job {
 	void *map;			/* what to munmap/free */
 	size_t maplen;
 	bool malloced;
+	bool object;			/* converted from a binary or debug file */
+	bool reloaded;			/* converted again for its upload */
 	char sha256[65];
 	enum job_state state;
 	char reason[512];		/* why it failed, or the server's answer */

@@ -99,6 +99,13 @@ grep -aqE '\[[0-9]+/4\] [0-9.]+ [KMG]?i?B sent, [0-9.]+ [KMG]?i?B/s, ETA [0-9]+ 
 	fail "no progress line on a terminal: $(cat -v tty.out | head -5)"
 grep -q $'\033' s4.out s2.out && fail "terminal escapes written to a file"
 
+# a memory budget of 0: every binary is converted, hashed, given back, and
+# converted again just before its own upload; the result is the same
+"$SYMUPLOAD" --token-file token --exclude skipme --force --max-memory 0 -j 3 "$URL" in > m0.out 2>&1 ||
+	fail "--max-memory 0: $(cat m0.out)"
+grep -q '^8 uploaded, 0 skipped, 0 failed' m0.out || fail "--max-memory 0: $(tail -n1 m0.out)"
+check_store
+
 # -- wrong token: exit 4, the server's reason, the token never shown
 echo "0000000000000000000000000000000000000000000000000000000000000000" > badtoken
 "$SYMUPLOAD" --token-file badtoken --force "$URL" in/sub/cprog.sym > w.out 2> w.err; rc=$?
