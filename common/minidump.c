@@ -13,7 +13,7 @@ enum {
 	MD_THREAD_LIST = 3, MD_MODULE_LIST = 4, MD_SYSTEM_INFO = 7,
 	MD_UNLOADED_MODULE_LIST = 14,
 	CV_PDB70 = 0x53445352, CV_PDB20 = 0x3031424e, CV_ELF = 0x4270454c,
-	MAX_MODULES = 65536,
+	MAX_MODULES = 2048,	/* per list, as Breakpad's processor */
 };
 
 /* An MDString (UTF-16LE with a byte length) as UTF-8 into out[cap]. */
@@ -66,7 +66,7 @@ static void os_name(uint32_t p, char *out, size_t cap)
 	const char *s = "";
 
 	switch (p) {
-	case 0: case 1: case 2: s = "windows"; break;
+	case 1: case 2: s = "windows"; break;
 	case 0x8101: s = "mac"; break;
 	case 0x8102: s = "ios"; break;
 	case 0x8201: s = "linux"; break;
@@ -108,7 +108,7 @@ static void module_ids(const uint8_t *d, size_t len, uint32_t platform, uint32_t
 	uint32_t sig;
 
 	m->debug_file[0] = m->debug_id[0] = m->code_id[0] = '\0';
-	if (platform == 0 || platform == 1 || platform == 2)
+	if (platform == 1 || platform == 2)
 		snprintf(m->code_id, sizeof(m->code_id), "%08X%x", timestamp, m->size);
 	else if (platform == 0x8101 || platform == 0x8102 || platform == 0x8201 ||
 		 platform == 0x8202 || platform == 0x8203 || platform == 0x8204 ||
@@ -116,11 +116,16 @@ static void module_ids(const uint8_t *d, size_t len, uint32_t platform, uint32_t
 		/* Breakpad's placeholder; Linux and Android replace it with
 		 * the build id below when the dump carries one */
 		snprintf(m->code_id, sizeof(m->code_id), "id");
-	if (!cv_rva || cv_size < 4 || !cursor_seek(&c, cv_rva) || cv_size > cursor_left(&c))
+	/* Breakpad reads the signature only when there is more after it */
+	if (!cv_rva || cv_size <= 4 || !cursor_seek(&c, cv_rva) || cv_size > cursor_left(&c))
 		return;
 	c.len = c.pos + cv_size;
 	sig = cursor_u32(&c);
-	if (sig == CV_PDB70 && cv_size >= 24) {
+	/* PDB records: a name of at least the NUL, and the NUL last */
+	if ((sig == CV_PDB70 && cv_size < 25) || (sig == CV_PDB20 && cv_size < 17) ||
+	    ((sig == CV_PDB70 || sig == CV_PDB20) && c.base[c.pos - 4 + cv_size - 1] != 0))
+		return;
+	if (sig == CV_PDB70) {
 		const uint8_t *g = cursor_bytes(&c, 16);
 		uint32_t age = cursor_u32(&c);
 		const char *name = (const char *)(c.base + c.pos);
@@ -132,7 +137,7 @@ static void module_ids(const uint8_t *d, size_t len, uint32_t platform, uint32_t
 			 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11],
 			 g[12], g[13], g[14], g[15], age);
 		snprintf(m->debug_file, sizeof(m->debug_file), "%.*s", (int)nl, name);
-	} else if (sig == CV_PDB20 && cv_size >= 16) {
+	} else if (sig == CV_PDB20) {
 		uint32_t s2, age;
 		const char *name;
 		cursor_u32(&c);		/* offset */

@@ -19,7 +19,7 @@ struct md_module {
 	uint32_t size;
 	bool unloaded;
 	char code_file[1024];
-	char code_id[80];
+	char code_id[520];	/* an ELF build id of up to 256 bytes, in hex */
 	char debug_file[1024];
 	char debug_id[80];
 };

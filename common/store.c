@@ -456,6 +456,7 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 
 static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when);
 static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n);
+static int missing_reopen(struct store *s, MDB_txn *txn, const char *key);
 
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
@@ -677,6 +678,8 @@ enum sym_code store_delete(struct store *s, const char *debug_file, const char *
 	}
 	if ((rc = mdb_del(txn, s->syms, &k, NULL)) != 0)
 		goto lmdb;
+	if ((rc = missing_reopen(s, txn, key)) != 0)
+		goto lmdb;
 	if (old->code_id[0] && store_key(old->code_file, old->code_id, ckey, sizeof(ckey))) {
 		MDB_val ck = { strlen(ckey), ckey }, cv;
 		/* only when it still names this file */
@@ -734,11 +737,12 @@ enum sym_code store_token_add(struct store *s, const char *name, const char *sco
 	k.mv_data = hash;
 	v.mv_size = (size_t)n + 1;
 	v.mv_data = val;
-	if ((rc = mdb_put(txn, s->tokens, &k, &v, 0)) != 0 || (rc = mdb_txn_commit(txn)) != 0) {
-		if (rc)
-			mdb_txn_abort(txn);
+	if ((rc = mdb_put(txn, s->tokens, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
 		return mdb_fail(err, rc, "cannot store the token");
 	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(err, rc, "cannot store the token");
 	return SYM_OK;
 }
 
@@ -1013,6 +1017,30 @@ static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint6
 	return mdb_put(txn, s->missing, &k, &v, 0);
 }
 
+/* Inside a delete's write transaction: the key has no symbols again, so
+ * its missing record (if any) is open again. */
+static int missing_reopen(struct store *s, MDB_txn *txn, const char *key)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	struct store_miss m;
+	char buf[2048];
+	size_t n;
+	int rc = mdb_get(txn, s->missing, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (!miss_decode(v.mv_data, v.mv_size, &m) || !m.resolved_at)
+		return 0;
+	n = miss_encode(&m, 0, buf, sizeof(buf));
+	if (!n)
+		return 0;
+	v.mv_size = n;
+	v.mv_data = buf;
+	return mdb_put(txn, s->missing, &k, &v, 0);
+}
+
 enum sym_code store_missing_add(struct store *s, const struct store_miss *d, size_t n,
 				struct sym_err *err)
 {
@@ -1228,8 +1256,8 @@ static bool cursor_parse(const char *s, uint64_t *c, uint64_t *m, char *key, siz
 }
 
 enum sym_code store_missing_list(struct store *s, const struct store_missing_query *q,
-				 struct store_miss **out, size_t *nout, char *next, size_t cap,
-				 struct sym_err *err)
+				 struct store_miss **out, size_t *nout, size_t *total, char *next,
+				 size_t cap, struct sym_err *err)
 {
 	MDB_txn *txn;
 	MDB_cursor *c;
@@ -1244,12 +1272,15 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 
 	*out = NULL;
 	*nout = 0;
+	if (total)
+		*total = 0;
 	next[0] = '\0';
 	if (q->cursor && q->cursor[0] && !cursor_parse(q->cursor, &cc, &cm, ckey, sizeof(ckey)))
 		return sym_fail(err, SYM_EUSAGE, "malformed cursor");
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return mdb_fail(err, rc, "cannot start a read transaction");
 	if ((rc = patterns_load(s, txn, &ps)) != 0) {
+		patterns_free(&ps);
 		mdb_txn_abort(txn);
 		return mdb_fail(err, rc, "cannot read the ignore list");
 	}
@@ -1276,17 +1307,6 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 			if (miss_cmp_parts(m.crashes, m.misses, key, cc, cm, ckey) <= 0)
 				continue;
 		}
-		switch (m.status) {
-		case MISS_RESOLVED:
-			m.reason = m.resolved_at > m.first_seen ? "late-upload" : "uploaded";
-			break;
-		case MISS_IGNORED:
-			m.reason = "ignored";
-			break;
-		default:
-			other_ids(s, txn, &m);
-			m.reason = m.other_ids[0] ? "id-mismatch" : "never-uploaded";
-		}
 		if (n == ncap) {
 			size_t nc = ncap ? ncap * 2 : 64;
 			void *p = realloc(all, nc * sizeof(*all));
@@ -1300,15 +1320,34 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 		all[n++] = m;
 	}
 	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
 	patterns_free(&ps);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
 		free(all);
 		return mdb_fail(err, rc, "cannot list the missing symbols");
 	}
 	if (n)
 		qsort(all, n, sizeof(*all), miss_cmp);
 	count = n - start;
+	if (total)
+		*total = n;
+	/* reasons only for the page shown: the id-mismatch check reads the
+	 * index */
+	for (i = 0; i < count && (!q->limit || i < q->limit); i++) {
+		struct store_miss *x = &all[start + i];
+		switch (x->status) {
+		case MISS_RESOLVED:
+			x->reason = x->resolved_at > x->first_seen ? "late-upload" : "uploaded";
+			break;
+		case MISS_IGNORED:
+			x->reason = "ignored";
+			break;
+		default:
+			other_ids(s, txn, x);
+			x->reason = x->other_ids[0] ? "id-mismatch" : "never-uploaded";
+		}
+	}
+	mdb_txn_abort(txn);
 	if (q->limit && count > q->limit) {
 		char key[600];
 		size_t o;
@@ -1345,15 +1384,15 @@ static enum sym_code ignore_change(struct store *s, const char *pattern, bool ad
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return mdb_fail(err, rc, "cannot start a write transaction");
 	rc = add ? mdb_put(txn, s->ignore, &k, &v, 0) : mdb_del(txn, s->ignore, &k, NULL);
-	if (rc == MDB_NOTFOUND) {
+	if (rc) {
 		mdb_txn_abort(txn);
-		return sym_fail(err, SYM_ENOTFOUND, "'%s' is not on the ignore list", pattern);
-	}
-	if (rc || (rc = mdb_txn_commit(txn)) != 0) {
-		if (rc)
-			mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return sym_fail(err, SYM_ENOTFOUND, "'%s' is not on the ignore list", pattern);
 		return mdb_fail(err, rc, "cannot change the ignore list");
 	}
+	/* a failed commit has ended the transaction already */
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(err, rc, "cannot change the ignore list");
 	return SYM_OK;
 }
 
@@ -1393,7 +1432,7 @@ enum sym_code store_ignore_list(struct store *s, void (*fn)(void *ctx, const cha
 
 static bool log_parse(const char *line, size_t len, struct store_log_entry *e)
 {
-	char buf[4096], *tok[64], *p;
+	char buf[4096], *tok[64], *p, *save = NULL;
 	int nt = 0, i;
 	size_t o = 0;
 
@@ -1401,7 +1440,7 @@ static bool log_parse(const char *line, size_t len, struct store_log_entry *e)
 		return false;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
-	for (p = strtok(buf, " "); p && nt < 64; p = strtok(NULL, " "))
+	for (p = strtok_r(buf, " ", &save); p && nt < 64; p = strtok_r(NULL, " ", &save))
 		tok[nt++] = p;
 	if (nt < 7)
 		return false;

@@ -157,12 +157,12 @@ struct store_missing_query {
 };
 
 /* Lists records sorted by crashes, then misses (both descending), then
- * key.  *out (free() it) receives *n records; next[cap] the cursor of
- * the next page, "" when this page is the last.  SYM_EUSAGE for a bad
- * cursor. */
+ * key.  *out (free() it) receives *n records; *total (may be NULL) how
+ * many match from the cursor on; next[cap] the cursor of the next page,
+ * "" when this page is the last.  SYM_EUSAGE for a bad cursor. */
 enum sym_code store_missing_list(struct store *s, const struct store_missing_query *q,
-				 struct store_miss **out, size_t *n, char *next, size_t cap,
-				 struct sym_err *err);
+				 struct store_miss **out, size_t *n, size_t *total, char *next,
+				 size_t cap, struct sym_err *err);
 
 /* Ignore list: glob patterns (fnmatch, case-insensitive) matched against
  * the debug file and the code file of a missing record. */

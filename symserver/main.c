@@ -83,7 +83,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->threads = 4;
 	o->max_upload = (uint64_t)2 << 30;
 	o->cache_mb = 256;
-	o->max_minidump = 256u << 20;
+	o->max_minidump = 100u << 20;
 	o->miss_flush_ms = 1000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -18,7 +18,7 @@
 #include "minidump.h"
 #include "server.h"
 
-enum { MAX_FIELDS = 256, MAX_FIELD = 64 * 1024, MAX_ATTR_TOTAL = 1 << 20 };
+enum { MAX_FIELDS = 256, MAX_FIELD = 64 * 1024, MAX_ATTR_TOTAL = 1 << 20, MAX_CONCURRENT = 4 };
 
 struct md_state {
 	struct server *srv;
@@ -288,6 +288,7 @@ static void on_end(struct http_req *r, void *p)
 						memcpy(seen[nseen++], key, sizeof(key));
 						miss_acc_note(st->srv->acc, df, m->debug_id,
 							      cf[0] && server_valid_component(cf) ? cf : NULL,
+							      strcmp(m->code_id, "id") != 0 &&
 							      server_valid_component(m->code_id) ? m->code_id : NULL,
 							      0, 1);
 					}
@@ -313,6 +314,7 @@ static void on_cleanup(void *p)
 {
 	struct md_state *st = p;
 
+	__atomic_fetch_sub(&st->srv->md_active, 1, __ATOMIC_RELAXED);
 	free(st->dump);
 	free(st->val);
 	json_decref(st->attrs);
@@ -333,8 +335,17 @@ void minidump_route(struct server *srv, struct http_req *r)
 	}
 	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
 		return;
+	/* each one holds its dump in memory: a few at a time */
+	if (__atomic_add_fetch(&srv->md_active, 1, __ATOMIC_RELAXED) > MAX_CONCURRENT) {
+		__atomic_fetch_sub(&srv->md_active, 1, __ATOMIC_RELAXED);
+		http_add_header(r, "Retry-After", "1");
+		http_respond(r, 503, "application/json",
+			     "{\"error\": \"too many minidumps at once; retry\"}\n", 47);
+		return;
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st || !(st->attrs = json_object()) || !(st->attachments = json_array())) {
+		__atomic_fetch_sub(&srv->md_active, 1, __ATOMIC_RELAXED);
 		if (st)
 			json_decref(st->attrs);
 		free(st);

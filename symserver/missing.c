@@ -299,7 +299,7 @@ static const char *status_name(enum store_miss_status s)
 }
 
 void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, size_t n,
-		   const char *next, const char *base_url)
+		   size_t total, const char *next, const char *base_url)
 {
 	char first[32], last[32], res[32];
 	size_t i;
@@ -380,7 +380,8 @@ void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, si
 		}
 	}
 	if (fmt == MISS_JSON) {
-		fprintf(f, "%s], \"count\": %zu, \"next_cursor\": ", n ? "\n" : "", n);
+		fprintf(f, "%s], \"count\": %zu, \"total\": %zu, \"next_cursor\": ", n ? "\n" : "", n,
+			total);
 		if (next && *next)
 			json_string(f, next);
 		else
@@ -488,7 +489,7 @@ int missing_cmd(int argc, char **argv)
 	struct store *st;
 	struct sym_err err;
 	struct store_miss *v;
-	size_t n;
+	size_t n, total;
 	char next[2048], *e;
 	int c, rc = 0;
 
@@ -558,12 +559,13 @@ int missing_cmd(int argc, char **argv)
 		rc = store_ignore_remove(st, arg, &err) == SYM_OK ? 0 : 1;
 	else if (sub)
 		rc = store_ignore_list(st, print_pattern, NULL, &err) == SYM_OK ? 0 : 1;
-	else if (store_missing_list(st, &q, &v, &n, next, sizeof(next), &err) != SYM_OK)
+	else if (store_missing_list(st, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK)
 		rc = 1;
 	else {
-		missing_write(stdout, fmt, v, n, next, NULL);
+		missing_write(stdout, fmt, v, n, total, next, NULL);
 		if (fmt == MISS_TABLE && next[0])
-			printf("(more: --limit; the listing is sorted by crashes, then misses)\n");
+			printf("(%zu of %zu shown: --limit; the listing is sorted by crashes, then misses)\n",
+			       n, total);
 		free(v);
 	}
 	if (rc)

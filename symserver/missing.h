@@ -38,7 +38,7 @@ void miss_acc_stats(struct miss_acc *a, struct miss_acc_stats *st);
 /* Output of a listing, shared by GET /missing[.csv] and the command line. */
 enum miss_format { MISS_JSON, MISS_CSV, MISS_TABLE };
 void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, size_t n,
-		   const char *next_cursor, const char *base_url);
+		   size_t total, const char *next_cursor, const char *base_url);
 
 /* "since" as seconds since the epoch: a number of seconds, an ISO date
  * (2026-12-01 or 2026-12-01T10:00:00Z), or an age such as 90m, 24h, 7d. */

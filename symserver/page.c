@@ -96,6 +96,8 @@ void page_route(struct server *srv, struct http_req *r)
 	FILE *f;
 
 	http_set_route(r, "page");
+	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
+		return;
 	pthread_mutex_lock(&srv->mu);
 	stats = srv->stats;
 	pthread_mutex_unlock(&srv->mu);
@@ -105,9 +107,9 @@ void page_route(struct server *srv, struct http_req *r)
 		store_log_recent(srv->store, log, RECENT, &nlog, &err);
 	memset(&q, 0, sizeof(q));
 	q.status = MISS_OPEN;
-	if (store_missing_list(srv->store, &q, &mv, &nm, next, sizeof(next), &err) != SYM_OK)
-		nm = 0;
-	nopen = nm;
+	q.limit = TOP_MISSING;
+	if (store_missing_list(srv->store, &q, &mv, &nm, &nopen, next, sizeof(next), &err) != SYM_OK)
+		nm = nopen = 0;
 	f = open_memstream(&body, &blen);
 	if (!f) {
 		free(log);
@@ -137,7 +139,7 @@ void page_route(struct server *srv, struct http_req *r)
 		fputs("<table id=\"missing\"><thead><tr><th>Crashes</th><th>Misses</th>"
 		      "<th>Debug file</th><th>Debug id</th><th>Code file</th><th>First seen (UTC)</th>"
 		      "<th>Last seen (UTC)</th><th>Reason</th></tr></thead><tbody>\n", f);
-		for (i = 0; i < nm && i < TOP_MISSING; i++) {
+		for (i = 0; i < nm; i++) {
 			const struct store_miss *m = &mv[i];
 			fprintf(f, "<tr><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
 				"</td><td>", m->crashes, m->misses);
@@ -165,9 +167,9 @@ void page_route(struct server *srv, struct http_req *r)
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</tbody></table>\n", f);
-		if (nm > TOP_MISSING)
+		if (nopen > nm)
 			fprintf(f, "<p class=\"muted\">%zu more in <a href=\"/missing\">/missing</a>.</p>\n",
-				nm - TOP_MISSING);
+				nopen - nm);
 	}
 
 	fputs("<h2>Recent uploads</h2>\n", f);

@@ -614,7 +614,7 @@ static void missing_route(struct server *srv, struct http_req *r, bool csv)
 	struct sym_err err;
 	const char *a;
 	char next[2048], base[2048], *body = NULL, *e;
-	size_t n = 0, blen = 0;
+	size_t n = 0, blen = 0, total = 0;
 	FILE *f;
 
 	http_set_route(r, csv ? "missing_csv" : "missing");
@@ -657,7 +657,7 @@ static void missing_route(struct server *srv, struct http_req *r, bool csv)
 	q.prefix = http_query(r, "debug_file");
 	q.cursor = http_query(r, "cursor");
 	sym_err_clear(&err);
-	if (store_missing_list(srv->store, &q, &v, &n, next, sizeof(next), &err) != SYM_OK) {
+	if (store_missing_list(srv->store, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK) {
 		char b2[300];
 		http_respondf(r, err.code == SYM_EUSAGE ? 400 : 500, "application/json",
 			      "{\"error\": \"%s\"}\n", json_str(err.msg, b2, sizeof(b2)));
@@ -669,7 +669,7 @@ static void missing_route(struct server *srv, struct http_req *r, bool csv)
 		http_respond(r, 500, "text/plain", "out of memory\n", 14);
 		return;
 	}
-	missing_write(f, csv ? MISS_CSV : MISS_JSON, v, n, next,
+	missing_write(f, csv ? MISS_CSV : MISS_JSON, v, n, total, next,
 		      server_base_url(srv, r, base, sizeof(base)));
 	fclose(f);
 	free(v);

@@ -50,6 +50,7 @@ struct server {
 	/* missing-symbol accounting (NULL: off) */
 	struct miss_acc *acc;
 	uint64_t max_minidump;		/* bytes; 413 past it */
+	unsigned md_active;		/* minidumps being received (atomic) */
 	uint64_t started;		/* time the server started */
 };
 

@@ -399,7 +399,7 @@ static enum kind sniff(const char *path, int *err)
 {
 	unsigned char b[20];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	*err = 0;
 	if (fd < 0) {
@@ -489,10 +489,11 @@ static struct state *walk_state;
 
 static int walk_cb(const char *path, const struct stat *sb, int flag, struct FTW *f)
 {
-	(void)sb;
 	if (flag == FTW_D && f->level > 0 && excluded(walk_state, path))
 		return FTW_SKIP_SUBTREE;
-	if (flag == FTW_F)
+	if (flag == FTW_F && !S_ISREG(sb->st_mode))
+		walk_state->ignored++;	/* pipes, sockets, devices */
+	else if (flag == FTW_F)
 		add_path(walk_state, path, false);
 	else if (flag == FTW_DNR || flag == FTW_NS)
 		bad_input(walk_state, path, "cannot read: %s", strerror(errno ? errno : EACCES));
@@ -571,25 +572,31 @@ static void json_summary(const struct state *st, int rc)
 
 	for (i = 0; i < st->n; i++) {
 		const struct job *j = st->jobs[i];
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s}", "debug_file", j->debug_file,
-				      "debug_id", j->debug_id, "path", j->path, "size",
-				      (json_int_t)j->size, "sha256", j->sha256);
+		json_t *o = json_object();
 		if (!o)
 			continue;
+		json_object_set_new(o, "debug_file", json_str_safe(j->debug_file));
+		json_object_set_new(o, "debug_id", json_str_safe(j->debug_id));
+		json_object_set_new(o, "path", json_str_safe(j->path));
+		json_object_set_new(o, "size", json_integer((json_int_t)j->size));
+		json_object_set_new(o, "sha256", json_string(j->sha256));
 		if (j->state == J_UPLOADED) {
 			json_object_set_new(o, "attempts", json_integer(j->attempts));
 			json_array_append_new(up, o);
 		} else if (j->state == J_SKIPPED) {
 			json_array_append_new(sk, o);
 		} else {
-			json_object_set_new(o, "reason", json_string(j->reason));
+			json_object_set_new(o, "reason", json_str_safe(j->reason));
 			json_object_set_new(o, "attempts", json_integer(j->attempts));
 			json_array_append_new(fa, o);
 		}
 	}
-	for (i = 0; i < st->nbad; i++)
-		json_array_append_new(fa, json_pack("{s:s, s:s}", "path", st->bad[i].path ? st->bad[i].path : "",
-						    "reason", st->bad[i].reason));
+	for (i = 0; i < st->nbad; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_str_safe(st->bad[i].path ? st->bad[i].path : ""));
+		json_object_set_new(o, "reason", json_str_safe(st->bad[i].reason));
+		json_array_append_new(fa, o);
+	}
 	json_object_set_new(root, "uploaded", up);
 	json_object_set_new(root, "skipped", sk);
 	json_object_set_new(root, "failed", fa);
@@ -790,6 +797,8 @@ int main(int argc, char **argv)
 			walk_state = &st;
 			if (nftw(argv[i], walk_cb, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
 				bad_input(&st, argv[i], "cannot walk the directory: %s", strerror(errno));
+		} else if (!S_ISREG(sb.st_mode)) {
+			bad_input(&st, argv[i], "%s", "not a regular file");
 		} else {
 			add_path(&st, argv[i], true);
 		}

@@ -18,6 +18,25 @@
 
 #include "fsutil.h"
 
+json_t *json_str_safe(const char *s)
+{
+	json_t *j = json_string(s);
+	char *c;
+	size_t i;
+
+	if (j)
+		return j;
+	c = strdup(s);
+	if (!c)
+		return json_string("");
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	j = json_string(c);
+	free(c);
+	return j ? j : json_string("");
+}
+
 int net_init(void)
 {
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
@@ -73,10 +92,12 @@ static struct curl_slist *auth_headers(const struct net_config *cfg, struct curl
 	return h;
 }
 
-/* A growable response body, kept to 64 KiB. */
+/* A response body, grown as it arrives up to max bytes (the rest is
+ * dropped and counted as cut). */
 struct body {
-	char buf[65536];
-	size_t len;
+	char *buf;
+	size_t len, cap, max;
+	bool cut;
 };
 
 static size_t body_write(char *p, size_t sz, size_t nm, void *ctx)
@@ -84,26 +105,47 @@ static size_t body_write(char *p, size_t sz, size_t nm, void *ctx)
 	struct body *b = ctx;
 	size_t n = sz * nm, k = n;
 
-	if (k > sizeof(b->buf) - 1 - b->len)
-		k = sizeof(b->buf) - 1 - b->len;
+	if (k > b->max - b->len) {
+		k = b->max - b->len;
+		b->cut = true;
+	}
+	if (b->len + k + 1 > b->cap) {
+		size_t nc = b->cap ? b->cap : 4096;
+		char *q;
+		while (nc < b->len + k + 1)
+			nc *= 2;
+		q = realloc(b->buf, nc);
+		if (!q) {
+			b->cut = true;
+			return n;
+		}
+		b->buf = q;
+		b->cap = nc;
+	}
 	memcpy(b->buf + b->len, p, k);
 	b->len += k;
 	b->buf[b->len] = '\0';
 	return n;
 }
 
+static void body_free(struct body *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
 /* The server's message from a JSON {"error": ...} body, else the start of
  * the body. */
 static void server_message(const struct body *b, char *out, size_t cap)
 {
-	json_t *j = json_loadb(b->buf, b->len, 0, NULL);
+	json_t *j = b->len ? json_loadb(b->buf, b->len, 0, NULL) : NULL;
 	const char *e = j ? json_string_value(json_object_get(j, "error")) : NULL;
 	size_t i;
 
 	if (e)
 		snprintf(out, cap, "%s", e);
 	else
-		snprintf(out, cap, "%.*s", (int)(b->len < 200 ? b->len : 200), b->buf);
+		snprintf(out, cap, "%.*s", (int)(b->len < 200 ? b->len : 200), b->buf ? b->buf : "");
 	json_decref(j);
 	for (i = 0; out[i]; i++)
 		if (out[i] == '\n' || out[i] == '\r')
@@ -128,16 +170,19 @@ static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, 
 {
 	json_t *root = json_object(), *ids = json_array(), *ans, *pairs;
 	struct curl_slist *h = NULL;
-	struct body b = { .len = 0 };
+	struct body b = { .max = 64u << 20 };
 	char url[4096], base[2048], *req;
 	long status = 0;
 	CURLcode rc;
 	size_t i;
 	int ret = 1;
 
-	for (i = from; i < to; i++)
-		json_array_append_new(ids, json_pack("{s:s, s:s}", "debug_file", jobs[i]->debug_file,
-						     "debug_id", jobs[i]->debug_id));
+	for (i = from; i < to; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "debug_file", json_str_safe(jobs[i]->debug_file));
+		json_object_set_new(o, "debug_id", json_str_safe(jobs[i]->debug_id));
+		json_array_append_new(ids, o);
+	}
 	json_object_set_new(root, "symbol_ids", ids);
 	req = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -158,6 +203,7 @@ static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, 
 	free(req);
 	if (rc != CURLE_OK) {
 		snprintf(msg, cap, "cannot reach %s: %s", base, curl_easy_strerror(rc));
+		body_free(&b);
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -165,11 +211,15 @@ static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, 
 		char m[300];
 		server_message(&b, m, sizeof(m));
 		snprintf(msg, cap, "the server refused the token (%ld: %s)", status, m);
+		body_free(&b);
 		return -1;
 	}
-	if (status != 200)
+	if (status != 200 || b.cut) {
+		body_free(&b);
 		return 0;
-	ans = json_loadb(b.buf, b.len, 0, NULL);
+	}
+	ans = json_loadb(b.buf ? b.buf : "", b.len, 0, NULL);
+	body_free(&b);
 	pairs = ans ? json_object_get(ans, "pairs") : NULL;
 	if (!json_is_array(pairs) || json_array_size(pairs) != to - from) {
 		json_decref(ans);
@@ -431,7 +481,8 @@ static void xfer_reset(struct xfer *x)
 	x->mime = NULL;
 	x->zinit = x->zend = false;
 	x->pos = 0;
-	x->b.len = 0;
+	body_free(&x->b);
+	x->b.max = 64 * 1024;
 	x->retry_after = 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 enum job_state { J_PENDING, J_SKIPPED, J_UPLOADED, J_FAILED };
 
 /* One symbol file to put on the server. */
@@ -55,6 +57,9 @@ int net_check(const struct net_config *cfg, struct job **jobs, size_t n, char *m
  * ten times a second. */
 void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 		void (*done)(void *ctx, struct job *j), void (*tick)(void *ctx), void *ctx);
+
+/* A JSON string of s; bytes that are not valid UTF-8 become '?'. */
+json_t *json_str_safe(const char *s);
 
 /* Global set-up and tear-down of libcurl. */
 int net_init(void);

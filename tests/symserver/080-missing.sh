@@ -176,5 +176,9 @@ start_server --miss-flush-ms 100
 [ "$(status GET /libdemo.so/$ID_A/libdemo.so.sym)" = 200 ] || fail "the store does not serve after kill -9"
 [ "$(status GET /libkill.so/$ID_C/libkill.so.sym)" = 404 ] || fail "miss after restart"
 wait_missing "debug_file=libkill" "($K) and ($K)['misses'] == $((n + 1))"
+# a delete opens the resolved entry again, and new misses count there
+"$SYMSERVER" delete liblate.so $ID_C --store "$STORE" > /dev/null || fail "symserver delete"
+[ "$(status GET /liblate.so/$ID_C/liblate.so.sym)" = 404 ] || fail "a deleted file is still served"
+wait_missing "debug_file=liblate" "($L) and ($L)['status'] == 'open' and ($L)['misses'] == 2 and ($L)['resolved_at'] is None"
 stop_server
 exit 0

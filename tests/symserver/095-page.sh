@@ -134,4 +134,11 @@ raw = zlib.decompress(data)
 assert len(set(raw)) > 40, len(set(raw))
 " || fail "the screenshot is not a rendered page"
 stop_server
+# --private: the page, like the listing, needs a download token
+start_server --private
+[ "$(status GET /)" = 401 ] || fail "the page is open to anyone under --private"
+[ "$(status GET /missing)" = 401 ] || fail "/missing is open to anyone under --private"
+DTOKEN=$(new_token reader download) || fail "cannot create a download token"
+[ "$(status GET / -H "Authorization: Bearer $DTOKEN")" = 200 ] || fail "the page refuses a download token"
+stop_server
 exit 0

@@ -140,6 +140,27 @@ assert len(d['uploaded']) == 1 and d['uploaded'][0]['path'] == 'in/sub/cprog.sym
 assert [f['path'] for f in d['failed']] == ['secret.sym'] and 'Permission denied' in d['failed'][0]['reason'], d['failed']
 " || fail "an unreadable file: $(cat u.json)"
 
+# many files already on the server: the bulk check answers for all of them
+# (no HEAD fallback), so a re-run sends nothing
+mkdir many
+python3 -c "
+import random
+r = random.Random(7)
+for i in range(450):
+    mid = '%032X0' % r.getrandbits(128)
+    open('many/m%03d.sym' % i, 'w').write('MODULE Linux x86_64 %s libmany%03d_with_a_longer_name.so\nFUNC 1000 10 0 f%d\n' % (mid, i, i))
+"
+"$SYMUPLOAD" --token-file token -j 8 "$URL" many > many1.out 2>&1 || fail "450 files: $(tail -n 3 many1.out)"
+grep -q '^450 uploaded, 0 skipped' many1.out || fail "450 files: $(tail -n1 many1.out)"
+"$SYMUPLOAD" --token-file token "$URL" many > many2.out 2>&1 || fail "450 files again: $(tail -n 3 many2.out)"
+grep -q '^0 uploaded, 450 skipped' many2.out || fail "450 files again: $(tail -n1 many2.out)"
+sleep 0.5	# the access log is written every 200 ms
+[ "$(grep -c '^HEAD /libmany' server.out)" = 0 ] || fail "the bulk check was given up for HEAD requests"
+# a named pipe in a walked tree is passed over, not opened
+mkfifo in/sub/pipe
+timeout 60 "$SYMUPLOAD" --dry-run --exclude skipme http://127.0.0.1:9 in > fifo.out 2>&1 || fail "a named pipe in the tree: $(tail -n 3 fifo.out)"
+rm -f in/sub/pipe
+
 # -- dry run: nothing contacted, every module listed with its ids
 "$SYMUPLOAD" --dry-run --exclude skipme http://127.0.0.1:9 in > d.out 2>&1 || fail "--dry-run: $(cat d.out)"
 [ "$(grep -c '^would upload ' d.out)" = 8 ] || fail "--dry-run: $(cat d.out)"
