@@ -456,7 +456,6 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 
 static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when);
 static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n);
-static int missing_reopen(struct store *s, MDB_txn *txn, const char *key);
 
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
@@ -596,7 +595,7 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	}
 	if ((rc = mdb_put(txn, s->syms, &k, &v, 0)) != 0)
 		goto lmdb;
-	if ((rc = missing_resolve(s, txn, key, rec->mtime)) != 0)
+	if ((rc = missing_resolve(s, txn, key, rec->mtime ? rec->mtime : 1)) != 0)
 		goto lmdb;
 	if (rec->code_id[0] && store_key(rec->code_file, rec->code_id, ckey, sizeof(ckey))) {
 		MDB_val ck = { strlen(ckey), ckey }, cv = { strlen(key), key };
@@ -678,7 +677,7 @@ enum sym_code store_delete(struct store *s, const char *debug_file, const char *
 	}
 	if ((rc = mdb_del(txn, s->syms, &k, NULL)) != 0)
 		goto lmdb;
-	if ((rc = missing_reopen(s, txn, key)) != 0)
+	if ((rc = missing_resolve(s, txn, key, 0)) != 0)	/* open again */
 		goto lmdb;
 	if (old->code_id[0] && store_key(old->code_file, old->code_id, ckey, sizeof(ckey))) {
 		MDB_val ck = { strlen(ckey), ckey }, cv;
@@ -994,7 +993,8 @@ static bool miss_decode(const void *data, size_t n, struct store_miss *m)
 	return true;
 }
 
-/* Inside an upload's write transaction: the key now has symbols. */
+/* Inside a write transaction: an upload of key resolves its missing entry
+ * (when = the upload time); a delete (when = 0) opens it again. */
 static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when)
 {
 	MDB_val k = { strlen(key), (void *)key }, v;
@@ -1007,33 +1007,9 @@ static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint6
 		return 0;
 	if (rc)
 		return rc;
-	if (!miss_decode(v.mv_data, v.mv_size, &m) || m.resolved_at)
+	if (!miss_decode(v.mv_data, v.mv_size, &m) || (when ? m.resolved_at != 0 : m.resolved_at == 0))
 		return 0;
-	n = miss_encode(&m, when ? when : 1, buf, sizeof(buf));
-	if (!n)
-		return 0;
-	v.mv_size = n;
-	v.mv_data = buf;
-	return mdb_put(txn, s->missing, &k, &v, 0);
-}
-
-/* Inside a delete's write transaction: the key has no symbols again, so
- * its missing record (if any) is open again. */
-static int missing_reopen(struct store *s, MDB_txn *txn, const char *key)
-{
-	MDB_val k = { strlen(key), (void *)key }, v;
-	struct store_miss m;
-	char buf[2048];
-	size_t n;
-	int rc = mdb_get(txn, s->missing, &k, &v);
-
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	if (!miss_decode(v.mv_data, v.mv_size, &m) || !m.resolved_at)
-		return 0;
-	n = miss_encode(&m, 0, buf, sizeof(buf));
+	n = miss_encode(&m, when, buf, sizeof(buf));
 	if (!n)
 		return 0;
 	v.mv_size = n;
