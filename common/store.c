@@ -1202,6 +1202,41 @@ static int miss_cmp(const void *a, const void *b)
 	return miss_cmp_parts(x->crashes, x->misses, kx, y->crashes, y->misses, ky);
 }
 
+/* A max-heap under miss_cmp: the root is the record that sorts last. */
+static void heap_swap(struct store_miss *a, struct store_miss *b)
+{
+	struct store_miss t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void heap_up(struct store_miss *h, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (miss_cmp(&h[p], &h[i]) >= 0)
+			break;
+		heap_swap(&h[p], &h[i]);
+		i = p;
+	}
+}
+
+static void heap_down(struct store_miss *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && miss_cmp(&h[l], &h[m]) > 0)
+			m = l;
+		if (r < n && miss_cmp(&h[r], &h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(&h[m], &h[i]);
+		i = m;
+	}
+}
+
 /* Cursor: "<crashes>.<misses>.<hex of the key>" of the last record shown. */
 static bool cursor_parse(const char *s, uint64_t *c, uint64_t *m, char *key, size_t cap)
 {
@@ -1240,7 +1275,9 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 	MDB_val k, v;
 	struct patterns ps;
 	struct store_miss *all = NULL, m;
-	size_t n = 0, ncap = 0, start = 0, count, i;
+	size_t n = 0, ncap = 0, start = 0, count, i, matched = 0;
+	/* with a limit, one more than the page tells whether a next page exists */
+	size_t keep = q->limit ? q->limit + 1 : 0;
 	uint64_t cc = 0, cm = 0;
 	char ckey[600];
 	size_t plen = q->prefix ? strlen(q->prefix) : 0;
@@ -1283,9 +1320,22 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 			if (miss_cmp_parts(m.crashes, m.misses, key, cc, cm, ckey) <= 0)
 				continue;
 		}
+		matched++;
+		if (keep && n == keep) {
+			/* a page: only the best keep records are held, in a
+			 * heap whose root is the one that sorts last */
+			if (miss_cmp(&m, &all[0]) < 0) {
+				all[0] = m;
+				heap_down(all, n, 0);
+			}
+			continue;
+		}
 		if (n == ncap) {
 			size_t nc = ncap ? ncap * 2 : 64;
-			void *p = realloc(all, nc * sizeof(*all));
+			void *p;
+			if (keep && nc > keep)
+				nc = keep;
+			p = realloc(all, nc * sizeof(*all));
 			if (!p) {
 				rc = ENOMEM;
 				break;
@@ -1294,6 +1344,8 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 			ncap = nc;
 		}
 		all[n++] = m;
+		if (keep)
+			heap_up(all, n - 1);
 	}
 	mdb_cursor_close(c);
 	patterns_free(&ps);
@@ -1306,7 +1358,7 @@ enum sym_code store_missing_list(struct store *s, const struct store_missing_que
 		qsort(all, n, sizeof(*all), miss_cmp);
 	count = n - start;
 	if (total)
-		*total = n;
+		*total = matched;
 	/* reasons only for the page shown: the id-mismatch check reads the
 	 * index */
 	for (i = 0; i < count && (!q->limit || i < q->limit); i++) {

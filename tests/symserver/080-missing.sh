@@ -118,6 +118,11 @@ for i in $(seq 1 10); do
 done
 py "import json; d=json.load(open('all.json')); print('\n'.join(m['debug_file'] for m in d['missing']))" > all.txt
 compare all.txt pages.txt "pages of /missing"
+curl -s "$URL/missing?limit=2" > page.json
+py "
+import json; d=json.load(open('page.json')); a=json.load(open('all.json'))
+assert d['count'] == 2 and d['total'] == len(a['missing']) == a['total'], (d['count'], d['total'], a['total'])
+" || fail "count and total of a page"
 
 # -- CSV: Tecken's columns first
 curl -s -D csvh.txt "$URL/missing.csv" > missing.csv
