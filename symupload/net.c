@@ -566,18 +566,36 @@ static bool transient_curl(CURLcode rc)
 	}
 }
 
+/* Starts x's transfer (its next attempt); a job that cannot start fails. */
+static void launch(const struct net_config *cfg, CURLM *m, struct xfer *x, size_t *active,
+		   size_t *finished, void (*done)(void *ctx, struct job *j), void *ctx)
+{
+	x->j->attempts++;
+	if (!xfer_start(cfg, x)) {
+		x->j->state = J_FAILED;
+		snprintf(x->j->reason, sizeof(x->j->reason), "out of memory");
+		(*finished)++;
+		done(ctx, x->j);
+		return;
+	}
+	x->active = true;
+	curl_multi_add_handle(m, x->c);
+	(*active)++;
+}
+
 void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 		void (*done)(void *ctx, struct job *j), void (*tick)(void *ctx), void *ctx)
 {
 	CURLM *m = curl_multi_init();
 	struct xfer *xs = calloc(n ? n : 1, sizeof(*xs));
 	size_t *queue = calloc(n ? n : 1, sizeof(*queue));
-	size_t nq = 0, qhead = 0, active = 0, finished = 0, total = 0, i;
+	size_t *waiting = calloc(n ? n : 1, sizeof(*waiting));	/* due for a retry later */
+	size_t nq = 0, qhead = 0, nretry = 0, active = 0, finished = 0, total = 0, i;
 	unsigned limit = cfg->jobs ? cfg->jobs : 4;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)xs;
 	int running;
 
-	if (!m || !xs || !queue) {
+	if (!m || !xs || !queue || !waiting) {
 		for (i = 0; i < n; i++)
 			if (jobs[i]->state == J_PENDING) {
 				jobs[i]->state = J_FAILED;
@@ -587,6 +605,7 @@ void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 		curl_multi_cleanup(m);
 		free(xs);
 		free(queue);
+		free(waiting);
 		return;
 	}
 	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)limit);
@@ -603,41 +622,19 @@ void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 		size_t k;
 
 		/* start what is queued, then what is due for a retry */
-		while (active < limit && qhead < nq) {
-			struct xfer *x = &xs[queue[qhead++]];
-			x->j->attempts = 1;
-			if (!xfer_start(cfg, x)) {
-				x->j->state = J_FAILED;
-				snprintf(x->j->reason, sizeof(x->j->reason), "out of memory");
-				finished++;
-				done(ctx, x->j);
-				continue;
-			}
-			x->active = true;
-			curl_multi_add_handle(m, x->c);
-			active++;
-		}
-		for (k = 0; k < n && active < limit; k++) {
-			struct xfer *x = &xs[k];
-			if (!x->j || x->active || x->retry_at == 0 || x->j->state != J_PENDING)
-				continue;
+		while (active < limit && qhead < nq)
+			launch(cfg, m, &xs[queue[qhead++]], &active, &finished, done, ctx);
+		for (k = 0; k < nretry && active < limit;) {
+			struct xfer *x = &xs[waiting[k]];
 			if (x->retry_at > t) {
 				if (!wait_until || x->retry_at < wait_until)
 					wait_until = x->retry_at;
+				k++;
 				continue;
 			}
+			waiting[k] = waiting[--nretry];
 			x->retry_at = 0;
-			x->j->attempts++;
-			if (!xfer_start(cfg, x)) {
-				x->j->state = J_FAILED;
-				snprintf(x->j->reason, sizeof(x->j->reason), "out of memory");
-				finished++;
-				done(ctx, x->j);
-				continue;
-			}
-			x->active = true;
-			curl_multi_add_handle(m, x->c);
-			active++;
+			launch(cfg, m, x, &active, &finished, done, ctx);
 		}
 		curl_multi_perform(m, &running);
 		while ((msg = curl_multi_info_read(m, &left))) {
@@ -675,6 +672,7 @@ void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 				if (x->retry_after && d < (double)x->retry_after)
 					d = (double)x->retry_after;
 				x->retry_at = now_s() + d;
+				waiting[nretry++] = (size_t)(x - xs);
 				if (cfg->verbose)
 					fprintf(stderr, "symupload: %s/%s: %s; retrying in %.1f s\n",
 						x->j->debug_file, x->j->debug_id, x->j->reason, d);
@@ -703,4 +701,5 @@ void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 	curl_multi_cleanup(m);
 	free(xs);
 	free(queue);
+	free(waiting);
 }
