@@ -191,6 +191,18 @@ static int cmd_serve(struct opts *o)
 	return 0;
 }
 
+/* "symserver CMD A B [options]": the options after A and B, then the
+ * store; 0, or the exit status. */
+static int admin_store(int argc, char **argv, struct opts *o, struct server *srv)
+{
+	if (parse(argc - 3, argv + 3, o) < 0 || optind != argc - 3) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	memset(srv, 0, sizeof(*srv));
+	return open_store(srv, o->store) < 0 ? 1 : 0;
+}
+
 static void report_problem(void *ctx, const char *key, const char *why)
 {
 	(void)ctx;
@@ -257,14 +269,10 @@ int main(int argc, char **argv)
 		struct server srv;
 		struct sym_err err;
 		struct sym_record old;
+		int rc;
 
-		if (parse(argc - 3, argv + 3, &o) < 0 || optind != argc - 3) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
-		memset(&srv, 0, sizeof(srv));
-		if (open_store(&srv, o.store) < 0)
-			return 1;
+		if ((rc = admin_store(argc, argv, &o, &srv)) != 0)
+			return rc;
 		sym_err_clear(&err);
 		if (store_delete(srv.store, argv[2], argv[3], &old, &err) != SYM_OK) {
 			fprintf(stderr, "symserver: %s\n", err.msg);
@@ -282,14 +290,10 @@ int main(int argc, char **argv)
 		const char *sub = argv[2], *name = argv[3];
 		struct server srv;
 		struct sym_err err;
+		int rc;
 
-		if (parse(argc - 3, argv + 3, &o) < 0 || optind != argc - 3) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
-		memset(&srv, 0, sizeof(srv));
-		if (open_store(&srv, o.store) < 0)
-			return 1;
+		if ((rc = admin_store(argc, argv, &o, &srv)) != 0)
+			return rc;
 		sym_err_clear(&err);
 		if (strcmp(sub, "add") == 0) {
 			char tok[65];
