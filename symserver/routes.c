@@ -604,8 +604,6 @@ static void metrics(struct server *srv, struct http_req *r)
 
 /* ---- the router ------------------------------------------------------ */
 
-/* Splits path into at most max components; returns the count, or -1 when
- * there are more (or an empty one). */
 /* GET /missing (JSON) and /missing.csv */
 static void missing_route(struct server *srv, struct http_req *r, bool csv)
 {
@@ -680,6 +678,8 @@ static void missing_route(struct server *srv, struct http_req *r, bool csv)
 	free(body);
 }
 
+/* Splits path into at most max components; returns the count, or -1 when
+ * there are more (or an empty one). */
 static int split(char *path, char **parts, int max)
 {
 	int n = 0;
