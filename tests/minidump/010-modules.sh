@@ -7,7 +7,7 @@
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 MDINFO=$BUILD/tests/tools/mdinfo
-TD=$TOP/../shared/testdata/breakpad/processor
+TD=$TESTDATA/breakpad/processor
 [ -d "$TD" ] || fail "the shared Breakpad test data is missing at $TD"
 
 extract() {	# minidump_dump output -> code_file|code_id|debug_file|debug_id

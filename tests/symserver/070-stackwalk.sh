@@ -6,7 +6,7 @@
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 need_bp
-TD=$TOP/../shared/testdata/breakpad/processor
+TD=$TESTDATA/breakpad/processor
 [ -d "$TD" ] || fail "the shared Breakpad test data is missing at $TD"
 
 TOKEN=$(new_token ci) || fail "cannot create a token"

@@ -10,7 +10,7 @@
 . "$TOP/tests/symserver/server.sh"
 MDINFO=$BUILD/tests/tools/mdinfo
 CORRUPT=$BUILD/tests/tools/corrupt
-WIN=$TOP/../shared/testdata/breakpad/processor/minidump2.dmp
+WIN=$TESTDATA/breakpad/processor/minidump2.dmp
 [ -f "$WIN" ] || fail "the shared Breakpad test data is missing ($WIN)"
 py() { python3 -c "$@"; }
 

@@ -24,7 +24,7 @@ done
 # and a minidump's modules (1 crash each)
 for i in 1 2 3; do status GET "/libdemo.so/$ID_B/libdemo.so.sym?code_file=libdemo.so&code_id=c0de" > /dev/null; done
 status GET "/lib&amp.so/$ID_C/lib&amp.so.sym" > /dev/null
-WIN=$TOP/../shared/testdata/breakpad/processor/minidump2.dmp
+WIN=$TESTDATA/breakpad/processor/minidump2.dmp
 curl -s -o /dev/null -F upload_file_minidump=@"$WIN" "$URL/minidump"
 for i in $(seq 1 100); do
 	curl -s "$URL/missing" > m.json
