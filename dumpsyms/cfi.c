@@ -814,7 +814,26 @@ static int do_fde(struct cfi *c, const struct cie *ce, struct cursor *cur, uint6
 	if (rc > 0)
 		warnf(c, "CFI instructions Breakpad cannot follow; the rest of the FDE is skipped", fde_off);
 	emit(c, start, range);
+	if (c->in->on_fde && c->in->on_fde(c->in->ctx, start, range) < 0)
+		return -1;
 	return 0;
+}
+
+static bool wanted_fde(const struct cfi_input *in, uint64_t off)
+{
+	size_t lo = 0, hi = in->nfde_offsets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (in->fde_offsets[mid] == off)
+			return true;
+		if (in->fde_offsets[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64_t *records,
@@ -861,7 +880,9 @@ enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64
 			const struct cie *ce;
 			struct cursor f = cur;
 
-			if ((in->eh && id > idpos) || cie_off >= in->size) {
+			if (in->only_fdes && !wanted_fde(in, off)) {
+				/* not one the compact unwind table names */
+			} else if ((in->eh && id > idpos) || cie_off >= in->size) {
 				warnf(&c, "FDE names a CIE outside the section", off);
 			} else if (!(ce = get_cie(&c, cie_off))) {
 				warnf(&c, "FDE with an unusable CIE", off);

@@ -24,6 +24,15 @@ struct cfi_input {
 	uint64_t load_addr;		/* subtracted from printed addresses */
 	const struct obj_range *loads;	/* PT_LOAD ranges */
 	size_t nloads;
+	/* with only_fdes set, only the FDEs at these section offsets (sorted)
+	 * are read: a Mach-O image with compact unwind uses DWARF CFI only
+	 * for the functions its table sends there */
+	bool only_fdes;
+	const uint64_t *fde_offsets;
+	size_t nfde_offsets;
+	/* if set, told the range [start, start + size) of each FDE written */
+	int (*on_fde)(void *ctx, uint64_t start, uint64_t size);
+	void *ctx;
 };
 
 /* Writes one STACK CFI INIT record (and its deltas) per FDE of the section

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -16,6 +18,7 @@
 #include "fsutil.h"
 #include "obj.h"
 #include "outbuf.h"
+#include "unwind_info.h"
 
 #ifndef STT_FUNC
 #define STT_FUNC 2
@@ -73,28 +76,119 @@ static bool has_section_data(struct obj *o, const char *name)
 	return false;
 }
 
+#define MH_DSYM 0xa
+
+struct fde_ranges {
+	struct obj_range *v;
+	size_t n, cap;
+};
+
+static int note_fde(void *ctx, uint64_t start, uint64_t size)
+{
+	struct fde_ranges *r = ctx;
+	struct obj_range x = { start, start + size < start ? UINT64_MAX : start + size };
+
+	return vec_push(*r, x);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct obj_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sorts the FDE ranges and merges overlapping ones, for a binary search. */
+static void merge_ranges(struct fde_ranges *r)
+{
+	size_t i, k = 0;
+
+	if (!r->n)
+		return;
+	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	for (i = 1; i < r->n; i++) {
+		if (r->v[i].lo < r->v[k].hi) {
+			if (r->v[i].hi > r->v[k].hi)
+				r->v[k].hi = r->v[i].hi;
+		} else {
+			r->v[++k] = r->v[i];
+		}
+	}
+	r->n = k + 1;
+}
+
+/* Mach-O: the compact unwind table of bin, or false when it has none. */
+static bool unwind_info_of(struct obj *bin, struct module *m, struct unwind_info_input *in)
+{
+	struct sym_err serr;
+	const struct obj_section *s;
+
+	if (bin->format != OBJ_MACHO)
+		return false;
+	sym_err_clear(&serr);
+	s = obj_section(bin, "__TEXT,__unwind_info", &serr);
+	if (!s)
+		return false;
+	memset(in, 0, sizeof(*in));
+	in->path = bin->path;
+	in->data = s->data;
+	in->size = s->size;
+	in->machine = bin->machine;
+	in->base = bin->load_addr;
+	in->load_addr = m->load_addr;
+	in->text = bin;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* STACK CFI from .debug_frame, then .eh_frame, as Breakpad orders them.
  * With a separate debug file, .debug_frame comes from it and .eh_frame
- * from the binary (debug files keep only a NOBITS placeholder). */
+ * from the binary (debug files keep only a NOBITS placeholder).
+ *
+ * A Mach-O image with a compact unwind table (__unwind_info) gets its
+ * records from the table, and from the __eh_frame FDEs the table sends
+ * functions to; other FDEs there are left-overs the linker keeps or, from
+ * some linkers, stale copies with unrelocated addresses.  Without the
+ * table every FDE is read. */
 static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m,
 			      const struct convert_options *opt, struct sym_err *err)
 {
 	static const char *const names[] = { ".debug_frame", ".eh_frame" };
-	uint64_t records = 0;
+	struct fde_ranges fdes = { NULL, 0, 0 };
+	struct unwind_info_input ui;
+	uint64_t records = 0, *want = NULL;
+	size_t nwant = 0;
+	enum sym_code rc = SYM_OK;
+	bool compact = unwind_info_of(bin, m, &ui);
 	size_t i;
 
 	m->cfi = tmpfile();
 	if (!m->cfi)
 		return sym_fail(err, SYM_EIO, "cannot create a temporary file: %s", strerror(errno));
+	if (compact) {
+		rc = unwind_info_dwarf_fdes(&ui, opt->verbose, &want, &nwant, err);
+		if (rc)
+			return rc;
+		if (nwant > 1)
+			qsort(want, nwant, sizeof(*want), cmp_u64);
+	}
 	for (i = 0; i < 2; i++) {
 		struct sym_err serr;
 		const struct obj_section *s;
 		struct cfi_input in;
-		enum sym_code rc;
 		struct obj *o = bin;
 
 		if (dbg && (i == 0 ? has_section_data(dbg, names[i]) : !has_section_data(bin, names[i])))
 			o = dbg;
+		if (i == 1 && o->format == OBJ_MACHO && o->filetype == MH_DSYM)
+			continue;	/* a dSYM's __eh_frame is a copy; the binary's
+					 * compact unwind table says which FDEs hold */
 		sym_err_clear(&serr);
 		s = obj_section(o, names[i], &serr);
 		if (!s) {
@@ -116,11 +210,29 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 		in.load_addr = m->load_addr;
 		in.loads = bin->loads;
 		in.nloads = bin->nloads;
+		if (compact) {
+			in.on_fde = note_fde;
+			in.ctx = &fdes;
+			if (in.eh && o == bin) {
+				in.only_fdes = true;
+				in.fde_offsets = want;
+				in.nfde_offsets = nwant;
+			}
+		}
 		rc = cfi_write(&in, m->cfi, opt->verbose, &records, err);
 		if (rc)
-			return rc;
+			goto out;
 	}
-	return SYM_OK;
+	if (compact) {
+		merge_ranges(&fdes);
+		ui.skip = fdes.v;
+		ui.nskip = fdes.n;
+		rc = unwind_info_write(&ui, m->cfi, opt->verbose, &records, err);
+	}
+out:
+	free(want);
+	vec_free(fdes);
+	return rc;
 }
 
 /* The module name when the input is itself a separate debug file (no
@@ -166,7 +278,10 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 		dwp[strlen(dwp) - 6] = '\0';
 	strncat(dwp, ".dwp", sizeof(dwp) - strlen(dwp) - 1);
 	dopt.dwp_path = dwp;
-	m->os = module_intern(m, opt->os, strlen(opt->os));
+	{
+		const char *os = opt->os ? opt->os : bin->format == OBJ_MACHO ? "mac" : "Linux";
+		m->os = module_intern(m, os, strlen(os));
+	}
 	m->arch = bin->arch;
 	if (opt->name) {
 		m->name = module_intern(m, opt->name, strlen(opt->name));
@@ -205,7 +320,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	{
 		/* the full .symtab lives in the debug file of a stripped binary */
 		struct pub_ctx pc = { m, 0 };
-		struct obj *so = dbg && has_section_data(dbg, ".symtab") ? dbg : bin;
+		struct obj *so = dbg && obj_has_symtab(dbg) ? dbg : bin;
 		obj_symbols(so, add_public, &pc, err);
 		if (pc.failed) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
@@ -336,23 +451,173 @@ static bool find_debug_file(struct obj *bin, const struct convert_options *opt, 
 	return false;
 }
 
+/* ---- Mach-O: dSYM bundles ------------------------------------------- */
+
+/* The file to read for path: path itself, or for a directory (a .dSYM
+ * bundle) the DWARF file inside it, Contents/Resources/DWARF/<name>: the
+ * only file there, or the one named as the bundle less ".dSYM" (the binary
+ * of Foo.app.dSYM is Foo, so the name alone does not always tell). */
+static enum sym_code resolve_bundle(const char *path, char **out, struct sym_err *err)
+{
+	struct stat st;
+	char dir[4096], want[1024], only[1024];
+	const char *base;
+	size_t n, files = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		*out = strdup(path);
+		return *out ? SYM_OK : sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s/Contents/Resources/DWARF", (int)n, path) >= sizeof(dir))
+		return sym_fail(err, SYM_EUSAGE, "'%s': the path is too long", path);
+	base = path;
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/' && i + 1 < n)
+			base = path + i + 1;
+	snprintf(want, sizeof(want), "%.*s", (int)(path + n - base), base);
+	if (strlen(want) > 5 && strcmp(want + strlen(want) - 5, ".dSYM") == 0)
+		want[strlen(want) - 5] = '\0';
+	d = opendir(dir);
+	if (!d)
+		return sym_fail(err, SYM_EUSAGE,
+				"'%s' is a directory but not a dSYM bundle (no Contents/Resources/DWARF)", path);
+	only[0] = '\0';
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		files++;
+		if (files == 1 || strcmp(de->d_name, want) == 0)
+			snprintf(only, sizeof(only), "%s", de->d_name);
+	}
+	closedir(d);
+	if (files == 0)
+		return sym_fail(err, SYM_EUSAGE, "the dSYM bundle '%s' holds no DWARF file", path);
+	if (files > 1 && strcmp(only, want) != 0)
+		return sym_fail(err, SYM_EUSAGE,
+				"the dSYM bundle '%s' holds %zu DWARF files; give the one to read", path, files);
+	if (asprintf(out, "%s/%s", dir, only) < 0) {
+		*out = NULL;
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	return SYM_OK;
+}
+
+static void uuid_text(const struct obj *o, char out[40])
+{
+	char id[34];
+
+	obj_debug_id(o, id);
+	snprintf(out, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
+}
+
+/* Opens the dSYM at dpath for the Mach-O binary bin: the slice with bin's
+ * LC_UUID.  A dSYM of another build is refused with both ids. */
+static enum sym_code open_dsym(struct obj *bin, const char *dpath, struct obj *dbg,
+			       struct sym_err *err)
+{
+	char *file = NULL, want[40], got[40];
+	enum sym_code rc = resolve_bundle(dpath, &file, err);
+
+	if (rc)
+		return rc;
+	uuid_text(bin, want);
+	rc = obj_open_uuid(dbg, file, bin->ident, err);
+	if (rc == SYM_OK && dbg->format != OBJ_MACHO) {
+		rc = sym_fail(err, SYM_EFORMAT, "'%s' is not a Mach-O dSYM", file);
+	} else if (rc == SYM_OK && memcmp(dbg->ident, bin->ident, 16) != 0) {
+		uuid_text(dbg, got);
+		rc = sym_fail(err, SYM_EFORMAT,
+			      "the dSYM '%s' (UUID %s, %s) does not belong to '%s' (UUID %s, %s)",
+			      file, got, dbg->arch, bin->path, want, bin->arch);
+	} else if (rc == SYM_ENOTFOUND) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		rc = sym_fail(err, SYM_EFORMAT, "the dSYM does not belong to '%s' (UUID %s, %s): %s",
+			      bin->path, want, bin->arch, msg);
+	}
+	if (rc)
+		obj_close(dbg);
+	free(file);
+	return rc;
+}
+
+struct list_ctx {
+	FILE *out;
+};
+
+static int print_slice(void *ctx, const char *arch, const char *id)
+{
+	struct list_ctx *lc = ctx;
+
+	fprintf(lc->out, "%s %s\n", arch ? arch : "unknown", id);
+	return 0;
+}
+
+enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err)
+{
+	struct list_ctx lc = { out };
+	char *file = NULL;
+	enum sym_code rc = resolve_bundle(path, &file, err);
+
+	if (rc == SYM_OK)
+		rc = obj_slices(file, print_slice, &lc, err);
+	free(file);
+	return rc;
+}
+
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err)
 {
 	struct obj o, dbg;
 	bool have_dbg = false;
-	enum sym_code rc = obj_open(&o, path, err);
+	char *file = NULL;
+	enum sym_code rc = resolve_bundle(path, &file, err);
 
-	if (rc == SYM_OK && !opt->header_only && !has_section_data(&o, ".debug_info")) {
+	memset(&o, 0, sizeof(o));
+	o.fd = -1;
+	if (rc)
+		return rc;
+	rc = obj_open_arch(&o, file, opt->arch, err);
+	if (rc == SYM_OK && o.format == OBJ_MACHO) {
+		char auto_path[4200];
+		struct stat st;
+
+		if (opt->dsym) {
+			rc = open_dsym(&o, opt->dsym, &dbg, err);
+			have_dbg = rc == SYM_OK;
+		} else if (!opt->header_only && !has_section_data(&o, ".debug_info") &&
+			   (size_t)snprintf(auto_path, sizeof(auto_path), "%s.dSYM", file) < sizeof(auto_path) &&
+			   stat(auto_path, &st) == 0) {
+			struct sym_err e;
+
+			sym_err_clear(&e);
+			have_dbg = open_dsym(&o, auto_path, &dbg, &e) == SYM_OK;
+			if (!have_dbg)
+				fprintf(stderr, "dumpsyms: warning: %s\n", e.msg);
+		}
+	} else if (rc == SYM_OK && opt->dsym) {
+		have_dbg = try_debug_file(&o, opt->dsym, false, 0, &dbg, opt->verbose);
+		if (!have_dbg)
+			rc = sym_fail(err, SYM_EFORMAT, "'%s' is not a debug file of '%s' (no DWARF, or another build id)",
+				      opt->dsym, file);
+	} else if (rc == SYM_OK && !opt->header_only && !has_section_data(&o, ".debug_info")) {
 		have_dbg = find_debug_file(&o, opt, &dbg);
-		if (have_dbg && opt->verbose)
-			fprintf(stderr, "dumpsyms: reading debug information from '%s'\n", dbg.path);
 	}
+	if (have_dbg && opt->verbose)
+		fprintf(stderr, "dumpsyms: reading debug information from '%s'\n", dbg.path);
 	if (rc == SYM_OK)
 		rc = convert_obj(&o, have_dbg ? &dbg : NULL, opt, m, err);
 	if (have_dbg)
 		obj_close(&dbg);
 	obj_close(&o);
+	free(file);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "module.h"
@@ -18,12 +19,16 @@ struct convert_options {
 	bool keep_addresses;	/* -a */
 	bool verbose;		/* -v */
 	const char *name;	/* -n, or NULL */
-	const char *os;		/* -o, default "Linux" */
+	const char *os;		/* -o; NULL: "Linux" for ELF, "mac" for Mach-O */
+	const char *arch;	/* --arch: the slice of a universal Mach-O file */
+	const char *dsym;	/* -g: the dSYM (bundle or DWARF file) of a Mach-O binary */
 	const char *const *debug_dirs;
 	size_t ndebug_dirs;
 };
 
 /* Reads path and fills m (initialised by the caller with module_init()).
+ * path may be a Mach-O .dSYM bundle directory.  A Mach-O binary without
+ * DWARF takes it from opt->dsym, else from path.dSYM when that exists.
  * On failure err names the file and the problem; m must still be released. */
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err);
@@ -33,6 +38,10 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 enum sym_code convert_mem(const char *name, const uint8_t *data, size_t size,
 			  const struct convert_options *opt, struct module *m,
 			  struct sym_err *err);
+
+/* Prints "<arch> <debug id>" for each slice of path (one line for a thin
+ * Mach-O or an ELF file). */
+enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err);
 
 /* Writes m as a .sym file at path, atomically (temporary file + rename). */
 enum sym_code write_atomic(const char *path, const struct module *m, struct sym_err *err);

@@ -1,6 +1,7 @@
 /* main.c - the dumpsyms command line.
  *
  *   dumpsyms [options] <binary> [<debug-dir>...]
+ *   dumpsyms [options] <mach-o binary> [<dSYM>]
  *
  * Options overlap Breakpad's dump_syms (-i -c -d -n -o -v -m -a) and add
  * --output and --store.  Output files are written through a temporary file
@@ -10,9 +11,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "convert.h"
@@ -21,8 +24,12 @@
 
 static const char usage_text[] =
 	"usage: dumpsyms [options] <binary> [<debug-dir>...]\n"
+	"       dumpsyms [options] <mach-o binary or dSYM> [<dSYM>]\n"
 	"\n"
-	"Converts the debug information of an ELF file to a Breakpad .sym file.\n"
+	"Converts the debug information of an ELF or Mach-O file (thin, universal,\n"
+	"or a .dSYM bundle) to a Breakpad .sym file.  Separate ELF debug files are\n"
+	"looked for by build id and .gnu_debuglink in the debug directories; a\n"
+	"Mach-O binary's dSYM is the one given, else <binary>.dSYM beside it.\n"
 	"\n"
 	"  -i             write only the MODULE and INFO records\n"
 	"  -c             do not write STACK CFI records\n"
@@ -30,7 +37,13 @@ static const char usage_text[] =
 	"  -m             mark code shared by several functions with 'm'\n"
 	"  -a             keep link-time addresses (do not subtract the load address)\n"
 	"  -n NAME        use NAME as the module name\n"
-	"  -o OS          use OS as the MODULE operating system (default: Linux)\n"
+	"  -o OS          use OS as the MODULE operating system (default: Linux,\n"
+	"                 or mac for Mach-O)\n"
+	"  -g DEBUGFILE   read DWARF from DEBUGFILE (a dSYM, or an ELF debug file);\n"
+	"                 its UUID or build id must match the binary's\n"
+	"  --arch ARCH    the slice of a universal Mach-O file to read (x86_64,\n"
+	"                 x86_64h, arm64, arm64e, x86 or i386, armv7, ...)\n"
+	"  --list-arch    print each slice's architecture and debug id, and exit\n"
 	"  -v             print warnings about the input to stderr\n"
 	"  --output FILE  write the .sym to FILE instead of standard output\n"
 	"  --store DIR    write DIR/<debug_file>/<debug_id>/<debug_file>.sym\n"
@@ -50,6 +63,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "inlines", no_argument, NULL, 'd' },
+		{ "arch", required_argument, NULL, 'A' },
+		{ "list-arch", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct convert_options opt;
@@ -59,10 +74,11 @@ int main(int argc, char **argv)
 	struct outbuf ob;
 	int c, rc = 1;
 	char *path = NULL;
+	bool list_arch = false;
+	struct stat st;
 
 	memset(&opt, 0, sizeof(opt));
-	opt.os = "Linux";
-	while ((c = getopt_long(argc, argv, "icdmavn:o:rh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "icdmavn:o:g:rh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': opt.header_only = true; break;
 		case 'c': opt.no_cfi = true; break;
@@ -72,6 +88,9 @@ int main(int argc, char **argv)
 		case 'v': opt.verbose = true; break;
 		case 'n': opt.name = optarg; break;
 		case 'o': opt.os = optarg; break;
+		case 'g': opt.dsym = optarg; break;
+		case 'A': opt.arch = optarg; break;
+		case 'L': list_arch = true; break;
 		case 'r': break;	/* Breakpad's -r: accepted, references are always followed */
 		case 'O': output = optarg; break;
 		case 'S': store = optarg; break;
@@ -84,10 +103,31 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	sym_err_clear(&err);
+	if (list_arch) {
+		if (convert_list_arch(argv[optind], stdout, &err) != SYM_OK) {
+			fprintf(stderr, "dumpsyms: %s\n", err.msg);
+			return 1;
+		}
+		return 0;
+	}
 	opt.debug_dirs = (const char *const *)argv + optind + 1;
 	opt.ndebug_dirs = (size_t)(argc - optind - 1);
+	/* "dumpsyms BINARY DSYM": a second argument that is a file or a .dSYM
+	 * bundle is the debug file, not a directory to search */
+	if (!opt.dsym && opt.ndebug_dirs == 1) {
+		const char *a = opt.debug_dirs[0];
+		size_t n = strlen(a);
 
-	sym_err_clear(&err);
+		while (n > 1 && a[n - 1] == '/')
+			n--;
+		if ((stat(a, &st) == 0 && S_ISREG(st.st_mode)) ||
+		    (n > 5 && strncmp(a + n - 5, ".dSYM", 5) == 0)) {
+			opt.dsym = a;
+			opt.ndebug_dirs = 0;
+		}
+	}
+
 	module_init(&m);
 	if (convert_file(argv[optind], &opt, &m, &err) != SYM_OK) {
 		fprintf(stderr, "dumpsyms: %s\n", err.msg);

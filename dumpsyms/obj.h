@@ -1,6 +1,6 @@
 /* obj.h - the object-file interface every debug reader sees.
  *
- * An object reader (obj_elf.c today; Mach-O and PE later) opens a file and
+ * An object reader (obj_elf.c, obj_macho.c; PE later) opens a file and
  * fills struct obj: identity (arch, ids, name, load address), named sections
  * and the symbol table.  The DWARF, CFI and symbol-table readers use only
  * this interface.  Readers never print; failures come back as a sym_code
@@ -46,6 +46,8 @@ struct obj_range {
 	uint64_t lo, hi;
 };
 
+enum obj_format { OBJ_ELF, OBJ_MACHO };
+
 struct obj {
 	char *path;
 	const char *basename;	/* points into path */
@@ -54,6 +56,7 @@ struct obj {
 	size_t map_size;
 	bool mapped;		/* map is ours to munmap */
 	void *elf;		/* Elf * */
+	enum obj_format format;
 
 	bool is64;
 	bool big_endian;
@@ -71,9 +74,25 @@ struct obj {
 	struct obj_section *sections;
 	size_t nsections;
 
-	/* PT_LOAD ranges [lo, hi) in link-time addresses */
+	/* PT_LOAD ranges (Mach-O: code sections) [lo, hi), link-time addresses */
 	struct obj_range *loads;
 	size_t nloads;
+
+	/* Mach-O: the chosen slice (the whole file when thin), what picks it
+	 * (set by obj_open_arch() before parsing), and its symbol table.
+	 * ident holds the LC_UUID. */
+	const char *want_arch;	/* --arch, or NULL */
+	const uint8_t *want_uuid; /* pick the slice with this LC_UUID */
+	size_t want_index;	/* pick slice want_index - 1 (0: not this way) */
+	const uint8_t *slice;
+	size_t slice_size;
+	int32_t cputype, cpusubtype;
+	uint32_t filetype;
+	const uint8_t *nlist;	/* nsyms entries of 12 (16 if is64) bytes */
+	uint32_t nsyms;
+	const uint8_t *strtab;
+	uint32_t strsize;
+	char *names;		/* section names, owned */
 };
 
 /* Opens and validates path.  On success the caller owns o and must call
@@ -85,6 +104,28 @@ enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err);
 enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
 			   size_t size, struct sym_err *err);
 void obj_close(struct obj *o);
+/* obj_open() for a universal Mach-O file: arch names the slice to read
+ * ("x86_64", "arm64", ...).  A universal file with several slices and no
+ * arch is refused with a message listing them.  arch is ignored for ELF. */
+enum sym_code obj_open_arch(struct obj *o, const char *path, const char *arch,
+			    struct sym_err *err);
+/* The same for the slice whose LC_UUID is uuid[16] (a dSYM for a binary). */
+enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid,
+			    struct sym_err *err);
+/* Calls fn with the arch name and debug id of each slice of path (one call
+ * for a thin Mach-O or an ELF file).  Stops at the first non-zero return. */
+enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, const char *arch,
+		const char *debug_id), void *ctx, struct sym_err *err);
+/* True when o has a symbol table worth reading (.symtab, or Mach-O nlist). */
+bool obj_has_symtab(struct obj *o);
+
+/* The Mach-O reader, called by the object layer once the magic is known. */
+bool macho_is_macho(const uint8_t *p, size_t n);
+enum sym_code macho_parse(struct obj *o, struct sym_err *err);
+int macho_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
+		  void *ctx);
+/* Number of slices of a parsed Mach-O file (1 when thin). */
+size_t macho_slice_count(const struct obj *o);
 
 /* The section named name with its bytes loaded (decompressed if needed), or
  * NULL when absent or empty.  ".debug_x" also finds ".zdebug_x".  The data
@@ -99,8 +140,9 @@ const struct obj_section *obj_section(struct obj *o, const char *name,
 int obj_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
 		void *ctx, struct sym_err *err);
 
-/* 33-character debug id (GUID-swapped first 16 bytes of the identifier,
- * upper case, plus age "0") into out[34]. */
+/* 33-character debug id into out[34]: ELF, the GUID-swapped first 16 bytes
+ * of the identifier; Mach-O, the LC_UUID as stored; upper case, plus age
+ * "0". */
 void obj_debug_id(const struct obj *o, char out[34]);
 /* Code id (identifier bytes as upper-case hex) into out[2*OBJ_MAX_ID+1]. */
 void obj_code_id(const struct obj *o, char *out);

@@ -1,4 +1,5 @@
-/* obj_elf.c - the ELF object reader, the only user of libelf.
+/* obj_elf.c - the object layer (opening, mapping, dispatch on the magic)
+ * and the ELF object reader, the only user of libelf.
  *
  * The file is mapped read-only and handed to libelf as memory, so section
  * data that needs no conversion points straight into the mapping.
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -265,8 +267,10 @@ static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
 
 	if (o->map_size == 0)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is empty", path);
+	if (macho_is_macho(o->map, o->map_size))
+		return macho_parse(o, err);
 	if (o->map_size < 4 || memcmp(o->map, ELFMAG, SELFMAG) != 0)
-		return sym_fail(err, SYM_EFORMAT, "'%s' is not an ELF file", path);
+		return sym_fail(err, SYM_EFORMAT, "'%s' is neither an ELF nor a Mach-O file", path);
 	elf_version(EV_CURRENT);
 	/* elf_memory wants a writable pointer but does not write through it
 	 * for reading. */
@@ -321,13 +325,21 @@ static enum sym_code obj_set_path(struct obj *o, const char *path, struct sym_er
 	return SYM_OK;
 }
 
-enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
+/* Opens and maps path; the fields that pick a Mach-O slice are set from
+ * pick (which may be NULL). */
+static enum sym_code open_pick(struct obj *o, const char *path, const struct obj *pick,
+			       struct sym_err *err)
 {
 	struct stat st;
 	void *map;
 
 	if (obj_set_path(o, path, err))
 		return err->code;
+	if (pick) {
+		o->want_arch = pick->want_arch;
+		o->want_uuid = pick->want_uuid;
+		o->want_index = pick->want_index;
+	}
 	o->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (o->fd < 0)
 		return sym_fail(err, SYM_EIO, "cannot open '%s': %s", path, strerror(errno));
@@ -344,6 +356,69 @@ enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
 	o->map_size = (size_t)st.st_size;
 	o->mapped = true;
 	return obj_parse(o, err);
+}
+
+enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
+{
+	return open_pick(o, path, NULL, err);
+}
+
+enum sym_code obj_open_arch(struct obj *o, const char *path, const char *arch,
+			    struct sym_err *err)
+{
+	struct obj pick;
+
+	memset(&pick, 0, sizeof(pick));
+	pick.want_arch = arch;
+	return open_pick(o, path, &pick, err);
+}
+
+enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid,
+			    struct sym_err *err)
+{
+	struct obj pick;
+
+	memset(&pick, 0, sizeof(pick));
+	pick.want_uuid = uuid;
+	return open_pick(o, path, &pick, err);
+}
+
+enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, const char *arch,
+		const char *debug_id), void *ctx, struct sym_err *err)
+{
+	struct obj pick, o;
+	size_t i, n = 1;
+	char id[34];
+	enum sym_code rc = SYM_OK;
+
+	memset(&pick, 0, sizeof(pick));
+	for (i = 0; i < n && rc == SYM_OK; i++) {
+		pick.want_index = i + 1;
+		rc = open_pick(&o, path, &pick, err);
+		if (rc == SYM_OK) {
+			if (o.format == OBJ_MACHO)
+				n = macho_slice_count(&o);
+			obj_debug_id(&o, id);
+			if (!o.ident_len)
+				snprintf(id, sizeof(id), "none");
+			if (fn(ctx, o.arch, id))
+				i = n;
+		}
+		obj_close(&o);
+	}
+	return rc;
+}
+
+bool obj_has_symtab(struct obj *o)
+{
+	size_t i;
+
+	if (o->format == OBJ_MACHO)
+		return o->nsyms > 0;
+	for (i = 0; i < o->nsections; i++)
+		if (o->sections[i].type == SHT_SYMTAB && o->sections[i].size && !(o->sections[i].flags >> 63))
+			return true;
+	return false;
 }
 
 enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
@@ -369,6 +444,7 @@ void obj_close(struct obj *o)
 	free(o->sections);
 	free(o->loads);
 	free(o->soname);
+	free(o->names);
 	free(o->path);
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
@@ -591,6 +667,8 @@ int obj_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
 	size_t i;
 	struct obj_section *dyn = NULL;
 
+	if (o->format == OBJ_MACHO)
+		return macho_symbols(o, fn, ctx);
 	for (i = 0; i < o->nsections; i++) {
 		struct obj_section *s = &o->sections[i];
 		if (s->type == SHT_SYMTAB && !(s->flags >> 63))
@@ -620,6 +698,13 @@ void obj_debug_id(const struct obj *o, char out[34])
 	uint8_t g[16] = { 0 };
 
 	memcpy(g, o->ident, o->ident_len < 16 ? o->ident_len : 16);
+	if (o->format == OBJ_MACHO) {
+		/* the LC_UUID as stored */
+		hex_upper(out, g, 16);
+		out[32] = '0';
+		out[33] = '\0';
+		return;
+	}
 	/* GUID byte order: Data1 (4 bytes), Data2, Data3 (2 bytes) reversed. */
 	uint8_t s[16] = { g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6],
 			  g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15] };

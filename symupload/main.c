@@ -781,7 +781,7 @@ int main(int argc, char **argv)
 	cfg.token = token;
 	st.exclude = excl;
 	st.nexclude = nexcl;
-	st.copt.os = "Linux";
+	st.copt.os = NULL;	/* Linux for ELF, mac for Mach-O */
 	st.copt.debug_dirs = ddirs;
 	st.copt.ndebug_dirs = nddirs;
 	st.out = st.json ? stderr : stdout;

@@ -11,6 +11,7 @@
 #include "fsutil.h"
 #include "obj.h"
 #include "outbuf.h"
+#include "unwind_info.h"
 
 static int ntest, nfail;
 
@@ -184,6 +185,81 @@ static void test_outbuf(void)
 		fclose(f);
 }
 
+/* macho-notes.md §9-10 test vectors, hand-checked against the prologues
+ * of the functions they came from. */
+static void test_compact_unwind(void)
+{
+	static const struct {
+		uint16_t machine;
+		uint32_t enc;
+		const char *rules;	/* NULL: no rules */
+	} cases[] = {
+		/* rbp frame, rbx r12 r13 r14 r15 pushed after mov %rsp,%rbp */
+		{ 62, 0x010558d1, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^ $rbx: .cfa -56 + ^ "
+				  "$r12: .cfa -48 + ^ $r13: .cfa -40 + ^ $r14: .cfa -32 + ^ $r15: .cfa -24 + ^" },
+		{ 62, 0x01000000, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^" },
+		/* frameless, 48 bytes, 5 registers, permutation 9 */
+		{ 62, 0x02061409, ".cfa: $rsp 48 + .ra: .cfa -8 + ^ $rbx: .cfa -48 + ^ $r12: .cfa -40 + ^ "
+				  "$r14: .cfa -32 + ^ $r15: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
+		{ 62, 0x02040804, ".cfa: $rsp 32 + .ra: .cfa -8 + ^ $rbx: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
+		{ 62, 0x02010000, ".cfa: $rsp 8 + .ra: .cfa -8 + ^" },
+		/* six registers: the last permutation digit is implied */
+		{ 62, 0x02071800, ".cfa: $rsp 56 + .ra: .cfa -8 + ^ $rbx: .cfa -56 + ^ $r12: .cfa -48 + ^ "
+				  "$r13: .cfa -40 + ^ $r14: .cfa -32 + ^ $r15: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
+		/* stack smaller than the registers it claims to hold */
+		{ 62, 0x02010c00, NULL },
+		/* a permutation digit past the registers left */
+		{ 62, 0x020304ff, NULL },
+		/* DWARF: the FDE describes it */
+		{ 62, 0x04000120, NULL },
+		{ 62, 0x00000000, NULL },
+		/* i386: 4-byte slots, ebx..ebp */
+		{ 3, 0x01020001, ".cfa: $ebp 8 + .ra: .cfa -4 + ^ $ebp: .cfa -8 + ^ $ebx: .cfa -16 + ^" },
+		/* arm64 frame with x19..x22, then frameless 9024 bytes */
+		{ 183, 0x04000003, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x19: .cfa -24 + ^ "
+				   "x20: .cfa -32 + ^ x21: .cfa -40 + ^ x22: .cfa -48 + ^" },
+		{ 183, 0x04000104, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x23: .cfa -24 + ^ "
+				   "x24: .cfa -32 + ^" },
+		{ 183, 0x02234000, ".cfa: sp 9024 + .ra: x30" },
+		{ 183, 0x03000040, NULL },
+		/* mode 3 needs the function's bytes: none here */
+		{ 62, 0x03044400, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[512], what[64];
+		bool got = unwind_info_rules(cases[i].machine, cases[i].enc, 0x1000, NULL, buf, sizeof(buf));
+
+		snprintf(what, sizeof(what), "%u/%08x", cases[i].machine, cases[i].enc);
+		if (cases[i].rules) {
+			ok(got && strcmp(buf, cases[i].rules) == 0, "compact unwind rules of %s", what);
+			if (!got || strcmp(buf, cases[i].rules) != 0)
+				printf("# got '%s'\n", got ? buf : "(none)");
+		} else {
+			ok(!got, "compact unwind %s gives no rules", what);
+		}
+	}
+}
+
+static void test_macho_id(void)
+{
+	/* symfile-format.md §5.2 example C: the LC_UUID as stored */
+	static const uint8_t uuid[16] = { 0x3f, 0x2a, 0x9c, 0x01, 0x77, 0xe4, 0x3b, 0x1d,
+					  0xa0, 0x5c, 0x66, 0x21, 0x0e, 0x9d, 0x4b, 0x88 };
+	struct obj o;
+	char dbg[34], code[2 * OBJ_MAX_ID + 1];
+
+	memset(&o, 0, sizeof(o));
+	o.format = OBJ_MACHO;
+	memcpy(o.ident, uuid, 16);
+	o.ident_len = 16;
+	obj_debug_id(&o, dbg);
+	obj_code_id(&o, code);
+	ok(strcmp(dbg, "3F2A9C0177E43B1DA05C66210E9D4B880") == 0, "Mach-O debug id is the LC_UUID unswapped%s", "");
+	ok(strcmp(code, "3F2A9C0177E43B1DA05C66210E9D4B88") == 0, "Mach-O code id is the LC_UUID%s", "");
+}
+
 int main(void)
 {
 	test_leb128();
@@ -191,6 +267,8 @@ int main(void)
 	test_ids();
 	test_store_names();
 	test_outbuf();
+	test_compact_unwind();
+	test_macho_id();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);

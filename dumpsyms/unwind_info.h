@@ -1,0 +1,45 @@
+/* unwind_info.h - STACK CFI records from a Mach-O __unwind_info (compact
+ * unwind) table, for the functions no DWARF FDE describes. */
+#ifndef SYM_UNWIND_INFO_H
+#define SYM_UNWIND_INFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "obj.h"
+
+struct unwind_info_input {
+	const char *path;		/* for messages */
+	const uint8_t *data;		/* __TEXT,__unwind_info */
+	size_t size;
+	uint16_t machine;		/* EM_X86_64, EM_386 or EM_AARCH64 */
+	uint64_t base;			/* __TEXT vmaddr: table offsets count from it */
+	uint64_t load_addr;		/* subtracted from printed addresses */
+	struct obj *text;		/* where mode-3 stack sizes are read */
+	const struct obj_range *skip;	/* sorted, disjoint: ranges an FDE covers */
+	size_t nskip;
+};
+
+/* Writes one STACK CFI INIT record per table entry that has a frame-based
+ * or frameless encoding and starts outside every skip range.  Entries
+ * that use DWARF, carry no information or cannot be decoded are left out
+ * (with a warning when warn is set).  Fails only on SYM_ENOMEM or a write
+ * error.  *records grows by the records written. */
+enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, bool warn,
+				uint64_t *records, struct sym_err *err);
+
+/* The __eh_frame offsets of the FDEs that DWARF-mode entries name, in
+ * table order, into a malloc'd *offsets (NULL when none). */
+enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, bool warn,
+				     uint64_t **offsets, size_t *n, struct sym_err *err);
+
+/* The rules of one encoding for a function at vm address start, as they
+ * follow "STACK CFI INIT <addr> <size> " (no newline), into buf.  Returns
+ * false when the encoding gives no rules (none, DWARF, or malformed). */
+bool unwind_info_rules(uint16_t machine, uint32_t enc, uint64_t start, struct obj *text,
+		       char *buf, size_t len);
+
+#endif
