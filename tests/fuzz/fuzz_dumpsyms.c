@@ -1,6 +1,8 @@
-/* fuzz_dumpsyms.c - libFuzzer entry point: one input is one ELF file,
- * converted in memory with everything on (-d, CFI) and written to
- * /dev/null.  Any crash, hang, leak or sanitizer report is a bug. */
+/* fuzz_dumpsyms.c - libFuzzer entry point: one input is one ELF or Mach-O
+ * file, converted in memory with everything on (-d, CFI) and written to
+ * /dev/null; of a universal Mach-O file the x86_64 or the arm64 slice, as
+ * the last byte is even or odd.  Any crash, hang, leak or sanitizer report
+ * is a bug. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -22,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (devnull < 0)
 		devnull = open("/dev/null", O_WRONLY);
-	opt.os = "Linux";
 	opt.inlines = true;
+	opt.arch = size && (data[size - 1] & 1) ? "arm64" : "x86_64";
 	sym_err_clear(&err);
 	module_init(&m);
 	if (convert_mem("fuzz", data, size, &opt, &m, &err) == SYM_OK) {
