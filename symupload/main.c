@@ -319,13 +319,37 @@ static void add_object(struct state *st, const char *path)
 		st->resident += len;
 }
 
+/* Each slice of a Mach-O file (one for a thin file) is a job of its own. */
+static void add_macho(struct state *st, const char *path)
+{
+	const char *arches[32];
+	struct sym_err err;
+	size_t n = 0, i;
+
+	sym_err_clear(&err);
+	if (convert_arches(path, arches, 32, &n, &err) != SYM_OK) {
+		bad_input(st, path, "cannot convert: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		st->copt.arch = arches[i];
+		add_object(st, path);
+	}
+	st->copt.arch = NULL;
+}
+
 static int reload(struct state *st, struct job *j)
 {
 	char sha[65];
 	void *map;
 	size_t len;
+	int r;
 
-	if (convert_to_map(st, j->path, &map, &len, j->reason, sizeof(j->reason)) < 0)
+	/* the MODULE line's arch picks the same slice of a universal file */
+	st->copt.arch = j->arch[0] ? j->arch : NULL;
+	r = convert_to_map(st, j->path, &map, &len, j->reason, sizeof(j->reason));
+	st->copt.arch = NULL;
+	if (r < 0)
 		return -1;
 	j->map = map;
 	j->maplen = len;
@@ -393,7 +417,7 @@ static void add_zip(struct state *st, const char *path)
 	archive_read_free(a);
 }
 
-enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP };
+enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP, K_MACHO };
 
 static enum kind sniff(const char *path, int *err)
 {
@@ -418,6 +442,13 @@ static enum kind sniff(const char *path, int *err)
 	}
 	if (n >= 4 && memcmp(b, "PK\003\004", 4) == 0)
 		return K_ZIP;
+	if (n >= 16 && (memcmp(b, "\xce\xfa\xed\xfe", 4) == 0 || memcmp(b, "\xcf\xfa\xed\xfe", 4) == 0))
+		return b[12] == 1 ? K_ELF_REL : K_MACHO;	/* MH_OBJECT */
+	/* universal; Java class files share the magic, with a version >= 45
+	 * where the slice count is */
+	if (n >= 8 && (memcmp(b, "\xca\xfe\xba\xbe", 4) == 0 || memcmp(b, "\xca\xfe\xba\xbf", 4) == 0) &&
+	    b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] > 0 && b[7] < 32)
+		return K_MACHO;
 	return K_NONE;
 }
 
@@ -469,6 +500,7 @@ static void add_path(struct state *st, const char *path, bool explicit)
 	switch (k) {
 	case K_SYM: add_sym_file(st, path); break;
 	case K_ELF: add_object(st, path); break;
+	case K_MACHO: add_macho(st, path); break;
 	case K_ZIP: add_zip(st, path); break;
 	case K_ELF_REL:
 		if (explicit)
@@ -479,7 +511,7 @@ static void add_path(struct state *st, const char *path, bool explicit)
 		break;
 	default:
 		if (explicit)
-			bad_input(st, path, "%s", "not a .sym file, an ELF file or a zip archive");
+			bad_input(st, path, "%s", "not a .sym file, an ELF or Mach-O file or a zip archive");
 		else
 			st->ignored++;
 	}
@@ -567,6 +599,7 @@ static void job_done(void *ctx, struct job *j)
 static void json_summary(const struct state *st, int rc)
 {
 	json_t *root = json_object(), *up = json_array(), *sk = json_array(), *fa = json_array();
+	json_t *would = json_array();	/* --dry-run: not sent */
 	size_t i;
 	char *s;
 
@@ -585,6 +618,8 @@ static void json_summary(const struct state *st, int rc)
 			json_array_append_new(up, o);
 		} else if (j->state == J_SKIPPED) {
 			json_array_append_new(sk, o);
+		} else if (j->state == J_PENDING) {
+			json_array_append_new(would, o);
 		} else {
 			json_object_set_new(o, "reason", json_str_safe(j->reason));
 			json_object_set_new(o, "attempts", json_integer(j->attempts));
@@ -600,6 +635,10 @@ static void json_summary(const struct state *st, int rc)
 	json_object_set_new(root, "uploaded", up);
 	json_object_set_new(root, "skipped", sk);
 	json_object_set_new(root, "failed", fa);
+	if (json_array_size(would))
+		json_object_set_new(root, "would_upload", would);
+	else
+		json_decref(would);
 	json_object_set_new(root, "ignored_files", json_integer((json_int_t)st->ignored));
 	json_object_set_new(root, "exit_status", json_integer(rc));
 	s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
