@@ -572,6 +572,35 @@ enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err
 	return rc;
 }
 
+struct arch_ctx {
+	const char **arches;
+	size_t max, n;
+};
+
+static int collect_arch(void *ctx, const char *arch, const char *id)
+{
+	struct arch_ctx *ac = ctx;
+
+	(void)id;
+	if (ac->n < ac->max && arch)
+		ac->arches[ac->n++] = arch;
+	return 0;
+}
+
+enum sym_code convert_arches(const char *path, const char **arches, size_t max, size_t *n,
+			     struct sym_err *err)
+{
+	struct arch_ctx ac = { arches, max, 0 };
+	char *file = NULL;
+	enum sym_code rc = resolve_bundle(path, &file, err);
+
+	if (rc == SYM_OK)
+		rc = obj_slices(file, collect_arch, &ac, err);
+	free(file);
+	*n = ac.n;
+	return rc;
+}
+
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err)
 {

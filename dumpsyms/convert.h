@@ -43,6 +43,11 @@ enum sym_code convert_mem(const char *name, const uint8_t *data, size_t size,
  * Mach-O or an ELF file). */
 enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err);
 
+/* The architecture names of path's slices (static strings), at most max;
+ * one for a thin Mach-O or an ELF file. */
+enum sym_code convert_arches(const char *path, const char **arches, size_t max, size_t *n,
+			     struct sym_err *err);
+
 /* Writes m as a .sym file at path, atomically (temporary file + rename). */
 enum sym_code write_atomic(const char *path, const struct module *m, struct sym_err *err);
 

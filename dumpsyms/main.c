@@ -42,7 +42,8 @@ static const char usage_text[] =
 	"  -g DEBUGFILE   read DWARF from DEBUGFILE (a dSYM, or an ELF debug file);\n"
 	"                 its UUID or build id must match the binary's\n"
 	"  --arch ARCH    the slice of a universal Mach-O file to read (x86_64,\n"
-	"                 x86_64h, arm64, arm64e, x86 or i386, armv7, ...)\n"
+	"                 x86_64h, arm64, arm64e, x86 or i386, armv7, ...);\n"
+	"                 with --store and no --arch, every slice is written\n"
 	"  --list-arch    print each slice's architecture and debug id, and exit\n"
 	"  -v             print warnings about the input to stderr\n"
 	"  --output FILE  write the .sym to FILE instead of standard output\n"
@@ -53,6 +54,59 @@ static const char usage_text[] =
 static void usage(FILE *f)
 {
 	fputs(usage_text, f);
+}
+
+/* Converts path into the store, the output file or standard output;
+ * returns the exit status. */
+static int convert_one(const char *file, const struct convert_options *opt, const char *output,
+		       const char *store)
+{
+	struct sym_err err;
+	struct module m;
+	struct outbuf ob;
+	char *path = NULL;
+	int rc = 1;
+
+	sym_err_clear(&err);
+	module_init(&m);
+	if (convert_file(file, opt, &m, &err) != SYM_OK) {
+		fprintf(stderr, "dumpsyms: %s\n", err.msg);
+		goto out;
+	}
+
+	if (store) {
+		if (store_path(store, m.name, m.debug_id, &path, &err) != SYM_OK ||
+		    write_atomic(path, &m, &err) != SYM_OK) {
+			fprintf(stderr, "dumpsyms: %s\n", err.msg);
+			goto out;
+		}
+		printf("%s\n", path);
+	}
+	if (output) {
+		if (write_atomic(output, &m, &err) != SYM_OK) {
+			fprintf(stderr, "dumpsyms: %s\n", err.msg);
+			goto out;
+		}
+	}
+	if (!store && !output) {
+		int e;
+
+		if (outbuf_init(&ob, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "dumpsyms: out of memory\n");
+			goto out;
+		}
+		module_write(&m, &ob);
+		e = outbuf_finish(&ob);
+		if (e) {
+			fprintf(stderr, "dumpsyms: cannot write the output: %s\n", strerror(e));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(path);
+	module_release(&m);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -70,10 +124,7 @@ int main(int argc, char **argv)
 	struct convert_options opt;
 	const char *output = NULL, *store = NULL;
 	struct sym_err err;
-	struct module m;
-	struct outbuf ob;
-	int c, rc = 1;
-	char *path = NULL;
+	int c;
 	bool list_arch = false;
 	struct stat st;
 
@@ -128,43 +179,24 @@ int main(int argc, char **argv)
 		}
 	}
 
-	module_init(&m);
-	if (convert_file(argv[optind], &opt, &m, &err) != SYM_OK) {
-		fprintf(stderr, "dumpsyms: %s\n", err.msg);
-		goto out;
-	}
+	if (store && !opt.arch) {
+		/* a universal file into a store: every slice, each under its
+		 * own debug id */
+		const char *arches[32];
+		size_t n = 0, i;
 
-	if (store) {
-		if (store_path(store, m.name, m.debug_id, &path, &err) != SYM_OK ||
-		    write_atomic(path, &m, &err) != SYM_OK) {
+		if (convert_arches(argv[optind], arches, 32, &n, &err) != SYM_OK) {
 			fprintf(stderr, "dumpsyms: %s\n", err.msg);
-			goto out;
+			return 1;
 		}
-		printf("%s\n", path);
-	}
-	if (output) {
-		if (write_atomic(output, &m, &err) != SYM_OK) {
-			fprintf(stderr, "dumpsyms: %s\n", err.msg);
-			goto out;
-		}
-	}
-	if (!store && !output) {
-		int e;
-
-		if (outbuf_init(&ob, STDOUT_FILENO) < 0) {
-			fprintf(stderr, "dumpsyms: out of memory\n");
-			goto out;
-		}
-		module_write(&m, &ob);
-		e = outbuf_finish(&ob);
-		if (e) {
-			fprintf(stderr, "dumpsyms: cannot write the output: %s\n", strerror(e));
-			goto out;
+		if (n > 1) {
+			for (i = 0; i < n; i++) {
+				opt.arch = arches[i];
+				if (convert_one(argv[optind], &opt, NULL, store))
+					return 1;
+			}
+			return 0;
 		}
 	}
-	rc = 0;
-out:
-	free(path);
-	module_release(&m);
-	return rc;
+	return convert_one(argv[optind], &opt, output, store);
 }

@@ -574,7 +574,12 @@ enum sym_code macho_parse(struct obj *o, struct sym_err *err)
 		o->slice_size = o->map_size;
 		if (o->want_index > 1)
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has one architecture", o->path);
-		return parse_thin(o, err);
+		if (parse_thin(o, err))
+			return err->code;
+		if (o->want_arch && !arch_matches(o->want_arch, o->cputype, o->cpusubtype))
+			return sym_fail(err, SYM_ENOTFOUND, "'%s' has no %s slice; it has: %s",
+					o->path, o->want_arch, o->arch);
+		return SYM_OK;
 	}
 	if (read_fat(o, sl, &n, err))
 		return err->code;

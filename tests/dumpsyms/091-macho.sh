@@ -3,7 +3,7 @@
 # dsymutil, llvm-lipo-14), checked against independent tools:
 #   - ids: MODULE and INFO CODE_ID of every slice against llvm-dwarfdump
 #     --uuid; --list-arch; a universal file without --arch is refused with
-#     its slices named; --arch picks each slice;
+#     its slices named; --arch picks each slice; --store writes them all;
 #   - dSYM pairing: binary alone (finds X.dSYM beside it), -g, two
 #     arguments, the bundle alone, a stripped binary with its dSYM, a fat
 #     binary with its fat dSYM; a dSYM of another build is refused with
@@ -63,6 +63,14 @@ for arch in x86_64 arm64; do
 	sed 1s/macho-fat64/macho-fat/ fat64.$arch.sym > fat64.$arch.cmp
 	compare fat.$arch.sym fat64.$arch.cmp "macho-fat64 against macho-fat ($arch)"
 done
+# --store without --arch writes every slice under its own id
+run_dumpsyms --store st "$FX/macho-fat4" > st.paths || fail "dumpsyms --store on a universal file failed"
+[ "$(wc -l < st.paths)" -eq 4 ] || fail "--store wrote $(wc -l < st.paths) files for 4 slices"
+while read -r arch uuid; do
+	[ -f "st/macho-fat4/${uuid}0/macho-fat4.sym" ] || fail "no stored file for the $arch slice"
+	run_dumpsyms --arch "$arch" "$FX/macho-fat4" > "st.$arch" || fail "dumpsyms --arch $arch failed"
+	compare "st.$arch" "st/macho-fat4/${uuid}0/macho-fat4.sym" "the stored $arch slice"
+done < macho-fat4.uuids
 # a universal file needs --arch; the message names every slice
 if run_dumpsyms "$FX/macho-fat4" > /dev/null 2> noarch.err; then fail "a fat file without --arch was accepted"; fi
 grep -q 'x86_64, x86_64h, arm64, arm64e' noarch.err || fail "no slice list in: $(cat noarch.err)"
