@@ -1733,10 +1733,6 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	vec_free(st.stack);
 	free(st.rtmp.v);
 	free(st.qbuf);
-	if (getenv("DUMPSYMS_STATS"))
-		system("grep -E 'VmHWM|RssAnon|RssFile' /proc/$PPID/status >&2");
-	if (getenv("DUMPSYMS_STATS"))
-		fprintf(stderr, "specs %zu origins %zu fwd %zu lazies %zu names %zu strings %zu KB\n", st.specs.n, st.origins.n, st.fwd.n, st.lazies.n, st.npool.count, st.names.total / 1024);
 	vec_free(st.lazies);
 	free(st.lzset);
 	offmap_free(&st.specs);
