@@ -11,7 +11,8 @@
 #   - names and lines against llvm-symbolizer on the dSYM, at FUNC starts,
 #     line records, nlist symbols and a stride through __text;
 #   - STACK CFI against tests/tools/macho-unwind-oracle.py, which decodes
-#     the encodings llvm-objdump --unwind-info lists;
+#     the encodings llvm-objdump --unwind-info lists, and, without the
+#     table, against llvm-dwarfdump's __eh_frame FDEs;
 #   - PUBLIC records against llvm-nm when there is no DWARF.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 for t in llvm-dwarfdump llvm-symbolizer llvm-objdump llvm-nm python3; do
@@ -205,6 +206,37 @@ for want in '\$rbp 16 + .* \$rbx: ' '\$rsp [0-9]* + .ra: .cfa -8 + ^ \$r' '\$rsp
 	cat ./*.cfigot | grep -q -- "$want" || fail "no STACK CFI record matching '$want'"
 done
 [ $ncfi -ge 60 ] || fail "only $ncfi compact-unwind records compared"
+
+# ---- __eh_frame without a compact unwind table ----------------------------
+# With __unwind_info renamed away, every __eh_frame FDE whose pc lies in
+# a code section is read.  ld64.lld-14 copies FDEs without relocating them, so their
+# pcs are shifted (see the fixtures' build.sh), but they are what
+# llvm-dwarfdump reads too: our INIT records must be exactly its FDEs that
+# start in a code section, and the records of a file with the table must be the
+# table's alone (checked above against the oracle).
+python3 - "$FX/macho-x86_64-O0" nounwind <<'PY' || fail "cannot rename __unwind_info"
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.find(b'__unwind_info\0', 0, 8192)
+assert i > 0
+d[i:i + 13] = b'__unwind_infx'
+open(sys.argv[2], 'wb').write(d)
+PY
+run_dumpsyms nounwind > nounwind.sym || fail "dumpsyms failed without __unwind_info"
+# the code sections (llvm-objdump's type TEXT: __text, __stubs)
+llvm-objdump --macho --section-headers nounwind | awk '$5 == "TEXT" { print $3, $4 }' > code.ranges
+llvm-dwarfdump --eh-frame nounwind | sed -n 's/.* FDE .*pc=\([0-9a-f]*\)\.\.\.\([0-9a-f]*\).*/\1 \2/p' |
+	while read -r lo hi; do
+		while read -r size addr; do
+			if [ $((16#$lo)) -ge $((16#$addr)) ] && [ $((16#$lo)) -lt $((16#$addr + 16#$size)) ]; then
+				printf '%x %x\n' $((16#$lo - 0x100000000)) $((16#$hi - 16#$lo))
+			fi
+		done < code.ranges
+	done | sort > eh.want
+awk '$1 == "STACK" && $3 == "INIT" { print $4, $5 }' nounwind.sym | sort > eh.got
+compare eh.want eh.got "FDEs read without __unwind_info"
+[ "$(wc -l < eh.want)" -ge 10 ] || fail "only $(wc -l < eh.want) FDEs start in code"
+grep -q '^STACK CFI [0-9a-f]* .cfa: \$rbp 16 +' nounwind.sym || fail "no rbp-based rows from the FDEs"
 
 # ---- PUBLIC from the symbol table, without DWARF -------------------------
 run_dumpsyms alone/macho-x86_64-O2 > nodwarf.sym || fail "dumpsyms on a binary without its dSYM failed"
