@@ -173,8 +173,8 @@ static bool x86_rules(bool is64, uint32_t enc, uint64_t start, struct obj *text,
 
 			if (!r)
 				continue;
-			if (r > 6 || o + 2 <= i)
-				return false;
+			if (r >= 6 || o + 2 <= i)
+				return false;	/* rbp has its rule already */
 			put(b, " %s: .cfa -%u + ^", names[r], w * (o + 2 - i));
 		}
 		return true;
@@ -273,10 +273,11 @@ static void warnf(const struct unwind_info_input *in, bool warn, const char *wha
 }
 
 /* Reads the second-level page at page_off of index entry fbase into v. */
-static int read_page(const struct unwind_info_input *in, bool warn, struct cursor *c,
+static int read_page(const struct unwind_info_input *in, bool warn,
 		     uint32_t page_off, uint32_t fbase, const uint32_t *common, uint32_t ncommon,
 		     struct entry_vec *v, size_t limit)
 {
+	struct cursor cur = cursor_make(in->data, in->size, false), *c = &cur;
 	uint32_t kind, i;
 	uint16_t eoff, ecount;
 
@@ -347,8 +348,9 @@ static int read_page(const struct unwind_info_input *in, bool warn, struct curso
 }
 
 /* Reads the whole table into v, sorted by function offset; *end_all is
- * the sentinel's offset.  Malformed parts are skipped with a warning.
- * Returns -1 only when out of memory. */
+ * the sentinel's offset.  Malformed pages and entries are skipped with a
+ * warning.  Returns 1, 0 when the header or index cannot be read (nothing
+ * in the table can be trusted), or -1 when out of memory. */
 static int read_table(const struct unwind_info_input *in, bool warn, struct entry_vec *v,
 		      uint32_t *end_all)
 {
@@ -375,8 +377,13 @@ static int read_table(const struct unwind_info_input *in, bool warn, struct entr
 		warnf(in, warn, "the common encodings or the index run past the section");
 		return 0;
 	}
-	if (nindex < 2)
-		return 0;	/* nothing, or no sentinel to end the last function */
+	if (nindex == 0) {
+		/* not even the sentinel an empty table has */
+		warnf(in, warn, "the index has no sentinel");
+		return 0;
+	}
+	if (nindex == 1)
+		return 1;	/* an empty table */
 	common = malloc((ncommon ? ncommon : 1) * sizeof(*common));
 	if (!common)
 		return -1;
@@ -388,7 +395,7 @@ static int read_table(const struct unwind_info_input *in, bool warn, struct entr
 
 		if (!page)
 			continue;
-		if (read_page(in, warn, &c, page, u32le(p), common, ncommon, v, limit) < 0) {
+		if (read_page(in, warn, page, u32le(p), common, ncommon, v, limit) < 0) {
 			rc = -1;
 			break;
 		}
@@ -401,7 +408,7 @@ static int read_table(const struct unwind_info_input *in, bool warn, struct entr
 	if (v->n > 1)
 		qsort(v->v, v->n, sizeof(*v->v), cmp_entry);
 	free(common);
-	return rc;
+	return rc < 0 ? rc : 1;
 }
 
 static bool is_dwarf_mode(uint16_t machine, uint32_t enc)
@@ -411,19 +418,22 @@ static bool is_dwarf_mode(uint16_t machine, uint32_t enc)
 	return machine == EM_AARCH64 ? mode == A64_MODE_DWARF : mode == X86_MODE_DWARF;
 }
 
-enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, bool warn,
-				     uint64_t **offsets, size_t *n, struct sym_err *err)
+enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, uint64_t **offsets,
+				     size_t *n, bool *usable, struct sym_err *err)
 {
 	struct entry_vec v = { 0 };
 	uint32_t end_all = 0;
 	size_t i, k = 0;
+	int r;
 
 	*offsets = NULL;
 	*n = 0;
-	if (read_table(in, warn, &v, &end_all) < 0) {
+	r = read_table(in, false, &v, &end_all);	/* unwind_info_write() warns */
+	if (r < 0) {
 		vec_free(v);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
+	*usable = r > 0;
 	for (i = 0; i < v.n; i++)
 		if (is_dwarf_mode(in->machine, v.v[i].enc))
 			v.v[k++].off = v.v[i].enc & 0xffffff;

@@ -32,9 +32,10 @@ enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, b
 				uint64_t *records, struct sym_err *err);
 
 /* The __eh_frame offsets of the FDEs that DWARF-mode entries name, in
- * table order, into a malloc'd *offsets (NULL when none). */
-enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, bool warn,
-				     uint64_t **offsets, size_t *n, struct sym_err *err);
+ * table order, into a malloc'd *offsets (NULL when none).  *usable is
+ * false when the table's header or index cannot be read. */
+enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, uint64_t **offsets,
+				     size_t *n, bool *usable, struct sym_err *err);
 
 /* The rules of one encoding for a function at vm address start, as they
  * follow "STACK CFI INIT <addr> <size> " (no newline), into buf.  Returns

@@ -242,6 +242,62 @@ static void test_compact_unwind(void)
 	}
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* A table whose first second-level page lies outside the section: the
+ * page after it is still read. */
+static void test_unwind_table(void)
+{
+	uint8_t t[84] = { 0 };
+	struct unwind_info_input in;
+	struct sym_err err;
+	uint64_t records = 0;
+	char buf[256] = "";
+	FILE *f = tmpfile();
+	size_t n;
+
+	put32(t, 1);			/* version */
+	put32(t + 4, 28);		/* common encodings at 28, one */
+	put32(t + 8, 1);
+	put32(t + 12, 32);		/* no personalities */
+	put32(t + 20, 32);		/* index at 32, three entries */
+	put32(t + 24, 3);
+	put32(t + 28, 0x02010000);	/* frameless, 8 bytes */
+	put32(t + 32, 0x100);		/* index 0: page far outside */
+	put32(t + 36, 0xffff);
+	put32(t + 44, 0x200);		/* index 1: page at 68 */
+	put32(t + 48, 68);
+	put32(t + 56, 0x300);		/* sentinel */
+	put32(t + 68, 3);		/* compressed page: entries at +12, one */
+	t[72] = 12;
+	t[74] = 1;
+	t[76] = 16;
+	put32(t + 80, 0);		/* function +0, encoding 0 */
+	memset(&in, 0, sizeof(in));
+	in.path = "table";
+	in.data = t;
+	in.size = sizeof(t);
+	in.machine = 62;
+	sym_err_clear(&err);
+	ok(f && unwind_info_write(&in, f, false, &records, &err) == SYM_OK, "unwind table written%s", "");
+	if (f) {
+		rewind(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+	}
+	ok(records == 1 && strcmp(buf, "STACK CFI INIT 200 100 .cfa: $rsp 8 + .ra: .cfa -8 + ^\n") == 0,
+	   "a page past a bad one is still read%s", "");
+	if (records != 1)
+		printf("# got %s", buf);
+}
+
 static void test_macho_id(void)
 {
 	/* symfile-format.md §5.2 example C: the LC_UUID as stored */
@@ -268,6 +324,7 @@ int main(void)
 	test_store_names();
 	test_outbuf();
 	test_compact_unwind();
+	test_unwind_table();
 	test_macho_id();
 	printf("1..%d\n", ntest);
 	if (nfail)
