@@ -172,9 +172,18 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 	if (!m->cfi)
 		return sym_fail(err, SYM_EIO, "cannot create a temporary file: %s", strerror(errno));
 	if (compact) {
-		rc = unwind_info_dwarf_fdes(&ui, opt->verbose, &want, &nwant, err);
+		bool usable;
+
+		rc = unwind_info_dwarf_fdes(&ui, &want, &nwant, &usable, err);
 		if (rc)
 			return rc;
+		if (!usable) {
+			/* a damaged table: fall back on every FDE */
+			if (opt->verbose)
+				fprintf(stderr, "dumpsyms: warning: %s: __unwind_info cannot be read; "
+					"every __eh_frame FDE is used\n", bin->path);
+			compact = false;
+		}
 		if (nwant > 1)
 			qsort(want, nwant, sizeof(*want), cmp_u64);
 	}
@@ -552,11 +561,12 @@ struct list_ctx {
 	FILE *out;
 };
 
-static int print_slice(void *ctx, const char *arch, const char *id)
+static int print_slice(void *ctx, size_t index, const char *arch, const char *id)
 {
 	struct list_ctx *lc = ctx;
 
-	fprintf(lc->out, "%s %s\n", arch ? arch : "unknown", id);
+	(void)index;
+	fprintf(lc->out, "%s %s\n", arch ? arch : "unknown", id ? id : "unreadable");
 	return 0;
 }
 
@@ -572,32 +582,36 @@ enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err
 	return rc;
 }
 
-struct arch_ctx {
-	const char **arches;
+struct slice_ctx {
+	struct convert_slice *v;
 	size_t max, n;
 };
 
-static int collect_arch(void *ctx, const char *arch, const char *id)
+static int collect_slice(void *ctx, size_t index, const char *arch, const char *id)
 {
-	struct arch_ctx *ac = ctx;
+	struct slice_ctx *sc = ctx;
 
-	(void)id;
-	if (ac->n < ac->max && arch)
-		ac->arches[ac->n++] = arch;
+	if (sc->n < sc->max) {
+		struct convert_slice *c = &sc->v[sc->n++];
+
+		c->index = index;
+		c->usable = id != NULL;
+		snprintf(c->arch, sizeof(c->arch), "%s", arch ? arch : "unknown");
+	}
 	return 0;
 }
 
-enum sym_code convert_arches(const char *path, const char **arches, size_t max, size_t *n,
-			     struct sym_err *err)
+enum sym_code convert_slices(const char *path, struct convert_slice *slices, size_t max,
+			     size_t *n, struct sym_err *err)
 {
-	struct arch_ctx ac = { arches, max, 0 };
+	struct slice_ctx sc = { slices, max, 0 };
 	char *file = NULL;
 	enum sym_code rc = resolve_bundle(path, &file, err);
 
 	if (rc == SYM_OK)
-		rc = obj_slices(file, collect_arch, &ac, err);
+		rc = obj_slices(file, collect_slice, &sc, err);
 	free(file);
-	*n = ac.n;
+	*n = sc.n;
 	return rc;
 }
 
@@ -613,7 +627,10 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 	o.fd = -1;
 	if (rc)
 		return rc;
-	rc = obj_open_arch(&o, file, opt->arch, err);
+	if (opt->slice)
+		rc = obj_open_slice(&o, file, opt->slice, err);
+	else
+		rc = obj_open_arch(&o, file, opt->arch, err);
 	if (rc == SYM_OK && o.format == OBJ_MACHO) {
 		char auto_path[4200];
 		struct stat st;

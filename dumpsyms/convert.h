@@ -21,6 +21,7 @@ struct convert_options {
 	const char *name;	/* -n, or NULL */
 	const char *os;		/* -o; NULL: "Linux" for ELF, "mac" for Mach-O */
 	const char *arch;	/* --arch: the slice of a universal Mach-O file */
+	size_t slice;		/* or that slice by 1-based index (0: by arch) */
 	const char *dsym;	/* -g: the dSYM (bundle or DWARF file) of a Mach-O binary */
 	const char *const *debug_dirs;
 	size_t ndebug_dirs;
@@ -43,10 +44,16 @@ enum sym_code convert_mem(const char *name, const uint8_t *data, size_t size,
  * Mach-O or an ELF file). */
 enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err);
 
-/* The architecture names of path's slices (static strings), at most max;
- * one for a thin Mach-O or an ELF file. */
-enum sym_code convert_arches(const char *path, const char **arches, size_t max, size_t *n,
-			     struct sym_err *err);
+/* One slice of a file, as convert_slices() lists them. */
+struct convert_slice {
+	size_t index;		/* 1-based: convert_options.slice */
+	bool usable;		/* false: unsupported CPU, damaged, no LC_UUID */
+	char arch[40];		/* name, or a description when not usable */
+};
+
+/* The slices of path, at most max (one for a thin Mach-O or an ELF file). */
+enum sym_code convert_slices(const char *path, struct convert_slice *slices, size_t max,
+			     size_t *n, struct sym_err *err);
 
 /* Writes m as a .sym file at path, atomically (temporary file + rename). */
 enum sym_code write_atomic(const char *path, const struct module *m, struct sym_err *err);

@@ -181,21 +181,28 @@ int main(int argc, char **argv)
 
 	if (store && !opt.arch) {
 		/* a universal file into a store: every slice, each under its
-		 * own debug id */
-		const char *arches[32];
+		 * own debug id (two slices may share an arch name, so they are
+		 * picked by index); unreadable slices are passed over */
+		struct convert_slice sl[32];
 		size_t n = 0, i;
+		int rc = 0;
 
-		if (convert_arches(argv[optind], arches, 32, &n, &err) != SYM_OK) {
+		if (convert_slices(argv[optind], sl, 32, &n, &err) != SYM_OK) {
 			fprintf(stderr, "dumpsyms: %s\n", err.msg);
 			return 1;
 		}
 		if (n > 1) {
 			for (i = 0; i < n; i++) {
-				opt.arch = arches[i];
+				if (!sl[i].usable) {
+					fprintf(stderr, "dumpsyms: warning: '%s': the %s slice cannot be read; skipped\n",
+						argv[optind], sl[i].arch);
+					continue;
+				}
+				opt.slice = sl[i].index;
 				if (convert_one(argv[optind], &opt, NULL, store))
-					return 1;
+					rc = 1;
 			}
-			return 0;
+			return rc;
 		}
 	}
 	return convert_one(argv[optind], &opt, output, store);

@@ -112,10 +112,14 @@ enum sym_code obj_open_arch(struct obj *o, const char *path, const char *arch,
 /* The same for the slice whose LC_UUID is uuid[16] (a dSYM for a binary). */
 enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid,
 			    struct sym_err *err);
-/* Calls fn with the arch name and debug id of each slice of path (one call
- * for a thin Mach-O or an ELF file).  Stops at the first non-zero return. */
-enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, const char *arch,
+/* Calls fn with the 1-based index, arch name and debug id of each slice of
+ * path (one call for a thin Mach-O or an ELF file); debug_id is NULL for a
+ * slice that cannot be read (unsupported CPU, damaged, no LC_UUID), whose
+ * arch is then a description.  Stops at the first non-zero return. */
+enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, size_t index, const char *arch,
 		const char *debug_id), void *ctx, struct sym_err *err);
+/* obj_open() of the index-th (1-based) slice of a universal file. */
+enum sym_code obj_open_slice(struct obj *o, const char *path, size_t index, struct sym_err *err);
 /* True when o has a symbol table worth reading (.symtab, or Mach-O nlist). */
 bool obj_has_symtab(struct obj *o);
 
@@ -124,8 +128,9 @@ bool macho_is_macho(const uint8_t *p, size_t n);
 enum sym_code macho_parse(struct obj *o, struct sym_err *err);
 int macho_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
 		  void *ctx);
-/* Number of slices of a parsed Mach-O file (1 when thin). */
-size_t macho_slice_count(const struct obj *o);
+/* obj_slices() over a mapped Mach-O file (o->map set, parsed or not). */
+enum sym_code macho_slices(struct obj *o, int (*fn)(void *ctx, size_t index, const char *arch,
+		const char *debug_id), void *ctx, struct sym_err *err);
 
 /* The section named name with its bytes loaded (decompressed if needed), or
  * NULL when absent or empty.  ".debug_x" also finds ".zdebug_x".  The data

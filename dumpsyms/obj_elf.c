@@ -383,29 +383,35 @@ enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid
 	return open_pick(o, path, &pick, err);
 }
 
-enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, const char *arch,
+enum sym_code obj_open_slice(struct obj *o, const char *path, size_t index, struct sym_err *err)
+{
+	struct obj pick;
+
+	memset(&pick, 0, sizeof(pick));
+	pick.want_index = index;
+	return open_pick(o, path, &pick, err);
+}
+
+enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, size_t index, const char *arch,
 		const char *debug_id), void *ctx, struct sym_err *err)
 {
 	struct obj pick, o;
-	size_t i, n = 1;
 	char id[34];
-	enum sym_code rc = SYM_OK;
+	enum sym_code rc;
 
+	/* an index no file has: the file is mapped and its kind known, and
+	 * a Mach-O file's slices are then listed one by one */
 	memset(&pick, 0, sizeof(pick));
-	for (i = 0; i < n && rc == SYM_OK; i++) {
-		pick.want_index = i + 1;
-		rc = open_pick(&o, path, &pick, err);
-		if (rc == SYM_OK) {
-			if (o.format == OBJ_MACHO)
-				n = macho_slice_count(&o);
-			obj_debug_id(&o, id);
-			if (!o.ident_len)
-				snprintf(id, sizeof(id), "none");
-			if (fn(ctx, o.arch, id))
-				i = n;
-		}
-		obj_close(&o);
+	pick.want_index = SIZE_MAX;
+	rc = open_pick(&o, path, &pick, err);
+	if (o.format == OBJ_MACHO && o.map) {
+		sym_err_clear(err);
+		rc = macho_slices(&o, fn, ctx, err);
+	} else if (rc == SYM_OK) {
+		obj_debug_id(&o, id);
+		fn(ctx, 1, o.arch, id);
 	}
+	obj_close(&o);
 	return rc;
 }
 

@@ -147,6 +147,8 @@ static void arch_label(char *buf, size_t len, int32_t cputype, int32_t cpusubtyp
 
 	if (a)
 		snprintf(buf, len, "%s", a);
+	else if (cputype == 18 || cputype == (18 | CPU_ARCH_ABI64))
+		snprintf(buf, len, "%s", cputype == 18 ? "ppc" : "ppc64");
 	else
 		snprintf(buf, len, "cputype %d/%u", cputype,
 			 (unsigned)((uint32_t)cpusubtype & ~CPU_SUBTYPE_MASK));
@@ -189,6 +191,7 @@ static enum sym_code read_fat(struct obj *o, struct slice *sl, size_t *n, struct
 		const uint8_t *e = p + 8 + i * es;
 		char a[40];
 		uint32_t m;
+		int32_t cpu;
 
 		sl[i].cputype = (int32_t)be32(e);
 		sl[i].cpusubtype = (int32_t)be32(e + 4);
@@ -201,22 +204,27 @@ static enum sym_code read_fat(struct obj *o, struct slice *sl, size_t *n, struct
 					"'%s': the %s slice (offset %llu, size %llu) lies outside the file (%zu bytes)",
 					o->path, a, (unsigned long long)sl[i].offset,
 					(unsigned long long)sl[i].size, size);
-		if (sl[i].size < 28)
-			return sym_fail(err, SYM_EFORMAT, "'%s': the %s slice is too small to be a Mach-O file",
-					o->path, a);
-		m = le32(p + sl[i].offset);
-		if (m != MH_MAGIC && m != MH_MAGIC_64)
-			return sym_fail(err, SYM_EFORMAT, "'%s': the %s slice does not start with a Mach-O header",
-					o->path, a);
-		if ((int32_t)le32(p + sl[i].offset + 4) != sl[i].cputype)
-			return sym_fail(err, SYM_EFORMAT,
-					"'%s': the %s slice's header names another CPU type than the universal header",
-					o->path, a);
 		for (j = 0; j < i; j++)
 			if (sl[i].offset < sl[j].offset + sl[j].size &&
 			    sl[j].offset < sl[i].offset + sl[i].size)
 				return sym_fail(err, SYM_EFORMAT, "'%s': slices %zu and %zu overlap",
 						o->path, j, i);
+		if (sl[i].size < 28)
+			return sym_fail(err, SYM_EFORMAT, "'%s': the %s slice is too small to be a Mach-O file",
+					o->path, a);
+		/* a big-endian (PowerPC) slice is listed, though not read */
+		m = le32(p + sl[i].offset);
+		if (m == MH_MAGIC || m == MH_MAGIC_64)
+			cpu = (int32_t)le32(p + sl[i].offset + 4);
+		else if (m == MH_CIGAM || m == MH_CIGAM_64)
+			cpu = (int32_t)be32(p + sl[i].offset + 4);
+		else
+			return sym_fail(err, SYM_EFORMAT, "'%s': the %s slice does not start with a Mach-O header",
+					o->path, a);
+		if (cpu != sl[i].cputype)
+			return sym_fail(err, SYM_EFORMAT,
+					"'%s': the %s slice's header names another CPU type than the universal header",
+					o->path, a);
 	}
 	*n = count;
 	return SYM_OK;
@@ -504,18 +512,6 @@ static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 	return SYM_OK;
 }
 
-size_t macho_slice_count(const struct obj *o)
-{
-	uint32_t n;
-
-	if (o->map_size < 8)
-		return 1;
-	if (be32(o->map) != FAT_MAGIC && be32(o->map) != FAT_MAGIC_64)
-		return 1;
-	n = be32(o->map + 4);
-	return n > MAX_SLICES ? MAX_SLICES : n;
-}
-
 /* Parses slice sl of o into the temporary t, for its id; true on success.
  * t must be given to probe_free() either way. */
 static bool probe_slice(const struct obj *o, const struct slice *sl, struct obj *t)
@@ -558,6 +554,52 @@ static void slice_uuids(struct obj *o, const struct slice *sl, size_t n, char *b
 		probe_free(&t);
 		k += (size_t)snprintf(buf + k, len - k, "%s%s %s", i ? ", " : "", a, id);
 	}
+}
+
+enum sym_code macho_slices(struct obj *o, int (*fn)(void *ctx, size_t index, const char *arch,
+		const char *debug_id), void *ctx, struct sym_err *err)
+{
+	struct slice sl[MAX_SLICES];
+	size_t n = 0, i;
+	uint32_t m = be32(o->map);
+
+	if (m != FAT_MAGIC && m != FAT_MAGIC_64) {
+		struct obj t;
+		char id[34];
+		bool ok;
+
+		memset(&t, 0, sizeof(t));
+		t.format = OBJ_MACHO;
+		t.path = o->path;
+		t.map = t.slice = o->map;
+		t.map_size = t.slice_size = o->map_size;
+		ok = parse_thin(&t, err) == SYM_OK;
+		if (ok) {
+			obj_debug_id(&t, id);
+			fn(ctx, 1, t.arch, id);
+		}
+		probe_free(&t);
+		return ok ? SYM_OK : err->code;
+	}
+	if (read_fat(o, sl, &n, err))
+		return err->code;
+	for (i = 0; i < n; i++) {
+		struct obj t;
+		char id[34], a[40];
+		int r;
+
+		arch_label(a, sizeof(a), sl[i].cputype, sl[i].cpusubtype);
+		if (probe_slice(o, &sl[i], &t)) {
+			obj_debug_id(&t, id);
+			r = fn(ctx, i + 1, a, id);
+		} else {
+			r = fn(ctx, i + 1, a, NULL);
+		}
+		probe_free(&t);
+		if (r)
+			break;
+	}
+	return SYM_OK;
 }
 
 enum sym_code macho_parse(struct obj *o, struct sym_err *err)
@@ -647,8 +689,8 @@ int macho_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s
 		len = strnlen(name, o->strsize - strx);
 		if (len == o->strsize - strx || len == 0)
 			continue;	/* no terminating NUL inside the table */
-		if (name[0] == '_')
-			name++;
+		if (name[0] == '_' && strncmp(name, "__hidden#", 9) != 0)
+			name++;	/* not bitcode builds' placeholders */
 		if (strncmp(name, "_mh_", 4) == 0 && strstr(name, "_header"))
 			continue;	/* __mh_execute_header and friends */
 		if (!name[0])

@@ -311,6 +311,7 @@ static void add_object(struct state *st, const char *path)
 	if (!j)
 		return;
 	j->object = true;
+	j->slice = st->copt.slice;
 	/* past the memory budget, conversions are hashed, given back, and
 	 * converted again just before their upload */
 	if (st->resident + len > st->budget)
@@ -319,23 +320,28 @@ static void add_object(struct state *st, const char *path)
 		st->resident += len;
 }
 
-/* Each slice of a Mach-O file (one for a thin file) is a job of its own. */
+/* Each slice of a Mach-O file (one for a thin file) is a job of its own,
+ * picked by index: two slices may share an arch name. */
 static void add_macho(struct state *st, const char *path)
 {
-	const char *arches[32];
+	struct convert_slice sl[32];
 	struct sym_err err;
 	size_t n = 0, i;
 
 	sym_err_clear(&err);
-	if (convert_arches(path, arches, 32, &n, &err) != SYM_OK) {
+	if (convert_slices(path, sl, 32, &n, &err) != SYM_OK) {
 		bad_input(st, path, "cannot convert: %s", err.msg);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		st->copt.arch = arches[i];
+		if (!sl[i].usable) {
+			bad_input(st, path, "the %s slice cannot be read", sl[i].arch);
+			continue;
+		}
+		st->copt.slice = sl[i].index;
 		add_object(st, path);
 	}
-	st->copt.arch = NULL;
+	st->copt.slice = 0;
 }
 
 static int reload(struct state *st, struct job *j)
@@ -345,10 +351,9 @@ static int reload(struct state *st, struct job *j)
 	size_t len;
 	int r;
 
-	/* the MODULE line's arch picks the same slice of a universal file */
-	st->copt.arch = j->arch[0] ? j->arch : NULL;
+	st->copt.slice = j->slice;	/* the same slice of a universal file */
 	r = convert_to_map(st, j->path, &map, &len, j->reason, sizeof(j->reason));
-	st->copt.arch = NULL;
+	st->copt.slice = 0;
 	if (r < 0)
 		return -1;
 	j->map = map;
@@ -447,7 +452,7 @@ static enum kind sniff(const char *path, int *err)
 	/* universal; Java class files share the magic, with a version >= 45
 	 * where the slice count is */
 	if (n >= 8 && (memcmp(b, "\xca\xfe\xba\xbe", 4) == 0 || memcmp(b, "\xca\xfe\xba\xbf", 4) == 0) &&
-	    b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] > 0 && b[7] < 32)
+	    b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] > 0 && b[7] <= 32)
 		return K_MACHO;
 	return K_NONE;
 }

@@ -26,6 +26,7 @@ struct job {
 	size_t maplen;
 	bool malloced;
 	bool object;			/* converted from a binary or debug file */
+	size_t slice;			/* of a universal Mach-O file (1-based; 0: none) */
 	bool reloaded;			/* converted again for its upload */
 	char sha256[65];
 	enum job_state state;

@@ -72,6 +72,31 @@ while read -r arch uuid; do
 	run_dumpsyms --arch "$arch" "$FX/macho-fat4" > "st.$arch" || fail "dumpsyms --arch $arch failed"
 	compare "st.$arch" "st/macho-fat4/${uuid}0/macho-fat4.sym" "the stored $arch slice"
 done < macho-fat4.uuids
+# two slices with one arch name (arm64 subtypes 0 and 1): --store writes
+# both, and a slice no reader supports (a PowerPC one, big-endian) is
+# listed, skipped by --store with a warning, and does not stop --arch
+python3 - "$FX/macho-fat4" dup "$FX/macho-fat" ppc <<'PY' || fail "cannot patch the fat files"
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+off = struct.unpack_from('>I', d, 8 + 3 * 20 + 8)[0]		# arm64e, the 4th slice
+struct.pack_into('>I', d, 8 + 3 * 20 + 4, 1)
+struct.pack_into('<I', d, off + 8, 1)
+open(sys.argv[2], 'wb').write(d)
+d = bytearray(open(sys.argv[3], 'rb').read())
+off = struct.unpack_from('>I', d, 8 + 20 + 8)[0]		# arm64, the 2nd slice
+struct.pack_into('>I', d, 8 + 20, 18)
+struct.pack_into('>II', d, off, 0xfeedface, 18)
+open(sys.argv[4], 'wb').write(d)
+PY
+run_dumpsyms --store dupst dup > dup.paths || fail "--store on two arm64 slices failed"
+[ "$(sort -u dup.paths | wc -l)" -eq 4 ] || fail "--store wrote $(sort -u dup.paths | wc -l) distinct files for 4 slices"
+run_dumpsyms --list-arch ppc > ppc.list || fail "--list-arch with a PowerPC slice failed"
+printf '%s\nppc unreadable\n' "$(head -n 1 macho-fat.want)" > ppc.want
+compare ppc.want ppc.list "--list-arch with a PowerPC slice"
+run_dumpsyms --arch x86_64 -i ppc > /dev/null || fail "--arch x86_64 failed beside a PowerPC slice"
+run_dumpsyms --store ppcst ppc > ppc.paths 2> ppc.err || fail "--store failed beside a PowerPC slice"
+[ "$(wc -l < ppc.paths)" -eq 1 ] && grep -q 'ppc slice cannot be read' ppc.err ||
+	fail "--store beside a PowerPC slice: $(cat ppc.paths ppc.err)"
 # a universal file needs --arch; the message names every slice
 if run_dumpsyms "$FX/macho-fat4" > /dev/null 2> noarch.err; then fail "a fat file without --arch was accepted"; fi
 grep -q 'x86_64, x86_64h, arm64, arm64e' noarch.err || fail "no slice list in: $(cat noarch.err)"
@@ -223,6 +248,17 @@ d[i:i + 13] = b'__unwind_infx'
 open(sys.argv[2], 'wb').write(d)
 PY
 run_dumpsyms nounwind > nounwind.sym || fail "dumpsyms failed without __unwind_info"
+# a table that cannot be read (an unknown version) counts as none
+python3 - "$FX/macho-x86_64-O0" badtable <<'PY' || fail "cannot patch __unwind_info"
+import struct, subprocess, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+i = d.find(b'__unwind_info\0', 0, 8192)
+off = struct.unpack_from('<I', d, i + 32 + 16)[0]	# section_64: addr, size, then offset
+struct.pack_into('<I', d, off, 2)
+open(sys.argv[2], 'wb').write(d)
+PY
+run_dumpsyms badtable | sed 1s/badtable/nounwind/ > badtable.sym || fail "dumpsyms failed on a damaged table"
+compare nounwind.sym badtable.sym "a damaged __unwind_info against none"
 # the code sections (llvm-objdump's type TEXT: __text, __stubs)
 llvm-objdump --macho --section-headers nounwind | awk '$5 == "TEXT" { print $3, $4 }' > code.ranges
 llvm-dwarfdump --eh-frame nounwind | sed -n 's/.* FDE .*pc=\([0-9a-f]*\)\.\.\.\([0-9a-f]*\).*/\1 \2/p' |
