@@ -88,6 +88,28 @@ static bool read_text_u32(struct obj *o, uint64_t addr, uint32_t *v)
 	return false;
 }
 
+/* Up to n bytes of code at vm address addr into buf; the count read. */
+static size_t read_text(struct obj *o, uint64_t addr, uint8_t *buf, size_t n)
+{
+	size_t i;
+
+	if (!o)
+		return 0;
+	for (i = 0; i < o->nsections; i++) {
+		const struct obj_section *s = &o->sections[i];
+
+		if (s->data && addr >= s->addr && addr - s->addr < s->size) {
+			size_t left = s->size - (size_t)(addr - s->addr);
+
+			if (n > left)
+				n = left;
+			memcpy(buf, s->data + (addr - s->addr), n);
+			return n;
+		}
+	}
+	return 0;
+}
+
 struct rulebuf {
 	char *p;
 	size_t len, pos;
@@ -451,6 +473,176 @@ enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, uint64_
 	return SYM_OK;
 }
 
+/* One row of a function's records: "STACK CFI INIT addr size rules" for
+ * the first, "STACK CFI addr rules" after it. */
+static void row(FILE *out, const struct unwind_info_input *in, bool init, uint64_t addr,
+		uint64_t size, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void row(FILE *out, const struct unwind_info_input *in, bool init, uint64_t addr,
+		uint64_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (init)
+		fprintf(out, "STACK CFI INIT %" PRIx64 " %" PRIx64 " ", addr - in->load_addr, size);
+	else
+		fprintf(out, "STACK CFI %" PRIx64 " ", addr - in->load_addr);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+/* A compact encoding holds for a function's body only.  Where the
+ * prologue is the one the encoding implies, read from the code, the
+ * records also follow it instruction by instruction: x86_64 "push %rbp;
+ * mov %rsp,%rbp" (frame) or the register pushes and "sub $n,%rsp"
+ * (frameless; they must add up to the encoding's stack size); arm64
+ * "stp ..., [sp, #-n]!" or "sub sp, sp, #n", stores at sp offsets, then
+ * "mov x29, sp" or "add x29, sp, #m" (frame), or "sub sp, sp, #n"
+ * (frameless, of the encoding's size).  The return address stays in x30
+ * through an arm64 prologue.  Returns false, writing nothing, when the
+ * code is anything else; the epilogue is not followed. */
+static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint64_t start,
+			  uint64_t size, const char *body, FILE *out)
+{
+	static const char *const x64[7] = { NULL, "$rbx", "$r12", "$r13", "$r14", "$r15", "$rbp" };
+	uint32_t mode = (enc & MODE_MASK) >> 24;
+	uint8_t b[64];
+	size_t n = read_text(in->text, start, b, size < sizeof(b) ? (size_t)size : sizeof(b));
+
+	if (in->machine == EM_X86_64 && mode == X86_MODE_BP_FRAME) {
+		if (n < 5 || b[0] != 0x55 || b[1] != 0x48 || b[2] != 0x89 || b[3] != 0xe5)
+			return false;
+		row(out, in, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
+		row(out, in, false, start + 1, 0, ".cfa: $rsp 16 + $rbp: .cfa -16 + ^");
+		row(out, in, false, start + 4, 0, "%s", body);
+		return true;
+	}
+	if (in->machine == EM_X86_64 && (mode == X86_MODE_STACK_IMMD || mode == X86_MODE_STACK_IND)) {
+		uint32_t nreg = (enc >> 10) & 7, k;
+		uint64_t stack, at = 0, off[7];
+		int reg[6];
+
+		if (!x86_permutation(nreg, enc & 0x3ff, reg))
+			return false;
+		if (mode == X86_MODE_STACK_IMMD) {
+			stack = 8ull * ((enc >> 16) & 0xff);
+		} else {
+			uint32_t imm;
+
+			if (!read_text_u32(in->text, start + ((enc >> 16) & 0xff), &imm))
+				return false;
+			stack = (uint64_t)imm + 8ull * ((enc >> 13) & 7);
+		}
+		/* reg[nreg - 1] is pushed first, right below the return address */
+		for (k = 0; k < nreg; k++) {
+			int want = reg[nreg - 1 - k], got;
+
+			if (at < n && b[at] >= 0x50 && b[at] <= 0x57) {
+				got = b[at] == 0x53 ? 1 : b[at] == 0x55 ? 6 : 0;
+				at += 1;
+			} else if (at + 1 < n && b[at] == 0x41 && b[at + 1] >= 0x54 && b[at + 1] <= 0x57) {
+				got = 2 + (b[at + 1] - 0x54);
+				at += 2;
+			} else {
+				return false;
+			}
+			if (got != want)
+				return false;
+			off[k] = at;
+		}
+		if (stack > 8ull * (nreg + 1)) {
+			uint64_t sub;
+
+			if (at + 3 < n && b[at] == 0x48 && b[at + 1] == 0x83 && b[at + 2] == 0xec) {
+				sub = b[at + 3];
+				at += 4;
+			} else if (at + 6 < n && b[at] == 0x48 && b[at + 1] == 0x81 && b[at + 2] == 0xec) {
+				sub = (uint64_t)b[at + 3] | (uint64_t)b[at + 4] << 8 | (uint64_t)b[at + 5] << 16 |
+				      (uint64_t)b[at + 6] << 24;
+				at += 7;
+			} else {
+				return false;
+			}
+			if (sub + 8ull * (nreg + 1) != stack)
+				return false;
+		} else if (stack != 8ull * (nreg + 1)) {
+			return false;
+		}
+		if (at >= size)
+			return false;
+		row(out, in, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
+		for (k = 0; k < nreg; k++)
+			row(out, in, false, start + off[k], 0, ".cfa: $rsp %u + %s: .cfa -%u + ^",
+			    8 * (k + 2), x64[reg[nreg - 1 - k]], 8 * (k + 2));
+		if (stack > 8ull * (nreg + 1))
+			row(out, in, false, start + at, 0, "%s", body);
+		return true;
+	}
+	if (in->machine == EM_AARCH64 && mode == A64_MODE_FRAMELESS) {
+		uint32_t insn, want = 16 * ((enc >> 12) & 0xfff), imm;
+
+		if (!want || n < 8)
+			return false;
+		insn = u32le(b);
+		/* sub sp, sp, #imm{, lsl #12} */
+		if ((insn & 0xff8003ff) != 0xd10003ff)
+			return false;
+		imm = ((insn >> 10) & 0xfff) << ((insn >> 22) & 1 ? 12 : 0);
+		if (imm != want)
+			return false;
+		row(out, in, true, start, size, ".cfa: sp 0 + .ra: x30");
+		row(out, in, false, start + 4, 0, "%s", body);
+		return true;
+	}
+	if (in->machine == EM_AARCH64 && mode == A64_MODE_FRAME) {
+		uint32_t insn, k, pre, rt, rt2;
+		int64_t imm7;
+
+		if (n < 8)
+			return false;
+		insn = u32le(b);
+		if ((insn & 0xffc003e0) == 0xa98003e0) {
+			/* stp xA, xB, [sp, #-n]! */
+			imm7 = (int64_t)((insn >> 15) & 0x7f);
+			if (imm7 & 0x40)
+				imm7 -= 0x80;
+			if (imm7 >= 0)
+				return false;
+			pre = (uint32_t)(-imm7 * 8);
+			rt = insn & 31;
+			rt2 = (insn >> 10) & 31;
+		} else if ((insn & 0xff8003ff) == 0xd10003ff) {
+			/* sub sp, sp, #n{, lsl #12} */
+			pre = ((insn >> 10) & 0xfff) << ((insn >> 22) & 1 ? 12 : 0);
+			rt = rt2 = 31;
+			if (!pre)
+				return false;
+		} else {
+			return false;
+		}
+		for (k = 1; (k + 1) * 4 <= n; k++) {
+			insn = u32le(b + 4 * k);
+			if ((insn & 0xffc003ff) == 0x910003fd)
+				break;		/* mov x29, sp / add x29, sp, #m: the frame */
+			if ((insn & 0xffc003e0) != 0xa90003e0 && (insn & 0xffc003e0) != 0x6d0003e0)
+				return false;	/* only stores at sp offsets before it */
+		}
+		if ((k + 1) * 4 > n || (k + 1) * 4 >= size)
+			return false;
+		row(out, in, true, start, size, ".cfa: sp 0 + .ra: x30");
+		if (rt == 29 && rt2 == 30)
+			row(out, in, false, start + 4, 0, ".cfa: sp %u + .ra: .cfa -%u + ^ x29: .cfa -%u + ^",
+			    pre, pre - 8, pre);	/* the frame record itself */
+		else
+			row(out, in, false, start + 4, 0, ".cfa: sp %u +", pre);
+		row(out, in, false, start + 4 * (k + 1), 0, "%s", body);
+		return true;
+	}
+	return false;
+}
+
 enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, bool warn,
 				uint64_t *records, struct sym_err *err)
 {
@@ -479,6 +671,10 @@ enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, b
 			continue;
 		if (!unwind_info_rules(in->machine, e->enc, start, in->text, rules, sizeof(rules)))
 			continue;
+		if (prologue_rows(in, e->enc, start, end - e->off, rules, out)) {
+			(*records)++;
+			continue;
+		}
 		if (fprintf(out, "STACK CFI INIT %" PRIx64 " %" PRIx64 " %s\n", start - in->load_addr,
 			    end - e->off, rules) < 0)
 			break;

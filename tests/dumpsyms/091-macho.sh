@@ -11,7 +11,9 @@
 #   - names and lines against llvm-symbolizer on the dSYM, at FUNC starts,
 #     line records, nlist symbols and a stride through __text;
 #   - STACK CFI against tests/tools/macho-unwind-oracle.py, which decodes
-#     the encodings llvm-objdump --unwind-info lists, and, without the
+#     the encodings llvm-objdump --unwind-info lists (the rules after a
+#     function's prologue rows), the prologue rows against the code as
+#     llvm-objdump disassembles it, and, without the
 #     table, against llvm-dwarfdump's __eh_frame FDEs;
 #   - PUBLIC records against llvm-nm when there is no DWARF.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
@@ -225,6 +227,79 @@ for spec in macho-x86_64-O0:x86_64 macho-x86_64-O2:x86_64 macho-x86_64-O2-nofp:x
 	compare "$f.$arch.cfiwant" "$f.$arch.cfigot" "STACK CFI of $f ($arch)"
 	ncfi=$((ncfi + $(wc -l < "$f.$arch.cfiwant")))
 done
+# the prologue rows: at each row of a function the CFA rule must be the
+# one llvm-objdump's disassembly gives when followed from the entry
+# (push, mov %rsp,%rbp and sub on x86_64; stp pre-index, sub sp, mov/add
+# x29 on arm64)
+cat > prologue.py <<'PY'
+import re, subprocess, sys
+sym, binary, arch = sys.argv[1], sys.argv[2], sys.argv[3]
+base = 0x100000000 if 'dylib' not in binary else 0
+dis = subprocess.run(['llvm-objdump', '-d', '--no-show-raw-insn', '--arch=' + arch, binary],
+                     capture_output=True, text=True, check=True).stdout
+insns = {}
+for l in dis.splitlines():
+    m = re.match(r'\s*([0-9a-f]+):\s+(\S+)\s*(.*)', l)
+    if m:
+        insns[int(m.group(1), 16) - base] = (m.group(2), m.group(3).split('##')[0].strip())
+addrs = sorted(insns)
+nxt = {a: b for a, b in zip(addrs, addrs[1:])}
+funcs, cur = [], None
+for l in open(sym):
+    w = l.split()
+    if w[:3] == ['STACK', 'CFI', 'INIT']:
+        cur = [(int(w[3], 16), l)]
+        funcs.append(cur)
+    elif w[:2] == ['STACK', 'CFI'] and cur:
+        cur.append((int(w[2], 16), l))
+def cfa_of(line):
+    m = re.search(r'\.cfa: (\S+) (\d+) \+', line)
+    return (m.group(1), int(m.group(2))) if m else None
+checked = bad = 0
+for f in funcs:
+    if len(f) < 2:
+        continue
+    x86 = arch.startswith('x86')
+    state = ('$rsp', 8) if x86 else ('sp', 0)
+    a, rows = f[0][0], dict(f)
+    checked += 1
+    while a is not None and a <= f[-1][0]:
+        if a in rows:
+            got = cfa_of(rows[a])
+            if got is not None and got != state:
+                bad += 1
+                print('0x%x: ours %s, the code says %s' % (a, got, state))
+        op, args = insns[a]
+        reg, off = state
+        if x86:
+            if op == 'pushq' and reg == '$rsp':
+                state = (reg, off + 8)
+            elif op == 'movq' and args == '%rsp, %rbp':
+                state = ('$rbp', off)
+            elif op == 'subq' and args.endswith(', %rsp') and reg == '$rsp':
+                state = (reg, off + int(args.split(',')[0].lstrip('$'), 0))
+        else:
+            m = re.match(r'x\d+, x\d+, \[sp, #-(\d+)\]!', args)
+            if op == 'stp' and m:
+                state = (reg, off + int(m.group(1)))
+            elif op == 'sub' and args.startswith('sp, sp, #'):
+                state = (reg, off + int(args.split('#')[1].split(',')[0], 0))
+            elif op == 'mov' and args == 'x29, sp':
+                state = ('x29', off)
+            elif op == 'add' and args.startswith('x29, sp, #'):
+                state = ('x29', off - int(args.split('#')[1], 0))
+        a = nxt.get(a)
+print('%d functions with prologue rows checked, %d rows disagree' % (checked, bad))
+sys.exit(1 if bad else 0)
+PY
+nprol=0
+for spec in macho-x86_64-O2:x86_64 macho-x86_64-O2-nofp:x86_64 macho-arm64-O0:arm64 macho-arm64-O2:arm64 \
+	libmacho-x86_64-O2.dylib:x86_64; do
+	f=${spec%:*} arch=${spec#*:}
+	python3 prologue.py "$f.$arch.full" "$FX/$f" "$arch" > "$f.prologue" || { cat "$f.prologue"; fail "prologue rows of $f disagree with its code"; }
+	nprol=$((nprol + $(awk '{ print $1 }' "$f.prologue")))
+done
+[ $nprol -ge 40 ] || fail "only $nprol functions with prologue rows"
 # every mode the fixtures hold was seen: x86_64 1, 2 and 3; arm64 2 and 4
 for want in '\$rbp 16 + .* \$rbx: ' '\$rsp [0-9]* + .ra: .cfa -8 + ^ \$r' '\$rsp 9[0-9][0-9][0-9] +' \
 	'x29 16 + .* x19: ' 'sp [0-9]* + .ra: x30'; do
@@ -303,4 +378,4 @@ grep -q '^STACK CFI INIT ' nodwarf.sym || fail "no STACK CFI without the dSYM"
 run_dumpsyms "$FX/macho-x86_64-O2-stripped" > stripped-alone.sym 2> /dev/null ||
 	fail "dumpsyms on the stripped binary failed"
 
-echo "$nid slices, $nacc symbolizer comparisons, $ncfi compact-unwind records"
+echo "$nid slices, $nacc symbolizer comparisons, $ncfi compact-unwind records, $nprol functions with prologue rows"

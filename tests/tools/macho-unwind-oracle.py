@@ -299,23 +299,43 @@ def oracle(path, arch=None, d_regs=False):
 RULE_RE = re.compile(r'(\S+):')
 
 
-def normalize_rules(text):
-    """'.cfa: a .ra: b $rbx: c' -> the fmt() order."""
+def parse_rules(text):
+    """'.cfa: a .ra: b $rbx: c' -> {'.cfa': 'a', '.ra': 'b', '$rbx': 'c'}"""
     keys = [(m.group(1), m.start(), m.end()) for m in RULE_RE.finditer(text)]
     rules = {}
     for i, (reg, _, end) in enumerate(keys):
         stop = keys[i + 1][1] if i + 1 < len(keys) else len(text)
         rules[reg] = ' '.join(text[end:stop].split())
+    return rules
+
+
+def normalize_rules(text):
+    """'.cfa: a .ra: b $rbx: c' -> the fmt() order."""
+    rules = parse_rules(text)
     cfa, ra = rules.pop('.cfa', '?'), rules.pop('.ra', '?')
     return fmt(cfa, ra, rules)
 
 
 def normalize(path):
-    out = []
+    """Each INIT record with the rules in force after its last row (the
+    function's body, where a compact encoding holds)."""
+    out, cur = [], None
+    def flush():
+        if cur:
+            rules = dict(cur[2])
+            cfa, ra = rules.pop('.cfa', '?'), rules.pop('.ra', '?')
+            out.append(f'{cur[0]:x} {cur[1]:x} {fmt(cfa, ra, rules)}')
     for line in open(path, encoding='utf-8', errors='replace'):
         words = line.split(None, 5)
         if words[:3] == ['STACK', 'CFI', 'INIT'] and len(words) == 6:
-            out.append(f'{int(words[3], 16):x} {int(words[4], 16):x} {normalize_rules(words[5])}')
+            flush()
+            cur = (int(words[3], 16), int(words[4], 16), parse_rules(words[5]))
+        elif words[:2] == ['STACK', 'CFI'] and len(words) >= 4 and cur:
+            cur[2].update(parse_rules(line.split(None, 3)[3]))
+        elif words[:1] != ['STACK']:
+            flush()
+            cur = None
+    flush()
     return out
 
 
