@@ -162,6 +162,7 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 	static const char *const names[] = { ".debug_frame", ".eh_frame" };
 	struct fde_ranges fdes = { NULL, 0, 0 };
 	struct unwind_info_input ui;
+	struct unwind_table table = { NULL, 0, 0, false };
 	uint64_t records = 0, *want = NULL;
 	size_t nwant = 0;
 	enum sym_code rc = SYM_OK;
@@ -172,12 +173,12 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 	if (!m->cfi)
 		return sym_fail(err, SYM_EIO, "cannot create a temporary file: %s", strerror(errno));
 	if (compact) {
-		bool usable;
-
-		rc = unwind_info_dwarf_fdes(&ui, &want, &nwant, &usable, err);
+		rc = unwind_info_read(&ui, opt->verbose, &table, err);
+		if (rc == SYM_OK && table.usable)
+			rc = unwind_info_dwarf_fdes(&ui, &table, &want, &nwant, err);
 		if (rc)
-			return rc;
-		if (!usable) {
+			goto out;
+		if (!table.usable) {
 			/* a damaged table: fall back on every FDE */
 			if (opt->verbose)
 				fprintf(stderr, "dumpsyms: warning: %s: __unwind_info cannot be read; "
@@ -236,9 +237,10 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 		merge_ranges(&fdes);
 		ui.skip = fdes.v;
 		ui.nskip = fdes.n;
-		rc = unwind_info_write(&ui, m->cfi, opt->verbose, &records, err);
+		rc = unwind_info_write(&ui, &table, m->cfi, &records, err);
 	}
 out:
+	unwind_info_free(&table);
 	free(want);
 	vec_free(fdes);
 	return rc;

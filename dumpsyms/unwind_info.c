@@ -69,25 +69,6 @@ static int cmp_entry(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The little-endian u32 at vm address addr of o's section bytes. */
-static bool read_text_u32(struct obj *o, uint64_t addr, uint32_t *v)
-{
-	size_t i;
-
-	if (!o)
-		return false;
-	for (i = 0; i < o->nsections; i++) {
-		const struct obj_section *s = &o->sections[i];
-
-		if (s->data && addr >= s->addr && addr - s->addr <= s->size &&
-		    s->size - (addr - s->addr) >= 4) {
-			*v = u32le(s->data + (addr - s->addr));
-			return true;
-		}
-	}
-	return false;
-}
-
 /* Up to n bytes of code at vm address addr into buf; the count read. */
 static size_t read_text(struct obj *o, uint64_t addr, uint8_t *buf, size_t n)
 {
@@ -108,6 +89,35 @@ static size_t read_text(struct obj *o, uint64_t addr, uint8_t *buf, size_t n)
 		}
 	}
 	return 0;
+}
+
+/* The little-endian u32 at vm address addr of o's code. */
+static bool read_text_u32(struct obj *o, uint64_t addr, uint32_t *v)
+{
+	uint8_t b[4];
+
+	if (read_text(o, addr, b, 4) != 4)
+		return false;
+	*v = u32le(b);
+	return true;
+}
+
+/* The stack size of an x86 frameless encoding (w-byte words), the return
+ * address included: the immediate one, or the operand of the prologue's
+ * "sub $imm, %rsp" plus the adjustment. */
+static bool x86_stack_size(uint32_t enc, unsigned w, uint64_t start, struct obj *text,
+			   uint64_t *size)
+{
+	uint32_t imm;
+
+	if ((enc & MODE_MASK) >> 24 == X86_MODE_STACK_IMMD) {
+		*size = (uint64_t)w * ((enc >> 16) & 0xff);
+		return true;
+	}
+	if (!read_text_u32(text, start + ((enc >> 16) & 0xff), &imm))
+		return false;
+	*size = (uint64_t)imm + (uint64_t)w * ((enc >> 13) & 7);
+	return true;
 }
 
 struct rulebuf {
@@ -206,17 +216,8 @@ static bool x86_rules(bool is64, uint32_t enc, uint64_t start, struct obj *text,
 		uint64_t size;
 		int reg[6];
 
-		if (mode == X86_MODE_STACK_IMMD) {
-			size = (uint64_t)w * ((enc >> 16) & 0xff);
-		} else {
-			uint32_t imm;
-
-			/* the operand of the prologue's "sub $imm, %rsp" */
-			if (!read_text_u32(text, start + ((enc >> 16) & 0xff), &imm))
-				return false;
-			size = (uint64_t)imm + (uint64_t)w * ((enc >> 13) & 7);
-		}
-		if (!x86_permutation(n, perm, reg) || size < (uint64_t)w * (n + 1))
+		if (!x86_stack_size(enc, w, start, text, &size) ||
+		    !x86_permutation(n, perm, reg) || size < (uint64_t)w * (n + 1))
 			return false;
 		put(b, ".cfa: %s %" PRIu64 " + .ra: .cfa -%u + ^", is64 ? "$rsp" : "$esp", size, w);
 		for (i = 0; i < n; i++)
@@ -440,36 +441,48 @@ static bool is_dwarf_mode(uint16_t machine, uint32_t enc)
 	return machine == EM_AARCH64 ? mode == A64_MODE_DWARF : mode == X86_MODE_DWARF;
 }
 
-enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, uint64_t **offsets,
-				     size_t *n, bool *usable, struct sym_err *err)
+enum sym_code unwind_info_read(const struct unwind_info_input *in, bool warn,
+			       struct unwind_table *t, struct sym_err *err)
 {
 	struct entry_vec v = { 0 };
-	uint32_t end_all = 0;
-	size_t i, k = 0;
 	int r;
 
-	*offsets = NULL;
-	*n = 0;
-	r = read_table(in, false, &v, &end_all);	/* unwind_info_write() warns */
+	memset(t, 0, sizeof(*t));
+	r = read_table(in, warn, &v, &t->end);
 	if (r < 0) {
 		vec_free(v);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
-	*usable = r > 0;
-	for (i = 0; i < v.n; i++)
-		if (is_dwarf_mode(in->machine, v.v[i].enc))
-			v.v[k++].off = v.v[i].enc & 0xffffff;
-	if (k) {
-		*offsets = malloc(k * sizeof(**offsets));
-		if (!*offsets) {
-			vec_free(v);
-			return sym_fail(err, SYM_ENOMEM, "out of memory");
-		}
-		for (i = 0; i < k; i++)
-			(*offsets)[i] = v.v[i].off;
-		*n = k;
-	}
-	vec_free(v);
+	t->usable = r > 0;
+	t->v = v.v;
+	t->n = v.n;
+	return SYM_OK;
+}
+
+void unwind_info_free(struct unwind_table *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in,
+				     const struct unwind_table *t, uint64_t **offsets, size_t *n,
+				     struct sym_err *err)
+{
+	size_t i, k = 0;
+
+	*offsets = NULL;
+	*n = 0;
+	for (i = 0; i < t->n; i++)
+		k += is_dwarf_mode(in->machine, t->v[i].enc);
+	if (!k)
+		return SYM_OK;
+	*offsets = malloc(k * sizeof(**offsets));
+	if (!*offsets)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	for (i = 0; i < t->n; i++)
+		if (is_dwarf_mode(in->machine, t->v[i].enc))
+			(*offsets)[(*n)++] = t->v[i].enc & 0xffffff;
 	return SYM_OK;
 }
 
@@ -524,17 +537,9 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 		uint64_t stack, at = 0, off[7];
 		int reg[6];
 
-		if (!x86_permutation(nreg, enc & 0x3ff, reg))
+		if (!x86_permutation(nreg, enc & 0x3ff, reg) ||
+		    !x86_stack_size(enc, 8, start, in->text, &stack))
 			return false;
-		if (mode == X86_MODE_STACK_IMMD) {
-			stack = 8ull * ((enc >> 16) & 0xff);
-		} else {
-			uint32_t imm;
-
-			if (!read_text_u32(in->text, start + ((enc >> 16) & 0xff), &imm))
-				return false;
-			stack = (uint64_t)imm + 8ull * ((enc >> 13) & 7);
-		}
 		/* reg[nreg - 1] is pushed first, right below the return address */
 		for (k = 0; k < nreg; k++) {
 			int want = reg[nreg - 1 - k], got;
@@ -643,30 +648,23 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 	return false;
 }
 
-enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, bool warn,
-				uint64_t *records, struct sym_err *err)
+enum sym_code unwind_info_write(const struct unwind_info_input *in, const struct unwind_table *t,
+				FILE *out, uint64_t *records, struct sym_err *err)
 {
-	struct entry_vec v = { 0 };
-	enum sym_code rc = SYM_OK;
-	uint32_t end_all = 0;
 	char rules[512];
 	size_t i;
 
-	if (read_table(in, warn, &v, &end_all) < 0) {
-		vec_free(v);
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
-	}
-	for (i = 0; i < v.n; i++) {
-		const struct entry *e = &v.v[i];
-		uint64_t end = end_all, start = in->base + e->off;
+	for (i = 0; i < t->n; i++) {
+		const struct entry *e = &t->v[i];
+		uint64_t end = t->end, start = in->base + e->off;
 		size_t k;
 
-		if (i && v.v[i - 1].off == e->off)
+		if (i && t->v[i - 1].off == e->off)
 			continue;	/* a duplicate: the first one counts */
-		for (k = i + 1; k < v.n && v.v[k].off == e->off; k++)
+		for (k = i + 1; k < t->n && t->v[k].off == e->off; k++)
 			;
-		if (k < v.n)
-			end = v.v[k].off;
+		if (k < t->n)
+			end = t->v[k].off;
 		if (end <= e->off || (e->enc & MODE_MASK) == 0 || skipped(in, start))
 			continue;
 		if (!unwind_info_rules(in->machine, e->enc, start, in->text, rules, sizeof(rules)))
@@ -681,7 +679,6 @@ enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, b
 		(*records)++;
 	}
 	if (ferror(out))
-		rc = sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", "write error");
-	vec_free(v);
-	return rc;
+		return sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", "write error");
+	return SYM_OK;
 }

@@ -23,19 +23,37 @@ struct unwind_info_input {
 	size_t nskip;
 };
 
-/* Writes one STACK CFI INIT record per table entry that has a frame-based
- * or frameless encoding and starts outside every skip range.  Entries
- * that use DWARF, carry no information or cannot be decoded are left out
- * (with a warning when warn is set).  Fails only on SYM_ENOMEM or a write
- * error.  *records grows by the records written. */
-enum sym_code unwind_info_write(const struct unwind_info_input *in, FILE *out, bool warn,
-				uint64_t *records, struct sym_err *err);
+/* The table, read once: its entries sorted by function offset (private to
+ * unwind_info.c), the end of the last function, and whether the header
+ * and index could be read at all. */
+struct unwind_table {
+	struct entry *v;
+	size_t n;
+	uint32_t end;
+	bool usable;
+};
+
+/* Reads in's table into t (released with unwind_info_free()).  Malformed
+ * pages and entries are skipped, with a warning when warn is set; fails
+ * only on SYM_ENOMEM. */
+enum sym_code unwind_info_read(const struct unwind_info_input *in, bool warn,
+			       struct unwind_table *t, struct sym_err *err);
+void unwind_info_free(struct unwind_table *t);
 
 /* The __eh_frame offsets of the FDEs that DWARF-mode entries name, in
- * table order, into a malloc'd *offsets (NULL when none).  *usable is
- * false when the table's header or index cannot be read. */
-enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in, uint64_t **offsets,
-				     size_t *n, bool *usable, struct sym_err *err);
+ * table order, into a malloc'd *offsets (NULL when none). */
+enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in,
+				     const struct unwind_table *t, uint64_t **offsets, size_t *n,
+				     struct sym_err *err);
+
+/* Writes the records of each table entry that has a frame-based or
+ * frameless encoding and starts outside every skip range: one INIT
+ * record, with rows for the prologue where the code is the one the
+ * encoding implies.  Entries that use DWARF, carry no information or
+ * cannot be decoded are left out.  Fails only on a write error.
+ * *records grows by the functions written. */
+enum sym_code unwind_info_write(const struct unwind_info_input *in, const struct unwind_table *t,
+				FILE *out, uint64_t *records, struct sym_err *err);
 
 /* The rules of one encoding for a function at vm address start, as they
  * follow "STACK CFI INIT <addr> <size> " (no newline), into buf.  Returns

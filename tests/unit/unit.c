@@ -256,6 +256,7 @@ static void test_unwind_table(void)
 {
 	uint8_t t[84] = { 0 };
 	struct unwind_info_input in;
+	struct unwind_table table;
 	struct sym_err err;
 	uint64_t records = 0;
 	char buf[256] = "";
@@ -280,12 +281,15 @@ static void test_unwind_table(void)
 	t[76] = 16;
 	put32(t + 80, 0);		/* function +0, encoding 0 */
 	memset(&in, 0, sizeof(in));
+	memset(&table, 0, sizeof(table));
 	in.path = "table";
 	in.data = t;
 	in.size = sizeof(t);
 	in.machine = 62;
 	sym_err_clear(&err);
-	ok(f && unwind_info_write(&in, f, false, &records, &err) == SYM_OK, "unwind table written%s", "");
+	ok(f && unwind_info_read(&in, false, &table, &err) == SYM_OK && table.usable &&
+	   unwind_info_write(&in, &table, f, &records, &err) == SYM_OK, "unwind table written%s", "");
+	unwind_info_free(&table);
 	if (f) {
 		rewind(f);
 		n = fread(buf, 1, sizeof(buf) - 1, f);
