@@ -538,7 +538,7 @@ static enum sym_code open_dsym(struct obj *bin, const char *dpath, struct obj *d
 	if (rc)
 		return rc;
 	uuid_text(bin, want);
-	rc = obj_open_uuid(dbg, file, bin->ident, err);
+	rc = obj_open_pick(dbg, file, &(struct obj_pick){ NULL, bin->ident, 0 }, err);
 	if (rc == SYM_OK && dbg->format != OBJ_MACHO) {
 		rc = sym_fail(err, SYM_EFORMAT, "'%s' is not a Mach-O dSYM", file);
 	} else if (rc == SYM_OK && memcmp(dbg->ident, bin->ident, 16) != 0) {
@@ -559,31 +559,6 @@ static enum sym_code open_dsym(struct obj *bin, const char *dpath, struct obj *d
 	return rc;
 }
 
-struct list_ctx {
-	FILE *out;
-};
-
-static int print_slice(void *ctx, size_t index, const char *arch, const char *id)
-{
-	struct list_ctx *lc = ctx;
-
-	(void)index;
-	fprintf(lc->out, "%s %s\n", arch ? arch : "unknown", id ? id : "unreadable");
-	return 0;
-}
-
-enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err)
-{
-	struct list_ctx lc = { out };
-	char *file = NULL;
-	enum sym_code rc = resolve_bundle(path, &file, err);
-
-	if (rc == SYM_OK)
-		rc = obj_slices(file, print_slice, &lc, err);
-	free(file);
-	return rc;
-}
-
 struct slice_ctx {
 	struct convert_slice *v;
 	size_t max, n;
@@ -599,6 +574,7 @@ static int collect_slice(void *ctx, size_t index, const char *arch, const char *
 		c->index = index;
 		c->usable = id != NULL;
 		snprintf(c->arch, sizeof(c->arch), "%s", arch ? arch : "unknown");
+		snprintf(c->debug_id, sizeof(c->debug_id), "%s", id ? id : "");
 	}
 	return 0;
 }
@@ -617,6 +593,17 @@ enum sym_code convert_slices(const char *path, struct convert_slice *slices, siz
 	return rc;
 }
 
+enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err)
+{
+	struct convert_slice sl[32];
+	size_t n = 0, i;
+	enum sym_code rc = convert_slices(path, sl, 32, &n, err);
+
+	for (i = 0; rc == SYM_OK && i < n; i++)
+		fprintf(out, "%s %s\n", sl[i].arch, sl[i].usable ? sl[i].debug_id : "unreadable");
+	return rc;
+}
+
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err)
 {
@@ -629,10 +616,7 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 	o.fd = -1;
 	if (rc)
 		return rc;
-	if (opt->slice)
-		rc = obj_open_slice(&o, file, opt->slice, err);
-	else
-		rc = obj_open_arch(&o, file, opt->arch, err);
+	rc = obj_open_pick(&o, file, &(struct obj_pick){ opt->arch, NULL, opt->slice }, err);
 	if (rc == SYM_OK && o.format == OBJ_MACHO) {
 		char auto_path[4200];
 		struct stat st;

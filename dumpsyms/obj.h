@@ -48,6 +48,15 @@ struct obj_range {
 
 enum obj_format { OBJ_ELF, OBJ_MACHO };
 
+/* Which slice of a universal Mach-O file to read (ignored for others):
+ * by index (1-based), else by LC_UUID, else by arch name; none set, the
+ * only slice. */
+struct obj_pick {
+	const char *arch;	/* "x86_64", "arm64", ... (--arch) */
+	const uint8_t *uuid;	/* 16 bytes: a dSYM's slice for a binary */
+	size_t index;
+};
+
 struct obj {
 	char *path;
 	const char *basename;	/* points into path */
@@ -79,11 +88,9 @@ struct obj {
 	size_t nloads;
 
 	/* Mach-O: the chosen slice (the whole file when thin), what picks it
-	 * (set by obj_open_arch() before parsing), and its symbol table.
+	 * (set by obj_open_pick() before parsing), and its symbol table.
 	 * ident holds the LC_UUID. */
-	const char *want_arch;	/* --arch, or NULL */
-	const uint8_t *want_uuid; /* pick the slice with this LC_UUID */
-	size_t want_index;	/* pick slice want_index - 1 (0: not this way) */
+	struct obj_pick pick;
 	const uint8_t *slice;
 	size_t slice_size;
 	int32_t cputype, cpusubtype;
@@ -104,13 +111,11 @@ enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err);
 enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
 			   size_t size, struct sym_err *err);
 void obj_close(struct obj *o);
-/* obj_open() for a universal Mach-O file: arch names the slice to read
- * ("x86_64", "arm64", ...).  A universal file with several slices and no
- * arch is refused with a message listing them.  arch is ignored for ELF. */
-enum sym_code obj_open_arch(struct obj *o, const char *path, const char *arch,
-			    struct sym_err *err);
-/* The same for the slice whose LC_UUID is uuid[16] (a dSYM for a binary). */
-enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid,
+/* obj_open() of the slice pick names (NULL: none) of a universal Mach-O
+ * file.  A universal file with several slices and nothing to pick one is
+ * refused with a message listing them; so is a thin file of another arch
+ * than pick->arch. */
+enum sym_code obj_open_pick(struct obj *o, const char *path, const struct obj_pick *pick,
 			    struct sym_err *err);
 /* Calls fn with the 1-based index, arch name and debug id of each slice of
  * path (one call for a thin Mach-O or an ELF file); debug_id is NULL for a
@@ -118,8 +123,6 @@ enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid
  * arch is then a description.  Stops at the first non-zero return. */
 enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, size_t index, const char *arch,
 		const char *debug_id), void *ctx, struct sym_err *err);
-/* obj_open() of the index-th (1-based) slice of a universal file. */
-enum sym_code obj_open_slice(struct obj *o, const char *path, size_t index, struct sym_err *err);
 /* True when o has a symbol table worth reading (.symtab, or Mach-O nlist). */
 bool obj_has_symtab(struct obj *o);
 

@@ -325,21 +325,16 @@ static enum sym_code obj_set_path(struct obj *o, const char *path, struct sym_er
 	return SYM_OK;
 }
 
-/* Opens and maps path; the fields that pick a Mach-O slice are set from
- * pick (which may be NULL). */
-static enum sym_code open_pick(struct obj *o, const char *path, const struct obj *pick,
-			       struct sym_err *err)
+enum sym_code obj_open_pick(struct obj *o, const char *path, const struct obj_pick *pick,
+			    struct sym_err *err)
 {
 	struct stat st;
 	void *map;
 
 	if (obj_set_path(o, path, err))
 		return err->code;
-	if (pick) {
-		o->want_arch = pick->want_arch;
-		o->want_uuid = pick->want_uuid;
-		o->want_index = pick->want_index;
-	}
+	if (pick)
+		o->pick = *pick;
 	o->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (o->fd < 0)
 		return sym_fail(err, SYM_EIO, "cannot open '%s': %s", path, strerror(errno));
@@ -360,50 +355,19 @@ static enum sym_code open_pick(struct obj *o, const char *path, const struct obj
 
 enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
 {
-	return open_pick(o, path, NULL, err);
-}
-
-enum sym_code obj_open_arch(struct obj *o, const char *path, const char *arch,
-			    struct sym_err *err)
-{
-	struct obj pick;
-
-	memset(&pick, 0, sizeof(pick));
-	pick.want_arch = arch;
-	return open_pick(o, path, &pick, err);
-}
-
-enum sym_code obj_open_uuid(struct obj *o, const char *path, const uint8_t *uuid,
-			    struct sym_err *err)
-{
-	struct obj pick;
-
-	memset(&pick, 0, sizeof(pick));
-	pick.want_uuid = uuid;
-	return open_pick(o, path, &pick, err);
-}
-
-enum sym_code obj_open_slice(struct obj *o, const char *path, size_t index, struct sym_err *err)
-{
-	struct obj pick;
-
-	memset(&pick, 0, sizeof(pick));
-	pick.want_index = index;
-	return open_pick(o, path, &pick, err);
+	return obj_open_pick(o, path, NULL, err);
 }
 
 enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, size_t index, const char *arch,
 		const char *debug_id), void *ctx, struct sym_err *err)
 {
-	struct obj pick, o;
-	char id[34];
-	enum sym_code rc;
-
 	/* an index no file has: the file is mapped and its kind known, and
 	 * a Mach-O file's slices are then listed one by one */
-	memset(&pick, 0, sizeof(pick));
-	pick.want_index = SIZE_MAX;
-	rc = open_pick(&o, path, &pick, err);
+	struct obj_pick none = { NULL, NULL, SIZE_MAX };
+	struct obj o;
+	char id[34];
+	enum sym_code rc = obj_open_pick(&o, path, &none, err);
+
 	if (o.format == OBJ_MACHO && o.map) {
 		sym_err_clear(err);
 		rc = macho_slices(&o, fn, ctx, err);

@@ -614,25 +614,25 @@ enum sym_code macho_parse(struct obj *o, struct sym_err *err)
 	if (m != FAT_MAGIC && m != FAT_MAGIC_64) {
 		o->slice = o->map;
 		o->slice_size = o->map_size;
-		if (o->want_index > 1)
+		if (o->pick.index > 1)
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has one architecture", o->path);
 		if (parse_thin(o, err))
 			return err->code;
-		if (o->want_arch && !arch_matches(o->want_arch, o->cputype, o->cpusubtype))
+		if (o->pick.arch && !arch_matches(o->pick.arch, o->cputype, o->cpusubtype))
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has no %s slice; it has: %s",
-					o->path, o->want_arch, o->arch);
+					o->path, o->pick.arch, o->arch);
 		return SYM_OK;
 	}
 	if (read_fat(o, sl, &n, err))
 		return err->code;
-	if (o->want_index) {
-		if (o->want_index > n)
+	if (o->pick.index) {
+		if (o->pick.index > n)
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has %zu architectures", o->path, n);
-		pick = o->want_index - 1;
-	} else if (o->want_uuid) {
+		pick = o->pick.index - 1;
+	} else if (o->pick.uuid) {
 		for (i = 0; i < n; i++) {
 			struct obj t;
-			bool same = probe_slice(o, &sl[i], &t) && memcmp(t.ident, o->want_uuid, 16) == 0;
+			bool same = probe_slice(o, &sl[i], &t) && memcmp(t.ident, o->pick.uuid, 16) == 0;
 
 			probe_free(&t);
 			if (same)
@@ -644,13 +644,13 @@ enum sym_code macho_parse(struct obj *o, struct sym_err *err)
 					o->path, list);
 		}
 		pick = i;
-	} else if (o->want_arch) {
-		for (i = 0; i < n && !arch_matches(o->want_arch, sl[i].cputype, sl[i].cpusubtype); i++)
+	} else if (o->pick.arch) {
+		for (i = 0; i < n && !arch_matches(o->pick.arch, sl[i].cputype, sl[i].cpusubtype); i++)
 			;
 		if (i == n) {
 			slice_list(list, sizeof(list), sl, n);
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has no %s slice; it has: %s",
-					o->path, o->want_arch, list);
+					o->path, o->pick.arch, list);
 		}
 		pick = i;
 	} else if (n > 1) {
