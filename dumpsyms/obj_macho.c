@@ -291,7 +291,7 @@ struct parse {
 	uint8_t uuid[16];
 };
 
-static enum sym_code add_section(struct parse *ps, const uint8_t *seg, struct cursor *sc,
+static enum sym_code add_section(struct parse *ps, struct cursor *sc,
 				 bool is64, struct sym_err *err)
 {
 	struct obj *o = ps->o;
@@ -308,7 +308,6 @@ static enum sym_code add_section(struct parse *ps, const uint8_t *seg, struct cu
 	cursor_skip(sc, is64 ? 12 : 8);
 	if (sc->bad)
 		return sym_fail(err, SYM_ETRUNC, "'%s': a section header is truncated", o->path);
-	(void)seg;
 	if (o->nsections == ps->cap) {
 		size_t nc = ps->cap ? ps->cap * 2 : 16;
 		struct obj_section *ns = realloc(o->sections, nc * sizeof(*ns));
@@ -392,7 +391,7 @@ static enum sym_code read_segment(struct parse *ps, struct cursor *cc, bool is64
 	if (sn == 6 && memcmp(seg, "__TEXT", 6) == 0)
 		o->load_addr = vmaddr;
 	for (i = 0; i < nsects; i++) {
-		enum sym_code rc = add_section(ps, seg, cc, is64, err);
+		enum sym_code rc = add_section(ps, cc, is64, err);
 		if (rc)
 			return rc;
 	}
