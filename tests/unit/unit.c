@@ -119,7 +119,7 @@ static void test_ids(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct obj o;
-		char dbg[34], code[2 * OBJ_MAX_ID + 1];
+		char dbg[OBJ_DEBUG_ID_SIZE], code[2 * OBJ_MAX_ID + 1];
 
 		memset(&o, 0, sizeof(o));
 		memcpy(o.ident, cases[i].id, cases[i].len);
@@ -190,40 +190,40 @@ static void test_outbuf(void)
 static void test_compact_unwind(void)
 {
 	static const struct {
-		uint16_t machine;
+		enum obj_arch machine;
 		uint32_t enc;
 		const char *rules;	/* NULL: no rules */
 	} cases[] = {
 		/* rbp frame, rbx r12 r13 r14 r15 pushed after mov %rsp,%rbp */
-		{ 62, 0x010558d1, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^ $rbx: .cfa -56 + ^ "
+		{ OBJ_ARCH_X86_64, 0x010558d1, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^ $rbx: .cfa -56 + ^ "
 				  "$r12: .cfa -48 + ^ $r13: .cfa -40 + ^ $r14: .cfa -32 + ^ $r15: .cfa -24 + ^" },
-		{ 62, 0x01000000, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^" },
+		{ OBJ_ARCH_X86_64, 0x01000000, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^" },
 		/* frameless, 48 bytes, 5 registers, permutation 9 */
-		{ 62, 0x02061409, ".cfa: $rsp 48 + .ra: .cfa -8 + ^ $rbx: .cfa -48 + ^ $r12: .cfa -40 + ^ "
+		{ OBJ_ARCH_X86_64, 0x02061409, ".cfa: $rsp 48 + .ra: .cfa -8 + ^ $rbx: .cfa -48 + ^ $r12: .cfa -40 + ^ "
 				  "$r14: .cfa -32 + ^ $r15: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
-		{ 62, 0x02040804, ".cfa: $rsp 32 + .ra: .cfa -8 + ^ $rbx: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
-		{ 62, 0x02010000, ".cfa: $rsp 8 + .ra: .cfa -8 + ^" },
+		{ OBJ_ARCH_X86_64, 0x02040804, ".cfa: $rsp 32 + .ra: .cfa -8 + ^ $rbx: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
+		{ OBJ_ARCH_X86_64, 0x02010000, ".cfa: $rsp 8 + .ra: .cfa -8 + ^" },
 		/* six registers: the last permutation digit is implied */
-		{ 62, 0x02071800, ".cfa: $rsp 56 + .ra: .cfa -8 + ^ $rbx: .cfa -56 + ^ $r12: .cfa -48 + ^ "
+		{ OBJ_ARCH_X86_64, 0x02071800, ".cfa: $rsp 56 + .ra: .cfa -8 + ^ $rbx: .cfa -56 + ^ $r12: .cfa -48 + ^ "
 				  "$r13: .cfa -40 + ^ $r14: .cfa -32 + ^ $r15: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
 		/* stack smaller than the registers it claims to hold */
-		{ 62, 0x02010c00, NULL },
+		{ OBJ_ARCH_X86_64, 0x02010c00, NULL },
 		/* a permutation digit past the registers left */
-		{ 62, 0x020304ff, NULL },
+		{ OBJ_ARCH_X86_64, 0x020304ff, NULL },
 		/* DWARF: the FDE describes it */
-		{ 62, 0x04000120, NULL },
-		{ 62, 0x00000000, NULL },
+		{ OBJ_ARCH_X86_64, 0x04000120, NULL },
+		{ OBJ_ARCH_X86_64, 0x00000000, NULL },
 		/* i386: 4-byte slots, ebx..ebp */
-		{ 3, 0x01020001, ".cfa: $ebp 8 + .ra: .cfa -4 + ^ $ebp: .cfa -8 + ^ $ebx: .cfa -16 + ^" },
+		{ OBJ_ARCH_X86, 0x01020001, ".cfa: $ebp 8 + .ra: .cfa -4 + ^ $ebp: .cfa -8 + ^ $ebx: .cfa -16 + ^" },
 		/* arm64 frame with x19..x22, then frameless 9024 bytes */
-		{ 183, 0x04000003, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x19: .cfa -24 + ^ "
+		{ OBJ_ARCH_ARM64, 0x04000003, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x19: .cfa -24 + ^ "
 				   "x20: .cfa -32 + ^ x21: .cfa -40 + ^ x22: .cfa -48 + ^" },
-		{ 183, 0x04000104, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x23: .cfa -24 + ^ "
+		{ OBJ_ARCH_ARM64, 0x04000104, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x23: .cfa -24 + ^ "
 				   "x24: .cfa -32 + ^" },
-		{ 183, 0x02234000, ".cfa: sp 9024 + .ra: x30" },
-		{ 183, 0x03000040, NULL },
+		{ OBJ_ARCH_ARM64, 0x02234000, ".cfa: sp 9024 + .ra: x30" },
+		{ OBJ_ARCH_ARM64, 0x03000040, NULL },
 		/* mode 3 needs the function's bytes: none here */
-		{ 62, 0x03044400, NULL },
+		{ OBJ_ARCH_X86_64, 0x03044400, NULL },
 	};
 	size_t i;
 
@@ -231,7 +231,7 @@ static void test_compact_unwind(void)
 		char buf[512], what[64];
 		bool got = unwind_info_rules(cases[i].machine, cases[i].enc, 0x1000, NULL, buf, sizeof(buf));
 
-		snprintf(what, sizeof(what), "%u/%08x", cases[i].machine, cases[i].enc);
+		snprintf(what, sizeof(what), "%u/%08x", (unsigned)cases[i].machine, cases[i].enc);
 		if (cases[i].rules) {
 			ok(got && strcmp(buf, cases[i].rules) == 0, "compact unwind rules of %s", what);
 			if (!got || strcmp(buf, cases[i].rules) != 0)
@@ -285,7 +285,7 @@ static void test_unwind_table(void)
 	in.path = "table";
 	in.data = t;
 	in.size = sizeof(t);
-	in.machine = 62;
+	in.machine = OBJ_ARCH_X86_64;
 	sym_err_clear(&err);
 	ok(f && unwind_info_read(&in, false, &table, &err) == SYM_OK && table.usable &&
 	   unwind_info_write(&in, &table, f, &records, &err) == SYM_OK, "unwind table written%s", "");
@@ -308,10 +308,10 @@ static void test_macho_id(void)
 	static const uint8_t uuid[16] = { 0x3f, 0x2a, 0x9c, 0x01, 0x77, 0xe4, 0x3b, 0x1d,
 					  0xa0, 0x5c, 0x66, 0x21, 0x0e, 0x9d, 0x4b, 0x88 };
 	struct obj o;
-	char dbg[34], code[2 * OBJ_MAX_ID + 1];
+	char dbg[OBJ_DEBUG_ID_SIZE], code[2 * OBJ_MAX_ID + 1];
 
 	memset(&o, 0, sizeof(o));
-	o.format = OBJ_MACHO;
+	o.id_raw = true;
 	memcpy(o.ident, uuid, 16);
 	o.ident_len = 16;
 	obj_debug_id(&o, dbg);
