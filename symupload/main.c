@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "obj.h"
 #include "outbuf.h"
 #include "sha256.h"
 #include "symupload.h"
@@ -424,9 +425,11 @@ static void add_zip(struct state *st, const char *path)
 
 enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP, K_MACHO };
 
+/* .sym files and zip archives here; object files as the object layer
+ * tells them.  PE, PDB and CAB files are refused as before. */
 static enum kind sniff(const char *path, int *err)
 {
-	unsigned char b[20];
+	unsigned char b[4096];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
@@ -439,22 +442,24 @@ static enum kind sniff(const char *path, int *err)
 	if (n < 0)
 		*err = errno;
 	close(fd);
+	if (n <= 0)
+		return K_NONE;
 	if (n >= 7 && memcmp(b, "MODULE ", 7) == 0)
 		return K_SYM;
-	if (n >= 18 && memcmp(b, "\177ELF", 4) == 0) {
-		unsigned type = b[5] == 2 ? (unsigned)b[16] << 8 | b[17] : (unsigned)b[17] << 8 | b[16];
-		return type == 1 ? K_ELF_REL : K_ELF;
-	}
 	if (n >= 4 && memcmp(b, "PK\003\004", 4) == 0)
 		return K_ZIP;
-	if (n >= 16 && (memcmp(b, "\xce\xfa\xed\xfe", 4) == 0 || memcmp(b, "\xcf\xfa\xed\xfe", 4) == 0))
-		return b[12] == 1 ? K_ELF_REL : K_MACHO;	/* MH_OBJECT */
-	/* universal; Java class files share the magic, with a version >= 45
-	 * where the slice count is */
-	if (n >= 8 && (memcmp(b, "\xca\xfe\xba\xbe", 4) == 0 || memcmp(b, "\xca\xfe\xba\xbf", 4) == 0) &&
-	    b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] > 0 && b[7] <= 32)
+	switch (obj_sniff(b, (size_t)n)) {
+	case OBJ_KIND_ELF:
+		return K_ELF;
+	case OBJ_KIND_ELF_REL:
+	case OBJ_KIND_MACHO_OBJECT:
+		return K_ELF_REL;
+	case OBJ_KIND_MACHO:
+	case OBJ_KIND_UNIVERSAL:
 		return K_MACHO;
-	return K_NONE;
+	default:
+		return K_NONE;
+	}
 }
 
 static void add_sym_file(struct state *st, const char *path)
