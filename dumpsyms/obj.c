@@ -55,7 +55,7 @@ enum obj_kind obj_sniff(const uint8_t *p, size_t n)
 	if (n >= 0x40 && p[0] == 'M' && p[1] == 'Z') {
 		uint32_t pe = obj_le32(p + 0x3c);
 
-		if (n >= 4 && pe <= n - 4 && memcmp(p + pe, "PE\0\0", 4) == 0)
+		if (pe <= n - 4 && memcmp(p + pe, "PE\0\0", 4) == 0)
 			return OBJ_KIND_PE;
 	}
 	return OBJ_KIND_UNKNOWN;
@@ -291,7 +291,10 @@ void obj_debug_id(const struct obj *o, char out[OBJ_DEBUG_ID_SIZE])
 
 void obj_code_id(const struct obj *o, char *out)
 {
-	obj_hex_upper(out, o->ident, o->ident_len);
+	if (o->ops && o->ops->code_id)
+		o->ops->code_id(o, out);
+	else
+		obj_hex_upper(out, o->ident, o->ident_len);
 }
 
 const char *obj_module_name(const struct obj *o)

@@ -138,6 +138,9 @@ struct obj_ops {
 	enum sym_code (*slices)(struct obj *o, obj_slice_fn fn, void *ctx, struct sym_err *err);
 	/* a directory given as the input (a dSYM bundle): the file in it */
 	enum sym_code (*resolve_dir)(const char *path, char **out, struct sym_err *err);
+	/* the code id into out[2*OBJ_MAX_ID+1] when it is not the identifier
+	 * bytes in hex (PE: timestamp and image size) */
+	void (*code_id)(const struct obj *o, char *out);
 	/* opens into dbg the companion debug file of o: SYM_OK, SYM_ENOTFOUND
 	 * when there is none, or an error naming what is wrong */
 	enum sym_code (*find_debug)(struct obj *o, const struct obj_find *f, struct obj *dbg,
@@ -246,7 +249,8 @@ int obj_symbols(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err)
  * identifier, GUID-swapped (ELF, PE) or as stored (o->id_raw: Mach-O),
  * upper case, then the age in hex ("0" for ELF and Mach-O). */
 void obj_debug_id(const struct obj *o, char out[OBJ_DEBUG_ID_SIZE]);
-/* Code id (identifier bytes as upper-case hex) into out[2*OBJ_MAX_ID+1]. */
+/* Code id into out[2*OBJ_MAX_ID+1]: the identifier bytes as upper-case
+ * hex, unless the reader says otherwise (ops->code_id). */
 void obj_code_id(const struct obj *o, char *out);
 /* Module name: the file's own name (DT_SONAME) if present, else its
  * basename. */

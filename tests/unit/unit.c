@@ -320,6 +320,60 @@ static void test_macho_id(void)
 	ok(strcmp(code, "3F2A9C0177E43B1DA05C66210E9D4B88") == 0, "Mach-O code id is the LC_UUID%s", "");
 }
 
+/* obj_sniff(): every kind from its first bytes, and near misses. */
+static void test_sniff(void)
+{
+	static const char pdb7[] = "Microsoft C/C++ MSF 7.00\r\n\x1a" "DS\0\0\0";
+	static const char pdb2[] = "Microsoft C/C++ program database 2.00\r\n";
+	uint8_t b[256];
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\177ELF\2\1\1", 7);
+	b[16] = 3;				/* ET_DYN, little-endian */
+	ok(obj_sniff(b, 64) == OBJ_KIND_ELF, "sniff: %s", "ELF shared object");
+	b[16] = 1;
+	ok(obj_sniff(b, 64) == OBJ_KIND_ELF_REL, "sniff: %s", "ELF relocatable");
+	b[5] = 2; b[16] = 0; b[17] = 1;		/* big-endian ET_REL */
+	ok(obj_sniff(b, 64) == OBJ_KIND_ELF_REL, "sniff: %s", "big-endian ELF relocatable");
+	ok(obj_sniff(b, 17) == OBJ_KIND_UNKNOWN, "sniff: %s", "ELF cut before e_type");
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\xcf\xfa\xed\xfe", 4);
+	b[12] = 2;				/* MH_EXECUTE */
+	ok(obj_sniff(b, 32) == OBJ_KIND_MACHO, "sniff: %s", "Mach-O executable");
+	b[12] = 1;
+	ok(obj_sniff(b, 32) == OBJ_KIND_MACHO_OBJECT, "sniff: %s", "Mach-O object");
+	memcpy(b, "\xfe\xed\xfa\xce", 4);	/* PowerPC: not read */
+	ok(obj_sniff(b, 32) == OBJ_KIND_UNKNOWN, "sniff: %s", "big-endian Mach-O");
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\xca\xfe\xba\xbe\0\0\0\2", 8);
+	ok(obj_sniff(b, 8) == OBJ_KIND_UNIVERSAL, "sniff: %s", "universal");
+	b[7] = 45;				/* a Java class file's version */
+	ok(obj_sniff(b, 8) == OBJ_KIND_UNKNOWN, "sniff: %s", "Java class file");
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, pdb7, sizeof(pdb7) - 1);
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_PDB, "sniff: %s", "PDB 7.00");
+	ok(obj_sniff(b, sizeof(pdb7) - 2) == OBJ_KIND_UNKNOWN, "sniff: %s", "PDB magic cut short");
+	memcpy(b, pdb2, sizeof(pdb2) - 1);
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_PDB, "sniff: %s", "PDB 2.00");
+	memcpy(b, "MSCF\0\0\0\0", 8);
+	ok(obj_sniff(b, 8) == OBJ_KIND_CAB, "sniff: %s", "CAB");
+
+	memset(b, 0, sizeof(b));
+	b[0] = 'M'; b[1] = 'Z';
+	b[0x3c] = 0x80;
+	memcpy(b + 0x80, "PE\0\0", 4);
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_PE, "sniff: %s", "PE");
+	ok(obj_sniff(b, 0x83) == OBJ_KIND_UNKNOWN, "sniff: %s", "PE signature past what was read");
+	b[0x3c] = 0xfd; b[0x3d] = 0xff; b[0x3e] = 0xff; b[0x3f] = 0xff;
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_UNKNOWN, "sniff: %s", "e_lfanew out of range");
+	b[0x3c] = 0x40; b[0x3d] = 0; b[0x3e] = 0; b[0x3f] = 0;
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_UNKNOWN, "sniff: %s", "MZ without a PE signature");
+	ok(obj_sniff(b, 0) == OBJ_KIND_UNKNOWN, "sniff: %s", "empty");
+}
+
 int main(void)
 {
 	test_leb128();
@@ -330,6 +384,7 @@ int main(void)
 	test_compact_unwind();
 	test_unwind_table();
 	test_macho_id();
+	test_sniff();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
