@@ -281,14 +281,8 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 			      path);
 		goto out;
 	}
-	{
-		char id[OBJ_DEBUG_ID_SIZE];
-
-		obj_debug_id(bin, id);
-		/* module.h's id is widened to OBJ_DEBUG_ID_SIZE separately;
-		 * ELF and Mach-O ids are 33 characters */
-		snprintf(m->debug_id, sizeof(m->debug_id), "%.*s", (int)sizeof(m->debug_id) - 1, id);
-	}
+	_Static_assert(sizeof(m->debug_id) >= OBJ_DEBUG_ID_SIZE, "module debug id too short");
+	obj_debug_id(bin, m->debug_id);
 	obj_code_id(bin, m->code_id);
 	m->load_addr = opt->keep_addresses ? 0 : bin->load_addr;
 	m->header_only = opt->header_only;
