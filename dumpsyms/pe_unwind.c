@@ -920,8 +920,12 @@ enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool v
 	if (n > pe_rva_avail(pe, rva) / entry)
 		n = pe_rva_avail(pe, rva) / entry;
 	p = pe_rva_ptr(pe, rva, (uint32_t)(n * entry));
-	if (!n)
+	if (!n) {
+		if (verbose)
+			fprintf(stderr, "dumpsyms: warning: %s: exception directory is not in the file\n",
+				pe->path);
 		return SYM_OK;
+	}
 	if (n < size / entry && verbose)
 		fprintf(stderr, "dumpsyms: warning: %s: exception directory runs out of the file\n",
 			pe->path);
