@@ -99,7 +99,9 @@ int pe_exports(const struct pe_image *pe, bool verbose,
  * function's start with the rules on entry, then one row per prologue
  * instruction that changes them.  A damaged entry (a chain that loops or
  * leaves the file, codes past the data) is skipped with a warning when
- * verbose.  Other machines add nothing.  Fails only with SYM_ENOMEM. */
+ * verbose.  Other machines add nothing.  Fails only when the module
+ * refuses a record: SYM_ENOMEM, or SYM_EIO when its temporary CFI file
+ * cannot be written. */
 enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool verbose,
 			     struct sym_err *err);
 

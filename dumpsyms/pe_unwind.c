@@ -30,16 +30,13 @@
 #include "config.h"
 #include "pe.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "module.h"
-
-/* TEMPORARY: the lead adds these to module.h; remove once merged. */
-int module_cfi_init(struct module *m, uint64_t addr, uint64_t size, const char *rules);
-int module_cfi_row(struct module *m, uint64_t addr, const char *rules);
 
 /* a chain of x64 unwind infos longer than this is taken for a loop */
 #define UW_MAX_CHAIN	32
@@ -79,7 +76,8 @@ struct uw_ctx {
 	struct module *m;
 	bool verbose;
 	bool arm64;
-	bool oom;
+	bool oom;		/* the module refused a record: stop */
+	int oom_errno;
 };
 
 static const char *const x64_regs[16] = {
@@ -176,13 +174,19 @@ static void uw_warn(struct uw_ctx *c, uint32_t begin, const char *what)
 			" %s; skipped\n", c->pe->path, begin, what);
 }
 
+static void uw_refused(struct uw_ctx *c)
+{
+	c->oom = true;
+	c->oom_errno = errno ? errno : ENOMEM;
+}
+
 static void uw_init(struct uw_ctx *c, uint32_t begin, uint32_t size, const struct uw_state *st)
 {
 	struct rules r;
 
 	uw_render(c, NULL, st, &r);
 	if (module_cfi_init(c->m, begin, size, r.buf) < 0)
-		c->oom = true;
+		uw_refused(c);
 }
 
 static void uw_row(struct uw_ctx *c, uint64_t addr, const struct uw_state *prev,
@@ -192,7 +196,7 @@ static void uw_row(struct uw_ctx *c, uint64_t addr, const struct uw_state *prev,
 
 	uw_render(c, prev, st, &r);
 	if (r.buf[0] && module_cfi_row(c->m, addr, r.buf) < 0)
-		c->oom = true;
+		uw_refused(c);
 }
 
 static void uw_save(struct uw_state *st, unsigned reg, int64_t off)
@@ -905,7 +909,7 @@ static void a64_read(struct uw_ctx *c, const uint8_t *p, size_t n)
 enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool verbose,
 			     struct sym_err *err)
 {
-	struct uw_ctx c = { pe, m, verbose, pe->machine == PE_MACHINE_ARM64, false };
+	struct uw_ctx c = { pe, m, verbose, pe->machine == PE_MACHINE_ARM64, false, 0 };
 	uint32_t rva = pe->dir_rva[PE_DIR_EXCEPTION], size = pe->dir_size[PE_DIR_EXCEPTION];
 	size_t entry = c.arm64 ? 8 : 12;
 	const uint8_t *p;
@@ -933,8 +937,12 @@ enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool v
 		a64_read(&c, p, n);
 	else
 		x64_read(&c, p, n);
-	if (c.oom)
-		return sym_fail(err, SYM_ENOMEM, "cannot read unwind info of '%s': out of memory",
-				pe->path);
+	if (c.oom) {
+		if (c.oom_errno == ENOMEM)
+			return sym_fail(err, SYM_ENOMEM,
+					"cannot read unwind info of '%s': out of memory", pe->path);
+		return sym_fail(err, SYM_EIO, "cannot write the STACK CFI of '%s': %s", pe->path,
+				strerror(c.oom_errno));
+	}
 	return SYM_OK;
 }

@@ -21,18 +21,6 @@
 #include "outbuf.h"
 #include "pe.h"
 
-/* TEMPORARY until module.h has them (the lead's merge): STACK CFI text
- * straight into the module's CFI file. */
-int module_cfi_init(struct module *m, uint64_t addr, uint64_t size, const char *rules)
-{
-	return fprintf(m->cfi, "STACK CFI INIT %" PRIx64 " %" PRIx64 " %s\n", addr, size, rules) < 0 ? -1 : 0;
-}
-
-int module_cfi_row(struct module *m, uint64_t addr, const char *rules)
-{
-	return fprintf(m->cfi, "STACK CFI %" PRIx64 " %s\n", addr, rules) < 0 ? -1 : 0;
-}
-
 static int read_all(const char *path, uint8_t **data, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
@@ -140,10 +128,10 @@ int main(int argc, char **argv)
 		snprintf(m.debug_id, sizeof(m.debug_id), "%s", "000000000000000000000000000000000");
 	pdb = pe.pdb_path ? base_name(pe.pdb_path) : base_name(path);
 	m.name = module_intern(&m, pdb, strlen(pdb));
-	snprintf(m.code_id, sizeof(m.code_id), "%08" PRIX32 "%" PRIX32 " %s", pe.timestamp,
-		 pe.size_of_image, base_name(path));
-	m.cfi = tmpfile();
-	if (!m.name || !m.cfi) {
+	snprintf(m.code_id, sizeof(m.code_id), "%08" PRIX32 "%" PRIX32, pe.timestamp,
+		 pe.size_of_image);
+	m.code_file = base_name(path);
+	if (!m.name) {
 		fprintf(stderr, "pe-driver: out of memory\n");
 		goto out;
 	}
