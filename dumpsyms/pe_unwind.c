@@ -594,6 +594,12 @@ static void a64_simple(struct a64_op *o, enum a64_kind kind, uint32_t v)
 	o->off = kind == A64_SETFP ? v : 0;
 }
 
+/* The largest first "sub sp" of a packed prologue.  Microsoft's table says
+ * 4088, which would leave sp misaligned; LLVM (which writes and prints
+ * these entries) uses 4080, as does the home area of 8 registers below
+ * (64 bytes, where the table's formula says 8). */
+#define A64_SUB_MAX	4080
+
 /* The prologue that packed unwind data w stands for, in execution order;
  * the count, or -1. */
 static int a64_packed(uint32_t w, struct a64_op ops[32], const char **why)
@@ -602,7 +608,7 @@ static int a64_packed(uint32_t w, struct a64_op ops[32], const char **why)
 	unsigned cr = (w >> 21) & 3, frame = ((w >> 23) & 0x1ff) * 16;
 	unsigned intsz = regi * 8 + (cr == 1 ? 8 : 0);
 	unsigned fpsz = regf ? (regf + 1) * 8 : 0;
-	unsigned savsz = (intsz + fpsz + 8 * h + 15) & ~15u, locsz, i, nfp;
+	unsigned savsz = (intsz + fpsz + 64 * h + 15) & ~15u, locsz, i, nfp;
 	uint32_t pre = savsz;	/* taken by the first store */
 	int n = 0;
 
@@ -640,18 +646,18 @@ static int a64_packed(uint32_t w, struct a64_op ops[32], const char **why)
 		if (locsz <= 512) {
 			a64_save(&ops[n++], 29, A64_X30, locsz, 0, false);
 		} else {
-			if (locsz > 4088) {
-				a64_simple(&ops[n++], A64_ALLOC, 4088);
-				locsz -= 4088;
+			if (locsz > A64_SUB_MAX) {
+				a64_simple(&ops[n++], A64_ALLOC, A64_SUB_MAX);
+				locsz -= A64_SUB_MAX;
 			}
 			a64_simple(&ops[n++], A64_ALLOC, locsz);
 			a64_save(&ops[n++], 29, A64_X30, 0, 0, false);
 		}
 		a64_simple(&ops[n++], A64_SETFP, 0);
 	} else if (locsz) {
-		if (locsz > 4088) {
-			a64_simple(&ops[n++], A64_ALLOC, 4088);
-			locsz -= 4088;
+		if (locsz > A64_SUB_MAX) {
+			a64_simple(&ops[n++], A64_ALLOC, A64_SUB_MAX);
+			locsz -= A64_SUB_MAX;
 		}
 		a64_simple(&ops[n++], A64_ALLOC, locsz);
 	}
