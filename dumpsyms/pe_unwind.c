@@ -360,7 +360,7 @@ static bool x64_apply(const struct x64_info *ui, unsigned i, struct uw_state *st
  * count, or -1 when the slots do not parse. */
 static int x64_order(const struct x64_info *ui, uint8_t order[256], const char **why)
 {
-	unsigned i = 0, n = 0, k, w;
+	unsigned i = 0, n = 0, k, w, op;
 
 	while (i < ui->count) {
 		w = x64_slots(ui, i);
@@ -372,7 +372,11 @@ static int x64_order(const struct x64_info *ui, uint8_t order[256], const char *
 			*why = "has an unwind code past its code count";
 			return -1;
 		}
-		order[n++] = (uint8_t)i;
+		/* version 2 epilog descriptions come first; their offset
+		 * byte is not a prologue offset */
+		op = ui->codes[2 * i + 1] & 15;
+		if (ui->version != 2 || (op != X64_EPILOG && op != X64_SPARE))
+			order[n++] = (uint8_t)i;
 		i += w;
 	}
 	/* reverse: the slots list the last prologue instruction first */
