@@ -776,7 +776,8 @@ static bool a64_codes(const uint8_t *b, size_t len, struct a64_op own[256], int 
 			else
 				a64_save(o, (int)r, pair && r < 30 ? (int)r + 1 : -1, wb ? so : 0,
 					 wb ? 0 : so, false);
-			if (mode != 0 || (pair && r >= 30))
+			/* x31 is not a register a walker restores */
+			if (mode != 0 || r > 30 || (pair && r >= 30))
 				o->r1 = o->r2 = -1;
 		} else {
 			/* custom stacks (machine frames, contexts) and reserved codes */

@@ -85,6 +85,9 @@ for t in x86_64 aarch64; do
 	done
 done
 oracle "$FX/packed-arm64.dll" 3900
+oracle "$FX/seh-x64.dll" 3
+grep -q 'STACK CFI INIT [0-9a-f]* [0-9a-f]* .cfa: \$rsp 48 + .ra: .cfa -48 + ^ \$rsp: .cfa -24 + ^$' seh-x64.dll.out ||
+	fail "no machine frame INIT"
 grep -q 'STACK CFI [0-9a-f]* .cfa: \$rbp' unwind-x86_64-O2.dll.out || fail "no SET_FPREG row"
 grep -q 'STACK CFI [0-9a-f]* .cfa: \$rsp 600048 +' unwind-x86_64-O2.dll.out || fail "no ALLOC_LARGE info 1 row"
 grep -q 'STACK CFI [0-9a-f]* .cfa: x29 16 +' unwind-aarch64-O2.dll.out || fail "no add_fp row"

@@ -161,7 +161,7 @@ def x64_apply(st, s, fp, op, args, frame_reg, frame_off):
         off = int(re.search(r'offset=0x([0-9a-fA-F]+)', args).group(1), 16)
         st.regs['$' + re.search(r'reg=(\w+)', args).group(1).lower()] = off - (fp if fp is not None else s)
     elif op == 'PUSH_MACHFRAME':
-        err = 'errcode' in args.lower() or 'error' in args.lower()
+        err = 'errcode=yes' in args
         s += 48 if err else 40
         st.ra = '.cfa %d + ^' % ((8 if err else 0) - s)
         st.regs['$rsp'] = (8 if err else 0) - s + 24
