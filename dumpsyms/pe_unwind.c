@@ -86,7 +86,7 @@ static const char *const x64_regs[16] = {
 };
 
 struct rules {
-	char buf[1024];
+	char buf[2048];	/* 32 registers with 20-digit offsets fit */
 	size_t pos;
 };
 
@@ -114,27 +114,19 @@ static const char *uw_reg_name(const struct uw_ctx *c, unsigned reg, char tmp[8]
 	return tmp;
 }
 
-static void uw_put_cfa(const struct uw_ctx *c, const struct uw_state *st, struct rules *r)
+/* The CFA rule of st: the stack pointer plus s, or the frame register
+ * plus fp_cfa once it is set. */
+static bool uw_cfa_differs(const struct uw_state *a, const struct uw_state *b)
 {
-	char tmp[8];
-
-	if (st->fp_set)
-		rules_put(r, "%s.cfa: %s %" PRId64 " +", r->pos ? " " : "",
-			  uw_reg_name(c, st->fp_reg, tmp), st->fp_cfa);
-	else
-		rules_put(r, "%s.cfa: %s %" PRIu64 " +", r->pos ? " " : "",
-			  c->arm64 ? "sp" : "$rsp", st->s);
+	if (a->fp_set != b->fp_set)
+		return true;
+	if (a->fp_set)
+		return a->fp_reg != b->fp_reg || a->fp_cfa != b->fp_cfa;
+	return a->s != b->s;
 }
 
-static void uw_put_ra(const struct uw_ctx *c, const struct uw_state *st, struct rules *r)
-{
-	if (st->ra_saved)
-		rules_put(r, " .ra: .cfa %" PRId64 " + ^", st->ra_off);
-	else
-		rules_put(r, " .ra: %s", c->arm64 ? "x30" : ".cfa -8 + ^");
-}
-
-/* The rules of st that differ from prev (all of them when prev is NULL). */
+/* The rules of st that differ from prev (all of them when prev is NULL),
+ * each put with a leading space that is dropped at the end. */
 static void uw_render(const struct uw_ctx *c, const struct uw_state *prev,
 		      const struct uw_state *st, struct rules *r)
 {
@@ -143,16 +135,19 @@ static void uw_render(const struct uw_ctx *c, const struct uw_state *prev,
 
 	r->pos = 0;
 	r->buf[0] = '\0';
-	if (!prev || prev->fp_set != st->fp_set || prev->s != st->s ||
-	    prev->fp_reg != st->fp_reg || prev->fp_cfa != st->fp_cfa) {
-		/* the CFA rule changes only with what it is made of */
-		if (!prev || st->fp_set != prev->fp_set ||
-		    (st->fp_set ? st->fp_cfa != prev->fp_cfa || st->fp_reg != prev->fp_reg
-				: st->s != prev->s))
-			uw_put_cfa(c, st, r);
+	if (!prev || uw_cfa_differs(prev, st)) {
+		if (st->fp_set)
+			rules_put(r, " .cfa: %s %" PRId64 " +", uw_reg_name(c, st->fp_reg, tmp),
+				  st->fp_cfa);
+		else
+			rules_put(r, " .cfa: %s %" PRIu64 " +", c->arm64 ? "sp" : "$rsp", st->s);
 	}
-	if (!prev || prev->ra_saved != st->ra_saved || prev->ra_off != st->ra_off)
-		uw_put_ra(c, st, r);
+	if (!prev || prev->ra_saved != st->ra_saved || prev->ra_off != st->ra_off) {
+		if (st->ra_saved)
+			rules_put(r, " .ra: .cfa %" PRId64 " + ^", st->ra_off);
+		else
+			rules_put(r, " .ra: %s", c->arm64 ? "x30" : ".cfa -8 + ^");
+	}
 	if (st->sp_saved && (!prev || !prev->sp_saved || prev->sp_off != st->sp_off))
 		rules_put(r, " %s: .cfa %" PRId64 " + ^", c->arm64 ? "sp" : "$rsp", st->sp_off);
 	for (i = 0; i < UW_NREGS; i++) {
@@ -162,7 +157,6 @@ static void uw_render(const struct uw_ctx *c, const struct uw_state *prev,
 			continue;
 		rules_put(r, " %s: .cfa %" PRId64 " + ^", uw_reg_name(c, i, tmp), st->off[i]);
 	}
-	/* rules_put() separates with a space; the first rule has none */
 	if (r->buf[0] == ' ')
 		memmove(r->buf, r->buf + 1, strlen(r->buf));
 }
