@@ -86,6 +86,7 @@ for t in x86_64 aarch64; do
 done
 oracle "$FX/packed-arm64.dll" 3900
 oracle "$FX/seh-x64.dll" 3
+oracle "$FX/seh-arm64.dll" 3
 grep -q 'STACK CFI INIT [0-9a-f]* [0-9a-f]* .cfa: \$rsp 48 + .ra: .cfa -48 + ^ \$rsp: .cfa -24 + ^$' seh-x64.dll.out ||
 	fail "no machine frame INIT"
 grep -q 'STACK CFI [0-9a-f]* .cfa: \$rbp' unwind-x86_64-O2.dll.out || fail "no SET_FPREG row"
