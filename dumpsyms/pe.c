@@ -267,8 +267,9 @@ enum sym_code pe_parse(struct pe_image *pe, const char *path, const uint8_t *dat
 	opt_size = cursor_u16(&c);
 	cursor_skip(&c, 2);		/* characteristics */
 	if (c.bad)
-		return sym_fail(err, SYM_ETRUNC, "cannot read PE '%s': COFF header truncated at 0x%zx",
-				path, c.pos);
+		return sym_fail(err, SYM_ETRUNC,
+				"cannot read PE '%s': COFF header at 0x%x runs past the end of the file (0x%zx bytes)",
+				path, lfanew + 4, size);
 
 	/* optional header */
 	opt_start = c.pos;
