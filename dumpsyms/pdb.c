@@ -632,28 +632,12 @@ static void pdb_public_name(const char *s, bool x86, const char **start, size_t 
 	}
 }
 
-struct pub_acc {
-	struct pdb_ctx *c;
-	const char *name;
-	uint32_t params;
-	int rc;
-};
-
-static int pdb_add_public_piece(void *ctx, uint32_t rva, uint32_t len)
-{
-	struct pub_acc *a = ctx;
-
-	(void)len;
-	if (module_add_public_params(a->c->m, rva, a->name, a->params) < 0)
-		return -1;
-	return 0;
-}
-
-/* S_PUB32 records of the symbol record stream in executable sections. */
+/* S_PUB32 records of the symbol record stream in executable sections,
+ * kept in c->pubs (and their parameter sizes in c->params). */
 static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 {
 	uint8_t *buf = NULL;
-	size_t len, pos = 0, cap = 0;
+	size_t len, pos = 0, cap = 0, pcap = 0;
 	enum sym_code result;
 	struct sym_err e;
 
@@ -711,19 +695,20 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 			c->params[c->nparams].size = params;
 			c->nparams++;
 		}
-		{
-			struct pub_acc a = { c, module_intern(c->m, start, nlen), params, 0 };
-			if (!a.name)
+		if (c->npubs == pcap) {
+			size_t ncap = pcap ? pcap * 2 : 64;
+			struct pdb_pub *nv = realloc(c->pubs, ncap * sizeof(*nv));
+			if (!nv)
 				goto nomem;
-			if (c->omap) {
-				uint32_t to;
-				if (pdb_omap_addr(c->omap, rva, &to) &&
-				    pdb_add_public_piece(&a, to, 1) < 0)
-					goto nomem;
-			} else if (pdb_add_public_piece(&a, rva, 1) < 0) {
-				goto nomem;
-			}
+			c->pubs = nv;
+			pcap = ncap;
 		}
+		c->pubs[c->npubs].rva = rva;
+		c->pubs[c->npubs].params = params;
+		c->pubs[c->npubs].name = module_intern(c->m, start, nlen);
+		if (!c->pubs[c->npubs].name)
+			goto nomem;
+		c->npubs++;
 	}
 	free(buf);
 	if (c->nparams)
@@ -732,6 +717,44 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 nomem:
 	free(buf);
 	return sym_fail(err, SYM_ENOMEM, "out of memory");
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds the publics, except those where a FUNC starts: the FUNC has the
+ * better name (the public's is decorated). */
+static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
+{
+	uint64_t *starts;
+	size_t n = c->m->groups.n, i;
+	enum sym_code result = SYM_OK;
+
+	starts = malloc((n + 1) * sizeof(*starts));
+	if (!starts)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		starts[i] = c->m->groups.v[i].faddr;
+	qsort(starts, n, sizeof(*starts), cmp_u64);
+	for (i = 0; i < c->npubs; i++) {
+		uint32_t to = c->pubs[i].rva;
+		uint64_t key;
+		if (c->omap && !pdb_omap_addr(c->omap, c->pubs[i].rva, &to))
+			continue;
+		key = to;
+		if (n && bsearch(&key, starts, n, sizeof(*starts), cmp_u64))
+			continue;
+		if (module_add_public_params(c->m, to, c->pubs[i].name, c->pubs[i].params) < 0) {
+			result = sym_fail(err, SYM_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	free(starts);
+	return result;
 }
 
 /* ---- modules --------------------------------------------------------- */
@@ -848,6 +871,8 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 	if (result == SYM_OK)
 		result = pdb_read_modules(&c, err);
 	if (result == SYM_OK)
+		result = pdb_add_publics(&c, err);
+	if (result == SYM_OK)
 		result = pdb_read_frames(&c, err);
 	if (result == SYM_OK && c.nomem)
 		result = sym_fail(err, SYM_ENOMEM, "out of memory");
@@ -859,6 +884,7 @@ out:
 	free(c.secs);
 	free(c.names_stream);
 	free(c.params);
+	free(c.pubs);
 	free(c.origins.keys);
 	free(c.origins.vals);
 	return result;

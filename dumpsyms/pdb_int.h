@@ -54,6 +54,13 @@ struct pdb_param {
 	uint32_t size;
 };
 
+/* one PUBLIC, kept until the FUNCs are known */
+struct pdb_pub {
+	uint32_t rva;			/* original RVA */
+	uint32_t params;
+	const char *name;		/* interned */
+};
+
 /* The state of one pdb_read(). */
 struct pdb_ctx {
 	struct pdb *p;
@@ -71,6 +78,8 @@ struct pdb_ctx {
 	struct pdb_omap *omap;		/* NULL without OMAP */
 	struct pdb_param *params;	/* sorted by rva; owned */
 	size_t nparams;
+	struct pdb_pub *pubs;		/* owned */
+	size_t npubs;
 	struct {			/* inlinee id -> origin index + 1 */
 		uint32_t *keys, *vals;
 		size_t n, cap;

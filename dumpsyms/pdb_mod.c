@@ -545,6 +545,7 @@ static int leaf_paint(struct modr *r, const struct pline *x)
 static int lines_in(struct modr *r, uint32_t lo, uint32_t hi, void *vec)
 {
 	size_t a = 0, b = r->lines.n, i;
+	uint32_t end = 0;
 
 	/* first entry with lo >= lo, then step back over ones reaching in */
 	while (a < b) {
@@ -561,23 +562,41 @@ static int lines_in(struct modr *r, uint32_t lo, uint32_t hi, void *vec)
 		struct pline l = r->lines.v[i];
 		if (l.hi <= lo)
 			continue;
-		if (push_pline(vec, l.lo < lo ? lo : l.lo, l.hi > hi ? hi : l.hi, l.line,
-			       l.file) < 0)
+		if (l.lo < lo)
+			l.lo = lo;
+		if (l.hi > hi)
+			l.hi = hi;
+		/* folded copies of one function bring a second line table for
+		 * the same bytes: the first wins */
+		if (end > l.lo) {
+			if (end >= l.hi)
+				continue;
+			l.lo = end;
+		}
+		if (push_pline(vec, l.lo, l.hi, l.line, l.file) < 0)
 			return -1;
+		end = l.hi;
 	}
 	return 0;
 }
 
-/* The line and file that the module lines give address a (call sites at
- * depth 0). */
+/* The line of v[0..n) at address a, for call sites: the one covering a,
+ * else the last one before a, else the first one after it (clang leaves
+ * inlined code out of the caller's line table). */
 static const struct pline *line_at(const struct pline *v, size_t n, uint32_t a)
 {
+	const struct pline *before = NULL, *after = NULL;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (v[i].lo <= a && a < v[i].hi)
 			return &v[i];
-	return NULL;
+		if (v[i].hi <= a && (!before || v[i].hi > before->hi))
+			before = &v[i];
+		if (v[i].lo > a && (!after || v[i].lo < after->lo))
+			after = &v[i];
+	}
+	return before ? before : after;
 }
 
 /* Maps lines v[0..n) into r->mapped. */
@@ -726,6 +745,26 @@ static int proc_inlines(struct modr *r, size_t g, const struct pline *raw, size_
 	return 0;
 }
 
+/* A fastcall procedure's record keeps the decoration ("@_EH4_LocalUnwind@16"):
+ * the name without it, in buf, or name itself. */
+static const char *proc_plain_name(const char *name, char *buf, size_t size)
+{
+	const char *at;
+	size_t n, i;
+
+	if (name[0] != '@' || !(at = strchr(name + 1, '@')) || !at[1])
+		return name;
+	for (i = 1; at[i]; i++)
+		if (at[i] < '0' || at[i] > '9')
+			return name;
+	n = (size_t)(at - name) - 1;
+	if (!n || n >= size)
+		return name;
+	memcpy(buf, name + 1, n);
+	buf[n] = 0;
+	return buf;
+}
+
 /* Writes the open procedure: its FUNC ranges (mapped), their leaf lines and
  * its inlines. */
 static int proc_write(struct modr *r)
@@ -736,6 +775,7 @@ static int proc_write(struct modr *r)
 	char *full;
 	size_t i, k, g, nraw, li, npaints = 0;
 	uint32_t ti;
+	char plain[256];
 	int rc = -1;
 
 	pr->open = false;
@@ -779,7 +819,7 @@ static int proc_write(struct modr *r)
 	/* the name */
 	ti = (pr->kind == S_GPROC32 || pr->kind == S_LPROC32 || pr->kind == S_LPROC32_DPC) ?
 		pr->ti : 0;
-	full = pdb_types_func_name(c->types, pr->raw_name, ti);
+	full = pdb_types_func_name(c->types, proc_plain_name(pr->raw_name, plain, sizeof(plain)), ti);
 	if (!full)
 		return -1;
 	name = module_intern(c->m, full, strlen(full));
