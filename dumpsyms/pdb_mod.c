@@ -791,7 +791,8 @@ static int proc_write(struct modr *r)
 	r->mapped.n = 0;
 	if (vec_reserve(r->mapped, nraw + 1) < 0)
 		return -1;
-	memcpy(r->mapped.v, r->leaf.v, nraw * sizeof(*r->leaf.v));
+	if (nraw)
+		memcpy(r->mapped.v, r->leaf.v, nraw * sizeof(*r->leaf.v));
 	r->mapped.n = nraw;
 	{
 		uint32_t depth, maxd = 0;
@@ -865,7 +866,8 @@ static int proc_write(struct modr *r)
 		r->tmp.n = 0;	/* raw lines saved in tmp while mapped is rebuilt */
 		if (vec_reserve(r->tmp, nraw + 1) < 0)
 			goto piece_out;
-		memcpy(r->tmp.v, r->mapped.v, nraw * sizeof(*r->tmp.v));
+		if (nraw)
+			memcpy(r->tmp.v, r->mapped.v, nraw * sizeof(*r->tmp.v));
 		r->tmp.n = nraw;
 		r->mapped.n = 0;
 		if (map_lines(r, r->leaf.v, r->leaf.n) < 0 || map_lines(r, sep.v, sep.n) < 0)
