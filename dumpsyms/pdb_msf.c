@@ -9,6 +9,7 @@
 #include "config.h"
 #include "pdb_msf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,19 @@ static const uint8_t *msf_block(const struct pdb_msf *msf, uint32_t b)
 	if (b >= msf->nblocks)
 		return NULL;
 	return msf->data + (size_t)b * msf->block_size;
+}
+
+/* The error for an unreadable block b of what. */
+static enum sym_code msf_bad_block(const struct pdb_msf *msf, uint32_t b, const char *what,
+				   struct sym_err *err)
+{
+	if (b < msf->nblocks_hdr)
+		return sym_fail(err, SYM_ETRUNC,
+				"cannot read PDB '%s': %s: block %u past the end of the file (truncated at 0x%zx)",
+				msf->path, what, b, msf->size);
+	return sym_fail(err, SYM_EFORMAT,
+			"cannot read PDB '%s': %s: block %u out of range (%u blocks)", msf->path,
+			what, b, msf->nblocks_hdr);
 }
 
 /* Copies len bytes from the blocks listed in list[0..] into dst. */
@@ -90,6 +104,7 @@ enum sym_code pdb_msf_open(struct pdb_msf *msf, const char *path, const uint8_t 
 				path, bs);
 	msf->block_size = bs;
 	msf->nblocks = msf_u32(data + 40);
+	msf->nblocks_hdr = msf->nblocks;
 	if (msf->nblocks > size / bs)
 		msf->nblocks = (uint32_t)(size / bs);	/* blocks past the end are unreadable */
 	if (size < bs)
@@ -118,16 +133,13 @@ enum sym_code pdb_msf_open(struct pdb_msf *msf, const char *path, const uint8_t 
 	for (i = 0; i < nmap; i++)
 		map_list[i] = msf_u32(data + MSF_HDR_SIZE + 4 * (size_t)i);
 	if (!msf_gather(msf, map_list, mapbuf, ndir * 4, &bad)) {
-		result = sym_fail(err, SYM_EFORMAT,
-				  "cannot read PDB '%s': directory block map block %u out of range",
-				  path, bad);
+		result = msf_bad_block(msf, bad, "directory block map", err);
 		goto out;
 	}
 	for (i = 0; i < ndir; i++)
 		dir_list[i] = msf_u32(mapbuf + 4 * (size_t)i);
 	if (!msf_gather(msf, dir_list, dirbuf, ndir_bytes, &bad)) {
-		result = sym_fail(err, SYM_EFORMAT,
-				  "cannot read PDB '%s': directory block %u out of range", path, bad);
+		result = msf_bad_block(msf, bad, "stream directory", err);
 		goto out;
 	}
 
@@ -214,10 +226,11 @@ enum sym_code pdb_msf_read(const struct pdb_msf *msf, uint32_t i, const char *wh
 	if (!buf)
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	if (!msf_gather(msf, msf->blocks + msf->first[i], buf, msf->sizes[i], &bad)) {
+		char where[96];
+
 		free(buf);
-		return sym_fail(err, SYM_EFORMAT,
-				"cannot read PDB '%s': stream %u (%s): block %u out of range",
-				msf->path, i, what, bad);
+		snprintf(where, sizeof(where), "stream %u (%s)", i, what);
+		return msf_bad_block(msf, bad, where, err);
 	}
 	*out = buf;
 	*len = msf->sizes[i];

@@ -23,6 +23,7 @@ struct pdb_msf {
 	size_t size;
 	uint32_t block_size;
 	uint32_t nblocks;	/* blocks usable: min(NumBlocks, file blocks) */
+	uint32_t nblocks_hdr;	/* NumBlocks as the superblock says */
 	uint32_t nstreams;
 	uint32_t *sizes;	/* nstreams sizes (PDB_MSF_NIL for nil) */
 	size_t *first;		/* index of each stream's first entry in blocks */
@@ -47,7 +48,7 @@ bool pdb_msf_has(const struct pdb_msf *msf, uint32_t i);
 /* Gathers stream i into a malloc'd buffer *out of *len bytes, which the
  * caller frees.  A nil or absent stream (or one of 0 bytes) gives *out
  * NULL, *len 0 and SYM_OK.  Errors: SYM_EFORMAT (a block number out of
- * range), SYM_ENOMEM; what names the stream in messages ("DBI"). */
+ * range), SYM_ETRUNC (a block past the end of the file), SYM_ENOMEM; what names the stream in messages ("DBI"). */
 enum sym_code pdb_msf_read(const struct pdb_msf *msf, uint32_t i, const char *what,
 			   uint8_t **out, size_t *len, struct sym_err *err);
 
