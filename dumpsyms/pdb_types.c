@@ -29,6 +29,7 @@
 #define TYPES_MAX_DEPTH		24
 #define TYPES_MAX_STEPS		4096
 #define TYPES_MAX_NAME		8192
+#define TYPES_PTR_CHAIN		8	/* pointer levels written around a function type */
 
 /* Leaves */
 #define LF_MODIFIER	0x1001
@@ -317,7 +318,9 @@ static void types_fmt_args(const struct pdb_types *t, struct tbuf *b, uint32_t t
 	if (count == 1) {
 		uint32_t only = cursor_u32(&c);
 
-		if (only != 0x03)	/* (void) */
+		if (only == 0)
+			tbuf_str(b, "...");	/* unprototyped */
+		else if (only != 0x03)	/* (void) */
 			types_fmt(t, b, only, depth + 1);
 		return;
 	}
@@ -361,12 +364,19 @@ static void types_fmt_fnptr(const struct pdb_types *t, struct tbuf *b, uint16_t 
 	tbuf_str(b, ")");
 }
 
+static const char *types_ptr_sym(unsigned mode)
+{
+	return mode == 1 ? "&" : mode == 4 ? "&&" : "*";
+}
+
+/* A pointer, "T *", "T const &", "T C::*"; a chain of plain pointers that
+ * ends in a function type is written around it: "void (**)(int)". */
 static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct cursor *c,
 			      unsigned depth)
 {
-	uint32_t pointee = cursor_u32(c), attrs = cursor_u32(c);
-	unsigned mode = (attrs >> 5) & 7;
-	const char *sym = mode == 1 ? "&" : mode == 4 ? "&&" : "*";
+	uint32_t pointee = cursor_u32(c), attrs = cursor_u32(c), fn = pointee;
+	unsigned mode = (attrs >> 5) & 7, level = 0;
+	char stars[2 * TYPES_PTR_CHAIN + 3];
 	struct cursor pc;
 	uint16_t pleaf;
 
@@ -374,9 +384,22 @@ static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct 
 		tbuf_str(b, "<unknown>");
 		return;
 	}
-	if (types_rec(&t->tpi, pointee, &pleaf, &pc) &&
+	stars[0] = '\0';
+	while (level < TYPES_PTR_CHAIN && types_rec(&t->tpi, fn, &pleaf, &pc) &&
+	       pleaf == LF_POINTER) {
+		uint32_t inner = cursor_u32(&pc), iattrs = cursor_u32(&pc);
+		unsigned imode = (iattrs >> 5) & 7;
+
+		if (pc.bad || imode == 2 || imode == 3 || (iattrs & (3u << 9)))
+			break;
+		strcat(stars, types_ptr_sym(imode));	/* inner pointers nearer the name */
+		fn = inner;
+		level++;
+	}
+	if (types_rec(&t->tpi, fn, &pleaf, &pc) &&
 	    (pleaf == LF_PROCEDURE || pleaf == LF_MFUNCTION)) {
-		types_fmt_fnptr(t, b, pleaf, &pc, sym, depth);
+		strcat(stars, types_ptr_sym(mode));
+		types_fmt_fnptr(t, b, pleaf, &pc, stars, depth);
 	} else {
 		types_fmt(t, b, pointee, depth + 1);
 		if (mode == 2 || mode == 3) {
@@ -389,7 +412,7 @@ static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct 
 			tbuf_str(b, "::*");
 		} else {
 			tbuf_str(b, " ");
-			tbuf_str(b, sym);
+			tbuf_str(b, types_ptr_sym(mode));
 		}
 	}
 	if (attrs & (1u << 10))
