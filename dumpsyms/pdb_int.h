@@ -15,22 +15,6 @@
 
 #define PDB_NO_STREAM UINT32_MAX
 
-/* TEMPORARY until module.h has parameter sizes (the lead's change): the
- * sizes are dropped. */
-#ifndef PDB_HAVE_MODULE_PARAMS
-static inline void module_set_group_params(struct module *m, size_t group, uint32_t size)
-{
-	(void)m;
-	(void)group;
-	(void)size;
-}
-static inline int module_add_public_params(struct module *m, uint64_t addr, const char *name,
-					   uint32_t size)
-{
-	(void)size;
-	return module_add_public(m, addr, name);
-}
-#endif
 
 struct pdb {
 	const char *path;		/* owned copy */
