@@ -161,6 +161,8 @@ static uint32_t modr_file(struct modr *r, uint32_t id)
 	struct mfile key = { id, 0, 0 }, *f;
 	const char *name;
 
+	if (!r->files.n)
+		return UINT32_MAX;
 	f = bsearch(&key, r->files.v, r->files.n, sizeof(key), cmp_mfile);
 	if (!f)
 		return UINT32_MAX;
@@ -403,7 +405,7 @@ static int site_decode(struct modr *r, struct site *s, const uint8_t *ann, size_
 	bool open = false, has_len = false;
 	uint32_t open_len = 0, open_line = 0, open_file = UINT32_MAX;
 
-	il = bsearch(&key, r->inl.v, r->inl.n, sizeof(key), cmp_inlinee);
+	il = r->inl.n ? bsearch(&key, r->inl.v, r->inl.n, sizeof(key), cmp_inlinee) : NULL;
 	if (il) {
 		line = il->line;
 		file = modr_file(r, il->file_id);
