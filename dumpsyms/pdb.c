@@ -225,12 +225,12 @@ enum sym_code pdb_open(struct pdb **out, const char *path, const uint8_t *data, 
 	*out = NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 	p->path = strdup(path ? path : "");
 	p->names_stream = PDB_NO_STREAM;
 	if (!p->path) {
 		free(p);
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 	}
 	result = pdb_msf_open(&p->msf, p->path, data, size, err);
 	if (result != SYM_OK) {
@@ -374,7 +374,7 @@ static enum sym_code pdb_read_sections(struct pdb_ctx *c, uint32_t s, const char
 	v = calloc(n + 1, sizeof(*v));
 	if (!v) {
 		free(buf);
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	}
 	for (i = 0; i < n; i++) {
 		struct cursor cur = cursor_make(buf + 40 * i, 40, false);
@@ -509,7 +509,8 @@ static enum sym_code pdb_setup_addresses(struct pdb_ctx *c, struct sym_err *err)
 		free(c->secs);
 		c->secs = calloc(c->opt->npe_sections, sizeof(*c->secs));
 		if (!c->secs) {
-			result = sym_fail(err, SYM_ENOMEM, "out of memory");
+			result = sym_fail(err, SYM_ENOMEM,
+					  "cannot read PDB '%s': out of memory", c->path);
 			goto out;
 		}
 		memcpy(c->secs, c->opt->pe_sections, c->opt->npe_sections * sizeof(*c->secs));
@@ -647,7 +648,7 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 	result = pdb_msf_read(&c->p->msf, c->p->sym_record_stream, "symbol records", &buf, &len,
 			      &e);
 	if (result == SYM_ENOMEM)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	if (result != SYM_OK) {
 		pdb_warn(c, "%s", e.msg);
 		return SYM_OK;
@@ -716,7 +717,7 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 	return SYM_OK;
 nomem:
 	free(buf);
-	return sym_fail(err, SYM_ENOMEM, "out of memory");
+	return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -736,7 +737,7 @@ static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
 
 	starts = malloc((n + 1) * sizeof(*starts));
 	if (!starts)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	for (i = 0; i < n; i++)
 		starts[i] = c->m->groups.v[i].faddr;
 	qsort(starts, n, sizeof(*starts), cmp_u64);
@@ -749,7 +750,8 @@ static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
 		if (n && bsearch(&key, starts, n, sizeof(*starts), cmp_u64))
 			continue;
 		if (module_add_public_params(c->m, to, c->pubs[i].name, c->pubs[i].params) < 0) {
-			result = sym_fail(err, SYM_ENOMEM, "out of memory");
+			result = sym_fail(err, SYM_ENOMEM,
+					  "cannot read PDB '%s': out of memory", c->path);
 			break;
 		}
 	}
@@ -810,7 +812,7 @@ static enum sym_code pdb_read_frames(struct pdb_ctx *c, struct sym_err *err)
 		result = pdb_msf_read(&c->p->msf, pdb_dbg_stream(c->p, DBG_FRAMEDATA),
 				      "FrameData", &fd, &fd_len, &e);
 	if (result == SYM_ENOMEM) {
-		result = sym_fail(err, SYM_ENOMEM, "out of memory");
+		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 		goto out;
 	}
 	if (result != SYM_OK) {
@@ -858,7 +860,8 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 	if (pdb_msf_read(&p->msf, PDB_STREAM_TPI, "TPI", &tpi, &tpi_len, &e) != SYM_OK ||
 	    pdb_msf_read(&p->msf, PDB_STREAM_IPI, "IPI", &ipi, &ipi_len, &e) != SYM_OK) {
 		if (e.code == SYM_ENOMEM) {
-			result = sym_fail(err, SYM_ENOMEM, "out of memory");
+			result = sym_fail(err, SYM_ENOMEM,
+					  "cannot read PDB '%s': out of memory", p->path);
 			goto out;
 		}
 		pdb_warn(&c, "%s", e.msg);
@@ -875,7 +878,7 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 	if (result == SYM_OK)
 		result = pdb_read_frames(&c, err);
 	if (result == SYM_OK && c.nomem)
-		result = sym_fail(err, SYM_ENOMEM, "out of memory");
+		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", p->path);
 out:
 	pdb_types_free(c.types);
 	pdb_omap_free(c.omap);

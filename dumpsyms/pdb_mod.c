@@ -1074,7 +1074,7 @@ enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *mo
 	sym_err_clear(&e);
 	result = pdb_msf_read(&c->p->msf, stream, "module", &buf, &len, &e);
 	if (result == SYM_ENOMEM)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	if (result != SYM_OK) {
 		pdb_warn(c, "module '%s': %s", modname, e.msg);
 		return SYM_OK;
@@ -1107,7 +1107,7 @@ enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *mo
 		c->nomem = true;
 out:
 	if (c->nomem)
-		result = sym_fail(err, SYM_ENOMEM, "out of memory");
+		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	free(buf);
 	free(r.files.v);
 	free(r.lines.v);

@@ -127,7 +127,7 @@ enum sym_code pdb_msf_open(struct pdb_msf *msf, const char *path, const uint8_t 
 	dir_list = malloc(ndir * sizeof(*dir_list));
 	dirbuf = malloc(ndir * bs);
 	if (!map_list || !mapbuf || !dir_list || !dirbuf) {
-		result = sym_fail(err, SYM_ENOMEM, "out of memory");
+		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 		goto out;
 	}
 	for (i = 0; i < nmap; i++)
@@ -155,7 +155,7 @@ enum sym_code pdb_msf_open(struct pdb_msf *msf, const char *path, const uint8_t 
 	msf->sizes = malloc(((size_t)msf->nstreams + 1) * sizeof(*msf->sizes));
 	msf->first = malloc(((size_t)msf->nstreams + 1) * sizeof(*msf->first));
 	if (!msf->sizes || !msf->first) {
-		result = sym_fail(err, SYM_ENOMEM, "out of memory");
+		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 		goto out;
 	}
 	total = 0;
@@ -173,7 +173,7 @@ enum sym_code pdb_msf_open(struct pdb_msf *msf, const char *path, const uint8_t 
 	}
 	msf->blocks = malloc((total + 1) * sizeof(*msf->blocks));
 	if (!msf->blocks) {
-		result = sym_fail(err, SYM_ENOMEM, "out of memory");
+		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 		goto out;
 	}
 	for (i = 0; i < total; i++)
@@ -224,7 +224,7 @@ enum sym_code pdb_msf_read(const struct pdb_msf *msf, uint32_t i, const char *wh
 				msf->path, i, what, msf->sizes[i]);
 	buf = malloc(msf->sizes[i]);
 	if (!buf)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", msf->path);
 	if (!msf_gather(msf, msf->blocks + msf->first[i], buf, msf->sizes[i], &bad)) {
 		char where[96];
 
