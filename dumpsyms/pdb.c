@@ -765,7 +765,12 @@ static enum sym_code pdb_read_modules(struct pdb_ctx *c, struct sym_err *err)
 {
 	struct pdb *p = c->p;
 	struct cursor cur = cursor_make(p->dbi + p->modi_off, p->modi_len, false);
-	enum sym_code result;
+	enum sym_code result = SYM_OK;
+	uint8_t *seen;	/* streams already read: a damaged DBI may repeat one */
+
+	seen = calloc(p->msf.nstreams / 8 + 1, 1);
+	if (!seen)
+		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 
 	while (cursor_left(&cur) >= DBI_MODI_FIXED) {
 		uint16_t stream;
@@ -788,11 +793,18 @@ static enum sym_code pdb_read_modules(struct pdb_ctx *c, struct sym_err *err)
 		cursor_skip(&cur, (4 - cur.pos % 4) % 4);
 		if (stream == 0xFFFF || !pdb_msf_has(&p->msf, stream))
 			continue;
+		if (seen[stream / 8] & (1u << (stream % 8))) {
+			pdb_warn(c, "module '%s': stream %u already read for another module", modname,
+				 stream);
+			continue;
+		}
+		seen[stream / 8] |= (uint8_t)(1u << (stream % 8));
 		result = pdb_read_module(c, stream, modname, sym_bytes, c11_bytes, c13_bytes, err);
 		if (result != SYM_OK)
-			return result;
+			break;
 	}
-	return SYM_OK;
+	free(seen);
+	return result;
 }
 
 /* ---- STACK WIN ------------------------------------------------------- */
