@@ -70,10 +70,10 @@ void pdb_warn(const struct pdb_ctx *c, const char *fmt, ...)
 static enum sym_code pdb_read_info(struct pdb *p, struct sym_err *err)
 {
 	uint8_t *buf = NULL;
-	size_t len, i;
+	size_t len;
 	struct cursor c;
 	const uint8_t *strings, *guid;
-	uint32_t strlen_, nwords, ndel, w, bit;
+	uint32_t nstr, nwords, ndel, w, bit;
 	enum sym_code result;
 
 	result = pdb_msf_read(&p->msf, PDB_STREAM_INFO, "PDB info", &buf, &len, err);
@@ -93,8 +93,8 @@ static enum sym_code pdb_read_info(struct pdb *p, struct sym_err *err)
 	memcpy(p->guid, guid, 16);
 
 	/* the named stream map; damage here only loses "/names" */
-	strlen_ = cursor_u32(&c);
-	strings = cursor_bytes(&c, strlen_);
+	nstr = cursor_u32(&c);
+	strings = cursor_bytes(&c, nstr);
 	cursor_u32(&c);		/* size */
 	cursor_u32(&c);		/* capacity */
 	nwords = cursor_u32(&c);
@@ -119,13 +119,12 @@ static enum sym_code pdb_read_info(struct pdb *p, struct sym_err *err)
 				val = cursor_u32(&c);
 				if (c.bad)
 					break;
-				name = strsec_at(strings, strlen_, key);
+				name = strsec_at(strings, nstr, key);
 				if (name && !strcmp(name, "/names"))
 					p->names_stream = val;
 			}
 		}
 	}
-	(void)i;
 out:
 	free(buf);
 	return result;
@@ -860,7 +859,6 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 	c.x86 = p->machine == 0x14C;
 	if (!p->has_dbi)
 		return sym_fail(err, SYM_EFORMAT, "cannot read PDB '%s': no DBI stream", p->path);
-	m->inline_records = opt->inlines;
 
 	pdb_read_names(&c);
 	result = pdb_setup_addresses(&c, err);

@@ -908,11 +908,19 @@ static bool is_proc(uint16_t kind)
 	       kind == S_LPROC32_ID || kind == S_LPROC32_DPC || kind == S_LPROC32_DPC_ID;
 }
 
+/* Records closed by an S_END (or the _ID/inline ends): the old 16-bit
+ * and _ST kinds are scopes too, though nothing else is read from them. */
 static bool is_scope(uint16_t kind)
 {
-	return is_proc(kind) || kind == S_THUNK32 || kind == S_BLOCK32 || kind == S_WITH32 ||
-	       kind == S_SEPCODE || kind == S_INLINESITE || kind == S_INLINESITE2 ||
-	       kind == S_GMANPROC || kind == S_LMANPROC;
+	switch (kind) {
+	case S_THUNK32: case S_BLOCK32: case S_WITH32: case S_SEPCODE:
+	case S_INLINESITE: case S_INLINESITE2: case S_GMANPROC: case S_LMANPROC:
+	case 0x0204: case 0x0205: case 0x0206: case 0x0207: case 0x0208:	/* _16t, _ST */
+	case 0x100A: case 0x100B:	/* S_LPROC32_ST, S_GPROC32_ST */
+		return true;
+	default:
+		return is_proc(kind);
+	}
 }
 
 static bool is_end(uint16_t kind)

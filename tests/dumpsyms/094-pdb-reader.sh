@@ -78,6 +78,13 @@ grep -Eq '^FUNC [0-9a-f]+ [0-9a-f]+ 0 std_fn' inl_x86_64.sym || fail "x86_64: pa
 head -n 1 inl_aarch64.sym | grep -q '^MODULE windows arm64 ' || fail "arm64: bad MODULE line"
 
 # ---- 3. damaged copies
+printf 'Microsoft C/C++ program database 2.00\r\n\032JG\0\0\0\004\0\0' > jg.pdb
+head -c 2048 /dev/zero >> jg.pdb
+"$DRV" jg.pdb > /dev/null 2> err.txt && fail "a PDB 2.0 file was read"
+grep -q "unsupported PDB 2.0" err.txt || fail "PDB 2.0: $(cat err.txt)"
+printf 'MZ' > not.pdb
+"$DRV" not.pdb > /dev/null 2> err.txt && fail "not.pdb was read"
+grep -q "'not.pdb' is not a PDB" err.txt || fail "not a PDB: $(cat err.txt)"
 python3 "$TOP/tests/tools/pdb-mutate.py" "$W/dump_syms_regtest.pdb" bad 4 > /dev/null
 python3 "$TOP/tests/tools/pdb-mutate.py" inl_i686.pdb bad-clang 8 > /dev/null
 n=0 nerr=0

@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	arch = pdb_arch(p);
 	m.arch = arch ? arch : "unknown";
 	m.multiple = true;
+	m.inline_records = opt.inlines;
 	if (pdb_read(p, &m, &opt, &err) != SYM_OK || module_finish(&m, &err) != SYM_OK)
 		goto out;
 	if (outbuf_init(&ob, 1) < 0)
