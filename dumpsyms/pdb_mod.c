@@ -50,7 +50,7 @@
 #define MAX_DEPTH		128
 /* Inline ranges painted over one procedure's lines: each paint is linear,
  * so the count is capped. */
-#define MAX_PAINTS		16384
+#define MAX_PAINTS		4096
 
 /* a file id of the checksum subsection: its byte offset there */
 struct mfile {
@@ -601,6 +601,23 @@ static const struct pline *line_at(const struct pline *v, size_t n, uint32_t a)
 	return before ? before : after;
 }
 
+/* line_at() over sorted, disjoint lines, in O(log n). */
+static const struct pline *sorted_line_at(const struct pline *v, size_t n, uint32_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* the first line starting after a */
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].lo <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0)
+		return &v[lo - 1];	/* covers a, or the last one before it */
+	return n ? &v[0] : NULL;
+}
+
 /* Maps lines v[0..n) into r->mapped. */
 static int map_lines(struct modr *r, const struct pline *v, size_t n)
 {
@@ -699,7 +716,7 @@ static int proc_inlines(struct modr *r, size_t g, const struct pline *raw, size_
 				first = x;
 		}
 		if (s->parent == UINT32_MAX) {
-			call = line_at(raw, nraw, first->lo);
+			call = sorted_line_at(raw, nraw, first->lo);
 		} else {
 			const struct site *ps = &pr->sites.v[s->parent];
 			call = line_at(pr->ranges.v + ps->r0, ps->nr, first->lo);
