@@ -900,5 +900,7 @@ out:
 	free(c.pubs);
 	free(c.origins.keys);
 	free(c.origins.vals);
+	free(c.starts.keys);
+	free(c.starts.vals);
 	return result;
 }

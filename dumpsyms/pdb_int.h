@@ -68,6 +68,11 @@ struct pdb_ctx {
 		uint32_t *keys, *vals;
 		size_t n, cap;
 	} origins;
+	struct {			/* FUNC start -> group index + 1 */
+		uint64_t *keys;
+		size_t *vals;
+		size_t n, cap;
+	} starts;
 };
 
 /* A warning on stderr when verbose. */

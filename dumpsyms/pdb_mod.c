@@ -784,6 +784,64 @@ static const char *proc_plain_name(const char *name, char *buf, size_t size)
 	return buf;
 }
 
+static size_t start_slot(uint64_t key, size_t cap)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+}
+
+/* Folded code (several procedures at one address) keeps, as Breakpad
+ * does, the smallest name: the module keeps the first group added at an
+ * address, so that one takes the smallest name and the new one the other
+ * (still different, so the FUNC is marked 'm').  0 or -1 (no memory). */
+static int group_smallest_name(struct pdb_ctx *c, size_t g)
+{
+	struct mod_group *grp = &c->m->groups.v[g];
+	uint64_t key = grp->faddr;
+	size_t i;
+
+	if (c->starts.n * 2 >= c->starts.cap) {
+		size_t ncap = c->starts.cap ? c->starts.cap * 2 : 256, j;
+		uint64_t *nk = calloc(ncap, sizeof(*nk));
+		size_t *nv = calloc(ncap, sizeof(*nv));
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			return -1;
+		}
+		for (i = 0; i < c->starts.cap; i++) {
+			if (!c->starts.vals[i])
+				continue;
+			j = start_slot(c->starts.keys[i], ncap);
+			while (nv[j])
+				j = (j + 1) & (ncap - 1);
+			nk[j] = c->starts.keys[i];
+			nv[j] = c->starts.vals[i];
+		}
+		free(c->starts.keys);
+		free(c->starts.vals);
+		c->starts.keys = nk;
+		c->starts.vals = nv;
+		c->starts.cap = ncap;
+	}
+	i = start_slot(key, c->starts.cap);
+	while (c->starts.vals[i]) {
+		if (c->starts.keys[i] == key) {
+			struct mod_group *first = &c->m->groups.v[c->starts.vals[i] - 1];
+			const char *name = grp->name;
+			if (strcmp(name, first->name) < 0) {
+				module_rename_group(c->m, g, first->name);
+				module_rename_group(c->m, c->starts.vals[i] - 1, name);
+			}
+			return 0;
+		}
+		i = (i + 1) & (c->starts.cap - 1);
+	}
+	c->starts.keys[i] = key;
+	c->starts.vals[i] = g + 1;
+	c->starts.n++;
+	return 0;
+}
+
 /* Writes the open procedure: its FUNC ranges (mapped), their leaf lines and
  * its inlines. */
 static int proc_write(struct modr *r)
@@ -860,7 +918,7 @@ static int proc_write(struct modr *r)
 	g = module_add_group(c->m, name, r->pieces[0].lo);
 	if (g == SIZE_MAX)
 		return 0;
-	if (g == SIZE_MAX - 1)
+	if (g == SIZE_MAX - 1 || group_smallest_name(c, g) < 0)
 		return -1;
 	if (c->x86) {
 		uint32_t ps = pdb_param_size(c, pr->rva);
