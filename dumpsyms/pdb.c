@@ -32,6 +32,7 @@
 #define DBG_SECHDR_ORIG	10
 
 #define NAMES_MAGIC	0xEFFEEFFEu
+#define PDB_FEATURE_MINI 0x494E494Du	/* "MINI": /DEBUG:FASTLINK */
 
 #define S_PUB32		0x110E
 
@@ -125,6 +126,11 @@ static enum sym_code pdb_read_info(struct pdb *p, struct sym_err *err)
 			}
 		}
 	}
+	/* niMac, then feature codes to the end */
+	cursor_u32(&c);
+	while (!c.bad && cursor_left(&c) >= 4)
+		if (cursor_u32(&c) == PDB_FEATURE_MINI)
+			p->fastlink = true;
 out:
 	free(buf);
 	return result;
@@ -860,6 +866,8 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 	if (!p->has_dbi)
 		return sym_fail(err, SYM_EFORMAT, "cannot read PDB '%s': no DBI stream", p->path);
 
+	if (p->fastlink)
+		pdb_warn(&c, "linked with /DEBUG:FASTLINK: types and lines are in the object files, not here");
 	pdb_read_names(&c);
 	result = pdb_setup_addresses(&c, err);
 	if (result != SYM_OK)

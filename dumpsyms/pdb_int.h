@@ -22,6 +22,7 @@ struct pdb {
 	uint8_t guid[16];
 	uint32_t info_age, dbi_age;
 	bool has_dbi;
+	bool fastlink;			/* the "MINI" feature: /DEBUG:FASTLINK */
 	uint32_t names_stream;		/* "/names", or PDB_NO_STREAM */
 	uint8_t *dbi;			/* the DBI stream; owned */
 	size_t dbi_len;
