@@ -83,7 +83,7 @@ static int frame_read_fpo(struct frame_ctx *fc, const uint8_t *p, size_t len,
 		uint16_t params = cursor_u16(&c);
 		uint16_t attrs = cursor_u16(&c);
 
-		if (size > FRAME_MAX_BLOCK || locals > UINT32_MAX / 4) {
+		if (size > FRAME_MAX_BLOCK || size > UINT32_MAX - start || locals > UINT32_MAX / 4) {
 			frame_warn(fc, "FPO entry %zu at 0x%" PRIx32 " has an impossible size",
 				   i, start);
 			continue;
@@ -132,7 +132,7 @@ static int frame_read_framedata(struct frame_ctx *fc, const uint8_t *p, size_t l
 		f.w.prolog = cursor_u16(&c);
 		f.w.saved_regs = cursor_u16(&c);
 		cursor_skip(&c, 4);	/* flags */
-		if (f.w.size > FRAME_MAX_BLOCK) {
+		if (f.w.size > FRAME_MAX_BLOCK || f.w.size > UINT32_MAX - f.w.addr) {
 			frame_warn(fc, "FrameData entry %zu at 0x%" PRIx64 " has an impossible size",
 				   i, f.w.addr);
 			continue;

@@ -305,6 +305,19 @@ static bool omap_clip(struct omap_iv *iv, uint64_t lo, uint64_t hi)
 	return iv->len + iv->injected > 0;
 }
 
+/* Calls fn for the piece [begin, end) when it is not empty, clipped to the
+ * 32-bit address space (hostile tables can push it past). */
+static int omap_emit(uint64_t begin, uint64_t end,
+		     int (*fn)(void *ctx, uint32_t rva, uint32_t len), void *ctx)
+{
+	if (end > (uint64_t)UINT32_MAX + 1)
+		end = (uint64_t)UINT32_MAX + 1;
+	if (begin >= end)
+		return 0;
+	return fn(ctx, (uint32_t)begin, (uint32_t)(end - begin == (uint64_t)UINT32_MAX + 1 ?
+						      UINT32_MAX : end - begin));
+}
+
 int pdb_omap_range(const struct pdb_omap *o, uint32_t rva, uint32_t len,
 		   int (*fn)(void *ctx, uint32_t rva, uint32_t len), void *ctx)
 {
@@ -387,18 +400,15 @@ int pdb_omap_range(const struct pdb_omap *o, uint32_t rva, uint32_t len,
 	injected = content + t[0].injected;
 	for (i = 1; i < n; i++) {
 		if (injected < t[i].tran) {
-			if (begin < content) {
-				result = fn(ctx, (uint32_t)begin, (uint32_t)(content - begin));
-				if (result)
-					goto out;
-			}
+			result = omap_emit(begin, content, fn, ctx);
+			if (result)
+				goto out;
 			begin = t[i].tran;
 		}
 		content = t[i].tran + t[i].len;
 		injected = content + t[i].injected;
 	}
-	if (begin < content)
-		result = fn(ctx, (uint32_t)begin, (uint32_t)(content - begin));
+	result = omap_emit(begin, content, fn, ctx);
 out:
 	vec_free(v);
 	return result;

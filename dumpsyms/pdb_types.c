@@ -66,16 +66,23 @@ struct pdb_types {
 struct tbuf {
 	char *s;
 	size_t n, cap;
+	size_t limit;		/* n never passes it; set by tbuf_init() */
 	unsigned steps;
 	bool full, nomem;
 };
+
+static void tbuf_init(struct tbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->limit = TYPES_MAX_NAME;
+}
 
 static void tbuf_put(struct tbuf *b, const char *s, size_t len)
 {
 	if (b->full || b->nomem)
 		return;
-	if (len > TYPES_MAX_NAME - b->n) {
-		len = TYPES_MAX_NAME - b->n;
+	if (len > b->limit - b->n) {
+		len = b->limit - b->n;
 		b->full = true;
 	}
 	if (len + 1 > b->cap - b->n) {
@@ -110,7 +117,7 @@ static char *tbuf_take(struct tbuf *b)
 
 	if (!b->nomem && b->full) {
 		b->full = false;
-		b->n = b->n < TYPES_MAX_NAME - 3 ? b->n : TYPES_MAX_NAME - 3;
+		b->n = b->n < b->limit - 3 ? b->n : b->limit - 3;
 		tbuf_str(b, "...");
 	}
 	if (!b->nomem && !b->s)
@@ -505,11 +512,12 @@ void pdb_types_free(struct pdb_types *t)
 
 char *pdb_types_func_name(const struct pdb_types *t, const char *name, uint32_t ti)
 {
-	struct tbuf b = { 0 };
+	struct tbuf b;
 	struct cursor c, ac;
 	uint32_t this_ti = 0, args;
 	uint16_t leaf, aleaf;
 
+	tbuf_init(&b);
 	if (!t || !types_rec(&t->tpi, ti, &leaf, &c) ||
 	    (leaf != LF_PROCEDURE && leaf != LF_MFUNCTION))
 		return strdup(name);
@@ -523,7 +531,10 @@ char *pdb_types_func_name(const struct pdb_types *t, const char *name, uint32_t 
 	if (c.bad || !types_rec(&t->tpi, args, &aleaf, &ac) || aleaf != LF_ARGLIST)
 		return strdup(name);
 
+	/* The name is kept whole; the limit is on what the types add. */
+	b.limit = SIZE_MAX - 1;
 	tbuf_str(&b, name);
+	b.limit = b.n + TYPES_MAX_NAME;
 	tbuf_str(&b, "(");
 	types_fmt_args(t, &b, args, 0);
 	if (!b.full)
@@ -570,12 +581,13 @@ static void types_put_scope(struct tbuf *b, const char *s)
 
 char *pdb_types_inlinee_name(const struct pdb_types *t, uint32_t id)
 {
-	struct tbuf b = { 0 };
+	struct tbuf b;
 	struct cursor c, sc;
 	const char *name, *scope = NULL;
 	uint32_t parent;
 	uint16_t leaf, sleaf;
 
+	tbuf_init(&b);
 	if (!t || (id & 0x80000000u) || !types_rec(&t->ipi, id, &leaf, &c))
 		return NULL;
 	if (leaf == LF_FUNC_ID) {
