@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes hostile inputs for tests/tools/pdbaux-driver into a directory.
 
-    pdbaux-hostile.py OUTDIR
+    pdbaux-hostile.py OUTDIR [REAL]
+
+REAL, when given, is the directory pdbaux-check.py exported the test PDBs'
+streams into; seeded mutations of them are added.
 
 Each case is a set of files plus one line in OUTDIR/cases.txt: the
 driver's arguments (file names relative to OUTDIR; "-" = absent), then
@@ -191,6 +194,56 @@ w('o_backlog.in', b''.join(b'%x 2\n' % (0x1000 + 0x100 + 4 * 99990 + (i % 8)) fo
 cases.append('omap o_backlog.to o_backlog.from 0xffffffff 0 <o_backlog.in')
 w('o_trunc.to', omap([(0x1000, 0x1000)]) + b'\1\2\3')
 cases.append('omap o_trunc.to o_ok.from 0xbeea 0 <o_ranges.in')
+
+# Seeded byte flips and truncations of real streams, when a directory of
+# them (written by pdbaux-check.py) is given.
+if len(sys.argv) > 2:
+    real = sys.argv[2]
+
+    def load(name):
+        with open(os.path.join(real, name), 'rb') as f:
+            return f.read()
+
+    def mutants(data, label, k):
+        r = random.Random(label)
+        for i in range(k):
+            d = bytearray(data)
+            if i % 4 == 3:
+                d = d[:r.randrange(len(d) + 1)]
+            else:
+                for _ in range(1 + r.randrange(64)):
+                    if d:
+                        d[r.randrange(len(d))] = r.getrandbits(8)
+            name = '%s.m%d' % (label, i)
+            w(name, bytes(d))
+            yield name
+
+    tpi_real = load('dump_syms_regtest64.tpi')
+    ipi_real = load('dump_syms_regtest64.ipi')
+    w('real.in', ''.join('%d f\n' % (0x1000 + i) for i in range(0, 3000, 3)).encode())
+    w('realids.in', ''.join('%d\n' % (0x1000 + i) for i in range(0, 2000, 2)).encode())
+    for m in mutants(tpi_real, 'tpi', 12):
+        cases.append('names %s regtest64.ipi <real.in' % m)
+    for m in mutants(ipi_real, 'ipi', 12):
+        cases.append('inlinees regtest64.tpi %s <realids.in' % m)
+    w('regtest64.tpi', tpi_real)
+    w('regtest64.ipi', ipi_real)
+    w('regtest.names', load('regtest.names'))
+    for m in mutants(load('regtest.fd'), 'fd', 8):
+        cases.append('frames - %s regtest.names' % m)
+    for m in mutants(load('regtest.fpo'), 'fpo', 8):
+        cases.append('frames %s - -' % m)
+    for m in mutants(load('regtest.names'), 'names', 4):
+        cases.append('frames - fd.m0 %s' % m)
+    w('bbs.to', load('omap_reorder_bbs.omapto'))
+    w('bbs.from', load('omap_reorder_bbs.omapfrom'))
+    w('bbs.in', b''.join(b'%x %x\n' % (0x1000 + 37 * i, 1 + (i * 7919) % 0x300)
+                         for i in range(1000)))
+    for m in mutants(load('omap_reorder_bbs.omapto'), 'omapto', 8):
+        cases.append('omap %s bbs.from 0xbeea 0 <bbs.in' % m)
+        cases.append('frames - fd.m1 regtest.names %s bbs.from 0xbeea 0' % m)
+    for m in mutants(load('omap_reorder_bbs.omapfrom'), 'omapfrom', 8):
+        cases.append('omap bbs.to %s 0xbeea 0 <bbs.in' % m)
 
 with open(os.path.join(out, 'cases.txt'), 'w') as f:
     for c in cases:
