@@ -343,7 +343,8 @@ static void types_fmt_args(const struct pdb_types *t, struct tbuf *b, uint32_t t
 	}
 }
 
-/* A function type written where a pointer to it goes: "int (*)(char)". */
+/* A function type, written around the pointer symbols ptr when a pointer
+ * to it is meant: "int (*)(char)", "int (char)". */
 static void types_fmt_fnptr(const struct pdb_types *t, struct tbuf *b, uint16_t leaf,
 			    struct cursor *fc, const char *ptr, unsigned depth)
 {
@@ -360,13 +361,17 @@ static void types_fmt_fnptr(const struct pdb_types *t, struct tbuf *b, uint16_t 
 		return;
 	}
 	types_fmt(t, b, ret, depth + 1);
-	tbuf_str(b, " (");
-	if (cls) {
-		types_fmt(t, b, cls, depth + 1);
-		tbuf_str(b, "::");
+	if (*ptr) {
+		tbuf_str(b, " (");
+		if (cls) {
+			types_fmt(t, b, cls, depth + 1);
+			tbuf_str(b, "::");
+		}
+		tbuf_str(b, ptr);
+		tbuf_str(b, ")(");
+	} else {
+		tbuf_str(b, " (");	/* a function type itself: "int (char)" */
 	}
-	tbuf_str(b, ptr);
-	tbuf_str(b, ")(");
 	types_fmt_args(t, b, args, depth + 1);
 	tbuf_str(b, ")");
 }
