@@ -388,7 +388,7 @@ static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct 
 {
 	uint32_t pointee = cursor_u32(c), attrs = cursor_u32(c), fn = pointee;
 	unsigned mode = (attrs >> 5) & 7, level = 0;
-	char stars[2 * TYPES_PTR_CHAIN + 3];
+	char stars[2 * TYPES_PTR_CHAIN + 3 + sizeof(" const volatile")];
 	struct cursor pc;
 	uint16_t pleaf;
 
@@ -410,8 +410,14 @@ static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct 
 	}
 	if (types_rec(&t->tpi, fn, &pleaf, &pc) &&
 	    (pleaf == LF_PROCEDURE || pleaf == LF_MFUNCTION)) {
+		/* its qualifiers go inside too: "void (* const)(int)" */
 		strcat(stars, types_ptr_sym(mode));
+		if (attrs & (1u << 10))
+			strcat(stars, " const");
+		if (attrs & (1u << 9))
+			strcat(stars, " volatile");
 		types_fmt_fnptr(t, b, pleaf, &pc, stars, depth);
+		return;
 	} else {
 		types_fmt(t, b, pointee, depth + 1);
 		if (mode == 2 || mode == 3) {
