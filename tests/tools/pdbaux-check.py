@@ -207,7 +207,8 @@ if clang_pdb:
     # Procedure names with argument lists, checked against fixed strings.
     want = {'c_entry': 'c_entry(int, char const *, int (*)(int), ...)',
             'cpp_entry': 'cpp_entry(ns::Widget &, ns::Widget const *, unsigned __int64, void (**)())',
-            "ns::Widget::peek": "ns::Widget::peek(int) const"}
+            "ns::Widget::peek": "ns::Widget::peek(int) const",
+            'arr_entry': 'arr_entry(int (&)[4], char const (*)[2][3])'}
     vas = section_vas(clang_pdb)
     ps = [p for p in procs(clang_pdb, vas) if p[3] in want]
     got = run(['names', s['tpi'], s['ipi']], ''.join('%s %s\n' % (p[2], p[3]) for p in ps)).split('\n')
@@ -215,7 +216,7 @@ if clang_pdb:
         if g != want[p[3]]:
             fail('clang PDB: %s named %r, want %r' % (p[3], g, want[p[3]]))
     print('clang PDB: procedure names checked: %d' % len(ps))
-    if len(ps) < 2:
+    if len(ps) < 3:
         fail('clang PDB: expected procedures missing')
 
 sys.exit(1 if failed else 0)
