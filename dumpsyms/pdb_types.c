@@ -44,6 +44,10 @@
 #define LF_UNION	0x1506
 #define LF_ENUM		0x1507
 #define LF_INTERFACE	0x1519
+#define LF_CLASS2	0x1608	/* newer MSVC; layout not confirmed on test data */
+#define LF_STRUCTURE2	0x1609
+#define LF_UNION2	0x160a
+#define LF_INTERFACE2	0x160b
 #define LF_FUNC_ID	0x1601
 #define LF_MFUNC_ID	0x1602
 #define LF_STRING_ID	0x1605
@@ -302,6 +306,16 @@ static uint64_t types_size(const struct pdb_types *t, uint32_t ti, unsigned dept
 	case LF_UNION:
 		cursor_skip(&c, 8);
 		break;
+	case LF_CLASS2:
+	case LF_STRUCTURE2:
+	case LF_INTERFACE2:
+		cursor_skip(&c, 16);
+		types_skip_numeric(&c);	/* member count */
+		break;
+	case LF_UNION2:
+		cursor_skip(&c, 8);
+		types_skip_numeric(&c);
+		break;
 	default:
 		return 0;
 	}
@@ -379,6 +393,19 @@ static const char *types_udt_name(uint16_t leaf, struct cursor *c)
 		break;
 	case LF_ENUM:
 		cursor_skip(c, 2 + 2 + 4 + 4);
+		break;
+	case LF_CLASS2:
+	case LF_STRUCTURE2:
+	case LF_INTERFACE2:
+		/* u32 props, fields, derived, vshape; numeric count, size */
+		cursor_skip(c, 4 + 4 + 4 + 4);
+		types_skip_numeric(c);
+		types_skip_numeric(c);
+		break;
+	case LF_UNION2:
+		cursor_skip(c, 4 + 4);
+		types_skip_numeric(c);
+		types_skip_numeric(c);
 		break;
 	default:
 		return NULL;

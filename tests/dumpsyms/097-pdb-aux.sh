@@ -55,6 +55,9 @@ while read -r line; do
 	[ "$(wc -c < "hostile/out.$n")" -le 50000000 ] || fail "unbounded output on: $line"
 done < hostile/cases.txt
 [ $n -ge 140 ] || fail "only $n hostile cases"
+# LF_STRUCTURE2 / LF_UNION2 names and an array of them.
+got=$(cd hostile && "$DRV" names class2.tpi - < class2.in)
+[ "$got" = "f(ns::S2 (&)[3], U2)" ] || fail "LF_STRUCTURE2 case named '$got'"
 # Unsorted OMAP tables are an error, not a mapping.
 grep -q "not sorted" hostile/err.* || fail "unsorted OMAP tables were accepted"
 echo "hostile cases: $n"

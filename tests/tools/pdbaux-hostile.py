@@ -108,6 +108,14 @@ names_case('mfunc', tpi([rec(LF_MFUNCTION, struct.pack('<IIIBBHIi', 0x74, 0x1003
                          ptr(0x1001), arglist([]),
                          rec(LF_STRUCTURE, struct.pack('<HHIII', 0, 0, 0, 0, 0) + struct.pack('<H', 0x80ff) + b'S\0')]),
            ['0x1000 C::f'])
+# LF_STRUCTURE2 / LF_UNION2 (newer MSVC), arrays of them.
+names_case('class2', tpi([rec(0x1609, struct.pack('<IIII', 0, 0, 0, 0) + struct.pack('<HH', 3, 0x8002)
+                              + struct.pack('<H', 12) + b'ns::S2\0'),
+                          rec(0x160a, struct.pack('<II', 0, 0) + struct.pack('<HH', 1, 8) + b'U2\0'),
+                          rec(0x1503, struct.pack('<IIH', 0x1000, 0x75, 0x8003) + struct.pack('<I', 36)
+                              + b'\0'),
+                          ptr(0x1002, 1), arglist([0x1003, 0x1001]), proc(0x03, 0x1004)]),
+           ['0x1005 f'])
 # Record lengths 0, 1, past the end; header lies.
 w('badlen0.tpi', tpi([struct.pack('<H', 0) + b'\0' * 8]))
 w('badlen1.tpi', tpi([proc(0x74, 0x1001), struct.pack('<HH', 1, 0x1201)]))
@@ -134,7 +142,8 @@ for k in range(20):
     recs = []
     for i in range(200):
         leaf = rnd.choice([LF_MODIFIER, LF_POINTER, LF_PROCEDURE, LF_MFUNCTION, LF_ARGLIST,
-                           LF_STRUCTURE, 0x1503, 0x1506, 0x1507, 0x1205, LF_FUNC_ID,
+                           LF_STRUCTURE, 0x1503, 0x1506, 0x1507, 0x1205, 0x1608, 0x1609,
+                           0x160a, 0x160b, LF_FUNC_ID,
                            LF_MFUNC_ID, LF_STRING_ID])
         payload = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 40)))
         # bias type indexes into range
