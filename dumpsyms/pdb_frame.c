@@ -22,6 +22,7 @@
 #include "pdb_frame.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #define FPO_SIZE	16
 #define FRAMEDATA_SIZE	32
 #define FRAME_MAX_BLOCK	0x7fffffffu	/* larger blocks are garbage (system PDBs) */
+#define FRAME_MAX_WARN	10		/* entries warned about one by one */
 
 struct frame {
 	struct mod_stack_win w;
@@ -56,9 +58,8 @@ static void frame_warn(struct frame_ctx *fc, const char *fmt, ...)
 {
 	va_list ap;
 
-	fc->skipped++;
-	if (!fc->verbose)
-		return;
+	if (fc->skipped++ >= FRAME_MAX_WARN || !fc->verbose)
+		return;	/* the count is reported at the end */
 	fprintf(stderr, "dumpsyms: warning: %s: ", fc->path);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -83,7 +84,7 @@ static int frame_read_fpo(struct frame_ctx *fc, const uint8_t *p, size_t len,
 		uint16_t params = cursor_u16(&c);
 		uint16_t attrs = cursor_u16(&c);
 
-		if (size > FRAME_MAX_BLOCK || locals > UINT32_MAX / 4) {
+		if (size > FRAME_MAX_BLOCK || size > UINT32_MAX - start || locals > UINT32_MAX / 4) {
 			frame_warn(fc, "FPO entry %zu at 0x%" PRIx32 " has an impossible size",
 				   i, start);
 			continue;
@@ -132,7 +133,7 @@ static int frame_read_framedata(struct frame_ctx *fc, const uint8_t *p, size_t l
 		f.w.prolog = cursor_u16(&c);
 		f.w.saved_regs = cursor_u16(&c);
 		cursor_skip(&c, 4);	/* flags */
-		if (f.w.size > FRAME_MAX_BLOCK) {
+		if (f.w.size > FRAME_MAX_BLOCK || f.w.size > UINT32_MAX - f.w.addr) {
 			frame_warn(fc, "FrameData entry %zu at 0x%" PRIx64 " has an impossible size",
 				   i, f.w.addr);
 			continue;
@@ -204,7 +205,7 @@ static int frame_add_mapped(struct module *m, const struct mod_stack_win *w,
 			   frame_collect, body))
 		return -1;
 	if (pro->n == 1 && body->n == 1 && pro->v[0].rva + (uint64_t)pro->v[0].len ==
-	    body->v[0].rva) {
+	    body->v[0].rva && body->v[0].len <= UINT32_MAX - pro->v[0].len) {
 		r.addr = pro->v[0].rva;
 		r.size = pro->v[0].len + body->v[0].len;
 		r.prolog = pro->v[0].len;

@@ -17,6 +17,12 @@
  * would instead cut a function at every block of injected code.
  *
  * Single addresses (pdb_omap_addr) use the plain from-source lookup.
+ *
+ * Departures from Breakpad: a to-source entry whose original address is 0
+ * counts as injected (Microsoft's tables mark unmapped code so; Breakpad
+ * would map it onto the image header).  Queries share a work budget: tables
+ * built to make every query scan most intervals (only hostile ones do) get
+ * bounded, possibly incomplete, answers once it is spent.
  */
 #include "config.h"
 #include "pdb_omap.h"
@@ -45,7 +51,19 @@ struct pdb_omap {
 	struct omap_entry *from;	/* the from-source table; owned */
 	size_t nfrom;
 	uint32_t image_size;	/* 0: unknown, no target counts as removed */
+	/* Intervals visited by queries so far, against budget; owned.  Past
+	 * the budget (only hostile tables get there) queries are cut short. */
+	uint64_t *spent;
+	uint64_t budget;
 };
+
+/* Work limits: the total budget is OMAP_BUDGET_BASE + OMAP_BUDGET_PER *
+ * intervals; past it a query scans at most OMAP_CUT_BACK intervals that
+ * start before it and OMAP_CUT_SCAN in all. */
+#define OMAP_BUDGET_BASE	((uint64_t)1 << 24)
+#define OMAP_BUDGET_PER		64u
+#define OMAP_CUT_BACK		64u
+#define OMAP_CUT_SCAN		4096u
 
 /* Reads a table; 0, or -1 when out of memory.  *tab is NULL when empty. */
 static int omap_load(const uint8_t *p, size_t len, struct omap_entry **tab, size_t *n)
@@ -131,8 +149,8 @@ static int omap_build(struct pdb_omap *o, const struct omap_entry *to, size_t nt
 	for (i = 0; i < nto; i++) {
 		uint64_t len;
 
-		if (to[i].to >= orig_len)
-			continue;	/* maps outside the original image: injected */
+		if (to[i].to == 0 || to[i].to >= orig_len)
+			continue;	/* no source, or outside the original image: injected */
 		len = (uint64_t)orig_len - to[i].to;
 		if (i + 1 < nto && (uint64_t)to[i + 1].from - to[i].from < len)
 			len = (uint64_t)to[i + 1].from - to[i].from;
@@ -204,7 +222,8 @@ enum sym_code pdb_omap_open(struct pdb_omap **out, const char *path, const uint8
 	if (!o)
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 	o->image_size = image_size;
-	if (omap_load(to_src, to_len, &to, &nto) < 0 ||
+	o->spent = calloc(1, sizeof(*o->spent));
+	if (!o->spent || omap_load(to_src, to_len, &to, &nto) < 0 ||
 	    omap_load(from_src, from_len, &o->from, &o->nfrom) < 0) {
 		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 		goto out;
@@ -227,6 +246,7 @@ enum sym_code pdb_omap_open(struct pdb_omap **out, const char *path, const uint8
 		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", path);
 		goto out;
 	}
+	o->budget = OMAP_BUDGET_BASE + (uint64_t)OMAP_BUDGET_PER * o->n;
 	*out = o;
 	o = NULL;
 out:
@@ -242,6 +262,7 @@ void pdb_omap_free(struct pdb_omap *o)
 	free(o->iv);
 	free(o->max_end);
 	free(o->from);
+	free(o->spent);
 	free(o);
 }
 
@@ -284,10 +305,24 @@ static bool omap_clip(struct omap_iv *iv, uint64_t lo, uint64_t hi)
 	return iv->len + iv->injected > 0;
 }
 
+/* Calls fn for the piece [begin, end) when it is not empty, clipped to the
+ * 32-bit address space (hostile tables can push it past). */
+static int omap_emit(uint64_t begin, uint64_t end,
+		     int (*fn)(void *ctx, uint32_t rva, uint32_t len), void *ctx)
+{
+	if (end > (uint64_t)UINT32_MAX + 1)
+		end = (uint64_t)UINT32_MAX + 1;
+	if (begin >= end)
+		return 0;
+	return fn(ctx, (uint32_t)begin, (uint32_t)(end - begin == (uint64_t)UINT32_MAX + 1 ?
+						      UINT32_MAX : end - begin));
+}
+
 int pdb_omap_range(const struct pdb_omap *o, uint32_t rva, uint32_t len,
 		   int (*fn)(void *ctx, uint32_t rva, uint32_t len), void *ctx)
 {
-	struct omap_iv *t = NULL;
+	VEC(struct omap_iv) v = { 0 };
+	struct omap_iv *t;
 	uint64_t lo = rva, hi = (uint64_t)rva + len, begin, content, injected;
 	size_t a, b, lo_i, hi_i, i, n = 0;
 	int result = 0;
@@ -322,15 +357,38 @@ int pdb_omap_range(const struct pdb_omap *o, uint32_t rva, uint32_t len,
 	hi_i = a;
 	if (lo_i >= hi_i)
 		return 0;
+	if (*o->spent > o->budget) {
+		/* Budget spent: bounded, possibly incomplete, answers. */
+		size_t first = a = lo_i;
 
-	t = malloc((hi_i - lo_i) * sizeof(*t));
-	if (!t)
-		return -1;
-	for (i = lo_i; i < hi_i; i++) {
-		t[n] = o->iv[i];
-		if (omap_clip(&t[n], lo, hi))
-			n++;
+		b = hi_i;
+		while (a < b) {		/* first interval starting at or after lo */
+			size_t mid = a + (b - a) / 2;
+
+			if (o->iv[mid].orig >= lo)
+				b = mid;
+			else
+				a = mid + 1;
+		}
+		if (a - first > OMAP_CUT_BACK)
+			lo_i = a - OMAP_CUT_BACK;
+		if (hi_i - lo_i > OMAP_CUT_SCAN)
+			hi_i = lo_i + OMAP_CUT_SCAN;
 	}
+	*o->spent += hi_i - lo_i;
+
+	for (i = lo_i; i < hi_i; i++) {
+		struct omap_iv iv = o->iv[i];
+
+		if (!omap_clip(&iv, lo, hi))
+			continue;
+		if (vec_push(v, iv) < 0) {
+			result = -1;
+			goto out;
+		}
+	}
+	t = v.v;
+	n = v.n;
 	if (n == 0)
 		goto out;
 	qsort(t, n, sizeof(*t), omap_cmp_tran);
@@ -342,20 +400,17 @@ int pdb_omap_range(const struct pdb_omap *o, uint32_t rva, uint32_t len,
 	injected = content + t[0].injected;
 	for (i = 1; i < n; i++) {
 		if (injected < t[i].tran) {
-			if (begin < content) {
-				result = fn(ctx, (uint32_t)begin, (uint32_t)(content - begin));
-				if (result)
-					goto out;
-			}
+			result = omap_emit(begin, content, fn, ctx);
+			if (result)
+				goto out;
 			begin = t[i].tran;
 		}
 		content = t[i].tran + t[i].len;
 		injected = content + t[i].injected;
 	}
-	if (begin < content)
-		result = fn(ctx, (uint32_t)begin, (uint32_t)(content - begin));
+	result = omap_emit(begin, content, fn, ctx);
 out:
-	free(t);
+	vec_free(v);
 	return result;
 }
 

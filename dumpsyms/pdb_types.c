@@ -44,6 +44,10 @@
 #define LF_UNION	0x1506
 #define LF_ENUM		0x1507
 #define LF_INTERFACE	0x1519
+#define LF_CLASS2	0x1608	/* newer MSVC; layout not confirmed on test data */
+#define LF_STRUCTURE2	0x1609
+#define LF_UNION2	0x160a
+#define LF_INTERFACE2	0x160b
 #define LF_FUNC_ID	0x1601
 #define LF_MFUNC_ID	0x1602
 #define LF_STRING_ID	0x1605
@@ -66,16 +70,23 @@ struct pdb_types {
 struct tbuf {
 	char *s;
 	size_t n, cap;
+	size_t limit;		/* n never passes it; set by tbuf_init() */
 	unsigned steps;
 	bool full, nomem;
 };
+
+static void tbuf_init(struct tbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->limit = TYPES_MAX_NAME;
+}
 
 static void tbuf_put(struct tbuf *b, const char *s, size_t len)
 {
 	if (b->full || b->nomem)
 		return;
-	if (len > TYPES_MAX_NAME - b->n) {
-		len = TYPES_MAX_NAME - b->n;
+	if (len > b->limit - b->n) {
+		len = b->limit - b->n;
 		b->full = true;
 	}
 	if (len + 1 > b->cap - b->n) {
@@ -110,7 +121,7 @@ static char *tbuf_take(struct tbuf *b)
 
 	if (!b->nomem && b->full) {
 		b->full = false;
-		b->n = b->n < TYPES_MAX_NAME - 3 ? b->n : TYPES_MAX_NAME - 3;
+		b->n = b->n < b->limit - 3 ? b->n : b->limit - 3;
 		tbuf_str(b, "...");
 	}
 	if (!b->nomem && !b->s)
@@ -215,6 +226,156 @@ static void types_skip_numeric(struct cursor *c)
 	}
 }
 
+static void types_fmt(const struct pdb_types *t, struct tbuf *b, uint32_t ti, unsigned depth);
+
+/* The value of a numeric leaf that holds an unsigned integer; 0 for any
+ * other kind. */
+static uint64_t types_numeric(struct cursor *c)
+{
+	uint16_t v = cursor_u16(c);
+
+	switch (v) {
+	case LF_NUMERIC + 0x00: return cursor_u8(c);			/* LF_CHAR */
+	case LF_NUMERIC + 0x01:						/* LF_SHORT */
+	case LF_NUMERIC + 0x02: return cursor_u16(c);			/* LF_USHORT */
+	case LF_NUMERIC + 0x03:						/* LF_LONG */
+	case LF_NUMERIC + 0x04: return cursor_u32(c);			/* LF_ULONG */
+	case LF_NUMERIC + 0x09:						/* LF_QUADWORD */
+	case LF_NUMERIC + 0x0a: return cursor_u64(c);			/* LF_UQUADWORD */
+	default: return v < LF_NUMERIC ? v : 0;
+	}
+}
+
+static uint64_t types_size(const struct pdb_types *t, uint32_t ti, unsigned depth);
+
+/* The byte size of a simple type; 0 when unknown. */
+static uint64_t types_simple_size(uint32_t ti)
+{
+	switch ((ti >> 8) & 0xf) {
+	case 0: break;
+	case 1: return 2;
+	case 2: case 3: case 4: case 5: return 4;
+	case 6: return 8;
+	default: return 0;
+	}
+	switch (ti & 0xff) {
+	case 0x10: case 0x20: case 0x68: case 0x69: case 0x70: case 0x7c: case 0x30:
+		return 1;
+	case 0x11: case 0x21: case 0x71: case 0x72: case 0x73: case 0x7a: case 0x31: case 0x46:
+		return 2;
+	case 0x08: case 0x12: case 0x22: case 0x74: case 0x75: case 0x7b: case 0x32: case 0x40:
+		return 4;
+	case 0x13: case 0x23: case 0x76: case 0x77: case 0x33: case 0x41:
+		return 8;
+	case 0x42: return 10;
+	case 0x14: case 0x24: case 0x78: case 0x79: case 0x43: return 16;
+	default: return 0;
+	}
+}
+
+/* The byte size of type ti; 0 when unknown (forward references, damage,
+ * too deep). */
+static uint64_t types_size(const struct pdb_types *t, uint32_t ti, unsigned depth)
+{
+	struct cursor c;
+	uint16_t leaf;
+
+	if (depth > TYPES_MAX_DEPTH)
+		return 0;
+	if (ti < TI_FIRST)
+		return types_simple_size(ti);
+	if (!types_rec(&t->tpi, ti, &leaf, &c))
+		return 0;
+	switch (leaf) {
+	case LF_MODIFIER:
+		return types_size(t, cursor_u32(&c), depth + 1);
+	case LF_POINTER:
+		cursor_skip(&c, 4);
+		return (cursor_u32(&c) >> 13) & 0x3f;
+	case LF_ENUM:
+		cursor_skip(&c, 4);
+		return types_size(t, cursor_u32(&c), depth + 1);
+	case LF_ARRAY:
+		cursor_skip(&c, 8);
+		break;
+	case LF_CLASS:
+	case LF_STRUCTURE:
+	case LF_INTERFACE:
+		cursor_skip(&c, 16);
+		break;
+	case LF_UNION:
+		cursor_skip(&c, 8);
+		break;
+	case LF_CLASS2:
+	case LF_STRUCTURE2:
+	case LF_INTERFACE2:
+		cursor_skip(&c, 16);
+		types_skip_numeric(&c);	/* member count */
+		break;
+	case LF_UNION2:
+		cursor_skip(&c, 8);
+		types_skip_numeric(&c);
+		break;
+	default:
+		return 0;
+	}
+	return c.bad ? 0 : types_numeric(&c);
+}
+
+/* Writes the dimensions of the LF_ARRAY record ti ("[4][2]") and returns
+ * its innermost element type. */
+static uint32_t types_fmt_dims(const struct pdb_types *t, struct tbuf *b, uint32_t ti,
+			       unsigned depth)
+{
+	struct cursor c;
+	uint16_t leaf;
+	unsigned n;
+
+	for (n = 0; n < TYPES_PTR_CHAIN && types_rec(&t->tpi, ti, &leaf, &c) &&
+		    leaf == LF_ARRAY; n++) {
+		uint32_t elem = cursor_u32(&c);
+		uint64_t size, esize;
+		char num[24];
+
+		cursor_skip(&c, 4);	/* index type */
+		size = types_numeric(&c);
+		esize = types_size(t, elem, depth + 1);
+		if (!c.bad && esize && size % esize == 0) {
+			snprintf(num, sizeof(num), "[%llu]", (unsigned long long)(size / esize));
+			tbuf_str(b, num);
+		} else {
+			tbuf_str(b, "[]");
+		}
+		ti = elem;
+	}
+	return ti;
+}
+
+/* An array type where a pointer to it goes: "int (&)[4]"; ptr holds the
+ * pointer symbols. */
+static void types_fmt_array(const struct pdb_types *t, struct tbuf *b, uint32_t ti,
+			    const char *ptr, unsigned depth)
+{
+	struct tbuf dims;
+	uint32_t elem;
+
+	tbuf_init(&dims);
+	elem = types_fmt_dims(t, &dims, ti, depth);
+	types_fmt(t, b, elem, depth + 1);
+	if (*ptr) {
+		tbuf_str(b, " (");
+		tbuf_str(b, ptr);
+		tbuf_str(b, ")");
+	} else {
+		tbuf_str(b, " ");
+	}
+	if (dims.nomem)
+		b->nomem = true;
+	else if (dims.s)
+		tbuf_str(b, dims.s);
+	free(dims.s);
+}
+
 /* The name of a class, structure, interface, union or enum record; NULL
  * for any other leaf or a damaged record. */
 static const char *types_udt_name(uint16_t leaf, struct cursor *c)
@@ -232,6 +393,19 @@ static const char *types_udt_name(uint16_t leaf, struct cursor *c)
 		break;
 	case LF_ENUM:
 		cursor_skip(c, 2 + 2 + 4 + 4);
+		break;
+	case LF_CLASS2:
+	case LF_STRUCTURE2:
+	case LF_INTERFACE2:
+		/* u32 props, fields, derived, vshape; numeric count, size */
+		cursor_skip(c, 4 + 4 + 4 + 4);
+		types_skip_numeric(c);
+		types_skip_numeric(c);
+		break;
+	case LF_UNION2:
+		cursor_skip(c, 4 + 4);
+		types_skip_numeric(c);
+		types_skip_numeric(c);
 		break;
 	default:
 		return NULL;
@@ -284,7 +458,6 @@ static const char *types_simple_name(uint32_t kind)
 	}
 }
 
-static void types_fmt(const struct pdb_types *t, struct tbuf *b, uint32_t ti, unsigned depth);
 
 /* Whether formatting may go on; writes "..." and stops when a limit is hit. */
 static bool types_step(struct tbuf *b, unsigned depth)
@@ -336,7 +509,8 @@ static void types_fmt_args(const struct pdb_types *t, struct tbuf *b, uint32_t t
 	}
 }
 
-/* A function type written where a pointer to it goes: "int (*)(char)". */
+/* A function type, written around the pointer symbols ptr when a pointer
+ * to it is meant: "int (*)(char)", "int (char)". */
 static void types_fmt_fnptr(const struct pdb_types *t, struct tbuf *b, uint16_t leaf,
 			    struct cursor *fc, const char *ptr, unsigned depth)
 {
@@ -353,13 +527,17 @@ static void types_fmt_fnptr(const struct pdb_types *t, struct tbuf *b, uint16_t 
 		return;
 	}
 	types_fmt(t, b, ret, depth + 1);
-	tbuf_str(b, " (");
-	if (cls) {
-		types_fmt(t, b, cls, depth + 1);
-		tbuf_str(b, "::");
+	if (*ptr) {
+		tbuf_str(b, " (");
+		if (cls) {
+			types_fmt(t, b, cls, depth + 1);
+			tbuf_str(b, "::");
+		}
+		tbuf_str(b, ptr);
+		tbuf_str(b, ")(");
+	} else {
+		tbuf_str(b, " (");	/* a function type itself: "int (char)" */
 	}
-	tbuf_str(b, ptr);
-	tbuf_str(b, ")(");
 	types_fmt_args(t, b, args, depth + 1);
 	tbuf_str(b, ")");
 }
@@ -376,7 +554,7 @@ static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct 
 {
 	uint32_t pointee = cursor_u32(c), attrs = cursor_u32(c), fn = pointee;
 	unsigned mode = (attrs >> 5) & 7, level = 0;
-	char stars[2 * TYPES_PTR_CHAIN + 3];
+	char stars[2 * TYPES_PTR_CHAIN + 3 + sizeof(" const volatile")];
 	struct cursor pc;
 	uint16_t pleaf;
 
@@ -398,8 +576,24 @@ static void types_fmt_pointer(const struct pdb_types *t, struct tbuf *b, struct 
 	}
 	if (types_rec(&t->tpi, fn, &pleaf, &pc) &&
 	    (pleaf == LF_PROCEDURE || pleaf == LF_MFUNCTION)) {
+		/* its qualifiers go inside too: "void (* const)(int)" */
 		strcat(stars, types_ptr_sym(mode));
+		if (attrs & (1u << 10))
+			strcat(stars, " const");
+		if (attrs & (1u << 9))
+			strcat(stars, " volatile");
 		types_fmt_fnptr(t, b, pleaf, &pc, stars, depth);
+		return;
+	} else if (mode != 2 && mode != 3 && types_rec(&t->tpi, pointee, &pleaf, &pc) &&
+		   pleaf == LF_ARRAY) {
+		stars[0] = '\0';
+		strcat(stars, types_ptr_sym(mode));
+		if (attrs & (1u << 10))
+			strcat(stars, " const");
+		if (attrs & (1u << 9))
+			strcat(stars, " volatile");
+		types_fmt_array(t, b, pointee, stars, depth);
+		return;
 	} else {
 		types_fmt(t, b, pointee, depth + 1);
 		if (mode == 2 || mode == 3) {
@@ -462,8 +656,7 @@ static void types_fmt(const struct pdb_types *t, struct tbuf *b, uint32_t ti, un
 		types_fmt_fnptr(t, b, leaf, &c, "", depth);
 		return;
 	case LF_ARRAY:
-		types_fmt(t, b, cursor_u32(&c), depth + 1);
-		tbuf_str(b, " []");
+		types_fmt_array(t, b, ti, "", depth);
 		return;
 	case LF_BITFIELD:
 		types_fmt(t, b, cursor_u32(&c), depth + 1);
@@ -505,11 +698,12 @@ void pdb_types_free(struct pdb_types *t)
 
 char *pdb_types_func_name(const struct pdb_types *t, const char *name, uint32_t ti)
 {
-	struct tbuf b = { 0 };
+	struct tbuf b;
 	struct cursor c, ac;
 	uint32_t this_ti = 0, args;
 	uint16_t leaf, aleaf;
 
+	tbuf_init(&b);
 	if (!t || !types_rec(&t->tpi, ti, &leaf, &c) ||
 	    (leaf != LF_PROCEDURE && leaf != LF_MFUNCTION))
 		return strdup(name);
@@ -523,7 +717,10 @@ char *pdb_types_func_name(const struct pdb_types *t, const char *name, uint32_t 
 	if (c.bad || !types_rec(&t->tpi, args, &aleaf, &ac) || aleaf != LF_ARGLIST)
 		return strdup(name);
 
+	/* The name is kept whole; the limit is on what the types add. */
+	b.limit = SIZE_MAX - 1;
 	tbuf_str(&b, name);
+	b.limit = b.n + TYPES_MAX_NAME;
 	tbuf_str(&b, "(");
 	types_fmt_args(t, &b, args, 0);
 	if (!b.full)
@@ -570,12 +767,13 @@ static void types_put_scope(struct tbuf *b, const char *s)
 
 char *pdb_types_inlinee_name(const struct pdb_types *t, uint32_t id)
 {
-	struct tbuf b = { 0 };
+	struct tbuf b;
 	struct cursor c, sc;
 	const char *name, *scope = NULL;
 	uint32_t parent;
 	uint16_t leaf, sleaf;
 
+	tbuf_init(&b);
 	if (!t || (id & 0x80000000u) || !types_rec(&t->ipi, id, &leaf, &c))
 		return NULL;
 	if (leaf == LF_FUNC_ID) {
