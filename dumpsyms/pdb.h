@@ -45,7 +45,7 @@ void pdb_ident(const struct pdb *p, uint8_t guid[16], uint32_t *age);
 /* "x86", "x86_64", "arm64", "arm" from the DBI machine (NULL when unknown) */
 const char *pdb_arch(const struct pdb *p);
 /* Fills m with FUNC, line, INLINE, PUBLIC and STACK WIN records (not MODULE/INFO: the caller sets
- * those).  Damaged records are skipped (warning when verbose); fails on SYM_ENOMEM or when a stream it
+ * those, and m->inline_records, which makes module_write() print the INLINE records).  Damaged records are skipped (warning when verbose); fails on SYM_ENOMEM or when a stream it
  * cannot do without (DBI) is unreadable. */
 enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_options *opt,
 		       struct sym_err *err);
