@@ -1,0 +1,292 @@
+// msvc_demangle.cc - MSVC name undecoration, the only user of LLVM's
+// Microsoft demangler (libLLVMDemangle).  See msvc_demangle.h.
+//
+// LLVM's llvm::microsoftDemangle() has no flag for DbgHelp's UNDNAME_NO_ECSU
+// (no "class"/"struct"/"union"/"enum" before a type) and none for
+// UNDNAME_NO_THISTYPE, both of which Breakpad's Windows dump_syms asks for.
+// So this file drives the demangler one level down, through the Demangler
+// class and Node::toString() of the same public headers: parse, clear the
+// qualifiers of "this" on the symbol's signature, print with the
+// tag-specifier flag set.  C++ stays inside this file: every exception is
+// caught here, and what leaves is malloc'd C strings.
+#include "config.h"
+#include "msvc_demangle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <new>
+#include <string>
+
+#include <llvm/Demangle/MicrosoftDemangle.h>
+#include <llvm/Demangle/MicrosoftDemangleNodes.h>
+
+namespace {
+
+using llvm::ms_demangle::Demangler;
+using llvm::ms_demangle::FunctionRefQualifier;
+using llvm::ms_demangle::FunctionSignatureNode;
+using llvm::ms_demangle::FunctionSymbolNode;
+using llvm::ms_demangle::NodeKind;
+using llvm::ms_demangle::OutputFlags;
+using llvm::ms_demangle::Qualifiers;
+using llvm::ms_demangle::SymbolNode;
+
+// DbgHelp's UNDNAME_NO_MS_KEYWORDS, _NO_ACCESS_SPECIFIERS, _NO_MEMBER_TYPE,
+// _NO_FUNCTION_RETURNS and _NO_ECSU, as far as LLVM has them.
+const OutputFlags msvc_flags = OutputFlags(
+	llvm::ms_demangle::OF_NoCallingConvention |
+	llvm::ms_demangle::OF_NoAccessSpecifier |
+	llvm::ms_demangle::OF_NoMemberType |
+	llvm::ms_demangle::OF_NoReturnType |
+	llvm::ms_demangle::OF_NoTagSpecifier);
+
+bool msvc_is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+// LLVM abbreviates the special member names ("`vector deleting dtor'");
+// DbgHelp spells them out ("`vector deleting destructor'").  Rewrites the
+// words "ctor" and "dtor" inside `...' quotes.
+void msvc_respell_specials(std::string &s)
+{
+	std::string out;
+	size_t depth = 0, i = 0;
+
+	out.reserve(s.size() + 32);
+	while (i < s.size()) {
+		char c = s[i];
+
+		if (c == '`') {
+			depth++;
+		} else if (c == '\'' && depth > 0) {
+			depth--;
+		} else if (depth > 0 && (c == 'c' || c == 'd') &&
+			   s.compare(i + 1, 3, "tor") == 0 &&
+			   (i == 0 || !msvc_is_word_char(s[i - 1])) &&
+			   (i + 4 >= s.size() || !msvc_is_word_char(s[i + 4]))) {
+			out += c == 'c' ? "constructor" : "destructor";
+			i += 4;
+			continue;
+		}
+		out += c;
+		i++;
+	}
+	s.swap(out);
+}
+
+// LLVM keeps the calling convention of function pointer types in
+// parameters ("f(int (__cdecl *)(int))") whatever the flags; DbgHelp's
+// UNDNAME_NO_MS_KEYWORDS drops it ("f(int (*)(int))").
+void msvc_drop_inner_callconv(std::string &s)
+{
+	static const char *const conv[] = {
+		"(__cdecl ", "(__stdcall ", "(__fastcall ", "(__thiscall ",
+		"(__vectorcall ", "(__clrcall ", "(__pascal ", "(__regcall ",
+		"(__eabi ", "(__swiftcall ", "(__swiftasynccall ",
+	};
+	size_t k, at;
+
+	for (k = 0; k < sizeof(conv) / sizeof(conv[0]); k++) {
+		size_t n = strlen(conv[k]);
+
+		for (at = s.find(conv[k]); at != std::string::npos;
+		     at = s.find(conv[k], at + 1))
+			s.erase(at + 1, n - 1);
+	}
+}
+
+// The undecorated name of s[0..len), or false when LLVM rejects it or does
+// not read all of it.  May throw std::bad_alloc.
+bool msvc_undecorate(const char *s, size_t len, std::string &out)
+{
+	Demangler d;
+	llvm::itanium_demangle::StringView in(s, len);
+	SymbolNode *sym = d.parse(in);
+
+	if (d.Error || sym == nullptr || !in.empty())
+		return false;
+	// UNDNAME_NO_THISTYPE and _NO_THROW_SIGNATURES: the demangler's nodes
+	// live in its own arena and are printed once, so they may be edited.
+	if (sym->kind() == NodeKind::FunctionSymbol) {
+		FunctionSignatureNode *sig =
+			static_cast<FunctionSymbolNode *>(sym)->Signature;
+
+		if (sig != nullptr) {
+			sig->Quals = Qualifiers::Q_None;
+			sig->RefQualifier = FunctionRefQualifier::None;
+			sig->IsNoexcept = false;
+		}
+	}
+	// DbgHelp names every string literal ("??_C@_...") alike.
+	if (sym->kind() == NodeKind::EncodedStringLiteral) {
+		out = "`string'";
+		return true;
+	}
+	out = sym->toString(msvc_flags);
+	if (out.empty() || out[0] == '?')
+		return false;
+	msvc_respell_specials(out);
+	msvc_drop_inner_callconv(out);
+	// Breakpad's own rewrite: "f(void)" -> "f()".
+	if (out.size() >= 6 && out.compare(out.size() - 6, 6, "(void)") == 0)
+		out.replace(out.size() - 6, 6, "()");
+	return true;
+}
+
+char *msvc_strndup(const char *s, size_t n)
+{
+	char *p = static_cast<char *>(malloc(n + 1));
+
+	if (p != nullptr) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+bool msvc_is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+// Length of s without an LLVM uniquing suffix: ".llvm.<digits>" or "$" and
+// 32 hex digits, at the end.
+size_t msvc_strip_llvm_suffix(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len > 33 && s[len - 33] == '$') {	// and a name before it
+		for (i = len - 32; i < len && msvc_is_hex(s[i]); i++)
+			;
+		if (i == len)
+			return len - 33;
+	}
+	for (i = len; i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9'; i--)
+		;
+	if (i < len && i > 6 && memcmp(s + i - 6, ".llvm.", 6) == 0)
+		return i - 6;
+	return len;
+}
+
+// Breakpad's reading of a parameter size: decimal digits only, no leading
+// zero unless it is "0", at most INT32_MAX.  An empty string reads as 0,
+// as Breakpad's does.
+bool msvc_param_digits(const char *s, size_t n, uint32_t *value)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	if (n > 1 && s[0] == '0')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (INT32_MAX - (uint32_t)(s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (uint32_t)(s[i] - '0');
+	}
+	*value = v;
+	return true;
+}
+
+const char *msvc_last_at(const char *s, size_t len)
+{
+	while (len > 0) {
+		len--;
+		if (s[len] == '@')
+			return s + len;
+	}
+	return nullptr;
+}
+
+// The C rules of msvc_public_name() on s[0..len), which has no ':' or '('.
+// Sets *start and *n to the undecorated part of s.
+void msvc_c_name(const char *s, size_t len, const char **start, size_t *n,
+		 uint32_t *param)
+{
+	const char *at;
+	uint32_t v;
+
+	*start = s;
+	*n = len;
+	*param = 0;
+	if (len == 0)
+		return;
+	if (s[0] != '_' && s[0] != '@') {
+		// vectorcall: "f@@N", f without '@'
+		at = static_cast<const char *>(memchr(s, '@', len));
+		if (at != nullptr && at > s && (size_t)(at - s) + 1 < len &&
+		    at[1] == '@' &&
+		    msvc_param_digits(at + 2, len - (size_t)(at - s) - 2, &v) &&
+		    (size_t)(at - s) + 2 < len) {
+			*n = (size_t)(at - s);
+			*param = v;
+		}
+		return;
+	}
+	at = msvc_last_at(s + 1, len - 1);
+	if (at != nullptr &&
+	    msvc_param_digits(at + 1, len - (size_t)(at - s) - 1, &v)) {
+		if (s[0] == '@')	// fastcall: ecx and edx carry 8 bytes
+			v = v > 8 ? v - 8 : 0;
+		*start = s + 1;
+		*n = (size_t)(at - s) - 1;
+		*param = v;
+	} else if (s[0] == '_') {	// cdecl
+		*start = s + 1;
+		*n = len - 1;
+	}
+}
+
+} // namespace
+
+extern "C" char *msvc_demangle(const char *decorated)
+{
+	try {
+		std::string out;
+		size_t len = strlen(decorated);
+
+		if (len == 0 || decorated[0] != '?' || len > MSVC_DEMANGLE_MAX ||
+		    !msvc_undecorate(decorated, len, out))
+			return nullptr;
+		return msvc_strndup(out.data(), out.size());
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+extern "C" char *msvc_public_name(const char *decorated, uint32_t *param_size)
+{
+	uint32_t dummy;
+
+	if (param_size == nullptr)
+		param_size = &dummy;
+	*param_size = 0;
+	try {
+		size_t len = strlen(decorated);
+		size_t base = msvc_strip_llvm_suffix(decorated, len);
+		const char *start;
+		size_t n;
+
+		if (decorated[0] == '?') {
+			std::string out;
+
+			if (base <= MSVC_DEMANGLE_MAX &&
+			    msvc_undecorate(decorated, base, out))
+				return msvc_strndup(out.data(), out.size());
+			return msvc_strndup(decorated, len);
+		}
+		if (memchr(decorated, ':', base) != nullptr ||
+		    memchr(decorated, '(', base) != nullptr)
+			return msvc_strndup(decorated, len);
+		msvc_c_name(decorated, base, &start, &n, param_size);
+		return msvc_strndup(start, n);
+	} catch (...) {
+		*param_size = 0;
+		return nullptr;
+	}
+}

@@ -1,0 +1,248 @@
+/* msvc-names.c - table test of msvc_public_name() (dumpsyms/msvc_demangle.h).
+ *
+ *   msvc-names            runs the table, prints TAP, exits non-zero when a
+ *                         check fails;
+ *   msvc-names --undname  prints, for each C++ case of the table, the
+ *                         decorated name, a tab and what llvm-undname
+ *                         --no-calling-convention --no-access-specifier
+ *                         --no-member-type --no-return-type prints for it
+ *                         according to the table (tests/dumpsyms/
+ *                         105-msvc-names.sh checks that against the tool);
+ *   msvc-names --names    reads decorated names, one a line, from stdin and
+ *                         prints "<param size in hex> <name>" for each. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msvc_demangle.h"
+
+static const struct {
+	const char *decorated;
+	const char *name;	/* what msvc_public_name() gives */
+	uint32_t param_size;
+	const char *undname;	/* llvm-undname's output, NULL: not C++ */
+} cases[] = {
+	/* C names, as in the reference .sym files and pdb-pe-notes.md 7 */
+	{ "_RtlUnwind@16", "RtlUnwind", 16, NULL },
+	{ "__NLG_Return2", "_NLG_Return2", 0, NULL },
+	{ "__NLG_Dispatch", "_NLG_Dispatch", 0, NULL },
+	{ "__alloca_probe_8", "_alloca_probe_8", 0, NULL },
+	{ "RtlUnwindEx", "RtlUnwindEx", 0, NULL },
+	{ "___crtTlsAlloc@4", "__crtTlsAlloc", 4, NULL },
+	{ "@_EH4_LocalUnwind@16", "_EH4_LocalUnwind", 8, NULL },
+	{ "@f@8", "f", 0, NULL },
+	{ "@f@4", "f", 0, NULL },
+	{ "@f@12", "f", 4, NULL },
+	{ "f@@24", "f", 24, NULL },
+	{ "f@@0", "f", 0, NULL },
+	{ "f@@", "f@@", 0, NULL },
+	{ "f@@08", "f@@08", 0, NULL },
+	{ "f@g@@8", "f@g@@8", 0, NULL },
+	{ "_f", "f", 0, NULL },
+	{ "_f@0", "f", 0, NULL },
+	{ "_f@", "f", 0, NULL },		/* Breakpad reads "" as 0 */
+	{ "_f@08", "f@08", 0, NULL },		/* a leading zero is no size */
+	{ "_f@x", "f@x", 0, NULL },
+	{ "_f@2147483647", "f", 2147483647, NULL },
+	{ "_f@2147483648", "f@2147483648", 0, NULL },
+	{ "_f@g@4", "f@g", 4, NULL },		/* the last '@' counts */
+	{ "@f", "@f", 0, NULL },
+	{ "@f@x", "@f@x", 0, NULL },
+	{ "@", "@", 0, NULL },
+	{ "_", "", 0, NULL },
+	{ "main", "main", 0, NULL },
+	{ "", "", 0, NULL },
+	{ "_a::b@4", "_a::b@4", 0, NULL },	/* ':' or '(': not a C name */
+	{ "_f(int)@4", "_f(int)@4", 0, NULL },
+	/* LLVM uniquing suffixes */
+	{ "_f.llvm.1234567", "f", 0, NULL },
+	{ "_f@8.llvm.99", "f", 8, NULL },
+	{ "_f.llvm.", "f.llvm.", 0, NULL },
+	{ ".llvm.5", ".llvm.5", 0, NULL },
+	{ "_f$0123456789abcdef0123456789ABCDEF", "f", 0, NULL },
+	{ "_f$0123456789abcdef0123456789abcdeg", "f$0123456789abcdef0123456789abcdeg", 0, NULL },
+	{ "_f$0123456789abcdef0123456789abcde", "f$0123456789abcdef0123456789abcde", 0, NULL },
+	{ "?f@@YAXXZ.llvm.13040715209719948753", "f()", 0, NULL },
+	{ "?f@@YAXXZ$5520c83448162c04f2b239db4b5a2c61", "f()", 0, NULL },
+	{ "?f@@YAXXZ.llvm.x", "?f@@YAXXZ.llvm.x", 0, NULL },
+	/* C++: the public names behind the reference FUNC records */
+	{ "?f@C@google_breakpad@@QAEHXZ", "google_breakpad::C::f()", 0,
+	  "google_breakpad::C::f(void)" },
+	{ "?h@C@google_breakpad@@QAEXABV12@@Z", "google_breakpad::C::h(google_breakpad::C const &)", 0,
+	  "google_breakpad::C::h(class google_breakpad::C const &)" },
+	{ "??_GC@google_breakpad@@UAEPAXI@Z",
+	  "google_breakpad::C::`scalar deleting destructor'(unsigned int)", 0,
+	  "google_breakpad::C::`scalar deleting dtor'(unsigned int)" },
+	{ "??3@YAXPAX@Z", "operator delete(void *)", 0, "operator delete(void *)" },
+	{ "?_Type_info_dtor@type_info@@CAXPAV1@@Z", "type_info::_Type_info_dtor(type_info *)", 0,
+	  "type_info::_Type_info_dtor(class type_info *)" },
+	{ "??0_LocaleUpdate@@QAE@PAUlocaleinfo_struct@@@Z",
+	  "_LocaleUpdate::_LocaleUpdate(localeinfo_struct *)", 0,
+	  "_LocaleUpdate::_LocaleUpdate(struct localeinfo_struct *)" },
+	{ "?__CxxUnhandledExceptionFilter@@YGJPAU_EXCEPTION_POINTERS@@@Z",
+	  "__CxxUnhandledExceptionFilter(_EXCEPTION_POINTERS *)", 0,
+	  "__CxxUnhandledExceptionFilter(struct _EXCEPTION_POINTERS *)" },
+	{ "?terminate@@YAXXZ", "terminate()", 0, "terminate(void)" },
+	/* C++: what the flags and rewrites drop */
+	{ "??1C@@UAE@XZ", "C::~C()", 0, "C::~C(void)" },
+	{ "??_EC@@UAEPAXI@Z", "C::`vector deleting destructor'(unsigned int)", 0,
+	  "C::`vector deleting dtor'(unsigned int)" },
+	{ "?f@C@@QEBAHXZ", "C::f()", 0, "C::f(void) const" },
+	{ "?f@C@@QEHAAHXZ", "C::f()", 0, "C::f(void) &&" },
+	{ "?f@C@@QEGBAHXZ", "C::f()", 0, "C::f(void) const &" },
+	{ "?f@C@@SAHH@Z", "C::f(int)", 0, "C::f(int)" },
+	{ "?f@C@@UAEHH@Z", "C::f(int)", 0, "C::f(int)" },
+	{ "?f@C@@AAGHH@Z", "C::f(int)", 0, "C::f(int)" },
+	{ "?g@@YAXPEAPEAD@Z", "g(char **)", 0, "g(char **)" },
+	{ "?f@@YAXHH@Z", "f(int, int)", 0, "f(int, int)" },
+	{ "?f@@YAXHZZ", "f(int, ...)", 0, "f(int, ...)" },
+	{ "?f@@YAXP6AHH@Z@Z", "f(int (*)(int))", 0, "f(int (__cdecl *)(int))" },
+	{ "?f@@YAXP6GHH@Z@Z", "f(int (*)(int))", 0, "f(int (__stdcall *)(int))" },
+	{ "??$max@H@std@@YAABHABH0@Z", "std::max<int>(int const &, int const &)", 0,
+	  "std::max<int>(int const &, int const &)" },
+	{ "?set@?$vector@HV?$allocator@H@std@@@std@@QAEXH@Z",
+	  "std::vector<int, std::allocator<int>>::set(int)", 0,
+	  "std::vector<int, class std::allocator<int>>::set(int)" },
+	{ "?f@?A0x1234@@YAXXZ", "`anonymous namespace'::f()", 0,
+	  "`anonymous namespace'::f(void)" },
+	{ "??H@YA?AUS@@U0@0@Z", "operator+(S, S)", 0, "operator+(struct S, struct S)" },
+	{ "??_C@_03IOFIKPDN@Thu?$AA@", "`string'", 0, "\"Thu\"" },
+	{ "?x@@3HA", "int x", 0, "int x" },
+	/* not demanglable by LLVM: unchanged */
+	{ "?", "?", 0, NULL },
+	{ "?bad", "?bad", 0, NULL },
+	{ "?f@@YAX", "?f@@YAX", 0, NULL },
+	{ "??@8c5ba9f3c54a9a7d5d1b2f8a1a0e2c4d@", "??@8c5ba9f3c54a9a7d5d1b2f8a1a0e2c4d@", 0, NULL },
+};
+
+static int ntest, nfail;
+
+static void ok(int cond, const char *what, const char *detail)
+{
+	ntest++;
+	if (!cond)
+		nfail++;
+	printf("%sok %d - %s%s%s\n", cond ? "" : "not ", ntest, what,
+	       detail ? " # got " : "", detail ? detail : "");
+}
+
+/* The "(" of a long nesting: "?f@@YAX" "PA"*n "H@Z" is f(int **...*). */
+static void test_long(void)
+{
+	size_t n, i, len;
+	char *s, *got;
+	uint32_t ps = 1;
+
+	for (n = 1000; n <= 3000; n += 2000) {
+		len = 7 + 2 * n + 3;
+		s = malloc(len + 1);
+		if (s == NULL) {
+			ok(0, "out of memory", NULL);
+			return;
+		}
+		memcpy(s, "?f@@YAX", 7);
+		for (i = 0; i < n; i++)
+			memcpy(s + 7 + 2 * i, "PA", 2);
+		memcpy(s + 7 + 2 * n, "H@Z", 4);
+		got = msvc_public_name(s, &ps);
+		if (len <= MSVC_DEMANGLE_MAX)
+			ok(got && strncmp(got, "f(int *", 7) == 0 && ps == 0,
+			   "a deep pointer nesting demangles", NULL);
+		else
+			ok(got && strcmp(got, s) == 0 && ps == 0,
+			   "a name longer than MSVC's limit stays as it is", NULL);
+		free(got);
+		free(s);
+	}
+}
+
+static int run_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t ps = 12345;
+		char *got = msvc_public_name(cases[i].decorated, &ps);
+		char what[512];
+		int good = got && strcmp(got, cases[i].name) == 0 &&
+			   ps == cases[i].param_size;
+
+		snprintf(what, sizeof(what), "'%s' -> '%s' %u", cases[i].decorated,
+			 cases[i].name, (unsigned)cases[i].param_size);
+		if (good) {
+			ok(1, what, NULL);
+		} else {
+			char detail[512];
+
+			snprintf(detail, sizeof(detail), "'%s' %u", got ? got : "(null)",
+				 (unsigned)ps);
+			ok(0, what, detail);
+		}
+		free(got);
+	}
+	{
+		char *a = msvc_demangle("?f@@YAXXZ");
+		char *b = msvc_demangle("_f@4");
+		char *c = msvc_demangle("?f@@YAXXZ.llvm.1");
+
+		ok(a && strcmp(a, "f()") == 0, "msvc_demangle of a C++ name", NULL);
+		ok(b == NULL, "msvc_demangle of a C name is NULL", NULL);
+		ok(c == NULL, "msvc_demangle keeps no suffix", NULL);
+		free(a);
+		free(b);
+		free(c);
+	}
+	{
+		char *d = msvc_public_name("_g@4", NULL);
+
+		ok(d && strcmp(d, "g") == 0, "param_size may be NULL", NULL);
+		free(d);
+	}
+	test_long();
+	printf("1..%d\n", ntest);
+	if (nfail)
+		printf("# %d of %d failed\n", nfail, ntest);
+	return nfail ? 1 : 0;
+}
+
+static int run_names(void)
+{
+	char line[70000];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		size_t n = strcspn(line, "\r\n");
+		uint32_t ps;
+		char *name;
+
+		line[n] = '\0';
+		name = msvc_public_name(line, &ps);
+		if (name == NULL) {
+			fprintf(stderr, "msvc-names: out of memory\n");
+			return 1;
+		}
+		printf("%x %s\n", (unsigned)ps, name);
+		free(name);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc == 2 && strcmp(argv[1], "--names") == 0)
+		return run_names();
+	if (argc == 2 && strcmp(argv[1], "--undname") == 0) {
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (cases[i].undname)
+				printf("%s\t%s\n", cases[i].decorated, cases[i].undname);
+		return 0;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "usage: msvc-names [--names | --undname]\n");
+		return 2;
+	}
+	return run_table();
+}
