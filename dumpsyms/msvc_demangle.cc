@@ -217,13 +217,16 @@ void msvc_c_name(const char *s, size_t len, const char **start, size_t *n,
 	if (len == 0)
 		return;
 	if (s[0] != '_' && s[0] != '@') {
-		// vectorcall: "f@@N", f without '@'
+		// vectorcall: "f@@N", f not empty and without '@', N not empty
+		size_t k;
+
 		at = static_cast<const char *>(memchr(s, '@', len));
-		if (at != nullptr && at > s && (size_t)(at - s) + 1 < len &&
-		    at[1] == '@' &&
-		    msvc_param_digits(at + 2, len - (size_t)(at - s) - 2, &v) &&
-		    (size_t)(at - s) + 2 < len) {
-			*n = (size_t)(at - s);
+		if (at == nullptr)
+			return;
+		k = (size_t)(at - s);
+		if (k > 0 && len - k > 2 && at[1] == '@' &&
+		    msvc_param_digits(at + 2, len - k - 2, &v)) {
+			*n = k;
 			*param = v;
 		}
 		return;
