@@ -9,9 +9,12 @@
 #     parameter size from the code publics llvm-pdbutil lists, at the same
 #     RVA), and every FUNC record at the address of a public, whose name
 #     and parameter size Breakpad took from DIA (tests/tools/
-#     msvc-names-compare.py says what counts as equal).
+#     msvc-names-compare.py says what counts as equal);
+#  4. a short libFuzzer run of tests/fuzz/fuzz_msvc_names.c under
+#     ASan+UBSan, seeded with the table and the publics of step 3
+#     (FUZZ_SECONDS, default 20).
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
-for tool in llvm-undname llvm-pdbutil python3; do
+for tool in llvm-undname llvm-pdbutil python3 clang clang++; do
 	command -v $tool > /dev/null || fail "$tool is required (scripts/deps --test installs it)"
 done
 NAMES=$BUILD/tests/unit/msvc-names
@@ -51,4 +54,24 @@ for pdb in "$dir"/*.pdb; do
 	n=$((n + 1))
 done
 [ $n -gt 0 ] || fail "no PDB with a reference .sym in $dir"
+
+llvm_inc=$(llvm-config-14 --includedir 2> /dev/null || echo /usr/lib/llvm-14/include)
+llvm_lib=$(llvm-config-14 --libdir 2> /dev/null || echo /usr/lib/llvm-14/lib)
+san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+clang++ -g -O1 $san -fsanitize=fuzzer-no-link -I"$BUILD" -I"$TOP/dumpsyms" -isystem "$llvm_inc" \
+	-c "$TOP/dumpsyms/msvc_demangle.cc" -o msvc_demangle.o 2> build.err &&
+clang -std=gnu11 -g -O1 $san -fsanitize=fuzzer -fsanitize-link-c++-runtime -I"$BUILD" \
+	-I"$TOP/dumpsyms" "$TOP/tests/fuzz/fuzz_msvc_names.c" msvc_demangle.o \
+	-L"$llvm_lib" -lLLVMDemangle -lstdc++ -o fuzz_msvc_names 2>> build.err ||
+	{ cat build.err; fail "cannot build the fuzzer"; }
+mkdir -p corpus
+i=0
+{ cut -f1 undname-want.txt; cat ./*.pub | cut -d' ' -f2-; } | sort -u | while IFS= read -r name; do
+	i=$((i + 1))
+	printf '%s' "$name" > "corpus/$i"
+done
+ASAN_OPTIONS=detect_leaks=1 ./fuzz_msvc_names -seed=1 -max_total_time="${FUZZ_SECONDS:-20}" \
+	-max_len=4200 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 corpus > fuzz.log 2>&1 ||
+	{ tail -n 40 fuzz.log; fail "the fuzzer found a problem"; }
+echo "fuzz: $(ls corpus | wc -l) inputs in the corpus, $(grep -o 'stat::number_of_executed_units: [0-9]*' fuzz.log)"
 exit 0
