@@ -70,9 +70,81 @@ void msvc_respell_specials(std::string &s)
 			out += c == 'c' ? "constructor" : "destructor";
 			i += 4;
 			continue;
+		} else if (c == 'E' && i > 0 && s[i - 1] == '`' &&
+			   s.compare(i, 3, "EH ") == 0) {
+			out += "eh";	// "`EH vector copy ctor iterator'"
+			i += 2;
+			continue;
 		}
 		out += c;
 		i++;
+	}
+	s.swap(out);
+}
+
+bool msvc_is_operator_char(char c)
+{
+	return c != '\0' && strchr("+-*/%^&|~!=<>", c) != nullptr;
+}
+
+// DbgHelp's spacing, as MSVC's undname prints it ("f(int,char * *)",
+// "std::vector<int,std::allocator<int> >") where LLVM writes
+// "f(int, char **)" and "std::vector<int, std::allocator<int>>": no space
+// after a comma, one between two closing '>' and after a '*' that another
+// '*', a '&' or a qualifier follows.  Operator names ("operator>>",
+// "operator*=", "operator->*") are copied as they are.
+void msvc_dbghelp_spacing(std::string &s)
+{
+	std::string out;
+	size_t i = 0;
+
+	out.reserve(s.size() + 16);
+	while (i < s.size()) {
+		char c = s[i];
+
+		if (c == 'o' && s.compare(i, 8, "operator") == 0 &&
+		    (i == 0 || !msvc_is_word_char(s[i - 1]))) {
+			out.append(s, i, 8);
+			for (i += 8; i < s.size() && msvc_is_operator_char(s[i]); i++)
+				out += s[i];
+			continue;
+		}
+		out += c;
+		i++;
+		if (i >= s.size())
+			break;
+		if (c == ',' && s[i] == ' ')
+			i++;
+		else if (c == '>' && s[i] == '>')
+			out += ' ';
+		else if (c == '*' && (s[i] == '*' || s[i] == '&' || msvc_is_word_char(s[i])))
+			out += ' ';
+	}
+	s.swap(out);
+}
+
+// OF_NoTagSpecifier does not reach the template arguments of a tag type's
+// name in LLVM 14 ("std::basic_istream<char, struct std::char_traits<char>>"),
+// while DbgHelp's UNDNAME_NO_ECSU drops every such keyword.  They are
+// keywords, so as whole words they name nothing else.
+void msvc_drop_tags(std::string &s)
+{
+	static const char *const tag[] = { "class ", "struct ", "union ", "enum " };
+	std::string out;
+	size_t i = 0, k;
+
+	out.reserve(s.size());
+	while (i < s.size()) {
+		if (i == 0 || !msvc_is_word_char(s[i - 1])) {
+			for (k = 0; k < sizeof(tag) / sizeof(tag[0]); k++)
+				if (s.compare(i, strlen(tag[k]), tag[k]) == 0)
+					break;
+			if (k < sizeof(tag) / sizeof(tag[0])) {
+				i += strlen(tag[k]);
+				continue;
+			}
+		}
+		out += s[i++];
 	}
 	s.swap(out);
 }
@@ -130,6 +202,8 @@ bool msvc_undecorate(const char *s, size_t len, std::string &out)
 		return false;
 	msvc_respell_specials(out);
 	msvc_drop_inner_callconv(out);
+	msvc_drop_tags(out);
+	msvc_dbghelp_spacing(out);
 	// Breakpad's own rewrite: "f(void)" -> "f()".
 	if (out.size() >= 6 && out.compare(out.size() - 6, 6, "(void)") == 0)
 		out.replace(out.size() - 6, 6, "()");

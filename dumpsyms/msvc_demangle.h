@@ -21,7 +21,9 @@ extern "C" {
  *    union/enum keywords, "this" qualifiers (const, volatile, &, &&) and
  *    noexcept; "(void)" at the end becomes "()"; LLVM's short spellings of
  *    the special members ("`scalar deleting dtor'") become DbgHelp's
- *    ("`scalar deleting destructor'");
+ *    ("`scalar deleting destructor'"); spacing as MSVC's undname prints it
+ *    ("f(int,char * *)", "A<B<int> >", where LLVM has "f(int, char **)"
+ *    and "A<B<int>>"); a string literal is "`string'";
  *  - C names (no ':' or '(') have their decoration removed and *param_size
  *    set: "_f@N" (stdcall) -> "f", N; "@f@N" (fastcall) -> "f", max(N-8, 0);
  *    "f@@N" (vectorcall) -> "f", N; "_f" (cdecl) -> "f", 0;
