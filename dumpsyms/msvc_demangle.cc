@@ -23,14 +23,31 @@
 
 namespace {
 
+using llvm::ms_demangle::ArrayTypeNode;
+using llvm::ms_demangle::ConversionOperatorIdentifierNode;
+using llvm::ms_demangle::CustomTypeNode;
 using llvm::ms_demangle::Demangler;
+using llvm::ms_demangle::DynamicStructorIdentifierNode;
+using llvm::ms_demangle::EncodedStringLiteralNode;
 using llvm::ms_demangle::FunctionRefQualifier;
 using llvm::ms_demangle::FunctionSignatureNode;
 using llvm::ms_demangle::FunctionSymbolNode;
+using llvm::ms_demangle::IdentifierNode;
+using llvm::ms_demangle::LiteralOperatorIdentifierNode;
+using llvm::ms_demangle::NamedIdentifierNode;
+using llvm::ms_demangle::Node;
+using llvm::ms_demangle::NodeArrayNode;
 using llvm::ms_demangle::NodeKind;
 using llvm::ms_demangle::OutputFlags;
+using llvm::ms_demangle::PointerTypeNode;
+using llvm::ms_demangle::QualifiedNameNode;
 using llvm::ms_demangle::Qualifiers;
+using llvm::ms_demangle::SpecialTableSymbolNode;
+using llvm::ms_demangle::StructorIdentifierNode;
 using llvm::ms_demangle::SymbolNode;
+using llvm::ms_demangle::TagTypeNode;
+using llvm::ms_demangle::TemplateParameterReferenceNode;
+using llvm::ms_demangle::VariableSymbolNode;
 
 // DbgHelp's UNDNAME_NO_MS_KEYWORDS, _NO_ACCESS_SPECIFIERS, _NO_MEMBER_TYPE,
 // _NO_FUNCTION_RETURNS and _NO_ECSU, as far as LLVM has them.
@@ -170,10 +187,169 @@ void msvc_drop_inner_callconv(std::string &s)
 	}
 }
 
+// The demangler shares a back-referenced node and prints it at every
+// reference, so the printed name can grow exponentially with the nesting of
+// back references: a 223-character name prints 26 MB, one more level
+// gigabytes.  msvc_size_ok() walks the tree as printing does, counting 16
+// characters a node plus the text it holds, and gives up when *left runs
+// out; that bounds both its own work and what toString() may print.
+const size_t msvc_print_max = 1 << 20;
+
+bool msvc_size_ok(const Node *n, size_t *left);
+
+bool msvc_text_ok(size_t len, size_t *left)
+{
+	if (*left < len)
+		return false;
+	*left -= len;
+	return true;
+}
+
+bool msvc_size_ok(const Node *n, size_t *left)
+{
+	if (n == nullptr)
+		return true;
+	if (!msvc_text_ok(16, left))
+		return false;
+	switch (n->kind()) {
+	case NodeKind::FunctionSignature:
+	case NodeKind::ThunkSignature: {
+		auto f = static_cast<const FunctionSignatureNode *>(n);
+
+		return msvc_size_ok(f->ReturnType, left) &&
+		       msvc_size_ok(f->Params, left);
+	}
+	case NodeKind::NamedIdentifier: {
+		auto id = static_cast<const NamedIdentifierNode *>(n);
+
+		return msvc_text_ok(id->Name.size(), left) &&
+		       msvc_size_ok(id->TemplateParams, left);
+	}
+	case NodeKind::LiteralOperatorIdentifier: {
+		auto id = static_cast<const LiteralOperatorIdentifierNode *>(n);
+
+		return msvc_text_ok(id->Name.size(), left) &&
+		       msvc_size_ok(id->TemplateParams, left);
+	}
+	case NodeKind::VcallThunkIdentifier:
+	case NodeKind::IntrinsicFunctionIdentifier:
+	case NodeKind::LocalStaticGuardIdentifier:
+	case NodeKind::RttiBaseClassDescriptor:
+		return msvc_size_ok(static_cast<const IdentifierNode *>(n)->TemplateParams, left);
+	case NodeKind::DynamicStructorIdentifier: {
+		auto id = static_cast<const DynamicStructorIdentifierNode *>(n);
+
+		return msvc_size_ok(id->TemplateParams, left) &&
+		       msvc_size_ok(id->Variable, left) &&
+		       msvc_size_ok(id->Name, left);
+	}
+	case NodeKind::ConversionOperatorIdentifier: {
+		auto id = static_cast<const ConversionOperatorIdentifierNode *>(n);
+
+		return msvc_size_ok(id->TemplateParams, left) &&
+		       msvc_size_ok(id->TargetType, left);
+	}
+	case NodeKind::StructorIdentifier: {
+		auto id = static_cast<const StructorIdentifierNode *>(n);
+
+		return msvc_size_ok(id->TemplateParams, left) &&
+		       msvc_size_ok(id->Class, left);
+	}
+	case NodeKind::PointerType: {
+		auto p = static_cast<const PointerTypeNode *>(n);
+
+		return msvc_size_ok(p->ClassParent, left) &&
+		       msvc_size_ok(p->Pointee, left);
+	}
+	case NodeKind::TagType:
+		return msvc_size_ok(static_cast<const TagTypeNode *>(n)->QualifiedName, left);
+	case NodeKind::ArrayType: {
+		auto a = static_cast<const ArrayTypeNode *>(n);
+
+		return msvc_size_ok(a->Dimensions, left) &&
+		       msvc_size_ok(a->ElementType, left);
+	}
+	case NodeKind::Custom:
+		return msvc_size_ok(static_cast<const CustomTypeNode *>(n)->Identifier, left);
+	case NodeKind::NodeArray: {
+		auto a = static_cast<const NodeArrayNode *>(n);
+
+		for (size_t i = 0; i < a->Count; i++)
+			if (!msvc_size_ok(a->Nodes[i], left))
+				return false;
+		return true;
+	}
+	case NodeKind::QualifiedName:
+		return msvc_size_ok(static_cast<const QualifiedNameNode *>(n)->Components, left);
+	case NodeKind::TemplateParameterReference:
+		return msvc_size_ok(static_cast<const TemplateParameterReferenceNode *>(n)->Symbol,
+				    left);
+	case NodeKind::EncodedStringLiteral: {
+		auto s = static_cast<const EncodedStringLiteralNode *>(n);
+
+		return msvc_text_ok(s->DecodedString.size(), left) &&
+		       msvc_size_ok(s->Name, left);
+	}
+	case NodeKind::FunctionSymbol: {
+		auto f = static_cast<const FunctionSymbolNode *>(n);
+
+		return msvc_size_ok(f->Name, left) && msvc_size_ok(f->Signature, left);
+	}
+	case NodeKind::VariableSymbol: {
+		auto v = static_cast<const VariableSymbolNode *>(n);
+
+		return msvc_size_ok(v->Name, left) && msvc_size_ok(v->Type, left);
+	}
+	case NodeKind::SpecialTableSymbol: {
+		auto t = static_cast<const SpecialTableSymbolNode *>(n);
+
+		return msvc_size_ok(t->Name, left) && msvc_size_ok(t->TargetName, left);
+	}
+	case NodeKind::LocalStaticGuardVariable:
+	case NodeKind::Md5Symbol:
+		return msvc_size_ok(static_cast<const SymbolNode *>(n)->Name, left);
+	default:	// primitive and intrinsic types, integer literals
+		return true;
+	}
+}
+
+// The parser prints too: it memorizes every template instantiation name
+// ("?$...") as text and renders a nested symbol ("??..." inside a name),
+// which with nested back references costs as much as printing would, before
+// msvc_size_ok() can look at the tree (a 504-character name takes
+// gigabytes).  Every back reference is a digit and at most doubles what has
+// been parsed, so len * 2^digits bounds all printing; names with templates
+// or nested symbols are parsed only when that bound is at most
+// msvc_parse_max.  Digits after '?', '$' or '_' are numbers or operator
+// codes ("?0", "$0A@", "?_0", "<lambda_1>"), not back references.
+const size_t msvc_parse_max = (size_t)1 << 26;
+
+bool msvc_parse_bounded(const char *s, size_t len)
+{
+	size_t i, digits = 0;
+	bool nested = false;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '?' && i > 0 && i + 1 < len && (s[i + 1] == '$' || s[i + 1] == '?'))
+			nested = true;
+		if (s[i] >= '0' && s[i] <= '9' &&
+		    (i == 0 || (s[i - 1] != '?' && s[i - 1] != '$' && s[i - 1] != '_')))
+			digits++;
+	}
+	if (!nested)
+		return true;
+	if (digits >= 26)
+		return false;
+	return len <= (msvc_parse_max >> digits);
+}
+
 // The undecorated name of s[0..len), or false when LLVM rejects it or does
 // not read all of it.  May throw std::bad_alloc.
 bool msvc_undecorate(const char *s, size_t len, std::string &out)
 {
+	if (!msvc_parse_bounded(s, len))
+		return false;
+
 	Demangler d;
 	llvm::itanium_demangle::StringView in(s, len);
 	SymbolNode *sym = d.parse(in);
@@ -192,6 +368,10 @@ bool msvc_undecorate(const char *s, size_t len, std::string &out)
 			sig->IsNoexcept = false;
 		}
 	}
+	size_t left = msvc_print_max;
+
+	if (!msvc_size_ok(sym, &left))
+		return false;
 	// DbgHelp names every string literal ("??_C@_...") alike.
 	if (sym->kind() == NodeKind::EncodedStringLiteral) {
 		out = "`string'";

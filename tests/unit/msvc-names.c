@@ -180,6 +180,40 @@ static void test_long(void)
 	}
 }
 
+/* Back references nest: each of the ten function pointer parameters (or
+ * template arguments) takes the previous one twice, and LLVM prints a
+ * shared node at every reference.  The first name (224 bytes) would print
+ * 26 MB, the third (504 bytes) gigabytes while it is parsed. */
+static void test_backref_bomb(void)
+{
+	char name[1024], args[1024];
+	size_t levels, i;
+
+	strcpy(args, "PAH");
+	for (levels = 1; levels <= 3; levels++) {
+		char *got;
+		uint32_t ps = 1;
+
+		/* a template whose arguments double, used as a parameter */
+		snprintf(name, sizeof(name), "V?$A%zu@P6AX%s@Z", levels, args);
+		for (i = 1; i <= 9; i++)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name),
+				 "P6AXP6AX%zu%zu@Z@Z", i - 1, i - 1);
+		strcat(name, "@@");
+		/* the parameters of the function double once more */
+		snprintf(args, sizeof(args), "%s", name);
+		snprintf(name, sizeof(name), "?f@@YAX%s", args);
+		for (i = 1; i <= 9; i++)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name),
+				 "P6AX%zu%zu@Z", i - 1, i - 1);
+		strcat(name, "@Z");
+		got = msvc_public_name(name, &ps);
+		ok(got && strcmp(got, name) == 0 && ps == 0,
+		   "a back-reference bomb stays as it is", NULL);
+		free(got);
+	}
+}
+
 static int run_table(void)
 {
 	size_t i;
@@ -223,6 +257,7 @@ static int run_table(void)
 		free(d);
 	}
 	test_long();
+	test_backref_bomb();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
