@@ -5,9 +5,11 @@
 // (no "class"/"struct"/"union"/"enum" before a type) and none for
 // UNDNAME_NO_THISTYPE, both of which Breakpad's Windows dump_syms asks for.
 // So this file drives the demangler one level down, through the Demangler
-// class and Node::toString() of the same public headers: parse, clear the
-// qualifiers of "this" on the symbol's signature, print with the
-// tag-specifier flag set.  C++ stays inside this file: every exception is
+// class and Node::toString() of the same public headers: check that parsing
+// and printing stay small (msvc_parse_bounded, msvc_size_ok), parse, clear
+// the qualifiers of "this" on the symbol's signature, print with the
+// tag-specifier flag set, then respell the result as DbgHelp does (special
+// member names, spacing).  C++ stays inside this file: every exception is
 // caught here, and what leaves is malloc'd C strings.
 #include "config.h"
 #include "msvc_demangle.h"

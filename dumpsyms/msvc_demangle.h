@@ -36,8 +36,10 @@ char *msvc_public_name(const char *decorated, uint32_t *param_size);
 /* The bare C++ undecoration msvc_public_name() uses (the flags and
  * rewrites above, no suffix stripping, no C rules).  Returns a malloc'd
  * string the caller frees, or NULL when decorated is not a C++ name LLVM's
- * demangler accepts in full, is longer than MSVC_DEMANGLE_MAX, or memory
- * runs out. */
+ * demangler accepts in full, is longer than MSVC_DEMANGLE_MAX, nests back
+ * references so deeply that parsing or printing it could take more than
+ * about 64 MB (then msvc_public_name() leaves it decorated), or memory runs
+ * out. */
 char *msvc_demangle(const char *decorated);
 
 /* MSVC itself never emits a decorated name longer than 4096 characters
