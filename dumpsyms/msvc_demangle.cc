@@ -319,30 +319,32 @@ bool msvc_size_ok(const Node *n, size_t *left)
 // ("?$...") as text and renders a nested symbol ("??..." inside a name),
 // which with nested back references costs as much as printing would, before
 // msvc_size_ok() can look at the tree (a 504-character name takes
-// gigabytes).  Every back reference is a digit and at most doubles what has
-// been parsed, so len * 2^digits bounds all printing; names with templates
-// or nested symbols are parsed only when that bound is at most
-// msvc_parse_max.  Digits after '?', '$' or '_' are numbers or operator
-// codes ("?0", "$0A@", "?_0", "<lambda_1>"), not back references.
+// gigabytes).  Every back reference is a digit and at most doubles what it
+// is part of, so what the parser prints for a template or nested symbol
+// starting at s[i] is at most (len - i) * 2^(digits after i); names are
+// parsed only when the sum over those starts (each nesting level is printed
+// again by the next) is at most msvc_parse_max.  Digits after '?', '$' or
+// '_' are numbers or operator codes ("?0", "$0A@", "?_0", "<lambda_1>"),
+// not back references.
 const size_t msvc_parse_max = (size_t)1 << 26;
 
 bool msvc_parse_bounded(const char *s, size_t len)
 {
-	size_t i, digits = 0;
-	bool nested = false;
+	size_t i, digits = 0, total = 0;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '?' && i > 0 && i + 1 < len && (s[i + 1] == '$' || s[i + 1] == '?'))
-			nested = true;
+	for (i = len; i-- > 0;) {
 		if (s[i] >= '0' && s[i] <= '9' &&
 		    (i == 0 || (s[i - 1] != '?' && s[i - 1] != '$' && s[i - 1] != '_')))
 			digits++;
+		if (s[i] == '?' && i > 0 && i + 1 < len && (s[i + 1] == '$' || s[i + 1] == '?')) {
+			if (digits >= 26 || (len - i) > (msvc_parse_max >> digits))
+				return false;
+			total += (len - i) << digits;
+			if (total > msvc_parse_max)
+				return false;
+		}
 	}
-	if (!nested)
-		return true;
-	if (digits >= 26)
-		return false;
-	return len <= (msvc_parse_max >> digits);
+	return true;
 }
 
 // The undecorated name of s[0..len), or false when LLVM rejects it or does

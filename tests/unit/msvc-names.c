@@ -214,6 +214,31 @@ static void test_backref_bomb(void)
 	}
 }
 
+/* A template doubled by its back references, wrapped in template after
+ * template: each wrapper prints it again while it is parsed. */
+static void test_wrapped_bomb(void)
+{
+	char name[MSVC_DEMANGLE_MAX + 1];
+	size_t i, w, n;
+	char *got;
+	uint32_t ps = 1;
+
+	n = (size_t)snprintf(name, sizeof(name), "?f@@YAXV");
+	for (w = 0; w < 300; w++)
+		n += (size_t)snprintf(name + n, sizeof(name) - n, "?$W@V");
+	n += (size_t)snprintf(name + n, sizeof(name) - n, "?$A@P6AXPAH@Z");
+	for (i = 1; i <= 9; i++)
+		n += (size_t)snprintf(name + n, sizeof(name) - n, "P6AXP6AX%zu%zu@Z@Z", i - 1, i - 1);
+	n += (size_t)snprintf(name + n, sizeof(name) - n, "@@");
+	for (w = 0; w < 300 && n + 3 < sizeof(name); w++)
+		n += (size_t)snprintf(name + n, sizeof(name) - n, "@@");
+	snprintf(name + n, sizeof(name) - n, "@Z");
+	got = msvc_public_name(name, &ps);
+	ok(got && strcmp(got, name) == 0 && ps == 0,
+	   "a back-reference bomb wrapped in 300 templates stays as it is", NULL);
+	free(got);
+}
+
 static int run_table(void)
 {
 	size_t i;
@@ -258,6 +283,7 @@ static int run_table(void)
 	}
 	test_long();
 	test_backref_bomb();
+	test_wrapped_bomb();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
