@@ -18,7 +18,7 @@ for cc in "$TOP"/dumpsyms/*.cc; do
 done
 clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fsanitize-link-c++-runtime \
 	-I"$BUILD" -I"$TOP/common" -I"$TOP/dumpsyms" $srcs "$TOP/tests/fuzz/fuzz_dumpsyms.c" $cxx_objs \
-	-L"$llvm_lib" -lLLVMDemangle -lelf -liberty -lzstd -lz -lstdc++ -o fuzz_dumpsyms 2> build.err ||
+	"$llvm_lib/libLLVMDemangle.a" -lelf -liberty -lzstd -lz -lstdc++ -o fuzz_dumpsyms 2> build.err ||
 	{ cat build.err; fail "cannot build the fuzzer"; }
 mkdir -p corpus
 n=0

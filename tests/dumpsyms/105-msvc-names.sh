@@ -62,7 +62,7 @@ clang++ -g -O1 $san -fsanitize=fuzzer-no-link -I"$BUILD" -I"$TOP/dumpsyms" -isys
 	-c "$TOP/dumpsyms/msvc_demangle.cc" -o msvc_demangle.o 2> build.err &&
 clang -std=gnu11 -g -O1 $san -fsanitize=fuzzer -fsanitize-link-c++-runtime -I"$BUILD" \
 	-I"$TOP/dumpsyms" "$TOP/tests/fuzz/fuzz_msvc_names.c" msvc_demangle.o \
-	-L"$llvm_lib" -lLLVMDemangle -lstdc++ -o fuzz_msvc_names 2>> build.err ||
+	"$llvm_lib/libLLVMDemangle.a" -lstdc++ -o fuzz_msvc_names 2>> build.err ||
 	{ cat build.err; fail "cannot build the fuzzer"; }
 mkdir -p corpus
 i=0
