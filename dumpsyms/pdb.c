@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "msvc_demangle.h"
 #include "pdb_frame.h"
 #include "pdb_int.h"
 
@@ -563,81 +564,6 @@ out:
 
 /* ---- publics --------------------------------------------------------- */
 
-static bool pdb_is_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return true;
-}
-
-/* A decimal number s[0..n) (n > 0, at most 9 digits) or -1. */
-static long pdb_dec(const char *s, size_t n)
-{
-	long v = 0;
-	size_t i;
-
-	if (!n || n > 9)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* The name a PUBLIC prints for decorated name s, as [*start, +*len), and
- * the parameter size its decoration gives (notes §7). */
-static void pdb_public_name(const char *s, bool x86, const char **start, size_t *len,
-			    uint32_t *params)
-{
-	size_t n = strlen(s), i;
-	const char *at;
-	long v;
-
-	*params = 0;
-	/* LLVM suffixes */
-	for (i = 0; i + 6 < n; i++) {
-		if (!strncmp(s + i, ".llvm.", 6) && pdb_dec(s + i + 6, n - i - 6) >= 0) {
-			n = i;
-			break;
-		}
-	}
-	if (n > 33 && s[n - 33] == '$' && pdb_is_hex(s + n - 32, 32))
-		n -= 33;
-	*start = s;
-	*len = n;
-	if (memchr(s, ':', n) || memchr(s, '(', n) || s[0] == '?')
-		return;
-	/* name@@N: vectorcall */
-	for (i = 1; i + 2 < n; i++) {
-		if (s[i] == '@' && s[i + 1] == '@' && (v = pdb_dec(s + i + 2, n - i - 2)) >= 0) {
-			*len = i;
-			*params = (uint32_t)v;
-			return;
-		}
-	}
-	if (!x86)
-		return;
-	at = n > 1 ? memchr(s + 1, '@', n - 1) : NULL;
-	if (s[0] == '@' && at && (v = pdb_dec(at + 1, n - (size_t)(at + 1 - s))) >= 0) {
-		*start = s + 1;
-		*len = (size_t)(at - s) - 1;
-		*params = v > 8 ? (uint32_t)(v - 8) : 0;
-	} else if (s[0] == '_' && at && (v = pdb_dec(at + 1, n - (size_t)(at + 1 - s))) >= 0) {
-		*start = s + 1;
-		*len = (size_t)(at - s) - 1;
-		*params = (uint32_t)v;
-	} else if (s[0] == '_' && n > 1) {
-		*start = s + 1;
-		*len = n - 1;
-	}
-}
-
 /* S_PUB32 records of the symbol record stream in executable sections,
  * kept in c->pubs (and their parameter sizes in c->params). */
 static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
@@ -663,8 +589,8 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 		uint16_t reclen = cursor_u16(&cur), kind;
 		uint32_t flags, off, rva, params;
 		uint16_t seg;
-		const char *name, *start;
-		size_t nlen;
+		const char *name;
+		char *pub;
 
 		if (reclen < 2 || reclen > len - pos - 2) {
 			pdb_warn(c, "symbol record stream: bad record length %u at 0x%zx", reclen,
@@ -685,15 +611,21 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 			continue;
 		if (!(c->secs[seg - 1].characteristics & (SCN_CNT_CODE | SCN_MEM_EXECUTE)))
 			continue;
-		pdb_public_name(name, c->x86, &start, &nlen, &params);
-		if (!nlen)
+		pub = msvc_public_name(name, &params);
+		if (!pub)
+			goto nomem;
+		if (!pub[0]) {
+			free(pub);
 			continue;
+		}
 		if (params && c->x86) {
 			if (c->nparams == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
 				struct pdb_param *nv = realloc(c->params, ncap * sizeof(*nv));
-				if (!nv)
+				if (!nv) {
+					free(pub);
 					goto nomem;
+				}
 				c->params = nv;
 				cap = ncap;
 			}
@@ -704,15 +636,19 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 		if (c->npubs == pcap) {
 			size_t ncap = pcap ? pcap * 2 : 64;
 			struct pdb_pub *nv = realloc(c->pubs, ncap * sizeof(*nv));
-			if (!nv)
+			if (!nv) {
+				free(pub);
 				goto nomem;
+			}
 			c->pubs = nv;
 			pcap = ncap;
 		}
 		c->pubs[c->npubs].rva = rva;
 		c->pubs[c->npubs].params = params;
-		c->pubs[c->npubs].name = module_intern(c->m, start, nlen);
-		if (!c->pubs[c->npubs].name)
+		c->pubs[c->npubs].name = module_intern(c->m, pub, strlen(pub));
+		c->pubs[c->npubs].decorated = module_intern(c->m, name, strlen(name));
+		free(pub);
+		if (!c->pubs[c->npubs].name || !c->pubs[c->npubs].decorated)
 			goto nomem;
 		c->npubs++;
 	}
@@ -732,8 +668,23 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Publics by mapped address, dropped ones last; at one address by
+ * decorated name. */
+static int cmp_pub(const void *a, const void *b)
+{
+	const struct pdb_pub *x = a, *y = b;
+
+	if (x->mapped != y->mapped)
+		return x->mapped ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return strcmp(x->decorated, y->decorated);
+}
+
 /* Adds the publics, except those where a FUNC starts: the FUNC has the
- * better name (the public's is decorated). */
+ * better name (the public's is decorated).  Of several at one address the
+ * module keeps the first added: as Breakpad, the one whose decorated name
+ * is smallest ("__NLG_Dispatch" before "__NLG_Dispatch2"). */
 static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
 {
 	uint64_t *starts;
@@ -747,14 +698,17 @@ static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
 		starts[i] = c->m->groups.v[i].faddr;
 	qsort(starts, n, sizeof(*starts), cmp_u64);
 	for (i = 0; i < c->npubs; i++) {
-		uint32_t to = c->pubs[i].rva;
-		uint64_t key;
-		if (c->omap && !pdb_omap_addr(c->omap, c->pubs[i].rva, &to))
-			continue;
-		key = to;
+		c->pubs[i].to = c->pubs[i].rva;
+		c->pubs[i].mapped = !c->omap || pdb_omap_addr(c->omap, c->pubs[i].rva,
+							      &c->pubs[i].to);
+	}
+	if (c->npubs)
+		qsort(c->pubs, c->npubs, sizeof(*c->pubs), cmp_pub);
+	for (i = 0; i < c->npubs && c->pubs[i].mapped; i++) {
+		uint64_t key = c->pubs[i].to;
 		if (n && bsearch(&key, starts, n, sizeof(*starts), cmp_u64))
 			continue;
-		if (module_add_public_params(c->m, to, c->pubs[i].name, c->pubs[i].params) < 0) {
+		if (module_add_public_params(c->m, key, c->pubs[i].name, c->pubs[i].params) < 0) {
 			result = sym_fail(err, SYM_ENOMEM,
 					  "cannot read PDB '%s': out of memory", c->path);
 			break;

@@ -43,7 +43,10 @@ struct pdb_param {
 struct pdb_pub {
 	uint32_t rva;			/* original RVA */
 	uint32_t params;
-	const char *name;		/* interned */
+	uint32_t to;			/* mapped RVA (pdb_add_publics) */
+	bool mapped;			/* false: OMAP drops it */
+	const char *name;		/* as printed (msvc_public_name); interned */
+	const char *decorated;		/* as in the PDB; interned */
 };
 
 /* The state of one pdb_read(). */
