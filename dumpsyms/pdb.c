@@ -358,6 +358,40 @@ uint32_t pdb_param_size(const struct pdb_ctx *c, uint32_t rva)
 	return hit ? hit->size : 0;
 }
 
+/* Publics by original RVA, then decorated name. */
+static int cmp_pub_rva(const void *a, const void *b)
+{
+	const struct pdb_pub *x = a, *y = b;
+
+	if (x->rva != y->rva)
+		return x->rva < y->rva ? -1 : 1;
+	return strcmp(x->decorated, y->decorated);
+}
+
+const char *pdb_c_name(const struct pdb_ctx *c, uint32_t rva, const char *raw, const char *plain)
+{
+	size_t lo = 0, hi = c->npubs;
+
+	if (c->pubs_by_rva != c->npubs)		/* not sorted yet (no publics read) */
+		return NULL;
+	while (lo < hi) {			/* the first public at rva */
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->pubs[mid].rva < rva)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->npubs && c->pubs[lo].rva == rva; lo++) {
+		const struct pdb_pub *pub = &c->pubs[lo];
+		if (pub->decorated[0] == '?')
+			continue;
+		if (strcmp(pub->decorated, raw) && strcmp(pub->name, plain))
+			continue;
+		return c->x86 ? pub->name : plain;
+	}
+	return NULL;
+}
+
 /* ---- sections, names, OMAP ------------------------------------------ */
 
 /* IMAGE_SECTION_HEADERs of stream s (40 bytes each). */
@@ -655,6 +689,9 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 	free(buf);
 	if (c->nparams)
 		qsort(c->params, c->nparams, sizeof(*c->params), cmp_param);
+	if (c->npubs)
+		qsort(c->pubs, c->npubs, sizeof(*c->pubs), cmp_pub_rva);
+	c->pubs_by_rva = c->npubs;
 	return SYM_OK;
 nomem:
 	free(buf);
@@ -702,6 +739,7 @@ static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
 		c->pubs[i].mapped = !c->omap || pdb_omap_addr(c->omap, c->pubs[i].rva,
 							      &c->pubs[i].to);
 	}
+	c->pubs_by_rva = SIZE_MAX;
 	if (c->npubs)
 		qsort(c->pubs, c->npubs, sizeof(*c->pubs), cmp_pub);
 	for (i = 0; i < c->npubs && c->pubs[i].mapped; i++) {

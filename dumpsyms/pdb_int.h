@@ -66,8 +66,9 @@ struct pdb_ctx {
 	struct pdb_omap *omap;		/* NULL without OMAP */
 	struct pdb_param *params;	/* sorted by rva; owned */
 	size_t nparams;
-	struct pdb_pub *pubs;		/* owned */
+	struct pdb_pub *pubs;		/* owned; by original RVA until pdb_add_publics() */
 	size_t npubs;
+	size_t pubs_by_rva;		/* == npubs while pubs are sorted by original RVA */
 	struct {			/* inlinee id -> origin index + 1 */
 		uint32_t *keys, *vals;
 		size_t n, cap;
@@ -97,6 +98,18 @@ int pdb_map_range(const struct pdb_ctx *c, uint32_t rva, uint32_t len,
 
 /* The parameter size of the decorated public at original rva, or 0. */
 uint32_t pdb_param_size(const struct pdb_ctx *c, uint32_t rva);
+
+/* The FUNC name of a procedure with C linkage, or NULL when it has none.
+ * A procedure has C linkage when a public not decorated as C++ ('?') at
+ * its original rva names it: the public's decorated name is the
+ * procedure's raw name (as its S_*PROC32 record gives it, "__SEH_prolog4",
+ * "@_EH4_LocalUnwind@16") or its undecoration is the plain name ("main",
+ * public "_main").  Its FUNC name is then, as Breakpad prints it, the
+ * undecorated public ("_SEH_prolog4") on x86, and plain, the symbol's real
+ * name, elsewhere ("_errno" on x64, where C names are not decorated; Breakpad
+ * prints "errno").  Procedures without such a public (C++ functions, static
+ * functions of any language) have their argument list added instead. */
+const char *pdb_c_name(const struct pdb_ctx *c, uint32_t rva, const char *raw, const char *plain);
 
 /* Reads one module stream: its FUNCs, lines and inlines.  Damage is
  * skipped with a warning; returns SYM_ENOMEM or SYM_OK. */

@@ -897,13 +897,35 @@ static int proc_write(struct modr *r)
 	/* the name */
 	ti = (pr->kind == S_GPROC32 || pr->kind == S_LPROC32 || pr->kind == S_LPROC32_DPC) ?
 		pr->ti : 0;
-	full = pdb_types_func_name(c->types, proc_plain_name(pr->raw_name, plain, sizeof(plain)), ti);
-	if (!full)
-		return -1;
-	name = module_intern(c->m, full, strlen(full));
-	free(full);
-	if (!name)
-		return -1;
+	{
+		const char *bare = proc_plain_name(pr->raw_name, plain, sizeof(plain));
+		const char *cname = pdb_c_name(c, pr->rva, pr->raw_name, bare);
+		if (cname) {
+			name = module_intern(c->m, cname, strlen(cname));
+		} else {
+			/* as DIA, "()" when the type does not give the arguments
+			 * (SEH funclets "f$fin$0" have no type) */
+			size_t n;
+			full = pdb_types_func_name(c->types, bare, ti);
+			if (!full)
+				return -1;
+			n = strlen(full);
+			if (!strcmp(full, bare)) {
+				char *t = realloc(full, n + 3);
+				if (!t) {
+					free(full);
+					return -1;
+				}
+				full = t;
+				memcpy(full + n, "()", 3);
+				n += 2;
+			}
+			name = module_intern(c->m, full, n);
+			free(full);
+		}
+		if (!name)
+			return -1;
+	}
 
 	/* the FUNC pieces of the main range and of the separated ones */
 	r->npieces = 0;
