@@ -22,7 +22,7 @@ struct pdb_omap;
  * (arrays of {u32 from, u32 to}; a trailing partial entry is ignored).
  * orig_image_len is the length of the original image (the largest end of a
  * section-map entry with frame > 0); image_size is the final image's size:
- * targets at or past it count as removed.  The bytes need not outlive the
+ * targets at or past it count as removed (0: unknown, no limit).  The bytes need not outlive the
  * mapping.  Errors: SYM_EFORMAT (tables that are not sorted), SYM_ENOMEM.
  * Free with pdb_omap_free(). */
 enum sym_code pdb_omap_open(struct pdb_omap **out, const char *path, const uint8_t *to_src,
@@ -32,8 +32,11 @@ void pdb_omap_free(struct pdb_omap *o);
 
 /* Maps the original range [rva, rva + len) to pieces of the final image
  * and calls fn for each, in ascending final address order, merged where
- * they are contiguous.  A range that maps nowhere makes no call.  Returns
- * the first non-zero value fn returns, else 0. */
+ * they are contiguous.  A range that maps nowhere, or is empty, makes no
+ * call.  Returns the first non-zero value fn returns, -1 when out of
+ * memory, else 0.  Queries share a work budget; tables built so that every
+ * query scans most of them (hostile input) get bounded, possibly
+ * incomplete, answers once it is spent.  Not thread-safe (the budget). */
 int pdb_omap_range(const struct pdb_omap *o, uint32_t rva, uint32_t len,
 		   int (*fn)(void *ctx, uint32_t rva, uint32_t len), void *ctx);
 
