@@ -139,9 +139,11 @@ class Sym:
             cur['inlines'].append(t[1:])
         elif k == 'STACK' and t[1] == 'WIN':
             typ = int(t[2], 16)
-            nums = tuple(int(x, 16) for x in t[3:10])
-            has_prog = t[10] == '1'
-            rest = row.split(' ', 11)[11] if has_prog else t[11]
+            nums = tuple(int(x, 16) for x in t[3:11])
+            if t[11] not in ('0', '1'):
+                raise ValueError('has_program is %r' % t[11])
+            has_prog = t[11] == '1'
+            rest = row.split(' ', 12)[12] if has_prog else t[12]
             self.win.append((nums[0], typ) + nums[1:] + (has_prog, rest.rstrip()))
             return None, None
         elif k == 'STACK' and t[1] == 'CFI':
