@@ -79,10 +79,10 @@ funcs, pubs, errs = {}, {}, []
 for row in open(sym):
     t = row.rstrip('\n').split(' ')
     if t[0] in ('FUNC', 'PUBLIC'):
-        m = t[1] == 'm'
+        kind, m = t[0], t[1] == 'm'
         if m:
             t = t[1:]
-        if t[0] == 'FUNC':
+        if kind == 'FUNC':
             name = ' '.join(t[4:])
             funcs.setdefault(re.sub(r'\(.*$', '', name), []).append((int(t[1], 16), int(t[3], 16), m, name))
         else:

@@ -37,7 +37,7 @@ def strip_params(name):
 
 
 def load(path):
-    files, origins, funcs = {}, {}, []
+    files, origins, funcs, publics = {}, {}, [], []
     cur = None
     for row in open(path, encoding='utf-8', errors='replace'):
         row = row.rstrip('\n')
@@ -50,9 +50,15 @@ def load(path):
             if t[1] == 'm':
                 t = t[1:]
             name = row.split(' ', 5 if row.startswith('FUNC m ') else 4)[-1]
-            cur = dict(addr=int(t[1], 16), size=int(t[2], 16), name=name, lines=[], inlines=[])
+            cur = dict(addr=int(t[1], 16), size=int(t[2], 16), name=name, lines=[], inlines=[],
+                       m=row.startswith('FUNC m '))
             funcs.append(cur)
-        elif t[0] in ('PUBLIC', 'STACK', 'MODULE', 'INFO'):
+        elif t[0] == 'PUBLIC':
+            if t[1] == 'm':
+                t = t[1:]
+            publics.append((int(t[1], 16), ' '.join(t[3:])))
+            cur = None
+        elif t[0] in ('STACK', 'MODULE', 'INFO'):
             cur = None
         elif t[0] == 'INLINE':
             r = [(int(t[i], 16), int(t[i + 1], 16)) for i in range(5, len(t) - 1, 2)]
@@ -60,12 +66,13 @@ def load(path):
         elif cur is not None and len(t) == 4:
             cur['lines'].append((int(t[0], 16), int(t[1], 16), int(t[2]), int(t[3])))
     funcs.sort(key=lambda f: f['addr'])
-    return files, origins, funcs
+    publics.sort()
+    return files, origins, funcs, publics
 
 
 def main(argv):
     if len(argv) == 2 and argv[0] == 'addrs':
-        _, _, funcs = load(argv[1])
+        _, _, funcs, _ = load(argv[1])
         out = set()
         for f in funcs:
             out.add(f['addr'])
@@ -84,8 +91,9 @@ def main(argv):
         return 2
     name, ours, symf, base, minimum = argv[1], argv[2], argv[3], int(argv[4], 16), int(argv[5])
     inlines = '--inlines' in argv[6:]
-    files, origins, funcs = load(ours)
+    files, origins, funcs, publics = load(ours)
     starts = [f['addr'] for f in funcs]
+    pstarts = [p[0] for p in publics]
 
     frames, cur = {}, None
     rows = open(symf).read().splitlines()
@@ -120,9 +128,22 @@ def main(argv):
                 report('0x%x: ours FUNC %s, llvm-symbolizer knows no function' % (addr, f['name']))
             continue
         if f is None:
+            # code known only by a public symbol (llvm-symbolizer names it
+            # from the publics): our PUBLIC at or below it, above any FUNC
+            j = bisect.bisect_right(pstarts, addr) - 1
+            if j >= 0 and (k < 0 or publics[j][0] >= funcs[k]['addr'] + funcs[k]['size']) and \
+                    publics[j][1] == strip_params(fr[-1][0]) and fr[0][1][1] == 0:
+                continue
+            # padding after a function: llvm-symbolizer names the public
+            # symbol before it, but knows no line there
+            if fr[0][1][1] == 0 and len(fr) == 1:
+                continue
             report('0x%x: no FUNC of ours covers it, llvm-symbolizer says %s' % (addr, fr[-1][0]))
             continue
-        if strip_params(f['name']) != fr[-1][0]:
+        # llvm-symbolizer names some functions from their demangled public
+        # symbol, with parameters; of folded functions (FUNC m) it may
+        # name any
+        if not f['m'] and strip_params(f['name']) != strip_params(fr[-1][0]):
             report('0x%x: ours FUNC %s, llvm-symbolizer %s' % (addr, f['name'], fr[-1][0]))
         line = [x for x in f['lines'] if x[0] <= addr < x[0] + x[1]]
         want = fr[0][1]
