@@ -9,6 +9,8 @@
 #include "config.h"
 #include "module.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +35,7 @@ void module_release(struct module *m)
 	vec_free(m->lines);
 	vec_free(m->publics);
 	vec_free(m->ranges);
+	vec_free(m->stack_win);
 	if (m->cfi)
 		fclose(m->cfi);
 	m->cfi = NULL;
@@ -155,7 +158,7 @@ int module_add_inline(struct module *m, size_t group, uint32_t nest, uint32_t ca
 
 size_t module_add_group(struct module *m, const char *name, uint64_t faddr)
 {
-	struct mod_group g = { name, faddr, 0, 0, false, false };
+	struct mod_group g = { name, faddr, 0, 0, 0, false, false };
 
 	if (!in_module(m, faddr))
 		return SIZE_MAX;
@@ -203,13 +206,72 @@ int module_add_line(struct module *m, uint64_t addr, uint64_t size,
 	return 0;
 }
 
-int module_add_public(struct module *m, uint64_t addr, const char *name)
+void module_set_group_params(struct module *m, size_t group, uint32_t param_size)
 {
-	struct mod_public p = { addr, name, false, false };
+	if (group < m->groups.n)
+		m->groups.v[group].param_size = param_size;
+}
+
+int module_add_public_params(struct module *m, uint64_t addr, const char *name,
+			     uint32_t param_size)
+{
+	struct mod_public p = { addr, name, param_size, false, false };
 
 	if (!in_module(m, addr))
 		return 0;
 	return vec_push(m->publics, p);
+}
+
+int module_add_public(struct module *m, uint64_t addr, const char *name)
+{
+	return module_add_public_params(m, addr, name, 0);
+}
+
+int module_add_stack_win(struct module *m, const struct mod_stack_win *w)
+{
+	struct mod_stack_win c = *w;
+
+	if (c.has_program) {
+		c.program = module_intern(m, w->program ? w->program : "",
+					  w->program ? strlen(w->program) : 0);
+		if (!c.program)
+			return -1;
+	} else {
+		c.program = NULL;
+	}
+	return vec_push(m->stack_win, c);
+}
+
+static int cfi_open(struct module *m)
+{
+	if (!m->cfi)
+		m->cfi = tmpfile();
+	return m->cfi ? 0 : -1;
+}
+
+int module_cfi_init(struct module *m, uint64_t addr, uint64_t size, const char *rules)
+{
+	if (cfi_open(m) < 0)
+		return -1;
+	if (fprintf(m->cfi, "STACK CFI INIT %" PRIx64 " %" PRIx64 " %s\n", addr - m->load_addr, size,
+		    rules) < 0) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int module_cfi_row(struct module *m, uint64_t addr, const char *rules)
+{
+	if (cfi_open(m) < 0)
+		return -1;
+	if (fprintf(m->cfi, "STACK CFI %" PRIx64 " %s\n", addr - m->load_addr, rules) < 0) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- finishing ------------------------------------------------------- */
@@ -233,6 +295,13 @@ static int cmp_group_faddr(const void *a, const void *b)
 	if (x->faddr != y->faddr)
 		return x->faddr < y->faddr ? -1 : 1;
 	return x < y ? -1 : x > y;	/* the first added first */
+}
+
+static int cmp_stack_win(const void *a, const void *b)
+{
+	const struct mod_stack_win *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
 static int cmp_public(const void *a, const void *b)
@@ -329,6 +398,13 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 	}
 	for (i = 0; i < m->funcs.n; i++)
 		m->funcs.v[i].dropped = m->groups.v[m->funcs.v[i].group].dropped;
+
+	/* STACK WIN records in address order, those at one address as added. */
+	if (stable_sort(m->stack_win.v, m->stack_win.n, sizeof(*m->stack_win.v),
+			cmp_stack_win) < 0) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
 
 	/* 2. Publics: the first name at an address wins. */
 	if (stable_sort(m->publics.v, m->publics.n, sizeof(*m->publics.v), cmp_public) < 0) {
@@ -509,6 +585,33 @@ static void write_inlines(const struct module *m, struct outbuf *out, const stru
 	}
 }
 
+/* STACK WIN <type> <rva> <code size> <prolog> <epilog> <params> <saved
+ * regs> <locals> <max stack> <has program> <program | allocates bp> */
+static void write_stack_win(const struct module *m, struct outbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < m->stack_win.n; i++) {
+		const struct mod_stack_win *w = &m->stack_win.v[i];
+		const uint64_t f[] = { w->addr - m->load_addr, w->size, w->prolog, w->epilog,
+				       w->params, w->saved_regs, w->locals, w->max_stack };
+		size_t k;
+
+		outbuf_puts(out, "STACK WIN ");
+		outbuf_hex(out, w->type);
+		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			outbuf_putc(out, ' ');
+			outbuf_hex(out, f[k]);
+		}
+		outbuf_puts(out, w->has_program ? " 1 " : " 0 ");
+		if (w->has_program)
+			outbuf_puts(out, w->program);
+		else
+			outbuf_putc(out, w->allocates_bp ? '1' : '0');
+		outbuf_putc(out, '\n');
+	}
+}
+
 void module_write(const struct module *m, struct outbuf *out)
 {
 	uint32_t *out_id = NULL, *used = NULL, *origin_id = NULL;
@@ -526,6 +629,10 @@ void module_write(const struct module *m, struct outbuf *out)
 	if (m->code_id[0]) {
 		outbuf_puts(out, "INFO CODE_ID ");
 		outbuf_puts(out, m->code_id);
+		if (m->code_file) {
+			outbuf_putc(out, ' ');
+			outbuf_puts(out, m->code_file);
+		}
 		outbuf_putc(out, '\n');
 	}
 	if (m->header_only)
@@ -584,7 +691,9 @@ void module_write(const struct module *m, struct outbuf *out)
 		outbuf_hex(out, f->addr - m->load_addr);
 		outbuf_putc(out, ' ');
 		outbuf_hex(out, f->size);
-		outbuf_write(out, " 0 ", 3);
+		outbuf_putc(out, ' ');
+		outbuf_hex(out, g->param_size);
+		outbuf_putc(out, ' ');
 		outbuf_puts(out, g->name);
 		outbuf_putc(out, '\n');
 		if (m->inline_records && g->ninl)
@@ -609,10 +718,13 @@ void module_write(const struct module *m, struct outbuf *out)
 		if (p->multiple && m->multiple)
 			outbuf_write(out, "m ", 2);
 		outbuf_hex(out, p->addr - m->load_addr);
-		outbuf_write(out, " 0 ", 3);
+		outbuf_putc(out, ' ');
+		outbuf_hex(out, p->param_size);
+		outbuf_putc(out, ' ');
 		outbuf_puts(out, p->name);
 		outbuf_putc(out, '\n');
 	}
+	write_stack_win(m, out);
 	if (m->cfi && !m->no_cfi) {
 		char buf[65536];
 		size_t n;

@@ -33,6 +33,7 @@ struct mod_group {
 	const char *name;	/* interned */
 	uint64_t faddr;
 	size_t inl0, ninl;	/* its inlines, DFS pre-order: slice of module.inlines */
+	uint32_t param_size;	/* x86 Windows: bytes of stack arguments */
 	bool multiple;		/* 'm': several names for this code */
 	bool dropped;
 };
@@ -59,12 +60,23 @@ struct mod_func {
 struct mod_public {
 	uint64_t addr;
 	const char *name;
+	uint32_t param_size;
 	bool multiple;
 	bool dropped;
 };
 
 struct mod_range {
 	uint64_t lo, hi;
+};
+
+/* One STACK WIN record (32-bit x86 Windows: FPO and FrameData). */
+struct mod_stack_win {
+	uint64_t addr;		/* link-time address; load_addr is subtracted on output */
+	uint32_t size, prolog, epilog, params, saved_regs, locals, max_stack;
+	uint8_t type;		/* 0 FPO, 4 FrameData */
+	bool has_program;
+	bool allocates_bp;	/* written in place of the program when !has_program */
+	const char *program;	/* when has_program: interned by module_add_stack_win() */
 };
 
 struct module {
@@ -74,8 +86,10 @@ struct module {
 	const char *name;	/* MODULE name */
 	const char *os;
 	const char *arch;
-	char debug_id[34];
+	char debug_id[41];	/* 32 hex digits + an age of up to 8 */
 	char code_id[129];
+	const char *code_file;	/* when set, written after the code id (Windows:
+				 * the PE's name); interned */
 	uint64_t load_addr;	/* subtracted from every address on output */
 	bool header_only;	/* -i: MODULE and INFO only */
 	bool multiple;		/* -m: mark folded code with 'm' */
@@ -98,9 +112,11 @@ struct module {
 	/* PT_LOAD ranges; functions and publics outside all of them are
 	 * dropped (as Breakpad does). */
 	VEC(struct mod_range) ranges;
+	VEC(struct mod_stack_win) stack_win;
 
-	/* STACK CFI text, written by the CFI reader to a temporary file and
-	 * copied behind the other records by module_write() */
+	/* STACK CFI text, written to a temporary file (by the CFI reader,
+	 * or through module_cfi_init() / module_cfi_row()) and copied behind
+	 * the other records by module_write() */
 	FILE *cfi;
 };
 
@@ -136,8 +152,29 @@ void module_name_origin(struct module *m, uint32_t origin, const char *interned_
 int module_add_inline(struct module *m, size_t group, uint32_t nest, uint32_t call_line,
 		      uint32_t call_file, uint32_t origin, const struct mod_range *r, size_t nr);
 
+/* The parameter size written in a group's FUNC records (x86 Windows
+ * functions that pop their arguments; 0 by default). */
+void module_set_group_params(struct module *m, size_t group, uint32_t param_size);
+
 /* Adds a PUBLIC symbol; the first name at an address wins.  0 or -1. */
 int module_add_public(struct module *m, uint64_t addr, const char *name);
+/* The same with a parameter size. */
+int module_add_public_params(struct module *m, uint64_t addr, const char *name,
+			     uint32_t param_size);
+
+/* Adds a STACK WIN record; w->program (when has_program) is copied.
+ * Records are written in address order, those at one address in the order
+ * added, after FUNC and PUBLIC and before STACK CFI.  0 or -1 (no memory). */
+int module_add_stack_win(struct module *m, const struct mod_stack_win *w);
+
+/* STACK CFI records for unwind readers other than cfi.c: an INIT record
+ * for the range [addr, addr + size) with its rules, then rows that change
+ * rules from addr on, written in the order given ("STACK CFI INIT <addr>
+ * <size> <rules>", "STACK CFI <addr> <rules>").  Addresses are link-time;
+ * load_addr is subtracted.  0, or -1 when the temporary file cannot be
+ * created or written (errno set). */
+int module_cfi_init(struct module *m, uint64_t addr, uint64_t size, const char *rules);
+int module_cfi_row(struct module *m, uint64_t addr, const char *rules);
 int module_add_load_range(struct module *m, uint64_t lo, uint64_t hi);
 
 /* Sorts and cleans the model. */

@@ -177,15 +177,6 @@ static int on_field(struct http_req *r, void *p, const char *name, const char *f
 	return 0;
 }
 
-static const char *basename_any(const char *p)
-{
-	const char *a = strrchr(p, '/'), *b = strrchr(p, '\\');
-
-	if (b && (!a || b > a))
-		a = b;
-	return a ? a + 1 : p;
-}
-
 static void respond_json(struct http_req *r, unsigned status, json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -239,7 +230,7 @@ static void on_end(struct http_req *r, void *p)
 	seen = calloc(info.nmodules + 1, sizeof(*seen));
 	for (i = 0; i < info.nmodules; i++) {
 		const struct md_module *m = &info.modules[i];
-		const char *df = basename_any(m->debug_file), *cf = basename_any(m->code_file);
+		const char *df = server_basename(m->debug_file), *cf = server_basename(m->code_file);
 		json_t *jm = json_object();
 		char addr[32], key[600];
 		struct sym_record rec;

@@ -55,6 +55,15 @@ bool server_valid_component(const char *s)
 	return true;
 }
 
+const char *server_basename(const char *p)
+{
+	const char *a = strrchr(p, '/'), *b = strrchr(p, '\\');
+
+	if (b && (!a || b > a))
+		a = b;
+	return a && a[1] ? a + 1 : p;
+}
+
 bool server_valid_id(const char *s)
 {
 	size_t n = strlen(s);
@@ -305,32 +314,74 @@ static bool hot_respond(struct server *srv, struct http_req *r, const struct sym
 	return true;
 }
 
+/* The code-id form, /<code_file>/<code_id>/<sym_file>: a 302 to the
+ * file stored under that code id, when there is one and (given symname)
+ * the request names its .sym file.  False when nothing was answered. */
+static bool code_redirect(struct server *srv, struct http_req *r, const char *file,
+			  const char *id, const char *symname)
+{
+	struct sym_record rec;
+	struct sym_err err;
+	char buf[4096], b1[2048], *sn;
+
+	sym_err_clear(&err);
+	if (store_get_by_code(srv->store, file, id, &rec, &err) != SYM_OK)
+		return false;
+	sn = sym_file_name(rec.debug_file);
+	if (!sn || (symname && strcasecmp(sn, symname) != 0)) {
+		free(sn);
+		return false;
+	}
+	if (srv->private_downloads && !server_auth(srv, r, "download", NULL)) {
+		free(sn);
+		return true;
+	}
+	http_set_route(r, "code_redirect");
+	snprintf(buf, sizeof(buf), "%s/%s/%s/%s", server_base_url(srv, r, b1, sizeof(b1)),
+		 rec.debug_file, rec.debug_id, sn);
+	free(sn);
+	count(srv, &srv->redirects);
+	http_add_header(r, "Location", buf);
+	http_respondf(r, 302, "application/json", "{\"location\": \"%s\"}\n",
+		      json_str(buf, b1, sizeof(b1)));
+	return true;
+}
+
 /* GET|HEAD /<debug_file>/<debug_id>/<sym_file> */
 static void download(struct server *srv, struct http_req *r, const char *file,
 		     const char *id, const char *symname)
 {
 	struct sym_record rec;
 	struct sym_err err;
-	char *want, etag[80], date[64], buf[4096], b1[2048], b2[256];
+	char *want, etag[80], date[64], b2[256];
+	bool name_ok;
 	const char *inm;
 	enum sym_code rc;
 	int fd;
 
 	http_set_route(r, "download");
+	/* some processors send a Windows module's debug_file as the path the
+	 * linker wrote into the image, "c:\build\foo.pdb" percent-encoded */
+	file = server_basename(file);
+	symname = server_basename(symname);
 	if (!server_valid_component(file) || !server_valid_component(symname) ||
 	    !server_valid_component(id)) {
 		http_respond(r, 400, "application/json", "{\"error\": \"malformed symbol path\"}\n", 35);
 		return;
 	}
 	want = sym_file_name(file);
-	if (!want || strcasecmp(want, symname) != 0) {
-		free(want);
-		/* not a .sym request for this module (file.ptr, .pd_, ...) */
-		count(srv, &srv->misses);
-		not_found(srv, r);
+	name_ok = want && strcasecmp(want, symname) == 0;
+	free(want);
+	if (!name_ok) {
+		/* the code-id form of a Windows module names the image and the
+		 * PDB's .sym (app.dll/<code id>/app.sym); anything else is not a
+		 * .sym request for this module (file.ptr, .pd_, ...) */
+		if (!server_valid_id(id) || !code_redirect(srv, r, file, id, symname)) {
+			count(srv, &srv->misses);
+			not_found(srv, r);
+		}
 		return;
 	}
-	free(want);
 	if (!server_valid_id(id)) {
 		http_respond(r, 400, "application/json", "{\"error\": \"malformed debug id\"}\n", 32);
 		return;
@@ -340,20 +391,8 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 	sym_err_clear(&err);
 	rc = store_get(srv->store, file, id, &rec, &err);
 	if (rc == SYM_ENOTFOUND) {
-		/* the code-id form: /<code_file>/<code_id>/<...>.sym -> 302 */
-		sym_err_clear(&err);
-		if (store_get_by_code(srv->store, file, id, &rec, &err) == SYM_OK) {
-			char *sn = sym_file_name(rec.debug_file);
-			http_set_route(r, "code_redirect");
-			snprintf(buf, sizeof(buf), "%s/%s/%s/%s", server_base_url(srv, r, b1, sizeof(b1)),
-				 rec.debug_file, rec.debug_id, sn ? sn : "");
-			free(sn);
-			count(srv, &srv->redirects);
-			http_add_header(r, "Location", buf);
-			http_respondf(r, 302, "application/json", "{\"location\": \"%s\"}\n",
-				      json_str(buf, b1, sizeof(b1)));
+		if (code_redirect(srv, r, file, id, NULL))
 			return;
-		}
 		count(srv, &srv->misses);
 		if (srv->acc) {
 			const char *qf = http_query(r, "code_file"), *qi = http_query(r, "code_id");

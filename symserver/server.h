@@ -66,6 +66,10 @@ bool server_auth(struct server *srv, struct http_req *r, const char *scope, char
 /* JSON string escaping into out[cap]; returns out. */
 const char *json_str(const char *s, char *out, size_t cap);
 bool server_valid_component(const char *s);
+/* The last component of a path written with '/' or '\' (a Windows
+ * module's debug_file is often the linker's full path); p itself when it
+ * ends in a separator.  Points into p. */
+const char *server_basename(const char *p);
 /* The base URL for links we hand out: --public-url, else http://<Host>. */
 const char *server_base_url(struct server *srv, struct http_req *r, char *out, size_t cap);
 bool server_valid_id(const char *s);
