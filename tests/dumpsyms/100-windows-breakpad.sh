@@ -15,7 +15,8 @@
 # size, a changed STACK WIN field, a changed CFI INIT size and CFA, an
 # INFO line, a missing FUNC -- each make it fail.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
-dir=${TESTDATA:?}/breakpad/windows-dump_syms
+[ -n "${TESTDATA:-}" ] || fail "no shared test data found (tests/run looks beside the checkout; SYM_TESTDATA=DIR sets it)"
+dir=$TESTDATA/breakpad/windows-dump_syms
 [ -f "$dir/dump_syms_regtest.pdb" ] || fail "Breakpad's Windows test data is missing at $dir"
 CMP=$TOP/tests/tools/wincompare.py
 ALLOW=$TOP/tests/dumpsyms/windows-allow.txt
@@ -96,7 +97,7 @@ bad=0
 check() {
 	local ref=$1 name=$2
 	shift 2
-	if ! run_dumpsyms "$@" > "$name.sym" 2> "$name.err"; then
+	if ! run_dumpsyms -m "$@" > "$name.sym" 2> "$name.err"; then
 		echo "FAIL: dumpsyms $* failed: $(head -n 3 "$name.err")"
 		bad=$((bad + 1))
 		return
@@ -127,7 +128,7 @@ check dump_syms_regtest64.sym regtest64-pair "$dir/dump_syms_regtest64.exe" "$di
 check dump_syms_regtest64.sym regtest64-exe "$dir/dump_syms_regtest64.exe"
 # the PDB alone: the same MODULE line, FUNC/lines/PUBLIC, but no STACK CFI
 # and no INFO CODE_ID; everything else as with the image
-if run_dumpsyms "$dir/dump_syms_regtest64.pdb" > regtest64-pdb.sym 2> regtest64-pdb.err; then
+if run_dumpsyms -m "$dir/dump_syms_regtest64.pdb" > regtest64-pdb.sym 2> regtest64-pdb.err; then
 	[ "$(head -n 1 regtest64-pdb.sym)" = "$(head -n 1 "$dir/dump_syms_regtest64.sym")" ] ||
 		{ echo "FAIL: the MODULE line of dump_syms_regtest64.pdb alone: $(head -n 1 regtest64-pdb.sym)"; bad=$((bad + 1)); }
 	if [ -s regtest64-pair.sym ] && ! diff <(grep -v -E '^(STACK CFI|INFO CODE_ID) ' regtest64-pair.sym) \

@@ -15,7 +15,8 @@
 #     RUNTIME_FUNCTION and the CFA after its prolog, against llvm-readobj
 #     --unwind (tests/tools/win-unwind-oracle.py); x86: STACK WIN 4 against
 #     llvm-pdbutil dump --fpo, and no STACK CFI;
-#   - twin_a/twin_b folded by /opt:icf: one `FUNC m` named twin_a;
+#   - twin_a/twin_b folded by /opt:icf: one `FUNC m` named twin_a (all
+#     runs but the refusals use -m; without it, the same without `m`);
 #   - parameter sizes: x86 exported_std 8 (_exported_std@8), exported_fast
 #     4 (@exported_fast@12, two register arguments), 0 elsewhere and on
 #     64-bit; PUBLIC asm_plain 0 and asm_std 8 (x86) / 0, the assembly
@@ -204,7 +205,7 @@ for arch in x86 x86_64 arm64; do
 		pdb=$FX/$v.pdb
 		read -r id code base <<< "$(ids $v)"
 		[ -n "$base" ] || fail "no ids for $v"
-		if ! run_dumpsyms "$dll" > $v.sym 2> $v.err; then
+		if ! run_dumpsyms -m "$dll" > $v.sym 2> $v.err; then
 			nok "dumpsyms $v.dll: $(head -n 3 $v.err)"
 			continue
 		fi
@@ -212,17 +213,20 @@ for arch in x86 x86_64 arm64; do
 			nok "$v: '$(head -n 1 $v.sym)', want 'MODULE windows $arch $id $v.pdb'"
 		[ "$(grep '^INFO CODE_ID ' $v.sym)" = "INFO CODE_ID $code $v.dll" ] ||
 			nok "$v: '$(grep '^INFO CODE_ID ' $v.sym)', want 'INFO CODE_ID $code $v.dll'"
-		run_dumpsyms "$dll" "$pdb" > $v.pair.sym 2> $v.pair.err || nok "dumpsyms $v.dll $v.pdb: $(head -n 3 $v.pair.err)"
+		run_dumpsyms -m "$dll" "$pdb" > $v.pair.sym 2> $v.pair.err || nok "dumpsyms $v.dll $v.pdb: $(head -n 3 $v.pair.err)"
 		cmp -s $v.sym $v.pair.sym || nok "$v: dumpsyms X.dll differs from dumpsyms X.dll X.pdb"
-		run_dumpsyms "$pdb" > $v.pdbonly.sym 2> $v.pdbonly.err || nok "dumpsyms $v.pdb: $(head -n 3 $v.pdbonly.err)"
+		run_dumpsyms -m "$pdb" > $v.pdbonly.sym 2> $v.pdbonly.err || nok "dumpsyms $v.pdb: $(head -n 3 $v.pdbonly.err)"
 		[ "$(head -n 1 $v.pdbonly.sym)" = "$(head -n 1 $v.sym)" ] ||
 			nok "$v: dumpsyms X.pdb writes '$(head -n 1 $v.pdbonly.sym)'"
 
-		# parameter sizes, FUNC m, PUBLICs
+		# parameter sizes, FUNC m, PUBLICs; without -m only the m goes
 		python3 "$expect_py" $v $arch "$pdb" "$dll" $v.sym || nok "$v: FUNC/PUBLIC records (above)"
+		run_dumpsyms "$dll" > $v.nom.sym 2> $v.nom.err || nok "dumpsyms $v.dll (no -m): $(head -n 3 $v.nom.err)"
+		sed -e 's/^FUNC m /FUNC /' -e 's/^PUBLIC m /PUBLIC /' $v.sym | cmp -s - $v.nom.sym ||
+			nok "$v: without -m, more changes than the m marks"
 
 		# names and lines, then inline frames with -d
-		run_dumpsyms -d "$dll" > $v.d.sym 2> $v.d.err || nok "dumpsyms -d $v.dll: $(head -n 3 $v.d.err)"
+		run_dumpsyms -m -d "$dll" > $v.d.sym 2> $v.d.err || nok "dumpsyms -d $v.dll: $(head -n 3 $v.d.err)"
 		grep -v -E '^INLINE(_ORIGIN)? ' $v.d.sym | cmp -s - $v.sym || nok "$v: -d changes more than INLINE records"
 		grep -q '^INLINE ' $v.d.sym || nok "$v: -d wrote no INLINE record (chain.h is always_inline)"
 		python3 - "$dll" "$base" $v.d.sym > $v.addrs <<'PY' || fail "cannot sample $v"
@@ -260,7 +264,7 @@ PY
 
 		# --store
 		rm -rf st
-		run_dumpsyms --store st "$dll" > /dev/null 2> $v.st.err || nok "dumpsyms --store $v.dll: $(head -n 3 $v.st.err)"
+		run_dumpsyms -m --store st "$dll" > /dev/null 2> $v.st.err || nok "dumpsyms --store $v.dll: $(head -n 3 $v.st.err)"
 		if [ -f "st/$v.pdb/$id/$v.sym" ]; then
 			cmp -s "st/$v.pdb/$id/$v.sym" $v.sym || nok "$v: the stored file differs from standard output"
 		else

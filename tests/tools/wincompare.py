@@ -15,11 +15,12 @@ What is compared, and how:
                  (and newer ones `FILE 0 unknown file`), so theirs'
                  unreferenced FILE records are only counted; ours must
                  reference every FILE we write (FILE-unreferenced).
-  FUNC           keyed by address (ours must be in address order, with
-                 PUBLICs: ORDER): size, parameter size, name exactly,
-                 the `m` flag.  A reference name `static <type> NAME`
-                 (old DIA) against our NAME is its own kind,
-                 FUNC-name-static, so it needs its own allow entry.
+  FUNC           keyed by address (ours must be in address order:
+                 ORDER): size, parameter size, name exactly, the `m` flag
+                 (run dumpsyms with -m: Breakpad marks them).  A
+                 reference name `static <type> NAME` (old DIA) against
+                 our NAME is its own kind, FUNC-name-static, so it needs
+                 its own allow entry.
   line records   of each FUNC both have, in order: (address, size, line,
                  file path).
   INLINE         of each FUNC both have, in order: (nest, call line, call
@@ -33,8 +34,9 @@ What is compared, and how:
                  with the post-prolog CFA; ours have a row per prolog
                  step), not the text.  Ours: rows ascending, inside
                  [INIT, INIT + size).
-  ORDER          rules only ours must keep: FUNC/PUBLIC, STACK WIN and
-                 STACK CFI INIT in address order, line records of a FUNC
+  ORDER          rules only ours must keep: FUNC, PUBLIC (each on its
+                 own: interleaving is free), STACK WIN and STACK CFI INIT
+                 in address order, line records of a FUNC
                  ascending and not overlapping, one FUNC/PUBLIC/INIT per
                  address.
   --unsorted-reference: the reference's order means nothing (Breakpad's
@@ -75,7 +77,8 @@ class Sym:
         self.files = {}
         self.origins = {}
         self.funcs = {}          # addr -> dict
-        self.func_order = []     # addresses in file order (FUNC and PUBLIC)
+        self.func_order = []     # FUNC addresses in file order
+        self.public_order = []   # PUBLIC addresses in file order
         self.publics = {}
         self.win = []
         self.cfi = {}            # addr -> dict(size, rows=[(addr, rules)])
@@ -131,7 +134,7 @@ class Sym:
                 self.dups.append(('PUBLIC', addr))
             else:
                 self.publics[addr] = dict(addr=addr, params=params, name=name, m=multi)
-            self.func_order.append(addr)
+            self.public_order.append(addr)
             return None, None
         elif k == 'INLINE':
             if cur is None:
@@ -239,10 +242,14 @@ def compare(o, t, unsorted_ref):
     # duplicates and order of ours
     for k, a in o.dups:
         d.add('ORDER', 'different', k + '-duplicate', a, None, 'ours has two %s records at %x' % (k, a))
+    # FUNC and PUBLIC each in address order: interleaved or all PUBLICs
+    # after the FUNCs are both fine (symfile-format.md §2)
     for prev, nxt in zip(o.func_order, o.func_order[1:]):
         if nxt < prev:
-            d.add('ORDER', 'different', 'ORDER-func', nxt, None,
-                  'ours: FUNC/PUBLIC %x after %x' % (nxt, prev))
+            d.add('ORDER', 'different', 'ORDER-func', nxt, None, 'ours: FUNC %x after %x' % (nxt, prev))
+    for prev, nxt in zip(o.public_order, o.public_order[1:]):
+        if nxt < prev:
+            d.add('ORDER', 'different', 'ORDER-public', nxt, None, 'ours: PUBLIC %x after %x' % (nxt, prev))
     for prev, nxt in zip(o.win, o.win[1:]):
         if nxt[0] < prev[0]:
             d.add('ORDER', 'different', 'ORDER-stackwin', nxt[0], None,
