@@ -1,10 +1,13 @@
 #include "config.h"
 #include "convert.h"
+#include "convert_win.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfi.h"
 #include "demangle.h"
@@ -345,6 +348,26 @@ static int collect_slice(void *ctx, size_t index, const char *arch, const char *
 	return 0;
 }
 
+/* True when path starts like a PE image, a PDB or a CAB file: the
+ * Windows converter reads those. */
+static bool is_windows(const char *path)
+{
+	uint8_t head[4096];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head));
+		close(fd);
+	}
+	if (n <= 0)
+		return false;
+	switch (obj_sniff(head, (size_t)n)) {
+	case OBJ_KIND_PE: case OBJ_KIND_PDB: case OBJ_KIND_CAB: return true;
+	default: return false;
+	}
+}
+
 enum sym_code convert_slices(const char *path, struct convert_slice *slices, size_t max,
 			     size_t *n, struct sym_err *err)
 {
@@ -352,8 +375,16 @@ enum sym_code convert_slices(const char *path, struct convert_slice *slices, siz
 	char *file = NULL;
 	enum sym_code rc = obj_resolve(path, &file, err);
 
-	if (rc == SYM_OK)
+	if (rc == SYM_OK && is_windows(file)) {
+		/* a PE image or a PDB is one module */
+		char arch[40], id[41];
+
+		rc = convert_win_ident(file, arch, id, err);
+		if (rc == SYM_OK)
+			collect_slice(&sc, 1, arch, id);
+	} else if (rc == SYM_OK) {
 		rc = obj_slices(file, collect_slice, &sc, err);
+	}
 	free(file);
 	*n = sc.n;
 	return rc;
@@ -380,6 +411,11 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 
 	if (rc)
 		return rc;
+	if (is_windows(file)) {
+		rc = convert_win(file, opt, m, err);
+		free(file);
+		return rc;
+	}
 	rc = obj_open_pick(&o, file, &(struct obj_pick){ opt->arch, NULL, opt->slice }, err);
 	if (rc == SYM_OK &&
 	    (opt->dsym || (!opt->header_only && !obj_has_section_data(&o, ".debug_info")))) {
