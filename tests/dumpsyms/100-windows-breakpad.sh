@@ -97,13 +97,13 @@ bad=0
 check() {
 	local ref=$1 name=$2
 	shift 2
-	if ! run_dumpsyms -m "$@" > "$name.sym" 2> "$name.err"; then
+	if ! run_dumpsyms -m -d "$@" > "$name.sym" 2> "$name.err"; then
 		echo "FAIL: dumpsyms $* failed: $(head -n 3 "$name.err")"
 		bad=$((bad + 1))
 		return
 	fi
 	local want got
-	want=$(grep -E '^(MODULE|INFO) ' "$dir/$ref")
+	want=$(grep -E '^(MODULE|INFO) ' "$dir/$ref" | tr -d '\r')
 	got=$(grep -E '^(MODULE|INFO) ' "$name.sym")
 	if [ "$want" != "$got" ]; then
 		echo "FAIL: $name: MODULE/INFO lines"
@@ -128,8 +128,8 @@ check dump_syms_regtest64.sym regtest64-pair "$dir/dump_syms_regtest64.exe" "$di
 check dump_syms_regtest64.sym regtest64-exe "$dir/dump_syms_regtest64.exe"
 # the PDB alone: the same MODULE line, FUNC/lines/PUBLIC, but no STACK CFI
 # and no INFO CODE_ID; everything else as with the image
-if run_dumpsyms -m "$dir/dump_syms_regtest64.pdb" > regtest64-pdb.sym 2> regtest64-pdb.err; then
-	[ "$(head -n 1 regtest64-pdb.sym)" = "$(head -n 1 "$dir/dump_syms_regtest64.sym")" ] ||
+if run_dumpsyms -m -d "$dir/dump_syms_regtest64.pdb" > regtest64-pdb.sym 2> regtest64-pdb.err; then
+	[ "$(head -n 1 regtest64-pdb.sym)" = "$(head -n 1 "$dir/dump_syms_regtest64.sym" | tr -d '\r')" ] ||
 		{ echo "FAIL: the MODULE line of dump_syms_regtest64.pdb alone: $(head -n 1 regtest64-pdb.sym)"; bad=$((bad + 1)); }
 	if [ -s regtest64-pair.sym ] && ! diff <(grep -v -E '^(STACK CFI|INFO CODE_ID) ' regtest64-pair.sym) \
 		<(grep -v -E '^(STACK CFI|INFO CODE_ID) ' regtest64-pdb.sym) > regtest64-pdb.diff; then

@@ -40,8 +40,11 @@ What is compared, and how:
                  ascending and not overlapping, one FUNC/PUBLIC/INIT per
                  address.
   --unsorted-reference: the reference's order means nothing (Breakpad's
-                 OMAP output is in original-address order): line records
-                 are compared sorted (ours must still be sorted: ORDER).
+                 OMAP output is in original-address order, and the line
+                 records of a function OMAP split into pieces all follow
+                 its first piece): line records are compared all at once,
+                 sorted (ours must still be sorted and each inside its
+                 FUNC: ORDER).
 
 Allow-list lines (tests/dumpsyms/windows-allow.txt), blank and # lines
 ignored:
@@ -55,6 +58,18 @@ NAME is a reference file's basename; KIND a difference kind as printed
   inside-func         PUBLIC records inside a FUNC of the reference
   fpo-shadowed        type 0 (FPO) STACK WIN records of the reference at an
                       address where ours has a type 4 (FrameData) record
+  zero-size           LINE-theirs-only records of size 0 (we drop them)
+  inline-overlay      LINE differences each record of which (ours and
+                      theirs) overlaps a range of one of our INLINE
+                      records (run dumpsyms with -d), or is ours and
+                      a piece of a line record of theirs (same line and
+                      file) that overlaps such a range: there our line
+                      records give the inlined function's own lines and
+                      the caller's line around them; and FILE-ours-only
+                      paths only such line records or INLINE records
+                      refer to
+  clipped             LINE-different where theirs runs past the end of
+                      the FUNC and ours is the same record ending there
   all                 every difference of KIND
 Each difference is taken by the first entry that selects it.  An entry
 covering a different number of differences than COUNT is an error, so the
@@ -217,9 +232,9 @@ class Diff:
     def equal(self, k, n=1):
         self.kind(k)['equal'] += n
 
-    def add(self, k, cls, sub, addr, name, text, rec=None):
+    def add(self, k, cls, sub, addr, name, text, rec=None, both=(), func=None):
         self.kind(k)[cls] += 1
-        self.diffs.append((sub, addr, name, text, rec))
+        self.diffs.append((sub, addr, name, text, rec, both, func))
 
 
 def fmt(a):
@@ -291,13 +306,26 @@ def compare(o, t, unsorted_ref):
             if y[0] < x[0] + x[1]:
                 d.add('ORDER', 'different', 'ORDER-line', y[0], of['name'],
                       'ours: line record %x %x after %x %x (FUNC %x)' % (y[0], y[1], x[0], x[1], a))
-        if unsorted_ref:
-            ol, tl = sorted(ol), sorted(tl)
-        seq(d, 'LINE', ol, tl, lambda x: x[0], tf['name'],
-            lambda x: '%x %x %d %s' % x)
+        if not unsorted_ref:
+            seq(d, 'LINE', ol, tl, lambda x: x[0], tf['name'],
+                lambda x: '%x %x %d %s' % x, (a, of['size']))
         # INLINE, in order
         seq(d, 'INLINE', o.inlines_of(of), t.inlines_of(tf),
             lambda x: x[4][0][0] if x[4] else a, tf['name'], repr)
+
+    if unsorted_ref:
+        # Breakpad's OMAP output lists the line records of a function that
+        # OMAP split into pieces under its first piece, in original-address
+        # order: compare all line records at once, sorted; ours must each be
+        # inside their FUNC
+        for of in o.funcs.values():
+            for x in o.lines_of(of):
+                if x[0] < of['addr'] or x[0] + x[1] > of['addr'] + of['size']:
+                    d.add('ORDER', 'different', 'ORDER-line', x[0], of['name'],
+                          'ours: line record %x %x outside its FUNC %x %x' % (x[0], x[1], of['addr'], of['size']))
+        seq(d, 'LINE', sorted(x for f in o.funcs.values() for x in o.lines_of(f)),
+            sorted(x for f in t.funcs.values() for x in t.lines_of(f)), lambda x: x[0], None,
+            lambda x: '%x %x %d %s' % x)
 
     # PUBLIC
     tfa = sorted(t.funcs)
@@ -380,23 +408,41 @@ def compare(o, t, unsorted_ref):
     return d
 
 
-def seq(d, kind, ours, theirs, addr_of, name, show):
-    """Aligns two record lists in order; pairs of a replaced block are
-    'different', the rest of a block ours-only / theirs-only."""
+def seq(d, kind, ours, theirs, addr_of, name, show, func=None):
+    """Aligns two record lists in order; in a replaced block, records at
+    one address are paired as 'different' (in order), the rest are
+    ours-only / theirs-only.  func: our FUNC (addr, size) the records
+    belong to, if any."""
     sm = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == 'equal':
             d.equal(kind, i2 - i1)
             continue
-        n = min(i2 - i1, j2 - j1) if op == 'replace' else 0
-        for k in range(n):
-            x, y = ours[i1 + k], theirs[j1 + k]
+        xs, ys = ours[i1:i2], theirs[j1:j2]
+        pairs = []
+        j = 0
+        for i, x in enumerate(xs):
+            for k in range(j, len(ys)):
+                if addr_of(ys[k]) == addr_of(x):
+                    # the last of theirs at that address: the others
+                    # are empty (0-size line records)
+                    while k + 1 < len(ys) and addr_of(ys[k + 1]) == addr_of(x):
+                        k += 1
+                    pairs.append((i, k))
+                    j = k + 1
+                    break
+        pi = {i for i, _ in pairs}
+        pk = {k for _, k in pairs}
+        for i, k in pairs:
+            x, y = xs[i], ys[k]
             d.add(kind, 'different', kind + '-different', addr_of(y), name,
-                  'ours %s | theirs %s' % (show(x), show(y)))
-        for x in ours[i1 + n:i2]:
-            d.add(kind, 'ours-only', kind + '-ours-only', addr_of(x), name, show(x))
-        for y in theirs[j1 + n:j2]:
-            d.add(kind, 'theirs-only', kind + '-theirs-only', addr_of(y), name, show(y), y)
+                  'ours %s | theirs %s' % (show(x), show(y)), None, (x, y), func)
+        for i, x in enumerate(xs):
+            if i not in pi:
+                d.add(kind, 'ours-only', kind + '-ours-only', addr_of(x), name, show(x), None, (x,), func)
+        for k, y in enumerate(ys):
+            if k not in pk:
+                d.add(kind, 'theirs-only', kind + '-theirs-only', addr_of(y), name, show(y), y, (y,), func)
 
 
 def load_allow(path, name):
@@ -425,6 +471,21 @@ def load_allow(path, name):
             elif sel == 'fpo-shadowed':
                 match = lambda df, ins: df[0] == 'STACKWIN-theirs-only' and df[4] is not None and \
                     df[4][1] == 0 and df[1] in ins.win4
+            elif sel == 'zero-size':
+                match = lambda df, ins: df[0] == 'LINE-theirs-only' and df[4] is not None and df[4][1] == 0
+            elif sel == 'inline-overlay':
+                # each record overlaps an inline range, or is ours (the
+                # first of the pair, or an ours-only one) and a piece of
+                # a line record of theirs that does
+                match = lambda df, ins: df[0] == 'FILE-ours-only' and df[2] not in ins.outside_inline or \
+                    df[0].startswith('LINE-') and len(df[5]) > 0 and \
+                    all(ins.in_inline(r[0], r[1]) or
+                        (k == 0 and not df[0].endswith('theirs-only') and ins.piece_of_inlined(r))
+                        for k, r in enumerate(df[5]))
+            elif sel == 'clipped':
+                match = lambda df, ins: df[0] == 'LINE-different' and df[6] is not None and \
+                    df[5][0][0] == df[5][1][0] and df[5][0][2:] == df[5][1][2:] and \
+                    df[5][0][0] + df[5][0][1] == df[6][0] + df[6][1] < df[5][1][0] + df[5][1][1]
             elif sel == 'all':
                 match = lambda df, ins: True
             else:
@@ -476,6 +537,35 @@ def main(argv):
         return i >= 0 and tfa[i] <= a < tfa[i] + t.funcs[tfa[i]]['size']
 
     inside.win4 = {w[0] for w in o.win if w[1] == 4}
+    # our INLINE ranges (dumpsyms -d), merged and sorted
+    spans = sorted((lo, lo + n) for f in o.funcs.values() for x in o.inlines_of(f) for lo, n in x[4])
+    merged = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    starts = [m[0] for m in merged]
+
+    def in_inline(addr, size):
+        i = bisect.bisect_right(starts, addr) - 1
+        return i >= 0 and addr < merged[i][1] or \
+            (size > 0 and i + 1 < len(merged) and merged[i + 1][0] < addr + size)
+    inside.in_inline = in_inline
+    tlines = sorted(x for f in t.funcs.values() for x in t.lines_of(f))
+    tstarts = [x[0] for x in tlines]
+
+    def piece_of_inlined(r):
+        # a line record of theirs with r's line and file that holds r and
+        # overlaps an inline range of ours
+        i = bisect.bisect_right(tstarts, r[0]) - 1
+        if i < 0:
+            return False
+        y = tlines[i]
+        return y[0] + y[1] >= r[0] + r[1] and y[2:] == r[2:] and in_inline(y[0], y[1])
+    inside.piece_of_inlined = piece_of_inlined
+    # paths our line records outside inline ranges refer to
+    inside.outside_inline = {x[3] for f in o.funcs.values() for x in o.lines_of(f) if not in_inline(x[0], x[1])}
     uncovered = []
     allowed = {}
     for df in d.diffs:
