@@ -403,7 +403,7 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 	}
 	m->load_addr = 0;
 	m->header_only = opt->header_only;
-	m->multiple = true;	/* Breakpad's Windows dump_syms always marks folded code */
+	m->multiple = opt->multiple;
 	m->no_cfi = opt->no_cfi;
 	m->inline_records = opt->inlines;
 	if (opt->header_only)
