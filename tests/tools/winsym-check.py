@@ -17,6 +17,27 @@ beside the image).  At every address:
     exactly the inner frames: origin name = the frame's function, call
     file and line = the location the next outer frame gives.
 Exits 1 on any disagreement or fewer than MIN addresses with a line.
+
+Where llvm-symbolizer (LLVM 14) is known to be wrong, and only where the
+record that makes it wrong is seen, its answer is corrected (each kind is
+counted and printed):
+  --pdb-dump DUMP --sections SECTIONS  (`llvm-pdbutil dump --symbols --il
+      X.pdb`, `llvm-readobj --sections X.dll`): LLVM 14 reads the line of
+      an inline site at an offset inside one of its ranges as the line of
+      the range after it when a ChangeLineOffset precedes that range's
+      ChangeCodeOffset (NativeInlineSiteSymbol::getLineOffset stops at the
+      first code offset >= the address, after applying the line change
+      that belongs to the next range).  The site's annotation bytes are
+      decoded here (pdb-pe-notes section 6: opcodes 3, 11 and 12 start a
+      range at the new offset with the current line); where
+      llvm-symbolizer's line of an inline frame is LLVM 14's reading and
+      differs from the decoded one, the decoded one is expected.
+  --pdb-lines LINES  (`llvm-pdbutil dump --l X.pdb`): two line entries at
+      one address, the first covering nothing: llvm-symbolizer answers the
+      first, a .sym has only the second (0-length entries are dropped).
+  FUNC m: llvm-symbolizer may name any of the folded functions, and give
+      its line records; where it names another than ours, the line is
+      not compared.
 """
 import bisect, re, sys
 
@@ -70,6 +91,149 @@ def load(path):
     return files, origins, funcs, publics
 
 
+def uncompress(b, i):
+    """One compressed annotation integer of the bytes b at i: (value, next)."""
+    if b[i] & 0x80 == 0:
+        return b[i], i + 1
+    if b[i] & 0xC0 == 0x80:
+        return ((b[i] & 0x3F) << 8) | b[i + 1], i + 2
+    if b[i] & 0xE0 == 0xC0:
+        return ((b[i] & 0x1F) << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3], i + 4
+    raise ValueError('bad compressed annotation byte %02x' % b[i])
+
+
+def signed(v):
+    return -(v >> 1) if v & 1 else v >> 1
+
+
+def decode_site(ops, base):
+    """The ranges [(lo, hi, line)] (offsets in the procedure) of an inline
+    site's annotations, and LLVM 14's reading: a function offset -> line."""
+    rng, off, line = [], 0, base
+    parsed = []
+    i = 0
+    while i < len(ops):
+        op, i = uncompress(ops, i)
+        if op == 0:
+            break
+        a, i = uncompress(ops, i)
+        b = None
+        if op == 12:
+            b, i = uncompress(ops, i)
+        parsed.append((op, a, b))
+
+    def close(at):
+        if rng and rng[-1][1] is None:
+            rng[-1][1] = at
+    for op, a, b in parsed:
+        if op == 1:
+            off = a
+        elif op == 3:
+            off += a
+            close(off)
+            rng.append([off, None, line])
+        elif op == 4:
+            if rng and rng[-1][1] is None:
+                rng[-1][1] = off + a
+            off += a
+        elif op == 6:
+            line += signed(a)
+        elif op == 11:
+            off += a & 0xF
+            line += signed(a >> 4)
+            close(off)
+            rng.append([off, None, line])
+        elif op == 12:
+            off += b
+            close(off)
+            rng.append([off, off + a, line])
+
+    def llvm14(at):
+        code, lo = 0, 0
+        for op, a, b in parsed:
+            if op in (1, 3, 4):
+                code += a
+            elif op == 12:
+                code += b
+            elif op == 6:
+                lo += signed(a)
+            elif op == 11:
+                code += a & 0xF
+                lo += signed(a >> 4)
+            if code >= at:
+                break
+        return base + lo
+    return [tuple(r) for r in rng if r[1] is not None], llvm14
+
+
+def load_sites(dump, sections):
+    """Inline sites of the PDB: [(depth, name, [(lo, hi, line)] as RVAs,
+    llvm14(rva) -> line)]."""
+    va = [int(v, 16) for v in re.findall(r'VirtualAddress: (0x[0-9A-Fa-f]+)', open(sections).read())]
+    rows = open(dump).read().splitlines()
+    il, mod, sites = {}, None, []
+    part = None
+    recs = {}       # offset -> (kind, depth, proc rva)
+    i = 0
+    while i < len(rows):
+        r = rows[i]
+        if 'Inlinee Lines' in r:
+            part = 'il'
+        elif r.strip() == 'Symbols':
+            part = 'sym'
+        m = re.match(r'\s*Mod (\d+) \|', r)
+        if m:
+            mod = int(m.group(1))
+            recs = {}
+        elif part == 'il':
+            m = re.match(r'\s*0x([0-9A-Fa-f]+) \|\s*(\d+) \|', r)
+            if m:
+                il[(mod, int(m.group(1), 16))] = int(m.group(2))
+        elif part == 'sym':
+            m = re.match(r'\s*(\d+) \| (S_[A-Z0-9_]+) ', r)
+            if m and i + 1 < len(rows):
+                at, kind = int(m.group(1)), m.group(2)
+                nxt = rows[i + 1]
+                if kind in ('S_GPROC32', 'S_LPROC32', 'S_GPROC32_ID', 'S_LPROC32_ID'):
+                    a = re.search(r'addr = ([0-9A-F]{4}):(\d+)', nxt)
+                    sec = int(a.group(1), 16)
+                    if 1 <= sec <= len(va):
+                        recs[at] = (0, va[sec - 1] + int(a.group(2)))
+                elif kind in ('S_INLINESITE', 'S_INLINESITE2'):
+                    a = re.search(r'inlinee = 0x([0-9A-Fa-f]+) \((.*)\), parent = (\d+)', nxt)
+                    parent = recs.get(int(a.group(3)))
+                    ops = []
+                    k = i + 2
+                    while k < len(rows) and re.match(r'\s+[0-9A-F]+(\s{2,}|$)', rows[k]) and \
+                            not re.match(r'\s*\d+ \|', rows[k]):
+                        ops += list(bytes.fromhex(rows[k].split()[0]))
+                        k += 1
+                    base = il.get((mod, int(a.group(1), 16)))
+                    if parent is not None and base is not None:
+                        depth, proc = parent[0], parent[1]
+                        recs[at] = (depth + 1, proc)
+                        rng, llvm14 = decode_site(bytes(ops), base)
+                        sites.append((depth, a.group(2), [(proc + lo, proc + hi, ln) for lo, hi, ln in rng],
+                                      (lambda f, p: lambda rva: f(rva - p))(llvm14, proc)))
+        i += 1
+    return sites
+
+
+def load_zero_lines(path):
+    """Addresses where `llvm-pdbutil dump --l` lists several line entries:
+    {rva offset in its section... } as (section-relative) -> [lines]."""
+    out = {}
+    sec = None
+    for r in open(path):
+        m = re.match(r'\s*([0-9A-F]{4}):([0-9A-F]{8})-([0-9A-F]{8}), line/addr entries', r)
+        if m:
+            sec = int(m.group(1), 16)
+            continue
+        for ln, a in re.findall(r'(\d+) ([0-9A-F]{8}) ', r + ' '):
+            out.setdefault((sec, int(a, 16)), []).append(int(ln))
+    return out
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == 'addrs':
         _, _, funcs, _ = load(argv[1])
@@ -91,6 +255,37 @@ def main(argv):
         return 2
     name, ours, symf, base, minimum = argv[1], argv[2], argv[3], int(argv[4], 16), int(argv[5])
     inlines = '--inlines' in argv[6:]
+    opts = {}
+    rest = argv[6:]
+    for k, o in enumerate(rest):
+        if o in ('--pdb-dump', '--sections', '--pdb-lines') and k + 1 < len(rest):
+            opts[o] = rest[k + 1]
+    sites, zlines, va = [], {}, []
+    if '--sections' in opts:
+        va = [int(v, 16) for v in re.findall(r'VirtualAddress: (0x[0-9A-Fa-f]+)', open(opts['--sections']).read())]
+    if '--pdb-dump' in opts:
+        sites = load_sites(opts['--pdb-dump'], opts['--sections'])
+    if '--pdb-lines' in opts:
+        for (sec, off), lns in load_zero_lines(opts['--pdb-lines']).items():
+            if 1 <= sec <= len(va):
+                zlines[va[sec - 1] + off] = lns
+    zstarts = sorted(zlines)
+    fixed = {'llvm14-inline-line': 0, 'first-of-two-entries': 0, 'folded-other-name': 0}
+
+    def corrected(fr, i, addr):
+        """Frame i's location, LLVM 14's inline-line misreading undone."""
+        loc = fr[i][1]
+        if i >= len(fr) - 1:
+            return loc
+        depth = len(fr) - 2 - i
+        for d, nm, rng, llvm14 in sites:
+            if d != depth or not (nm == fr[i][0] or fr[i][0].endswith('::' + nm)):
+                continue
+            for lo, hi, ln in rng:
+                if lo <= addr < hi and loc[1] == llvm14(addr) != ln:
+                    fixed['llvm14-inline-line'] += 1
+                    return (loc[0], ln)
+        return loc
     files, origins, funcs, publics = load(ours)
     starts = [f['addr'] for f in funcs]
     pstarts = [p[0] for p in publics]
@@ -145,8 +340,18 @@ def main(argv):
         # name any
         if not f['m'] and strip_params(f['name']) != strip_params(fr[-1][0]):
             report('0x%x: ours FUNC %s, llvm-symbolizer %s' % (addr, f['name'], fr[-1][0]))
+        if f['m'] and strip_params(f['name']) != strip_params(fr[-1][0]):
+            fixed['folded-other-name'] += 1
+            continue
         line = [x for x in f['lines'] if x[0] <= addr < x[0] + x[1]]
-        want = fr[0][1]
+        want = corrected(fr, 0, addr)
+        if len(fr) == 1 and len(line) == 1 and zstarts:
+            z = bisect.bisect_right(zstarts, addr) - 1
+            lns = zlines[zstarts[z]] if z >= 0 else []
+            if len(lns) > 1 and want[1] == lns[0] and line[0][2] == lns[-1] and line[0][0] == zstarts[z] and \
+                    files.get(line[0][3]) == want[0]:
+                fixed['first-of-two-entries'] += 1
+                want = (want[0], lns[-1])
         if want[1] == 0:
             if line:
                 report('0x%x: ours line %s:%d, llvm-symbolizer has none' % (addr, files.get(line[0][3]), line[0][2]))
@@ -166,7 +371,7 @@ def main(argv):
                    (addr, [origins.get(x[3]) for x in chain], [x[0] for x in inner]))
             continue
         for lvl, (x, want_f) in enumerate(zip(chain, inner)):
-            caller_loc = fr[len(fr) - 1 - lvl][1]
+            caller_loc = corrected(fr, len(fr) - 1 - lvl, addr)
             if origins.get(x[3]) != want_f[0]:
                 report('0x%x: nest %d origin %s, llvm-symbolizer %s' % (addr, lvl, origins.get(x[3]), want_f[0]))
             # the call site is where the caller is at the start of the
@@ -176,6 +381,7 @@ def main(argv):
                 report('0x%x: nest %d (%s) called from %s:%d, llvm-symbolizer %s:%d' %
                        (addr, lvl, want_f[0], files.get(x[2]), x[1], caller_loc[0], caller_loc[1]))
     print('%s: %d addresses, %d with a line checked, %d disagree' % (name, len(frames), checked, bad))
+    print('%s: llvm-symbolizer corrected: %s' % (name, ', '.join('%s %d' % kv for kv in sorted(fixed.items()))))
     if bad or checked < minimum:
         if checked < minimum:
             print('%s: only %d addresses with a line (want %d)' % (name, checked, minimum))
