@@ -17,10 +17,11 @@ What is compared, and how:
                  reference every FILE we write (FILE-unreferenced).
   FUNC           keyed by address (ours must be in address order:
                  ORDER): size, parameter size, name exactly, the `m` flag
-                 (run dumpsyms with -m: Breakpad marks them).  A
-                 reference name `static <type> NAME` (old DIA) against
-                 our NAME is its own kind, FUNC-name-static, so it needs
-                 its own allow entry.
+                 (run dumpsyms with -m: Breakpad marks them).  Name
+                 differences of a known kind (old DIA's `static <type> `
+                 prefix and type spellings, x64 C names without their
+                 underscore: name_kind()) are kinds of their own, so each
+                 needs its own allow entry.
   line records   of each FUNC both have, in order: (address, size, line,
                  file path).
   INLINE         of each FUNC both have, in order: (nest, call line, call
@@ -241,8 +242,49 @@ def fmt(a):
     return '%x' % a if a is not None else '-'
 
 
+def strip_static(bp):
+    """Breakpad's name without old DIA's "static <return type> ", or None."""
+    m = re.match(r"static (?:.*? )?(?=[\w:~`$']+\()", bp)
+    return bp[m.end():] if m else None
+
+
+def old_types(s):
+    """An argument list as old DIA spelled it and we do alike: no
+    struct/class/union keyword, "char const" for "const char"."""
+    s = s.replace('struct ', '').replace('class ', '').replace('union ', '')
+    return re.sub(r'\bconst (\w+)', r'\1 const', s)
+
+
+def name_kind(bp, ours, x64):
+    """The kind of a FUNC name difference (theirs bp, ours):
+    FUNC-name-static        bp is "static <type> " + ours (old DIA);
+    FUNC-name-static-types  that, with DIA's old spelling of argument
+                            types ("struct X *", "const char");
+    FUNC-name-static-lost   that, with argument types DIA could not name
+                            printed as nothing (" * "): same name and
+                            number of arguments;
+    FUNC-name-underscore    x64: a C name whose leading underscore
+                            Breakpad (DIA) dropped: ours is "_" + bp;
+    FUNC-name               any other."""
+    if bp.startswith('static ') and bp.endswith(ours) and len(bp) > len(ours) and \
+            bp[-len(ours) - 1] in ' *':
+        return 'FUNC-name-static'
+    rest = strip_static(bp)
+    if rest is not None and '(' in ours:
+        if old_types(rest) == old_types(ours):
+            return 'FUNC-name-static-types'
+        a, b = rest[rest.find('('):], ours[ours.find('('):]
+        if rest[:rest.find('(')] == ours[:ours.find('(')] and a.count(',') == b.count(',') and \
+                re.search(r'(^\(| ) ?\*', a) is not None:
+            return 'FUNC-name-static-lost'
+    if x64 and ours == '_' + bp:
+        return 'FUNC-name-underscore'
+    return 'FUNC-name'
+
+
 def compare(o, t, unsorted_ref):
     d = Diff()
+    x64 = (t.module or '').split(' ')[2:3] == ['x86_64']
     # MODULE, INFO
     if o.module == t.module:
         d.equal('MODULE')
@@ -293,10 +335,7 @@ def compare(o, t, unsorted_ref):
         if of['name'] != tf['name']:
             same = False
             st = tf['name']
-            sub = 'FUNC-name'
-            if st.startswith('static ') and st.endswith(of['name']) and \
-                    len(st) > len(of['name']) and st[-len(of['name']) - 1] in ' *':
-                sub = 'FUNC-name-static'
+            sub = name_kind(st, of['name'], x64)
             d.add('FUNC', 'different', sub, a, tf['name'], '%x: ours %r, theirs %r' % (a, of['name'], tf['name']))
         if same:
             d.equal('FUNC')
@@ -321,7 +360,7 @@ def compare(o, t, unsorted_ref):
         for of in o.funcs.values():
             for x in o.lines_of(of):
                 if x[0] < of['addr'] or x[0] + x[1] > of['addr'] + of['size']:
-                    d.add('ORDER', 'different', 'ORDER-line', x[0], of['name'],
+                    d.add('ORDER', 'different', 'ORDER-line-func', x[0], of['name'],
                           'ours: line record %x %x outside its FUNC %x %x' % (x[0], x[1], of['addr'], of['size']))
         seq(d, 'LINE', sorted(x for f in o.funcs.values() for x in o.lines_of(f)),
             sorted(x for f in t.funcs.values() for x in t.lines_of(f)), lambda x: x[0], None,
