@@ -23,13 +23,6 @@
 #include "cursor.h"
 #include "vec.h"
 
-#ifndef EM_386
-#define EM_386 3
-#define EM_ARM 40
-#define EM_X86_64 62
-#define EM_AARCH64 183
-#endif
-
 /* ---- register names (Breakpad's tables, by DWARF register number) ---- */
 
 static const char *const x86_names[] = {
@@ -75,13 +68,13 @@ struct regs {
 	size_t n;
 };
 
-static bool regs_for(uint16_t machine, struct regs *r)
+static bool regs_for(enum obj_arch machine, struct regs *r)
 {
 	switch (machine) {
-	case EM_386: r->names = x86_names; r->n = sizeof(x86_names) / sizeof(*x86_names); return true;
-	case EM_X86_64: r->names = x86_64_names; r->n = sizeof(x86_64_names) / sizeof(*x86_64_names); return true;
-	case EM_ARM: r->names = arm_names; r->n = 104; return true;
-	case EM_AARCH64: r->names = arm64_names; r->n = 96; return true;
+	case OBJ_ARCH_X86: r->names = x86_names; r->n = sizeof(x86_names) / sizeof(*x86_names); return true;
+	case OBJ_ARCH_X86_64: r->names = x86_64_names; r->n = sizeof(x86_64_names) / sizeof(*x86_64_names); return true;
+	case OBJ_ARCH_ARM: r->names = arm_names; r->n = 104; return true;
+	case OBJ_ARCH_ARM64: r->names = arm64_names; r->n = 96; return true;
 	default: return false;
 	}
 }

@@ -17,7 +17,7 @@ struct cfi_input {
 	size_t size;
 	bool eh;			/* .eh_frame (else .debug_frame) */
 	bool be;
-	uint16_t machine;		/* e_machine: picks the register names */
+	enum obj_arch machine;		/* picks the register names */
 	unsigned addr_size;
 	uint64_t section_addr;		/* sh_addr of the section (pcrel base) */
 	uint64_t text_addr, got_addr;	/* textrel and datarel bases */

@@ -1,16 +1,13 @@
 #include "config.h"
 #include "convert.h"
+#include "convert_win.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cfi.h"
 #include "demangle.h"
@@ -20,16 +17,12 @@
 #include "outbuf.h"
 #include "unwind_info.h"
 
-#ifndef STT_FUNC
-#define STT_FUNC 2
-#endif
-
 struct pub_ctx {
 	struct module *m;
 	int failed;
 };
 
-/* Breakpad's rule: every defined STT_FUNC symbol is a PUBLIC candidate,
+/* Breakpad's rule: every defined function symbol is a PUBLIC candidate,
  * its name demangled when it demangles. */
 static int add_public(void *ctx, const struct obj_symbol *s)
 {
@@ -37,7 +30,7 @@ static int add_public(void *ctx, const struct obj_symbol *s)
 	const char *name;
 	char *d;
 
-	if (s->type != STT_FUNC || s->shndx == 0 /* SHN_UNDEF */)
+	if (s->kind != OBJ_SYM_FUNC || !s->defined)
 		return 0;
 	d = demangle_symbol(s->name);
 	name = module_intern(pc->m, d ? d : s->name, strlen(d ? d : s->name));
@@ -51,32 +44,10 @@ static int add_public(void *ctx, const struct obj_symbol *s)
 
 static uint64_t section_addr(struct obj *o, const char *name)
 {
-	size_t i;
+	const struct obj_section *s = obj_find_section(o, name);
 
-	for (i = 0; i < o->nsections; i++)
-		if (strcmp(o->sections[i].name, name) == 0)
-			return o->sections[i].addr;
-	return 0;
+	return s ? s->addr : 0;
 }
-
-#ifndef SHT_NOBITS
-#define SHT_NOBITS 8
-#endif
-
-static bool has_section_data(struct obj *o, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < o->nsections; i++) {
-		const struct obj_section *s = &o->sections[i];
-		if (strcmp(s->name, name) == 0 || (strncmp(name, ".debug_", 7) == 0 &&
-		    strncmp(s->name, ".zdebug_", 8) == 0 && strcmp(s->name + 8, name + 7) == 0))
-			return s->type != SHT_NOBITS && s->size > 0;
-	}
-	return false;
-}
-
-#define MH_DSYM 0xa
 
 struct fde_ranges {
 	struct obj_range *v;
@@ -194,9 +165,9 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 		struct cfi_input in;
 		struct obj *o = bin;
 
-		if (dbg && (i == 0 ? has_section_data(dbg, names[i]) : !has_section_data(bin, names[i])))
+		if (dbg && (i == 0 ? obj_has_section_data(dbg, names[i]) : !obj_has_section_data(bin, names[i])))
 			o = dbg;
-		if (i == 1 && o->format == OBJ_MACHO && o->filetype == MH_DSYM)
+		if (i == 1 && o->unwind_copies)
 			continue;	/* a dSYM's __eh_frame is a copy; the binary's
 					 * compact unwind table says which FDEs hold */
 		sym_err_clear(&serr);
@@ -255,9 +226,9 @@ static const char *debug_only_name(struct obj *o, size_t *len)
 	size_t n = strlen(b);
 
 	*len = n;
-	if (o->soname) {
-		*len = strlen(o->soname);
-		return o->soname;
+	if (o->own_name) {
+		*len = strlen(o->own_name);
+		return o->own_name;
 	}
 	if (n > 6 && strcmp(b + n - 6, ".debug") == 0 && strspn(b, "0123456789abcdef") != n - 6)
 		*len = n - 6;
@@ -290,13 +261,13 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	strncat(dwp, ".dwp", sizeof(dwp) - strlen(dwp) - 1);
 	dopt.dwp_path = dwp;
 	{
-		const char *os = opt->os ? opt->os : bin->format == OBJ_MACHO ? "mac" : "Linux";
+		const char *os = opt->os ? opt->os : obj_os(bin);
 		m->os = module_intern(m, os, strlen(os));
 	}
 	m->arch = bin->arch;
 	if (opt->name) {
 		m->name = module_intern(m, opt->name, strlen(opt->name));
-	} else if (!dbg && !has_section_data(bin, ".text") && has_section_data(bin, ".debug_info")) {
+	} else if (!dbg && !obj_has_section_data(bin, ".text") && obj_has_section_data(bin, ".debug_info")) {
 		size_t n;
 		const char *nm = debug_only_name(bin, &n);
 		m->name = module_intern(m, nm, n);
@@ -313,6 +284,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 			      path);
 		goto out;
 	}
+	_Static_assert(sizeof(m->debug_id) >= OBJ_DEBUG_ID_SIZE, "module debug id too short");
 	obj_debug_id(bin, m->debug_id);
 	obj_code_id(bin, m->code_id);
 	m->load_addr = opt->keep_addresses ? 0 : bin->load_addr;
@@ -356,209 +328,6 @@ out:
 	return rc;
 }
 
-/* ---- finding separate debug files ------------------------------------ */
-
-static uint32_t file_crc32(struct obj *o)
-{
-	uLong crc = crc32(0L, Z_NULL, 0);
-	size_t off = 0;
-
-	while (off < o->map_size) {
-		size_t n = o->map_size - off > (1u << 30) ? (1u << 30) : o->map_size - off;
-		crc = crc32(crc, o->map + off, (uInt)n);
-		off += n;
-	}
-	return (uint32_t)crc;
-}
-
-/* Opens candidate as the debug file of bin: it must carry DWARF, match the
- * binary's build id when both have one, and match want_crc when given. */
-static bool try_debug_file(struct obj *bin, const char *candidate, bool check_crc,
-			   uint32_t want_crc, struct obj *dbg, bool verbose)
-{
-	struct sym_err e;
-
-	sym_err_clear(&e);
-	if (access(candidate, R_OK) != 0)
-		return false;
-	if (obj_open(dbg, candidate, &e) != SYM_OK) {
-		obj_close(dbg);
-		return false;
-	}
-	if (!has_section_data(dbg, ".debug_info") ||
-	    (bin->build_id_len && dbg->build_id_len &&
-	     (bin->build_id_len != dbg->build_id_len ||
-	      memcmp(bin->build_id, dbg->build_id, bin->build_id_len) != 0)) ||
-	    (check_crc && file_crc32(dbg) != want_crc) || dbg->machine != bin->machine) {
-		if (verbose)
-			fprintf(stderr, "dumpsyms: warning: '%s' does not match '%s'\n", candidate, bin->path);
-		obj_close(dbg);
-		return false;
-	}
-	return true;
-}
-
-/* The separate debug file of a binary without DWARF: by build id under
- * each debug directory's .build-id/, then by .gnu_debuglink (CRC checked)
- * in the debug directories, next to the binary, in its .debug/ and under
- * /usr/lib/debug. */
-static bool find_debug_file(struct obj *bin, const struct convert_options *opt, struct obj *dbg)
-{
-	const char *sys = "/usr/lib/debug";
-	char cand[8192], bindir[4096], hex[2 * OBJ_MAX_ID + 1];
-	const struct obj_section *link;
-	struct sym_err e;
-	size_t i, ndirs = opt->ndebug_dirs;
-
-	if (bin->build_id_len >= 2) {
-		obj_code_id(bin, hex);
-		for (i = 0; hex[i]; i++)
-			hex[i] = (char)tolower((unsigned char)hex[i]);
-		for (i = 0; i <= ndirs; i++) {
-			const char *d = i < ndirs ? opt->debug_dirs[i] : sys;
-			snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug", d, hex, hex + 2);
-			if (try_debug_file(bin, cand, false, 0, dbg, opt->verbose))
-				return true;
-		}
-	}
-	sym_err_clear(&e);
-	link = obj_section(bin, ".gnu_debuglink", &e);
-	if (link && link->size > 4) {
-		const char *name = (const char *)link->data;
-		size_t nl = strnlen(name, link->size);
-		size_t crc_off = (nl + 4) & ~(size_t)3;
-		uint32_t crc;
-		char *slash;
-
-		if (nl == 0 || nl == link->size || crc_off + 4 > link->size || strchr(name, '/'))
-			return false;
-		crc = (uint32_t)link->data[crc_off] | (uint32_t)link->data[crc_off + 1] << 8 |
-		      (uint32_t)link->data[crc_off + 2] << 16 | (uint32_t)link->data[crc_off + 3] << 24;
-		if (bin->big_endian)
-			crc = __builtin_bswap32(crc);
-		snprintf(bindir, sizeof(bindir), "%s", bin->path);
-		slash = strrchr(bindir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			snprintf(bindir, sizeof(bindir), ".");
-		for (i = 0; i < ndirs + 3; i++) {
-			if (i < ndirs)
-				snprintf(cand, sizeof(cand), "%s/%s", opt->debug_dirs[i], name);
-			else if (i == ndirs)
-				snprintf(cand, sizeof(cand), "%s/%s", bindir, name);
-			else if (i == ndirs + 1)
-				snprintf(cand, sizeof(cand), "%s/.debug/%s", bindir, name);
-			else if (bindir[0] == '/')
-				snprintf(cand, sizeof(cand), "%s%s/%s", sys, bindir, name);
-			else
-				continue;
-			if (strcmp(cand, bin->path) == 0)
-				continue;
-			if (try_debug_file(bin, cand, true, crc, dbg, opt->verbose))
-				return true;
-		}
-	}
-	return false;
-}
-
-/* ---- Mach-O: dSYM bundles ------------------------------------------- */
-
-/* The file to read for path: path itself, or for a directory (a .dSYM
- * bundle) the DWARF file inside it, Contents/Resources/DWARF/<name>: the
- * only file there, or the one named as the bundle less ".dSYM" (the binary
- * of Foo.app.dSYM is Foo, so the name alone does not always tell). */
-static enum sym_code resolve_bundle(const char *path, char **out, struct sym_err *err)
-{
-	struct stat st;
-	char dir[4096], want[1024], only[1024];
-	const char *base;
-	size_t n, files = 0;
-	struct dirent *de;
-	DIR *d;
-
-	*out = NULL;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		*out = strdup(path);
-		return *out ? SYM_OK : sym_fail(err, SYM_ENOMEM, "out of memory");
-	}
-	n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	if ((size_t)snprintf(dir, sizeof(dir), "%.*s/Contents/Resources/DWARF", (int)n, path) >= sizeof(dir))
-		return sym_fail(err, SYM_EUSAGE, "'%s': the path is too long", path);
-	base = path;
-	for (size_t i = 0; i < n; i++)
-		if (path[i] == '/' && i + 1 < n)
-			base = path + i + 1;
-	snprintf(want, sizeof(want), "%.*s", (int)(path + n - base), base);
-	if (strlen(want) > 5 && strcmp(want + strlen(want) - 5, ".dSYM") == 0)
-		want[strlen(want) - 5] = '\0';
-	d = opendir(dir);
-	if (!d)
-		return sym_fail(err, SYM_EUSAGE,
-				"'%s' is a directory but not a dSYM bundle (no Contents/Resources/DWARF)", path);
-	only[0] = '\0';
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		files++;
-		if (files == 1 || strcmp(de->d_name, want) == 0)
-			snprintf(only, sizeof(only), "%s", de->d_name);
-	}
-	closedir(d);
-	if (files == 0)
-		return sym_fail(err, SYM_EUSAGE, "the dSYM bundle '%s' holds no DWARF file", path);
-	if (files > 1 && strcmp(only, want) != 0)
-		return sym_fail(err, SYM_EUSAGE,
-				"the dSYM bundle '%s' holds %zu DWARF files; give the one to read", path, files);
-	if (asprintf(out, "%s/%s", dir, only) < 0) {
-		*out = NULL;
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
-	}
-	return SYM_OK;
-}
-
-static void uuid_text(const struct obj *o, char out[40])
-{
-	char id[34];
-
-	obj_debug_id(o, id);
-	snprintf(out, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
-}
-
-/* Opens the dSYM at dpath for the Mach-O binary bin: the slice with bin's
- * LC_UUID.  A dSYM of another build is refused with both ids. */
-static enum sym_code open_dsym(struct obj *bin, const char *dpath, struct obj *dbg,
-			       struct sym_err *err)
-{
-	char *file = NULL, want[40], got[40];
-	enum sym_code rc = resolve_bundle(dpath, &file, err);
-
-	if (rc)
-		return rc;
-	uuid_text(bin, want);
-	rc = obj_open_pick(dbg, file, &(struct obj_pick){ NULL, bin->ident, 0 }, err);
-	if (rc == SYM_OK && dbg->format != OBJ_MACHO) {
-		rc = sym_fail(err, SYM_EFORMAT, "'%s' is not a Mach-O dSYM", file);
-	} else if (rc == SYM_OK && memcmp(dbg->ident, bin->ident, 16) != 0) {
-		uuid_text(dbg, got);
-		rc = sym_fail(err, SYM_EFORMAT,
-			      "the dSYM '%s' (UUID %s, %s) does not belong to '%s' (UUID %s, %s)",
-			      file, got, dbg->arch, bin->path, want, bin->arch);
-	} else if (rc == SYM_ENOTFOUND) {
-		char msg[sizeof(err->msg)];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		rc = sym_fail(err, SYM_EFORMAT, "the dSYM does not belong to '%s' (UUID %s, %s): %s",
-			      bin->path, want, bin->arch, msg);
-	}
-	if (rc)
-		obj_close(dbg);
-	free(file);
-	return rc;
-}
-
 struct slice_ctx {
 	struct convert_slice *v;
 	size_t max, n;
@@ -579,15 +348,43 @@ static int collect_slice(void *ctx, size_t index, const char *arch, const char *
 	return 0;
 }
 
+/* True when path starts like a PE image, a PDB or a CAB file: the
+ * Windows converter reads those. */
+static bool is_windows(const char *path)
+{
+	uint8_t head[4096];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head));
+		close(fd);
+	}
+	if (n <= 0)
+		return false;
+	switch (obj_sniff(head, (size_t)n)) {
+	case OBJ_KIND_PE: case OBJ_KIND_PDB: case OBJ_KIND_CAB: return true;
+	default: return false;
+	}
+}
+
 enum sym_code convert_slices(const char *path, struct convert_slice *slices, size_t max,
 			     size_t *n, struct sym_err *err)
 {
 	struct slice_ctx sc = { slices, max, 0 };
 	char *file = NULL;
-	enum sym_code rc = resolve_bundle(path, &file, err);
+	enum sym_code rc = obj_resolve(path, &file, err);
 
-	if (rc == SYM_OK)
+	if (rc == SYM_OK && is_windows(file)) {
+		/* a PE image or a PDB is one module */
+		char arch[40], id[41];
+
+		rc = convert_win_ident(file, arch, id, err);
+		if (rc == SYM_OK)
+			collect_slice(&sc, 1, arch, id);
+	} else if (rc == SYM_OK) {
 		rc = obj_slices(file, collect_slice, &sc, err);
+	}
 	free(file);
 	*n = sc.n;
 	return rc;
@@ -610,37 +407,35 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 	struct obj o, dbg;
 	bool have_dbg = false;
 	char *file = NULL;
-	enum sym_code rc = resolve_bundle(path, &file, err);
+	enum sym_code rc = obj_resolve(path, &file, err);
 
-	memset(&o, 0, sizeof(o));
-	o.fd = -1;
 	if (rc)
 		return rc;
+	if (is_windows(file)) {
+		rc = convert_win(file, opt, m, err);
+		free(file);
+		return rc;
+	}
 	rc = obj_open_pick(&o, file, &(struct obj_pick){ opt->arch, NULL, opt->slice }, err);
-	if (rc == SYM_OK && o.format == OBJ_MACHO) {
-		char auto_path[4200];
-		struct stat st;
+	if (rc == SYM_OK &&
+	    (opt->dsym || (!opt->header_only && !obj_has_section_data(&o, ".debug_info")))) {
+		/* the reader finds the companion: a separate ELF debug file, a
+		 * dSYM; one the user named must fit, one found is skipped (a
+		 * dSYM with a warning) when it does not */
+		struct obj_find f = { opt->dsym, opt->debug_dirs, opt->ndebug_dirs, opt->verbose };
+		struct sym_err e;
 
+		sym_err_clear(&e);
 		if (opt->dsym) {
-			rc = open_dsym(&o, opt->dsym, &dbg, err);
+			rc = obj_find_debug(&o, &f, &dbg, err);
 			have_dbg = rc == SYM_OK;
-		} else if (!opt->header_only && !has_section_data(&o, ".debug_info") &&
-			   (size_t)snprintf(auto_path, sizeof(auto_path), "%s.dSYM", file) < sizeof(auto_path) &&
-			   stat(auto_path, &st) == 0) {
-			struct sym_err e;
+		} else {
+			enum sym_code frc = obj_find_debug(&o, &f, &dbg, &e);
 
-			sym_err_clear(&e);
-			have_dbg = open_dsym(&o, auto_path, &dbg, &e) == SYM_OK;
-			if (!have_dbg)
+			have_dbg = frc == SYM_OK;
+			if (frc != SYM_OK && frc != SYM_ENOTFOUND)
 				fprintf(stderr, "dumpsyms: warning: %s\n", e.msg);
 		}
-	} else if (rc == SYM_OK && opt->dsym) {
-		have_dbg = try_debug_file(&o, opt->dsym, false, 0, &dbg, opt->verbose);
-		if (!have_dbg)
-			rc = sym_fail(err, SYM_EFORMAT, "'%s' is not a debug file of '%s' (no DWARF, or another build id)",
-				      opt->dsym, file);
-	} else if (rc == SYM_OK && !opt->header_only && !has_section_data(&o, ".debug_info")) {
-		have_dbg = find_debug_file(&o, opt, &dbg);
 	}
 	if (have_dbg && opt->verbose)
 		fprintf(stderr, "dumpsyms: reading debug information from '%s'\n", dbg.path);

@@ -49,7 +49,7 @@ struct convert_slice {
 	size_t index;		/* 1-based: convert_options.slice */
 	bool usable;		/* false: unsupported CPU, damaged, no LC_UUID */
 	char arch[40];		/* name, or a description when not usable */
-	char debug_id[34];	/* when usable */
+	char debug_id[41];	/* when usable: 32 hex digits and an age of up to 8 */
 };
 
 /* The slices of path, at most max (one for a thin Mach-O or an ELF file). */

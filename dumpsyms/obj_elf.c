@@ -1,5 +1,6 @@
-/* obj_elf.c - the object layer (opening, mapping, dispatch on the magic)
- * and the ELF object reader, the only user of libelf.
+/* obj_elf.c - the ELF object reader, the only user of libelf and the only
+ * place that knows ELF's constants; it also finds an ELF file's separate
+ * debug file (by build id and .gnu_debuglink).
  *
  * The file is mapped read-only and handed to libelf as memory, so section
  * data that needs no conversion points straight into the mapping.
@@ -10,15 +11,12 @@
 #include "config.h"
 #include "obj.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -40,28 +38,59 @@
  * compressed size: a guard against decompression bombs. */
 #define MAX_INFLATED ((uint64_t)16 << 30)
 
-static const char *elf_arch_name(uint16_t machine)
+/* The reader's state behind o->priv. */
+struct elf_state {
+	Elf *elf;
+	uint8_t build_id[OBJ_MAX_ID];
+	size_t build_id_len;	/* 0: no GNU build-id note */
+};
+
+/* The Breakpad arch name of an e_machine (NULL: unsupported) and its
+ * instruction set in *arch. */
+static const char *elf_arch_name(uint16_t machine, enum obj_arch *arch)
 {
-	switch (machine) {
-	case EM_386:		return "x86";
-	case EM_ARM:		return "arm";
-	case EM_AARCH64:	return "arm64";
-	case EM_MIPS:		return "mips";
-	case EM_PPC64:		return "ppc64";
-	case EM_PPC:		return "ppc";
-	case EM_S390:		return "s390";
-	case EM_SPARC:		return "sparc";
-	case EM_SPARCV9:	return "sparcv9";
-	case EM_X86_64:		return "x86_64";
-	case EM_RISCV:		return "riscv";
-	default:		return NULL;
+	static const struct { uint16_t em; const char *name; enum obj_arch arch; } t[] = {
+		{ EM_386, "x86", OBJ_ARCH_X86 },
+		{ EM_ARM, "arm", OBJ_ARCH_ARM },
+		{ EM_AARCH64, "arm64", OBJ_ARCH_ARM64 },
+		{ EM_MIPS, "mips", OBJ_ARCH_MIPS },
+		{ EM_PPC64, "ppc64", OBJ_ARCH_PPC64 },
+		{ EM_PPC, "ppc", OBJ_ARCH_PPC },
+		{ EM_S390, "s390", OBJ_ARCH_S390 },
+		{ EM_SPARC, "sparc", OBJ_ARCH_SPARC },
+		{ EM_SPARCV9, "sparcv9", OBJ_ARCH_SPARCV9 },
+		{ EM_X86_64, "x86_64", OBJ_ARCH_X86_64 },
+		{ EM_RISCV, "riscv", OBJ_ARCH_RISCV },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++)
+		if (t[i].em == machine) {
+			*arch = t[i].arch;
+			return t[i].name;
+		}
+	*arch = OBJ_ARCH_UNKNOWN;
+	return NULL;
+}
+
+static enum obj_sect_kind elf_sect_kind(uint32_t sh_type)
+{
+	switch (sh_type) {
+	case SHT_PROGBITS:	return OBJ_SECT_PROGBITS;
+	case SHT_NOBITS:	return OBJ_SECT_NOBITS;
+	case SHT_SYMTAB:	return OBJ_SECT_SYMTAB;
+	case SHT_DYNSYM:	return OBJ_SECT_DYNSYM;
+	case SHT_NOTE:		return OBJ_SECT_NOTE;
+	case SHT_DYNAMIC:	return OBJ_SECT_DYNAMIC;
+	default:		return OBJ_SECT_OTHER;
 	}
 }
 
 /* Looks for an NT_GNU_BUILD_ID note in a note area, as Breakpad does (any
- * owner; first note of that type).  Returns true and fills o->build_id. */
+ * owner; first note of that type).  Returns true and fills the build id. */
 static bool scan_build_id(struct obj *o, const uint8_t *p, size_t len)
 {
+	struct elf_state *es = o->priv;
 	struct cursor c = cursor_make(p, len, o->big_endian);
 
 	while (cursor_left(&c) >= 12) {
@@ -81,8 +110,8 @@ static bool scan_build_id(struct obj *o, const uint8_t *p, size_t len)
 			d = cursor_bytes(&c, descsz);
 			if (!d)
 				return false;
-			o->build_id_len = descsz < OBJ_MAX_ID ? descsz : OBJ_MAX_ID;
-			memcpy(o->build_id, d, o->build_id_len);
+			es->build_id_len = descsz < OBJ_MAX_ID ? descsz : OBJ_MAX_ID;
+			memcpy(es->build_id, d, es->build_id_len);
 			return true;
 		}
 		if (!cursor_skip(&c, dpad))
@@ -93,6 +122,7 @@ static bool scan_build_id(struct obj *o, const uint8_t *p, size_t len)
 
 static enum sym_code read_phdrs(struct obj *o, Elf *elf, struct sym_err *err)
 {
+	struct elf_state *es = o->priv;
 	size_t n, i;
 	bool first = true;
 
@@ -118,7 +148,7 @@ static enum sym_code read_phdrs(struct obj *o, Elf *elf, struct sym_err *err)
 			o->loads[o->nloads].hi = ph.p_vaddr + ph.p_memsz < ph.p_vaddr
 				? UINT64_MAX : ph.p_vaddr + ph.p_memsz;
 			o->nloads++;
-		} else if (ph.p_type == PT_NOTE && !o->build_id_len) {
+		} else if (ph.p_type == PT_NOTE && !es->build_id_len) {
 			if (ph.p_offset <= o->map_size &&
 			    ph.p_filesz <= o->map_size - ph.p_offset)
 				scan_build_id(o, o->map + ph.p_offset, ph.p_filesz);
@@ -161,7 +191,7 @@ static enum sym_code read_sections(struct obj *o, Elf *elf, struct sym_err *err)
 		s->addr = sh.sh_addr;
 		s->offset = sh.sh_offset;
 		s->size = sh.sh_type == SHT_NOBITS ? 0 : sh.sh_size;
-		s->type = sh.sh_type;
+		s->kind = elf_sect_kind(sh.sh_type);
 		s->flags = sh.sh_flags;
 		s->priv = scn;
 		s->compressed = (sh.sh_flags & SHF_COMPRESSED) ||
@@ -173,7 +203,7 @@ static enum sym_code read_sections(struct obj *o, Elf *elf, struct sym_err *err)
 			s->size = 0;
 			s->data = NULL;
 			s->loaded = true;
-			s->flags |= (uint64_t)1 << 63; /* marks "truncated" */
+			s->truncated = true;
 		}
 	}
 	return SYM_OK;
@@ -185,8 +215,8 @@ static void find_section_build_id(struct obj *o)
 
 	for (i = 0; i < o->nsections; i++) {
 		struct obj_section *s = &o->sections[i];
-		if (s->type == SHT_NOTE && strcmp(s->name, ".note.gnu.build-id") == 0 &&
-		    !(s->flags >> 63) && s->size)
+		if (s->kind == OBJ_SECT_NOTE && strcmp(s->name, ".note.gnu.build-id") == 0 &&
+		    !s->truncated && s->size)
 			if (scan_build_id(o, o->map + s->offset, s->size))
 				return;
 	}
@@ -203,9 +233,9 @@ static void text_hash(struct obj *o)
 		struct obj_section *s = &o->sections[i];
 		uint64_t n;
 
-		if (s->type != SHT_PROGBITS || strcmp(s->name, ".text") != 0)
+		if (s->kind != OBJ_SECT_PROGBITS || strcmp(s->name, ".text") != 0)
 			continue;
-		if (s->size == 0 || (s->flags >> 63))
+		if (s->size == 0 || s->truncated)
 			return;
 		memset(o->ident, 0, 16);
 		n = s->size < 4096 ? s->size : 4096;
@@ -231,7 +261,7 @@ static void read_soname(struct obj *o, Elf *elf)
 		GElf_Shdr sh;
 		size_t j, n;
 
-		if (s->type != SHT_DYNAMIC)
+		if (s->kind != OBJ_SECT_DYNAMIC)
 			continue;
 		if (!gelf_getshdr(s->priv, &sh) || sh.sh_entsize == 0)
 			continue;
@@ -251,26 +281,42 @@ static void read_soname(struct obj *o, Elf *elf)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
 			if (name && *name)
-				o->soname = strdup(name);
+				o->own_name = strdup(name);
 			return;
 		}
 	}
 }
 
-/* Everything after the bytes are in memory. */
-static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
+static bool elf_probe(const uint8_t *p, size_t n)
+{
+	return n >= SELFMAG && memcmp(p, ELFMAG, SELFMAG) == 0;
+}
+
+/* True when a .symtab with entries is readable. */
+static bool elf_find_symtab(const struct obj *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsections; i++)
+		if (o->sections[i].kind == OBJ_SECT_SYMTAB && o->sections[i].size &&
+		    !o->sections[i].truncated)
+			return true;
+	return false;
+}
+
+static enum sym_code elf_open(struct obj *o, struct sym_err *err)
 {
 	enum sym_code rc;
+	struct elf_state *es;
 	Elf *elf;
 	GElf_Ehdr eh;
 	const char *path = o->path;
 
-	if (o->map_size == 0)
-		return sym_fail(err, SYM_EFORMAT, "'%s' is empty", path);
-	if (macho_is_macho(o->map, o->map_size))
-		return macho_parse(o, err);
-	if (o->map_size < 4 || memcmp(o->map, ELFMAG, SELFMAG) != 0)
-		return sym_fail(err, SYM_EFORMAT, "'%s' is neither an ELF nor a Mach-O file", path);
+	o->format = OBJ_ELF;
+	es = calloc(1, sizeof(*es));
+	if (!es)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	o->priv = es;
 	elf_version(EV_CURRENT);
 	/* elf_memory wants a writable pointer but does not write through it
 	 * for reading. */
@@ -278,7 +324,7 @@ static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
 	if (!elf)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid ELF file: %s",
 				path, elf_errmsg(-1));
-	o->elf = elf;
+	es->elf = elf;
 	if (elf_kind(elf) != ELF_K_ELF)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid ELF file: its header is truncated or malformed",
 				path);
@@ -286,9 +332,7 @@ static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
 		return sym_fail(err, SYM_EFORMAT, "'%s' has a bad ELF header: %s", path, elf_errmsg(-1));
 	o->is64 = gelf_getclass(elf) == ELFCLASS64;
 	o->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
-	o->machine = eh.e_machine;
-	o->e_type = eh.e_type;
-	o->arch = elf_arch_name(eh.e_machine);
+	o->arch = elf_arch_name(eh.e_machine, &o->machine);
 	if (!o->arch)
 		return sym_fail(err, SYM_EUNSUP, "'%s' has an unsupported machine type %u",
 				path, eh.e_machine);
@@ -299,128 +343,31 @@ static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
 	rc = read_phdrs(o, elf, err);
 	if (rc)
 		return rc;
-	if (!o->build_id_len)
+	if (!es->build_id_len)
 		find_section_build_id(o);
-	if (o->build_id_len) {
-		memcpy(o->ident, o->build_id, o->build_id_len);
-		o->ident_len = o->build_id_len;
+	if (es->build_id_len) {
+		memcpy(o->ident, es->build_id, es->build_id_len);
+		o->ident_len = es->build_id_len;
 	} else {
 		text_hash(o);
 	}
 	read_soname(o, elf);
+	o->has_symtab = elf_find_symtab(o);
 	return SYM_OK;
 }
 
-static enum sym_code obj_set_path(struct obj *o, const char *path, struct sym_err *err)
+static void elf_close(struct obj *o)
 {
-	const char *slash;
+	struct elf_state *es = o->priv;
 
-	memset(o, 0, sizeof(*o));
-	o->fd = -1;
-	o->path = strdup(path);
-	if (!o->path)
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
-	slash = strrchr(o->path, '/');
-	o->basename = slash ? slash + 1 : o->path;
-	return SYM_OK;
+	if (!es)
+		return;
+	if (es->elf)
+		elf_end(es->elf);
+	free(es);
+	o->priv = NULL;
 }
 
-enum sym_code obj_open_pick(struct obj *o, const char *path, const struct obj_pick *pick,
-			    struct sym_err *err)
-{
-	struct stat st;
-	void *map;
-
-	if (obj_set_path(o, path, err))
-		return err->code;
-	if (pick)
-		o->pick = *pick;
-	o->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (o->fd < 0)
-		return sym_fail(err, SYM_EIO, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(o->fd, &st) != 0)
-		return sym_fail(err, SYM_EIO, "cannot stat '%s': %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return sym_fail(err, SYM_EIO, "'%s' is not a regular file", path);
-	if (st.st_size == 0)
-		return sym_fail(err, SYM_EFORMAT, "'%s' is empty", path);
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, o->fd, 0);
-	if (map == MAP_FAILED)
-		return sym_fail(err, SYM_EIO, "cannot map '%s': %s", path, strerror(errno));
-	o->map = map;
-	o->map_size = (size_t)st.st_size;
-	o->mapped = true;
-	return obj_parse(o, err);
-}
-
-enum sym_code obj_open(struct obj *o, const char *path, struct sym_err *err)
-{
-	return obj_open_pick(o, path, NULL, err);
-}
-
-enum sym_code obj_slices(const char *path, int (*fn)(void *ctx, size_t index, const char *arch,
-		const char *debug_id), void *ctx, struct sym_err *err)
-{
-	/* an index no file has: the file is mapped and its kind known, and
-	 * a Mach-O file's slices are then listed one by one */
-	struct obj_pick none = { NULL, NULL, SIZE_MAX };
-	struct obj o;
-	char id[34];
-	enum sym_code rc = obj_open_pick(&o, path, &none, err);
-
-	if (o.format == OBJ_MACHO && o.map) {
-		sym_err_clear(err);
-		rc = macho_slices(&o, fn, ctx, err);
-	} else if (rc == SYM_OK) {
-		obj_debug_id(&o, id);
-		fn(ctx, 1, o.arch, id);
-	}
-	obj_close(&o);
-	return rc;
-}
-
-bool obj_has_symtab(struct obj *o)
-{
-	size_t i;
-
-	if (o->format == OBJ_MACHO)
-		return o->nsyms > 0;
-	for (i = 0; i < o->nsections; i++)
-		if (o->sections[i].type == SHT_SYMTAB && o->sections[i].size && !(o->sections[i].flags >> 63))
-			return true;
-	return false;
-}
-
-enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
-			   size_t size, struct sym_err *err)
-{
-	if (obj_set_path(o, name, err))
-		return err->code;
-	o->map = data;
-	o->map_size = size;
-	return obj_parse(o, err);
-}
-
-void obj_close(struct obj *o)
-{
-	if (o->elf)
-		elf_end(o->elf);
-	if (o->map && o->mapped)
-		munmap((void *)o->map, o->map_size);
-	if (o->fd >= 0)
-		close(o->fd);
-	for (size_t i = 0; i < o->nsections; i++)
-		free(o->sections[i].owned);
-	free(o->sections);
-	free(o->loads);
-	free(o->soname);
-	free(o->names);
-	free(o->path);
-	memset(o, 0, sizeof(*o));
-	o->fd = -1;
-}
-
-/* Inflates a zlib stream of exactly `out_size` bytes into a new buffer. */
 static enum sym_code inflate_exact(struct obj *o, struct obj_section *s,
 				   const uint8_t *in, size_t in_size,
 				   uint64_t out_size, struct sym_err *err)
@@ -515,8 +462,8 @@ static enum sym_code unzstd_exact(struct obj *o, struct obj_section *s,
 	return SYM_OK;
 }
 
-static enum sym_code load_section(struct obj *o, struct obj_section *s,
-				  struct sym_err *err)
+static enum sym_code elf_load_section(struct obj *o, struct obj_section *s,
+				      struct sym_err *err)
 {
 	const uint8_t *raw = o->map + s->offset;
 	struct cursor c = cursor_make(raw, s->size, o->big_endian);
@@ -565,39 +512,10 @@ static enum sym_code load_section(struct obj *o, struct obj_section *s,
 	}
 }
 
-const struct obj_section *obj_section(struct obj *o, const char *name,
-				      struct sym_err *err)
-{
-	size_t i;
-	struct obj_section *found = NULL;
-
-	for (i = 0; i < o->nsections; i++) {
-		struct obj_section *s = &o->sections[i];
-		if (strcmp(s->name, name) == 0 ||
-		    (strncmp(name, ".debug_", 7) == 0 && strncmp(s->name, ".zdebug_", 8) == 0 &&
-		     strcmp(s->name + 8, name + 7) == 0)) {
-			found = s;
-			break;
-		}
-	}
-	if (!found || found->type == SHT_NOBITS)
-		return NULL;
-	if (found->flags >> 63) {
-		sym_fail(err, SYM_ETRUNC, "section %s of '%s' lies past the end of the file",
-			 found->name, o->path);
-		return NULL;
-	}
-	if (!found->loaded && load_section(o, found, err) != SYM_OK)
-		return NULL;
-	if (!found->data || !found->size)
-		return NULL;
-	return found;
-}
-
 static int walk_symtab(struct obj *o, struct obj_section *s,
-		       int (*fn)(void *, const struct obj_symbol *), void *ctx,
-		       struct sym_err *err)
+		       obj_symbol_fn fn, void *ctx, struct sym_err *err)
 {
+	struct elf_state *es = o->priv;
 	Elf_Data *d;
 	GElf_Shdr sh;
 	size_t n, i;
@@ -616,14 +534,14 @@ static int walk_symtab(struct obj *o, struct obj_section *s,
 
 		if (!gelf_getsym(d, (int)i, &gs))
 			break;
-		sym.name = elf_strptr(o->elf, sh.sh_link, gs.st_name);
+		sym.name = elf_strptr(es->elf, sh.sh_link, gs.st_name);
 		if (!sym.name)
 			continue;
 		sym.value = gs.st_value;
 		sym.size = gs.st_size;
-		sym.type = GELF_ST_TYPE(gs.st_info);
-		sym.bind = GELF_ST_BIND(gs.st_info);
-		sym.shndx = gs.st_shndx;
+		sym.kind = GELF_ST_TYPE(gs.st_info) == STT_FUNC ? OBJ_SYM_FUNC : OBJ_SYM_OTHER;
+		sym.global = GELF_ST_BIND(gs.st_info) == STB_GLOBAL;
+		sym.defined = (uint16_t)gs.st_shndx != SHN_UNDEF;
 		r = fn(ctx, &sym);
 		if (r)
 			return r;
@@ -631,19 +549,18 @@ static int walk_symtab(struct obj *o, struct obj_section *s,
 	return 0;
 }
 
-int obj_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
-		void *ctx, struct sym_err *err)
+
+/* .symtab, or .dynsym when there is no .symtab */
+static int elf_symbols(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err)
 {
 	size_t i;
 	struct obj_section *dyn = NULL;
 
-	if (o->format == OBJ_MACHO)
-		return macho_symbols(o, fn, ctx);
 	for (i = 0; i < o->nsections; i++) {
 		struct obj_section *s = &o->sections[i];
-		if (s->type == SHT_SYMTAB && !(s->flags >> 63))
+		if (s->kind == OBJ_SECT_SYMTAB && !s->truncated)
 			return walk_symtab(o, s, fn, ctx, err);
-		if (s->type == SHT_DYNSYM && !(s->flags >> 63) && !dyn)
+		if (s->kind == OBJ_SECT_DYNSYM && !s->truncated && !dyn)
 			dyn = s;
 	}
 	if (dyn)
@@ -651,44 +568,138 @@ int obj_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s),
 	return 0;
 }
 
-static void hex_upper(char *out, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	size_t i;
+/* ---- finding separate debug files ------------------------------------ */
 
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
+static uint32_t file_crc32(struct obj *o)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	size_t off = 0;
+
+	while (off < o->map_size) {
+		size_t n = o->map_size - off > (1u << 30) ? (1u << 30) : o->map_size - off;
+		crc = crc32(crc, o->map + off, (uInt)n);
+		off += n;
 	}
-	out[2 * n] = '\0';
+	return (uint32_t)crc;
 }
 
-void obj_debug_id(const struct obj *o, char out[34])
+/* Opens candidate as the debug file of bin: it must carry DWARF, match the
+ * binary's build id when both have one, and match want_crc when given. */
+static bool try_debug_file(struct obj *bin, const char *candidate, bool check_crc,
+			   uint32_t want_crc, struct obj *dbg, bool verbose)
 {
-	uint8_t g[16] = { 0 };
+	const struct elf_state *bs = bin->priv, *ds;
+	struct sym_err e;
 
-	memcpy(g, o->ident, o->ident_len < 16 ? o->ident_len : 16);
-	if (o->format == OBJ_MACHO) {
-		/* the LC_UUID as stored */
-		hex_upper(out, g, 16);
-		out[32] = '0';
-		out[33] = '\0';
-		return;
+	sym_err_clear(&e);
+	if (access(candidate, R_OK) != 0)
+		return false;
+	if (obj_open(dbg, candidate, &e) != SYM_OK) {
+		obj_close(dbg);
+		return false;
 	}
-	/* GUID byte order: Data1 (4 bytes), Data2, Data3 (2 bytes) reversed. */
-	uint8_t s[16] = { g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6],
-			  g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15] };
-	hex_upper(out, s, 16);
-	out[32] = '0';
-	out[33] = '\0';
+	/* the candidate may be of another format: it then has no build id */
+	ds = dbg->ops == &obj_elf_ops ? dbg->priv : NULL;
+	if (!obj_has_section_data(dbg, ".debug_info") ||
+	    (bs->build_id_len && ds && ds->build_id_len &&
+	     (bs->build_id_len != ds->build_id_len ||
+	      memcmp(bs->build_id, ds->build_id, bs->build_id_len) != 0)) ||
+	    (check_crc && file_crc32(dbg) != want_crc) || dbg->machine != bin->machine) {
+		if (verbose)
+			fprintf(stderr, "dumpsyms: warning: '%s' does not match '%s'\n", candidate, bin->path);
+		obj_close(dbg);
+		return false;
+	}
+	return true;
 }
 
-void obj_code_id(const struct obj *o, char *out)
+/* The separate debug file of a binary without DWARF: by build id under
+ * each debug directory's .build-id/, then by .gnu_debuglink (CRC checked)
+ * in the debug directories, next to the binary, in its .debug/ and under
+ * /usr/lib/debug. */
+static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct obj *dbg)
 {
-	hex_upper(out, o->ident, o->ident_len);
+	const struct elf_state *bs = bin->priv;
+	const char *sys = "/usr/lib/debug";
+	char cand[8192], bindir[4096], hex[2 * OBJ_MAX_ID + 1];
+	const struct obj_section *link;
+	struct sym_err e;
+	size_t i, ndirs = opt->ndebug_dirs;
+
+	if (bs->build_id_len >= 2) {
+		obj_code_id(bin, hex);
+		for (i = 0; hex[i]; i++)
+			hex[i] = (char)tolower((unsigned char)hex[i]);
+		for (i = 0; i <= ndirs; i++) {
+			const char *d = i < ndirs ? opt->debug_dirs[i] : sys;
+			snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug", d, hex, hex + 2);
+			if (try_debug_file(bin, cand, false, 0, dbg, opt->verbose))
+				return true;
+		}
+	}
+	sym_err_clear(&e);
+	link = obj_section(bin, ".gnu_debuglink", &e);
+	if (link && link->size > 4) {
+		const char *name = (const char *)link->data;
+		size_t nl = strnlen(name, link->size);
+		size_t crc_off = (nl + 4) & ~(size_t)3;
+		uint32_t crc;
+		char *slash;
+
+		if (nl == 0 || nl == link->size || crc_off + 4 > link->size || strchr(name, '/'))
+			return false;
+		crc = (uint32_t)link->data[crc_off] | (uint32_t)link->data[crc_off + 1] << 8 |
+		      (uint32_t)link->data[crc_off + 2] << 16 | (uint32_t)link->data[crc_off + 3] << 24;
+		if (bin->big_endian)
+			crc = __builtin_bswap32(crc);
+		snprintf(bindir, sizeof(bindir), "%s", bin->path);
+		slash = strrchr(bindir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(bindir, sizeof(bindir), ".");
+		for (i = 0; i < ndirs + 3; i++) {
+			if (i < ndirs)
+				snprintf(cand, sizeof(cand), "%s/%s", opt->debug_dirs[i], name);
+			else if (i == ndirs)
+				snprintf(cand, sizeof(cand), "%s/%s", bindir, name);
+			else if (i == ndirs + 1)
+				snprintf(cand, sizeof(cand), "%s/.debug/%s", bindir, name);
+			else if (bindir[0] == '/')
+				snprintf(cand, sizeof(cand), "%s%s/%s", sys, bindir, name);
+			else
+				continue;
+			if (strcmp(cand, bin->path) == 0)
+				continue;
+			if (try_debug_file(bin, cand, true, crc, dbg, opt->verbose))
+				return true;
+		}
+	}
+	return false;
 }
 
-const char *obj_module_name(const struct obj *o)
+/* The file the user named, else the search above. */
+static enum sym_code elf_find_debug(struct obj *bin, const struct obj_find *f, struct obj *dbg,
+				    struct sym_err *err)
 {
-	return o->soname ? o->soname : o->basename;
+	if (f->given) {
+		if (try_debug_file(bin, f->given, false, 0, dbg, f->verbose))
+			return SYM_OK;
+		return sym_fail(err, SYM_EFORMAT, "'%s' is not a debug file of '%s' (no DWARF, or another build id)",
+				f->given, bin->path);
+	}
+	if (find_debug_file(bin, f, dbg))
+		return SYM_OK;
+	return sym_fail(err, SYM_ENOTFOUND, "no separate debug file of '%s' found", bin->path);
 }
+
+const struct obj_ops obj_elf_ops = {
+	.name = "ELF",
+	.os = "Linux",
+	.probe = elf_probe,
+	.open = elf_open,
+	.load_section = elf_load_section,
+	.symbols = elf_symbols,
+	.find_debug = elf_find_debug,
+	.close = elf_close,
+};

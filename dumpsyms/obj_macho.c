@@ -8,13 +8,18 @@
  * __TEXT,__text is ".text", __eh_frame is ".eh_frame", and the DWARF
  * sections, whose Mach-O names are cut at 16 characters, get their full
  * ".debug_*" names.  Others are named "SEGMENT,section".
+ *
+ * A binary's companion debug file is its dSYM: a bundle directory (or the
+ * DWARF file in it), whose slice is picked by the binary's LC_UUID.
  */
 #include "config.h"
 #include "obj.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cursor.h"
 
@@ -50,15 +55,7 @@
 #define N_SECT	0x0e
 #define N_EXT	0x01
 
-/* the e_machine values the CFI reader keys its register names on */
-#define EM_386		3
-#define EM_ARM		40
-#define EM_X86_64	62
-#define EM_AARCH64	183
-
-#define SHT_PROGBITS	1
-#define SHT_NOBITS	8
-#define STT_FUNC	2
+#define MH_DSYM		0xa
 
 /* More slices than this is not a universal binary (Java class files share
  * the magic; their second word is a version, 45 and up). */
@@ -83,18 +80,6 @@ static uint64_t be64(const uint8_t *p)
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-bool macho_is_macho(const uint8_t *p, size_t n)
-{
-	uint32_t b, l;
-
-	if (n < 4)
-		return false;
-	b = be32(p);
-	l = le32(p);
-	return b == FAT_MAGIC || b == FAT_MAGIC_64 || l == MH_MAGIC || l == MH_MAGIC_64 ||
-	       l == MH_CIGAM || l == MH_CIGAM_64;
 }
 
 /* Breakpad's architecture names (x86 for i386). */
@@ -129,15 +114,15 @@ static const char *arch_name(int32_t cputype, int32_t cpusubtype)
 	}
 }
 
-static uint16_t machine_of(int32_t cputype)
+static enum obj_arch machine_of(int32_t cputype)
 {
 	switch (cputype) {
-	case CPU_TYPE_X86: return EM_386;
-	case CPU_TYPE_X86_64: return EM_X86_64;
-	case CPU_TYPE_ARM: return EM_ARM;
+	case CPU_TYPE_X86: return OBJ_ARCH_X86;
+	case CPU_TYPE_X86_64: return OBJ_ARCH_X86_64;
+	case CPU_TYPE_ARM: return OBJ_ARCH_ARM;
 	case CPU_TYPE_ARM64:
-	case CPU_TYPE_ARM64_32: return EM_AARCH64;
-	default: return 0;
+	case CPU_TYPE_ARM64_32: return OBJ_ARCH_ARM64;
+	default: return OBJ_ARCH_UNKNOWN;
 	}
 }
 
@@ -282,10 +267,25 @@ static void section_name(char *out, const uint8_t *seg, const uint8_t *sect)
 		snprintf(out, NAME_MAX_LEN, "%.*s,%s", (int)sg, (const char *)seg, s);
 }
 
+/* The reader's state behind o->priv: the chosen slice (the whole file
+ * when thin) and its symbol table. */
+struct macho {
+	const uint8_t *slice;
+	size_t slice_size;
+	int32_t cputype, cpusubtype;
+	uint32_t filetype;
+	const uint8_t *nlist;	/* nsyms entries of 12 (16 if is64) bytes */
+	uint32_t nsyms;
+	const uint8_t *strtab;
+	uint32_t strsize;
+	char *names;		/* section names, NAME_MAX_LEN each, owned */
+};
+
 struct parse {
 	struct obj *o;
+	struct macho *mo;
 	struct cursor c;	/* over the slice */
-	size_t cap;		/* of o->sections and o->names */
+	size_t cap;		/* of o->sections and mo->names */
 	size_t lcap;		/* of o->loads */
 	bool have_uuid;
 	uint8_t uuid[16];
@@ -295,6 +295,7 @@ static enum sym_code add_section(struct parse *ps, struct cursor *sc,
 				 bool is64, struct sym_err *err)
 {
 	struct obj *o = ps->o;
+	struct macho *mo = ps->mo;
 	const uint8_t *sect = cursor_bytes(sc, 16);
 	const uint8_t *sseg = cursor_bytes(sc, 16);
 	uint64_t addr = is64 ? cursor_u64(sc) : cursor_u32(sc);
@@ -316,15 +317,15 @@ static enum sym_code add_section(struct parse *ps, struct cursor *sc,
 		if (!ns)
 			return sym_fail(err, SYM_ENOMEM, "out of memory");
 		o->sections = ns;
-		nn = realloc(o->names, nc * NAME_MAX_LEN);
+		nn = realloc(mo->names, nc * NAME_MAX_LEN);
 		if (!nn)
 			return sym_fail(err, SYM_ENOMEM, "out of memory");
-		o->names = nn;
+		mo->names = nn;
 		ps->cap = nc;
 	}
 	s = &o->sections[o->nsections];
 	memset(s, 0, sizeof(*s));
-	section_name(o->names + o->nsections * NAME_MAX_LEN, sseg, sect);
+	section_name(mo->names + o->nsections * NAME_MAX_LEN, sseg, sect);
 	o->nsections++;
 	s->addr = addr;
 	s->offset = offset;
@@ -352,17 +353,17 @@ static enum sym_code add_section(struct parse *ps, struct cursor *sc,
 	    offset == 0 || size == 0) {
 		/* no bytes in the file (dSYMs keep such shells of the binary's
 		 * sections) */
-		s->type = SHT_NOBITS;
+		s->kind = OBJ_SECT_NOBITS;
 		s->size = 0;
 		return SYM_OK;
 	}
-	if (offset > o->slice_size || size > o->slice_size - offset)
+	if (offset > mo->slice_size || size > mo->slice_size - offset)
 		return sym_fail(err, SYM_ETRUNC,
 				"'%s': section %s (offset %u, size %llu) lies past the end of the %s",
-				o->path, o->names + (o->nsections - 1) * NAME_MAX_LEN, offset,
-				(unsigned long long)size, o->slice == o->map ? "file" : "slice");
-	s->type = SHT_PROGBITS;
-	s->data = o->slice + offset;
+				o->path, mo->names + (o->nsections - 1) * NAME_MAX_LEN, offset,
+				(unsigned long long)size, mo->slice == o->map ? "file" : "slice");
+	s->kind = OBJ_SECT_PROGBITS;
+	s->data = mo->slice + offset;
 	s->size = (size_t)size;
 	return SYM_OK;
 }
@@ -401,28 +402,30 @@ static enum sym_code read_segment(struct parse *ps, struct cursor *cc, bool is64
 static enum sym_code read_symtab(struct parse *ps, struct cursor *cc, struct sym_err *err)
 {
 	struct obj *o = ps->o;
+	struct macho *mo = ps->mo;
 	uint32_t symoff = cursor_u32(cc), nsyms = cursor_u32(cc);
 	uint32_t stroff = cursor_u32(cc), strsize = cursor_u32(cc);
 	size_t es = o->is64 ? 16 : 12;
 
 	if (cc->bad)
 		return sym_fail(err, SYM_ETRUNC, "'%s': the LC_SYMTAB command is truncated", o->path);
-	if (stroff > o->slice_size || strsize > o->slice_size - stroff)
+	if (stroff > mo->slice_size || strsize > mo->slice_size - stroff)
 		return sym_fail(err, SYM_ETRUNC, "'%s': the string table (offset %u, size %u) lies past the end",
 				o->path, stroff, strsize);
-	if (symoff > o->slice_size || nsyms > (o->slice_size - symoff) / es)
+	if (symoff > mo->slice_size || nsyms > (mo->slice_size - symoff) / es)
 		return sym_fail(err, SYM_ETRUNC, "'%s': the symbol table (%u symbols at offset %u) lies past the end",
 				o->path, nsyms, symoff);
-	o->nlist = o->slice + symoff;
-	o->nsyms = nsyms;
-	o->strtab = o->slice + stroff;
-	o->strsize = strsize;
+	mo->nlist = mo->slice + symoff;
+	mo->nsyms = nsyms;
+	mo->strtab = mo->slice + stroff;
+	mo->strsize = strsize;
 	return SYM_OK;
 }
 
-/* Reads the thin Mach-O at o->slice. */
+/* Reads the thin Mach-O at mo->slice. */
 static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 {
+	struct macho *mo = o->priv;
 	struct parse ps;
 	uint32_t magic, ncmds, sizeofcmds, i;
 	size_t hdr;
@@ -430,7 +433,8 @@ static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 
 	memset(&ps, 0, sizeof(ps));
 	ps.o = o;
-	ps.c = cursor_make(o->slice, o->slice_size, false);
+	ps.mo = mo;
+	ps.c = cursor_make(mo->slice, mo->slice_size, false);
 	magic = cursor_u32(&ps.c);
 	if (magic == MH_CIGAM || magic == MH_CIGAM_64)
 		return sym_fail(err, SYM_EUNSUP, "'%s' is a big-endian (PowerPC) Mach-O file, which is not supported",
@@ -439,22 +443,22 @@ static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 		return sym_fail(err, SYM_EFORMAT, "'%s' is not a Mach-O file", o->path);
 	o->is64 = magic == MH_MAGIC_64;
 	hdr = o->is64 ? 32 : 28;
-	o->cputype = (int32_t)cursor_u32(&ps.c);
-	o->cpusubtype = (int32_t)cursor_u32(&ps.c);
-	o->filetype = cursor_u32(&ps.c);
+	mo->cputype = (int32_t)cursor_u32(&ps.c);
+	mo->cpusubtype = (int32_t)cursor_u32(&ps.c);
+	mo->filetype = cursor_u32(&ps.c);
 	ncmds = cursor_u32(&ps.c);
 	sizeofcmds = cursor_u32(&ps.c);
-	if (ps.c.bad || o->slice_size < hdr)
+	if (ps.c.bad || mo->slice_size < hdr)
 		return sym_fail(err, SYM_ETRUNC, "'%s': the Mach-O header is truncated", o->path);
-	o->arch = arch_name(o->cputype, o->cpusubtype);
-	o->machine = machine_of(o->cputype);
+	o->arch = arch_name(mo->cputype, mo->cpusubtype);
+	o->machine = machine_of(mo->cputype);
 	if (!o->arch) {
 		char a[40];
-		arch_label(a, sizeof(a), o->cputype, o->cpusubtype);
+		arch_label(a, sizeof(a), mo->cputype, mo->cpusubtype);
 		return sym_fail(err, SYM_EUNSUP, "'%s' is a Mach-O file for an unsupported CPU (%s)",
 				o->path, a);
 	}
-	if (sizeofcmds > o->slice_size - hdr)
+	if (sizeofcmds > mo->slice_size - hdr)
 		return sym_fail(err, SYM_ETRUNC, "'%s': the load commands (%u bytes) run past the end of the file",
 				o->path, sizeofcmds);
 	if (ncmds > sizeofcmds / 8)
@@ -462,7 +466,7 @@ static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 				o->path, ncmds, sizeofcmds);
 
 	{
-		struct cursor lc = cursor_make(o->slice + hdr, sizeofcmds, false);
+		struct cursor lc = cursor_make(mo->slice + hdr, sizeofcmds, false);
 
 		for (i = 0; i < ncmds && rc == SYM_OK; i++) {
 			size_t start = lc.pos;
@@ -473,7 +477,7 @@ static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 				return sym_fail(err, SYM_EFORMAT,
 						"'%s': load command %u (size %u) is malformed or runs past the load commands",
 						o->path, i, lc.bad ? 0 : cmdsize);
-			cc = cursor_make(o->slice + hdr + start, cmdsize, false);
+			cc = cursor_make(mo->slice + hdr + start, cmdsize, false);
 			cursor_skip(&cc, 8);
 			switch (cmd) {
 			case LC_SEGMENT:
@@ -501,38 +505,53 @@ static enum sym_code parse_thin(struct obj *o, struct sym_err *err)
 	if (rc)
 		return rc;
 	for (i = 0; i < o->nsections; i++)
-		o->sections[i].name = o->names + (size_t)i * NAME_MAX_LEN;
+		o->sections[i].name = mo->names + (size_t)i * NAME_MAX_LEN;
 	if (!ps.have_uuid)
 		return sym_fail(err, SYM_EFORMAT,
 				"'%s' (%s) has no LC_UUID load command, so it has no debug id",
 				o->path, o->arch);
 	memcpy(o->ident, ps.uuid, 16);
 	o->ident_len = 16;
+	o->id_raw = true;	/* the LC_UUID as stored */
 	return SYM_OK;
 }
 
-/* Parses slice sl of o into the temporary t, for its id; true on success.
- * t must be given to probe_free() either way. */
-static bool probe_slice(const struct obj *o, const struct slice *sl, struct obj *t)
+/* A slice parsed on the side, for its id. */
+struct probe {
+	struct obj t;
+	struct macho tm;
+};
+
+/* Parses the n bytes at p, o's slice, into pr; true on success.  pr must be
+ * given to probe_free() either way. */
+static bool probe_bytes(const struct obj *o, const uint8_t *p, size_t n, struct probe *pr,
+			struct sym_err *err)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->t.ops = &obj_macho_ops;
+	pr->t.priv = &pr->tm;
+	pr->t.format = OBJ_MACHO;
+	pr->t.path = o->path;
+	pr->t.map = o->map;
+	pr->t.map_size = o->map_size;
+	pr->tm.slice = p;
+	pr->tm.slice_size = n;
+	return parse_thin(&pr->t, err) == SYM_OK;
+}
+
+static bool probe_slice(const struct obj *o, const struct slice *sl, struct probe *pr)
 {
 	struct sym_err e;
 
-	memset(t, 0, sizeof(*t));
-	t->format = OBJ_MACHO;
-	t->path = o->path;
-	t->map = o->map;
-	t->map_size = o->map_size;
-	t->slice = o->map + sl->offset;
-	t->slice_size = (size_t)sl->size;
 	sym_err_clear(&e);
-	return parse_thin(t, &e) == SYM_OK;
+	return probe_bytes(o, o->map + sl->offset, (size_t)sl->size, pr, &e);
 }
 
-static void probe_free(struct obj *t)
+static void probe_free(struct probe *pr)
 {
-	free(t->sections);
-	free(t->names);
-	free(t->loads);
+	free(pr->t.sections);
+	free(pr->tm.names);
+	free(pr->t.loads);
 }
 
 /* Each slice's LC_UUID, for the message when none matches. */
@@ -542,82 +561,86 @@ static void slice_uuids(struct obj *o, const struct slice *sl, size_t n, char *b
 
 	buf[0] = '\0';
 	for (i = 0; i < n && k + 1 < len; i++) {
-		struct obj t;
-		char id[34], a[40];
+		struct probe pr;
+		char id[OBJ_DEBUG_ID_SIZE], a[40];
 
 		arch_label(a, sizeof(a), sl[i].cputype, sl[i].cpusubtype);
-		if (probe_slice(o, &sl[i], &t))
-			obj_debug_id(&t, id);
+		if (probe_slice(o, &sl[i], &pr))
+			obj_debug_id(&pr.t, id);
 		else
 			snprintf(id, sizeof(id), "none");
-		probe_free(&t);
+		probe_free(&pr);
 		k += (size_t)snprintf(buf + k, len - k, "%s%s %s", i ? ", " : "", a, id);
 	}
 }
 
-enum sym_code macho_slices(struct obj *o, int (*fn)(void *ctx, size_t index, const char *arch,
-		const char *debug_id), void *ctx, struct sym_err *err)
+static enum sym_code macho_slices(struct obj *o, obj_slice_fn fn, void *ctx, struct sym_err *err)
 {
 	struct slice sl[MAX_SLICES];
 	size_t n = 0, i;
 	uint32_t m = be32(o->map);
 
 	if (m != FAT_MAGIC && m != FAT_MAGIC_64) {
-		struct obj t;
-		char id[34];
-		bool ok;
+		struct probe pr;
+		char id[OBJ_DEBUG_ID_SIZE];
+		bool ok = probe_bytes(o, o->map, o->map_size, &pr, err);
 
-		memset(&t, 0, sizeof(t));
-		t.format = OBJ_MACHO;
-		t.path = o->path;
-		t.map = t.slice = o->map;
-		t.map_size = t.slice_size = o->map_size;
-		ok = parse_thin(&t, err) == SYM_OK;
 		if (ok) {
-			obj_debug_id(&t, id);
-			fn(ctx, 1, t.arch, id);
+			obj_debug_id(&pr.t, id);
+			fn(ctx, 1, pr.t.arch, id);
 		}
-		probe_free(&t);
+		probe_free(&pr);
 		return ok ? SYM_OK : err->code;
 	}
 	if (read_fat(o, sl, &n, err))
 		return err->code;
 	for (i = 0; i < n; i++) {
-		struct obj t;
-		char id[34], a[40];
+		struct probe pr;
+		char id[OBJ_DEBUG_ID_SIZE], a[40];
 		int r;
 
 		arch_label(a, sizeof(a), sl[i].cputype, sl[i].cpusubtype);
-		if (probe_slice(o, &sl[i], &t)) {
-			obj_debug_id(&t, id);
+		if (probe_slice(o, &sl[i], &pr)) {
+			obj_debug_id(&pr.t, id);
 			r = fn(ctx, i + 1, a, id);
 		} else {
 			r = fn(ctx, i + 1, a, NULL);
 		}
-		probe_free(&t);
+		probe_free(&pr);
 		if (r)
 			break;
 	}
 	return SYM_OK;
 }
 
-enum sym_code macho_parse(struct obj *o, struct sym_err *err)
+static bool macho_probe(const uint8_t *p, size_t n)
+{
+	uint32_t b, l;
+
+	if (n < 4)
+		return false;
+	b = be32(p);
+	l = le32(p);
+	return b == FAT_MAGIC || b == FAT_MAGIC_64 || l == MH_MAGIC || l == MH_MAGIC_64 ||
+	       l == MH_CIGAM || l == MH_CIGAM_64;
+}
+
+/* Picks the slice (o->pick) and reads it. */
+static enum sym_code macho_parse(struct obj *o, struct macho *mo, struct sym_err *err)
 {
 	struct slice sl[MAX_SLICES];
 	size_t n = 0, pick = 0, i;
 	uint32_t m = be32(o->map);
 	char list[512];
 
-	o->format = OBJ_MACHO;
-	o->big_endian = false;
 	if (m != FAT_MAGIC && m != FAT_MAGIC_64) {
-		o->slice = o->map;
-		o->slice_size = o->map_size;
+		mo->slice = o->map;
+		mo->slice_size = o->map_size;
 		if (o->pick.index > 1)
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has one architecture", o->path);
 		if (parse_thin(o, err))
 			return err->code;
-		if (o->pick.arch && !arch_matches(o->pick.arch, o->cputype, o->cpusubtype))
+		if (o->pick.arch && !arch_matches(o->pick.arch, mo->cputype, mo->cpusubtype))
 			return sym_fail(err, SYM_ENOTFOUND, "'%s' has no %s slice; it has: %s",
 					o->path, o->pick.arch, o->arch);
 		return SYM_OK;
@@ -630,10 +653,11 @@ enum sym_code macho_parse(struct obj *o, struct sym_err *err)
 		pick = o->pick.index - 1;
 	} else if (o->pick.uuid) {
 		for (i = 0; i < n; i++) {
-			struct obj t;
-			bool same = probe_slice(o, &sl[i], &t) && memcmp(t.ident, o->pick.uuid, 16) == 0;
+			struct probe pr;
+			bool same = probe_slice(o, &sl[i], &pr) &&
+				    memcmp(pr.t.ident, o->pick.uuid, 16) == 0;
 
-			probe_free(&t);
+			probe_free(&pr);
 			if (same)
 				break;
 		}
@@ -658,17 +682,49 @@ enum sym_code macho_parse(struct obj *o, struct sym_err *err)
 				"'%s' is a universal file with %zu architectures (%s): choose one with --arch",
 				o->path, n, list);
 	}
-	o->slice = o->map + sl[pick].offset;
-	o->slice_size = (size_t)sl[pick].size;
+	mo->slice = o->map + sl[pick].offset;
+	mo->slice_size = (size_t)sl[pick].size;
 	return parse_thin(o, err);
 }
 
-int macho_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s), void *ctx)
+static enum sym_code macho_open(struct obj *o, struct sym_err *err)
 {
+	struct macho *mo;
+	enum sym_code rc;
+
+	o->format = OBJ_MACHO;
+	o->big_endian = false;
+	mo = calloc(1, sizeof(*mo));
+	if (!mo)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	o->priv = mo;
+	rc = macho_parse(o, mo, err);
+	if (rc == SYM_OK) {
+		o->has_symtab = mo->nsyms > 0;
+		o->unwind_copies = mo->filetype == MH_DSYM;
+	}
+	return rc;
+}
+
+static void macho_close(struct obj *o)
+{
+	struct macho *mo = o->priv;
+
+	if (!mo)
+		return;
+	free(mo->names);
+	free(mo);
+	o->priv = NULL;
+}
+
+static int macho_symbols(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err)
+{
+	struct macho *mo = o->priv;
 	size_t es = o->is64 ? 16 : 12, i;
 
-	for (i = 0; i < o->nsyms; i++) {
-		const uint8_t *e = o->nlist + i * es;
+	(void)err;
+	for (i = 0; i < mo->nsyms; i++) {
+		const uint8_t *e = mo->nlist + i * es;
 		uint32_t strx = le32(e);
 		uint8_t type = e[4], sect = e[5];
 		uint64_t value = o->is64 ? (uint64_t)le32(e + 8) | (uint64_t)le32(e + 12) << 32
@@ -682,11 +738,11 @@ int macho_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s
 			continue;
 		if (!(o->sections[sect - 1].flags & (S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS)))
 			continue;
-		if (strx >= o->strsize)
+		if (strx >= mo->strsize)
 			continue;
-		name = (const char *)o->strtab + strx;
-		len = strnlen(name, o->strsize - strx);
-		if (len == o->strsize - strx || len == 0)
+		name = (const char *)mo->strtab + strx;
+		len = strnlen(name, mo->strsize - strx);
+		if (len == mo->strsize - strx || len == 0)
 			continue;	/* no terminating NUL inside the table */
 		if (name[0] == '_' && strncmp(name, "__hidden#", 9) != 0)
 			name++;	/* not bitcode builds' placeholders */
@@ -697,12 +753,133 @@ int macho_symbols(struct obj *o, int (*fn)(void *ctx, const struct obj_symbol *s
 		s.name = name;
 		s.value = value;
 		s.size = 0;
-		s.type = STT_FUNC;
-		s.bind = type & N_EXT;
-		s.shndx = sect;
+		s.kind = OBJ_SYM_FUNC;
+		s.defined = true;
+		s.global = (type & N_EXT) != 0;
 		r = fn(ctx, &s);
 		if (r)
 			return r;
 	}
 	return 0;
 }
+
+/* ---- dSYM bundles --------------------------------------------------- */
+
+/* The DWARF file inside the directory path (a .dSYM bundle),
+ * Contents/Resources/DWARF/<name>: the only file there, or the one named
+ * as the bundle less ".dSYM" (the binary of Foo.app.dSYM is Foo, so the
+ * name alone does not always tell). */
+static enum sym_code macho_resolve_dir(const char *path, char **out, struct sym_err *err)
+{
+	char dir[4096], want[1024], only[1024];
+	const char *base;
+	size_t n, files = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s/Contents/Resources/DWARF", (int)n, path) >= sizeof(dir))
+		return sym_fail(err, SYM_EUSAGE, "'%s': the path is too long", path);
+	base = path;
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/' && i + 1 < n)
+			base = path + i + 1;
+	snprintf(want, sizeof(want), "%.*s", (int)(path + n - base), base);
+	if (strlen(want) > 5 && strcmp(want + strlen(want) - 5, ".dSYM") == 0)
+		want[strlen(want) - 5] = '\0';
+	d = opendir(dir);
+	if (!d)
+		return sym_fail(err, SYM_EUSAGE,
+				"'%s' is a directory but not a dSYM bundle (no Contents/Resources/DWARF)", path);
+	only[0] = '\0';
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		files++;
+		if (files == 1 || strcmp(de->d_name, want) == 0)
+			snprintf(only, sizeof(only), "%s", de->d_name);
+	}
+	closedir(d);
+	if (files == 0)
+		return sym_fail(err, SYM_EUSAGE, "the dSYM bundle '%s' holds no DWARF file", path);
+	if (files > 1 && strcmp(only, want) != 0)
+		return sym_fail(err, SYM_EUSAGE,
+				"the dSYM bundle '%s' holds %zu DWARF files; give the one to read", path, files);
+	if (asprintf(out, "%s/%s", dir, only) < 0) {
+		*out = NULL;
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	return SYM_OK;
+}
+
+static void uuid_text(const struct obj *o, char out[40])
+{
+	char id[OBJ_DEBUG_ID_SIZE];
+
+	obj_debug_id(o, id);
+	snprintf(out, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
+}
+
+/* Opens the dSYM at dpath (a bundle or the file in it) for the Mach-O
+ * binary bin: the slice with bin's LC_UUID.  A dSYM of another build is
+ * refused with both ids. */
+static enum sym_code open_dsym(struct obj *bin, const char *dpath, struct obj *dbg,
+			       struct sym_err *err)
+{
+	char *file = NULL, want[40], got[40];
+	enum sym_code rc;
+
+	rc = obj_resolve(dpath, &file, err);
+	if (rc)
+		return rc;
+	uuid_text(bin, want);
+	rc = obj_open_pick(dbg, file, &(struct obj_pick){ NULL, bin->ident, 0 }, err);
+	if (rc == SYM_OK && dbg->ops != &obj_macho_ops) {
+		rc = sym_fail(err, SYM_EFORMAT, "'%s' is not a Mach-O dSYM", dbg->path);
+	} else if (rc == SYM_OK && memcmp(dbg->ident, bin->ident, 16) != 0) {
+		uuid_text(dbg, got);
+		rc = sym_fail(err, SYM_EFORMAT,
+			      "the dSYM '%s' (UUID %s, %s) does not belong to '%s' (UUID %s, %s)",
+			      dbg->path, got, dbg->arch, bin->path, want, bin->arch);
+	} else if (rc == SYM_ENOTFOUND) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		rc = sym_fail(err, SYM_EFORMAT, "the dSYM does not belong to '%s' (UUID %s, %s): %s",
+			      bin->path, want, bin->arch, msg);
+	}
+	if (rc)
+		obj_close(dbg);
+	free(file);
+	return rc;
+}
+
+/* The dSYM the user named, else <binary>.dSYM when it exists. */
+static enum sym_code macho_find_debug(struct obj *bin, const struct obj_find *f, struct obj *dbg,
+				      struct sym_err *err)
+{
+	char auto_path[4200];
+	struct stat st;
+
+	if (f->given)
+		return open_dsym(bin, f->given, dbg, err);
+	if ((size_t)snprintf(auto_path, sizeof(auto_path), "%s.dSYM", bin->path) >= sizeof(auto_path) ||
+	    stat(auto_path, &st) != 0)
+		return sym_fail(err, SYM_ENOTFOUND, "'%s' has no dSYM beside it", bin->path);
+	return open_dsym(bin, auto_path, dbg, err);
+}
+
+const struct obj_ops obj_macho_ops = {
+	.name = "Mach-O",
+	.os = "mac",
+	.probe = macho_probe,
+	.open = macho_open,
+	.symbols = macho_symbols,
+	.slices = macho_slices,
+	.resolve_dir = macho_resolve_dir,
+	.find_debug = macho_find_debug,
+	.close = macho_close,
+};

@@ -28,10 +28,6 @@
 #include "cursor.h"
 #include "vec.h"
 
-#define EM_386		3
-#define EM_X86_64	62
-#define EM_AARCH64	183
-
 #define MODE_MASK	0x0f000000u
 
 /* x86 and x86_64 modes */
@@ -254,7 +250,7 @@ static bool arm64_rules(uint32_t enc, struct rulebuf *b)
 	return false;
 }
 
-bool unwind_info_rules(uint16_t machine, uint32_t enc, uint64_t start, struct obj *text,
+bool unwind_info_rules(enum obj_arch machine, uint32_t enc, uint64_t start, struct obj *text,
 		       char *buf, size_t len)
 {
 	struct rulebuf b = { buf, len, 0, false };
@@ -264,9 +260,9 @@ bool unwind_info_rules(uint16_t machine, uint32_t enc, uint64_t start, struct ob
 		return false;
 	buf[0] = '\0';
 	switch (machine) {
-	case EM_X86_64: ok = x86_rules(true, enc, start, text, &b); break;
-	case EM_386: ok = x86_rules(false, enc, start, text, &b); break;
-	case EM_AARCH64: ok = arm64_rules(enc, &b); break;
+	case OBJ_ARCH_X86_64: ok = x86_rules(true, enc, start, text, &b); break;
+	case OBJ_ARCH_X86: ok = x86_rules(false, enc, start, text, &b); break;
+	case OBJ_ARCH_ARM64: ok = arm64_rules(enc, &b); break;
 	default: ok = false; break;
 	}
 	return ok && !b.overflow;
@@ -434,11 +430,11 @@ static int read_table(const struct unwind_info_input *in, bool warn, struct entr
 	return rc < 0 ? rc : 1;
 }
 
-static bool is_dwarf_mode(uint16_t machine, uint32_t enc)
+static bool is_dwarf_mode(enum obj_arch machine, uint32_t enc)
 {
 	uint32_t mode = (enc & MODE_MASK) >> 24;
 
-	return machine == EM_AARCH64 ? mode == A64_MODE_DWARF : mode == X86_MODE_DWARF;
+	return machine == OBJ_ARCH_ARM64 ? mode == A64_MODE_DWARF : mode == X86_MODE_DWARF;
 }
 
 enum sym_code unwind_info_read(const struct unwind_info_input *in, bool warn,
@@ -524,7 +520,7 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 	uint8_t b[64];
 	size_t n = read_text(in->text, start, b, size < sizeof(b) ? (size_t)size : sizeof(b));
 
-	if (in->machine == EM_X86_64 && mode == X86_MODE_BP_FRAME) {
+	if (in->machine == OBJ_ARCH_X86_64 && mode == X86_MODE_BP_FRAME) {
 		if (n < 5 || b[0] != 0x55 || b[1] != 0x48 || b[2] != 0x89 || b[3] != 0xe5)
 			return false;
 		row(out, in, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
@@ -532,7 +528,7 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 		row(out, in, false, start + 4, 0, "%s", body);
 		return true;
 	}
-	if (in->machine == EM_X86_64 && (mode == X86_MODE_STACK_IMMD || mode == X86_MODE_STACK_IND)) {
+	if (in->machine == OBJ_ARCH_X86_64 && (mode == X86_MODE_STACK_IMMD || mode == X86_MODE_STACK_IND)) {
 		uint32_t nreg = (enc >> 10) & 7, k;
 		uint64_t stack, at = 0, off[7];
 		int reg[6];
@@ -585,7 +581,7 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 			row(out, in, false, start + at, 0, "%s", body);
 		return true;
 	}
-	if (in->machine == EM_AARCH64 && mode == A64_MODE_FRAMELESS) {
+	if (in->machine == OBJ_ARCH_ARM64 && mode == A64_MODE_FRAMELESS) {
 		uint32_t insn, want = 16 * ((enc >> 12) & 0xfff), imm;
 
 		if (!want || n < 8)
@@ -601,7 +597,7 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 		row(out, in, false, start + 4, 0, "%s", body);
 		return true;
 	}
-	if (in->machine == EM_AARCH64 && mode == A64_MODE_FRAME) {
+	if (in->machine == OBJ_ARCH_ARM64 && mode == A64_MODE_FRAME) {
 		uint32_t insn, k, pre, rt, rt2;
 		int64_t imm7;
 

@@ -15,7 +15,7 @@ struct unwind_info_input {
 	const char *path;		/* for messages */
 	const uint8_t *data;		/* __TEXT,__unwind_info */
 	size_t size;
-	uint16_t machine;		/* EM_X86_64, EM_386 or EM_AARCH64 */
+	enum obj_arch machine;		/* OBJ_ARCH_X86_64, _X86 or _ARM64 */
 	uint64_t base;			/* __TEXT vmaddr: table offsets count from it */
 	uint64_t load_addr;		/* subtracted from printed addresses */
 	struct obj *text;		/* where mode-3 stack sizes are read */
@@ -58,7 +58,7 @@ enum sym_code unwind_info_write(const struct unwind_info_input *in, const struct
 /* The rules of one encoding for a function at vm address start, as they
  * follow "STACK CFI INIT <addr> <size> " (no newline), into buf.  Returns
  * false when the encoding gives no rules (none, DWARF, or malformed). */
-bool unwind_info_rules(uint16_t machine, uint32_t enc, uint64_t start, struct obj *text,
+bool unwind_info_rules(enum obj_arch machine, uint32_t enc, uint64_t start, struct obj *text,
 		       char *buf, size_t len);
 
 #endif

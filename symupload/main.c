@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "obj.h"
 #include "outbuf.h"
 #include "sha256.h"
 #include "symupload.h"
@@ -422,11 +423,15 @@ static void add_zip(struct state *st, const char *path)
 	archive_read_free(a);
 }
 
-enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP, K_MACHO };
+enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP, K_MACHO, K_WIN, K_CAB };
 
+/* .sym files and zip archives here; object files as the object layer
+ * tells them: PE images and PDBs are converted as one module (an image
+ * and its PDB give the same key, so one upload), CAB files only when
+ * named as a symbol server stores them (foo.pd_, foo.dl_). */
 static enum kind sniff(const char *path, int *err)
 {
-	unsigned char b[20];
+	unsigned char b[4096];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
@@ -439,22 +444,29 @@ static enum kind sniff(const char *path, int *err)
 	if (n < 0)
 		*err = errno;
 	close(fd);
+	if (n <= 0)
+		return K_NONE;
 	if (n >= 7 && memcmp(b, "MODULE ", 7) == 0)
 		return K_SYM;
-	if (n >= 18 && memcmp(b, "\177ELF", 4) == 0) {
-		unsigned type = b[5] == 2 ? (unsigned)b[16] << 8 | b[17] : (unsigned)b[17] << 8 | b[16];
-		return type == 1 ? K_ELF_REL : K_ELF;
-	}
 	if (n >= 4 && memcmp(b, "PK\003\004", 4) == 0)
 		return K_ZIP;
-	if (n >= 16 && (memcmp(b, "\xce\xfa\xed\xfe", 4) == 0 || memcmp(b, "\xcf\xfa\xed\xfe", 4) == 0))
-		return b[12] == 1 ? K_ELF_REL : K_MACHO;	/* MH_OBJECT */
-	/* universal; Java class files share the magic, with a version >= 45
-	 * where the slice count is */
-	if (n >= 8 && (memcmp(b, "\xca\xfe\xba\xbe", 4) == 0 || memcmp(b, "\xca\xfe\xba\xbf", 4) == 0) &&
-	    b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] > 0 && b[7] <= 32)
+	switch (obj_sniff(b, (size_t)n)) {
+	case OBJ_KIND_ELF:
+		return K_ELF;
+	case OBJ_KIND_ELF_REL:
+	case OBJ_KIND_MACHO_OBJECT:
+		return K_ELF_REL;
+	case OBJ_KIND_MACHO:
+	case OBJ_KIND_UNIVERSAL:
 		return K_MACHO;
-	return K_NONE;
+	case OBJ_KIND_PE:
+	case OBJ_KIND_PDB:
+		return K_WIN;
+	case OBJ_KIND_CAB:
+		return K_CAB;
+	default:
+		return K_NONE;
+	}
 }
 
 static void add_sym_file(struct state *st, const char *path)
@@ -490,6 +502,17 @@ static bool excluded(const struct state *st, const char *path)
 	return false;
 }
 
+/* foo.pd_, foo.dl_, foo.ex_, foo.sy_: how a symbol server stores a
+ * CAB-compressed PDB or image */
+static bool cab_symbol_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 4 && path[n - 4] == '.' && path[n - 1] == '_' &&
+	       (strncasecmp(path + n - 3, "pd", 2) == 0 || strncasecmp(path + n - 3, "dl", 2) == 0 ||
+		strncasecmp(path + n - 3, "ex", 2) == 0 || strncasecmp(path + n - 3, "sy", 2) == 0);
+}
+
 static void add_path(struct state *st, const char *path, bool explicit)
 {
 	int e;
@@ -506,6 +529,14 @@ static void add_path(struct state *st, const char *path, bool explicit)
 	case K_SYM: add_sym_file(st, path); break;
 	case K_ELF: add_object(st, path); break;
 	case K_MACHO: add_macho(st, path); break;
+	case K_WIN: add_object(st, path); break;
+	case K_CAB:
+		/* a CAB is a compressed image or PDB when named like one */
+		if (explicit || cab_symbol_name(path))
+			add_object(st, path);
+		else
+			st->ignored++;
+		break;
 	case K_ZIP: add_zip(st, path); break;
 	case K_ELF_REL:
 		if (explicit)
@@ -516,7 +547,8 @@ static void add_path(struct state *st, const char *path, bool explicit)
 		break;
 	default:
 		if (explicit)
-			bad_input(st, path, "%s", "not a .sym file, an ELF or Mach-O file or a zip archive");
+			bad_input(st, path, "%s", "not a .sym file, an ELF, Mach-O or PE file, a PDB "
+				  "or a zip archive");
 		else
 			st->ignored++;
 	}

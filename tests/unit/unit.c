@@ -119,7 +119,7 @@ static void test_ids(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct obj o;
-		char dbg[34], code[2 * OBJ_MAX_ID + 1];
+		char dbg[OBJ_DEBUG_ID_SIZE], code[2 * OBJ_MAX_ID + 1];
 
 		memset(&o, 0, sizeof(o));
 		memcpy(o.ident, cases[i].id, cases[i].len);
@@ -190,40 +190,40 @@ static void test_outbuf(void)
 static void test_compact_unwind(void)
 {
 	static const struct {
-		uint16_t machine;
+		enum obj_arch machine;
 		uint32_t enc;
 		const char *rules;	/* NULL: no rules */
 	} cases[] = {
 		/* rbp frame, rbx r12 r13 r14 r15 pushed after mov %rsp,%rbp */
-		{ 62, 0x010558d1, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^ $rbx: .cfa -56 + ^ "
+		{ OBJ_ARCH_X86_64, 0x010558d1, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^ $rbx: .cfa -56 + ^ "
 				  "$r12: .cfa -48 + ^ $r13: .cfa -40 + ^ $r14: .cfa -32 + ^ $r15: .cfa -24 + ^" },
-		{ 62, 0x01000000, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^" },
+		{ OBJ_ARCH_X86_64, 0x01000000, ".cfa: $rbp 16 + .ra: .cfa -8 + ^ $rbp: .cfa -16 + ^" },
 		/* frameless, 48 bytes, 5 registers, permutation 9 */
-		{ 62, 0x02061409, ".cfa: $rsp 48 + .ra: .cfa -8 + ^ $rbx: .cfa -48 + ^ $r12: .cfa -40 + ^ "
+		{ OBJ_ARCH_X86_64, 0x02061409, ".cfa: $rsp 48 + .ra: .cfa -8 + ^ $rbx: .cfa -48 + ^ $r12: .cfa -40 + ^ "
 				  "$r14: .cfa -32 + ^ $r15: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
-		{ 62, 0x02040804, ".cfa: $rsp 32 + .ra: .cfa -8 + ^ $rbx: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
-		{ 62, 0x02010000, ".cfa: $rsp 8 + .ra: .cfa -8 + ^" },
+		{ OBJ_ARCH_X86_64, 0x02040804, ".cfa: $rsp 32 + .ra: .cfa -8 + ^ $rbx: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
+		{ OBJ_ARCH_X86_64, 0x02010000, ".cfa: $rsp 8 + .ra: .cfa -8 + ^" },
 		/* six registers: the last permutation digit is implied */
-		{ 62, 0x02071800, ".cfa: $rsp 56 + .ra: .cfa -8 + ^ $rbx: .cfa -56 + ^ $r12: .cfa -48 + ^ "
+		{ OBJ_ARCH_X86_64, 0x02071800, ".cfa: $rsp 56 + .ra: .cfa -8 + ^ $rbx: .cfa -56 + ^ $r12: .cfa -48 + ^ "
 				  "$r13: .cfa -40 + ^ $r14: .cfa -32 + ^ $r15: .cfa -24 + ^ $rbp: .cfa -16 + ^" },
 		/* stack smaller than the registers it claims to hold */
-		{ 62, 0x02010c00, NULL },
+		{ OBJ_ARCH_X86_64, 0x02010c00, NULL },
 		/* a permutation digit past the registers left */
-		{ 62, 0x020304ff, NULL },
+		{ OBJ_ARCH_X86_64, 0x020304ff, NULL },
 		/* DWARF: the FDE describes it */
-		{ 62, 0x04000120, NULL },
-		{ 62, 0x00000000, NULL },
+		{ OBJ_ARCH_X86_64, 0x04000120, NULL },
+		{ OBJ_ARCH_X86_64, 0x00000000, NULL },
 		/* i386: 4-byte slots, ebx..ebp */
-		{ 3, 0x01020001, ".cfa: $ebp 8 + .ra: .cfa -4 + ^ $ebp: .cfa -8 + ^ $ebx: .cfa -16 + ^" },
+		{ OBJ_ARCH_X86, 0x01020001, ".cfa: $ebp 8 + .ra: .cfa -4 + ^ $ebp: .cfa -8 + ^ $ebx: .cfa -16 + ^" },
 		/* arm64 frame with x19..x22, then frameless 9024 bytes */
-		{ 183, 0x04000003, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x19: .cfa -24 + ^ "
+		{ OBJ_ARCH_ARM64, 0x04000003, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x19: .cfa -24 + ^ "
 				   "x20: .cfa -32 + ^ x21: .cfa -40 + ^ x22: .cfa -48 + ^" },
-		{ 183, 0x04000104, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x23: .cfa -24 + ^ "
+		{ OBJ_ARCH_ARM64, 0x04000104, ".cfa: x29 16 + .ra: .cfa -8 + ^ x29: .cfa -16 + ^ x23: .cfa -24 + ^ "
 				   "x24: .cfa -32 + ^" },
-		{ 183, 0x02234000, ".cfa: sp 9024 + .ra: x30" },
-		{ 183, 0x03000040, NULL },
+		{ OBJ_ARCH_ARM64, 0x02234000, ".cfa: sp 9024 + .ra: x30" },
+		{ OBJ_ARCH_ARM64, 0x03000040, NULL },
 		/* mode 3 needs the function's bytes: none here */
-		{ 62, 0x03044400, NULL },
+		{ OBJ_ARCH_X86_64, 0x03044400, NULL },
 	};
 	size_t i;
 
@@ -231,7 +231,7 @@ static void test_compact_unwind(void)
 		char buf[512], what[64];
 		bool got = unwind_info_rules(cases[i].machine, cases[i].enc, 0x1000, NULL, buf, sizeof(buf));
 
-		snprintf(what, sizeof(what), "%u/%08x", cases[i].machine, cases[i].enc);
+		snprintf(what, sizeof(what), "%u/%08x", (unsigned)cases[i].machine, cases[i].enc);
 		if (cases[i].rules) {
 			ok(got && strcmp(buf, cases[i].rules) == 0, "compact unwind rules of %s", what);
 			if (!got || strcmp(buf, cases[i].rules) != 0)
@@ -285,7 +285,7 @@ static void test_unwind_table(void)
 	in.path = "table";
 	in.data = t;
 	in.size = sizeof(t);
-	in.machine = 62;
+	in.machine = OBJ_ARCH_X86_64;
 	sym_err_clear(&err);
 	ok(f && unwind_info_read(&in, false, &table, &err) == SYM_OK && table.usable &&
 	   unwind_info_write(&in, &table, f, &records, &err) == SYM_OK, "unwind table written%s", "");
@@ -308,16 +308,70 @@ static void test_macho_id(void)
 	static const uint8_t uuid[16] = { 0x3f, 0x2a, 0x9c, 0x01, 0x77, 0xe4, 0x3b, 0x1d,
 					  0xa0, 0x5c, 0x66, 0x21, 0x0e, 0x9d, 0x4b, 0x88 };
 	struct obj o;
-	char dbg[34], code[2 * OBJ_MAX_ID + 1];
+	char dbg[OBJ_DEBUG_ID_SIZE], code[2 * OBJ_MAX_ID + 1];
 
 	memset(&o, 0, sizeof(o));
-	o.format = OBJ_MACHO;
+	o.id_raw = true;
 	memcpy(o.ident, uuid, 16);
 	o.ident_len = 16;
 	obj_debug_id(&o, dbg);
 	obj_code_id(&o, code);
 	ok(strcmp(dbg, "3F2A9C0177E43B1DA05C66210E9D4B880") == 0, "Mach-O debug id is the LC_UUID unswapped%s", "");
 	ok(strcmp(code, "3F2A9C0177E43B1DA05C66210E9D4B88") == 0, "Mach-O code id is the LC_UUID%s", "");
+}
+
+/* obj_sniff(): every kind from its first bytes, and near misses. */
+static void test_sniff(void)
+{
+	static const char pdb7[] = "Microsoft C/C++ MSF 7.00\r\n\x1a" "DS\0\0\0";
+	static const char pdb2[] = "Microsoft C/C++ program database 2.00\r\n";
+	uint8_t b[256];
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\177ELF\2\1\1", 7);
+	b[16] = 3;				/* ET_DYN, little-endian */
+	ok(obj_sniff(b, 64) == OBJ_KIND_ELF, "sniff: %s", "ELF shared object");
+	b[16] = 1;
+	ok(obj_sniff(b, 64) == OBJ_KIND_ELF_REL, "sniff: %s", "ELF relocatable");
+	b[5] = 2; b[16] = 0; b[17] = 1;		/* big-endian ET_REL */
+	ok(obj_sniff(b, 64) == OBJ_KIND_ELF_REL, "sniff: %s", "big-endian ELF relocatable");
+	ok(obj_sniff(b, 17) == OBJ_KIND_UNKNOWN, "sniff: %s", "ELF cut before e_type");
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\xcf\xfa\xed\xfe", 4);
+	b[12] = 2;				/* MH_EXECUTE */
+	ok(obj_sniff(b, 32) == OBJ_KIND_MACHO, "sniff: %s", "Mach-O executable");
+	b[12] = 1;
+	ok(obj_sniff(b, 32) == OBJ_KIND_MACHO_OBJECT, "sniff: %s", "Mach-O object");
+	memcpy(b, "\xfe\xed\xfa\xce", 4);	/* PowerPC: not read */
+	ok(obj_sniff(b, 32) == OBJ_KIND_UNKNOWN, "sniff: %s", "big-endian Mach-O");
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\xca\xfe\xba\xbe\0\0\0\2", 8);
+	ok(obj_sniff(b, 8) == OBJ_KIND_UNIVERSAL, "sniff: %s", "universal");
+	b[7] = 45;				/* a Java class file's version */
+	ok(obj_sniff(b, 8) == OBJ_KIND_UNKNOWN, "sniff: %s", "Java class file");
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, pdb7, sizeof(pdb7) - 1);
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_PDB, "sniff: %s", "PDB 7.00");
+	ok(obj_sniff(b, sizeof(pdb7) - 2) == OBJ_KIND_UNKNOWN, "sniff: %s", "PDB magic cut short");
+	memcpy(b, pdb2, sizeof(pdb2) - 1);
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_PDB, "sniff: %s", "PDB 2.00");
+	memcpy(b, "MSCF\0\0\0\0", 8);
+	ok(obj_sniff(b, 8) == OBJ_KIND_CAB, "sniff: %s", "CAB");
+
+	memset(b, 0, sizeof(b));
+	b[0] = 'M'; b[1] = 'Z';
+	b[0x3c] = 0x80;
+	memcpy(b + 0x80, "PE\0\0", 4);
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_PE, "sniff: %s", "PE");
+	ok(obj_sniff(b, 0x83) == OBJ_KIND_UNKNOWN, "sniff: %s", "PE signature past what was read");
+	b[0x3c] = 0xfd; b[0x3d] = 0xff; b[0x3e] = 0xff; b[0x3f] = 0xff;
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_UNKNOWN, "sniff: %s", "e_lfanew out of range");
+	b[0x3c] = 0x40; b[0x3d] = 0; b[0x3e] = 0; b[0x3f] = 0;
+	ok(obj_sniff(b, sizeof(b)) == OBJ_KIND_UNKNOWN, "sniff: %s", "MZ without a PE signature");
+	ok(obj_sniff(b, 0) == OBJ_KIND_UNKNOWN, "sniff: %s", "empty");
 }
 
 int main(void)
@@ -330,6 +384,7 @@ int main(void)
 	test_compact_unwind();
 	test_unwind_table();
 	test_macho_id();
+	test_sniff();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
