@@ -287,6 +287,13 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	_Static_assert(sizeof(m->debug_id) >= OBJ_DEBUG_ID_SIZE, "module debug id too short");
 	obj_debug_id(bin, m->debug_id);
 	obj_code_id(bin, m->code_id);
+	if (bin->ops->named_code_id) {
+		m->code_file = module_intern(m, bin->basename, strlen(bin->basename));
+		if (!m->code_file) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	m->load_addr = opt->keep_addresses ? 0 : bin->load_addr;
 	m->header_only = opt->header_only;
 	m->multiple = opt->multiple;
@@ -319,7 +326,9 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	if (rc)
 		goto out;
 	if (!opt->no_cfi) {
-		rc = read_cfi(bin, dbg, m, opt, err);
+		/* a format with unwind tables of its own (PE .pdata) */
+		rc = bin->ops->unwind ? bin->ops->unwind(bin, m, opt->verbose, err)
+				      : read_cfi(bin, dbg, m, opt, err);
 		if (rc)
 			goto out;
 	}
@@ -412,9 +421,19 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 	if (rc)
 		return rc;
 	if (is_windows(file)) {
-		rc = convert_win(file, opt, m, err);
-		free(file);
-		return rc;
+		/* a PDB, a CAB, or an image whose debug information is not
+		 * DWARF (a PDB's, or none) */
+		bool dwarf = false;
+
+		if (obj_open(&o, file, err) == SYM_OK)
+			dwarf = obj_has_section_data(&o, ".debug_info");
+		obj_close(&o);
+		sym_err_clear(err);
+		if (!dwarf) {
+			rc = convert_win(file, opt, m, err);
+			free(file);
+			return rc;
+		}
 	}
 	rc = obj_open_pick(&o, file, &(struct obj_pick){ opt->arch, NULL, opt->slice }, err);
 	if (rc == SYM_OK &&

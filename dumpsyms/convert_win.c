@@ -34,6 +34,8 @@
 /* One input file in memory: mapped, or expanded from a CAB. */
 struct win_file {
 	char *path;
+	char *name;		/* the file's own name: the CAB member's, else
+				 * the last component of path */
 	const uint8_t *data;
 	size_t size;
 	void *map;		/* munmap(map, size) when set */
@@ -46,7 +48,20 @@ static void win_file_close(struct win_file *f)
 		munmap(f->map, f->size);
 	free(f->heap);
 	free(f->path);
+	free(f->name);
 	memset(f, 0, sizeof(*f));
+}
+
+/* The last component of a path written with '/' or '\' (a CodeView path
+ * is usually a Windows one). */
+static const char *win_basename(const char *p)
+{
+	const char *b = p;
+
+	for (; *p; p++)
+		if (*p == '/' || *p == '\\')
+			b = p + 1;
+	return b;
 }
 
 static bool is_cab(const uint8_t *p, size_t n)
@@ -103,6 +118,15 @@ static enum sym_code cab_expand(struct win_file *f, struct sym_err *err)
 			break;
 		len += (size_t)got;
 	}
+	{
+		const char *mn = archive_entry_pathname(e);
+		char *nn = mn && *win_basename(mn) ? strdup(win_basename(mn)) : NULL;
+
+		if (nn) {
+			free(f->name);
+			f->name = nn;
+		}
+	}
 	r = archive_read_next_header(a, &e);
 	if (r == ARCHIVE_OK) {
 		rc = sym_fail(err, SYM_EUNSUP, "the CAB file '%s' holds more than one file", f->path);
@@ -130,8 +154,11 @@ static enum sym_code win_file_open(struct win_file *f, const char *path, struct 
 
 	memset(f, 0, sizeof(*f));
 	f->path = strdup(path);
-	if (!f->path)
+	f->name = strdup(win_basename(path));
+	if (!f->path || !f->name) {
+		win_file_close(f);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		rc = sym_fail(err, SYM_EIO, "cannot open '%s': %s", path, strerror(errno));
@@ -158,18 +185,6 @@ out:
 	if (rc)
 		win_file_close(f);
 	return rc;
-}
-
-/* The last component of a path written with '/' or '\' (a CodeView path
- * is usually a Windows one). */
-static const char *win_basename(const char *p)
-{
-	const char *b = p;
-
-	for (; *p; p++)
-		if (*p == '/' || *p == '\\')
-			b = p + 1;
-	return b;
 }
 
 static void guid_id(const uint8_t g[16], uint32_t age, char out[41])
@@ -372,9 +387,9 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 	if (w->have_pe && w->pe.pdb_path && *win_basename(w->pe.pdb_path))
 		name = win_basename(w->pe.pdb_path);
 	else if (w->pdb)
-		name = win_basename(w->pdb_file.path);
+		name = w->pdb_file.name;
 	else
-		name = win_basename(w->pe_file.path);
+		name = w->pe_file.name;
 	if (opt->name)
 		name = opt->name;
 	arch = w->pdb ? pdb_arch(w->pdb) : NULL;
@@ -394,7 +409,7 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 				"'%s' has no CodeView debug-directory entry to identify it", w->pe_file.path);
 	}
 	if (w->have_pe) {
-		const char *cf = win_basename(w->pe_file.path);
+		const char *cf = w->pe_file.name;
 
 		snprintf(m->code_id, sizeof(m->code_id), "%08X%X", w->pe.timestamp, w->pe.size_of_image);
 		m->code_file = module_intern(m, cf, strlen(cf));

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 /* In the order their magics are tried. */
-static const struct obj_ops *const obj_readers[] = { &obj_macho_ops, &obj_elf_ops };
+static const struct obj_ops *const obj_readers[] = { &obj_macho_ops, &obj_elf_ops, &obj_pe_ops };
 
 #define OBJ_NREADERS (sizeof(obj_readers) / sizeof(*obj_readers))
 
@@ -74,7 +74,7 @@ static enum sym_code obj_parse(struct obj *o, struct sym_err *err)
 			return o->ops->open(o, err);
 		}
 	}
-	return sym_fail(err, SYM_EFORMAT, "'%s' is neither an ELF nor a Mach-O file", o->path);
+	return sym_fail(err, SYM_EFORMAT, "'%s' is neither an ELF, a Mach-O nor a PE file", o->path);
 }
 
 static enum sym_code obj_set_path(struct obj *o, const char *path, struct sym_err *err)

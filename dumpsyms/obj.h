@@ -2,8 +2,8 @@
  *
  * The object layer (obj.c) opens and maps a file, recognises its format by
  * the magic and hands it to that format's reader: a table of operations
- * (struct obj_ops) with its state behind o->priv (obj_elf.c, obj_macho.c;
- * PE later).  The reader fills the shared part of struct obj: identity
+ * (struct obj_ops) with its state behind o->priv (obj_elf.c, obj_macho.c,
+ * obj_pe.c).  The reader fills the shared part of struct obj: identity
  * (arch, ids, name, load address), sections and the code ranges.  The
  * DWARF, CFI and symbol-table readers use only this interface and the
  * project's own enums below, never a format's constants.  Readers never
@@ -84,7 +84,7 @@ struct obj_range {
 	uint64_t lo, hi;
 };
 
-enum obj_format { OBJ_ELF, OBJ_MACHO };
+enum obj_format { OBJ_ELF, OBJ_MACHO, OBJ_PE };
 
 /* What a file is, from its first bytes (obj_sniff()). */
 enum obj_kind {
@@ -118,6 +118,7 @@ struct obj_find {
 };
 
 struct obj;
+struct module;
 
 typedef int (*obj_slice_fn)(void *ctx, size_t index, const char *arch, const char *debug_id);
 typedef int (*obj_symbol_fn)(void *ctx, const struct obj_symbol *s);
@@ -141,6 +142,12 @@ struct obj_ops {
 	/* the code id into out[2*OBJ_MAX_ID+1] when it is not the identifier
 	 * bytes in hex (PE: timestamp and image size) */
 	void (*code_id)(const struct obj *o, char *out);
+	/* the INFO CODE_ID record names the file after the id (PE) */
+	bool named_code_id;
+	/* STACK CFI from the format's own unwind tables (PE: .pdata),
+	 * in place of .eh_frame / .debug_frame */
+	enum sym_code (*unwind)(struct obj *o, struct module *m, bool verbose,
+				struct sym_err *err);
 	/* opens into dbg the companion debug file of o: SYM_OK, SYM_ENOTFOUND
 	 * when there is none, or an error naming what is wrong */
 	enum sym_code (*find_debug)(struct obj *o, const struct obj_find *f, struct obj *dbg,
@@ -150,6 +157,7 @@ struct obj_ops {
 
 extern const struct obj_ops obj_elf_ops;
 extern const struct obj_ops obj_macho_ops;
+extern const struct obj_ops obj_pe_ops;
 
 struct obj {
 	char *path;

@@ -423,10 +423,12 @@ static void add_zip(struct state *st, const char *path)
 	archive_read_free(a);
 }
 
-enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP, K_MACHO };
+enum kind { K_NONE, K_SYM, K_ELF, K_ELF_REL, K_ZIP, K_MACHO, K_WIN, K_CAB };
 
 /* .sym files and zip archives here; object files as the object layer
- * tells them.  PE, PDB and CAB files are refused as before. */
+ * tells them: PE images and PDBs are converted as one module (an image
+ * and its PDB give the same key, so one upload), CAB files only when
+ * named as a symbol server stores them (foo.pd_, foo.dl_). */
 static enum kind sniff(const char *path, int *err)
 {
 	unsigned char b[4096];
@@ -457,6 +459,11 @@ static enum kind sniff(const char *path, int *err)
 	case OBJ_KIND_MACHO:
 	case OBJ_KIND_UNIVERSAL:
 		return K_MACHO;
+	case OBJ_KIND_PE:
+	case OBJ_KIND_PDB:
+		return K_WIN;
+	case OBJ_KIND_CAB:
+		return K_CAB;
 	default:
 		return K_NONE;
 	}
@@ -495,6 +502,17 @@ static bool excluded(const struct state *st, const char *path)
 	return false;
 }
 
+/* foo.pd_, foo.dl_, foo.ex_, foo.sy_: how a symbol server stores a
+ * CAB-compressed PDB or image */
+static bool cab_symbol_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 4 && path[n - 4] == '.' && path[n - 1] == '_' &&
+	       (strncasecmp(path + n - 3, "pd", 2) == 0 || strncasecmp(path + n - 3, "dl", 2) == 0 ||
+		strncasecmp(path + n - 3, "ex", 2) == 0 || strncasecmp(path + n - 3, "sy", 2) == 0);
+}
+
 static void add_path(struct state *st, const char *path, bool explicit)
 {
 	int e;
@@ -511,6 +529,14 @@ static void add_path(struct state *st, const char *path, bool explicit)
 	case K_SYM: add_sym_file(st, path); break;
 	case K_ELF: add_object(st, path); break;
 	case K_MACHO: add_macho(st, path); break;
+	case K_WIN: add_object(st, path); break;
+	case K_CAB:
+		/* a CAB is a compressed image or PDB when named like one */
+		if (explicit || cab_symbol_name(path))
+			add_object(st, path);
+		else
+			st->ignored++;
+		break;
 	case K_ZIP: add_zip(st, path); break;
 	case K_ELF_REL:
 		if (explicit)
@@ -521,7 +547,8 @@ static void add_path(struct state *st, const char *path, bool explicit)
 		break;
 	default:
 		if (explicit)
-			bad_input(st, path, "%s", "not a .sym file, an ELF or Mach-O file or a zip archive");
+			bad_input(st, path, "%s", "not a .sym file, an ELF, Mach-O or PE file, a PDB "
+				  "or a zip archive");
 		else
 			st->ignored++;
 	}

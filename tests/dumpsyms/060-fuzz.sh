@@ -4,21 +4,7 @@
 # sanitizer report.  FUZZ_SECONDS (default 60) sets the length.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 command -v clang >/dev/null || fail "clang is required (scripts/deps --test installs it)"
-srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v -e '/main\.c$' -e '/store\.c$')
-# The C++ of dumpsyms (msvc_demangle.cc, LLVM's demangler) is compiled apart.
-llvm_inc=$(llvm-config-14 --includedir 2> /dev/null || echo /usr/lib/llvm-14/include)
-llvm_lib=$(llvm-config-14 --libdir 2> /dev/null || echo /usr/lib/llvm-14/lib)
-cxx_objs=
-for cc in "$TOP"/dumpsyms/*.cc; do
-	o=$(basename "$cc" .cc).o
-	clang++ -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
-		-I"$BUILD" -I"$TOP/dumpsyms" -isystem "$llvm_inc" -c "$cc" -o "$o" 2> build.err ||
-		{ cat build.err; fail "cannot build the fuzzer ($cc)"; }
-	cxx_objs="$cxx_objs $o"
-done
-clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fsanitize-link-c++-runtime \
-	-I"$BUILD" -I"$TOP/common" -I"$TOP/dumpsyms" $srcs "$TOP/tests/fuzz/fuzz_dumpsyms.c" $cxx_objs \
-	"$llvm_lib/libLLVMDemangle.a" -lelf -liberty -lzstd -lz -lstdc++ -o fuzz_dumpsyms 2> build.err ||
+"$TOP/tests/fuzz/build.sh" fuzz_dumpsyms "$TOP/tests/fuzz/fuzz_dumpsyms.c" 2> build.err ||
 	{ cat build.err; fail "cannot build the fuzzer"; }
 mkdir -p corpus
 n=0

@@ -5,11 +5,9 @@
 # length.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 command -v clang >/dev/null || fail "clang is required (scripts/deps --test installs it)"
-command -v lld-link > /dev/null || skip "lld-link is missing"
-srcs=$(ls "$TOP"/common/*.c "$TOP"/dumpsyms/*.c | grep -v -e '/main\.c$' -e '/store\.c$')
-clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I"$BUILD" -I"$TOP/common" -I"$TOP/dumpsyms" $srcs "$TOP/tests/fuzz/fuzz_pe.c" \
-	-lelf -liberty -lzstd -lz -o fuzz_pe 2> build.err || { cat build.err; fail "cannot build the fuzzer"; }
+command -v lld-link > /dev/null || fail "lld-link is missing (scripts/deps --test installs lld)"
+"$TOP/tests/fuzz/build.sh" fuzz_pe "$TOP/tests/fuzz/fuzz_pe.c" 2> build.err ||
+	{ cat build.err; fail "cannot build the fuzzer"; }
 FX=$TOP/build/fixtures-pe
 "$TOP/tests/fixtures/pe/build.sh" "$FX" > fixtures.txt 2> fixtures.err ||
 	fail "cannot build the PE fixtures: $(tail -n 5 fixtures.err)"

@@ -48,7 +48,7 @@ def x64(text, base):
         in_chain = False
         for line in b:
             s = line.strip()
-            m = re.match(r'(Start|End)Address: \((0x[0-9A-Fa-f]+)\)', s)
+            m = re.match(r'(Start|End)Address: (?:\S+ )?\((0x[0-9A-Fa-f]+)\)', s)
             if m:
                 a = num(m.group(2))
                 if a < base:
@@ -113,7 +113,11 @@ def arm64(text, base):
         for line in b:
             s = line.strip()
             if s.startswith('Function: '):
-                start = num(s.split()[1].split('(')[0]) - base
+                # "Function: 0x1234", "Function: 0x1234 (sym)" or, with a
+                # symbol table, "Function: sym (0x1234)"
+                m = re.search(r'\((0x[0-9A-Fa-f]+)\)', s)
+                tok = s.split()[1]
+                start = num(m.group(1) if m and not tok.lower().startswith('0x') else tok.split('(')[0]) - base
             elif s.startswith('FunctionLength: '):
                 length = int(s.split()[1])
             elif s == 'Fragment: Yes':
