@@ -442,6 +442,7 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 			po.pe_sections = secs;
 			po.npe_sections = w->pe.nsections;
 		}
+		pdb_set_file_mapped(w->pdb, w->pdb_file.map != NULL);
 		rc = pdb_read(w->pdb, m, &po, err);
 		if (rc)
 			goto out;

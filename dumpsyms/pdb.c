@@ -71,16 +71,19 @@ void pdb_warn(const struct pdb_ctx *c, const char *fmt, ...)
  * "/names" is kept. */
 static enum sym_code pdb_read_info(struct pdb *p, struct sym_err *err)
 {
-	uint8_t *buf = NULL;
+	struct pdb_stream st;
+	const uint8_t *buf;
 	size_t len;
 	struct cursor c;
 	const uint8_t *strings, *guid;
 	uint32_t nstr, nwords, ndel, w, bit;
 	enum sym_code result;
 
-	result = pdb_msf_read(&p->msf, PDB_STREAM_INFO, "PDB info", &buf, &len, err);
+	result = pdb_msf_stream(&p->msf, PDB_STREAM_INFO, "PDB info", &st, err);
 	if (result != SYM_OK)
 		return result;
+	buf = st.data;
+	len = st.len;
 	c = cursor_make(buf, len, false);
 	cursor_u32(&c);		/* version */
 	cursor_u32(&c);		/* signature (time stamp) */
@@ -133,7 +136,7 @@ static enum sym_code pdb_read_info(struct pdb *p, struct sym_err *err)
 		if (cursor_u32(&c) == PDB_FEATURE_MINI)
 			p->fastlink = true;
 out:
-	free(buf);
+	pdb_stream_release(&st);
 	return result;
 }
 
@@ -145,9 +148,11 @@ static enum sym_code pdb_read_dbi(struct pdb *p, struct sym_err *err)
 	size_t off, i;
 	enum sym_code result;
 
-	result = pdb_msf_read(&p->msf, PDB_STREAM_DBI, "DBI", &p->dbi, &p->dbi_len, err);
+	result = pdb_msf_stream(&p->msf, PDB_STREAM_DBI, "DBI", &p->dbi_stream, err);
 	if (result != SYM_OK)
 		return result;
+	p->dbi = p->dbi_stream.data;
+	p->dbi_len = p->dbi_stream.len;
 	if (!p->dbi)
 		return SYM_OK;		/* no DBI: ids only */
 	c = cursor_make(p->dbi, p->dbi_len, false);
@@ -260,9 +265,14 @@ void pdb_close(struct pdb *p)
 	if (!p)
 		return;
 	pdb_msf_release(&p->msf);
-	free(p->dbi);
+	pdb_stream_release(&p->dbi_stream);
 	free((char *)p->path);
 	free(p);
+}
+
+void pdb_set_file_mapped(struct pdb *p, bool mapped)
+{
+	p->msf.drop_pages = mapped;
 }
 
 void pdb_ident(const struct pdb *p, uint8_t guid[16], uint32_t *age)
@@ -398,22 +408,25 @@ const char *pdb_c_name(const struct pdb_ctx *c, uint32_t rva, const char *raw, c
 static enum sym_code pdb_read_sections(struct pdb_ctx *c, uint32_t s, const char *what,
 				       struct pdb_section **out, size_t *nout, struct sym_err *err)
 {
-	uint8_t *buf = NULL;
+	struct pdb_stream st;
+	const uint8_t *buf;
 	size_t len, n, i;
 	struct pdb_section *v;
 	enum sym_code result;
 
 	*out = NULL;
 	*nout = 0;
-	result = pdb_msf_read(&c->p->msf, s, what, &buf, &len, err);
+	result = pdb_msf_stream(&c->p->msf, s, what, &st, err);
 	if (result != SYM_OK)
 		return result;
+	buf = st.data;
+	len = st.len;
 	n = len / 40;
 	if (n > MAX_SECTIONS)
 		n = MAX_SECTIONS;
 	v = calloc(n + 1, sizeof(*v));
 	if (!v) {
-		free(buf);
+		pdb_stream_release(&st);
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	}
 	for (i = 0; i < n; i++) {
@@ -426,7 +439,7 @@ static enum sym_code pdb_read_sections(struct pdb_ctx *c, uint32_t s, const char
 		cursor_skip(&cur, 4);	/* relocation and line counts */
 		v[i].characteristics = cursor_u32(&cur);
 	}
-	free(buf);
+	pdb_stream_release(&st);
 	*out = v;
 	*nout = n;
 	return SYM_OK;
@@ -489,14 +502,15 @@ static void pdb_read_names(struct pdb_ctx *c)
 	if (c->p->names_stream == PDB_NO_STREAM)
 		return;
 	sym_err_clear(&e);
-	if (pdb_msf_read(&c->p->msf, c->p->names_stream, "/names", &c->names_stream, &len,
-			 &e) != SYM_OK) {
+	if (pdb_msf_stream(&c->p->msf, c->p->names_stream, "/names", &c->names_stream,
+			   &e) != SYM_OK) {
 		if (e.code == SYM_ENOMEM)
 			c->nomem = true;
 		pdb_warn(c, "%s", e.msg);
 		return;
 	}
-	cur = cursor_make(c->names_stream, len, false);
+	len = c->names_stream.len;
+	cur = cursor_make(c->names_stream.data, len, false);
 	if (cursor_u32(&cur) != NAMES_MAGIC) {
 		pdb_warn(c, "/names string table has a bad signature");
 		return;
@@ -532,8 +546,7 @@ static enum sym_code pdb_setup_addresses(struct pdb_ctx *c, struct sym_err *err)
 	bool omap = pdb_dbg_has(p, DBG_OMAP_TO) && pdb_dbg_has(p, DBG_OMAP_FROM);
 	struct pdb_section *final = NULL;
 	size_t nfinal = 0;
-	uint8_t *to = NULL, *from = NULL;
-	size_t to_len = 0, from_len = 0;
+	struct pdb_stream to = { 0 }, from = { 0 };
 	uint32_t image_size;
 	enum sym_code result = SYM_OK;
 
@@ -574,13 +587,13 @@ static enum sym_code pdb_setup_addresses(struct pdb_ctx *c, struct sym_err *err)
 	} else {
 		image_size = OMAP_DEFAULT_IMAGE_SIZE;
 	}
-	result = pdb_msf_read(&p->msf, pdb_dbg_stream(p, DBG_OMAP_TO), "OMAP to source", &to,
-			      &to_len, err);
+	result = pdb_msf_stream(&p->msf, pdb_dbg_stream(p, DBG_OMAP_TO), "OMAP to source", &to,
+				err);
 	if (result == SYM_OK)
-		result = pdb_msf_read(&p->msf, pdb_dbg_stream(p, DBG_OMAP_FROM),
-				      "OMAP from source", &from, &from_len, err);
+		result = pdb_msf_stream(&p->msf, pdb_dbg_stream(p, DBG_OMAP_FROM),
+					"OMAP from source", &from, err);
 	if (result == SYM_OK)
-		result = pdb_omap_open(&c->omap, c->path, to, to_len, from, from_len,
+		result = pdb_omap_open(&c->omap, c->path, to.data, to.len, from.data, from.len,
 				       pdb_orig_image_len(c), image_size, err);
 	if (result != SYM_OK && result != SYM_ENOMEM) {
 		/* addresses are then those of the original image */
@@ -591,8 +604,8 @@ static enum sym_code pdb_setup_addresses(struct pdb_ctx *c, struct sym_err *err)
 	}
 out:
 	free(final);
-	free(to);
-	free(from);
+	pdb_stream_release(&to);
+	pdb_stream_release(&from);
 	return result;
 }
 
@@ -602,7 +615,8 @@ out:
  * kept in c->pubs (and their parameter sizes in c->params). */
 static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 {
-	uint8_t *buf = NULL;
+	struct pdb_stream st;
+	const uint8_t *buf;
 	size_t len, pos = 0, cap = 0, pcap = 0;
 	enum sym_code result;
 	struct sym_err e;
@@ -610,14 +624,15 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 	if (c->p->sym_record_stream == 0xFFFF)
 		return SYM_OK;
 	sym_err_clear(&e);
-	result = pdb_msf_read(&c->p->msf, c->p->sym_record_stream, "symbol records", &buf, &len,
-			      &e);
+	result = pdb_msf_stream(&c->p->msf, c->p->sym_record_stream, "symbol records", &st, &e);
 	if (result == SYM_ENOMEM)
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	if (result != SYM_OK) {
 		pdb_warn(c, "%s", e.msg);
 		return SYM_OK;
 	}
+	buf = st.data;
+	len = st.len;
 	while (len - pos >= 4) {
 		struct cursor cur = cursor_make(buf + pos, len - pos, false);
 		uint16_t reclen = cursor_u16(&cur), kind;
@@ -686,7 +701,7 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 			goto nomem;
 		c->npubs++;
 	}
-	free(buf);
+	pdb_stream_release(&st);
 	if (c->nparams)
 		qsort(c->params, c->nparams, sizeof(*c->params), cmp_param);
 	if (c->npubs)
@@ -694,7 +709,7 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 	c->pubs_by_rva = c->npubs;
 	return SYM_OK;
 nomem:
-	free(buf);
+	pdb_stream_release(&st);
 	return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 }
 
@@ -808,18 +823,17 @@ static enum sym_code pdb_read_modules(struct pdb_ctx *c, struct sym_err *err)
 
 static enum sym_code pdb_read_frames(struct pdb_ctx *c, struct sym_err *err)
 {
-	uint8_t *fpo = NULL, *fd = NULL;
-	size_t fpo_len = 0, fd_len = 0;
+	struct pdb_stream fpo = { 0 }, fd = { 0 };
 	struct sym_err e;
 	enum sym_code result = SYM_OK;
 
 	sym_err_clear(&e);
 	if (pdb_dbg_has(c->p, DBG_FPO))
-		result = pdb_msf_read(&c->p->msf, pdb_dbg_stream(c->p, DBG_FPO), "FPO", &fpo,
-				      &fpo_len, &e);
+		result = pdb_msf_stream(&c->p->msf, pdb_dbg_stream(c->p, DBG_FPO), "FPO", &fpo,
+					&e);
 	if (result == SYM_OK && pdb_dbg_has(c->p, DBG_FRAMEDATA))
-		result = pdb_msf_read(&c->p->msf, pdb_dbg_stream(c->p, DBG_FRAMEDATA),
-				      "FrameData", &fd, &fd_len, &e);
+		result = pdb_msf_stream(&c->p->msf, pdb_dbg_stream(c->p, DBG_FRAMEDATA),
+					"FrameData", &fd, &e);
 	if (result == SYM_ENOMEM) {
 		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 		goto out;
@@ -829,12 +843,12 @@ static enum sym_code pdb_read_frames(struct pdb_ctx *c, struct sym_err *err)
 		result = SYM_OK;
 		goto out;
 	}
-	if (fpo_len || fd_len)
-		result = pdb_frames_read(c->path, fpo, fpo_len, fd, fd_len, c->names,
+	if (fpo.len || fd.len)
+		result = pdb_frames_read(c->path, fpo.data, fpo.len, fd.data, fd.len, c->names,
 					 c->names_len, c->omap, c->m, c->opt->verbose, err);
 out:
-	free(fpo);
-	free(fd);
+	pdb_stream_release(&fpo);
+	pdb_stream_release(&fd);
 	return result;
 }
 
@@ -844,8 +858,7 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 		       struct sym_err *err)
 {
 	struct pdb_ctx c;
-	uint8_t *tpi = NULL, *ipi = NULL;
-	size_t tpi_len = 0, ipi_len = 0;
+	struct pdb_stream tpi = { 0 }, ipi = { 0 };
 	struct sym_err e;
 	enum sym_code result;
 
@@ -867,8 +880,8 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 
 	/* types: damage loses only argument lists */
 	sym_err_clear(&e);
-	if (pdb_msf_read(&p->msf, PDB_STREAM_TPI, "TPI", &tpi, &tpi_len, &e) != SYM_OK ||
-	    pdb_msf_read(&p->msf, PDB_STREAM_IPI, "IPI", &ipi, &ipi_len, &e) != SYM_OK) {
+	if (pdb_msf_stream(&p->msf, PDB_STREAM_TPI, "TPI", &tpi, &e) != SYM_OK ||
+	    pdb_msf_stream(&p->msf, PDB_STREAM_IPI, "IPI", &ipi, &e) != SYM_OK) {
 		if (e.code == SYM_ENOMEM) {
 			result = sym_fail(err, SYM_ENOMEM,
 					  "cannot read PDB '%s': out of memory", p->path);
@@ -876,7 +889,7 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 		}
 		pdb_warn(&c, "%s", e.msg);
 	}
-	result = pdb_types_open(&c.types, c.path, tpi, tpi_len, ipi, ipi_len, err);
+	result = pdb_types_open(&c.types, c.path, tpi.data, tpi.len, ipi.data, ipi.len, err);
 	if (result != SYM_OK)
 		goto out;
 
@@ -892,10 +905,10 @@ enum sym_code pdb_read(struct pdb *p, struct module *m, const struct pdb_read_op
 out:
 	pdb_types_free(c.types);
 	pdb_omap_free(c.omap);
-	free(tpi);
-	free(ipi);
+	pdb_stream_release(&tpi);
+	pdb_stream_release(&ipi);
 	free(c.secs);
-	free(c.names_stream);
+	pdb_stream_release(&c.names_stream);
 	free(c.params);
 	free(c.pubs);
 	free(c.origins.keys);

@@ -38,6 +38,10 @@ struct pdb_read_options {
 enum sym_code pdb_open(struct pdb **out, const char *path, const uint8_t *data, size_t size,
 		       struct sym_err *err);
 void pdb_close(struct pdb *p);
+/* Tells p that the data given to pdb_open() is a read-only mapping of a file (PROT_READ, MAP_PRIVATE)
+ * that stays mapped until pdb_close(): pdb_read() then gives back the pages of each stream it is done
+ * with (a module's as soon as that module is read), which bounds the resident size. */
+void pdb_set_file_mapped(struct pdb *p, bool mapped);
 bool pdb_is_pdb(const uint8_t *data, size_t size);      /* the MSF 7.0 or 2.0 magic */
 /* GUID as stored (Windows byte order: Data1 LE u32, Data2 LE u16, Data3 LE u16, Data4[8]) and the
  * DBI age (PDB-info age when there is no DBI) */

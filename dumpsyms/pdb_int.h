@@ -24,7 +24,8 @@ struct pdb {
 	bool has_dbi;
 	bool fastlink;			/* the "MINI" feature: /DEBUG:FASTLINK */
 	uint32_t names_stream;		/* "/names", or PDB_NO_STREAM */
-	uint8_t *dbi;			/* the DBI stream; owned */
+	struct pdb_stream dbi_stream;	/* the DBI stream; released by pdb_close() */
+	const uint8_t *dbi;		/* its bytes */
 	size_t dbi_len;
 	uint16_t machine;
 	uint16_t sym_record_stream;
@@ -59,7 +60,7 @@ struct pdb_ctx {
 	bool nomem;			/* set when an allocation failed */
 	struct pdb_section *secs;	/* section headers of the PDB's address space; owned */
 	size_t nsecs;
-	uint8_t *names_stream;		/* "/names"; owned */
+	struct pdb_stream names_stream;	/* "/names"; released at the end of pdb_read() */
 	const char *names;		/* its string buffer, inside names_stream */
 	size_t names_len;
 	struct pdb_types *types;

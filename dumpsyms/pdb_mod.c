@@ -1167,7 +1167,8 @@ enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *mo
 			      struct sym_err *err)
 {
 	struct modr r;
-	uint8_t *buf = NULL;
+	struct pdb_stream st;
+	const uint8_t *buf;
 	size_t len, c13_off;
 	struct sym_err e;
 	enum sym_code result = SYM_OK;
@@ -1177,13 +1178,15 @@ enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *mo
 	r.c = c;
 	r.modname = modname;
 	sym_err_clear(&e);
-	result = pdb_msf_read(&c->p->msf, stream, "module", &buf, &len, &e);
+	result = pdb_msf_stream(&c->p->msf, stream, "module", &st, &e);
 	if (result == SYM_ENOMEM)
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 	if (result != SYM_OK) {
 		pdb_warn(c, "module '%s': %s", modname, e.msg);
 		return SYM_OK;
 	}
+	buf = st.data;
+	len = st.len;
 	if (!buf)
 		return SYM_OK;
 	cur = cursor_make(buf, len, false);
@@ -1213,7 +1216,7 @@ enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *mo
 out:
 	if (c->nomem)
 		result = sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
-	free(buf);
+	pdb_stream_release(&st);
 	free(r.files.v);
 	free(r.lines.v);
 	free(r.inl.v);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cursor.h"
 
@@ -207,32 +209,73 @@ bool pdb_msf_has(const struct pdb_msf *msf, uint32_t i)
 	return i < msf->nstreams && msf->sizes[i] != PDB_MSF_NIL;
 }
 
-enum sym_code pdb_msf_read(const struct pdb_msf *msf, uint32_t i, const char *what,
-			   uint8_t **out, size_t *len, struct sym_err *err)
+/* true when the n blocks of list[] are consecutive: list[0], list[0]+1, ... */
+static bool msf_consecutive(const struct pdb_msf *msf, const uint32_t *list, size_t n)
 {
+	size_t k;
+
+	if (!n || list[0] >= msf->nblocks || n > msf->nblocks - list[0])
+		return false;
+	for (k = 1; k < n; k++)
+		if (list[k] != list[0] + k)
+			return false;
+	return true;
+}
+
+enum sym_code pdb_msf_stream(const struct pdb_msf *msf, uint32_t i, const char *what,
+			     struct pdb_stream *s, struct sym_err *err)
+{
+	const uint32_t *list;
 	uint8_t *buf;
 	uint32_t bad = 0;
+	size_t len;
 
-	*out = NULL;
-	*len = 0;
+	memset(s, 0, sizeof(*s));
 	if (!pdb_msf_has(msf, i) || msf->sizes[i] == 0)
 		return SYM_OK;
+	len = msf->sizes[i];
 	/* distinct blocks cannot hold more than the file */
-	if (msf->sizes[i] > msf->size)
+	if (len > msf->size)
 		return sym_fail(err, SYM_EFORMAT,
 				"cannot read PDB '%s': stream %u (%s) larger than the file (%u bytes)",
 				msf->path, i, what, msf->sizes[i]);
-	buf = malloc(msf->sizes[i]);
+	list = msf->blocks + msf->first[i];
+	/* every block checked: list[0] + n - 1 < nblocks, so the stream lies
+	 * within the file (nblocks * block_size <= size) */
+	if (msf_consecutive(msf, list, msf_nblk(len, msf->block_size))) {
+		s->data = msf_block(msf, list[0]);
+		s->len = len;
+		s->drop = msf->drop_pages;
+		return SYM_OK;
+	}
+	buf = malloc(len);
 	if (!buf)
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", msf->path);
-	if (!msf_gather(msf, msf->blocks + msf->first[i], buf, msf->sizes[i], &bad)) {
+	if (!msf_gather(msf, list, buf, len, &bad)) {
 		char where[96];
 
 		free(buf);
 		snprintf(where, sizeof(where), "stream %u (%s)", i, what);
 		return msf_bad_block(msf, bad, where, err);
 	}
-	*out = buf;
-	*len = msf->sizes[i];
+	s->data = buf;
+	s->len = len;
+	s->owned = buf;
 	return SYM_OK;
+}
+
+void pdb_stream_release(struct pdb_stream *s)
+{
+	long pg = s->drop ? sysconf(_SC_PAGESIZE) : -1;
+
+	if (pg > 0 && s->len) {
+		uintptr_t lo = (uintptr_t)s->data, hi = lo + s->len;
+
+		lo = (lo + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+		hi &= ~((uintptr_t)pg - 1);
+		if (lo < hi)	/* a failure only leaves the pages resident */
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	free(s->owned);
+	memset(s, 0, sizeof(*s));
 }

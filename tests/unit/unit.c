@@ -11,6 +11,7 @@
 #include "fsutil.h"
 #include "obj.h"
 #include "outbuf.h"
+#include "pdb_msf.h"
 #include "unwind_info.h"
 
 static int ntest, nfail;
@@ -374,6 +375,53 @@ static void test_sniff(void)
 	ok(obj_sniff(b, 0) == OBJ_KIND_UNKNOWN, "sniff: %s", "empty");
 }
 
+/* An 8-block MSF file: stream 1 in consecutive blocks 3, 4 (read in place),
+ * stream 2 in blocks 6, 5 (gathered), stream 3 in block 9 (past the file). */
+static void test_pdb_stream(void)
+{
+	static const char magic[] = "Microsoft C/C++ MSF 7.00\r\n\x1a" "DS\0\0\0";
+	static const uint32_t dir[] = { 4, 0, 600, 600, 100, 3, 4, 6, 5, 9 };
+	static uint8_t f[8 * 512];
+	struct pdb_msf msf;
+	struct pdb_stream s;
+	struct sym_err e;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		memset(f + i * 512, (int)i, 512);
+	memcpy(f, magic, 32);
+	f[33] = 2;		/* block size 512 */
+	f[40] = 8;		/* 8 blocks */
+	f[44] = sizeof(dir);	/* directory bytes */
+	memset(f + 48, 0, 8);	/* the directory's block list is in block 1 */
+	f[52] = 1;
+	memset(f + 512, 0, 4);
+	f[512] = 2;		/* the directory is in block 2 */
+	for (i = 0; i < sizeof(dir) / 4; i++) {
+		uint8_t *d = f + 2 * 512 + 4 * i;
+		d[0] = (uint8_t)dir[i];
+		d[1] = (uint8_t)(dir[i] >> 8);
+		d[2] = d[3] = 0;
+	}
+	sym_err_clear(&e);
+	ok(pdb_msf_open(&msf, "t.pdb", f, sizeof(f), &e) == SYM_OK, "pdb stream: %s", "MSF opens");
+	ok(pdb_msf_stream(&msf, 1, "one", &s, &e) == SYM_OK && s.data == f + 3 * 512 &&
+	   !s.owned && s.len == 600 && s.data[599] == 4, "pdb stream: %s", "consecutive blocks in place");
+	pdb_stream_release(&s);
+	ok(!s.data && !s.len, "pdb stream: %s", "released");
+	ok(pdb_msf_stream(&msf, 2, "two", &s, &e) == SYM_OK && s.owned && s.data == s.owned &&
+	   s.len == 600 && s.data[0] == 6 && s.data[511] == 6 && s.data[512] == 5 && s.data[599] == 5,
+	   "pdb stream: %s", "scattered blocks gathered");
+	pdb_stream_release(&s);
+	ok(pdb_msf_stream(&msf, 3, "three", &s, &e) == SYM_EFORMAT && !s.data && !s.owned,
+	   "pdb stream: %s", "block out of range");
+	ok(pdb_msf_stream(&msf, 0, "zero", &s, &e) == SYM_OK && !s.data && !s.len,
+	   "pdb stream: %s", "empty stream");
+	ok(pdb_msf_stream(&msf, 7, "absent", &s, &e) == SYM_OK && !s.data && !s.len,
+	   "pdb stream: %s", "absent stream");
+	pdb_msf_release(&msf);
+}
+
 int main(void)
 {
 	test_leb128();
@@ -385,6 +433,7 @@ int main(void)
 	test_unwind_table();
 	test_macho_id();
 	test_sniff();
+	test_pdb_stream();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
