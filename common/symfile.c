@@ -1,6 +1,7 @@
 #include "config.h"
 #include "symfile.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,18 +148,23 @@ static bool check_line(struct symcheck *c, const char *s, size_t n)
 		return true;
 	}
 	if (IS("FILE") || IS("INLINE_ORIGIN")) {
+		bool file = IS("FILE");
+
 		if (!token(&p, &left, &t, &tl) || !all_of(t, tl, DEC) || left == 0)
 			return fail(c, "malformed FILE or INLINE_ORIGIN record");
+		c->stats.files += file;
 		return true;
 	}
 	if (IS("FUNC")) {
 		if (!check_func(p, left, 3))
 			return fail(c, "malformed FUNC record");
+		c->stats.funcs++;
 		return true;
 	}
 	if (IS("PUBLIC")) {
 		if (!check_func(p, left, 2))
 			return fail(c, "malformed PUBLIC record");
+		c->stats.publics++;
 		return true;
 	}
 	if (IS("INLINE")) {
@@ -167,11 +173,16 @@ static bool check_line(struct symcheck *c, const char *s, size_t n)
 			if (!token(&p, &left, &t, &tl) || !all_of(t, tl, i < 4 ? DEC "-" : HEX))
 				return fail(c, "malformed INLINE record");
 		}
+		c->stats.inlines++;
 		return true;
 	}
 	if (IS("STACK")) {
 		if (!token(&p, &left, &t, &tl) || !(IS("CFI") || IS("WIN")) || left == 0)
 			return fail(c, "malformed STACK record");
+		if (IS("WIN"))
+			c->stats.stack_win++;
+		else
+			c->stats.stack_cfi++;
 		return true;
 	}
 #undef IS
@@ -190,6 +201,7 @@ static bool check_line(struct symcheck *c, const char *s, size_t n)
 		    !all_of(f[2], fl[2], DEC "-") || !all_of(f[3], fl[3], DEC))
 			return fail(c, "unknown record type");
 	}
+	c->stats.lines++;
 	return true;
 }
 
@@ -255,4 +267,50 @@ bool symcheck_finish(struct symcheck *c)
 	if (!c->seen_module)
 		return fail(c, "the file is empty");
 	return true;
+}
+
+/* The kinds of debug information the comparison weighs. */
+static void kinds(const struct symfile_stats *s, uint64_t v[4])
+{
+	v[0] = s->funcs;
+	v[1] = s->lines;
+	v[2] = s->inlines;
+	v[3] = s->stack_cfi + s->stack_win;
+}
+
+static int dominated(const uint64_t a[4], const uint64_t b[4])
+{
+	bool lacks = false, fewer = false, more = false;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (a[i] && !b[i])
+			lacks = true;
+		if (b[i] < a[i])
+			fewer = true;
+		else if (b[i] > a[i])
+			more = true;
+	}
+	return lacks || (fewer && !more);
+}
+
+int symfile_compare(const struct symfile_stats *held, const struct symfile_stats *cand,
+		    char *why, size_t whylen)
+{
+	uint64_t h[4], c[4];
+	int r = 0;
+
+	kinds(held, h);
+	kinds(cand, c);
+	if (dominated(h, c))
+		r = -1;
+	else if (dominated(c, h))
+		r = 1;
+	if (why && whylen)
+		snprintf(why, whylen,
+			 "%" PRIu64 " FUNC, %" PRIu64 " line, %" PRIu64 " INLINE, %" PRIu64
+			 " STACK records against %" PRIu64 " FUNC, %" PRIu64 " line, %" PRIu64
+			 " INLINE, %" PRIu64 " STACK held",
+			 c[0], c[1], c[2], c[3], h[0], h[1], h[2], h[3]);
+	return r;
 }

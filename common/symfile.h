@@ -26,8 +26,14 @@ struct symfile_header {
 	char generator[256];
 };
 
+/* How much a file holds, by record kind (MODULE and INFO not counted). */
+struct symfile_stats {
+	uint64_t files, funcs, lines, inlines, publics, stack_cfi, stack_win;
+};
+
 struct symcheck {
 	struct symfile_header hdr;
+	struct symfile_stats stats;
 	char *line;		/* the partial line carried between chunks */
 	size_t len, cap;
 	uint64_t lineno;
@@ -48,5 +54,18 @@ bool symcheck_finish(struct symcheck *c);
 /* Parses one MODULE line (without its newline) into hdr; false if it is
  * not one. */
 bool symfile_parse_module(const char *line, size_t n, struct symfile_header *hdr);
+
+/* The rule that keeps a poorer conversion from replacing a richer one
+ * (a stripped or truncated build uploaded after the full one).  Compares
+ * the debug information of a candidate with what is held: negative when
+ * the candidate is poorer (it lacks a kind of record the held file has:
+ * functions, line records, inline records, or unwind records; or it has
+ * fewer of some of those kinds and more of none), positive when it is
+ * richer (the same the other way), 0 when neither (equal, or more of one
+ * kind and fewer of another).  PUBLIC records do not count: a file
+ * without functions has more of them.  When why is not NULL, a one-line
+ * reason naming both sides' counts is written to it. */
+int symfile_compare(const struct symfile_stats *held, const struct symfile_stats *cand,
+		    char *why, size_t whylen);
 
 #endif

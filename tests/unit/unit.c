@@ -12,6 +12,7 @@
 #include "obj.h"
 #include "outbuf.h"
 #include "pdb_msf.h"
+#include "symfile.h"
 #include "unwind_info.h"
 
 static int ntest, nfail;
@@ -422,6 +423,58 @@ static void test_pdb_stream(void)
 	pdb_msf_release(&msf);
 }
 
+static void stats_of(const char *text, struct symfile_stats *st)
+{
+	struct symcheck c;
+
+	symcheck_init(&c);
+	ok(symcheck_feed(&c, text, strlen(text)) && symcheck_finish(&c), "a sample .sym file passes the check%s",
+	   "");
+	*st = c.stats;
+	symcheck_release(&c);
+}
+
+static void test_symfile_compare(void)
+{
+	static const char full[] =
+		"MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n"
+		"FILE 0 a.c\nINLINE_ORIGIN 0 g\n"
+		"FUNC 10 20 0 f\n10 8 1 0\n18 8 2 0\nINLINE 0 3 0 0 14 4\n"
+		"FUNC 30 10 0 h\n30 10 7 0\nPUBLIC 50 0 p\n"
+		"STACK CFI INIT 10 20 .cfa: $rsp 8 +\nSTACK CFI 11 .cfa: $rsp 16 +\n";
+	static const char stripped[] =
+		"MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n"
+		"PUBLIC 10 0 f\nPUBLIC 30 0 h\nPUBLIC 50 0 p\n"
+		"STACK CFI INIT 10 20 .cfa: $rsp 8 +\nSTACK CFI 11 .cfa: $rsp 16 +\n";
+	static const char shorter[] =
+		"MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n"
+		"FILE 0 a.c\nINLINE_ORIGIN 0 g\n"
+		"FUNC 10 20 0 f\n10 8 1 0\n18 8 2 0\nINLINE 0 3 0 0 14 4\n"
+		"STACK CFI INIT 10 20 .cfa: $rsp 8 +\n";
+	static const char mixed[] =
+		"MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n"
+		"FILE 0 a.c\nINLINE_ORIGIN 0 g\n"
+		"FUNC 10 20 0 f\n10 8 1 0\n18 8 2 0\nINLINE 0 3 0 0 14 4\n"
+		"FUNC 30 10 0 h\n30 10 7 0\nFUNC 40 10 0 k\n40 10 7 0\n"
+		"STACK CFI INIT 10 20 .cfa: $rsp 8 +\n";
+	struct symfile_stats f, s, sh, m;
+	char why[256];
+
+	stats_of(full, &f);
+	stats_of(stripped, &s);
+	stats_of(shorter, &sh);
+	stats_of(mixed, &m);
+	ok(f.funcs == 2 && f.lines == 3 && f.inlines == 1 && f.publics == 1 && f.files == 1 &&
+	   f.stack_cfi == 2 && f.stack_win == 0, "records counted by kind%s", "");
+	ok(symfile_compare(&f, &s, why, sizeof(why)) < 0, "a file without functions is poorer%s", "");
+	ok(strstr(why, "0 FUNC, 0 line, 0 INLINE, 2 STACK records against 2 FUNC, 3 line") != NULL,
+	   "the reason names both sides: %s", why);
+	ok(symfile_compare(&s, &f, NULL, 0) > 0, "the full file is richer than the stripped one%s", "");
+	ok(symfile_compare(&f, &sh, NULL, 0) < 0, "fewer of some kinds and more of none is poorer%s", "");
+	ok(symfile_compare(&f, &m, NULL, 0) == 0, "more of one kind and fewer of another is neither%s", "");
+	ok(symfile_compare(&f, &f, NULL, 0) == 0, "a file is as rich as itself%s", "");
+}
+
 int main(void)
 {
 	test_leb128();
@@ -434,6 +487,7 @@ int main(void)
 	test_macho_id();
 	test_sniff();
 	test_pdb_stream();
+	test_symfile_compare();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
