@@ -14,6 +14,7 @@
 #include "config.h"
 #include "cfi.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "module.h"
 #include "vec.h"
 
 /* ---- register names (Breakpad's tables, by DWARF register number) ---- */
@@ -138,7 +140,9 @@ struct cie {
 struct cfi {
 	const struct cfi_input *in;
 	struct regs regs;
-	FILE *out;
+	struct module *m;
+	VEC(char) text;		/* the rules of the record being written */
+	bool write_failed;
 	struct sym_err *err;
 	bool warn;
 	unsigned nwarn;
@@ -676,38 +680,41 @@ static int cmp_report(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Writes one record's rules: reports [i, k) sorted by name, the last
- * report for each name winning. */
-static void emit_rules(struct cfi *c, const struct report *v, size_t i, size_t k)
+static int text_put(struct cfi *c, const char *p)
+{
+	size_t n = strlen(p);
+
+	if (vec_reserve(c->text, n + 1))
+		return -1;
+	memcpy(c->text.v + c->text.n, p, n);
+	c->text.n += n;
+	return 0;
+}
+
+/* The rules of one record into c->text: reports [i, k) sorted by name,
+ * the last report for each name winning.  -1 when out of memory. */
+static int rules_text(struct cfi *c, const struct report *v, size_t i, size_t k)
 {
 	size_t j, shown = 0;
 
+	c->text.n = 0;
 	for (j = i; j < k; j++) {
 		if (j + 1 < k && strcmp(v[j + 1].name, v[j].name) == 0)
 			continue;
-		if (shown++)
-			fputc_unlocked(' ', c->out);
-		fputs_unlocked(v[j].name, c->out);
-		fputs_unlocked(": ", c->out);
-		fputs_unlocked(v[j].text, c->out);
+		if ((shown++ && text_put(c, " ")) || text_put(c, v[j].name) || text_put(c, ": ") ||
+		    text_put(c, v[j].text))
+			return -1;
 	}
-	fputc_unlocked('\n', c->out);
+	if (vec_reserve(c->text, 1))
+		return -1;
+	c->text.v[c->text.n] = '\0';
+	return 0;
 }
 
-static void put_hex(FILE *f, uint64_t v)
-{
-	char tmp[17];
-	int i = 16;
-
-	tmp[16] = '\0';
-	do {
-		tmp[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	fputs_unlocked(tmp + i, f);
-}
-
-static void emit(struct cfi *c, uint64_t start, uint64_t size)
+/* Gives the module the FDE's records: an INIT record for [start, start +
+ * size), then one row per address where rules change.  -1 when out of
+ * memory; a write error is noted in c->write_failed. */
+static int emit(struct cfi *c, uint64_t start, uint64_t size)
 {
 	struct report *v = c->reps.v;
 	size_t n = c->reps.n, i, k;
@@ -717,21 +724,20 @@ static void emit(struct cfi *c, uint64_t start, uint64_t size)
 	qsort(v, n, sizeof(*v), cmp_report);
 	for (k = 0; k < n && v[k].init; k++)
 		;
-	fputs_unlocked("STACK CFI INIT ", c->out);
-	put_hex(c->out, start - c->in->load_addr);
-	fputc_unlocked(' ', c->out);
-	put_hex(c->out, size);
-	fputc_unlocked(' ', c->out);
-	emit_rules(c, v, 0, k);
+	if (rules_text(c, v, 0, k))
+		return -1;
+	if (module_cfi_init(c->m, start, size, c->text.v) < 0)
+		c->write_failed = true;
 	c->records++;
 	for (i = k; i < n; i = k) {
 		for (k = i; k < n && v[k].addr == v[i].addr; k++)
 			;
-		fputs_unlocked("STACK CFI ", c->out);
-		put_hex(c->out, v[i].addr - c->in->load_addr);
-		fputc_unlocked(' ', c->out);
-		emit_rules(c, v, i, k);
+		if (rules_text(c, v, i, k))
+			return -1;
+		if (module_cfi_row(c->m, v[i].addr, c->text.v) < 0)
+			c->write_failed = true;
 	}
+	return 0;
 }
 
 /* ---- FDEs ------------------------------------------------------------ */
@@ -806,7 +812,8 @@ static int do_fde(struct cfi *c, const struct cie *ce, struct cursor *cur, uint6
 	}
 	if (rc > 0)
 		warnf(c, "CFI instructions Breakpad cannot follow; the rest of the FDE is skipped", fde_off);
-	emit(c, start, range);
+	if (emit(c, start, range) < 0)
+		return -1;
 	if (c->in->on_fde && c->in->on_fde(c->in->ctx, start, range) < 0)
 		return -1;
 	return 0;
@@ -829,8 +836,8 @@ static bool wanted_fde(const struct cfi_input *in, uint64_t off)
 	return false;
 }
 
-enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64_t *records,
-			struct sym_err *err)
+enum sym_code cfi_write(const struct cfi_input *in, struct module *m, bool warn,
+			uint64_t *records, struct sym_err *err)
 {
 	struct cfi c;
 	struct cursor cur = cursor_make(in->data, in->size, in->be);
@@ -839,7 +846,7 @@ enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64
 
 	memset(&c, 0, sizeof(c));
 	c.in = in;
-	c.out = out;
+	c.m = m;
 	c.err = err;
 	c.warn = warn;
 	for (i = 0; i < 8; i++)
@@ -889,9 +896,10 @@ enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64
 		}
 		cursor_seek(&cur, end);
 	}
-	if (ferror(out))
-		rc = sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", "write error");
+	if (rc == SYM_OK && c.write_failed)
+		rc = sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", strerror(errno));
 	vec_free(c.reps);
+	vec_free(c.text);
 	free(c.stack);
 	*records += c.records;
 	return rc;

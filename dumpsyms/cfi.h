@@ -21,7 +21,6 @@ struct cfi_input {
 	unsigned addr_size;
 	uint64_t section_addr;		/* sh_addr of the section (pcrel base) */
 	uint64_t text_addr, got_addr;	/* textrel and datarel bases */
-	uint64_t load_addr;		/* subtracted from printed addresses */
 	const struct obj_range *loads;	/* PT_LOAD ranges */
 	size_t nloads;
 	/* with only_fdes set, only the FDEs at these section offsets (sorted)
@@ -35,11 +34,13 @@ struct cfi_input {
 	void *ctx;
 };
 
-/* Writes one STACK CFI INIT record (and its deltas) per FDE of the section
- * to out, in section order.  Malformed entries are skipped (with a warning
+struct module;
+
+/* Adds one STACK CFI INIT record (and its deltas) per FDE of the section
+ * to m (module_cfi_init(), module_cfi_row()), in section order.  Malformed entries are skipped (with a warning
  * when warn is set); the call fails only on SYM_ENOMEM or a write error.
  * *records is increased by the number of INIT records written. */
-enum sym_code cfi_write(const struct cfi_input *in, FILE *out, bool warn, uint64_t *records,
-			struct sym_err *err);
+enum sym_code cfi_write(const struct cfi_input *in, struct module *m, bool warn,
+			uint64_t *records, struct sym_err *err);
 
 #endif

@@ -89,7 +89,7 @@ static void merge_ranges(struct fde_ranges *r)
 }
 
 /* Mach-O: the compact unwind table of bin, or false when it has none. */
-static bool unwind_info_of(struct obj *bin, struct module *m, struct unwind_info_input *in)
+static bool unwind_info_of(struct obj *bin, struct unwind_info_input *in)
 {
 	struct sym_err serr;
 	const struct obj_section *s;
@@ -106,7 +106,6 @@ static bool unwind_info_of(struct obj *bin, struct module *m, struct unwind_info
 	in->size = s->size;
 	in->machine = bin->machine;
 	in->base = bin->load_addr;
-	in->load_addr = m->load_addr;
 	in->text = bin;
 	return true;
 }
@@ -137,12 +136,9 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 	uint64_t records = 0, *want = NULL;
 	size_t nwant = 0;
 	enum sym_code rc = SYM_OK;
-	bool compact = unwind_info_of(bin, m, &ui);
+	bool compact = unwind_info_of(bin, &ui);
 	size_t i;
 
-	m->cfi = tmpfile();
-	if (!m->cfi)
-		return sym_fail(err, SYM_EIO, "cannot create a temporary file: %s", strerror(errno));
 	if (compact) {
 		rc = unwind_info_read(&ui, opt->verbose, &table, err);
 		if (rc == SYM_OK && table.usable)
@@ -188,7 +184,6 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 		in.section_addr = s->addr;
 		in.text_addr = section_addr(o, ".text");
 		in.got_addr = section_addr(o, ".got");
-		in.load_addr = m->load_addr;
 		in.loads = bin->loads;
 		in.nloads = bin->nloads;
 		if (compact) {
@@ -200,7 +195,7 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 				in.nfde_offsets = nwant;
 			}
 		}
-		rc = cfi_write(&in, m->cfi, opt->verbose, &records, err);
+		rc = cfi_write(&in, m, opt->verbose, &records, err);
 		if (rc)
 			goto out;
 	}
@@ -208,7 +203,7 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 		merge_ranges(&fdes);
 		ui.skip = fdes.v;
 		ui.nskip = fdes.n;
-		rc = unwind_info_write(&ui, &table, m->cfi, &records, err);
+		rc = unwind_info_write(&ui, &table, m, &records, err);
 	}
 out:
 	unwind_info_free(&table);

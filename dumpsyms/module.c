@@ -242,36 +242,51 @@ int module_add_stack_win(struct module *m, const struct mod_stack_win *w)
 	return vec_push(m->stack_win, c);
 }
 
-static int cfi_open(struct module *m)
+static void cfi_hex(FILE *f, uint64_t v)
 {
-	if (!m->cfi)
-		m->cfi = tmpfile();
-	return m->cfi ? 0 : -1;
+	char tmp[17];
+	int i = 16;
+
+	tmp[16] = '\0';
+	do {
+		tmp[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	fputs_unlocked(tmp + i, f);
+}
+
+/* One STACK CFI record into the temporary file, created on first use:
+ * "STACK CFI INIT <addr> <size> <rules>" when init, else "STACK CFI <addr>
+ * <rules>". */
+static int cfi_record(struct module *m, bool init, uint64_t addr, uint64_t size,
+		      const char *rules)
+{
+	if (!m->cfi && !(m->cfi = tmpfile()))
+		return -1;
+	fputs_unlocked(init ? "STACK CFI INIT " : "STACK CFI ", m->cfi);
+	cfi_hex(m->cfi, addr - m->load_addr);
+	fputc_unlocked(' ', m->cfi);
+	if (init) {
+		cfi_hex(m->cfi, size);
+		fputc_unlocked(' ', m->cfi);
+	}
+	fputs_unlocked(rules, m->cfi);
+	if (fputc_unlocked('\n', m->cfi) == EOF || ferror(m->cfi)) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 int module_cfi_init(struct module *m, uint64_t addr, uint64_t size, const char *rules)
 {
-	if (cfi_open(m) < 0)
-		return -1;
-	if (fprintf(m->cfi, "STACK CFI INIT %" PRIx64 " %" PRIx64 " %s\n", addr - m->load_addr, size,
-		    rules) < 0) {
-		if (!errno)
-			errno = EIO;
-		return -1;
-	}
-	return 0;
+	return cfi_record(m, true, addr, size, rules);
 }
 
 int module_cfi_row(struct module *m, uint64_t addr, const char *rules)
 {
-	if (cfi_open(m) < 0)
-		return -1;
-	if (fprintf(m->cfi, "STACK CFI %" PRIx64 " %s\n", addr - m->load_addr, rules) < 0) {
-		if (!errno)
-			errno = EIO;
-		return -1;
-	}
-	return 0;
+	return cfi_record(m, false, addr, 0, rules);
 }
 
 /* ---- finishing ------------------------------------------------------- */

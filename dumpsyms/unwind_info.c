@@ -20,12 +20,14 @@
 #include "config.h"
 #include "unwind_info.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
+#include "module.h"
 #include "vec.h"
 
 #define MODE_MASK	0x0f000000u
@@ -482,24 +484,29 @@ enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in,
 	return SYM_OK;
 }
 
-/* One row of a function's records: "STACK CFI INIT addr size rules" for
- * the first, "STACK CFI addr rules" after it. */
-static void row(FILE *out, const struct unwind_info_input *in, bool init, uint64_t addr,
-		uint64_t size, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Where a function's records go: the module, and whether a write failed. */
+struct rows {
+	struct module *m;
+	bool failed;
+};
 
-static void row(FILE *out, const struct unwind_info_input *in, bool init, uint64_t addr,
-		uint64_t size, const char *fmt, ...)
+/* One row of a function's records: the INIT record for [addr, addr +
+ * size) first, then the rows after it. */
+static void row(struct rows *out, bool init, uint64_t addr, uint64_t size, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void row(struct rows *out, bool init, uint64_t addr, uint64_t size, const char *fmt, ...)
 {
+	char rules[512];
 	va_list ap;
+	int n;
 
-	if (init)
-		fprintf(out, "STACK CFI INIT %" PRIx64 " %" PRIx64 " ", addr - in->load_addr, size);
-	else
-		fprintf(out, "STACK CFI %" PRIx64 " ", addr - in->load_addr);
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	n = vsnprintf(rules, sizeof(rules), fmt, ap);
 	va_end(ap);
-	fputc('\n', out);
+	if (n < 0 || (size_t)n >= sizeof(rules) ||
+	    (init ? module_cfi_init(out->m, addr, size, rules) : module_cfi_row(out->m, addr, rules)) < 0)
+		out->failed = true;
 }
 
 /* A compact encoding holds for a function's body only.  Where the
@@ -513,7 +520,7 @@ static void row(FILE *out, const struct unwind_info_input *in, bool init, uint64
  * through an arm64 prologue.  Returns false, writing nothing, when the
  * code is anything else; the epilogue is not followed. */
 static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint64_t start,
-			  uint64_t size, const char *body, FILE *out)
+			  uint64_t size, const char *body, struct rows *out)
 {
 	static const char *const x64[7] = { NULL, "$rbx", "$r12", "$r13", "$r14", "$r15", "$rbp" };
 	uint32_t mode = (enc & MODE_MASK) >> 24;
@@ -523,9 +530,9 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 	if (in->machine == OBJ_ARCH_X86_64 && mode == X86_MODE_BP_FRAME) {
 		if (n < 5 || b[0] != 0x55 || b[1] != 0x48 || b[2] != 0x89 || b[3] != 0xe5)
 			return false;
-		row(out, in, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
-		row(out, in, false, start + 1, 0, ".cfa: $rsp 16 + $rbp: .cfa -16 + ^");
-		row(out, in, false, start + 4, 0, "%s", body);
+		row(out, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
+		row(out, false, start + 1, 0, ".cfa: $rsp 16 + $rbp: .cfa -16 + ^");
+		row(out, false, start + 4, 0, "%s", body);
 		return true;
 	}
 	if (in->machine == OBJ_ARCH_X86_64 && (mode == X86_MODE_STACK_IMMD || mode == X86_MODE_STACK_IND)) {
@@ -573,12 +580,12 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 		}
 		if (at >= size)
 			return false;
-		row(out, in, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
+		row(out, true, start, size, ".cfa: $rsp 8 + .ra: .cfa -8 + ^");
 		for (k = 0; k < nreg; k++)
-			row(out, in, false, start + off[k], 0, ".cfa: $rsp %u + %s: .cfa -%u + ^",
+			row(out, false, start + off[k], 0, ".cfa: $rsp %u + %s: .cfa -%u + ^",
 			    8 * (k + 2), x64[reg[nreg - 1 - k]], 8 * (k + 2));
 		if (stack > 8ull * (nreg + 1))
-			row(out, in, false, start + at, 0, "%s", body);
+			row(out, false, start + at, 0, "%s", body);
 		return true;
 	}
 	if (in->machine == OBJ_ARCH_ARM64 && mode == A64_MODE_FRAMELESS) {
@@ -593,8 +600,8 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 		imm = ((insn >> 10) & 0xfff) << ((insn >> 22) & 1 ? 12 : 0);
 		if (imm != want)
 			return false;
-		row(out, in, true, start, size, ".cfa: sp 0 + .ra: x30");
-		row(out, in, false, start + 4, 0, "%s", body);
+		row(out, true, start, size, ".cfa: sp 0 + .ra: x30");
+		row(out, false, start + 4, 0, "%s", body);
 		return true;
 	}
 	if (in->machine == OBJ_ARCH_ARM64 && mode == A64_MODE_FRAME) {
@@ -632,21 +639,22 @@ static bool prologue_rows(const struct unwind_info_input *in, uint32_t enc, uint
 		}
 		if ((k + 1) * 4 > n || (k + 1) * 4 >= size)
 			return false;
-		row(out, in, true, start, size, ".cfa: sp 0 + .ra: x30");
+		row(out, true, start, size, ".cfa: sp 0 + .ra: x30");
 		if (rt == 29 && rt2 == 30)
-			row(out, in, false, start + 4, 0, ".cfa: sp %u + .ra: .cfa -%u + ^ x29: .cfa -%u + ^",
+			row(out, false, start + 4, 0, ".cfa: sp %u + .ra: .cfa -%u + ^ x29: .cfa -%u + ^",
 			    pre, pre - 8, pre);	/* the frame record itself */
 		else
-			row(out, in, false, start + 4, 0, ".cfa: sp %u +", pre);
-		row(out, in, false, start + 4 * (k + 1), 0, "%s", body);
+			row(out, false, start + 4, 0, ".cfa: sp %u +", pre);
+		row(out, false, start + 4 * (k + 1), 0, "%s", body);
 		return true;
 	}
 	return false;
 }
 
 enum sym_code unwind_info_write(const struct unwind_info_input *in, const struct unwind_table *t,
-				FILE *out, uint64_t *records, struct sym_err *err)
+				struct module *m, uint64_t *records, struct sym_err *err)
 {
+	struct rows out = { m, false };
 	char rules[512];
 	size_t i;
 
@@ -665,16 +673,16 @@ enum sym_code unwind_info_write(const struct unwind_info_input *in, const struct
 			continue;
 		if (!unwind_info_rules(in->machine, e->enc, start, in->text, rules, sizeof(rules)))
 			continue;
-		if (prologue_rows(in, e->enc, start, end - e->off, rules, out)) {
+		if (prologue_rows(in, e->enc, start, end - e->off, rules, &out)) {
 			(*records)++;
 			continue;
 		}
-		if (fprintf(out, "STACK CFI INIT %" PRIx64 " %" PRIx64 " %s\n", start - in->load_addr,
-			    end - e->off, rules) < 0)
-			break;
+		row(&out, true, start, end - e->off, "%s", rules);
 		(*records)++;
+		if (out.failed)
+			break;
 	}
-	if (ferror(out))
-		return sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", "write error");
+	if (out.failed)
+		return sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", strerror(errno));
 	return SYM_OK;
 }

@@ -17,7 +17,6 @@ struct unwind_info_input {
 	size_t size;
 	enum obj_arch machine;		/* OBJ_ARCH_X86_64, _X86 or _ARM64 */
 	uint64_t base;			/* __TEXT vmaddr: table offsets count from it */
-	uint64_t load_addr;		/* subtracted from printed addresses */
 	struct obj *text;		/* where mode-3 stack sizes are read */
 	const struct obj_range *skip;	/* sorted, disjoint: ranges an FDE covers */
 	size_t nskip;
@@ -46,14 +45,16 @@ enum sym_code unwind_info_dwarf_fdes(const struct unwind_info_input *in,
 				     const struct unwind_table *t, uint64_t **offsets, size_t *n,
 				     struct sym_err *err);
 
-/* Writes the records of each table entry that has a frame-based or
+struct module;
+
+/* Gives m (module_cfi_init(), module_cfi_row()) the records of each table entry that has a frame-based or
  * frameless encoding and starts outside every skip range: one INIT
  * record, with rows for the prologue where the code is the one the
  * encoding implies.  Entries that use DWARF, carry no information or
  * cannot be decoded are left out.  Fails only on a write error.
  * *records grows by the functions written. */
 enum sym_code unwind_info_write(const struct unwind_info_input *in, const struct unwind_table *t,
-				FILE *out, uint64_t *records, struct sym_err *err);
+				struct module *m, uint64_t *records, struct sym_err *err);
 
 /* The rules of one encoding for a function at vm address start, as they
  * follow "STACK CFI INIT <addr> <size> " (no newline), into buf.  Returns

@@ -9,6 +9,7 @@
 
 #include "cursor.h"
 #include "fsutil.h"
+#include "module.h"
 #include "obj.h"
 #include "outbuf.h"
 #include "pdb_msf.h"
@@ -262,8 +263,8 @@ static void test_unwind_table(void)
 	struct sym_err err;
 	uint64_t records = 0;
 	char buf[256] = "";
-	FILE *f = tmpfile();
-	size_t n;
+	struct module m;
+	size_t n = 0;
 
 	put32(t, 1);			/* version */
 	put32(t + 4, 28);		/* common encodings at 28, one */
@@ -289,15 +290,16 @@ static void test_unwind_table(void)
 	in.size = sizeof(t);
 	in.machine = OBJ_ARCH_X86_64;
 	sym_err_clear(&err);
-	ok(f && unwind_info_read(&in, false, &table, &err) == SYM_OK && table.usable &&
-	   unwind_info_write(&in, &table, f, &records, &err) == SYM_OK, "unwind table written%s", "");
+	module_init(&m);
+	ok(unwind_info_read(&in, false, &table, &err) == SYM_OK && table.usable &&
+	   unwind_info_write(&in, &table, &m, &records, &err) == SYM_OK, "unwind table written%s", "");
 	unwind_info_free(&table);
-	if (f) {
-		rewind(f);
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n] = '\0';
-		fclose(f);
+	if (m.cfi) {
+		rewind(m.cfi);
+		n = fread(buf, 1, sizeof(buf) - 1, m.cfi);
 	}
+	buf[n] = '\0';
+	module_release(&m);
 	ok(records == 1 && strcmp(buf, "STACK CFI INIT 200 100 .cfa: $rsp 8 + .ra: .cfa -8 + ^\n") == 0,
 	   "a page past a bad one is still read%s", "");
 	if (records != 1)
