@@ -52,18 +52,6 @@ static void win_file_close(struct win_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* The last component of a path written with '/' or '\' (a CodeView path
- * is usually a Windows one). */
-static const char *win_basename(const char *p)
-{
-	const char *b = p;
-
-	for (; *p; p++)
-		if (*p == '/' || *p == '\\')
-			b = p + 1;
-	return b;
-}
-
 static bool is_cab(const uint8_t *p, size_t n)
 {
 	return n >= 4 && memcmp(p, "MSCF", 4) == 0;
@@ -120,7 +108,7 @@ static enum sym_code cab_expand(struct win_file *f, struct sym_err *err)
 	}
 	{
 		const char *mn = archive_entry_pathname(e);
-		char *nn = mn && *win_basename(mn) ? strdup(win_basename(mn)) : NULL;
+		char *nn = mn && *pe_basename(mn) ? strdup(pe_basename(mn)) : NULL;
 
 		if (nn) {
 			free(f->name);
@@ -154,7 +142,7 @@ static enum sym_code win_file_open(struct win_file *f, const char *path, struct 
 
 	memset(f, 0, sizeof(*f));
 	f->path = strdup(path);
-	f->name = strdup(win_basename(path));
+	f->name = strdup(pe_basename(path));
 	if (!f->path || !f->name) {
 		win_file_close(f);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
@@ -279,48 +267,9 @@ static bool try_pdb(struct win *w, const char *path)
 	return true;
 }
 
-/* The image's PDB: beside the image under the CodeView name, or under the
- * image's own stem; in each debug directory; at the CodeView path itself;
- * each also as a CAB-compressed symbol-server file ("foo.pd_"). */
-static void find_pdb(struct win *w)
+static bool try_found(void *ctx, const char *path)
 {
-	const struct convert_options *opt = w->opt;
-	const char *cv = w->pe.pdb_path, *img = w->pe_file.path;
-	char dir[4096], stem[1024], cand[8192];
-	const char *names[2];
-	size_t nnames = 0, i, k;
-	const char *slash = strrchr(img, '/');
-	const char *dot;
-
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - img) : 1, slash ? img : ".");
-	if (cv && *win_basename(cv))
-		names[nnames++] = win_basename(cv);
-	dot = strrchr(slash ? slash + 1 : img, '.');
-	snprintf(stem, sizeof(stem), "%.*s.pdb",
-		 dot ? (int)(dot - (slash ? slash + 1 : img)) : (int)strlen(slash ? slash + 1 : img),
-		 slash ? slash + 1 : img);
-	if (!nnames || strcasecmp(stem, names[0]) != 0)
-		names[nnames++] = stem;
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < nnames; i++) {
-			size_t d;
-
-			for (d = 0; d <= opt->ndebug_dirs; d++) {
-				int n = snprintf(cand, sizeof(cand), "%s/%s",
-						 d == 0 ? dir : opt->debug_dirs[d - 1], names[i]);
-
-				if (n < 0 || (size_t)n >= sizeof(cand))
-					continue;
-				if (k == 1)
-					cand[n - 1] = '_';
-				if (try_pdb(w, cand))
-					return;
-			}
-		}
-	}
-	/* the CodeView path itself, when it is one of this system's */
-	if (cv && cv[0] == '/' && try_pdb(w, cv))
-		return;
+	return try_pdb(ctx, path);
 }
 
 /* The image beside a PDB (foo.pdb -> foo.exe, foo.dll), used only when
@@ -384,8 +333,8 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 	enum sym_code rc = SYM_OK;
 
 	/* MODULE: the PDB the image names, else the PDB read */
-	if (w->have_pe && w->pe.pdb_path && *win_basename(w->pe.pdb_path))
-		name = win_basename(w->pe.pdb_path);
+	if (w->have_pe && w->pe.pdb_path && *pe_basename(w->pe.pdb_path))
+		name = pe_basename(w->pe.pdb_path);
 	else if (w->pdb)
 		name = w->pdb_file.name;
 	else
@@ -544,7 +493,8 @@ enum sym_code convert_win(const char *path, const struct convert_options *opt,
 				goto out;
 			}
 		} else if (!opt->header_only) {
-			find_pdb(&w);
+			pe_find_pdb(&w.pe, w.pe_file.path, opt->debug_dirs, opt->ndebug_dirs,
+				    try_found, &w);
 		}
 	} else {
 		win_file_close(&first);

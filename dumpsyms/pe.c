@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cursor.h"
 
@@ -435,4 +436,51 @@ int pe_exports(const struct pe_image *pe, bool verbose,
 			return r;
 	}
 	return 0;
+}
+
+/* ---- the companion PDB ---------------------------------------------- */
+
+const char *pe_basename(const char *path)
+{
+	const char *b = path;
+
+	for (; *path; path++)
+		if (*path == '/' || *path == '\\')
+			b = path + 1;
+	return b;
+}
+
+bool pe_find_pdb(const struct pe_image *pe, const char *image_path, const char *const *dirs,
+		 size_t ndirs, bool (*try)(void *ctx, const char *path), void *ctx)
+{
+	const char *cv = pe->pdb_path, *slash = strrchr(image_path, '/');
+	const char *img = slash ? slash + 1 : image_path, *dot = strrchr(img, '.');
+	const char *names[2];
+	char dir[4096], stem[1024], cand[8192];
+	size_t nnames = 0, i, d;
+	int k;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - image_path) : 1,
+		 slash ? image_path : ".");
+	if (cv && *pe_basename(cv))
+		names[nnames++] = pe_basename(cv);
+	snprintf(stem, sizeof(stem), "%.*s.pdb", dot ? (int)(dot - img) : (int)strlen(img), img);
+	if (!nnames || strcasecmp(stem, names[0]) != 0)
+		names[nnames++] = stem;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < nnames; i++) {
+			for (d = 0; d <= ndirs; d++) {
+				int n = snprintf(cand, sizeof(cand), "%s/%s", d == 0 ? dir : dirs[d - 1],
+						 names[i]);
+
+				if (n < 0 || (size_t)n >= sizeof(cand))
+					continue;
+				if (k == 1)
+					cand[n - 1] = '_';	/* foo.pdb -> foo.pd_ */
+				if (try(ctx, cand))
+					return true;
+			}
+		}
+	}
+	return cv && cv[0] == '/' && try(ctx, cv);
 }

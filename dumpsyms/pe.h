@@ -91,6 +91,20 @@ size_t pe_rva_avail(const struct pe_image *pe, uint32_t rva);
 int pe_exports(const struct pe_image *pe, bool verbose,
 	       int (*fn)(void *ctx, uint32_t rva, const char *name), void *ctx);
 
+/* The last component of a path written with '/' or '\\' (a CodeView
+ * path is usually a Windows one). */
+const char *pe_basename(const char *path);
+
+/* The image's companion PDB: calls try with each place it may be, in this
+ * order, until try returns true (true is then returned): under the name
+ * the CodeView record gives, then under the image's own stem ("foo.dll":
+ * "foo.pdb"), each beside the image and then in each of dirs; the same
+ * again as CAB-compressed symbol-server files ("foo.pd_"); last, the
+ * CodeView path itself when it is an absolute path of this system.  try
+ * checks that the file is the PDB of this build. */
+bool pe_find_pdb(const struct pe_image *pe, const char *image_path, const char *const *dirs,
+		 size_t ndirs, bool (*try)(void *ctx, const char *path), void *ctx);
+
 /* STACK CFI records from the exception directory (pe_unwind.c): x64
  * RUNTIME_FUNCTION/UNWIND_INFO (versions 1 and 2, chains, SET_FPREG,
  * ALLOC_LARGE, SAVE_NONVOL(_FAR), PUSH_MACHFRAME) and arm64 .pdata (packed,
