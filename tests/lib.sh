@@ -32,3 +32,36 @@ run_dumpsyms() {
 need_bp() {
 	[ -x "$BP/dump_syms" ] || fail "Breakpad's dump_syms is missing at $BP (scripts/deps --test installs it)"
 }
+
+# hostile_run OS NAMED SECONDS ARGS...: dumpsyms ARGS --output out.sym on a
+# damaged input; prints its exit status (0 or 1).  Fails the test when
+# dumpsyms crashes, hangs past SECONDS, prints a sanitizer report, leaves
+# its temporary file, fails without a "dumpsyms: " message (that names
+# NAMED, when NAMED is not empty) or with out.sym written, or succeeds
+# without a "MODULE OS" first line.
+hostile_run() {
+	local os=$1 named=$2 secs=$3 rc
+	shift 3
+	rm -f out.sym .out.sym.*
+	timeout "$secs" "$DUMPSYMS" "$@" --output out.sym > /dev/null 2> err.txt
+	rc=$?
+	if [ $rc -gt 1 ]; then
+		head -n 20 err.txt >&2
+		fail "dumpsyms $* ended with status $rc"
+	fi
+	if grep -q -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' err.txt; then
+		cat err.txt >&2
+		fail "sanitizer report on dumpsyms $*"
+	fi
+	ls .out.sym.* > /dev/null 2>&1 && fail "dumpsyms $* left a temporary file"
+	if [ $rc -eq 1 ]; then
+		[ -e out.sym ] && fail "dumpsyms $* failed but wrote out.sym"
+		grep -q 'dumpsyms: ' err.txt || fail "dumpsyms $* failed without a message"
+		[ -z "$named" ] || grep -q -F "$named" err.txt ||
+			fail "the message for $* does not name $named: $(cat err.txt)"
+	else
+		[ -s out.sym ] && head -n 1 out.sym | grep -q "^MODULE $os " ||
+			fail "dumpsyms $* succeeded without a MODULE $os line"
+	fi
+	echo $rc
+}

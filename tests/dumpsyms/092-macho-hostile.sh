@@ -22,31 +22,8 @@ done
 nv=$(wc -l < variants.txt)
 [ "$nv" -ge 100 ] || fail "only $nv hostile variants"
 
-# run NAME ARGS...: dumpsyms ARGS --output out.sym; prints its status
-run() {
-	local rc
-	rm -f out.sym .out.sym.*
-	timeout 60 "$DUMPSYMS" "$@" --output out.sym > /dev/null 2> err.txt
-	rc=$?
-	if [ $rc -gt 1 ]; then
-		cat err.txt >&2
-		fail "dumpsyms $* ended with status $rc"
-	fi
-	if grep -q -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' err.txt; then
-		cat err.txt >&2
-		fail "sanitizer report on dumpsyms $*"
-	fi
-	ls .out.sym.* > /dev/null 2>&1 && fail "dumpsyms $* left a temporary file"
-	if [ $rc -eq 1 ]; then
-		[ -e out.sym ] && fail "dumpsyms $* failed but wrote out.sym"
-		[ "$(wc -l < err.txt)" -ge 1 ] && grep -q 'dumpsyms: ' err.txt ||
-			fail "dumpsyms $* failed without a message"
-	else
-		[ -s out.sym ] && head -n 1 out.sym | grep -q '^MODULE mac ' ||
-			fail "dumpsyms $* succeeded without a MODULE line"
-	fi
-	echo $rc
-}
+# run ARGS...: dumpsyms ARGS --output out.sym (tests/lib.sh); prints its status
+run() { hostile_run mac '' 60 "$@"; }
 
 nfail=0
 while read -r v; do

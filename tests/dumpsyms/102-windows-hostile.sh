@@ -36,31 +36,12 @@ done
 nv=$(wc -l < variants.txt)
 [ "$nv" -ge 400 ] || fail "only $nv hostile variants"
 
-# run VARIANT ARGS...: dumpsyms ARGS --output out.sym; prints its status
+# run VARIANT ARGS...: dumpsyms ARGS --output out.sym (tests/lib.sh), the
+# message naming VARIANT; prints its status
 run() {
-	local v=$1 rc
+	local v=$1
 	shift
-	rm -f out.sym .out.sym.*
-	timeout 10 "$DUMPSYMS" "$@" --output out.sym > /dev/null 2> err.txt
-	rc=$?
-	if [ $rc -gt 1 ]; then
-		head -n 20 err.txt >&2
-		fail "dumpsyms $* ended with status $rc"
-	fi
-	if grep -q -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' err.txt; then
-		cat err.txt >&2
-		fail "sanitizer report on dumpsyms $*"
-	fi
-	ls .out.sym.* > /dev/null 2>&1 && fail "dumpsyms $* left a temporary file"
-	if [ $rc -eq 1 ]; then
-		[ -e out.sym ] && fail "dumpsyms $* failed but wrote out.sym"
-		grep -q 'dumpsyms: ' err.txt || fail "dumpsyms $* failed without a message"
-		grep -q -F "$(basename "$v")" err.txt || fail "the message for $* does not name $(basename "$v"): $(cat err.txt)"
-	else
-		[ -s out.sym ] && head -n 1 out.sym | grep -q '^MODULE windows ' ||
-			fail "dumpsyms $* succeeded without a MODULE windows line"
-	fi
-	echo $rc
+	hostile_run windows "$(basename "$v")" 10 "$@"
 }
 
 nfail=0 n=0
