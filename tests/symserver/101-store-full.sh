@@ -35,20 +35,26 @@ make_sym libc.so $C func_c > c.sym
 
 # 4 MB of symbol names that do not compress much: more than the disk holds
 BIG=BB16BB16BB16BB16BB16BB16BB16BB160
-python3 - "$BIG" > big.sym <<'EOF'
+syms() {	# ID SIZE: names that do not compress much
+	python3 - "$@" <<'EOF'
 import base64, os, sys
 out = sys.stdout
 out.write("MODULE Linux x86_64 %s libbig.so\n" % sys.argv[1])
 addr = 0x1000
-while out.tell() < 4 << 20:
+while out.tell() < int(sys.argv[2]):
     name = base64.b64encode(os.urandom(45)).decode().replace("/", "_").replace("+", "_")
     out.write("PUBLIC %x 0 %s\n" % (addr, name))
     addr += 16
 EOF
+}
+syms $BIG $((4 << 20)) > big.sym
 gzip -c big.sym > big.sym.gz
 mkdir -p tree/libbig.so/$BIG
 cp big.sym tree/libbig.so/$BIG/libbig.so.sym
 ( cd tree && zip -q0r ../big.zip . )
+# an archive that fits on the disk, but not with its entry's blob beside it
+syms $BIG $((1600 << 10)) > tree/libbig.so/$BIG/libbig.so.sym
+( cd tree && zip -qr ../mid.zip . )
 
 # nothing half-written: no temporary file, only the blobs of a and b
 nothing_left() {
@@ -63,8 +69,9 @@ still_serving() {
 	[ "$(status GET /libb.so/$B/libb.so.sym)" = 200 ] && cmp -s body.out b.sym || fail "$1: b is not served"
 }
 full() {	# CODE LABEL
-	[ "$1" = 507 ] || fail "$2: want 507, got $1: $(cat body.out)"
-	grep -q "No space left on device" body.out && grep -q "full" body.out || fail "$2: the message: $(cat body.out)"
+	cp body.out full.out
+	[ "$1" = 507 ] || fail "$2: want 507, got $1: $(cat full.out)"
+	grep -q "No space left on device" full.out && grep -q "full" full.out || fail "$2: the message: $(cat full.out)"
 	nothing_left "$2"
 	still_serving "$2"
 }
@@ -73,14 +80,17 @@ full "$(status PUT /libbig.so/$BIG/libbig.so.sym "${auth[@]}" --data-binary @big
 full "$(status PUT /libbig.so/$BIG/libbig.so.sym "${auth[@]}" -H 'Content-Encoding: gzip' --data-binary @big.sym.gz)" "PUT, gzip"
 full "$(status POST /upload "${auth[@]}" -F symbol_file=@big.sym -F debug_file=libbig.so -F debug_identifier=$BIG)" "v1 form"
 full "$(status POST /upload "${auth[@]}" -F symbols=@big.zip)" "archive"
+full "$(status POST /upload "${auth[@]}" -F symbols=@mid.zip)" "archive entry"
+grep -q '"status": "error", "error": "cannot write to the store: No space left on device' full.out ||
+	fail "the archive entry does not say why: $(cat full.out)"
 curl -s -X POST -d '' "$URL/v1/uploads:create?key=$TOKEN" > create.json
 url=$(sed -n 's/.*"uploadUrl": "\([^"]*\)".*/\1/p' create.json)
 full "$(curl -s -o body.out -w '%{http_code}' -X PUT --data-binary @big.sym "$url?key=$TOKEN")" "sym-upload-v2 PUT"
 
 curl -s "$URL/_metrics" > metrics.txt
-grep -qx 'symserver_store_errors_total{kind="nospace"} 5' metrics.txt ||
-	fail "the full disk is not counted 5 times: $(grep store_errors metrics.txt)"
-[ "$(grep -c 'store error (disk full).*No space left on device' "$T/server.err")" = 5 ] ||
+grep -qx 'symserver_store_errors_total{kind="nospace"} 6' metrics.txt ||
+	fail "the full disk is not counted 6 times: $(grep store_errors metrics.txt)"
+[ "$(grep -c 'store error (disk full).*No space left on device' "$T/server.err")" = 6 ] ||
 	fail "the full disk is not logged on stderr: $(cat "$T/server.err")"
 
 # what fits still goes in
