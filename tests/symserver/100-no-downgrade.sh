@@ -77,12 +77,15 @@ refused "$(status POST /upload "${auth[@]}" -F symbol_file=@stripped.sym -F debu
 	"v1 form, stripped" want-stripped.txt
 refused "$(status POST /upload "${auth[@]}" -F symbol_file=@cut.sym -F force=0)" "v1 form, cut, force=0" want-cut.txt
 # sym-upload-v2
-v2() {	# FILE [curl args for :complete]: prints the :complete status
-	local f=$1 url key; shift
+v2() {	# FILE [curl args for :complete]: prints the :complete status;
+	# V2_FORCE_PUT=1 sends X-Symserver-Force: 1 with the PUT instead
+	local f=$1 url key put=(); shift
+	[ -n "${V2_FORCE_PUT:-}" ] && put=(-H 'X-Symserver-Force: 1')
 	curl -s -X POST -d '' "$URL/v1/uploads:create?key=$TOKEN" > create.json
 	url=$(sed -n 's/.*"uploadUrl": "\([^"]*\)".*/\1/p' create.json)
 	key=$(sed -n 's/.*"uploadKey": "\([^"]*\)".*/\1/p' create.json)
-	[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$f" "$url?key=$TOKEN")" = 200 ] || fail "v2 PUT of $f"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "${put[@]}" --data-binary @"$f" "$url?key=$TOKEN")" = 200 ] ||
+		fail "v2 PUT of $f"
 	curl -s -o body.out -w '%{http_code}' -X POST "$@" \
 		--data "{\"symbol_id\": {\"debug_file\": \"prog\", \"debug_id\": \"$ID\"}}" \
 		"$URL/v1/uploads/$key:complete?key=$TOKEN"
@@ -131,7 +134,11 @@ code=$(v2 stripped.sym -H 'X-Symserver-Force: 1')
 [ "$code" = 200 ] && grep -q '"result": "OK"' body.out || fail "forced v2: got $code: $(cat body.out)"
 [ "$(status GET $P)" = 200 ] && cmp -s body.out stripped.sym || fail "the forced v2 file is not served"
 [ "$(status PUT $P "${auth[@]}" --data-binary @full.sym)" = 200 ] || fail "restoring the full file"
-[ "$(metric forced)" = 4 ] && [ "$(metric refused)" = 6 ] || fail "counts after the forced uploads: $(curl -s "$URL/_metrics" | grep uploads_total)"
+code=$(V2_FORCE_PUT=1 v2 cut.sym)
+[ "$code" = 200 ] && grep -q '"result": "OK"' body.out || fail "v2 forced on the PUT: got $code: $(cat body.out)"
+[ "$(status GET $P)" = 200 ] && cmp -s body.out cut.sym || fail "the v2 file forced on the PUT is not served"
+[ "$(status PUT $P "${auth[@]}" --data-binary @full.sym)" = 200 ] || fail "restoring the full file"
+[ "$(metric forced)" = 5 ] && [ "$(metric refused)" = 6 ] || fail "counts after the forced uploads: $(curl -s "$URL/_metrics" | grep uploads_total)"
 stop_server
 
 # symserver import: refused without --force, replaced with it
