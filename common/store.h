@@ -7,6 +7,7 @@
  *     code    "code_file/CODE_ID" (same folding) -> syms key
  *     tokens  sha256(token) hex -> "name\0scopes\0created"
  *     log     upload sequence number -> one line describing the change
+ *             (new, replace, force, delete) or a refused upload (refuse)
  *     missing "debug_file/DEBUG_ID" -> missing-symbol counts (issue 5)
  *   STORE/blobs/ab/cdef...  gzip of the .sym content, named by the SHA-256
  *                           of the uncompressed content
