@@ -22,7 +22,8 @@
 	X(SYM_ENOTFOUND,  "not found")                                  \
 	X(SYM_ELIBELF,    "libelf error")                               \
 	X(SYM_EZLIB,      "zlib error")                                 \
-	X(SYM_EEXIST,     "already exists")
+	X(SYM_EEXIST,     "already exists")                             \
+	X(SYM_ENOSPC,     "no space left on the device")
 
 enum sym_code {
 #define SYM_ERR_ENUM(name, text) name,

@@ -22,9 +22,12 @@ enum sym_code mkdir_p(const char *dir, struct sym_err *err)
 			char save = *s;
 			*s = '\0';
 			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-				sym_fail(err, SYM_EIO, "cannot create directory '%s': %s", p, strerror(errno));
+				int e = errno;
+				/* a full disk is told apart: servers answer it with 507 */
+				enum sym_code c = e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
+				sym_fail(err, c, "cannot create directory '%s': %s", p, strerror(e));
 				free(p);
-				return SYM_EIO;
+				return c;
 			}
 			*s = save;
 			if (!save)

@@ -7,7 +7,8 @@
 
 #include "err.h"
 
-/* Creates dir and its missing parents (mode 0755).  SYM_EIO on failure. */
+/* Creates dir and its missing parents (mode 0755).  SYM_ENOSPC when the
+ * disk is full (ENOSPC, EDQUOT), SYM_EIO on another failure. */
 enum sym_code mkdir_p(const char *dir, struct sym_err *err);
 
 /* An output file written under a temporary name in the target directory

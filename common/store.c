@@ -37,6 +37,7 @@ struct store_upload {
 	struct sha256 sha;
 	struct symcheck check;
 	uint64_t size, limit;
+	bool force;		/* may replace a richer file */
 	unsigned char out[65536];
 };
 
@@ -66,9 +67,17 @@ static void txn_key_init(void)
 	pthread_key_create(&txn_key, tls_txn_free);
 }
 
+/* A full disk is told apart from other I/O errors: the server answers it
+ * with 507, the others with 503. */
+static enum sym_code io_code(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
+}
+
 static enum sym_code mdb_fail(struct sym_err *err, int rc, const char *what)
 {
-	return sym_fail(err, rc == MDB_NOTFOUND ? SYM_ENOTFOUND : SYM_EIO,
+	return sym_fail(err, rc == MDB_NOTFOUND ? SYM_ENOTFOUND :
+			rc == MDB_MAP_FULL ? SYM_ENOSPC : io_code(rc),
 			"symbol index: %s: %s", what, mdb_strerror(rc));
 }
 
@@ -167,15 +176,62 @@ bool store_key(const char *debug_file, const char *debug_id, char *out, size_t c
 	return true;
 }
 
-/* Records are stored as NUL-separated fields after a version tag. */
+/* Records are stored as NUL-separated fields after a version tag: "r1"
+ * and 12 fields, then (since issue 17) optionally "s1" and the 7 counts of
+ * struct symfile_stats.  Readers that know only the 13 fields ignore the
+ * rest, so a store stays readable by older servers. */
 static size_t record_encode(const struct sym_record *r, char *buf, size_t cap)
 {
+	const struct symfile_stats *st = &r->stats;
 	int n = snprintf(buf, cap, "r1%c%s%c%llu%c%llu%c%llu%c%s%c%s%c%s%c%s%c%s%c%s%c%s%c%s",
 			 0, r->hash, 0, (unsigned long long)r->size, 0,
 			 (unsigned long long)r->gz_size, 0, (unsigned long long)r->mtime, 0,
 			 r->debug_file, 0, r->debug_id, 0, r->code_file, 0, r->code_id, 0,
 			 r->os, 0, r->arch, 0, r->generator, 0, r->uploader);
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n + 1;
+	int m;
+
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	if (!r->has_stats)
+		return (size_t)n + 1;
+	m = snprintf(buf + n + 1, cap - (size_t)n - 1,
+		     "s1%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64
+		     "%c%" PRIu64, 0, st->files, 0, st->funcs, 0, st->lines, 0, st->inlines, 0,
+		     st->publics, 0, st->stack_cfi, 0, st->stack_win);
+	if (m < 0 || (size_t)m >= cap - (size_t)n - 1)
+		return 0;
+	return (size_t)n + 1 + (size_t)m + 1;
+}
+
+/* The optional stats block after the 13 fields at p (up to end). */
+static void record_decode_stats(const char *p, const char *end, struct sym_record *r)
+{
+	uint64_t v[7];
+	const char *z;
+	char *e;
+	int i;
+
+	z = memchr(p, '\0', (size_t)(end - p));
+	if (!z || strcmp(p, "s1") != 0)
+		return;
+	p = z + 1;
+	for (i = 0; i < 7; i++) {
+		z = memchr(p, '\0', (size_t)(end - p));
+		if (!z || z == p)
+			return;
+		v[i] = strtoull(p, &e, 10);
+		if (e != z)
+			return;
+		p = z + 1;
+	}
+	r->stats.files = v[0];
+	r->stats.funcs = v[1];
+	r->stats.lines = v[2];
+	r->stats.inlines = v[3];
+	r->stats.publics = v[4];
+	r->stats.stack_cfi = v[5];
+	r->stats.stack_win = v[6];
+	r->has_stats = true;
 }
 
 static bool record_decode(const void *data, size_t n, struct sym_record *r)
@@ -210,6 +266,8 @@ static bool record_decode(const void *data, size_t n, struct sym_record *r)
 	CP(r->generator, f[11]);
 	CP(r->uploader, f[12]);
 #undef CP
+	if (p < end)
+		record_decode_stats(p, end, r);
 	return true;
 }
 
@@ -342,9 +400,10 @@ enum sym_code store_upload_begin(struct store *s, struct store_upload **out, str
 	snprintf(u->tmp, sizeof(u->tmp), "%s/tmp/upload.XXXXXX", s->dir);
 	u->fd = mkstemp(u->tmp);
 	if (u->fd < 0) {
+		int e = errno;
 		free(u);
-		return sym_fail(err, SYM_EIO, "cannot create a temporary file in '%s/tmp': %s",
-				s->dir, strerror(errno));
+		return sym_fail(err, io_code(e), "cannot create a temporary file in '%s/tmp': %s",
+				s->dir, strerror(e));
 	}
 	if (deflateInit2(&u->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		store_upload_abort(u);
@@ -362,6 +421,11 @@ void store_upload_limit(struct store_upload *u, uint64_t max_bytes)
 	u->limit = max_bytes;
 }
 
+void store_upload_force(struct store_upload *u, bool force)
+{
+	u->force = force;
+}
+
 const struct symfile_header *store_upload_header(const struct store_upload *u)
 {
 	return u->check.seen_module ? &u->check.hdr : NULL;
@@ -376,7 +440,8 @@ static enum sym_code write_all(int fd, const void *p, size_t n, struct sym_err *
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return sym_fail(err, SYM_EIO, "cannot write to the store: %s", strerror(errno));
+			int e = errno;
+			return sym_fail(err, io_code(e), "cannot write to the store: %s", strerror(e));
 		}
 		c += w;
 		n -= (size_t)w;
@@ -457,6 +522,104 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when);
 static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n);
 
+/* Counts what the blob named hash holds into *st.  false when the blob
+ * is missing or broken (then the held file cannot be served anyway, and
+ * any upload may replace it). */
+static bool blob_stats(struct store *s, const char *hash, struct symfile_stats *st)
+{
+	int fd = store_blob_open(s, hash);
+	unsigned char in[65536], out[65536];
+	struct symcheck c;
+	z_stream z;
+	int zr = Z_OK;
+	ssize_t n;
+	bool ok = true;
+
+	memset(st, 0, sizeof(*st));
+	if (fd < 0)
+		return false;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		close(fd);
+		return false;
+	}
+	symcheck_init(&c);
+	while (ok && zr != Z_STREAM_END && (n = read(fd, in, sizeof(in))) > 0) {
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		while (ok && z.avail_in && zr != Z_STREAM_END) {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END)
+				ok = false;
+			else
+				ok = symcheck_feed(&c, out, sizeof(out) - z.avail_out);
+		}
+	}
+	ok = ok && zr == Z_STREAM_END && symcheck_finish(&c);
+	if (ok)
+		*st = c.stats;
+	symcheck_release(&c);
+	inflateEnd(&z);
+	close(fd);
+	return ok;
+}
+
+/* Fills held->stats, from the blob when the record predates them. */
+static void held_stats(struct store *s, struct sym_record *held)
+{
+	if (held->has_stats)
+		return;
+	held->has_stats = blob_stats(s, held->hash, &held->stats);
+}
+
+static int log_line(struct store *s, MDB_txn *txn, const char *action,
+		    const struct sym_record *rec)
+{
+	char line[4096];
+	int n = snprintf(line, sizeof(line), "%llu %s %s %s %s %llu %s",
+			 (unsigned long long)rec->mtime, action, rec->debug_file, rec->debug_id,
+			 rec->hash, (unsigned long long)rec->size,
+			 rec->uploader[0] ? rec->uploader : "-");
+
+	return log_append(s, txn, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0);
+}
+
+/* A refused upload: one write transaction logs it ("refuse") and, when
+ * the held record predates stats, writes them into it (the same record
+ * otherwise, so what is served does not change).  Best effort: a failure
+ * here does not change the answer. */
+static void refuse_log(struct store *s, const char *key, const struct sym_record *rec,
+		       const struct sym_record *held, bool add_stats)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(key), (void *)key }, v;
+	struct sym_record cur;
+	char buf[8192];
+	size_t vlen;
+
+	if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
+		return;
+	if (log_line(s, txn, "refuse", rec) != 0)
+		goto abort;
+	if (add_stats && held->has_stats && mdb_get(txn, s->syms, &k, &v) == 0 &&
+	    record_decode(v.mv_data, v.mv_size, &cur) && !cur.has_stats &&
+	    strcmp(cur.hash, held->hash) == 0) {
+		cur.stats = held->stats;
+		cur.has_stats = true;
+		vlen = record_encode(&cur, buf, sizeof(buf));
+		v.mv_size = vlen;
+		v.mv_data = buf;
+		if (vlen && mdb_put(txn, s->syms, &k, &v, 0) != 0)
+			goto abort;
+	}
+	mdb_txn_commit(txn);
+	return;
+abort:
+	mdb_txn_abort(txn);
+}
+
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
 				  struct sym_record *rec, enum store_outcome *outcome,
@@ -471,10 +634,11 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	MDB_val k, v;
 	struct stat st;
 	size_t vlen;
-	bool had_old = false;
+	bool had_old = false, poorer = false, computed = false;
 	int rc;
 
 	*outcome = STORE_NEW;
+	memset(&old, 0, sizeof(old));
 	if (!symcheck_finish(&u->check)) {
 		sym_fail(err, SYM_EFORMAT, "not a Breakpad symbol file: %s", u->check.error);
 		goto fail;
@@ -513,6 +677,8 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	snprintf(rec->arch, sizeof(rec->arch), "%s", h->arch);
 	snprintf(rec->generator, sizeof(rec->generator), "%s", h->generator);
 	snprintf(rec->uploader, sizeof(rec->uploader), "%s", uploader ? uploader : "");
+	rec->stats = u->check.stats;
+	rec->has_stats = true;
 
 	if (!store_key(rec->debug_file, rec->debug_id, key, sizeof(key))) {
 		sym_fail(err, SYM_EFORMAT, "debug file name too long");
@@ -531,10 +697,27 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	}
 	sym_err_clear(err);
 
+	/* no downgrade: decided before the blob is published, so a refusal
+	 * leaves nothing behind; checked again inside the write transaction */
+	if (had_old) {
+		computed = !old.has_stats;
+		held_stats(s, &old);
+		poorer = symfile_compare(&old.stats, &rec->stats, NULL, 0) < 0;
+		if (poorer && !u->force) {
+			refuse_log(s, key, rec, &old, computed);
+			*outcome = STORE_REFUSED;
+			if (old_out)
+				*old_out = old;
+			store_upload_abort(u);
+			return SYM_OK;
+		}
+	}
+
 	/* the blob: fsync, then rename into place */
 	if (fsync(u->fd) != 0 || close(u->fd) != 0) {
+		int e = errno;
 		u->fd = -1;
-		sym_fail(err, SYM_EIO, "cannot write the blob: %s", strerror(errno));
+		sym_fail(err, io_code(e), "cannot write the blob: %s", strerror(e));
 		goto fail;
 	}
 	u->fd = -1;
@@ -546,7 +729,8 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		unlink(u->tmp);		/* identical content already stored */
 		rec->gz_size = (uint64_t)st.st_size;
 	} else if (rename(u->tmp, path) != 0) {
-		sym_fail(err, SYM_EIO, "cannot publish the blob: %s", strerror(errno));
+		int e = errno;
+		sym_fail(err, io_code(e), "cannot publish the blob: %s", strerror(e));
 		goto fail;
 	} else {
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -576,15 +760,38 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	 * see one "new" and then "replaced" or "unchanged" */
 	{
 		MDB_val ov;
+		struct sym_record cur;
 		int g = mdb_get(txn, s->syms, &k, &ov);
 		if (g == 0) {
-			had_old = record_decode(ov.mv_data, ov.mv_size, &old);
-			if (had_old && strcmp(old.hash, rec->hash) == 0) {
+			bool again = !had_old;
+			if (!record_decode(ov.mv_data, ov.mv_size, &cur)) {
+				had_old = false;
+			} else if (strcmp(cur.hash, rec->hash) == 0) {
 				mdb_txn_abort(txn);
 				*outcome = STORE_SAME;
-				*rec = old;
+				*rec = cur;
 				store_upload_abort(u);
 				return SYM_OK;
+			} else {
+				/* another upload replaced the file since the first
+				 * check: compare with what is held now */
+				if (again || strcmp(cur.hash, old.hash) != 0) {
+					old = cur;
+					held_stats(s, &old);
+					poorer = symfile_compare(&old.stats, &rec->stats, NULL, 0) < 0;
+				}
+				had_old = true;
+				if (poorer && !u->force) {
+					/* the blob is published already: it stays,
+					 * unreferenced, as after a crash */
+					mdb_txn_abort(txn);
+					refuse_log(s, key, rec, &old, false);
+					*outcome = STORE_REFUSED;
+					if (old_out)
+						*old_out = old;
+					store_upload_abort(u);
+					return SYM_OK;
+				}
 			}
 		} else if (g != MDB_NOTFOUND) {
 			rc = g;
@@ -593,6 +800,8 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 			had_old = false;
 		}
 	}
+	if (!had_old)
+		poorer = false;
 	if ((rc = mdb_put(txn, s->syms, &k, &v, 0)) != 0)
 		goto lmdb;
 	if ((rc = missing_resolve(s, txn, key, rec->mtime ? rec->mtime : 1)) != 0)
@@ -602,20 +811,13 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		if ((rc = mdb_put(txn, s->code, &ck, &cv, 0)) != 0)
 			goto lmdb;
 	}
-	{
-		char line[4096];
-		int n = snprintf(line, sizeof(line), "%llu %s %s %s %s %llu %s",
-				 (unsigned long long)rec->mtime, had_old ? "replace" : "new",
-				 rec->debug_file, rec->debug_id, rec->hash,
-				 (unsigned long long)rec->size, rec->uploader[0] ? rec->uploader : "-");
-		if ((rc = log_append(s, txn, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0)) != 0)
-			goto lmdb;
-	}
+	if ((rc = log_line(s, txn, !had_old ? "new" : poorer ? "force" : "replace", rec)) != 0)
+		goto lmdb;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
 		goto lmdb;
 	}
-	*outcome = had_old ? STORE_REPLACED : STORE_NEW;
+	*outcome = !had_old ? STORE_NEW : poorer ? STORE_FORCED : STORE_REPLACED;
 	if (had_old && old_out)
 		*old_out = old;
 	store_upload_abort(u);

@@ -7,6 +7,7 @@
  *     code    "code_file/CODE_ID" (same folding) -> syms key
  *     tokens  sha256(token) hex -> "name\0scopes\0created"
  *     log     upload sequence number -> one line describing the change
+ *             (new, replace, force, delete) or a refused upload (refuse)
  *     missing "debug_file/DEBUG_ID" -> missing-symbol counts (issue 5)
  *   STORE/blobs/ab/cdef...  gzip of the .sym content, named by the SHA-256
  *                           of the uncompressed content
@@ -42,6 +43,12 @@ struct sym_record {
 	char arch[32];
 	char generator[256];
 	char uploader[128];
+	/* What the file holds, by record kind: kept with the record since
+	 * the no-downgrade check (issue 17).  has_stats is false for records
+	 * written before; store_upload_commit() computes them from the blob
+	 * when it needs them and writes them into the record once. */
+	struct symfile_stats stats;
+	bool has_stats;
 };
 
 /* Opens (creating if needed) the store in dir.  *out is owned by the
@@ -65,18 +72,32 @@ int store_blob_open(struct store *s, const char *hash);
  * into a temporary file as they arrive. */
 struct store_upload;
 
+/* Both: SYM_ENOSPC when the disk is full, SYM_EIO on another I/O error;
+ * store_upload_write() also SYM_EFORMAT (not a .sym file) and SYM_ELIMIT. */
 enum sym_code store_upload_begin(struct store *s, struct store_upload **out, struct sym_err *err);
 enum sym_code store_upload_write(struct store_upload *u, const void *data, size_t n,
 				 struct sym_err *err);
 /* Limit on the uncompressed size (0: none). */
 void store_upload_limit(struct store_upload *u, uint64_t max_bytes);
+/* Lets the upload replace a richer file (see STORE_REFUSED). */
+void store_upload_force(struct store_upload *u, bool force);
 
-enum store_outcome { STORE_NEW, STORE_REPLACED, STORE_SAME };
+/* STORE_REFUSED: the upload is poorer than the file held under its key
+ * (symfile_compare() < 0: a stripped or truncated build after the full
+ * one) and was not forced; nothing was stored and the index keeps the
+ * held record.  STORE_FORCED: such an upload, forced, replaced it. */
+enum store_outcome { STORE_NEW, STORE_REPLACED, STORE_SAME, STORE_REFUSED, STORE_FORCED };
 
 /* Finishes the upload and publishes it.  When expect_file / expect_id are
  * given, the MODULE record must name them (case-insensitively), else
- * SYM_EFORMAT with the reason.  rec receives what was stored; old (may be
- * NULL) what it replaced, when *outcome is STORE_REPLACED.  The upload is
+ * SYM_EFORMAT with the reason.  rec receives what was stored (for
+ * STORE_REFUSED: what was sent, not stored), with its stats; old (may be
+ * NULL) the held record, with its stats, when *outcome is STORE_REPLACED,
+ * STORE_FORCED or STORE_REFUSED.  A refusal is written to the upload log
+ * ("refuse"), a forced replacement as "force".  Errors: SYM_EFORMAT for
+ * content the store cannot take; SYM_ENOSPC when the disk is full
+ * (ENOSPC, EDQUOT); SYM_EIO for other I/O and index errors.  On any error
+ * nothing is published and the temporary file is removed.  The upload is
  * freed in every case. */
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
@@ -175,7 +196,7 @@ enum sym_code store_ignore_list(struct store *s, void (*fn)(void *ctx, const cha
 /* The most recent publications, newest first, from the upload log. */
 struct store_log_entry {
 	uint64_t seq, time;
-	char action[16];	/* "new", "replace" */
+	char action[16];	/* "new", "replace", "force", "refuse", "delete" */
 	char debug_file[256];
 	char debug_id[80];
 	uint64_t size;

@@ -2,7 +2,7 @@
  *
  *   symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N]
  *                   [--private] [--max-upload BYTES] [--public-url URL] [--quiet]
- *   symserver import [--store DIR] TREE
+ *   symserver import [--store DIR] [--force] TREE
  *   symserver token add NAME [--scope upload[,download]] [--store DIR]
  *   symserver token revoke NAME [--store DIR]
  *   symserver missing [...]      (see missing.c)
@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
 	"                       [--max-upload BYTES] [--public-url URL] [--cache-mb MB] [--quiet]\n"
 	"                       [--max-minidump BYTES] [--miss-flush-ms MS] [--no-miss-accounting]\n"
-	"       symserver import [--store DIR] TREE\n"
+	"       symserver import [--store DIR] [--force] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
 	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
@@ -48,6 +48,7 @@ struct opts {
 	const char *store, *listen, *scope, *public_url;
 	unsigned threads;
 	bool private_downloads, quiet;
+	bool force;		/* import: replace richer files too */
 	uint64_t max_upload;
 	uint64_t cache_mb;
 	uint64_t max_minidump;
@@ -72,6 +73,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "miss-flush-ms", required_argument, NULL, 'F' },
 		{ "no-miss-accounting", no_argument, NULL, 'N' },
 		{ "inject-faults", required_argument, NULL, 'X' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +108,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'N': o->no_miss_accounting = true; break;
+		case 'f': o->force = true; break;
 		case 'X':
 			o->fault_rate = strtod(optarg, NULL);
 			if (!(o->fault_rate >= 0 && o->fault_rate < 1)) {
@@ -238,7 +241,7 @@ int main(int argc, char **argv)
 		if (open_store(&srv, o.store) < 0)
 			return 1;
 		srv.max_upload = (uint64_t)16 << 30;
-		rc = import_tree(&srv, argv[optind + 1]);
+		rc = import_tree(&srv, argv[optind + 1], o.force);
 		store_close(srv.store);
 		return rc;
 	}

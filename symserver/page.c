@@ -195,6 +195,8 @@ void page_route(struct server *srv, struct http_req *r)
 			human(log[i].size, a, sizeof(a));
 			fprintf(f, "</td><td class=\"n\">%s</td><td>%s</td><td>", a,
 				strcmp(log[i].action, "replace") == 0 ? "replaced" :
+				strcmp(log[i].action, "force") == 0 ? "forced" :
+				strcmp(log[i].action, "refuse") == 0 ? "refused" :
 				strcmp(log[i].action, "delete") == 0 ? "deleted" : "new");
 			esc(f, strcmp(log[i].uploader, "-") ? log[i].uploader : "");
 			fputs("</td></tr>\n", f);

@@ -539,16 +539,32 @@ void server_count_upload(struct server *srv, int outcome, const struct sym_recor
 		srv->stats.files++;
 		srv->stats.bytes += rec->size;
 		srv->stats.gz_bytes += rec->gz_size;
-	} else if (outcome == STORE_REPLACED) {
-		srv->up_replaced++;
+	} else if (outcome == STORE_REPLACED || outcome == STORE_FORCED) {
+		if (outcome == STORE_FORCED)
+			srv->up_forced++;
+		else
+			srv->up_replaced++;
 		srv->stats.bytes += rec->size - (old ? old->size : 0);
 		srv->stats.gz_bytes += rec->gz_size - (old ? old->gz_size : 0);
 	} else if (outcome == STORE_SAME) {
 		srv->up_same++;
+	} else if (outcome == STORE_REFUSED) {
+		srv->up_refused++;
 	} else {
 		srv->up_rejected++;
 	}
 	pthread_mutex_unlock(&srv->mu);
+}
+
+void server_store_error(struct server *srv, bool nospace, const char *msg)
+{
+	pthread_mutex_lock(&srv->mu);
+	if (nospace)
+		srv->store_err_nospace++;
+	else
+		srv->store_err_io++;
+	pthread_mutex_unlock(&srv->mu);
+	fprintf(stderr, "symserver: store error (%s): %s\n", nospace ? "disk full" : "I/O", msg);
 }
 
 static void metrics(struct server *srv, struct http_req *r)
@@ -614,9 +630,18 @@ static void metrics(struct server *srv, struct http_req *r)
 		   "symserver_uploads_total{outcome=\"new\"} %llu\n"
 		   "symserver_uploads_total{outcome=\"replaced\"} %llu\n"
 		   "symserver_uploads_total{outcome=\"unchanged\"} %llu\n"
-		   "symserver_uploads_total{outcome=\"rejected\"} %llu\n",
+		   "symserver_uploads_total{outcome=\"rejected\"} %llu\n"
+		   "symserver_uploads_total{outcome=\"refused\"} %llu\n"
+		   "symserver_uploads_total{outcome=\"forced\"} %llu\n",
 		(unsigned long long)srv->up_new, (unsigned long long)srv->up_replaced,
-		(unsigned long long)srv->up_same, (unsigned long long)srv->up_rejected);
+		(unsigned long long)srv->up_same, (unsigned long long)srv->up_rejected,
+		(unsigned long long)srv->up_refused, (unsigned long long)srv->up_forced);
+	fprintf(f, "# HELP symserver_store_errors_total Uploads the store could not take: "
+		   "nospace (507), io (503).\n"
+		   "# TYPE symserver_store_errors_total counter\n"
+		   "symserver_store_errors_total{kind=\"nospace\"} %llu\n"
+		   "symserver_store_errors_total{kind=\"io\"} %llu\n",
+		(unsigned long long)srv->store_err_nospace, (unsigned long long)srv->store_err_io);
 	fprintf(f, "# TYPE symserver_store_files gauge\nsymserver_store_files %llu\n"
 		   "# TYPE symserver_store_bytes gauge\nsymserver_store_bytes %llu\n"
 		   "# TYPE symserver_store_compressed_bytes gauge\nsymserver_store_compressed_bytes %llu\n",

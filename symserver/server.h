@@ -32,6 +32,8 @@ struct server {
 	int nroutes;
 	uint64_t bytes_out, hits, misses, not_modified, redirects;
 	uint64_t up_new, up_replaced, up_same, up_rejected;
+	uint64_t up_refused, up_forced;	/* poorer uploads: refused, forced in */
+	uint64_t store_err_nospace, store_err_io;	/* 507s, 503s */
 	struct store_stats stats;	/* kept current as uploads land */
 
 	/* sym-upload-v2 uploads between :create and :complete */
@@ -73,9 +75,13 @@ const char *server_basename(const char *p);
 /* The base URL for links we hand out: --public-url, else http://<Host>. */
 const char *server_base_url(struct server *srv, struct http_req *r, char *out, size_t cap);
 bool server_valid_id(const char *s);
-/* Counts a publication outcome and keeps the totals current. */
+/* Counts a publication outcome (an enum store_outcome, or -1 for an
+ * upload that was not accepted) and keeps the totals current. */
 void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,
 			 const struct sym_record *old);
+/* Counts a store error (nospace: the disk is full, else another I/O
+ * error) and logs msg on stderr. */
+void server_store_error(struct server *srv, bool nospace, const char *msg);
 
 /* upload.c */
 void upload_route_post(struct server *srv, struct http_req *r);
@@ -89,6 +95,6 @@ void minidump_route(struct server *srv, struct http_req *r);
 void page_route(struct server *srv, struct http_req *r);
 
 /* import: index an existing symbol tree */
-int import_tree(struct server *srv, const char *dir);
+int import_tree(struct server *srv, const char *dir, bool force);
 
 #endif

@@ -37,6 +37,7 @@ struct up {
 	z_stream z;
 	bool zinit;
 	char who[128];
+	bool force;		/* X-Symserver-Force: 1, or the form field force=1 */
 	char expect_file[FIELD_MAX], expect_id[FIELD_MAX];
 	struct sym_err err;
 	bool failed;
@@ -44,7 +45,7 @@ struct up {
 	/* multipart */
 	bool is_form;
 	bool saw_symbol_file;
-	char f_debug_file[FIELD_MAX], f_debug_id[FIELD_MAX];
+	char f_debug_file[FIELD_MAX], f_debug_id[FIELD_MAX], f_force[8];
 	int archive_fd;
 	char archive_path[4096];
 	uint64_t archive_size;
@@ -63,6 +64,7 @@ struct v2_pending {
 	time_t created;
 	struct store_upload *u;	/* filled by the PUT */
 	bool received;
+	bool force;		/* asked for by :create or the PUT */
 };
 
 static void up_fail(struct up *p, unsigned status, const char *fmt, ...)
@@ -81,6 +83,64 @@ static void up_fail(struct up *p, unsigned status, const char *fmt, ...)
 	p->failed = true;
 	p->fail_status = status;
 	sym_fail(&p->err, SYM_EFORMAT, "%s", msg);
+}
+
+/* The HTTP status for an error of the store: 4xx only for the client's
+ * mistakes; a full disk is 507, another I/O error 503. */
+static unsigned store_status(enum sym_code c)
+{
+	switch (c) {
+	case SYM_ELIMIT:
+		return 413;
+	case SYM_ENOSPC:
+		return 507;
+	case SYM_EIO:
+		return 503;
+	case SYM_ENOMEM:
+	case SYM_EZLIB:
+		return 500;
+	default:
+		return 400;
+	}
+}
+
+/* p's store upload failed with p->err: sets the status; a full disk or
+ * an I/O error is logged on stderr, counted, and told to the client with
+ * what to do. */
+static void up_store_fail(struct up *p)
+{
+	char msg[sizeof(p->err.msg)];
+	unsigned status = store_status(p->err.code);
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	p->fail_status = status;
+	if (status != 507 && status != 503)
+		return;
+	server_store_error(p->srv, p->err.code == SYM_ENOSPC, p->err.msg);
+	snprintf(msg, sizeof(msg), "%s", p->err.msg);
+	snprintf(p->err.msg, sizeof(p->err.msg), "%.400s: %s", msg,
+		 status == 507 ? "the symbol store is full; upload again once space is freed"
+			       : "the symbol store failed; try again later");
+}
+
+/* As up_store_fail(), for a system call that failed with errno e. */
+static void up_errno_fail(struct up *p, int e, const char *what)
+{
+	if (p->failed)
+		return;
+	sym_fail(&p->err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO, "%s: %s", what,
+		 strerror(e));
+	up_store_fail(p);
+}
+
+/* X-Symserver-Force: 1 */
+static bool force_header(struct http_req *r)
+{
+	const char *h = http_header(r, "X-Symserver-Force");
+
+	return h && strcmp(h, "1") == 0;
 }
 
 static void up_cleanup(void *st)
@@ -119,17 +179,14 @@ static int up_feed(struct up *p, const char *data, size_t n)
 		return 0;
 	if (!p->u) {
 		if (store_upload_begin(p->srv->store, &p->u, &p->err) != SYM_OK) {
-			p->failed = true;
-			p->fail_status = 500;
+			up_store_fail(p);
 			return 0;
 		}
 		store_upload_limit(p->u, p->srv->max_upload);
 	}
 	if (!p->gzip) {
-		if (store_upload_write(p->u, data, n, &p->err) != SYM_OK) {
-			p->failed = true;
-			p->fail_status = p->err.code == SYM_ELIMIT ? 413 : 400;
-		}
+		if (store_upload_write(p->u, data, n, &p->err) != SYM_OK)
+			up_store_fail(p);
 		return 0;
 	}
 	if (!p->zinit) {
@@ -152,10 +209,8 @@ static int up_feed(struct up *p, const char *data, size_t n)
 			up_fail(p, 400, "%s", "the gzip body is corrupt");
 			break;
 		}
-		if (store_upload_write(p->u, out, sizeof(out) - p->z.avail_out, &p->err) != SYM_OK) {
-			p->failed = true;
-			p->fail_status = p->err.code == SYM_ELIMIT ? 413 : 400;
-		}
+		if (store_upload_write(p->u, out, sizeof(out) - p->z.avail_out, &p->err) != SYM_OK)
+			up_store_fail(p);
 		if (zr == Z_STREAM_END) {
 			if (p->z.avail_in)
 				up_fail(p, 400, "%s", "data after the end of the gzip body");
@@ -167,7 +222,8 @@ static int up_feed(struct up *p, const char *data, size_t n)
 
 static const char *outcome_name(enum store_outcome o)
 {
-	return o == STORE_NEW ? "new" : o == STORE_REPLACED ? "replaced" : "unchanged";
+	return o == STORE_NEW ? "new" : o == STORE_REPLACED ? "replaced" :
+	       o == STORE_FORCED ? "forced" : o == STORE_REFUSED ? "refused" : "unchanged";
 }
 
 /* Publishes the upload in p; returns the HTTP status and fills rec. */
@@ -189,14 +245,34 @@ static unsigned up_commit(struct up *p, const char *file, const char *id,
 			return 400;
 		}
 	}
+	store_upload_force(p->u, p->force);
 	if (store_upload_commit(p->u, file, id, p->who, rec, out, &old, &p->err) != SYM_OK) {
 		p->u = NULL;
-		p->failed = true;
+		up_store_fail(p);
 		server_count_upload(p->srv, -1, NULL, NULL);
-		return p->err.code == SYM_EIO || p->err.code == SYM_ENOMEM ? 500 : 400;
+		return p->fail_status;
 	}
 	p->u = NULL;
-	server_count_upload(p->srv, (int)*out, rec, *out == STORE_REPLACED ? &old : NULL);
+	server_count_upload(p->srv, (int)*out, rec,
+			    *out == STORE_REPLACED || *out == STORE_FORCED ? &old : NULL);
+	if (*out == STORE_REFUSED || *out == STORE_FORCED) {
+		char why[300];
+
+		symfile_compare(&old.stats, &rec->stats, why, sizeof(why));
+		fprintf(stderr, "symserver: %s %s/%s from %s: the upload is poorer than the stored file (%s)\n",
+			*out == STORE_REFUSED ? "refused" : "forced replacement of", old.debug_file,
+			old.debug_id, p->who[0] ? p->who : "-", why);
+		if (*out == STORE_REFUSED) {
+			/* decision 2 of issue 17: the exact message */
+			p->failed = true;
+			p->fail_status = 409;
+			sym_fail(&p->err, SYM_EEXIST,
+				 "refusing to replace %.200s/%s: the upload is poorer than the stored "
+				 "file (%s); send X-Symserver-Force: 1 (symupload --force) to replace it anyway",
+				 old.debug_file, old.debug_id, why);
+			return 409;
+		}
+	}
 	return 200;
 }
 
@@ -204,6 +280,11 @@ static void respond_error(struct http_req *r, unsigned status, const char *msg)
 {
 	char b[1200];
 
+	if (status == 409) {
+		/* a refused downgrade: one line of text (issue 17) */
+		http_respondf(r, status, "text/plain; charset=utf-8", "%s\n", msg);
+		return;
+	}
 	http_respondf(r, status, "application/json", "{\"error\": \"%s\"}\n", json_str(msg, b, sizeof(b)));
 }
 
@@ -249,6 +330,7 @@ static void put_end(struct http_req *r, void *st)
 		if (v && !v->received) {
 			v->u = p->u;
 			v->received = true;
+			v->force = v->force || p->force;
 			p->u = NULL;
 		}
 		pthread_mutex_unlock(&p->srv->mu);
@@ -297,6 +379,7 @@ void upload_route_put(struct server *srv, struct http_req *r, const char *file, 
 		up_cleanup(p);
 		return;
 	}
+	p->force = force_header(r);
 	if (!v2_key) {
 		snprintf(p->expect_file, sizeof(p->expect_file), "%s", file);
 		snprintf(p->expect_id, sizeof(p->expect_id), "%s", id);
@@ -348,6 +431,14 @@ static int form_field(struct http_req *r, void *st, const char *name, const char
 		copy_field(p->f_debug_id, data, off, n);
 		return 0;
 	}
+	if (strcmp(name, "force") == 0 && !filename) {
+		if (off < sizeof(p->f_force) - 1) {
+			size_t k = n < sizeof(p->f_force) - 1 - off ? n : sizeof(p->f_force) - 1 - off;
+			memcpy(p->f_force + off, data, k);
+			p->f_force[off + k] = '\0';
+		}
+		return 0;
+	}
 	if (!filename)
 		return 0;	/* other plain fields (os, cpu, version, product...) */
 	/* any other file: an archive of .sym files in the store layout */
@@ -357,11 +448,11 @@ static int form_field(struct http_req *r, void *st, const char *name, const char
 		p->archive_fd = mkstemp(p->archive_path);
 		if (p->archive_fd < 0) {
 			p->archive_path[0] = '\0';
-			up_fail(p, 500, "cannot store the upload: %s", strerror(errno));
+			up_errno_fail(p, errno, "cannot store the upload");
 			return 0;
 		}
 	}
-	if (p->archive_fd >= 0 && n) {
+	if (p->archive_fd >= 0 && n && !p->failed) {
 		const char *c = data;
 		size_t left = n;
 		while (left) {
@@ -369,7 +460,7 @@ static int form_field(struct http_req *r, void *st, const char *name, const char
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
-				up_fail(p, 500, "cannot store the upload: %s", strerror(errno));
+				up_errno_fail(p, errno, "cannot store the upload");
 				return 0;
 			}
 			c += w;
@@ -415,7 +506,8 @@ static void process_archive(struct up *p, struct http_req *r)
 	size_t outlen = 0;
 	FILE *f = open_memstream(&out, &outlen);
 	uint64_t budget, total = 0;
-	int nok = 0, nbad = 0, rc;
+	int nok = 0, nbad = 0, nrefused = 0, rc;
+	unsigned store_fail = 0;	/* 507 or 503 when the store failed */
 	bool first = true;
 
 	budget = p->archive_size * ARCHIVE_MAX_RATIO;
@@ -459,6 +551,7 @@ static void process_archive(struct up *p, struct http_req *r)
 		memset(&one, 0, sizeof(one));
 		one.srv = p->srv;
 		one.archive_fd = -1;
+		one.force = p->force;
 		snprintf(one.who, sizeof(one.who), "%s", p->who);
 		sym_err_clear(&one.err);
 		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
@@ -490,6 +583,14 @@ static void process_archive(struct up *p, struct http_req *r)
 				status = up_commit(&one, mod, id, &rec, &o);
 				if (status != 200)
 					err = one.err.msg[0] ? one.err.msg : "rejected";
+			} else if (one.failed) {
+				status = one.fail_status;
+			} else {
+				status = 400;
+			}
+			if (status == 507 || status == 503) {
+				store_fail = status;
+				err = one.err.msg;
 			}
 		}
 		store_upload_abort(one.u);
@@ -498,11 +599,14 @@ static void process_archive(struct up *p, struct http_req *r)
 		fprintf(f, "%s{\"key\": \"%s\", ", first ? "" : ", ",
 			json_str(path ? path : "", b1, sizeof(b1)));
 		first = false;
-		if (err) {
+		if (err && o == STORE_REFUSED) {
+			nrefused++;
+			fprintf(f, "\"status\": \"refused\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
+		} else if (err) {
 			nbad++;
 			fprintf(f, "\"status\": \"error\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
-			if (total > budget)
-				break;	/* a bomb: stop reading it */
+			if (total > budget || store_fail)
+				break;	/* a bomb, or the store failed: stop reading it */
 		} else {
 			nok++;
 			fprintf(f, "\"status\": \"%s\", \"sha256\": \"%s\"}", outcome_name(o), rec.hash);
@@ -514,10 +618,11 @@ static void process_archive(struct up *p, struct http_req *r)
 		respond_error(r, 400, "the upload is neither a .sym file nor a readable zip, tar or tar.gz archive");
 		goto out;
 	}
-	fprintf(f, "], \"stored\": %d, \"failed\": %d}\n", nok, nbad);
+	fprintf(f, "], \"stored\": %d, \"failed\": %d, \"refused\": %d}\n", nok, nbad, nrefused);
 	fclose(f);
 	f = NULL;
-	http_respond(r, nbad || rc != ARCHIVE_EOF ? 400 : 200, "application/json", out, outlen);
+	http_respond(r, store_fail ? store_fail : nbad || rc != ARCHIVE_EOF ? 400 : nrefused ? 409 : 200,
+		     "application/json", out, outlen);
 out:
 	if (f)
 		fclose(f);
@@ -532,6 +637,8 @@ static void form_end(struct http_req *r, void *st)
 	enum store_outcome o;
 	unsigned status;
 
+	if (strcmp(p->f_force, "1") == 0)
+		p->force = true;
 	if (p->saw_symbol_file) {
 		/* Breakpad's sym_upload v1: its client wants 200 */
 		status = up_commit(p, p->f_debug_file[0] ? p->f_debug_file : NULL,
@@ -574,6 +681,7 @@ void upload_route_post(struct server *srv, struct http_req *r)
 		return;
 	}
 	p->is_form = true;
+	p->force = force_header(r);
 	b.field = form_field;
 	b.end = form_end;
 	b.cleanup = up_cleanup;
@@ -701,6 +809,7 @@ static void v2_complete_end(struct http_req *r, void *st)
 		return;
 	}
 	p->u = v->u;
+	p->force = p->force || v->force;
 	free(v);
 	status = up_commit(p, file, id, &rec, &o);
 	if (status != 200) {
@@ -826,6 +935,7 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 		for (i = 0; i < 16; i++)
 			snprintf(v->key + 2 * i, 3, "%02x", raw[i]);
 		v->created = now;
+		v->force = force_header(r);
 		pthread_mutex_lock(&srv->mu);
 		/* forget uploads nobody completed within an hour */
 		for (pp = &srv->pending; *pp;) {
@@ -873,6 +983,7 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 				goto nomem;
 			snprintf(p->v2_key, sizeof(p->v2_key), "%s", k);
 			snprintf(p->who, sizeof(p->who), "%s", who);
+			p->force = force_header(r);
 			b.data = json_data;
 			b.end = v2_complete_end;
 			b.cleanup = up_cleanup;
@@ -889,8 +1000,10 @@ nomem:
 
 /* ---- import ---------------------------------------------------------- */
 
+/* counts: new, replaced, unchanged, failed, refused (forced ones count as
+ * replaced) */
 static int import_file(struct server *srv, const char *path, const char *mod, const char *id,
-		       uint64_t *counts)
+		       bool force, uint64_t *counts)
 {
 	struct up p;
 	struct sym_record rec;
@@ -903,6 +1016,7 @@ static int import_file(struct server *srv, const char *path, const char *mod, co
 	p.srv = srv;
 	p.archive_fd = -1;
 	snprintf(p.who, sizeof(p.who), "import");
+	p.force = force;
 	sym_err_clear(&p.err);
 	if (fd < 0) {
 		fprintf(stderr, "symserver: cannot read '%s': %s\n", path, strerror(errno));
@@ -917,10 +1031,10 @@ static int import_file(struct server *srv, const char *path, const char *mod, co
 	if (up_commit(&p, mod, id, &rec, &o) != 200) {
 		fprintf(stderr, "symserver: skipped '%s': %s\n", path, p.err.msg);
 		store_upload_abort(p.u);
-		counts[3]++;
+		counts[o == STORE_REFUSED ? 4 : 3]++;
 		return -1;
 	}
-	counts[o]++;
+	counts[o == STORE_FORCED ? STORE_REPLACED : o]++;
 	return 0;
 }
 
@@ -931,11 +1045,11 @@ static char *join(const char *a, const char *b)
 	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
 }
 
-int import_tree(struct server *srv, const char *dir)
+int import_tree(struct server *srv, const char *dir, bool force)
 {
 	DIR *d1 = opendir(dir), *d2, *d3;
 	struct dirent *e1, *e2, *e3;
-	uint64_t counts[4] = { 0, 0, 0, 0 };	/* new, replaced, same, failed */
+	uint64_t counts[5] = { 0, 0, 0, 0, 0 };	/* new, replaced, same, failed, refused */
 	char *p1, *p2, *p3;
 	struct stat st;
 
@@ -965,7 +1079,7 @@ int import_tree(struct server *srv, const char *dir)
 					continue;
 				p3 = join(p2, e3->d_name);
 				if (p3 && lstat(p3, &st) == 0 && S_ISREG(st.st_mode))
-					import_file(srv, p3, e1->d_name, e2->d_name, counts);
+					import_file(srv, p3, e1->d_name, e2->d_name, force, counts);
 				free(p3);
 			}
 			closedir(d3);
@@ -975,8 +1089,9 @@ int import_tree(struct server *srv, const char *dir)
 		free(p1);
 	}
 	closedir(d1);
-	printf("imported %llu new, %llu replaced, %llu unchanged, %llu failed\n",
+	printf("imported %llu new, %llu replaced, %llu unchanged, %llu failed, %llu refused\n",
 	       (unsigned long long)counts[0], (unsigned long long)counts[1],
-	       (unsigned long long)counts[2], (unsigned long long)counts[3]);
-	return counts[3] ? 1 : 0;
+	       (unsigned long long)counts[2], (unsigned long long)counts[3],
+	       (unsigned long long)counts[4]);
+	return counts[3] || counts[4] ? 1 : 0;
 }
