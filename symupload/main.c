@@ -1175,6 +1175,354 @@ static void upload_batches(struct state *st, const struct net_config *cfg)
 	free(batch);
 }
 
+/* ---- symupload check ---------------------------------------------------- */
+
+static const char check_usage[] =
+	"usage: symupload check [options] FILE...\n"
+	"Converts each FILE as an upload would (contacting nothing) and prints what it\n"
+	"gives: format, arch, debug_file, debug_id, code_id, and how many functions,\n"
+	"line records, inline records and CFI records; warns about files with only a\n"
+	"symbol table and binaries whose separate debug file is not found.\n"
+	"  --json               one JSON array on standard output\n"
+	"  --debug-dir DIR      where separate debug files are looked for (repeatable)\n"
+	"  -v, --verbose        say more\n"
+	"Exit status: 0 every file converts, 2 usage, 3 a file cannot be read or converted.\n";
+
+static void warn_add(json_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn_add(json_t *o, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_array_append_new(json_object_get(o, "warnings"), json_str_safe(msg));
+}
+
+/* What the .sym text of len bytes at p holds, into o; false (with
+ * o.error) when it is not a valid .sym file. */
+static bool check_sym_text(json_t *o, const void *p, size_t len)
+{
+	struct symcheck c;
+	bool ok;
+
+	symcheck_init(&c);
+	ok = symcheck_feed(&c, p, len) && symcheck_finish(&c);
+	if (!ok) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "not a valid Breakpad .sym file: %s", c.error);
+		json_object_set_new(o, "error", json_str_safe(msg));
+	} else {
+		json_object_set_new(o, "os", json_str_safe(c.hdr.os));
+		json_object_set_new(o, "arch", json_str_safe(c.hdr.arch));
+		json_object_set_new(o, "debug_file", json_str_safe(c.hdr.name));
+		json_object_set_new(o, "debug_id", json_str_safe(c.hdr.debug_id));
+		json_object_set_new(o, "code_id", json_str_safe(c.hdr.code_id));
+		if (c.hdr.code_file[0])
+			json_object_set_new(o, "code_file", json_str_safe(c.hdr.code_file));
+		json_object_set_new(o, "functions", json_integer((json_int_t)c.stats.funcs));
+		json_object_set_new(o, "lines", json_integer((json_int_t)c.stats.lines));
+		json_object_set_new(o, "inlines", json_integer((json_int_t)c.stats.inlines));
+		json_object_set_new(o, "cfi", json_integer((json_int_t)(c.stats.stack_cfi +
+									c.stats.stack_win)));
+		json_object_set_new(o, "publics", json_integer((json_int_t)c.stats.publics));
+		if (!c.stats.funcs && !c.stats.lines) {
+			if (c.stats.publics)
+				warn_add(o, "only a symbol table (%" PRIu64 " PUBLIC records), no debug "
+					 "information: crash reports get function names at best, no source "
+					 "lines; give the unstripped binary or its debug file", c.stats.publics);
+			else
+				warn_add(o, "%s", "no functions and no symbols: crash reports get nothing "
+					 "from it; give the unstripped binary or its debug file");
+		}
+	}
+	symcheck_release(&c);
+	return ok;
+}
+
+/* For an ELF file: what it is and, for a binary without DWARF, whether
+ * its separate debug file is found (as the conversion looks for it). */
+static void check_elf(struct state *st, const char *path, json_t *o)
+{
+	struct obj b, dbg;
+	struct sym_err err;
+	bool dwarf, code;
+
+	sym_err_clear(&err);
+	if (obj_open(&b, path, &err) != SYM_OK) {
+		obj_close(&b);
+		return;
+	}
+	dwarf = obj_has_section_data(&b, ".debug_info");
+	code = obj_has_section_data(&b, ".text");
+	json_object_set_new(o, "format", json_string(dwarf && !code ? "ELF debug file" :
+						     dwarf ? "ELF with debug information" :
+						     "ELF without debug information"));
+	if (dwarf && !code) {
+		if (build_id_name(path) && !b.own_name)
+			warn_add(o, "%s", "a debug file named by its build id: its module would be named "
+				 "after the build id; upload its binary with it (a walk of both pairs them)");
+		else
+			warn_add(o, "%s", "a separate debug file: the binary's unwind information "
+				 "(.eh_frame) is missing; upload the binary with it (a walk of both "
+				 "pairs them)");
+	} else if (!dwarf) {
+		struct obj_find f = { NULL, st->copt.debug_dirs, st->copt.ndebug_dirs, false };
+		const struct obj_section *link = obj_section(&b, ".gnu_debuglink", &err);
+		char id[2 * OBJ_MAX_ID + 1] = "", ln[256] = "";
+		enum sym_code rc;
+
+		if (b.ident_len && obj_find_section(&b, ".note.gnu.build-id"))
+			obj_code_id(&b, id);
+		if (link && link->size)
+			snprintf(ln, sizeof(ln), "%.*s", (int)strnlen((const char *)link->data,
+							    link->size < 255 ? link->size : 255),
+				 (const char *)link->data);
+		sym_err_clear(&err);
+		rc = obj_find_debug(&b, &f, &dbg, &err);
+		if (rc == SYM_OK) {
+			json_object_set_new(o, "separate_debug_file", json_str_safe(dbg.path));
+			json_object_set_new(o, "format", json_string("ELF with a separate debug file"));
+			obj_close(&dbg);
+		} else if (id[0] || ln[0]) {
+			warn_add(o, "its separate debug file was not found (%s%s%s%s%s): put it next "
+				 "to the binary, or give the directory that holds it (or its .build-id/ "
+				 "tree) with --debug-dir",
+				 id[0] ? "build id " : "", id, id[0] && ln[0] ? ", " : "",
+				 ln[0] ? ".gnu_debuglink " : "", ln);
+		}
+	}
+	obj_close(&b);
+}
+
+/* Checks one file (one slice of a universal Mach-O file when slice is
+ * not 0) into a new object appended to out; false when it fails. */
+static bool check_one(struct state *st, const char *path, size_t slice, const char *format,
+		      json_t *out)
+{
+	json_t *o = json_object();
+	char why[600];
+	void *map;
+	size_t len;
+	bool ok;
+
+	json_object_set_new(o, "path", json_str_safe(path));
+	json_object_set_new(o, "format", json_string(format));
+	if (slice)
+		json_object_set_new(o, "slice", json_integer((json_int_t)slice));
+	json_object_set_new(o, "warnings", json_array());
+	json_array_append_new(out, o);
+	st->copt.slice = slice;
+	ok = convert_to_map(st, path, &map, &len, why, sizeof(why)) == 0;
+	st->copt.slice = 0;
+	if (!ok) {
+		json_object_set_new(o, "error", json_str_safe(why));
+		return false;
+	}
+	ok = check_sym_text(o, map, len);
+	munmap(map, len);
+	if (strcmp(format, "ELF") == 0)
+		check_elf(st, path, o);
+	return ok;
+}
+
+/* One path of the command line; false when something in it fails. */
+static bool check_path(struct state *st, const char *path, json_t *out)
+{
+	struct stat sb;
+	json_t *o;
+	int e;
+	enum kind k;
+	const char *format = NULL, *err = NULL;
+	char msg[600];
+
+	if (stat(path, &sb) < 0) {
+		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+		err = msg;
+	} else if (S_ISDIR(sb.st_mode)) {
+		size_t n = strlen(path);
+		while (n > 1 && path[n - 1] == '/')
+			n--;
+		if (n > 5 && strncasecmp(path + n - 5, ".dSYM", 5) == 0)
+			return check_one(st, path, 0, "Mach-O dSYM bundle", out);
+		err = "a directory: give the files to check (symupload URL DIR walks it)";
+	} else if (!S_ISREG(sb.st_mode)) {
+		err = "not a regular file";
+	} else {
+		k = sniff(path, &e);
+		if (e) {
+			snprintf(msg, sizeof(msg), "cannot read: %s", strerror(e));
+			err = msg;
+		}
+		switch (e ? K_NONE : k) {
+		case K_SYM: {
+			void *map;
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			bool ok;
+
+			map = fd < 0 || sb.st_size <= 0 ? MAP_FAILED :
+			      mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (fd >= 0)
+				close(fd);
+			if (map == MAP_FAILED) {
+				snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+				err = msg;
+				break;
+			}
+			o = json_object();
+			json_object_set_new(o, "path", json_str_safe(path));
+			json_object_set_new(o, "format", json_string("Breakpad .sym"));
+			json_object_set_new(o, "warnings", json_array());
+			json_array_append_new(out, o);
+			ok = check_sym_text(o, map, (size_t)sb.st_size);
+			munmap(map, (size_t)sb.st_size);
+			return ok;
+		}
+		case K_ELF: format = "ELF"; break;
+		case K_WIN: case K_CAB: format = "PE or PDB"; break;
+		case K_MACHO: {
+			struct convert_slice sl[32];
+			struct sym_err se;
+			size_t n = 0, i;
+			bool ok = true;
+
+			sym_err_clear(&se);
+			if (convert_slices(path, sl, 32, &n, &se) != SYM_OK) {
+				snprintf(msg, sizeof(msg), "cannot convert: %s", se.msg);
+				err = msg;
+				break;
+			}
+			for (i = 0; i < n; i++)
+				ok &= check_one(st, path, n > 1 ? sl[i].index : 0,
+						n > 1 ? "Mach-O universal" : "Mach-O", out);
+			return ok;
+		}
+		case K_ZIP: err = "a zip archive: check the .sym files in it"; break;
+		case K_ELF_REL: err = "a relocatable object (.o): check the linked binary"; break;
+		default:
+			if (!err)
+				err = "not a .sym file, an ELF, Mach-O or PE file or a PDB";
+		}
+	}
+	if (format)
+		return check_one(st, path, 0, format, out);
+	o = json_object();
+	json_object_set_new(o, "path", json_str_safe(path));
+	json_object_set_new(o, "warnings", json_array());
+	json_object_set_new(o, "error", json_str_safe(err));
+	json_array_append_new(out, o);
+	return false;
+}
+
+static void yes_no(const json_t *o, const char *key, const char *label, const char *unit)
+{
+	json_int_t n = json_integer_value(json_object_get(o, key));
+
+	if (n)
+		printf("  %-11s yes (%" JSON_INTEGER_FORMAT " %s)\n", label, n, unit);
+	else
+		printf("  %-11s no\n", label);
+}
+
+static void check_print(const json_t *o)
+{
+	const char *path = json_string_value(json_object_get(o, "path"));
+	const char *error = json_string_value(json_object_get(o, "error"));
+	const json_t *w = json_object_get(o, "warnings"), *v;
+	size_t i;
+
+	if (json_object_get(o, "debug_id")) {
+		const char *code_id = json_string_value(json_object_get(o, "code_id"));
+		const char *dbg = json_string_value(json_object_get(o, "separate_debug_file"));
+
+		printf("%s: %s, %s, %s", path, json_string_value(json_object_get(o, "format")),
+		       json_string_value(json_object_get(o, "os")),
+		       json_string_value(json_object_get(o, "arch")));
+		if (json_object_get(o, "slice"))
+			printf(" (slice %" JSON_INTEGER_FORMAT ")",
+			       json_integer_value(json_object_get(o, "slice")));
+		printf("\n  debug_file  %s\n  debug_id    %s\n  code_id     %s\n",
+		       json_string_value(json_object_get(o, "debug_file")),
+		       json_string_value(json_object_get(o, "debug_id")),
+		       code_id && *code_id ? code_id : "(none)");
+		if (dbg)
+			printf("  debug info  from %s\n", dbg);
+		yes_no(o, "functions", "functions", "FUNC records");
+		yes_no(o, "lines", "lines", "line records");
+		yes_no(o, "inlines", "inlines", "INLINE records");
+		yes_no(o, "cfi", "CFI", "STACK records");
+		printf("  %-11s %" JSON_INTEGER_FORMAT "\n", "PUBLIC",
+		       json_integer_value(json_object_get(o, "publics")));
+	} else {
+		printf("%s:\n", path);
+	}
+	json_array_foreach(w, i, v)
+		printf("  warning: %s\n", json_string_value(v));
+	if (error)
+		printf("  error: %s\n", error);
+}
+
+static int check_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "debug-dir", required_argument, NULL, 'D' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct state st;
+	const char **ddirs = calloc((size_t)argc + 1, sizeof(*ddirs));
+	json_t *out = json_array();
+	size_t nddirs = 0, i;
+	bool json = false, ok = true;
+	int c, rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	if (!ddirs || !out) {
+		rc = 1;
+		goto out;
+	}
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J': json = true; break;
+		case 'D': ddirs[nddirs++] = optarg; break;
+		case 'v': st.copt.verbose = true; break;
+		case 'h': fputs(check_usage, stdout); goto out;
+		default: fputs(check_usage, stderr); rc = EXIT_USAGE; goto out;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "symupload check: no FILE given\n");
+		fputs(check_usage, stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	st.copt.debug_dirs = ddirs;
+	st.copt.ndebug_dirs = nddirs;
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		size_t before = json_array_size(out), k;
+
+		ok &= check_path(&st, argv[i], out);
+		if (!json)
+			for (k = before; k < json_array_size(out); k++)
+				check_print(json_array_get(out, k));
+	}
+	if (json) {
+		char *s = json_dumps(out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+	}
+	rc = ok ? 0 : EXIT_INPUT;
+out:
+	json_decref(out);
+	free(ddirs);
+	return rc;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 /* The token from file, else $SYMUPLOAD_TOKEN (*out NULL when neither);
@@ -1237,6 +1585,8 @@ int main(int argc, char **argv)
 	char *token = NULL, msg[500], *end;
 	int c, rc = 0;
 
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return check_main(argc - 1, argv + 1);
 	memset(&st, 0, sizeof(st));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.jobs = 4;
