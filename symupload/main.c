@@ -209,7 +209,7 @@ static void ignore(struct state *st, const char *path, enum ign_kind kind, const
 	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
 	va_end(ap);
 	if (st->verbose || kind == IGN_LOOP || kind == IGN_DANGLING || kind == IGN_POORER ||
-	    kind == IGN_DUPLICATE || kind == IGN_NO_BINARY)
+	    kind == IGN_NO_BINARY)
 		fprintf(stderr, "symupload: %s: ignored: %s\n", path, e->reason);
 }
 
