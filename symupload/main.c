@@ -760,8 +760,9 @@ static bool build_id_name(const char *path)
 }
 
 /* Pairs each separate debug file with the binaries of its build id, then
- * converts: a binary with its debug file, a debug file alone only when no
- * binary was found for it and it has a name of its own. */
+ * converts: a binary without DWARF with its (first) debug file, a debug
+ * file alone only when no binary was found for it and it has a name of
+ * its own. */
 static void convert_elves(struct state *st)
 {
 	size_t i, k;
@@ -772,10 +773,11 @@ static void convert_elves(struct state *st)
 			continue;
 		for (k = 0; k < st->nelves; k++) {
 			struct elf_in *b = &st->elves[k];
-			if (b->debug_only || b->dwarf || b->debug || b->machine != d->machine ||
+			if (b->debug_only || b->machine != d->machine ||
 			    strcmp(b->build_id, d->build_id) != 0)
 				continue;
-			b->debug = i + 1;
+			if (!b->dwarf && !b->debug)
+				b->debug = i + 1;
 			if (!d->binary)
 				d->binary = k + 1;
 		}
@@ -783,9 +785,19 @@ static void convert_elves(struct state *st)
 	for (i = 0; i < st->nelves; i++) {
 		struct elf_in *e = &st->elves[i];
 		if (e->binary) {
-			ignore(st, e->path, IGN_PAIRED, "the separate debug file of %s (build id %s): "
-			       "converted with it, uploaded under the binary's name",
-			       st->elves[e->binary - 1].path, e->build_id);
+			const struct elf_in *b = &st->elves[e->binary - 1];
+
+			if (b->debug == i + 1)
+				ignore(st, e->path, IGN_PAIRED, "the separate debug file of %s (build id "
+				       "%s): converted with it, uploaded under the binary's name",
+				       b->path, e->build_id);
+			else if (b->dwarf)
+				ignore(st, e->path, IGN_PAIRED, "a separate debug file of %s (build id "
+				       "%s), which has debug information of its own", b->path, e->build_id);
+			else
+				ignore(st, e->path, IGN_PAIRED, "a separate debug file of %s (build id "
+				       "%s), which is converted with %s", b->path, e->build_id,
+				       st->elves[b->debug - 1].path);
 			continue;
 		}
 		if (e->debug_only && build_id_name(e->path) && !e->own_name) {
