@@ -763,25 +763,53 @@ static bool build_id_name(const char *path)
  * converts: a binary without DWARF with its (first) debug file, a debug
  * file alone only when no binary was found for it and it has a name of
  * its own. */
+static struct state *sort_state;
+
+/* By build id, then by order found. */
+static int cmp_elf(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_state->elves[x].build_id, sort_state->elves[y].build_id);
+
+	return c ? c : x < y ? -1 : x > y;
+}
+
 static void convert_elves(struct state *st)
 {
-	size_t i, k;
+	size_t *ord = calloc(st->nelves ? st->nelves : 1, sizeof(*ord));
+	size_t i, k, r, end;
 
-	for (i = 0; i < st->nelves; i++) {
-		struct elf_in *d = &st->elves[i];
-		if (!d->debug_only || !d->build_id[0])
+	/* the files of one build id are neighbours in ord: pairing looks at
+	 * each run of them, not at every file for every debug file */
+	for (i = 0; ord && i < st->nelves; i++)
+		ord[i] = i;
+	sort_state = st;
+	if (ord && st->nelves > 1)
+		qsort(ord, st->nelves, sizeof(*ord), cmp_elf);
+	for (r = 0; ord && r < st->nelves; r = end) {
+		for (end = r + 1; end < st->nelves &&
+		     strcmp(st->elves[ord[end]].build_id, st->elves[ord[r]].build_id) == 0; end++)
+			;
+		if (!st->elves[ord[r]].build_id[0])
 			continue;
-		for (k = 0; k < st->nelves; k++) {
-			struct elf_in *b = &st->elves[k];
-			if (b->debug_only || b->machine != d->machine ||
-			    strcmp(b->build_id, d->build_id) != 0)
+		for (i = r; i < end; i++) {
+			struct elf_in *d = &st->elves[ord[i]];
+			if (!d->debug_only)
 				continue;
-			if (!b->dwarf && !b->debug)
-				b->debug = i + 1;
-			if (!d->binary)
-				d->binary = k + 1;
+			for (k = r; k < end; k++) {
+				struct elf_in *b = &st->elves[ord[k]];
+				if (b->debug_only || b->machine != d->machine)
+					continue;
+				if (!b->dwarf && !b->debug)
+					b->debug = ord[i] + 1;
+				if (!d->binary)
+					d->binary = ord[k] + 1;
+			}
 		}
 	}
+	if (!ord && st->nelves)
+		fprintf(stderr, "symupload: out of memory: separate debug files are not paired\n");
+	free(ord);
 	for (i = 0; i < st->nelves; i++) {
 		struct elf_in *e = &st->elves[i];
 		if (e->binary) {
@@ -794,7 +822,7 @@ static void convert_elves(struct state *st)
 			else if (b->dwarf)
 				ignore(st, e->path, IGN_PAIRED, "a separate debug file of %s (build id "
 				       "%s), which has debug information of its own", b->path, e->build_id);
-			else
+			else if (b->debug)
 				ignore(st, e->path, IGN_PAIRED, "a separate debug file of %s (build id "
 				       "%s), which is converted with %s", b->path, e->build_id,
 				       st->elves[b->debug - 1].path);
