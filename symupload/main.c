@@ -826,6 +826,9 @@ static void convert_elves(struct state *st)
 				ignore(st, e->path, IGN_PAIRED, "a separate debug file of %s (build id "
 				       "%s), which is converted with %s", b->path, e->build_id,
 				       st->elves[b->debug - 1].path);
+			else
+				ignore(st, e->path, IGN_PAIRED, "a separate debug file of %s (build id "
+				       "%s)", b->path, e->build_id);
 			continue;
 		}
 		if (e->debug_only && build_id_name(e->path) && !e->own_name) {
