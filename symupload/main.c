@@ -123,8 +123,12 @@ struct elf_in {
 	bool dwarf;		/* has debug information */
 	bool debug_only;	/* DWARF without code: a separate debug file */
 	bool own_name;		/* names itself (DT_SONAME) */
+	char *debuglink;	/* a binary without DWARF: its .gnu_debuglink
+				 * name (owned), or NULL */
 	size_t debug;		/* a binary: 1 + index of its debug file, or 0 */
 	size_t binary;		/* a debug file: 1 + index of its binary, or 0 */
+	bool by_link;		/* a debug file: its binary names it by
+				 * .gnu_debuglink (no build id to pair by) */
 };
 
 struct state {
@@ -743,7 +747,31 @@ static void note_elf(struct state *st, const char *path)
 	e->own_name = o.own_name != NULL;
 	if (o.ident_len && obj_find_section(&o, ".note.gnu.build-id"))
 		obj_code_id(&o, e->build_id);
+	if (!e->dwarf) {
+		const struct obj_section *l = obj_section(&o, ".gnu_debuglink", &err);
+		size_t n = l && l->size > 4 ? strnlen((const char *)l->data, l->size) : 0;
+
+		if (n && n < l->size && !memchr(l->data, '/', n))
+			e->debuglink = strndup((const char *)l->data, n);
+	}
 	obj_close(&o);
+}
+
+/* True when dbg is where the conversion of bin looks for the file its
+ * .gnu_debuglink names: beside it, or in .debug/ beside it. */
+static bool link_names(const struct elf_in *bin, const struct elf_in *dbg)
+{
+	const char *bs = strrchr(bin->path, '/'), *ds = strrchr(dbg->path, '/');
+	size_t bl = bs ? (size_t)(bs - bin->path) : 0, dl = ds ? (size_t)(ds - dbg->path) : 0;
+
+	if (strcmp(ds ? ds + 1 : dbg->path, bin->debuglink) != 0)
+		return false;
+	if (dl == bl)
+		return memcmp(bin->path, dbg->path, bl) == 0;
+	if (!bs)
+		return dl == 6 && memcmp(dbg->path, ".debug", 6) == 0;
+	return dl == bl + 7 && memcmp(bin->path, dbg->path, bl + 1) == 0 &&
+	       memcmp(dbg->path + bl + 1, ".debug", 6) == 0;
 }
 
 /* A name like .build-id/ab/cdef0123.debug: the debug file names nothing
@@ -810,12 +838,32 @@ static void convert_elves(struct state *st)
 	if (!ord && st->nelves)
 		fprintf(stderr, "symupload: out of memory: separate debug files are not paired\n");
 	free(ord);
+	/* without a build id, a debug file the binary names by .gnu_debuglink
+	 * is found by the conversion of the binary (which checks its CRC);
+	 * alone it could not be converted (nothing identifies it) */
+	for (i = 0; i < st->nelves; i++) {
+		struct elf_in *d = &st->elves[i];
+		if (!d->debug_only || d->binary || d->build_id[0])
+			continue;
+		for (k = 0; k < st->nelves; k++) {
+			struct elf_in *b = &st->elves[k];
+			if (b->debuglink && !b->debug && !b->build_id[0] && link_names(b, d)) {
+				d->binary = k + 1;
+				d->by_link = true;
+				break;
+			}
+		}
+	}
 	for (i = 0; i < st->nelves; i++) {
 		struct elf_in *e = &st->elves[i];
 		if (e->binary) {
 			const struct elf_in *b = &st->elves[e->binary - 1];
 
-			if (b->debug == i + 1)
+			if (e->by_link)
+				ignore(st, e->path, IGN_PAIRED, "the separate debug file %s names by its "
+				       ".gnu_debuglink: converted with it (when its CRC matches), uploaded "
+				       "under the binary's name", b->path);
+			else if (b->debug == i + 1)
 				ignore(st, e->path, IGN_PAIRED, "the separate debug file of %s (build id "
 				       "%s): converted with it, uploaded under the binary's name",
 				       b->path, e->build_id);
@@ -1807,8 +1855,10 @@ out:
 	for (i = 0; i < st.nign; i++)
 		free(st.ign[i].path);
 	free(st.ign);
-	for (i = 0; i < st.nelves; i++)
+	for (i = 0; i < st.nelves; i++) {
 		free(st.elves[i].path);
+		free(st.elves[i].debuglink);
+	}
 	free(st.elves);
 	seen_free(&st.files);
 	seen_free(&st.dirs);

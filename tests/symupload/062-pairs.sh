@@ -1,7 +1,8 @@
 # symupload and a binary with its debug file side by side: hello and
 # hello.debug (with a .gnu_debuglink), and hello and hello.dbg (no debuglink:
 # paired by build id only) each give one upload, the conversion with FUNC
-# and line records, under the binary's name.  Two inputs with one key (an
+# and line records, under the binary's name; so does a binary without a
+# build id and the debug file its .gnu_debuglink names.  Two inputs with one key (an
 # unstripped and a stripped copy of one build): the richer is uploaded
 # whatever the order, the poorer is listed in --json with counts of both.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
@@ -44,6 +45,26 @@ assert up == [('hello', '$mid', '$d/hello')], up
 assert [(i['kind'], i['path']) for i in d['ignored']] == [('debug_file_of_binary', '$d/hello.$d' if '$d' == 'dbg' else '$d/hello.debug')], d['ignored']
 " || fail "$d: $(cat $d.json)"
 	got $d
+done
+
+# -- no build id (clang's default): the debug file the binary names by
+#    .gnu_debuglink, beside it or in .debug/, goes with it; alone it could
+#    not be converted (nothing identifies it)
+gcc -g -O1 -Wl,--build-id=none -o nb hello.c || fail "cannot compile without a build id"
+readelf -n nb | grep -q 'Build ID' && fail "a build id despite --build-id=none"
+"$DUMPSYMS" nb > nb.sym && read -r _ _ _ nbid _ < nb.sym
+mkdir -p nobid/side nobid/sub/.debug
+objcopy --only-keep-debug nb nobid/side/nb.debug &&
+	objcopy --strip-debug --add-gnu-debuglink=nobid/side/nb.debug nb nobid/side/nb || fail "objcopy (no build id)"
+cp nobid/side/nb nobid/sub/nb && cp nobid/side/nb.debug nobid/sub/.debug/nb.debug
+for d in side sub; do
+	"$SYMUPLOAD" --token-file token --force --json "$URL" nobid/$d > nb.json 2> nb.err || fail "no build id ($d): exit $?: $(cat nb.err)"
+	py "
+import json; d=json.load(open('nb.json'))
+assert [(u['debug_file'], u['debug_id']) for u in d['uploaded']] == [('nb', '$nbid')] and not d['failed'], d
+assert [i['kind'] for i in d['ignored']] == ['debug_file_of_binary'], d['ignored']
+" || fail "no build id ($d): $(cat nb.json)"
+	[ "$(status GET "/nb/$nbid/nb.sym")" = 200 ] && rich body.out || fail "no build id ($d): not the rich module"
 done
 
 # -- two copies of one build: the full one wins, first or second
