@@ -1419,6 +1419,46 @@ static bool check_one(struct state *st, const char *path, size_t slice, const ch
 	return ok;
 }
 
+/* Each slice of a Mach-O file or dSYM bundle (a thin one: one). */
+static bool check_slices(struct state *st, const char *path, const char *thin,
+			 const char *universal, json_t *out)
+{
+	struct convert_slice sl[32];
+	struct sym_err se;
+	size_t n = 0, i;
+	bool ok = true;
+
+	sym_err_clear(&se);
+	if (convert_slices(path, sl, 32, &n, &se) != SYM_OK) {
+		json_t *o = json_object();
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "cannot convert: %s", se.msg);
+		json_object_set_new(o, "path", json_str_safe(path));
+		json_object_set_new(o, "warnings", json_array());
+		json_object_set_new(o, "error", json_str_safe(msg));
+		json_array_append_new(out, o);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		ok &= check_one(st, path, n > 1 ? sl[i].index : 0, n > 1 ? universal : thin, out);
+	return ok;
+}
+
+/* "PE" or "PDB" as the first bytes of path say. */
+static const char *win_format(const char *path)
+{
+	uint8_t b[4096];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd >= 0) {
+		n = read(fd, b, sizeof(b));
+		close(fd);
+	}
+	return n > 0 && obj_sniff(b, (size_t)n) == OBJ_KIND_PDB ? "PDB" : "PE";
+}
+
 /* One path of the command line; false when something in it fails. */
 static bool check_path(struct state *st, const char *path, json_t *out)
 {
@@ -1437,7 +1477,7 @@ static bool check_path(struct state *st, const char *path, json_t *out)
 		while (n > 1 && path[n - 1] == '/')
 			n--;
 		if (n > 5 && strncasecmp(path + n - 5, ".dSYM", 5) == 0)
-			return check_one(st, path, 0, "Mach-O dSYM bundle", out);
+			return check_slices(st, path, "Mach-O dSYM", "Mach-O universal dSYM", out);
 		err = "a directory: give the files to check (symupload URL DIR walks it)";
 	} else if (!S_ISREG(sb.st_mode)) {
 		err = "not a regular file";
@@ -1472,24 +1512,9 @@ static bool check_path(struct state *st, const char *path, json_t *out)
 			return ok;
 		}
 		case K_ELF: format = "ELF"; break;
-		case K_WIN: case K_CAB: format = "PE or PDB"; break;
-		case K_MACHO: {
-			struct convert_slice sl[32];
-			struct sym_err se;
-			size_t n = 0, i;
-			bool ok = true;
-
-			sym_err_clear(&se);
-			if (convert_slices(path, sl, 32, &n, &se) != SYM_OK) {
-				snprintf(msg, sizeof(msg), "cannot convert: %s", se.msg);
-				err = msg;
-				break;
-			}
-			for (i = 0; i < n; i++)
-				ok &= check_one(st, path, n > 1 ? sl[i].index : 0,
-						n > 1 ? "Mach-O universal" : "Mach-O", out);
-			return ok;
-		}
+		case K_WIN: format = win_format(path); break;
+		case K_CAB: format = "CAB (a compressed PE or PDB)"; break;
+		case K_MACHO: return check_slices(st, path, "Mach-O", "Mach-O universal", out);
 		case K_ZIP: err = "a zip archive: check the .sym files in it"; break;
 		case K_ELF_REL: err = "a relocatable object (.o): check the linked binary"; break;
 		default:

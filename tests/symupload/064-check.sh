@@ -73,6 +73,15 @@ assert alone['functions'] == 0 and alone['lines'] == 0 and alone['publics'] > 0,
 assert len(alone['warnings']) == 2 and 'error' not in alone, alone
 assert 'not a .sym file' in txt['error'] and 'debug_id' not in txt, txt
 " || fail "--json: $(cat mix.json)"
+# a PE image and its PDB: one module
+"$SYMUPLOAD" check --json "$FIXTURES/windows/win-x86-O2.dll" "$FIXTURES/windows/win-x86-O2.pdb" > win.json 2> win.err ||
+	fail "a PE image and its PDB: exit $?: $(cat win.err)"
+py "
+import json; dll, pdb = json.load(open('win.json'))
+assert (dll['format'], pdb['format']) == ('PE', 'PDB'), (dll, pdb)
+assert dll['debug_file'] == pdb['debug_file'] == 'win-x86-O2.pdb' and dll['debug_id'] == pdb['debug_id'], (dll, pdb)
+assert dll['functions'] > 0 and dll['lines'] > 0 and dll['cfi'] > 0 and dll['code_file'] == 'win-x86-O2.dll', dll
+" || fail "a PE image and its PDB: $(cat win.json)"
 "$SYMUPLOAD" check notes.txt > txt.out 2>&1; [ $? -eq 3 ] || fail "a text file: not exit 3"
 grep -q '^  error: not a .sym file' txt.out || fail "a text file: $(cat txt.out)"
 "$SYMUPLOAD" check missing.elf > /dev/null 2>&1; [ $? -eq 3 ] || fail "a missing file: not exit 3"
