@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "symfile.h"
+
 enum job_state { J_PENDING, J_SKIPPED, J_UPLOADED, J_FAILED };
 
 /* One symbol file to put on the server. */
@@ -28,6 +30,10 @@ struct job {
 	bool object;			/* converted from a binary or debug file */
 	size_t slice;			/* of a universal Mach-O file (1-based; 0: none) */
 	bool reloaded;			/* converted again for its upload */
+	char *debug_path;		/* the separate debug file it is converted
+					 * with (owned), or NULL */
+	struct symfile_stats stats;	/* its records by kind: the richer of two
+					 * inputs with one key is uploaded */
 	char sha256[65];
 	enum job_state state;
 	char reason[512];		/* why it failed, or the server's answer */

@@ -39,7 +39,9 @@ d = json.load(open('s1.json'))
 assert len(d['uploaded']) == 3 and d['failed'] == [], d
 keys = sorted((u['debug_file'], u['debug_id']) for u in d['uploaded'])
 assert len(set(keys)) == 3, keys
-assert d['ignored_files'] == 1, d   # other.cab
+# other.cab, and the one of the image and its PDB not uploaded (the same module)
+assert d['ignored_files'] == 2, d
+assert sorted(i['kind'] for i in d['ignored']) == ['duplicate', 'not_symbols'], d['ignored']
 PY
 while read -r k w; do
 	[ "$(status GET "/$k/${k%%.pdb/*}.sym")" = 200 ] || fail "$k is not on the server: $(cat body.out)"
