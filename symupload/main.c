@@ -6,7 +6,8 @@
  *
  * Exit status: 0 every input is on the server; 2 bad usage; 3 an input
  * could not be read or converted (the others were still uploaded); 4 an
- * upload failed (this wins over 3).
+ * upload failed (this wins over 3), or the check of the URL and the token
+ * before any file is read failed.
  */
 #include "config.h"
 
@@ -45,7 +46,8 @@ static const char usage_text[] =
 	"  -j, --jobs N         parallel uploads (default 4)\n"
 	"  --protocol P         symserver (default: PUT, bulk check) or breakpad-v1\n"
 	"                       (Breakpad's sym_upload form posted to URL)\n"
-	"  --force              upload even what the server already has\n"
+	"  --force              upload even what the server already has, and replace\n"
+	"                       what it would refuse as poorer (X-Symserver-Force: 1)\n"
 	"  --dry-run            list what would be uploaded, contact nothing\n"
 	"  --json               a machine-readable summary on standard output\n"
 	"  --exclude GLOB       skip matching paths (repeatable)\n"
@@ -862,6 +864,28 @@ int main(int argc, char **argv)
 	st.copt.ndebug_dirs = nddirs;
 	st.out = st.json ? stderr : stdout;
 	st.tty = isatty(STDERR_FILENO) && !st.json;
+	cfg.force = force;
+
+	/* the URL, the token and its scope are checked before any file is read */
+	if (!dry) {
+		int pr;
+		if (net_init() < 0) {
+			fprintf(stderr, "symupload: cannot initialise libcurl\n");
+			rc = 1;
+			goto out;
+		}
+		pr = net_precheck(&cfg, msg, sizeof(msg));
+		if (pr < 0) {
+			fprintf(stderr, "symupload: %s\n", msg);
+			net_cleanup();
+			rc = EXIT_UPLOAD;
+			if (st.json)
+				json_summary(&st, rc);
+			goto out;
+		}
+		if (pr > 0)
+			fprintf(stderr, "symupload: warning: %s\n", msg);
+	}
 
 	for (i = (size_t)optind + 1; i < (size_t)argc; i++) {
 		struct stat sb;
@@ -891,11 +915,6 @@ int main(int argc, char **argv)
 		rc = st.nbad ? EXIT_INPUT : 0;
 		if (st.json)
 			json_summary(&st, rc);
-		goto out;
-	}
-	if (net_init() < 0) {
-		fprintf(stderr, "symupload: cannot initialise libcurl\n");
-		rc = 1;
 		goto out;
 	}
 	if (!force && net_check(&cfg, st.jobs, st.n, msg, sizeof(msg)) < 0) {
