@@ -52,12 +52,14 @@ static const char usage_text[] =
 	"  --json               a machine-readable summary on standard output\n"
 	"  --exclude GLOB       skip matching paths (repeatable)\n"
 	"  --debug-dir DIR      where separate debug files are looked for (repeatable)\n"
-	"  --retries N          retries of transient failures (default 5)\n"
+	"  --retries N          retries of each request failing transiently (default 5;\n"
+	"                       backoff 0.2 s * 2^try, at most 30 s, jittered; Retry-After)\n"
 	"  --timeout SECONDS    per transfer (default 0: none)\n"
 	"  --max-memory MB      converted symbols kept in memory (default 1024); past\n"
 	"                       it, binaries are converted again just before upload\n"
 	"  -v, --verbose        say more (retries)\n"
-	"Exit status: 0 all on the server, 2 usage, 3 an input failed, 4 an upload failed.\n";
+	"Exit status: 0 all on the server, 2 usage, 3 an input failed, 4 an upload failed\n"
+	"(or the check of the URL and the token, made before any file is read).\n";
 
 struct input_error {
 	char *path;

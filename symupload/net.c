@@ -151,6 +151,8 @@ static void server_message(const struct body *b, char *out, size_t cap)
 	for (i = 0; out[i]; i++)
 		if (out[i] == '\n' || out[i] == '\r')
 			out[i] = ' ';
+	while (i && out[i - 1] == ' ')
+		out[--i] = '\0';
 }
 
 /* ---- retries ---------------------------------------------------------
