@@ -589,10 +589,11 @@ int net_precheck(const struct net_config *cfg, char *msg, size_t cap)
 			 "scope (symserver token add NAME --scope upload)", m);
 		goto out;
 	}
-	if (status == 404) {
-		/* an older server: the token is checked by the uploads */
-		snprintf(msg, cap, "%s answered 404: an older symserver without the token check, "
-			 "or a wrong URL; going on", url);
+	if (status == 404 || status == 405 || status == 501) {
+		/* an older symserver, or another server speaking the same
+		 * uploads: the token is checked by the uploads */
+		snprintf(msg, cap, "%s answered %ld: an older symserver without the token check, "
+			 "another kind of symbol server, or a wrong URL; going on", url, status);
 		result = 1;
 		goto out;
 	}

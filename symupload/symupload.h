@@ -52,7 +52,8 @@ struct net_config {
 /* One GET /api/token, before any file is read: the URL answers, the token
  * is known and has the upload scope.  Transient failures are retried like
  * uploads.  Returns 0 when all is well, 1 with a warning in msg when the
- * server does not have the check (404: an older server), -1 with what to
+ * server does not have the check (404, 405, 501: an older symserver or
+ * another kind of server), -1 with what to
  * do in msg otherwise.  Nothing to check (0) with --protocol breakpad-v1. */
 int net_precheck(const struct net_config *cfg, char *msg, size_t cap);
 

@@ -126,7 +126,7 @@ for i in $(seq 1 100); do [ -f stub/port ] && break; sleep 0.05; done
 [ -f stub/port ] || fail "the stub server did not start: $(cat stub.err)"
 SURL=http://127.0.0.1:$(cat stub/port)
 "$SYMUPLOAD" --token-file tok "$SURL" good.sym > o.out 2> o.err || fail "older server: $(cat o.out o.err)"
-grep -q 'warning: .*/api/token answered 404: an older symserver' o.err || fail "older server: no warning: $(cat o.err)"
+grep -q "warning: .*/api/token answered 404: an older symserver" o.err || fail "older server: no warning: $(cat o.err)"
 grep -q '^1 uploaded' o.out || fail "older server: $(cat o.out)"
 kill $stub; wait $stub 2>/dev/null
 
