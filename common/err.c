@@ -1,6 +1,7 @@
 #include "config.h"
 #include "err.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,4 +36,26 @@ void sym_err_clear(struct sym_err *err)
 {
 	err->code = SYM_OK;
 	err->msg[0] = '\0';
+}
+
+void sym_bad_option(const char *prog, int c, char *const *argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	size_t n;
+
+	n = strcspn(arg, "=");
+	if (arg[0] == '-' && arg[1] == '-' && (c == ':' || optopt == 0 || arg[n] == '=')) {
+		/* a long option, maybe with "=value" (an unknown short option
+		 * inside "-xv" leaves optind on the previous argument) */
+		if (c == ':')
+			fprintf(stderr, "%s: option '%.*s' needs a value\n", prog, (int)n, arg);
+		else if (optopt && arg[n] == '=')
+			fprintf(stderr, "%s: option '%.*s' takes no value\n", prog, (int)n, arg);
+		else
+			fprintf(stderr, "%s: unknown option '%.*s'\n", prog, (int)n, arg);
+	} else if (c == ':') {
+		fprintf(stderr, "%s: option '-%c' needs a value\n", prog, optopt);
+	} else {
+		fprintf(stderr, "%s: unknown option '-%c'\n", prog, optopt);
+	}
 }

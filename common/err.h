@@ -49,4 +49,11 @@ enum sym_code sym_fail(struct sym_err *err, enum sym_code code,
 /* Clears err to SYM_OK with an empty message. */
 void sym_err_clear(struct sym_err *err);
 
+/* Usage errors of the programs: prints "PROG: unknown option '--foo'" or
+ * "PROG: option '--store' needs a value" (or takes none) on stderr for
+ * what getopt_long() just returned as c ('?', or ':' when its option
+ * string starts with ':'), reading optind and optopt.  The caller prints
+ * the usage and exits 2. */
+void sym_bad_option(const char *prog, int c, char *const *argv);
+
 #endif

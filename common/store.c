@@ -77,25 +77,40 @@ const char *store_dir(const struct store *s)
 	return s->dir;
 }
 
-enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err)
+/* create: make the directories of a new store; else dir must hold one. */
+static enum sym_code open_store(struct store **out, const char *dir, bool create,
+				struct sym_err *err)
 {
 	struct store *s;
 	char path[4096];
+	struct stat sb;
 	MDB_txn *txn = NULL;
 	int rc;
 
 	*out = NULL;
 	if (strlen(dir) > 3000)
 		return sym_fail(err, SYM_EUSAGE, "store path too long");
-	snprintf(path, sizeof(path), "%s/index", dir);
-	if (mkdir_p(path, err) != SYM_OK)
-		return err->code;
-	snprintf(path, sizeof(path), "%s/blobs", dir);
-	if (mkdir_p(path, err) != SYM_OK)
-		return err->code;
-	snprintf(path, sizeof(path), "%s/tmp", dir);
-	if (mkdir_p(path, err) != SYM_OK)
-		return err->code;
+	if (!create) {
+		if (stat(dir, &sb) < 0)
+			return sym_fail(err, errno == ENOENT ? SYM_ENOTFOUND : SYM_EIO,
+					"no symbol store at '%s': %s (give --store DIR; "
+					"'symserver serve' or 'import' creates one)", dir, strerror(errno));
+		snprintf(path, sizeof(path), "%s/index/data.mdb", dir);
+		if (stat(path, &sb) < 0)
+			return sym_fail(err, errno == ENOENT ? SYM_ENOTFOUND : SYM_EIO,
+					"'%s' is not a symbol store (no index/data.mdb: %s); give --store DIR",
+					dir, strerror(errno));
+	} else {
+		snprintf(path, sizeof(path), "%s/index", dir);
+		if (mkdir_p(path, err) != SYM_OK)
+			return err->code;
+		snprintf(path, sizeof(path), "%s/blobs", dir);
+		if (mkdir_p(path, err) != SYM_OK)
+			return err->code;
+		snprintf(path, sizeof(path), "%s/tmp", dir);
+		if (mkdir_p(path, err) != SYM_OK)
+			return err->code;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->dir = strdup(dir))) {
 		free(s);
@@ -131,6 +146,16 @@ lmdb:
 	sym_fail(err, SYM_EIO, "cannot open the symbol index in '%s': %s", path, mdb_strerror(rc));
 	store_close(s);
 	return SYM_EIO;
+}
+
+enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err)
+{
+	return open_store(out, dir, true, err);
+}
+
+enum sym_code store_open_existing(struct store **out, const char *dir, struct sym_err *err)
+{
+	return open_store(out, dir, false, err);
 }
 
 void store_close(struct store *s)
@@ -713,28 +738,149 @@ static void token_hash(const char *token, char out[65])
 	sha256_hex(d, out);
 }
 
-enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
-			      char out[65], struct sym_err *err)
+bool store_token_name_ok(const char *name)
 {
-	uint8_t raw[32];
-	char hash[65], val[1024];
-	MDB_txn *txn;
-	MDB_val k, v;
-	int rc, n;
+	size_t n = strlen(name);
 
+	if (n == 0 || n > 64)
+		return false;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && !strchr("._-@+:", *name))
+			return false;
+	return true;
+}
+
+bool store_token_scopes_ok(const char *scopes, char *bad, size_t cap)
+{
+	static const char *const known[] = { "upload", "download" };
+	const char *p = scopes;
+	size_t i, l;
+
+	if (!*p) {
+		if (bad)
+			snprintf(bad, cap, "%s", "");
+		return false;
+	}
+	for (;;) {
+		l = strcspn(p, ",");
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == l && strncmp(known[i], p, l) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			if (bad)
+				snprintf(bad, cap, "%.*s", (int)(l < 100 ? l : 100), p);
+			return false;
+		}
+		if (!p[l])
+			return true;
+		p += l + 1;
+	}
+}
+
+/* A token's record: "name\0scopes\0created\0" in stores written before
+ * issue 17, then "expires\0last_used\0revoked\0".  false when malformed. */
+static bool token_decode(const void *data, size_t n, struct store_token *t)
+{
+	const char *p = data, *end = p + n, *f[6];
+	int nf = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (n == 0 || p[n - 1] != '\0')
+		return false;
+	while (p < end && nf < 6) {
+		f[nf++] = p;
+		p += strlen(p) + 1;
+	}
+	if (nf < 3 || strlen(f[0]) >= sizeof(t->name) || strlen(f[1]) >= sizeof(t->scopes))
+		return false;
+	strcpy(t->name, f[0]);
+	strcpy(t->scopes, f[1]);
+	t->created = strtoull(f[2], NULL, 10);
+	if (nf > 3)
+		t->expires = strtoull(f[3], NULL, 10);
+	if (nf > 4)
+		t->last_used = strtoull(f[4], NULL, 10);
+	if (nf > 5)
+		t->revoked = strtoull(f[5], NULL, 10);
+	return true;
+}
+
+/* The record into buf[cap]; its size with the last NUL, 0 when it does
+ * not fit. */
+static size_t token_encode(const struct store_token *t, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s%c%s%c%llu%c%llu%c%llu%c%llu", t->name, 0, t->scopes, 0,
+			 (unsigned long long)t->created, 0, (unsigned long long)t->expires, 0,
+			 (unsigned long long)t->last_used, 0, (unsigned long long)t->revoked);
+
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n + 1;
+}
+
+static bool has_scope(const char *scopes, const char *scope)
+{
+	size_t sl = strlen(scope), l;
+	const char *p = scopes;
+
+	for (;;) {
+		l = strcspn(p, ",");
+		if (l == sl && strncmp(p, scope, l) == 0)
+			return true;
+		if (!p[l])
+			return false;
+		p += l + 1;
+	}
+}
+
+enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
+			      uint64_t expires, char out[65], struct sym_err *err)
+{
+	struct store_token t, old;
+	uint8_t raw[32];
+	char hash[65], val[512], bad[128];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n;
+	int rc;
+
+	if (!store_token_name_ok(name))
+		return sym_fail(err, SYM_EUSAGE,
+				"bad token name '%.100s': 1 to 64 letters, digits and . _ - @ + :", name);
+	if (!store_token_scopes_ok(scopes, bad, sizeof(bad)))
+		return sym_fail(err, SYM_EUSAGE, "unknown scope '%s' in '%.100s': the scopes are %s",
+				bad, scopes, STORE_TOKEN_SCOPES);
+	memset(&t, 0, sizeof(t));
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	snprintf(t.scopes, sizeof(t.scopes), "%s", scopes);
+	t.created = (uint64_t)time(NULL);
+	t.expires = expires;
+	if (!(n = token_encode(&t, val, sizeof(val))))
+		return sym_fail(err, SYM_EUSAGE, "token name or scopes too long");
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return sym_fail(err, SYM_EIO, "no randomness for a token: %s", strerror(errno));
 	sha256_hex(raw, out);
 	token_hash(out, hash);
-	n = snprintf(val, sizeof(val), "%s%c%s%c%llu", name, 0, scopes, 0,
-		     (unsigned long long)time(NULL));
-	if (n < 0 || (size_t)n >= sizeof(val))
-		return sym_fail(err, SYM_EUSAGE, "token name too long");
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return mdb_fail(err, rc, "cannot start a write transaction");
+	/* names are unique among the tokens in force */
+	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the tokens");
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		if (token_decode(v.mv_data, v.mv_size, &old) && !old.revoked &&
+		    strcmp(old.name, name) == 0) {
+			mdb_cursor_close(c);
+			mdb_txn_abort(txn);
+			return sym_fail(err, SYM_EEXIST,
+					"a token named '%s' exists already: choose another name, "
+					"or revoke it first ('symserver token revoke %s')", name, name);
+		}
+	mdb_cursor_close(c);
 	k.mv_size = 64;
 	k.mv_data = hash;
-	v.mv_size = (size_t)n + 1;
+	v.mv_size = n;
 	v.mv_data = val;
 	if ((rc = mdb_put(txn, s->tokens, &k, &v, 0)) != 0) {
 		mdb_txn_abort(txn);
@@ -745,54 +891,101 @@ enum sym_code store_token_add(struct store *s, const char *name, const char *sco
 	return SYM_OK;
 }
 
-bool store_token_check(struct store *s, const char *token, const char *scope, char *name)
+/* Records now as the last use of the token whose hash is hash, in one
+ * write transaction.  Best effort: a failure only leaves the old time. */
+static void token_touch(struct store *s, const char *hash, uint64_t now)
 {
+	struct store_token t;
+	char val[512];
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t n;
+
+	if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
+		return;
+	k.mv_size = 64;
+	k.mv_data = (void *)hash;
+	if (mdb_get(txn, s->tokens, &k, &v) != 0 || !token_decode(v.mv_data, v.mv_size, &t) ||
+	    t.last_used >= now) {
+		mdb_txn_abort(txn);
+		return;
+	}
+	t.last_used = now;
+	n = token_encode(&t, val, sizeof(val));
+	v.mv_size = n;
+	v.mv_data = val;
+	if (!n || mdb_put(txn, s->tokens, &k, &v, 0) != 0) {
+		mdb_txn_abort(txn);
+		return;
+	}
+	mdb_txn_commit(txn);
+}
+
+enum store_token_status store_token_lookup(struct store *s, const char *token,
+					   const char *scope, uint64_t now,
+					   struct store_token *info)
+{
+	struct store_token t;
+	enum store_token_status st = TOKEN_UNKNOWN;
 	char hash[65];
 	MDB_txn *txn;
 	MDB_val k, v;
-	bool ok = false;
+	size_t i;
 
 	if (!token || strlen(token) != 64)
-		return false;
+		return TOKEN_UNKNOWN;
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)token[i]))
+			return TOKEN_UNKNOWN;
 	token_hash(token, hash);
 	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
-		return false;
+		return TOKEN_UNKNOWN;
 	k.mv_size = 64;
 	k.mv_data = hash;
-	if (mdb_get(txn, s->tokens, &k, &v) == 0 && v.mv_size > 0 &&
-	    ((const char *)v.mv_data)[v.mv_size - 1] == '\0') {
-		const char *nm = v.mv_data;
-		const char *sc = memchr(nm, '\0', v.mv_size);
-		if (sc && (size_t)(sc + 1 - nm) < v.mv_size) {
-			sc++;
-			/* scopes: comma-separated list */
-			const char *p = sc;
-			size_t sl = strlen(scope);
-			while (*p) {
-				const char *e = strchr(p, ',');
-				size_t l = e ? (size_t)(e - p) : strlen(p);
-				if (l == sl && strncmp(p, scope, l) == 0) {
-					ok = true;
-					break;
-				}
-				if (!e)
-					break;
-				p = e + 1;
-			}
-			if (name)
-				snprintf(name, 128, "%s", nm);
-		}
+	if (mdb_get(txn, s->tokens, &k, &v) != 0 || !token_decode(v.mv_data, v.mv_size, &t)) {
+		mdb_txn_abort(txn);
+		return TOKEN_UNKNOWN;
 	}
 	mdb_txn_abort(txn);
-	return ok;
+	if (t.revoked)
+		st = TOKEN_REVOKED;
+	else if (t.expires && now >= t.expires)
+		st = TOKEN_EXPIRED;
+	else if (scope && !has_scope(t.scopes, scope))
+		st = TOKEN_NO_SCOPE;
+	else
+		st = TOKEN_OK;
+	/* a valid token was used: at most one write a minute per token */
+	if ((st == TOKEN_OK || st == TOKEN_NO_SCOPE) &&
+	    (t.last_used > now || now - t.last_used >= 60)) {
+		token_touch(s, hash, now);
+		t.last_used = now;
+	}
+	if (info)
+		*info = t;
+	return st;
+}
+
+bool store_token_check(struct store *s, const char *token, const char *scope, char *name)
+{
+	struct store_token t;
+	enum store_token_status st;
+
+	st = store_token_lookup(s, token, scope, (uint64_t)time(NULL), &t);
+	if (name && st != TOKEN_UNKNOWN)
+		snprintf(name, 128, "%s", t.name);
+	return st == TOKEN_OK;
 }
 
 enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_err *err)
 {
+	struct store_token t;
+	char val[512];
 	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc, found = 0;
+	size_t n;
+	int rc, found = 0, done = 0;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return mdb_fail(err, rc, "cannot start a write transaction");
@@ -802,17 +995,85 @@ enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_e
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size > 0 && strncmp(v.mv_data, name, v.mv_size) == 0 &&
-		    strlen(name) < v.mv_size && ((const char *)v.mv_data)[strlen(name)] == '\0') {
-			mdb_cursor_del(c, 0);
-			found++;
+		if (!token_decode(v.mv_data, v.mv_size, &t) || strcmp(t.name, name) != 0)
+			continue;
+		found++;
+		if (t.revoked)
+			continue;
+		t.revoked = (uint64_t)time(NULL);
+		n = token_encode(&t, val, sizeof(val));
+		v.mv_size = n;
+		v.mv_data = val;
+		if (!n || (rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0) {
+			mdb_cursor_close(c);
+			mdb_txn_abort(txn);
+			return mdb_fail(err, n ? rc : MDB_BAD_VALSIZE, "cannot revoke the token");
 		}
+		done++;
 	}
 	mdb_cursor_close(c);
+	if (!done) {
+		mdb_txn_abort(txn);
+		if (found)
+			return sym_fail(err, SYM_EEXIST, "the token '%s' is revoked already", name);
+		return sym_fail(err, SYM_ENOTFOUND,
+				"no token named '%s' ('symserver token list' shows them)", name);
+	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return mdb_fail(err, rc, "cannot revoke the token");
-	if (!found)
-		return sym_fail(err, SYM_ENOTFOUND, "no token named '%s'", name);
+	return SYM_OK;
+}
+
+static int token_cmp(const void *a, const void *b)
+{
+	const struct store_token *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->created < y->created ? -1 : x->created > y->created;
+}
+
+enum sym_code store_token_list(struct store *s, struct store_token **out, size_t *n,
+			       struct sym_err *err)
+{
+	struct store_token *v = NULL, *nv, t;
+	size_t cap = 0;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, val;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the tokens");
+	}
+	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
+		if (!token_decode(val.mv_data, val.mv_size, &t))
+			continue;	/* not ours to show */
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(nv = realloc(v, cap * sizeof(*v)))) {
+				mdb_cursor_close(c);
+				mdb_txn_abort(txn);
+				free(v);
+				*n = 0;
+				return sym_fail(err, SYM_ENOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		v[(*n)++] = t;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (*n)
+		qsort(v, *n, sizeof(*v), token_cmp);
+	*out = v;
 	return SYM_OK;
 }
 

@@ -5,7 +5,9 @@
  *     syms    "debug_file/DEBUG_ID" (file lower-cased, id upper-cased)
  *             -> record (blob hash, sizes, exact names, code id, ...)
  *     code    "code_file/CODE_ID" (same folding) -> syms key
- *     tokens  sha256(token) hex -> "name\0scopes\0created"
+ *     tokens  sha256(token) hex -> "name\0scopes\0created\0expires\0last_used\0
+             revoked\0" (times in seconds, 0: none; stores written before
+             issue 17 end after created)
  *     log     upload sequence number -> one line describing the change
  *     missing "debug_file/DEBUG_ID" -> missing-symbol counts (issue 5)
  *   STORE/blobs/ab/cdef...  gzip of the .sym content, named by the SHA-256
@@ -47,6 +49,10 @@ struct sym_record {
 /* Opens (creating if needed) the store in dir.  *out is owned by the
  * caller and freed with store_close().  SYM_EIO or SYM_EFORMAT on failure. */
 enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err);
+/* The same for commands that only read (verify, missing, token list):
+ * creates nothing; SYM_ENOTFOUND, with a message naming dir, when dir
+ * does not hold a store (no dir/index/data.mdb). */
+enum sym_code store_open_existing(struct store **out, const char *dir, struct sym_err *err);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
 
@@ -92,14 +98,55 @@ const struct symfile_header *store_upload_header(const struct store_upload *u);
 enum sym_code store_delete(struct store *s, const char *debug_file, const char *debug_id,
 			   struct sym_record *old, struct sym_err *err);
 
-/* Tokens.  store_token_add() creates a random token, stores only its hash
- * and writes the token (64 hex digits) into out[65]. */
+/* Tokens.  Only a token's SHA-256 is stored.  A scope list is
+ * comma-separated names from STORE_TOKEN_SCOPES. */
+#define STORE_TOKEN_SCOPES "upload, download"
+
+struct store_token {
+	char name[128];
+	char scopes[128];
+	uint64_t created;	/* seconds since the epoch */
+	uint64_t expires;	/* 0: never */
+	uint64_t last_used;	/* 0: never; up to a minute stale */
+	uint64_t revoked;	/* 0: not revoked */
+};
+
+/* true when name can name a token: 1 to 64 of A-Z a-z 0-9 . _ - @ + : */
+bool store_token_name_ok(const char *name);
+/* true when scopes is a non-empty comma-separated list of known scopes;
+ * else bad (may be NULL) gets the first unknown one into bad[cap]. */
+bool store_token_scopes_ok(const char *scopes, char *bad, size_t cap);
+
+/* Creates a random token named name with scopes, expiring at expires
+ * (seconds since the epoch, 0: never), stores only its hash and writes
+ * the token (64 hex digits) into out[65].  SYM_EUSAGE for a bad name or
+ * scope list, SYM_EEXIST when a token that is not revoked has that name. */
 enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
-			      char out[65], struct sym_err *err);
-/* true when token exists and has scope (e.g. "upload"); name[128] gets
- * its name. */
+			      uint64_t expires, char out[65], struct sym_err *err);
+
+enum store_token_status {
+	TOKEN_OK,		/* known, not revoked, not expired, has the scope */
+	TOKEN_UNKNOWN,		/* not a token of this store (or malformed) */
+	TOKEN_REVOKED,
+	TOKEN_EXPIRED,
+	TOKEN_NO_SCOPE,		/* valid, but lacks the scope asked for */
+};
+/* Looks token up at time now; scope may be NULL (any valid token is
+ * TOKEN_OK).  info (may be NULL) gets the token's record whenever it is
+ * known.  A valid token's last use is recorded, at most once a minute
+ * (one small write transaction then; none otherwise). */
+enum store_token_status store_token_lookup(struct store *s, const char *token,
+					   const char *scope, uint64_t now,
+					   struct store_token *info);
+/* true when token exists, is valid and has scope (e.g. "upload"); name[128]
+ * (may be NULL) gets its name when it is known. */
 bool store_token_check(struct store *s, const char *token, const char *scope, char *name);
+/* Marks every token named name revoked (they stay listed).  SYM_ENOTFOUND
+ * when none is, SYM_EEXIST when all were revoked already. */
 enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_err *err);
+/* All tokens, sorted by name then creation; *out (free() it) gets *n. */
+enum sym_code store_token_list(struct store *s, struct store_token **out, size_t *n,
+			       struct sym_err *err);
 
 /* Totals for metrics and the front page. */
 struct store_stats {

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 	struct stat st;
 
 	memset(&opt, 0, sizeof(opt));
-	while ((c = getopt_long(argc, argv, "icdmavn:o:g:rh", longopts, NULL)) != -1) {
+	opterr = 0;	/* sym_bad_option() says what was wrong */
+	while ((c = getopt_long(argc, argv, ":icdmavn:o:g:rh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': opt.header_only = true; break;
 		case 'c': opt.no_cfi = true; break;
@@ -147,10 +148,14 @@ int main(int argc, char **argv)
 		case 'S': store = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("dumpsyms %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			sym_bad_option("dumpsyms", c, argv);
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {
+		fputs("dumpsyms: missing the binary to convert\n", stderr);
 		usage(stderr);
 		return 2;
 	}

@@ -9,6 +9,8 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -624,7 +626,7 @@ static bool parse_listen(const char *listen, struct sockaddr_storage *ss, sockle
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = '\0';
 	port = strtoul(colon + 1, &end, 10);
-	if (*end || port > 65535)
+	if (!isdigit((unsigned char)colon[1]) || *end || port > 65535)
 		return false;
 	memset(ss, 0, sizeof(*ss));
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
@@ -648,13 +650,69 @@ static bool parse_listen(const char *listen, struct sockaddr_storage *ss, sockle
 	return true;
 }
 
+/* Binds a listening socket to ss ourselves, so that a failure names the
+ * address and the reason; -1 after saying why on stderr.  *port gets the
+ * port bound (the one the kernel picked for port 0). */
+static int listen_on(const struct sockaddr_storage *ss, socklen_t len, unsigned *port)
+{
+	char host[INET6_ADDRSTRLEN], where[INET6_ADDRSTRLEN + 16];
+	const char *what = "bind", *name = "", *hint = "";
+	struct sockaddr_storage got;
+	socklen_t glen = sizeof(got);
+	int fd, one = 1, e;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(where, sizeof(where), "[%s]:%u", host, ntohs(a->sin6_port));
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(where, sizeof(where), "%s:%u", host, ntohs(a->sin_port));
+	}
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		what = "create a socket for";
+		goto fail;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0)
+		goto fail;
+	if (listen(fd, 1024) < 0) {
+		what = "listen on";
+		goto fail;
+	}
+	if (getsockname(fd, (struct sockaddr *)&got, &glen) < 0)
+		goto fail;
+	*port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port :
+						   ((struct sockaddr_in *)&got)->sin_port);
+	return fd;
+fail:
+	e = errno;
+	if (e == EADDRINUSE) {
+		name = "EADDRINUSE, ";
+		hint = ": another process listens there; stop it or choose another port with --listen";
+	} else if (e == EACCES) {
+		name = "EACCES, ";
+		hint = ": ports below 1024 need privileges; choose another port with --listen";
+	} else if (e == EADDRNOTAVAIL) {
+		name = "EADDRNOTAVAIL, ";
+		hint = ": no interface of this machine has that address";
+	}
+	fprintf(stderr, "symserver: cannot %s %s: %s (%serrno %d)%s\n", what, where, strerror(e),
+		name, e, hint);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 struct http_server *http_start(const struct http_config *cfg)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage ss;
 	socklen_t len;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *info;
+	int fd;
 
 	if (!s)
 		return NULL;
@@ -667,8 +725,13 @@ struct http_server *http_start(const struct http_config *cfg)
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if ((fd = listen_on(&ss, len, &s->port)) < 0) {
+		free(s);
+		return NULL;
+	}
+	/* MHD owns fd from here: MHD_stop_daemon() closes it */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 4,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
@@ -677,12 +740,11 @@ struct http_server *http_start(const struct http_config *cfg)
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 				MHD_OPTION_END);
 	if (!s->d) {
-		fprintf(stderr, "symserver: cannot listen on %s\n", cfg->listen);
+		fprintf(stderr, "symserver: cannot start the HTTP server on %s\n", cfg->listen);
+		close(fd);
 		free(s);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : 0;
 	if (!cfg->quiet && !accesslog.running) {
 		accesslog.stop = false;
 		accesslog.running = pthread_create(&accesslog.flusher, NULL, log_flusher, NULL) == 0;

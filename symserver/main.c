@@ -3,14 +3,19 @@
  *   symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N]
  *                   [--private] [--max-upload BYTES] [--public-url URL] [--quiet]
  *   symserver import [--store DIR] TREE
- *   symserver token add NAME [--scope upload[,download]] [--store DIR]
+ *   symserver token add NAME [--scope upload[,download]] [--expires WHEN] [--store DIR]
  *   symserver token revoke NAME [--store DIR]
+ *   symserver token list [--store DIR] [--json]
+ *   symserver --version
  *   symserver missing [...]      (see missing.c)
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +32,37 @@ static const char usage_text[] =
 	"       symserver import [--store DIR] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
-	"       symserver token add NAME [--scope SCOPES] [--store DIR]\n"
+	"       symserver token add NAME [--scope SCOPES] [--expires WHEN] [--store DIR]\n"
 	"       symserver token revoke NAME [--store DIR]\n"
+	"       symserver token list [--store DIR] [--json]\n"
 	"       symserver missing [--since WHEN] [--min-count N] [--format table|csv|json] ...\n"
 	"       symserver missing ignore|unignore PATTERN; symserver missing ignored\n"
+	"       symserver --version\n"
 	"\n"
 	"Stores Breakpad .sym files and serves them to minidump processors at\n"
 	"/<debug_file>/<debug_id>/<sym_file>.  Defaults: --store ./symstore,\n"
-	"--listen 127.0.0.1:8280, uploads up to 2 GiB.\n";
+	"--listen 127.0.0.1:8280, uploads up to 2 GiB.  Token SCOPES: a comma-separated\n"
+	"list of " STORE_TOKEN_SCOPES " (default upload).  --expires WHEN: a number of\n"
+	"days, an age (12h, 30d) or a date (2027-06-30[T12:00:00Z]).  verify, delete,\n"
+	"token list|revoke and missing (but ignore) need an existing store.\n";
+
+/* Prints "symserver: <message>" and the usage on stderr; returns 2, the
+ * exit status of a usage error. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fputs("symserver: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fputs(usage_text, stderr);
+	return 2;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -45,7 +73,8 @@ static void on_signal(int sig)
 }
 
 struct opts {
-	const char *store, *listen, *scope, *public_url;
+	const char *store, *listen, *scope, *public_url, *expires;
+	bool json;
 	unsigned threads;
 	bool private_downloads, quiet;
 	uint64_t max_upload;
@@ -56,6 +85,23 @@ struct opts {
 	double fault_rate;
 };
 
+/* A decimal number in [min, max] into *out; false when s is not one. */
+static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *e;
+
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (e == s || *e || errno || *s == '-' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parses the options of argv (argv[0] is the command); the other
+ * arguments are left from argv[optind] on.  -1 after printing a usage
+ * error. */
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -72,10 +118,15 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "miss-flush-ms", required_argument, NULL, 'F' },
 		{ "no-miss-accounting", no_argument, NULL, 'N' },
 		{ "inject-faults", required_argument, NULL, 'X' },
+		{ "expires", required_argument, NULL, 'E' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
+	bool ok;
+	uint64_t v;
 
 	o->store = "./symstore";
 	o->listen = "127.0.0.1:8280";
@@ -86,46 +137,63 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->max_minidump = 100u << 20;
 	o->miss_flush_ms = 1000;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		ok = true;
 		switch (c) {
 		case 's': o->store = optarg; break;
 		case 'l': o->listen = optarg; break;
-		case 't': o->threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 't':
+			ok = parse_num(optarg, 1, 1024, &v);
+			o->threads = (unsigned)v;
+			break;
 		case 'p': o->private_downloads = true; break;
-		case 'm': o->max_upload = strtoull(optarg, NULL, 10); break;
+		case 'm': ok = parse_num(optarg, 1, UINT64_MAX, &o->max_upload); break;
 		case 'u': o->public_url = optarg; break;
 		case 'S': o->scope = optarg; break;
 		case 'q': o->quiet = true; break;
-		case 'c': o->cache_mb = strtoull(optarg, NULL, 10); break;
-		case 'D': o->max_minidump = strtoull(optarg, NULL, 10); break;
+		case 'c': ok = parse_num(optarg, 0, (uint64_t)1 << 30, &o->cache_mb); break;
+		case 'D': ok = parse_num(optarg, 1, UINT64_MAX, &o->max_minidump); break;
 		case 'F':
-			o->miss_flush_ms = (unsigned)strtoul(optarg, NULL, 10);
-			if (o->miss_flush_ms < 10 || o->miss_flush_ms > 3600000) {
-				fprintf(stderr, "symserver: --miss-flush-ms is 10 to 3600000\n");
-				return -1;
-			}
+			ok = parse_num(optarg, 10, 3600000, &v);
+			o->miss_flush_ms = (unsigned)v;
 			break;
 		case 'N': o->no_miss_accounting = true; break;
 		case 'X':
 			o->fault_rate = strtod(optarg, NULL);
 			if (!(o->fault_rate >= 0 && o->fault_rate < 1)) {
-				fprintf(stderr, "symserver: --inject-faults takes a fraction in [0, 1)\n");
+				usage_error("--inject-faults takes a fraction in [0, 1), not '%s'", optarg);
 				return -1;
 			}
 			break;
+		case 'E': o->expires = optarg; break;
+		case 'J': o->json = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
-		default: return -1;
+		case 'V': printf("symserver %s\n", PACKAGE_VERSION); exit(0);
+		default:
+			sym_bad_option("symserver", c, argv);
+			usage_error(NULL);
+			return -1;
+		}
+		if (!ok) {
+			const struct option *lo = longopts;
+			while (lo->name && lo->val != c)
+				lo++;
+			usage_error("bad value '%s' for --%s", optarg, lo->name ? lo->name : "?");
+			return -1;
 		}
 	}
 	return 0;
 }
 
-static int open_store(struct server *srv, const char *dir)
+/* create: a command that writes (serve, import, token add) creates a
+ * missing store; the others need an existing one. */
+static int open_store(struct server *srv, const char *dir, bool create)
 {
 	struct sym_err err;
 
 	sym_err_clear(&err);
-	if (store_open(&srv->store, dir, &err) != SYM_OK) {
+	if ((create ? store_open : store_open_existing)(&srv->store, dir, &err) != SYM_OK) {
 		fprintf(stderr, "symserver: %s\n", err.msg);
 		return -1;
 	}
@@ -142,7 +210,7 @@ static int cmd_serve(struct opts *o)
 	struct sigaction sa;
 
 	memset(&srv, 0, sizeof(srv));
-	if (open_store(&srv, o->store) < 0)
+	if (open_store(&srv, o->store, true) < 0)
 		return 1;
 	srv.private_downloads = o->private_downloads;
 	srv.max_upload = o->max_upload;
@@ -191,54 +259,224 @@ static int cmd_serve(struct opts *o)
 	return 0;
 }
 
-/* "symserver CMD A B [options]": the options after A and B, then the
- * store; 0, or the exit status. */
-static int admin_store(int argc, char **argv, struct opts *o, struct server *srv)
-{
-	if (parse(argc - 3, argv + 3, o) < 0 || optind != argc - 3) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	memset(srv, 0, sizeof(*srv));
-	return open_store(srv, o->store) < 0 ? 1 : 0;
-}
-
 static void report_problem(void *ctx, const char *key, const char *why)
 {
 	(void)ctx;
 	fprintf(stderr, "symserver: %s: %s\n", key, why);
 }
 
+/* --expires: days, an age with a unit (90m, 12h, 30d, 2w; s for tests)
+ * or a date; *out gets the time it ends.  false when malformed or past. */
+static bool parse_expires(const char *s, uint64_t now, uint64_t *out)
+{
+	unsigned long long v;
+	char *e;
+
+	if (isdigit((unsigned char)s[0]) && strlen(s) >= 10 && s[4] == '-') {
+		if (!missing_parse_since(s, now, out))
+			return false;
+		return *out > now;
+	}
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (e == s || errno || *s == '-' || v == 0 || v > 100000 || (*e && e[1]))
+		return false;
+	switch (*e) {
+	case '\0':
+	case 'd': v *= 86400; break;
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'w': v *= 7 * 86400; break;
+	default: return false;
+	}
+	*out = now + v;
+	return true;
+}
+
+static void iso_or(uint64_t t, const char *none, char *out, size_t cap)
+{
+	if (t)
+		missing_iso_time(t, out, cap);
+	else
+		snprintf(out, cap, "%s", none);
+}
+
+/* symserver token list: a table, or JSON; never the token or its hash. */
+static int token_list(struct store *st, bool json)
+{
+	struct store_token *v;
+	struct sym_err err;
+	size_t n, i;
+	uint64_t now = (uint64_t)time(NULL);
+	char c[32], u[32], x[32], rv[32], b1[300], b2[300];
+
+	sym_err_clear(&err);
+	if (store_token_list(st, &v, &n, &err) != SYM_OK) {
+		fprintf(stderr, "symserver: %s\n", err.msg);
+		return 1;
+	}
+	if (!json && n)
+		printf("%-24s %-16s %-20s %-20s %-20s %s\n", "NAME", "SCOPES", "CREATED", "LAST USED",
+		       "EXPIRES", "STATUS");
+	if (!json && !n)
+		printf("no tokens (symserver token add NAME creates one)\n");
+	if (json)
+		printf("[");
+	for (i = 0; i < n; i++) {
+		const struct store_token *t = &v[i];
+		const char *status = t->revoked ? "revoked" :
+				     t->expires && now >= t->expires ? "expired" : "active";
+		if (!json) {
+			iso_or(t->created, "-", c, sizeof(c));
+			iso_or(t->last_used, "never", u, sizeof(u));
+			iso_or(t->expires, "never", x, sizeof(x));
+			printf("%-24s %-16s %-20s %-20s %-20s %s\n", t->name, t->scopes, c, u, x, status);
+			continue;
+		}
+		printf("%s\n  {\"name\": \"%s\", \"scopes\": [", i ? "," : "",
+		       json_str(t->name, b1, sizeof(b1)));
+		{
+			const char *p = t->scopes;
+			size_t l;
+			for (; *p; p += l + (p[l] == ',')) {
+				char one[128];
+				l = strcspn(p, ",");
+				snprintf(one, sizeof(one), "%.*s", (int)l, p);
+				printf("%s\"%s\"", p == t->scopes ? "" : ", ", json_str(one, b2, sizeof(b2)));
+			}
+		}
+		iso_or(t->created, "", c, sizeof(c));
+		iso_or(t->last_used, "", u, sizeof(u));
+		iso_or(t->expires, "", x, sizeof(x));
+		iso_or(t->revoked, "", rv, sizeof(rv));
+		printf("], \"created\": \"%s\", \"last_used\": %s%s%s, \"expires\": %s%s%s, "
+		       "\"revoked\": %s%s%s, \"status\": \"%s\"}",
+		       c, u[0] ? "\"" : "", u[0] ? u : "null", u[0] ? "\"" : "",
+		       x[0] ? "\"" : "", x[0] ? x : "null", x[0] ? "\"" : "",
+		       rv[0] ? "\"" : "", rv[0] ? rv : "null", rv[0] ? "\"" : "", status);
+	}
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	free(v);
+	return 0;
+}
+
+/* symserver token add|revoke|list ...; args[nargs] are the arguments
+ * after "token". */
+static int cmd_token(struct opts *o, char **args, int nargs)
+{
+	const char *sub = nargs > 0 ? args[0] : NULL;
+	struct server srv;
+	struct sym_err err;
+	uint64_t expires = 0;
+	int rc = 0;
+
+	if (!sub)
+		return usage_error("missing add, revoke or list after 'token'");
+	if (strcmp(sub, "list") == 0) {
+		if (nargs > 1)
+			return usage_error("unexpected argument '%s' after 'token list'", args[1]);
+	} else if (strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0) {
+		if (nargs < 2)
+			return usage_error("missing NAME after 'token %s'", sub);
+		if (nargs > 2)
+			return usage_error("unexpected argument '%s' after 'token %s %s'", args[2],
+					   sub, args[1]);
+	} else {
+		return usage_error("unknown token command '%s' (add, revoke or list)", sub);
+	}
+	if (strcmp(sub, "add") == 0) {
+		char bad[128];
+		if (!store_token_name_ok(args[1]))
+			return usage_error("bad token name '%s': 1 to 64 letters, digits and . _ - @ + :",
+					   args[1]);
+		if (!store_token_scopes_ok(o->scope, bad, sizeof(bad)))
+			return usage_error("unknown scope '%s' in --scope '%s': the scopes are %s", bad,
+					   o->scope, STORE_TOKEN_SCOPES);
+		if (o->expires && isdigit((unsigned char)o->expires[0]) && strlen(o->expires) >= 10 &&
+		    o->expires[4] == '-' && missing_parse_since(o->expires, 0, &expires) &&
+		    expires <= (uint64_t)time(NULL))
+			return usage_error("--expires '%s' is in the past", o->expires);
+		if (o->expires && !parse_expires(o->expires, (uint64_t)time(NULL), &expires))
+			return usage_error("bad --expires '%s': a number of days, an age (12h, 30d) "
+					   "or a date to come (2027-06-30[T12:00:00Z])", o->expires);
+	} else if (o->expires) {
+		return usage_error("--expires goes with 'token add'");
+	}
+	memset(&srv, 0, sizeof(srv));
+	if (open_store(&srv, o->store, strcmp(sub, "add") == 0) < 0)
+		return 1;
+	sym_err_clear(&err);
+	if (strcmp(sub, "list") == 0) {
+		rc = token_list(srv.store, o->json);
+	} else if (strcmp(sub, "add") == 0) {
+		char tok[65];
+		if (store_token_add(srv.store, args[1], o->scope, expires, tok, &err) != SYM_OK)
+			rc = 1;
+		else
+			printf("%s\n", tok);
+	} else if (store_token_revoke(srv.store, args[1], &err) != SYM_OK) {
+		rc = 1;
+	}
+	if (rc && err.code != SYM_OK)
+		fprintf(stderr, "symserver: %s\n", err.msg);
+	store_close(srv.store);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	char **args;
+	int nargs;
 
 	memset(&o, 0, sizeof(o));
-	if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-		fputs(usage_text, cmd ? stdout : stderr);
-		return cmd ? 0 : 2;
+	if (!cmd)
+		return usage_error("missing a command");
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
 	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("symserver %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "missing") == 0)
+		return missing_cmd(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "import") != 0 && strcmp(cmd, "verify") != 0 &&
+	    strcmp(cmd, "delete") != 0 && strcmp(cmd, "token") != 0) {
+		if (cmd[0] == '-')
+			return usage_error("unknown option '%s' (the command comes first: "
+					   "symserver serve --store DIR ...)", cmd);
+		return usage_error("unknown command '%s'", cmd);
+	}
+	/* the options, wherever they are; then the other arguments */
+	if (parse(argc - 1, argv + 1, &o) < 0)
+		return 2;
+	args = argv + 1 + optind;
+	nargs = argc - 1 - optind;
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(&o, args, nargs);
 	if (strcmp(cmd, "serve") == 0) {
-		if (parse(argc - 1, argv + 1, &o) < 0 || optind != argc - 1) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
+		if (nargs > 0)
+			return usage_error("unexpected argument '%s' after 'serve'", args[0]);
 		return cmd_serve(&o);
 	}
 	if (strcmp(cmd, "import") == 0) {
 		struct server srv;
 		int rc;
 
-		if (parse(argc - 1, argv + 1, &o) < 0 || optind != argc - 2) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
+		if (nargs < 1)
+			return usage_error("missing TREE after 'import'");
+		if (nargs > 1)
+			return usage_error("unexpected argument '%s' after 'import %s'", args[1], args[0]);
 		memset(&srv, 0, sizeof(srv));
-		if (open_store(&srv, o.store) < 0)
+		if (open_store(&srv, o.store, true) < 0)
 			return 1;
 		srv.max_upload = (uint64_t)16 << 30;
-		rc = import_tree(&srv, argv[optind + 1]);
+		rc = import_tree(&srv, args[0]);
 		store_close(srv.store);
 		return rc;
 	}
@@ -247,12 +485,10 @@ int main(int argc, char **argv)
 		struct sym_err err;
 		uint64_t checked, bad;
 
-		if (parse(argc - 1, argv + 1, &o) < 0 || optind != argc - 1) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
+		if (nargs > 0)
+			return usage_error("unexpected argument '%s' after 'verify'", args[0]);
 		memset(&srv, 0, sizeof(srv));
-		if (open_store(&srv, o.store) < 0)
+		if (open_store(&srv, o.store, false) < 0)
 			return 1;
 		sym_err_clear(&err);
 		if (store_verify(srv.store, &checked, &bad, report_problem, NULL, &err) != SYM_OK) {
@@ -265,16 +501,23 @@ int main(int argc, char **argv)
 		store_close(srv.store);
 		return bad ? 1 : 0;
 	}
-	if (strcmp(cmd, "delete") == 0 && argc >= 4) {
+	/* delete DEBUG_FILE DEBUG_ID */
+	{
 		struct server srv;
 		struct sym_err err;
 		struct sym_record old;
-		int rc;
 
-		if ((rc = admin_store(argc, argv, &o, &srv)) != 0)
-			return rc;
+		if (nargs < 2)
+			return usage_error("missing %s after 'delete'",
+					   nargs ? "DEBUG_ID" : "DEBUG_FILE DEBUG_ID");
+		if (nargs > 2)
+			return usage_error("unexpected argument '%s' after 'delete %s %s'", args[2],
+					   args[0], args[1]);
+		memset(&srv, 0, sizeof(srv));
+		if (open_store(&srv, o.store, false) < 0)
+			return 1;
 		sym_err_clear(&err);
-		if (store_delete(srv.store, argv[2], argv[3], &old, &err) != SYM_OK) {
+		if (store_delete(srv.store, args[0], args[1], &old, &err) != SYM_OK) {
 			fprintf(stderr, "symserver: %s\n", err.msg);
 			store_close(srv.store);
 			return 1;
@@ -284,39 +527,4 @@ int main(int argc, char **argv)
 		store_close(srv.store);
 		return 0;
 	}
-	if (strcmp(cmd, "missing") == 0)
-		return missing_cmd(argc - 1, argv + 1);
-	if (strcmp(cmd, "token") == 0 && argc >= 4) {
-		const char *sub = argv[2], *name = argv[3];
-		struct server srv;
-		struct sym_err err;
-		int rc;
-
-		if ((rc = admin_store(argc, argv, &o, &srv)) != 0)
-			return rc;
-		sym_err_clear(&err);
-		if (strcmp(sub, "add") == 0) {
-			char tok[65];
-			if (store_token_add(srv.store, name, o.scope, tok, &err) != SYM_OK) {
-				fprintf(stderr, "symserver: %s\n", err.msg);
-				store_close(srv.store);
-				return 1;
-			}
-			printf("%s\n", tok);
-		} else if (strcmp(sub, "revoke") == 0) {
-			if (store_token_revoke(srv.store, name, &err) != SYM_OK) {
-				fprintf(stderr, "symserver: %s\n", err.msg);
-				store_close(srv.store);
-				return 1;
-			}
-		} else {
-			store_close(srv.store);
-			fputs(usage_text, stderr);
-			return 2;
-		}
-		store_close(srv.store);
-		return 0;
-	}
-	fputs(usage_text, stderr);
-	return 2;
 }

@@ -496,7 +496,8 @@ int missing_cmd(int argc, char **argv)
 	memset(&q, 0, sizeof(q));
 	q.status = MISS_OPEN;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': dir = optarg; break;
 		case 'S':
@@ -530,26 +531,35 @@ int missing_cmd(int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(missing_usage, stdout); return 0;
-		default: fputs(missing_usage, stderr); return 2;
+		default:
+			sym_bad_option("symserver", c, argv);
+			fputs(missing_usage, stderr);
+			return 2;
 		}
 	}
 	if (optind < argc)
 		sub = argv[optind++];
 	if (sub && (strcmp(sub, "ignore") == 0 || strcmp(sub, "unignore") == 0)) {
 		if (optind != argc - 1) {
+			fprintf(stderr, "symserver: %s PATTERN after 'missing %s'\n",
+				optind < argc ? "one" : "missing", sub);
 			fputs(missing_usage, stderr);
 			return 2;
 		}
 		arg = argv[optind];
 	} else if (sub && strcmp(sub, "ignored") != 0) {
+		fprintf(stderr, "symserver: unknown argument '%s' after 'missing' "
+			"(ignore, unignore or ignored)\n", sub);
 		fputs(missing_usage, stderr);
 		return 2;
 	} else if (optind != argc) {
+		fprintf(stderr, "symserver: unexpected argument '%s'\n", argv[optind]);
 		fputs(missing_usage, stderr);
 		return 2;
 	}
 	sym_err_clear(&err);
-	if (store_open(&st, dir, &err) != SYM_OK) {
+	/* only ignore and unignore write: a listing never creates a store */
+	if ((arg ? store_open : store_open_existing)(&st, dir, &err) != SYM_OK) {
 		fprintf(stderr, "symserver: %s\n", err.msg);
 		return 1;
 	}

@@ -125,9 +125,13 @@ const char *server_base_url(struct server *srv, struct http_req *r, char *out, s
 
 /* ---- auth ------------------------------------------------------------ */
 
-bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who)
+/* The token a request carries (Authorization: Bearer, Auth-Token, or
+ * ?key=) into tok[65], without a Tecken "-label" suffix; "" when it is
+ * not 64 characters long.  NULL when the request carries none. */
+static const char *request_token(struct http_req *r, char tok[65])
 {
 	const char *t = NULL, *h;
+	size_t n;
 
 	h = http_header(r, "Authorization");
 	if (h && strncasecmp(h, "Bearer ", 7) == 0)
@@ -136,27 +140,92 @@ bool server_auth(struct server *srv, struct http_req *r, const char *scope, char
 		t = http_header(r, "Auth-Token");
 	if (!t)
 		t = http_query(r, "key");
-	if (!t || !*t) {
-		http_add_header(r, "WWW-Authenticate", "Bearer");
-		http_respond(r, 401, "application/json",
-			     "{\"error\": \"a token is required (Authorization: Bearer TOKEN)\"}\n", 62);
+	if (!t || !*t)
+		return NULL;
+	n = strcspn(t, "-");
+	if (n != 64)
+		n = 0;
+	memcpy(tok, t, n);
+	tok[n] = '\0';
+	return tok;
+}
+
+/* Answers 401 for a token that is missing, unknown, revoked or expired;
+ * false when it did. */
+static bool auth_valid(struct http_req *r, const char *tok, enum store_token_status st)
+{
+	const char *why;
+
+	if (!tok)
+		why = "no token sent";
+	else if (st == TOKEN_UNKNOWN)
+		why = "unknown token";
+	else if (st == TOKEN_REVOKED)
+		why = "token revoked";
+	else if (st == TOKEN_EXPIRED)
+		why = "token expired";
+	else
+		return true;
+	http_add_header(r, "WWW-Authenticate", "Bearer");
+	http_respondf(r, 401, "application/json", "{\"error\": \"%s\"}\n", why);
+	return false;
+}
+
+bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who)
+{
+	struct store_token t;
+	enum store_token_status st = TOKEN_UNKNOWN;
+	char buf[65], b1[300];
+	const char *tok = request_token(r, buf);
+
+	if (tok)
+		st = store_token_lookup(srv->store, tok, scope, (uint64_t)time(NULL), &t);
+	if (!auth_valid(r, tok, st))
+		return false;
+	if (st != TOKEN_OK) {
+		http_respondf(r, 403, "application/json",
+			      "{\"error\": \"token '%s' lacks the %s scope\"}\n",
+			      json_str(t.name, b1, sizeof(b1)), scope);
 		return false;
 	}
-	{
-		/* Tecken tokens may carry a "-label" suffix */
-		char tok[65];
-		size_t n = strcspn(t, "-");
-		if (n > 64)
-			n = 64;
-		memcpy(tok, t, n);
-		tok[n] = '\0';
-		if (!store_token_check(srv->store, tok, scope, who)) {
-			http_respond(r, 403, "application/json",
-				     "{\"error\": \"the token is not valid for this\"}\n", 46);
-			return false;
-		}
-	}
+	if (who)
+		snprintf(who, 128, "%s", t.name);
 	return true;
+}
+
+/* GET /api/token: what the token sent is (a client's check before it
+ * reads any file).  401 when it is not valid; never 403. */
+static void token_route(struct server *srv, struct http_req *r)
+{
+	struct store_token t;
+	enum store_token_status st = TOKEN_UNKNOWN;
+	char buf[65], b1[800], b2[300], exp[64], scopes[1024] = "";
+	const char *tok = request_token(r, buf), *p;
+	size_t l;
+
+	http_set_route(r, "token");
+	if (tok)
+		st = store_token_lookup(srv->store, tok, NULL, (uint64_t)time(NULL), &t);
+	if (!auth_valid(r, tok, st))
+		return;
+	/* "upload,download" -> "upload","download" (t.scopes < 128 bytes) */
+	for (p = t.scopes; *p; p += l + (p[l] == ',')) {
+		char one[128];
+		l = strcspn(p, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)l, p);
+		snprintf(scopes + strlen(scopes), sizeof(scopes) - strlen(scopes), "%s\"%s\"",
+			 scopes[0] ? "," : "", json_str(one, b1, sizeof(b1)));
+	}
+	if (t.expires) {
+		exp[0] = '"';
+		missing_iso_time(t.expires, exp + 1, sizeof(exp) - 2);
+		strcat(exp, "\"");
+	} else {
+		strcpy(exp, "null");
+	}
+	http_add_header(r, "Cache-Control", "no-store");
+	http_respondf(r, 200, "application/json", "{\"name\":\"%s\",\"scopes\":[%s],\"expires\":%s}\n",
+		      json_str(t.name, b2, sizeof(b2)), scopes, exp);
 }
 
 /* ---- downloads ------------------------------------------------------- */
@@ -516,16 +585,14 @@ void server_done(void *app, const char *route, unsigned status, uint64_t bytes, 
 	if (m) {
 		unsigned cls = status / 100;
 		m->by_class[cls >= 1 && cls <= 5 ? cls - 1 : 5]++;
-		if (status == 404) m->status_404++;
-		if (status == 304) m->status_304++;
-		if (status == 302) m->status_302++;
-		if (status == 400) m->status_400++;
 		m->usec_sum += usec;
 		m->count++;
 		for (i = 0; i < MET_BUCKETS; i++)
 			if (usec <= bucket_usec[i])
 				m->buckets[i]++;
 	}
+	/* every response, whatever answered it, is counted here */
+	srv->by_code[status >= 100 && status < 600 ? status : 0]++;
 	srv->bytes_out += bytes;
 	pthread_mutex_unlock(&srv->mu);
 }
@@ -573,15 +640,15 @@ static void metrics(struct server *srv, struct http_req *r)
 				fprintf(f, "symserver_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
 					srv->routes[i].name, cls[j],
 					(unsigned long long)srv->routes[i].by_class[j]);
-	fprintf(f, "# HELP symserver_responses_total Responses by route and exact status.\n"
+	fprintf(f, "# HELP symserver_responses_total Responses by status (499: the client went away).\n"
 		   "# TYPE symserver_responses_total counter\n");
-	for (i = 0; i < srv->nroutes; i++) {
-		struct metric_route *m = &srv->routes[i];
-		if (m->status_304) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"304\"} %llu\n", m->name, (unsigned long long)m->status_304);
-		if (m->status_302) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"302\"} %llu\n", m->name, (unsigned long long)m->status_302);
-		if (m->status_400) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"400\"} %llu\n", m->name, (unsigned long long)m->status_400);
-		if (m->status_404) fprintf(f, "symserver_responses_total{route=\"%s\",code=\"404\"} %llu\n", m->name, (unsigned long long)m->status_404);
-	}
+	for (i = 100; i < 600; i++)
+		if (srv->by_code[i])
+			fprintf(f, "symserver_responses_total{code=\"%d\"} %llu\n", i,
+				(unsigned long long)srv->by_code[i]);
+	if (srv->by_code[0])
+		fprintf(f, "symserver_responses_total{code=\"other\"} %llu\n",
+			(unsigned long long)srv->by_code[0]);
 	fprintf(f, "# HELP symserver_request_duration_seconds Request latency by route.\n"
 		   "# TYPE symserver_request_duration_seconds histogram\n");
 	for (i = 0; i < srv->nroutes; i++) {
@@ -790,6 +857,16 @@ void server_route(struct http_req *r, void *app)
 			return;
 		}
 		upload_route_post(srv, r);
+		return;
+	}
+	if (strcmp(path, "/api/token") == 0) {
+		if (!get) {
+			http_set_route(r, "token");
+			http_add_header(r, "Allow", "GET, HEAD");
+			http_respond(r, 405, "application/json", "{\"error\": \"use GET\"}\n", 21);
+			return;
+		}
+		token_route(srv, r);
 		return;
 	}
 	strcpy(copy, path);

@@ -15,7 +15,6 @@ enum { MET_ROUTES = 16, MET_BUCKETS = 12 };
 struct metric_route {
 	const char *name;
 	uint64_t by_class[6];		/* 1xx..5xx, other */
-	uint64_t status_404, status_304, status_302, status_400;
 	uint64_t usec_sum;
 	uint64_t buckets[MET_BUCKETS];	/* latency histogram */
 	uint64_t count;
@@ -31,6 +30,7 @@ struct server {
 	struct metric_route routes[MET_ROUTES];
 	int nroutes;
 	uint64_t bytes_out, hits, misses, not_modified, redirects;
+	uint64_t by_code[600];		/* responses by status; [0]: outside 100-599 */
 	uint64_t up_new, up_replaced, up_same, up_rejected;
 	struct store_stats stats;	/* kept current as uploads land */
 
@@ -61,7 +61,10 @@ void server_free_cache(struct server *srv);
 void server_route(struct http_req *r, void *app);
 void server_done(void *app, const char *route, unsigned status, uint64_t bytes, uint64_t usec);
 /* Token from Authorization: Bearer, Auth-Token, or ?key=; checks scope.
- * Answers 401/403 and returns false when it is missing or wrong. */
+ * Answers 401 ("no token sent", "unknown token", "token revoked", "token
+ * expired") or 403 ("token 'NAME' lacks the SCOPE scope") and returns
+ * false when it is missing or wrong; who[128] (may be NULL) gets the
+ * token's name. */
 bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who);
 /* JSON string escaping into out[cap]; returns out. */
 const char *json_str(const char *s, char *out, size_t cap);

@@ -58,6 +58,7 @@ static const char usage_text[] =
 	"  --max-memory MB      converted symbols kept in memory (default 1024); past\n"
 	"                       it, binaries are converted again just before upload\n"
 	"  -v, --verbose        say more (retries)\n"
+	"  --version            print the version and exit\n"
 	"Exit status: 0 all on the server, 2 usage, 3 an input failed, 4 an upload failed\n"
 	"(or the check of the URL and the token, made before any file is read).\n";
 
@@ -782,6 +783,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-memory", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct state st;
@@ -801,7 +803,8 @@ int main(int argc, char **argv)
 	ddirs = calloc((size_t)argc, sizeof(*ddirs));
 	if (!excl || !ddirs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+	opterr = 0;	/* sym_bad_option() says what was wrong */
+	while ((c = getopt_long(argc, argv, ":j:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': token_file = optarg; break;
 		case 'j':
@@ -843,10 +846,15 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(usage_text, stdout); goto out;
-		default: fputs(usage_text, stderr); goto usage_error;
+		case 'V': printf("symupload %s\n", PACKAGE_VERSION); goto out;
+		default:
+			sym_bad_option("symupload", c, argv);
+			fputs(usage_text, stderr);
+			goto usage_error;
 		}
 	}
 	if (argc - optind < 2) {
+		fprintf(stderr, "symupload: missing %s\n", argc == optind ? "URL and PATH" : "PATH after the URL");
 		fputs(usage_text, stderr);
 		goto usage_error;
 	}

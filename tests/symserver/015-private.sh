@@ -16,5 +16,5 @@ grep -q pfunc body.out && fail "the file leaked without a token"
 cmp -s body.out p.sym || fail "private download gave other content"
 [ "$(status GET /_health)" = 200 ] || fail "health must stay public"
 "$SYMSERVER" token revoke reader --store "$STORE" || fail "revoke"
-[ "$(status GET /libp.so/$ID/libp.so.sym -H "Authorization: Bearer $DL")" = 403 ] || fail "a revoked token still works"
+[ "$(status GET /libp.so/$ID/libp.so.sym -H "Authorization: Bearer $DL")" = 401 ] || fail "a revoked token still works"
 exit 0

@@ -13,10 +13,10 @@ make_sym libb.so $B func_b > b.sym
 make_sym libc.so $C func_c > c.sym
 auth=(-H "Authorization: Bearer $TOKEN")
 
-# tokens: none -> 401, unknown or wrong scope -> 403; nothing is stored
+# tokens: none or unknown -> 401, wrong scope -> 403; nothing is stored
 [ "$(status PUT /liba.so/$A/liba.so.sym --data-binary @a.sym)" = 401 ] || fail "no token: want 401"
-[ "$(status PUT /liba.so/$A/liba.so.sym -H "Authorization: Bearer $(printf 'f%.0s' $(seq 64))" --data-binary @a.sym)" = 403 ] ||
-	fail "unknown token: want 403"
+[ "$(status PUT /liba.so/$A/liba.so.sym -H "Authorization: Bearer $(printf 'f%.0s' $(seq 64))" --data-binary @a.sym)" = 401 ] ||
+	fail "unknown token: want 401"
 [ "$(status PUT /liba.so/$A/liba.so.sym -H "Authorization: Bearer $DL" --data-binary @a.sym)" = 403 ] ||
 	fail "a download-only token uploaded"
 [ "$(status GET /liba.so/$A/liba.so.sym)" = 404 ] || fail "a refused upload was stored"

@@ -72,7 +72,7 @@ grep -q "bomb" body.out || fail "the zip bomb is not named as such: $(cat body.o
 make_sym other.so $ID o > o.sym
 [ "$(status PUT /libh.so/$ID/libh.so.sym "${auth[@]}" --data-binary @o.sym)" = 400 ] || fail "wrong MODULE: want 400"
 [ "$(status PUT /libh.so/$ID/libh.so.sym --data-binary @h.sym)" = 401 ] || fail "no token: want 401"
-[ "$(status PUT /libh.so/$ID/libh.so.sym -H 'Authorization: Bearer nonsense' --data-binary @h.sym)" = 403 ] || fail "bad token: want 403"
+[ "$(status PUT /libh.so/$ID/libh.so.sym -H 'Authorization: Bearer nonsense' --data-binary @h.sym)" = 401 ] || fail "bad token: want 401"
 [ "$(status POST /upload -F symbol_file=@h.sym)" = 401 ] || fail "v1 without a token: want 401"
 
 snapshot after

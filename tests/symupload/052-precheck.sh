@@ -3,8 +3,9 @@
 # scope, a host that does not resolve and a URL that is not a symserver
 # each end the run at once with exit 4 and a message saying what to do,
 # with no input opened (a missing input would be reported; strace sees no
-# access to the inputs).  A 404 from /api/token (an older server) is a
-# warning and the upload goes on.  Against a stand-in
+# access to the inputs); against the real server too (but an expired
+# token, which it cannot be given).  A 404 from /api/token (an older
+# server) is a warning and the upload goes on.  Against a stand-in
 # server (stub-server.py): --force sends X-Symserver-Force: 1; a 409 is
 # reported as refused with the server's message, failed and not retried; a
 # 400 is not retried; a Retry-After given as an HTTP date is honoured.
@@ -130,14 +131,27 @@ grep -q "warning: .*/api/token answered 404: an older symserver" o.err || fail "
 grep -q '^1 uploaded' o.out || fail "older server: $(cat o.out)"
 kill $stub; wait $stub 2>/dev/null
 
-# -- the real server, with a good token: the check passes (or, on a server
-#    without it, warns) and the file is stored
+# -- the real server: a good token passes the check (no warning) and the
+#    file is stored; a missing, unknown or revoked token and a token
+#    without the upload scope stop the run before any file is read
 TOKEN=$(new_token ci) || fail "cannot create a token"
 printf '%s\n' "$TOKEN" > token
+READER=$(new_token reader download) || fail "cannot create a download token"
+RV=$(new_token gone) && "$SYMSERVER" token revoke gone --store "$STORE" > /dev/null || fail "cannot revoke a token"
 start_server
 "$SYMUPLOAD" --token-file token "$URL" good.sym > o.out 2> o.err || fail "real server: $(cat o.out o.err)"
 grep -q '^1 uploaded' o.out || fail "real server: $(cat o.out)"
+grep -q warning o.err && fail "real server: a warning: $(cat o.err)"
 [ "$(status GET /libgood.so/11111111111111111111111111111111A/libgood.so.sym)" = 200 ] &&
 	cmp -s body.out good.sym || fail "real server: the file is not stored"
+: > stub/requests
+pre - "none was sent: give it with --token-file FILE or SYMUPLOAD_TOKEN" "$URL"
+pre "$(printf '%064d' 7)" "does not know this token (unknown token)" "$URL"
+pre "$RV" "token was revoked (token revoked): ask for a new upload token" "$URL"
+pre "$READER" "token 'reader' lacks the upload scope" "$URL"
+sleep 0.5	# the access log is written every 200 ms
+[ "$(grep -c '^GET /api/token 401 ' server.out)" = 3 ] || fail "real server: not three 401s: $(cat server.out)"
+[ "$(grep -cE '^(PUT|POST) ' server.out)" = 2 ] ||	# the good upload's bulk check and PUT
+	fail "real server: something was sent after a failed check: $(grep -E '^(PUT|POST)' server.out)"
 stop_server
 exit 0
