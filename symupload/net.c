@@ -345,8 +345,8 @@ static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, 
 	curl_slist_free_all(h);
 	free(req);
 	if (rc != CURLE_OK) {
-		snprintf(msg, cap, "cannot reach %s (%u tries): %s; check the URL and that the server "
-			 "is running", base, tries, curl_easy_strerror(rc));
+		snprintf(msg, cap, "cannot reach %s (%u %s): %s; check the URL and that the server "
+			 "is running", base, tries, tries == 1 ? "try" : "tries", curl_easy_strerror(rc));
 		body_free(&b);
 		return -1;
 	}
