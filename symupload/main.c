@@ -8,7 +8,8 @@
  * Exit status: 0 every input is on the server; 2 bad usage; 3 an input
  * could not be read or converted (the others were still uploaded), or
  * nothing to upload was found (without --allow-empty); 4 an upload failed
- * (this wins over 3).
+ * (this wins over 3), or the check of the URL and the token before any
+ * file is read failed.
  */
 #include "config.h"
 
@@ -49,20 +50,23 @@ static const char usage_text[] =
 	"  -j, --jobs N         parallel uploads (default 4)\n"
 	"  --protocol P         symserver (default: PUT, bulk check) or breakpad-v1\n"
 	"                       (Breakpad's sym_upload form posted to URL)\n"
-	"  --force              upload even what the server already has\n"
+	"  --force              upload even what the server already has, and replace\n"
+	"                       what it would refuse as poorer (X-Symserver-Force: 1)\n"
 	"  --dry-run            list what would be uploaded, contact nothing\n"
 	"  --json               a machine-readable summary on standard output\n"
 	"  --exclude GLOB       skip matching paths (repeatable)\n"
 	"  --allow-empty        exit 0 when nothing to upload is found\n"
 	"  --debug-dir DIR      where separate debug files are looked for (repeatable)\n"
-	"  --retries N          retries of transient failures (default 5)\n"
+	"  --retries N          retries of each request failing transiently (default 5;\n"
+	"                       backoff 0.2 s * 2^try, at most 30 s, jittered; Retry-After)\n"
 	"  --timeout SECONDS    per transfer (default 0: none)\n"
 	"  --max-memory MB      converted symbols kept in memory (default 1024); past\n"
 	"                       it, binaries are converted again just before upload\n"
 	"  -v, --verbose        say more (retries)\n"
 	"  --version            print the version and exit\n"
 	"Exit status: 0 all on the server, 2 usage, 3 an input failed or nothing to upload\n"
-	"was found, 4 an upload failed.\n";
+	"was found, 4 an upload failed (or the check of the URL and the token, made\n"
+	"before any file is read).\n";
 
 struct input_error {
 	char *path;
@@ -1699,7 +1703,7 @@ int main(int argc, char **argv)
 	struct net_config cfg;
 	const char *token_file = NULL, **excl = NULL, **ddirs = NULL;
 	size_t nexcl = 0, nddirs = 0, i, nskip = 0, nup = 0, nfail = 0;
-	bool force = false, dry = false, allow_empty = false;
+	bool force = false, dry = false, allow_empty = false, net_up = false;
 	char *token = NULL, msg[500], *end;
 	int c, rc = 0;
 
@@ -1787,6 +1791,28 @@ int main(int argc, char **argv)
 	st.out = st.json ? stderr : stdout;
 	st.tty = isatty(STDERR_FILENO) && !st.json;
 	st.verbose = cfg.verbose;
+	cfg.force = force;
+
+	/* the URL, the token and its scope are checked before any file is read */
+	if (!dry) {
+		int pr;
+		if (net_init() < 0) {
+			fprintf(stderr, "symupload: cannot initialise libcurl\n");
+			rc = 1;
+			goto out;
+		}
+		net_up = true;
+		pr = net_precheck(&cfg, msg, sizeof(msg));
+		if (pr < 0) {
+			fprintf(stderr, "symupload: %s\n", msg);
+			rc = EXIT_UPLOAD;
+			if (st.json)
+				json_summary(&st, rc);
+			goto out;
+		}
+		if (pr > 0)
+			fprintf(stderr, "symupload: warning: %s\n", msg);
+	}
 
 	for (i = (size_t)optind + 1; i < (size_t)argc; i++) {
 		struct stat sb;
@@ -1833,11 +1859,6 @@ int main(int argc, char **argv)
 			json_summary(&st, rc);
 		goto out;
 	}
-	if (net_init() < 0) {
-		fprintf(stderr, "symupload: cannot initialise libcurl\n");
-		rc = 1;
-		goto out;
-	}
 	if (!force && net_check(&cfg, st.jobs, st.n, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "symupload: %s\n", msg);
 		for (i = 0; i < st.n; i++) {
@@ -1856,7 +1877,6 @@ int main(int argc, char **argv)
 		st.t0 = now_s();
 		upload_batches(&st, &cfg);
 	}
-	net_cleanup();
 	for (i = 0; i < st.n; i++) {
 		if (st.jobs[i]->state == J_UPLOADED)
 			nup++;
@@ -1880,6 +1900,8 @@ int main(int argc, char **argv)
 usage_error:
 	rc = EXIT_USAGE;
 out:
+	if (net_up)
+		net_cleanup();
 	for (i = 0; i < st.n; i++)
 		job_free(st.jobs[i]);
 	for (i = 0; i < st.nbad; i++)

@@ -1,11 +1,12 @@
-/* net.c - symupload's network side, the only user of libcurl: the bulk
- * check (or HEAD per file), and parallel uploads through the multi
- * interface with gzip on the wire, retries with backoff and jitter, and
- * Retry-After. */
+/* net.c - symupload's network side, the only user of libcurl: the token
+ * check (GET /api/token), the bulk check (or HEAD per file), and parallel
+ * uploads through the multi interface with gzip on the wire, retries with
+ * backoff and jitter, and Retry-After. */
 #include "config.h"
 #include "symupload.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,146 @@ static void server_message(const struct body *b, char *out, size_t cap)
 	for (i = 0; out[i]; i++)
 		if (out[i] == '\n' || out[i] == '\r')
 			out[i] = ' ';
+	while (i && out[i - 1] == ' ')
+		out[--i] = '\0';
+}
+
+/* ---- retries ---------------------------------------------------------
+ * Every request (the token check, the bulk check, each upload) is tried at
+ * most 1 + cfg->retries times (--retries, default 5) while it fails
+ * transiently: a connection error, reset or timeout, or an answer 408, 429
+ * or 5xx (but 501 and 505).  Before try k + 1 symupload waits
+ * RETRY_BASE_S * 2^k seconds, at most RETRY_MAX_S, times a random factor
+ * in [0.5, 1.5) so that parallel transfers spread out; a longer
+ * Retry-After from the server (seconds or an HTTP date, at most
+ * RETRY_AFTER_MAX_S) wins.  With the default 5 retries a request is given
+ * up after 6 to 19 s of waiting (12.4 s on average). */
+#define RETRY_BASE_S 0.2
+#define RETRY_MAX_S 30.0
+#define RETRY_AFTER_MAX_S 120
+
+static bool transient_status(long status)
+{
+	return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
+}
+
+static bool transient_curl(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT: case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR: case CURLE_GOT_NOTHING: case CURLE_PARTIAL_FILE:
+	case CURLE_COULDNT_RESOLVE_HOST: case CURLE_SSL_CONNECT_ERROR: case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM: case CURLE_SEND_FAIL_REWIND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* How long to wait after tries failed tries (>= 1). */
+static double retry_delay(unsigned tries, long retry_after, unsigned *seed)
+{
+	double d = RETRY_BASE_S * (double)(1u << (tries < 8 ? tries : 8));
+
+	if (d > RETRY_MAX_S)
+		d = RETRY_MAX_S;
+	d *= 0.5 + (double)rand_r(seed) / ((double)RAND_MAX + 1);
+	if (retry_after > 0 && d < (double)retry_after)
+		d = (double)retry_after;
+	return d;
+}
+
+static void sleep_s(double d)
+{
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec > 999999999L)
+		ts.tv_nsec = 999999999L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* A header line; *ctx (a long) gets the seconds a Retry-After asks for:
+ * delay-seconds or an HTTP date, capped at RETRY_AFTER_MAX_S. */
+static size_t retry_header(char *p, size_t sz, size_t nm, void *ctx)
+{
+	long *ra = ctx;
+	size_t n = sz * nm, s = 12, e = n;
+	char v[100];
+
+	if (n <= 12 || strncasecmp(p, "Retry-After:", 12) != 0)
+		return n;
+	while (s < e && (p[s] == ' ' || p[s] == '\t'))
+		s++;
+	while (e > s && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+		e--;
+	if (e == s || e - s >= sizeof(v))
+		return n;
+	memcpy(v, p + s, e - s);
+	v[e - s] = '\0';
+	if (isdigit((unsigned char)v[0])) {
+		char *end;
+		unsigned long long secs = strtoull(v, &end, 10);
+		if (!*end)
+			*ra = secs > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : (long)secs;
+	} else {
+		time_t t = curl_getdate(v, NULL), now = time(NULL);
+		if (t != (time_t)-1 && t > now)
+			*ra = t - now > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : (long)(t - now);
+	}
+	return n;
+}
+
+/* Performs c (set up by the caller to write its answer into *b) until it
+ * succeeds, fails for good, or 1 + cfg->retries tries were made.  Returns
+ * the last try's result; *status is its HTTP status (0: no answer), *tries
+ * the number of tries.  first: this is the first contact with the server,
+ * where a host name that does not resolve is a wrong URL, not retried.
+ * what names the request in -v messages. */
+static CURLcode perform_retried(const struct net_config *cfg, CURL *c, struct body *b,
+				long *status, unsigned *tries, bool first, const char *what)
+{
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
+	size_t max = b->max;
+	long ra = 0;
+	CURLcode rc;
+
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, retry_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &ra);
+	for (*tries = 1;; (*tries)++) {
+		char why[300];
+		double d;
+
+		body_free(b);
+		b->max = max;
+		ra = 0;
+		*status = 0;
+		rc = curl_easy_perform(c);
+		if (rc == CURLE_OK) {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+			if (!transient_status(*status))
+				break;
+			server_message(b, why, sizeof(why));
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " (HTTP %ld)", *status);
+		} else {
+			if (!transient_curl(rc) || (first && rc == CURLE_COULDNT_RESOLVE_HOST))
+				break;
+			snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
+		}
+		if (*tries > cfg->retries)
+			break;
+		d = retry_delay(*tries, ra, &seed);
+		if (cfg->verbose)
+			fprintf(stderr, "symupload: %s: %s; retrying in %.1f s\n", what, why, d);
+		sleep_s(d);
+	}
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, NULL);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
+	return rc;
 }
 
 /* ---- check ----------------------------------------------------------- */
@@ -173,6 +314,7 @@ static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, 
 	struct body b = { .max = 64u << 20 };
 	char url[4096], base[2048], *req;
 	long status = 0;
+	unsigned tries = 0;
 	CURLcode rc;
 	size_t i;
 	int ret = 1;
@@ -198,19 +340,24 @@ static int bulk_check(const struct net_config *cfg, CURL *c, struct job **jobs, 
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	rc = curl_easy_perform(c);
+	/* the check is idempotent: retried like an upload */
+	rc = perform_retried(cfg, c, &b, &status, &tries, false, "the bulk check");
 	curl_slist_free_all(h);
 	free(req);
 	if (rc != CURLE_OK) {
-		snprintf(msg, cap, "cannot reach %s: %s", base, curl_easy_strerror(rc));
+		snprintf(msg, cap, "cannot reach %s (%u %s): %s; check the URL and that the server "
+			 "is running", base, tries, tries == 1 ? "try" : "tries", curl_easy_strerror(rc));
 		body_free(&b);
 		return -1;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 401 || status == 403) {
+	if (status == 401 || status == 403 || transient_status(status)) {
 		char m[300];
 		server_message(&b, m, sizeof(m));
-		snprintf(msg, cap, "the server refused the token (%ld: %s)", status, m);
+		if (transient_status(status))
+			snprintf(msg, cap, "the server answered the bulk check with HTTP %ld %u times "
+				 "(%s); try again later", status, tries, m);
+		else
+			snprintf(msg, cap, "the server refused the token (%ld: %s)", status, m);
 		body_free(&b);
 		return -1;
 	}
@@ -337,7 +484,7 @@ static void head_check(const struct net_config *cfg, struct job **jobs, size_t n
 int net_check(const struct net_config *cfg, struct job **jobs, size_t n, char *msg, size_t cap)
 {
 	CURL *c;
-	size_t i, attempt;
+	size_t i;
 	int r = 0;
 
 	msg[0] = '\0';
@@ -350,17 +497,7 @@ int net_check(const struct net_config *cfg, struct job **jobs, size_t n, char *m
 	}
 	for (i = 0; i < n; i += 500) {
 		size_t to = i + 500 < n ? i + 500 : n;
-		/* the check is idempotent: retried like an upload */
-		for (attempt = 0; attempt <= cfg->retries; attempt++) {
-			r = bulk_check(cfg, c, jobs, i, to, msg, cap);
-			/* retried only when the server could not be reached */
-			if (r >= 0 || strstr(msg, "refused the token"))
-				break;
-			if (attempt < cfg->retries) {
-				struct timespec ts = { 0, 100000000L << (attempt < 4 ? attempt : 4) };
-				nanosleep(&ts, NULL);
-			}
-		}
+		r = bulk_check(cfg, c, jobs, i, to, msg, cap);
 		if (r == 0)
 			break;	/* no bulk check here: HEAD each file */
 		if (r < 0) {
@@ -372,6 +509,124 @@ int net_check(const struct net_config *cfg, struct job **jobs, size_t n, char *m
 	if (r == 0)
 		head_check(cfg, jobs, n);
 	return 0;
+}
+
+/* ---- token check --------------------------------------------------------- */
+
+/* Whether the JSON array a holds the string v. */
+static bool json_array_has(json_t *a, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		const char *e = json_string_value(json_array_get(a, i));
+		if (e && strcmp(e, v) == 0)
+			return true;
+	}
+	return false;
+}
+
+int net_precheck(const struct net_config *cfg, char *msg, size_t cap)
+{
+	struct curl_slist *h = NULL;
+	struct body b = { .max = 64 * 1024 };
+	char url[4096], base[2048], m[300];
+	long status = 0;
+	unsigned tries = 0;
+	json_t *ans = NULL, *scopes;
+	const char *name;
+	CURLcode rc;
+	CURL *c;
+	int result = -1;
+
+	msg[0] = '\0';
+	if (cfg->protocol != PROTO_SYMSERVER)
+		return 0;
+	c = curl_easy_init();
+	if (!c) {
+		snprintf(msg, cap, "out of memory");
+		return -1;
+	}
+	base_of(cfg->url, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/api/token", base);
+	h = auth_headers(cfg, NULL);
+	common_opts(c, cfg);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (h)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	rc = perform_retried(cfg, c, &b, &status, &tries, true, "GET /api/token");
+	if (rc == CURLE_COULDNT_RESOLVE_HOST) {
+		snprintf(msg, cap, "cannot reach %s: %s; check the host name in the URL", base,
+			 curl_easy_strerror(rc));
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(msg, cap, "cannot reach %s (%u %s): %s; check the URL and that the server is "
+			 "running", base, tries, tries == 1 ? "try" : "tries", curl_easy_strerror(rc));
+		goto out;
+	}
+	server_message(&b, m, sizeof(m));
+	if (status == 401) {
+		if (!cfg->token || strstr(m, "no token"))
+			snprintf(msg, cap, "the server wants a token and none was sent: give it with "
+				 "--token-file FILE or SYMUPLOAD_TOKEN (symserver token add NAME --scope "
+				 "upload creates one)");
+		else if (strstr(m, "revoked"))
+			snprintf(msg, cap, "the server says the token was revoked (%s): ask for a new "
+				 "upload token (symserver token add NAME --scope upload)", m);
+		else if (strstr(m, "expired"))
+			snprintf(msg, cap, "the server says the token has expired (%s): ask for a new "
+				 "upload token (symserver token add NAME --scope upload)", m);
+		else
+			snprintf(msg, cap, "the server does not know this token (%s): check that "
+				 "--token-file or SYMUPLOAD_TOKEN holds a token of the server at %s", m, base);
+		goto out;
+	}
+	if (status == 403) {
+		snprintf(msg, cap, "the server refused the token (%s): use a token with the upload "
+			 "scope (symserver token add NAME --scope upload)", m);
+		goto out;
+	}
+	if (status == 404 || status == 405 || status == 501) {
+		/* an older symserver, or another server speaking the same
+		 * uploads: the token is checked by the uploads */
+		snprintf(msg, cap, "%s answered %ld: an older symserver without the token check, "
+			 "another kind of symbol server, or a wrong URL; going on", url, status);
+		result = 1;
+		goto out;
+	}
+	if (transient_status(status)) {
+		snprintf(msg, cap, "the server answered GET /api/token with HTTP %ld %u times (%s); "
+			 "try again later", status, tries, m);
+		goto out;
+	}
+	if (status != 200) {
+		snprintf(msg, cap, "%s answered HTTP %ld (%s): check the URL (the base of a symserver)",
+			 url, status, m);
+		goto out;
+	}
+	ans = b.len && !b.cut ? json_loadb(b.buf, b.len, 0, NULL) : NULL;
+	scopes = json_object_get(ans, "scopes");
+	name = json_string_value(json_object_get(ans, "name"));
+	if (!json_is_array(scopes)) {
+		snprintf(msg, cap, "%s does not look like a symserver (GET /api/token answered 200 "
+			 "without a token description): check the URL", base);
+		goto out;
+	}
+	if (!json_array_has(scopes, "upload")) {
+		snprintf(msg, cap, "token '%s' lacks the upload scope: use a token with the upload "
+			 "scope (symserver token add NAME --scope upload)", name ? name : "?");
+		goto out;
+	}
+	result = 0;
+out:
+	json_decref(ans);
+	body_free(&b);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return result;
 }
 
 /* ---- upload ------------------------------------------------------------ */
@@ -455,19 +710,6 @@ static int body_seek(void *ctx, curl_off_t off, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
-static size_t retry_header(char *p, size_t sz, size_t nm, void *ctx)
-{
-	struct xfer *x = ctx;
-	size_t n = sz * nm;
-
-	if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-		long v = strtol(p + 12, NULL, 10);
-		if (v > 0)
-			x->retry_after = v > 120 ? 120 : v;
-	}
-	return n;
-}
-
 static void xfer_reset(struct xfer *x)
 {
 	if (x->c)
@@ -476,6 +718,9 @@ static void xfer_reset(struct xfer *x)
 	curl_mime_free(x->mime);
 	if (x->zinit)
 		deflateEnd(&x->z);
+	/* the next try starts the gzip stream again from the first byte: no
+	 * input left over from this one */
+	memset(&x->z, 0, sizeof(x->z));
 	x->c = NULL;
 	x->h = NULL;
 	x->mime = NULL;
@@ -507,10 +752,12 @@ static bool xfer_start(const struct net_config *cfg, struct xfer *x)
 	common_opts(x->c, cfg);
 	base_of(cfg->url, base, sizeof(base));
 	x->h = auth_headers(cfg, NULL);
+	if (cfg->force)
+		x->h = curl_slist_append(x->h, "X-Symserver-Force: 1");
 	curl_easy_setopt(x->c, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(x->c, CURLOPT_WRITEDATA, &x->b);
 	curl_easy_setopt(x->c, CURLOPT_HEADERFUNCTION, retry_header);
-	curl_easy_setopt(x->c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->c, CURLOPT_HEADERDATA, &x->retry_after);
 	curl_easy_setopt(x->c, CURLOPT_PRIVATE, x);
 	if (cfg->protocol == PROTO_SYMSERVER) {
 		char f[800], id[300], sf[800], *sn = sym_file_name(j->debug_file);
@@ -551,19 +798,6 @@ static bool xfer_start(const struct net_config *cfg, struct xfer *x)
 	}
 	curl_easy_setopt(x->c, CURLOPT_HTTPHEADER, x->h);
 	return true;
-}
-
-static bool transient_curl(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT: case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR: case CURLE_GOT_NOTHING: case CURLE_PARTIAL_FILE:
-	case CURLE_COULDNT_RESOLVE_HOST: case CURLE_SSL_CONNECT_ERROR: case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM: case CURLE_SEND_FAIL_REWIND:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* Starts x's transfer (its next attempt); a job that cannot start fails. */
@@ -658,19 +892,19 @@ void net_upload(const struct net_config *cfg, struct job **jobs, size_t n,
 				x->j->state = J_UPLOADED;
 				server_message(&x->b, smsg, sizeof(smsg));
 				snprintf(x->j->reason, sizeof(x->j->reason), "%ld", status);
+			} else if (status == 409) {
+				/* a refused downgrade: the message says how to force it */
+				server_message(&x->b, smsg, sizeof(smsg));
+				snprintf(x->j->reason, sizeof(x->j->reason), "refused by the server (HTTP 409): %s",
+					 smsg);
 			} else {
 				server_message(&x->b, smsg, sizeof(smsg));
 				snprintf(x->j->reason, sizeof(x->j->reason), "HTTP %ld: %s", status, smsg);
-				retry = status >= 500 || status == 429 || status == 408;
+				retry = transient_status(status);
 			}
 			if (x->j->state == J_PENDING && retry && x->j->attempts <= cfg->retries) {
-				/* exponential backoff with jitter; Retry-After wins */
-				double d = 0.2 * (double)(1u << (x->j->attempts < 8 ? x->j->attempts : 8));
-				if (d > 30)
-					d = 30;
-				d *= 0.5 + (double)rand_r(&seed) / RAND_MAX;
-				if (x->retry_after && d < (double)x->retry_after)
-					d = (double)x->retry_after;
+				/* backoff with jitter; Retry-After wins (see retry_delay) */
+				double d = retry_delay(x->j->attempts, x->retry_after, &seed);
 				x->retry_at = now_s() + d;
 				waiting[nretry++] = (size_t)(x - xs);
 				if (cfg->verbose)

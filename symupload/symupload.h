@@ -50,9 +50,18 @@ struct net_config {
 	unsigned jobs;			/* parallel transfers */
 	unsigned retries;		/* attempts after the first */
 	long timeout;			/* seconds per transfer (0: none) */
+	bool force;			/* X-Symserver-Force: 1 on uploads */
 	bool progress;			/* a progress line on stderr (a TTY) */
 	bool verbose;
 };
+
+/* One GET /api/token, before any file is read: the URL answers, the token
+ * is known and has the upload scope.  Transient failures are retried like
+ * uploads.  Returns 0 when all is well, 1 with a warning in msg when the
+ * server does not have the check (404, 405, 501: an older symserver or
+ * another kind of server), -1 with what to
+ * do in msg otherwise.  Nothing to check (0) with --protocol breakpad-v1. */
+int net_precheck(const struct net_config *cfg, char *msg, size_t cap);
 
 /* Marks J_SKIPPED every job whose exact content the server already has
  * (one bulk check, else HEAD with the ETag).  Returns 0, or -1 when the
