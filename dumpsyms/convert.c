@@ -417,11 +417,11 @@ static void warn_no_debug_info(struct obj *o, const struct convert_options *opt)
 	const char *has = obj_has_symtab(o) ? "only a symbol table" : "only dynamic symbols";
 
 	if (o->format == OBJ_MACHO)
-		obj_warn(opt->warnings, "%s: no debug information (%s, and no dSYM found); the .sym will have "
+		obj_warn(opt->warnings, "%s: no debug information (%s, and no usable dSYM found); the .sym will have "
 			 "no FUNC or line records: give its dSYM with -g, or put X.dSYM beside it (dsymutil makes one)",
 			 o->path, has);
 	else
-		obj_warn(opt->warnings, "%s: no debug information (%s, and no separate debug file found); "
+		obj_warn(opt->warnings, "%s: no debug information (%s, and no usable separate debug file found); "
 			 "the .sym will have no FUNC or line records: build with -g, or give its debug file "
 			 "(-g FILE) or a directory holding it", o->path, has);
 }
