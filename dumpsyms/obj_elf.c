@@ -732,6 +732,7 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 	struct sym_err e;
 	size_t i, ndirs = opt->ndebug_dirs;
 	enum try_result r;
+	bool id_seen = false;	/* a file at a build-id path, not fitting */
 
 	if (bs->build_id_len >= 2) {
 		obj_code_id(bin, hex);
@@ -743,8 +744,12 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 			r = try_debug_file(bin, cand, false, 0, dbg, why, sizeof(why));
 			if (r == TRY_OK)
 				return true;
-			if (r == TRY_BAD && (opt->warn || opt->verbose))
-				obj_warn(opt->warnings, "%s: skipped its debug file by build id: %s", bin->path, why);
+			if (r == TRY_BAD) {
+				id_seen = true;
+				if (opt->warn || opt->verbose)
+					obj_warn(opt->warnings, "%s: skipped its debug file by build id: %s",
+						 bin->path, why);
+			}
 		}
 	}
 	sym_err_clear(&e);
@@ -808,7 +813,7 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 by_id:
 	/* a build-id lookup is expected to succeed only where the user
 	 * pointed: /usr/lib/debug alone is no reason to warn */
-	if (bs->build_id_len >= 2 && ndirs && opt->warn)
+	if (bs->build_id_len >= 2 && ndirs && !id_seen && opt->warn)
 		obj_warn(opt->warnings, "%s: no debug file for its build id in the debug directories given "
 			 "(looked for %s/.build-id/%.2s/%s.debug%s)", bin->path, opt->debug_dirs[0], hex, hex + 2,
 			 ndirs > 1 ? " and the same in the others" : "");
