@@ -249,9 +249,10 @@ static enum sym_code check_sections(struct obj *o, struct sym_err *err)
 
 		if (!s->truncated || !gelf_getshdr(s->priv, &sh))
 			continue;
-		return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: section %s (bytes %llu to %llu) lies past "
-				"the end of the file (%zu bytes); the file was cut short (copy or build it again)",
-				o->path, *s->name ? s->name : "(unnamed)",
+		/* the names may be cut off too: then the number (from 1) */
+		return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: section %s%.0zu%s (bytes %llu to %llu) lies "
+				"past the end of the file (%zu bytes); the file was cut short (copy or build it again)",
+				o->path, *s->name ? s->name : "[", *s->name ? 0 : i + 1, *s->name ? "" : "]",
 				(unsigned long long)sh.sh_offset,
 				(unsigned long long)(sh.sh_offset + sh.sh_size), o->map_size);
 	}
