@@ -207,8 +207,8 @@ static enum sym_code read_sections(struct obj *o, Elf *elf, struct sym_err *err)
 				strncmp(name, ".zdebug", 7) == 0;
 		if (sh.sh_type != SHT_NOBITS && sh.sh_size &&
 		    (sh.sh_offset > o->map_size || sh.sh_size > o->map_size - sh.sh_offset)) {
-			/* Debug sections past the end of the file are an error
-			 * when used; other sections are simply not readable. */
+			/* past the end of the file: the file was cut short,
+			 * which check_sections() refuses */
 			s->size = 0;
 			s->data = NULL;
 			s->loaded = true;
