@@ -405,6 +405,22 @@ enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err
 	return rc;
 }
 
+/* The warning for an input without DWARF of its own or from a companion:
+ * its .sym can have PUBLIC records only. */
+static void warn_no_debug_info(struct obj *o, const struct convert_options *opt)
+{
+	const char *has = obj_has_symtab(o) ? "only a symbol table" : "only dynamic symbols";
+
+	if (o->format == OBJ_MACHO)
+		obj_warn(opt->warnings, "%s: no debug information (%s, and no usable dSYM found); the .sym will have "
+			 "no FUNC or line records: give its dSYM with -g, or put X.dSYM beside it (dsymutil makes one)",
+			 o->path, has);
+	else
+		obj_warn(opt->warnings, "%s: no debug information (%s, and no usable separate debug file found); "
+			 "the .sym will have no FUNC or line records: build with -g, or give its debug file "
+			 "(-g FILE) or a directory holding it", o->path, has);
+}
+
 enum sym_code convert_file(const char *path, const struct convert_options *opt,
 			   struct module *m, struct sym_err *err)
 {
@@ -436,7 +452,8 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 		/* the reader finds the companion: a separate ELF debug file, a
 		 * dSYM; one the user named must fit, one found is skipped (a
 		 * dSYM with a warning) when it does not */
-		struct obj_find f = { opt->dsym, opt->debug_dirs, opt->ndebug_dirs, opt->verbose };
+		struct obj_find f = { opt->dsym, opt->debug_dirs, opt->ndebug_dirs, opt->verbose,
+				      opt->warn, opt->warnings };
 		struct sym_err e;
 
 		sym_err_clear(&e);
@@ -448,9 +465,12 @@ enum sym_code convert_file(const char *path, const struct convert_options *opt,
 
 			have_dbg = frc == SYM_OK;
 			if (frc != SYM_OK && frc != SYM_ENOTFOUND)
-				fprintf(stderr, "dumpsyms: warning: %s\n", e.msg);
+				obj_warn(opt->warnings, "%s", e.msg);
 		}
 	}
+	if (rc == SYM_OK && opt->warn && !opt->header_only && !have_dbg &&
+	    !obj_has_section_data(&o, ".debug_info"))
+		warn_no_debug_info(&o, opt);
 	if (have_dbg && opt->verbose)
 		fprintf(stderr, "dumpsyms: reading debug information from '%s'\n", dbg.path);
 	if (rc == SYM_OK)

@@ -25,6 +25,11 @@ struct convert_options {
 	const char *dsym;	/* -g: the dSYM (bundle or DWARF file) of a Mach-O binary */
 	const char *const *debug_dirs;
 	size_t ndebug_dirs;
+	bool warn;		/* warn about missing debug information: none in
+				 * the input, a debug file named but missing or
+				 * damaged (dumpsyms sets it; see its man page) */
+	unsigned *warnings;	/* counts the warnings printed about the input
+				 * (--strict), or NULL */
 };
 
 /* Reads path and fills m (initialised by the caller with module_init()).

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "convert_win.h"
+#include "obj.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -210,6 +211,7 @@ struct win {
 	struct pe_image pe;
 	bool have_pe;
 	struct pdb *pdb;
+	bool pdb_seen;		/* pe_find_pdb() offered a file, usable or not */
 };
 
 /* Opens path as the PDB of the image (or of nothing, when !w->have_pe). */
@@ -253,14 +255,15 @@ static bool try_pdb(struct win *w, const char *path)
 
 	if (access(path, R_OK) != 0)
 		return false;
+	w->pdb_seen = true;
 	sym_err_clear(&e);
 	if (open_pdb(w, path, &e) != SYM_OK) {
-		fprintf(stderr, "dumpsyms: warning: %s\n", e.msg);
+		obj_warn(w->opt->warnings, "%s", e.msg);
 		return false;
 	}
 	if (!pdb_matches(w, want, got)) {
-		fprintf(stderr, "dumpsyms: warning: '%s' (debug id %s) is not the PDB of '%s' (debug id %s)\n",
-			path, got, w->pe.path, want);
+		obj_warn(w->opt->warnings, "'%s' (debug id %s) is not the PDB of '%s' (debug id %s)",
+			 path, got, w->pe.path, want);
 		close_pdb(w);
 		return false;
 	}
@@ -495,6 +498,16 @@ enum sym_code convert_win(const char *path, const struct convert_options *opt,
 		} else if (!opt->header_only) {
 			pe_find_pdb(&w.pe, w.pe_file.path, opt->debug_dirs, opt->ndebug_dirs,
 				    try_found, &w);
+			if (!w.pdb && opt->warn) {
+				const char *cv = w.pe.pdb_path;
+
+				obj_warn(opt->warnings, "%s: no debug information: its PDB%s%s%s %s%s; "
+					 "the .sym will have only its exports (PUBLIC) and STACK CFI: give the PDB "
+					 "as the second argument, or a directory holding it",
+					 path, cv ? " '" : "", cv ? pe_basename(cv) : "", cv ? "'" : "",
+					 w.pdb_seen ? "cannot be used (see above)" : "is not beside it",
+					 opt->ndebug_dirs && !w.pdb_seen ? " nor in the debug directories" : "");
+			}
 		}
 	} else {
 		win_file_close(&first);

@@ -45,7 +45,9 @@ static const char usage_text[] =
 	"                 x86_64h, arm64, arm64e, x86 or i386, armv7, ...);\n"
 	"                 with --store and no --arch, every slice is written\n"
 	"  --list-arch    print each slice's architecture and debug id, and exit\n"
-	"  -v             print warnings about the input to stderr\n"
+	"  -v             also print warnings about malformed input to stderr\n"
+	"  --strict       fail (exit 1, write nothing) when a warning about missing\n"
+	"                 debug information is printed\n"
 	"  --output FILE  write the .sym to FILE instead of standard output\n"
 	"  --store DIR    write DIR/<debug_file>/<debug_id>/<debug_file>.sym\n"
 	"  -h, --help     show this help\n"
@@ -57,20 +59,29 @@ static void usage(FILE *f)
 }
 
 /* Converts path into the store, the output file or standard output;
- * returns the exit status. */
-static int convert_one(const char *file, const struct convert_options *opt, const char *output,
-		       const char *store)
+ * returns the exit status.  With strict, a warning about the input is a
+ * failure and nothing is written. */
+static int convert_one(const char *file, const struct convert_options *base, const char *output,
+		       const char *store, bool strict)
 {
+	struct convert_options opt_copy = *base, *opt = &opt_copy;
 	struct sym_err err;
 	struct module m;
 	struct outbuf ob;
 	char *path = NULL;
+	unsigned warnings = 0;
 	int rc = 1;
 
+	opt->warnings = &warnings;
 	sym_err_clear(&err);
 	module_init(&m);
 	if (convert_file(file, opt, &m, &err) != SYM_OK) {
 		fprintf(stderr, "dumpsyms: %s\n", err.msg);
+		goto out;
+	}
+	if (strict && warnings) {
+		fprintf(stderr, "dumpsyms: '%s': %u warning%s and --strict: nothing written\n",
+			file, warnings, warnings == 1 ? "" : "s");
 		goto out;
 	}
 
@@ -119,16 +130,18 @@ int main(int argc, char **argv)
 		{ "inlines", no_argument, NULL, 'd' },
 		{ "arch", required_argument, NULL, 'A' },
 		{ "list-arch", no_argument, NULL, 'L' },
+		{ "strict", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct convert_options opt;
 	const char *output = NULL, *store = NULL;
 	struct sym_err err;
 	int c;
-	bool list_arch = false;
+	bool list_arch = false, strict = false;
 	struct stat st;
 
 	memset(&opt, 0, sizeof(opt));
+	opt.warn = true;
 	opterr = 0;	/* sym_bad_option() says what was wrong */
 	while ((c = getopt_long(argc, argv, ":icdmavn:o:g:rh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -143,6 +156,7 @@ int main(int argc, char **argv)
 		case 'g': opt.dsym = optarg; break;
 		case 'A': opt.arch = optarg; break;
 		case 'L': list_arch = true; break;
+		case 'T': strict = true; break;
 		case 'r': break;	/* Breakpad's -r: accepted, references are always followed */
 		case 'O': output = optarg; break;
 		case 'S': store = optarg; break;
@@ -197,6 +211,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (n > 1) {
+			/* --strict writes all slices or none */
+			for (i = 0; strict && i < n; i++)
+				if (!sl[i].usable) {
+					fprintf(stderr, "dumpsyms: warning: '%s': the %s slice cannot be read\n"
+						"dumpsyms: '%s': --strict: nothing written\n",
+						argv[optind], sl[i].arch, argv[optind]);
+					return 1;
+				}
 			for (i = 0; i < n; i++) {
 				if (!sl[i].usable) {
 					fprintf(stderr, "dumpsyms: warning: '%s': the %s slice cannot be read; skipped\n",
@@ -204,11 +226,11 @@ int main(int argc, char **argv)
 					continue;
 				}
 				opt.slice = sl[i].index;
-				if (convert_one(argv[optind], &opt, NULL, store))
+				if (convert_one(argv[optind], &opt, NULL, store, strict))
 					rc = 1;
 			}
 			return rc;
 		}
 	}
-	return convert_one(argv[optind], &opt, output, store);
+	return convert_one(argv[optind], &opt, output, store, strict);
 }

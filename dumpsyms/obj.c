@@ -10,6 +10,7 @@
 #include "obj.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,19 @@ enum sym_code obj_find_debug(struct obj *o, const struct obj_find *f, struct obj
 	if (!o->ops || !o->ops->find_debug)
 		return sym_fail(err, SYM_ENOTFOUND, "'%s' has no separate debug file", o->path);
 	return o->ops->find_debug(o, f, dbg, err);
+}
+
+void obj_warn(unsigned *count, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("dumpsyms: warning: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	if (count)
+		(*count)++;
 }
 
 const char *obj_os(const struct obj *o)

@@ -115,6 +115,9 @@ struct obj_find {
 	const char *const *debug_dirs;
 	size_t ndebug_dirs;
 	bool verbose;
+	bool warn;		/* warn (obj_warn()) about a companion named but
+				 * missing, damaged or of another build */
+	unsigned *warnings;	/* counts those warnings, or NULL */
 };
 
 struct obj;
@@ -232,6 +235,10 @@ bool obj_has_symtab(struct obj *o);
  * o.  On success the caller owns dbg. */
 enum sym_code obj_find_debug(struct obj *o, const struct obj_find *f, struct obj *dbg,
 			     struct sym_err *err);
+/* Prints "dumpsyms: warning: " and the message to stderr and counts it in
+ * *count (count may be NULL): a warning about the input, which --strict
+ * turns into a failure. */
+void obj_warn(unsigned *count, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The OS name the reader of o gives its modules ("Linux", "mac"). */
 const char *obj_os(const struct obj *o);
 

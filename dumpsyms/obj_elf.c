@@ -12,6 +12,7 @@
 #include "obj.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -140,6 +141,14 @@ static enum sym_code read_phdrs(struct obj *o, Elf *elf, struct sym_err *err)
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return sym_fail(err, SYM_EFORMAT, "program header %zu of '%s' is unreadable: %s",
 					i, o->path, elf_errmsg(-1));
+		/* a file without section headers (sstrip) shows a cut only
+		 * here; with them, a cut shows there (check_sections) */
+		if (ph.p_type == PT_LOAD && !o->nsections && ph.p_filesz &&
+		    (ph.p_offset > o->map_size || ph.p_filesz > o->map_size - ph.p_offset))
+			return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: segment %zu (bytes %llu to %llu) lies past "
+					"the end of the file (%zu bytes); the file was cut short (copy or build it again)",
+					o->path, i, (unsigned long long)ph.p_offset,
+					(unsigned long long)ph.p_offset + ph.p_filesz, o->map_size);
 		if (ph.p_type == PT_LOAD) {
 			if (first)
 				o->load_addr = ph.p_vaddr;
@@ -198,13 +207,54 @@ static enum sym_code read_sections(struct obj *o, Elf *elf, struct sym_err *err)
 				strncmp(name, ".zdebug", 7) == 0;
 		if (sh.sh_type != SHT_NOBITS && sh.sh_size &&
 		    (sh.sh_offset > o->map_size || sh.sh_size > o->map_size - sh.sh_offset)) {
-			/* Debug sections past the end of the file are an error
-			 * when used; other sections are simply not readable. */
+			/* past the end of the file: the file was cut short,
+			 * which check_sections() refuses */
 			s->size = 0;
 			s->data = NULL;
 			s->loaded = true;
 			s->truncated = true;
 		}
+	}
+	return SYM_OK;
+}
+
+/* A file cut short: its header tables must lie inside the file. */
+static enum sym_code check_extent(struct obj *o, const GElf_Ehdr *eh, struct sym_err *err)
+{
+	uint64_t n;
+
+	/* with extended numbering (e_shnum 0) the count is in section 0 */
+	n = (uint64_t)(eh->e_shnum ? eh->e_shnum : 1) * eh->e_shentsize;
+	if (eh->e_shoff && (eh->e_shoff > o->map_size || n > o->map_size - eh->e_shoff))
+		return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: its section headers (%llu bytes at offset %llu) "
+				"lie past the end of the file (%zu bytes); the file was cut short (copy or build it again)",
+				o->path, (unsigned long long)n, (unsigned long long)eh->e_shoff, o->map_size);
+	n = (uint64_t)eh->e_phnum * eh->e_phentsize;
+	if (eh->e_phoff && n && (eh->e_phoff > o->map_size || n > o->map_size - eh->e_phoff))
+		return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: its program headers (%llu bytes at offset %llu) "
+				"lie past the end of the file (%zu bytes); the file was cut short (copy or build it again)",
+				o->path, (unsigned long long)n, (unsigned long long)eh->e_phoff, o->map_size);
+	return SYM_OK;
+}
+
+/* A file cut short: every section with bytes in the file (code, string
+ * and symbol tables, debug information) must end inside it. */
+static enum sym_code check_sections(struct obj *o, struct sym_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsections; i++) {
+		const struct obj_section *s = &o->sections[i];
+		GElf_Shdr sh;
+
+		if (!s->truncated || !gelf_getshdr(s->priv, &sh))
+			continue;
+		/* the names may be cut off too: then the number (from 1) */
+		return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: section %s%.0zu%s (bytes %llu to %llu) lies "
+				"past the end of the file (%zu bytes); the file was cut short (copy or build it again)",
+				o->path, *s->name ? s->name : "[", *s->name ? 0 : i + 1, *s->name ? "" : "]",
+				(unsigned long long)sh.sh_offset,
+				(unsigned long long)(sh.sh_offset + sh.sh_size), o->map_size);
 	}
 	return SYM_OK;
 }
@@ -317,6 +367,11 @@ static enum sym_code elf_open(struct obj *o, struct sym_err *err)
 	if (!es)
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	o->priv = es;
+	/* a file cut short inside its ELF header */
+	if (o->map_size >= EI_NIDENT &&
+	    o->map_size < (o->map[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
+		return sym_fail(err, SYM_ETRUNC, "'%s' is truncated: %zu bytes, shorter than its ELF header; "
+				"the file was cut short (copy or build it again)", path, o->map_size);
 	elf_version(EV_CURRENT);
 	/* elf_memory wants a writable pointer but does not write through it
 	 * for reading. */
@@ -337,7 +392,13 @@ static enum sym_code elf_open(struct obj *o, struct sym_err *err)
 		return sym_fail(err, SYM_EUNSUP, "'%s' has an unsupported machine type %u",
 				path, eh.e_machine);
 
+	rc = check_extent(o, &eh, err);
+	if (rc)
+		return rc;
 	rc = read_sections(o, elf, err);
+	if (rc)
+		return rc;
+	rc = check_sections(o, err);
 	if (rc)
 		return rc;
 	rc = read_phdrs(o, elf, err);
@@ -583,48 +644,96 @@ static uint32_t file_crc32(struct obj *o)
 	return (uint32_t)crc;
 }
 
-/* Opens candidate as the debug file of bin: it must carry DWARF, match the
- * binary's build id when both have one, and match want_crc when given. */
-static bool try_debug_file(struct obj *bin, const char *candidate, bool check_crc,
-			   uint32_t want_crc, struct obj *dbg, bool verbose)
+/* What try_debug_file() found at a candidate's path. */
+enum try_result { TRY_OK, TRY_ABSENT, TRY_BAD };
+
+static void hex_lower(char *out, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Opens candidate as the debug file of bin: it must carry DWARF, match
+ * want_crc when given, match the binary's build id when both have one, and
+ * be for the same machine.  TRY_BAD: why[] says what is wrong with it. */
+static enum try_result try_debug_file(struct obj *bin, const char *candidate, bool check_crc,
+				      uint32_t want_crc, struct obj *dbg, char *why, size_t whylen)
 {
 	const struct elf_state *bs = bin->priv, *ds;
+	char want[2 * OBJ_MAX_ID + 1], got[2 * OBJ_MAX_ID + 1];
 	struct sym_err e;
+	uint32_t crc;
 
 	sym_err_clear(&e);
-	if (access(candidate, R_OK) != 0)
-		return false;
+	if (access(candidate, R_OK) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return TRY_ABSENT;
+		snprintf(why, whylen, "'%s' cannot be read: %s", candidate, strerror(errno));
+		return TRY_BAD;
+	}
 	if (obj_open(dbg, candidate, &e) != SYM_OK) {
 		obj_close(dbg);
-		return false;
+		snprintf(why, whylen, "%s", e.msg);
+		return TRY_BAD;
 	}
 	/* the candidate may be of another format: it then has no build id */
 	ds = dbg->ops == &obj_elf_ops ? dbg->priv : NULL;
-	if (!obj_has_section_data(dbg, ".debug_info") ||
-	    (bs->build_id_len && ds && ds->build_id_len &&
-	     (bs->build_id_len != ds->build_id_len ||
-	      memcmp(bs->build_id, ds->build_id, bs->build_id_len) != 0)) ||
-	    (check_crc && file_crc32(dbg) != want_crc) || dbg->machine != bin->machine) {
-		if (verbose)
-			fprintf(stderr, "dumpsyms: warning: '%s' does not match '%s'\n", candidate, bin->path);
-		obj_close(dbg);
-		return false;
+	if (check_crc && (crc = file_crc32(dbg)) != want_crc) {
+		snprintf(why, whylen, "'%s' has CRC %08x, but the .gnu_debuglink of '%s' expects CRC %08x "
+			 "(a debug file of another build?)", candidate, crc, bin->path, want_crc);
+	} else if (!obj_has_section_data(dbg, ".debug_info")) {
+		snprintf(why, whylen, "'%s' has no DWARF (.debug_info)", candidate);
+	} else if (bs->build_id_len && ds && ds->build_id_len &&
+		   (bs->build_id_len != ds->build_id_len ||
+		    memcmp(bs->build_id, ds->build_id, bs->build_id_len) != 0)) {
+		hex_lower(want, bs->build_id, bs->build_id_len);
+		hex_lower(got, ds->build_id, ds->build_id_len);
+		snprintf(why, whylen, "'%s' has build id %s, but '%s' has %s", candidate, got, bin->path, want);
+	} else if (dbg->machine != bin->machine) {
+		snprintf(why, whylen, "'%s' is for %s, but '%s' is for %s", candidate,
+			 dbg->arch ? dbg->arch : "another machine", bin->path, bin->arch);
+	} else {
+		return TRY_OK;
 	}
-	return true;
+	obj_close(dbg);
+	return TRY_BAD;
+}
+
+/* Appends ", " and s to buf (cap bytes), or "..." once it is full. */
+static void append_place(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + strlen(s) + 6 >= cap) {
+		if (n + 4 < cap && (n < 3 || strcmp(buf + n - 3, "...") != 0))
+			snprintf(buf + n, cap - n, "%s...", n ? ", " : "");
+		return;
+	}
+	snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
 }
 
 /* The separate debug file of a binary without DWARF: by build id under
  * each debug directory's .build-id/, then by .gnu_debuglink (CRC checked)
  * in the debug directories, next to the binary, in its .debug/ and under
- * /usr/lib/debug. */
+ * /usr/lib/debug.  With opt->warn, warns about each candidate that is
+ * there but does not fit, about a .gnu_debuglink file found nowhere, and,
+ * when debug directories were given, about a build id found in none. */
 static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct obj *dbg)
 {
 	const struct elf_state *bs = bin->priv;
 	const char *sys = "/usr/lib/debug";
-	char cand[8192], bindir[4096], hex[2 * OBJ_MAX_ID + 1];
+	char cand[8192], bindir[4096], hex[2 * OBJ_MAX_ID + 1], why[1024], places[1024];
 	const struct obj_section *link;
 	struct sym_err e;
 	size_t i, ndirs = opt->ndebug_dirs;
+	enum try_result r;
+	bool id_seen = false;	/* a file at a build-id path, not fitting */
 
 	if (bs->build_id_len >= 2) {
 		obj_code_id(bin, hex);
@@ -633,8 +742,15 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 		for (i = 0; i <= ndirs; i++) {
 			const char *d = i < ndirs ? opt->debug_dirs[i] : sys;
 			snprintf(cand, sizeof(cand), "%s/.build-id/%.2s/%s.debug", d, hex, hex + 2);
-			if (try_debug_file(bin, cand, false, 0, dbg, opt->verbose))
+			r = try_debug_file(bin, cand, false, 0, dbg, why, sizeof(why));
+			if (r == TRY_OK)
 				return true;
+			if (r == TRY_BAD) {
+				id_seen = true;
+				if (opt->warn || opt->verbose)
+					obj_warn(opt->warnings, "%s: skipped its debug file by build id: %s",
+						 bin->path, why);
+			}
 		}
 	}
 	sym_err_clear(&e);
@@ -645,9 +761,14 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 		size_t crc_off = (nl + 4) & ~(size_t)3;
 		uint32_t crc;
 		char *slash;
+		bool seen = false;
 
-		if (nl == 0 || nl == link->size || crc_off + 4 > link->size || strchr(name, '/'))
-			return false;
+		if (nl == 0 || nl == link->size || crc_off + 4 > link->size || strchr(name, '/')) {
+			if (opt->warn)
+				obj_warn(opt->warnings, "%s: its .gnu_debuglink section is malformed; ignored",
+					 bin->path);
+			goto by_id;
+		}
 		crc = (uint32_t)link->data[crc_off] | (uint32_t)link->data[crc_off + 1] << 8 |
 		      (uint32_t)link->data[crc_off + 2] << 16 | (uint32_t)link->data[crc_off + 3] << 24;
 		if (bin->big_endian)
@@ -658,6 +779,7 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 			*slash = '\0';
 		else
 			snprintf(bindir, sizeof(bindir), ".");
+		places[0] = '\0';
 		for (i = 0; i < ndirs + 3; i++) {
 			if (i < ndirs)
 				snprintf(cand, sizeof(cand), "%s/%s", opt->debug_dirs[i], name);
@@ -671,10 +793,31 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 				continue;
 			if (strcmp(cand, bin->path) == 0)
 				continue;
-			if (try_debug_file(bin, cand, true, crc, dbg, opt->verbose))
+			/* the directory, as the user would look */
+			snprintf(why, sizeof(why), "%.*s", (int)(strlen(cand) - nl - 1), cand);
+			append_place(places, sizeof(places), why);
+			r = try_debug_file(bin, cand, true, crc, dbg, why, sizeof(why));
+			if (r == TRY_OK)
 				return true;
+			if (r == TRY_BAD) {
+				seen = true;
+				if (opt->warn || opt->verbose)
+					obj_warn(opt->warnings, "%s: skipped its .gnu_debuglink file: %s",
+						 bin->path, why);
+			}
 		}
+		if (!seen && opt->warn)
+			obj_warn(opt->warnings, "%s: the debug file its .gnu_debuglink names, '%.*s', is in none of "
+				 "%s; give the directory holding it as a debug-dir argument",
+				 bin->path, (int)nl, name, places);
 	}
+by_id:
+	/* a build-id lookup is expected to succeed only where the user
+	 * pointed: /usr/lib/debug alone is no reason to warn */
+	if (bs->build_id_len >= 2 && ndirs && !id_seen && opt->warn)
+		obj_warn(opt->warnings, "%s: no debug file for its build id in the debug directories given "
+			 "(looked for %s/.build-id/%.2s/%s.debug%s)", bin->path, opt->debug_dirs[0], hex, hex + 2,
+			 ndirs > 1 ? " and the same in the others" : "");
 	return false;
 }
 
@@ -682,11 +825,15 @@ static bool find_debug_file(struct obj *bin, const struct obj_find *opt, struct 
 static enum sym_code elf_find_debug(struct obj *bin, const struct obj_find *f, struct obj *dbg,
 				    struct sym_err *err)
 {
+	char why[1024];
+
 	if (f->given) {
-		if (try_debug_file(bin, f->given, false, 0, dbg, f->verbose))
+		if (try_debug_file(bin, f->given, false, 0, dbg, why, sizeof(why)) == TRY_OK)
 			return SYM_OK;
-		return sym_fail(err, SYM_EFORMAT, "'%s' is not a debug file of '%s' (no DWARF, or another build id)",
-				f->given, bin->path);
+		if (access(f->given, F_OK) != 0)
+			snprintf(why, sizeof(why), "'%s' cannot be read: %s", f->given, strerror(errno));
+		return sym_fail(err, SYM_EFORMAT, "'%s' is not a debug file of '%s': %s",
+				f->given, bin->path, why);
 	}
 	if (find_debug_file(bin, f, dbg))
 		return SYM_OK;

@@ -344,6 +344,18 @@ enum sym_code pe_parse(struct pe_image *pe, const char *path, const uint8_t *dat
 				  path);
 		goto out;
 	}
+	/* a file cut short: every section's bytes must be in the file */
+	for (i = 0; i < nsect; i++) {
+		const struct pe_section *s = &pe->sections[i];
+
+		if (s->raw_size && (s->raw_off > size || s->raw_size > size - s->raw_off)) {
+			result = sym_fail(err, SYM_ETRUNC, "'%s' is truncated: section %s (bytes 0x%x to 0x%llx) "
+					  "lies past the end of the file (0x%zx bytes); the file was cut short "
+					  "(copy or build it again)", path, s->name, s->raw_off,
+					  (unsigned long long)s->raw_off + s->raw_size, size);
+			goto out;
+		}
+	}
 
 	result = pe_read_debug_dir(pe);
 	if (result)
