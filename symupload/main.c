@@ -1365,7 +1365,7 @@ static void check_elf(struct state *st, const char *path, json_t *o)
 				 "(.eh_frame) is missing; upload the binary with it (a walk of both "
 				 "pairs them)");
 	} else if (!dwarf) {
-		struct obj_find f = { NULL, st->copt.debug_dirs, st->copt.ndebug_dirs, false };
+		struct obj_find f = { NULL, st->copt.debug_dirs, st->copt.ndebug_dirs, false, false, NULL };
 		const struct obj_section *link = obj_section(&b, ".gnu_debuglink", &err);
 		char id[2 * OBJ_MAX_ID + 1] = "", ln[256] = "";
 		enum sym_code rc;
