@@ -84,7 +84,7 @@ static void cpu_name(uint16_t a, char *out, size_t cap)
 	const char *s = "";
 
 	switch (a) {
-	case 0: s = "x86"; break;
+	case 0: case 10: s = "x86"; break;	/* 10: x86 on Win64 (WOW64) */
 	case 1: s = "mips"; break;
 	case 3: s = "ppc"; break;
 	case 5: s = "arm"; break;
@@ -93,8 +93,8 @@ static void cpu_name(uint16_t a, char *out, size_t cap)
 	case 0x8001: s = "sparc"; break;
 	case 0x8002: s = "ppc64"; break;
 	case 0x8004: s = "mips64"; break;
-	case 0x8006: s = "riscv"; break;
-	case 0x8007: s = "riscv64"; break;
+	case 0x8005: s = "riscv"; break;
+	case 0x8006: s = "riscv64"; break;
 	}
 	snprintf(out, cap, "%s", s);
 }
@@ -112,9 +112,10 @@ static void module_ids(const uint8_t *d, size_t len, uint32_t platform, uint32_t
 		snprintf(m->code_id, sizeof(m->code_id), "%08X%x", timestamp, m->size);
 	else if (platform == 0x8101 || platform == 0x8102 || platform == 0x8201 ||
 		 platform == 0x8202 || platform == 0x8203 || platform == 0x8204 ||
-		 platform == 0x8205 || platform == 0x8206)
-		/* Breakpad's placeholder; Linux and Android replace it with
-		 * the build id below when the dump carries one */
+		 platform == 0x8205 || (platform == 0x8206 && !m->unloaded))
+		/* Breakpad's placeholder; Linux, Android and Fuchsia replace it
+		 * with the build id below when the dump carries one.  For an
+		 * unloaded module Breakpad knows no Fuchsia: no code id. */
 		snprintf(m->code_id, sizeof(m->code_id), "id");
 	/* Breakpad reads the signature only when there is more after it */
 	if (!cv_rva || cv_size <= 4 || !cursor_seek(&c, cv_rva) || cv_size > cursor_left(&c))
