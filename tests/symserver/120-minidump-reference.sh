@@ -6,9 +6,9 @@
 # minidump_dump prints (tests/tools/mdref.py parses it).  (2) The hand-made
 # dumps (tests/tools/minidump-writer --spec): Android and Fuchsia build-id
 # ('BpEL') CodeView records of 8, 16, 20 and 32 bytes, arm64 (both
-# architecture values), riscv64, x86 on Win64, NB10 and RSDS records, and
-# unloaded modules, each with its expected ids worked out by hand from the
-# record bytes and written here literally.  minidump_dump does not print
+# architecture values), riscv64, mips64, x86 on Win64, macOS, NB10 and
+# RSDS records, and unloaded modules, each with its expected ids worked out
+# by hand from the record bytes and written here literally.  minidump_dump does not print
 # unloaded modules, so for those the literal values are the reference
 # (Breakpad's MinidumpUnloadedModule::code_identifier: "%08X%x" of
 # time_date_stamp and size_of_image on Windows, "id" on Linux and Android,
@@ -52,7 +52,15 @@ cat > wow64.spec <<'EOF'
 system 2 10
 module 0x400000 0x9000 0x0 0x5a000001 a.exe nb10 0x5a000001 1 a.pdb
 EOF
-for s in android fuchsia windows riscv wow64; do
+cat > mac.spec <<'EOF'
+system 0x8101 9
+module 0x100000000 0x4000 0x0 0x0 /Applications/A.app/Contents/MacOS/A rsds 8899aabbccddeeff0011223344556677 0 A
+EOF
+cat > mips64.spec <<'EOF'
+system 0x8201 0x8004
+module 0x120000000 0x10000 0x0 0x0 /bin/m elf 1122334455667788990011223344556677889900
+EOF
+for s in android fuchsia windows riscv wow64 mac mips64; do
 	"$WRITER" --spec $s.spec $s.dmp || fail "minidump-writer --spec $s.spec"
 done
 
@@ -85,6 +93,10 @@ E = {
   ('/usr/lib/libu.so', 'id', '', '', True)]),
  'wow64': ('windows', 'x86', [
   ('a.exe', '5A0000019000', 'a.pdb', '5A0000011', False)]),
+ 'mac': ('mac', 'amd64', [
+  ('/Applications/A.app/Contents/MacOS/A', 'id', 'A', 'BBAA9988DDCCFFEE00112233445566770', False)]),
+ 'mips64': ('linux', 'mips64', [
+  ('/bin/m', '1122334455667788990011223344556677889900', '/bin/m', '44332211665588779900112233445566' '0', False)]),
 }
 EOF
 
@@ -100,7 +112,7 @@ post() {	# post OUT DUMP: POST /minidump, prints the status
 }
 
 pairs=()
-for d in "$TD"/*.dmp own.dmp android.dmp fuchsia.dmp windows.dmp riscv.dmp wow64.dmp; do
+for d in "$TD"/*.dmp own.dmp android.dmp fuchsia.dmp windows.dmp riscv.dmp wow64.dmp mac.dmp mips64.dmp; do
 	[ "$(head -c 4 "$d")" = MDMP ] || continue	# microdumps are text
 	b=$(basename "$d" .dmp)
 	"$BP/minidump_dump" "$d" > "$b.txt" 2> /dev/null
