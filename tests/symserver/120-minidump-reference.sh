@@ -7,12 +7,14 @@
 # dumps (tests/tools/minidump-writer --spec): Android and Fuchsia build-id
 # ('BpEL') CodeView records of 8, 16, 20 and 32 bytes, arm64 (both
 # architecture values), riscv64, mips64, x86 on Win64, macOS, NB10 and
-# RSDS records, and unloaded modules, each with its expected ids worked out
-# by hand from the record bytes and written here literally.  minidump_dump does not print
-# unloaded modules, so for those the literal values are the reference
-# (Breakpad's MinidumpUnloadedModule::code_identifier: "%08X%x" of
-# time_date_stamp and size_of_image on Windows, "id" on Linux and Android,
-# nothing for Fuchsia; no debug file or id).
+# RSDS records, IMAGE_DEBUG_MISC records (the debug file when there is no
+# CodeView record), and unloaded modules, each with its expected ids worked
+# out by hand from the record bytes and written here literally.
+# minidump_dump does not print unloaded modules, so for those the literal
+# values are the reference (Breakpad's MinidumpUnloadedModule::
+# code_identifier: "%08X%x" of time_date_stamp and size_of_image on
+# Windows, "id" on Linux and Android, nothing for Fuchsia; no debug file or
+# id).
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/symserver/server.sh"
 need_bp
@@ -40,6 +42,8 @@ cat > windows.spec <<'EOF'
 system 2 12
 module 0x140000000 0x2d000 0xc0ffee 0x45d35f6c app.exe rsds e532985a7228c141838ed98914e9b7ff 0x2a C:\build\app.pdb
 module 0x10000000 0x1c000 0x0 0x3a2b1c0d old.dll nb10 0x3f8a4c21 3 old.pdb
+module 0x50000000 0x3000 0x0 0x2b000000 legacy.dll misc legacy.dbg
+module 0x60000000 0x2000 0x0 0x2c000000 wide.dll miscw wide.dbg
 unloaded 0x20000000 0x2d000 0x1a2b3c 0x5f5e0ff1 C:\Windows\gone.dll
 unloaded 0x30000000 0x7000 0x0 0x60000001 twice.dll
 EOF
@@ -86,6 +90,8 @@ E = {
  'windows': ('windows', 'arm64', [
   ('app.exe', '45D35F6C2d000', 'C:\\build\\app.pdb', '5A9832E5287241C1838ED98914E9B7FF2a', False),
   ('old.dll', '3A2B1C0D1c000', 'old.pdb', '3F8A4C213', False),
+  ('legacy.dll', '2B0000003000', 'legacy.dbg', '', False),
+  ('wide.dll', '2C0000002000', 'wide.dbg', '', False),
   ('C:\\Windows\\gone.dll', '5F5E0FF12d000', '', '', True),
   ('twice.dll', '600000017000', '', '', True)]),
  'riscv': ('linux', 'riscv64', [

@@ -22,7 +22,9 @@
  *   elf HEX                       'BpEL' record with these build-id bytes
  *   rsds HEX16 AGE PDBNAME        'RSDS' record, the GUID's 16 bytes as stored
  *   nb10 SIGNATURE AGE PDBNAME    'NB10' record (offset 0)
- * and no CV means no CodeView record.  Names are ASCII without spaces.
+ *   misc NAME, miscw NAME         no CodeView record but an IMAGE_DEBUG_MISC
+ *                                 record naming NAME (8-bit, UTF-16)
+ * and no CV means neither record.  Names are ASCII without spaces.
  */
 #include <ctype.h>
 #include <elf.h>
@@ -179,7 +181,7 @@ static int read_maps(pid_t pid, struct module *mods, int *nmods, uint64_t sp,
 
 /* ---- --spec: a dump from a text description ---- */
 
-enum cv_kind { CV_NONE, CV_ELF, CV_RSDS, CV_NB10 };
+enum cv_kind { CV_NONE, CV_ELF, CV_RSDS, CV_NB10, CV_MISC, CV_MISCW };
 
 struct spec_module {
 	uint64_t base;
@@ -188,7 +190,7 @@ struct spec_module {
 	enum cv_kind cv;
 	uint8_t bytes[256];
 	size_t nbytes;
-	uint32_t name_rva, cv_rva, cv_size;
+	uint32_t name_rva, cv_rva, cv_size, misc_rva, misc_size;
 };
 
 static int parse_hex(const char *h, uint8_t *b, size_t cap, size_t *n)
@@ -227,6 +229,12 @@ static int parse_spec_line(char *line, struct spec_module *m, bool unloaded)
 	snprintf(m->name, sizeof(m->name), "%s", tok[5]);
 	if (n == 6)
 		return 0;
+	if ((strcmp(tok[6], "misc") == 0 || strcmp(tok[6], "miscw") == 0) && n == 8 &&
+	    strlen(tok[7]) < sizeof(m->pdb)) {
+		m->cv = tok[6][4] ? CV_MISCW : CV_MISC;
+		snprintf(m->pdb, sizeof(m->pdb), "%s", tok[7]);
+		return 0;
+	}
 	if (strcmp(tok[6], "elf") == 0 && n == 8) {
 		m->cv = CV_ELF;
 		return parse_hex(tok[7], m->bytes, sizeof(m->bytes), &m->nbytes);
@@ -348,8 +356,23 @@ static int write_spec(const char *spec, const char *path)
 			put32(m->age);
 			put(m->pdb, strlen(m->pdb) + 1);
 		}
-		if (m->cv != CV_NONE)
+		if (m->cv == CV_MISC || m->cv == CV_MISCW) {
+			size_t k, nl = strlen(m->pdb) + 1;
+			uint32_t size = 12 + (uint32_t)(m->cv == CV_MISCW ? 2 * nl : nl);
+			m->misc_rva = put32(1);		/* data_type: exe name */
+			put32(size);			/* length */
+			put(&(uint8_t){ m->cv == CV_MISCW }, 1);
+			put("\0\0\0", 3);
+			for (k = 0; k < nl; k++) {
+				if (m->cv == CV_MISCW)
+					put16((uint16_t)(unsigned char)m->pdb[k]);
+				else
+					put(&m->pdb[k], 1);
+			}
+			m->misc_size = size;
+		} else if (m->cv != CV_NONE) {
 			m->cv_size = (uint32_t)out_len - m->cv_rva;
+		}
 	}
 	csd = put_string("");
 
@@ -368,8 +391,8 @@ static int write_spec(const char *spec, const char *path)
 			put32(k == 0 ? 0xfeef04bd : 0);	/* VS_FIXEDFILEINFO */
 		put32(mods[i].cv_size);
 		put32(mods[i].cv_rva);
-		put32(0);
-		put32(0);
+		put32(mods[i].misc_size);
+		put32(mods[i].misc_rva);
 		put64(0);
 		put64(0);
 	}
