@@ -1,5 +1,6 @@
 /* minidump.c - minidump header, stream directory, system info, module and
- * unloaded-module lists, CodeView records (RSDS, NB10, BpEL). */
+ * unloaded-module lists, CodeView records (RSDS, NB10, BpEL), the
+ * IMAGE_DEBUG_MISC record. */
 #include "config.h"
 #include "minidump.h"
 
@@ -16,19 +17,13 @@ enum {
 	MAX_MODULES = 2048,	/* per list, as Breakpad's processor */
 };
 
-/* An MDString (UTF-16LE with a byte length) as UTF-8 into out[cap]. */
-static bool read_string(const uint8_t *d, size_t len, uint32_t rva, char *out, size_t cap)
+/* n bytes of UTF-16LE at p, up to the first NUL, as UTF-8 into out[cap]. */
+static void utf16_to_utf8(const uint8_t *p, uint32_t n, char *out, size_t cap)
 {
-	struct cursor c = cursor_make(d, len, false);
-	uint32_t n, i;
+	struct cursor c = cursor_make(p, n, false);
+	uint32_t i;
 	size_t o = 0;
 
-	out[0] = '\0';
-	if (!cursor_seek(&c, rva))
-		return false;
-	n = cursor_u32(&c);
-	if (c.bad || n % 2 || n > cursor_left(&c))
-		return false;
 	for (i = 0; i < n / 2; i++) {
 		uint32_t u = cursor_u16(&c);
 		if (u >= 0xd800 && u < 0xdc00 && i + 1 < n / 2) {
@@ -58,6 +53,21 @@ static bool read_string(const uint8_t *d, size_t len, uint32_t rva, char *out, s
 		}
 	}
 	out[o] = '\0';
+}
+
+/* An MDString (UTF-16LE with a byte length) as UTF-8 into out[cap]. */
+static bool read_string(const uint8_t *d, size_t len, uint32_t rva, char *out, size_t cap)
+{
+	struct cursor c = cursor_make(d, len, false);
+	uint32_t n;
+
+	out[0] = '\0';
+	if (!cursor_seek(&c, rva))
+		return false;
+	n = cursor_u32(&c);
+	if (c.bad || n % 2 || n > cursor_left(&c))
+		return false;
+	utf16_to_utf8(c.base + c.pos, n, out, cap);
 	return true;
 }
 
@@ -84,7 +94,7 @@ static void cpu_name(uint16_t a, char *out, size_t cap)
 	const char *s = "";
 
 	switch (a) {
-	case 0: s = "x86"; break;
+	case 0: case 10: s = "x86"; break;	/* 10: x86 on Win64 (WOW64) */
 	case 1: s = "mips"; break;
 	case 3: s = "ppc"; break;
 	case 5: s = "arm"; break;
@@ -93,8 +103,8 @@ static void cpu_name(uint16_t a, char *out, size_t cap)
 	case 0x8001: s = "sparc"; break;
 	case 0x8002: s = "ppc64"; break;
 	case 0x8004: s = "mips64"; break;
-	case 0x8006: s = "riscv"; break;
-	case 0x8007: s = "riscv64"; break;
+	case 0x8005: s = "riscv"; break;
+	case 0x8006: s = "riscv64"; break;
 	}
 	snprintf(out, cap, "%s", s);
 }
@@ -112,9 +122,10 @@ static void module_ids(const uint8_t *d, size_t len, uint32_t platform, uint32_t
 		snprintf(m->code_id, sizeof(m->code_id), "%08X%x", timestamp, m->size);
 	else if (platform == 0x8101 || platform == 0x8102 || platform == 0x8201 ||
 		 platform == 0x8202 || platform == 0x8203 || platform == 0x8204 ||
-		 platform == 0x8205 || platform == 0x8206)
-		/* Breakpad's placeholder; Linux and Android replace it with
-		 * the build id below when the dump carries one */
+		 platform == 0x8205 || (platform == 0x8206 && !m->unloaded))
+		/* Breakpad's placeholder; Linux, Android and Fuchsia replace it
+		 * with the build id below when the dump carries one.  For an
+		 * unloaded module Breakpad knows no Fuchsia: no code id. */
 		snprintf(m->code_id, sizeof(m->code_id), "id");
 	/* Breakpad reads the signature only when there is more after it */
 	if (!cv_rva || cv_size <= 4 || !cursor_seek(&c, cv_rva) || cv_size > cursor_left(&c))
@@ -169,6 +180,32 @@ static void module_ids(const uint8_t *d, size_t len, uint32_t platform, uint32_t
 	}
 }
 
+/* The debug file of an IMAGE_DEBUG_MISC record: Breakpad's fallback when
+ * the CodeView record names none.  Its length field must be its size. */
+static void misc_debug_file(const uint8_t *d, size_t len, uint32_t size, uint32_t rva,
+			    struct md_module *m)
+{
+	struct cursor c = cursor_make(d, len, false);
+	uint32_t length, n;
+	uint8_t unicode;
+	const char *s;
+
+	if (size < 12 || size > 32768 || !cursor_seek(&c, rva) || size > cursor_left(&c))
+		return;
+	cursor_u32(&c);		/* data_type */
+	length = cursor_u32(&c);
+	unicode = cursor_u8(&c);
+	cursor_skip(&c, 3);
+	if (c.bad || length != size)
+		return;
+	n = size - 12;
+	s = (const char *)(c.base + c.pos);
+	if (!unicode)
+		snprintf(m->debug_file, sizeof(m->debug_file), "%.*s", (int)strnlen(s, n), s);
+	else if (n % 2 == 0)
+		utf16_to_utf8(c.base + c.pos, n, m->debug_file, sizeof(m->debug_file));
+}
+
 static enum sym_code read_modules(const uint8_t *d, size_t len, uint32_t rva, uint32_t size,
 				  bool unloaded, struct md_info *info, struct sym_err *err)
 {
@@ -197,7 +234,7 @@ static enum sym_code read_modules(const uint8_t *d, size_t len, uint32_t rva, ui
 	for (i = 0; i < n; i++) {
 		struct md_module *m = &info->modules[info->nmodules];
 		size_t start = c.pos;
-		uint32_t timestamp, name_rva, cv_size = 0, cv_rva = 0;
+		uint32_t timestamp, name_rva, cv_size = 0, cv_rva = 0, misc_size = 0, misc_rva = 0;
 
 		memset(m, 0, sizeof(*m));
 		m->unloaded = unloaded;
@@ -210,12 +247,16 @@ static enum sym_code read_modules(const uint8_t *d, size_t len, uint32_t rva, ui
 			cursor_skip(&c, 52);	/* VS_FIXEDFILEINFO */
 			cv_size = cursor_u32(&c);
 			cv_rva = cursor_u32(&c);
+			misc_size = cursor_u32(&c);
+			misc_rva = cursor_u32(&c);
 		}
 		if (c.bad)
 			return sym_fail(err, SYM_ETRUNC, "module %u is truncated", i);
 		if (!read_string(d, len, name_rva, m->code_file, sizeof(m->code_file)))
 			return sym_fail(err, SYM_EFORMAT, "module %u has a bad name at 0x%x", i, name_rva);
 		module_ids(d, len, info->platform_id, cv_size, cv_rva, timestamp, m);
+		if (!m->debug_file[0] && misc_size)
+			misc_debug_file(d, len, misc_size, misc_rva, m);
 		cursor_seek(&c, start + entry);
 		info->nmodules++;
 	}

@@ -9,11 +9,29 @@
  * dump was written, 1 when the program did not crash or anything failed.
  * Only what Breakpad's minidump_stackwalk needs to walk one thread is
  * written; this is a test tool, not a crash reporter.
+ *
+ *   minidump-writer --spec SPEC OUT.dmp
+ *
+ * Writes a dump with no threads from a text description instead, for
+ * system infos and CodeView records no local crash produces.  SPEC has one
+ * item a line (numbers in C syntax, "#" starts a comment):
+ *   system PLATFORM_ID CPU_ARCH
+ *   module BASE SIZE CHECKSUM TIMESTAMP NAME [CV]
+ *   unloaded BASE SIZE CHECKSUM TIMESTAMP NAME
+ * where CV is one of
+ *   elf HEX                       'BpEL' record with these build-id bytes
+ *   rsds HEX16 AGE PDBNAME        'RSDS' record, the GUID's 16 bytes as stored
+ *   nb10 SIGNATURE AGE PDBNAME    'NB10' record (offset 0)
+ *   misc NAME, miscw NAME         no CodeView record but an IMAGE_DEBUG_MISC
+ *                                 record naming NAME (8-bit, UTF-16)
+ * and no CV means neither record.  Names are ASCII without spaces.
  */
+#include <ctype.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +179,253 @@ static int read_maps(pid_t pid, struct module *mods, int *nmods, uint64_t sp,
 	return 0;
 }
 
+/* ---- --spec: a dump from a text description ---- */
+
+enum cv_kind { CV_NONE, CV_ELF, CV_RSDS, CV_NB10, CV_MISC, CV_MISCW };
+
+struct spec_module {
+	uint64_t base;
+	uint32_t size, checksum, timestamp, age, nb10_sig;
+	char name[256], pdb[256];
+	enum cv_kind cv;
+	uint8_t bytes[256];
+	size_t nbytes;
+	uint32_t name_rva, cv_rva, cv_size, misc_rva, misc_size;
+};
+
+static int parse_hex(const char *h, uint8_t *b, size_t cap, size_t *n)
+{
+	size_t len = strlen(h), i;
+
+	if (len % 2 || len / 2 > cap)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)h[i]))
+			return -1;
+	for (i = 0; i < len / 2; i++) {
+		unsigned v;
+		sscanf(h + 2 * i, "%2x", &v);
+		b[i] = (uint8_t)v;
+	}
+	*n = len / 2;
+	return 0;
+}
+
+static int parse_spec_line(char *line, struct spec_module *m, bool unloaded)
+{
+	char *tok[10];
+	int n = 0;
+	char *p, *save = NULL;
+
+	for (p = strtok_r(line, " \t\n", &save); p && n < 10; p = strtok_r(NULL, " \t\n", &save))
+		tok[n++] = p;
+	if (n < 6 || (unloaded && n != 6) || strlen(tok[5]) >= sizeof(m->name))
+		return -1;
+	memset(m, 0, sizeof(*m));
+	m->base = strtoull(tok[1], NULL, 0);
+	m->size = (uint32_t)strtoul(tok[2], NULL, 0);
+	m->checksum = (uint32_t)strtoul(tok[3], NULL, 0);
+	m->timestamp = (uint32_t)strtoul(tok[4], NULL, 0);
+	snprintf(m->name, sizeof(m->name), "%s", tok[5]);
+	if (n == 6)
+		return 0;
+	if ((strcmp(tok[6], "misc") == 0 || strcmp(tok[6], "miscw") == 0) && n == 8 &&
+	    strlen(tok[7]) < sizeof(m->pdb)) {
+		m->cv = tok[6][4] ? CV_MISCW : CV_MISC;
+		snprintf(m->pdb, sizeof(m->pdb), "%s", tok[7]);
+		return 0;
+	}
+	if (strcmp(tok[6], "elf") == 0 && n == 8) {
+		m->cv = CV_ELF;
+		return parse_hex(tok[7], m->bytes, sizeof(m->bytes), &m->nbytes);
+	}
+	if ((strcmp(tok[6], "rsds") == 0 || strcmp(tok[6], "nb10") == 0) && n == 10 &&
+	    strlen(tok[9]) < sizeof(m->pdb)) {
+		m->age = (uint32_t)strtoul(tok[8], NULL, 0);
+		snprintf(m->pdb, sizeof(m->pdb), "%s", tok[9]);
+		if (tok[6][0] == 'n') {
+			m->cv = CV_NB10;
+			m->nb10_sig = (uint32_t)strtoul(tok[7], NULL, 0);
+			return 0;
+		}
+		m->cv = CV_RSDS;
+		return parse_hex(tok[7], m->bytes, 16, &m->nbytes) == 0 && m->nbytes == 16 ? 0 : -1;
+	}
+	return -1;
+}
+
+/* MDRawSystemInfo, 56 bytes */
+static uint32_t put_system_info(uint16_t arch, uint32_t platform, uint32_t csd)
+{
+	uint32_t at;
+	int i;
+
+	align(8);
+	at = put16(arch);
+	put16(6);
+	put16(0);
+	put(&(uint8_t){ 1 }, 1);
+	put(&(uint8_t){ 1 }, 1);
+	put32(0);
+	put32(0);
+	put32(0);
+	put32(platform);
+	put32(csd);
+	put16(0);
+	put16(0);
+	for (i = 0; i < 6; i++)
+		put32(0);
+	return at;
+}
+
+static int write_spec(const char *spec, const char *path)
+{
+	static struct spec_module mods[MAX_MODULES], unl[MAX_MODULES];
+	int nmods = 0, nunl = 0, i, lineno = 0, have_sys = 0;
+	uint32_t platform = 0, dir, threads, modlist, unllist, memlist, sys, csd;
+	uint16_t arch = 0;
+	char line[2048];
+	FILE *f = fopen(spec, "r"), *of;
+
+	if (!f) {
+		fprintf(stderr, "minidump-writer: cannot read %s: %s\n", spec, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *h = strchr(line, '#'), kw[16] = "";
+		int bad = 0;
+
+		lineno++;
+		if (h)
+			*h = '\0';
+		if (sscanf(line, "%15s", kw) != 1)
+			continue;
+		if (strcmp(kw, "system") == 0) {
+			long long p, a;
+			bad = sscanf(line, "%*s %lli %lli", &p, &a) != 2;
+			platform = (uint32_t)p;
+			arch = (uint16_t)a;
+			have_sys = 1;
+		} else if (strcmp(kw, "module") == 0 && nmods < MAX_MODULES) {
+			bad = parse_spec_line(line, &mods[nmods++], false) != 0;
+		} else if (strcmp(kw, "unloaded") == 0 && nunl < MAX_MODULES) {
+			bad = parse_spec_line(line, &unl[nunl++], true) != 0;
+		} else {
+			bad = 1;
+		}
+		if (bad) {
+			fprintf(stderr, "minidump-writer: %s:%d: cannot parse this line\n", spec, lineno);
+			fclose(f);
+			return 1;
+		}
+	}
+	fclose(f);
+	if (!have_sys) {
+		fprintf(stderr, "minidump-writer: %s: no system line\n", spec);
+		return 1;
+	}
+
+	/* header, then a directory of five streams filled in below */
+	put32(0x504d444d);
+	put32(0xa793);
+	put32(5);
+	put32(32);
+	put32(0);
+	put32(0);
+	put64(0);
+	dir = (uint32_t)out_len;
+	for (i = 0; i < 5 * 3; i++)
+		put32(0);
+
+	for (i = 0; i < nmods + nunl; i++) {
+		struct spec_module *m = i < nmods ? &mods[i] : &unl[i - nmods];
+		m->name_rva = put_string(m->name);
+		align(4);
+		if (m->cv == CV_ELF) {
+			m->cv_rva = put32(0x4270454c);		/* BpEL */
+			put(m->bytes, m->nbytes);
+		} else if (m->cv == CV_RSDS) {
+			m->cv_rva = put32(0x53445352);		/* RSDS */
+			put(m->bytes, 16);
+			put32(m->age);
+			put(m->pdb, strlen(m->pdb) + 1);
+		} else if (m->cv == CV_NB10) {
+			m->cv_rva = put32(0x3031424e);		/* NB10 */
+			put32(0);
+			put32(m->nb10_sig);
+			put32(m->age);
+			put(m->pdb, strlen(m->pdb) + 1);
+		}
+		if (m->cv == CV_MISC || m->cv == CV_MISCW) {
+			size_t k, nl = strlen(m->pdb) + 1;
+			uint32_t size = 12 + (uint32_t)(m->cv == CV_MISCW ? 2 * nl : nl);
+			m->misc_rva = put32(1);		/* data_type: exe name */
+			put32(size);			/* length */
+			put(&(uint8_t){ m->cv == CV_MISCW }, 1);
+			put("\0\0\0", 3);
+			for (k = 0; k < nl; k++) {
+				if (m->cv == CV_MISCW)
+					put16((uint16_t)(unsigned char)m->pdb[k]);
+				else
+					put(&m->pdb[k], 1);
+			}
+			m->misc_size = size;
+		} else if (m->cv != CV_NONE) {
+			m->cv_size = (uint32_t)out_len - m->cv_rva;
+		}
+	}
+	csd = put_string("");
+
+	align(8);
+	threads = put32(0);
+	memlist = put32(0);
+	modlist = put32((uint32_t)nmods);
+	for (i = 0; i < nmods; i++) {
+		int k;
+		put64(mods[i].base);
+		put32(mods[i].size);
+		put32(mods[i].checksum);
+		put32(mods[i].timestamp);
+		put32(mods[i].name_rva);
+		for (k = 0; k < 13; k++)
+			put32(k == 0 ? 0xfeef04bd : 0);	/* VS_FIXEDFILEINFO */
+		put32(mods[i].cv_size);
+		put32(mods[i].cv_rva);
+		put32(mods[i].misc_size);
+		put32(mods[i].misc_rva);
+		put64(0);
+		put64(0);
+	}
+	align(8);
+	unllist = put32(12);	/* MDRawUnloadedModuleList: header and entry sizes, count */
+	put32(24);
+	put32((uint32_t)nunl);
+	for (i = 0; i < nunl; i++) {
+		put64(unl[i].base);
+		put32(unl[i].size);
+		put32(unl[i].checksum);
+		put32(unl[i].timestamp);
+		put32(unl[i].name_rva);
+	}
+	sys = put_system_info(arch, platform, csd);
+	{
+		const uint32_t types[5] = { 3, 4, 5, 7, 14 };
+		const uint32_t rvas[5] = { threads, modlist, memlist, sys, unllist };
+		const uint32_t sizes[5] = { 4, 4 + 108 * (uint32_t)nmods, 4, 56, 12 + 24 * (uint32_t)nunl };
+		for (i = 0; i < 5; i++) {
+			set32(dir + (uint32_t)i * 12, types[i]);
+			set32(dir + (uint32_t)i * 12 + 4, sizes[i]);
+			set32(dir + (uint32_t)i * 12 + 8, rvas[i]);
+		}
+	}
+	of = fopen(path, "wb");
+	if (!of || fwrite(out, 1, out_len, of) != out_len || fclose(of) != 0) {
+		fprintf(stderr, "minidump-writer: cannot write %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct user_regs_struct regs;
@@ -176,8 +441,11 @@ int main(int argc, char **argv)
 	pid_t pid;
 	FILE *of;
 
+	if (argc == 4 && strcmp(argv[1], "--spec") == 0)
+		return write_spec(argv[2], argv[3]);
 	if (argc < 3) {
-		fprintf(stderr, "usage: minidump-writer OUT.dmp PROGRAM [ARGS...]\n");
+		fprintf(stderr, "usage: minidump-writer OUT.dmp PROGRAM [ARGS...]\n"
+			"       minidump-writer --spec SPEC OUT.dmp\n");
 		return 1;
 	}
 	pid = fork();
@@ -326,22 +594,8 @@ int main(int argc, char **argv)
 	put32(ctx_size);
 	put32(ctx_rva);
 
-	/* system info */
-	align(8);
-	sys_rva = put16(9);	/* AMD64 */
-	put16(6);
-	put16(0);
-	put(&(uint8_t){ 1 }, 1);
-	put(&(uint8_t){ 1 }, 1);
-	put32(0);
-	put32(0);
-	put32(0);
-	put32(0x8201);		/* Linux */
-	put32(csd);
-	put16(0);
-	put16(0);
-	for (i = 0; i < 6; i++)
-		put32(0);
+	/* system info: AMD64, Linux */
+	sys_rva = put_system_info(9, 0x8201, csd);
 
 	{
 		const uint32_t types[5] = { 3, 4, 5, 6, 7 };
