@@ -10,7 +10,11 @@
 # commands that must fail and then look at $? and their messages
 # ("cmd; [ $? -eq 2 ]", hostile_run's "rc=$?"), which -e would end early,
 # and -e is not applied in functions called from "||" anyway; every check
-# says "|| fail" instead.
+# says "|| fail" instead.  With pipefail, a pipeline whose status is
+# tested must not end in a reader that stops early (grep -q, head) after a
+# producer that may still write: the producer then dies of SIGPIPE and the
+# check fails (or a "&& fail" passes) at random.  Write "grep P > /dev/null"
+# or go through a file.
 set -uo pipefail
 : "${TOP:?run tests through tests/run}"
 cd "$T"

@@ -10,7 +10,7 @@ ORACLE=$BUILD/tests/tools/dwarf-funcs
 n=0
 for f in "$FIXTURES"/*; do
 	[ -f "$f" ] || continue
-	readelf -S "$f" 2>/dev/null | grep -q '\.debug_info' || continue
+	readelf -S "$f" 2>/dev/null | grep '\.debug_info' > /dev/null || continue
 	b=$(basename "$f")
 	load=$(readelf -lW "$f" | awk '$1 == "LOAD" { print $3; exit }')
 	load=$((load))
