@@ -468,10 +468,14 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 			pi++;
 		while (pi < m->publics.n && m->publics.v[pi].addr - f->addr < f->size) {
 			struct mod_public *p = &m->publics.v[pi];
-			if (!p->dropped && p->addr == g->faddr && p->name != g->name) {
+			if (!p->dropped && p->addr == g->faddr && p->multiple) {
+				/* several symbols here, even of one name (a
+				 * constructor's C1 and C2), as in Breakpad */
+				g->multiple = true;
+			} else if (!p->dropped && p->addr == g->faddr && p->name != g->name) {
 				bool same = strcmp(g->name, "<name omitted>") == 0 ||
 					    strstr(p->name, g->name) != NULL;
-				if (!same || p->multiple)
+				if (!same)
 					g->multiple = true;
 			}
 			p->dropped = true;

@@ -5,7 +5,17 @@
 # test).  A test exits 0 when it passes, 77 when it cannot run here (and
 # says why), anything else when it fails.
 
-set -u
+# pipefail: a pipeline fails when any command of it fails, so a producer
+# that dies is not hidden by the grep or awk after it.  Not -e: tests run
+# commands that must fail and then look at $? and their messages
+# ("cmd; [ $? -eq 2 ]", hostile_run's "rc=$?"), which -e would end early,
+# and -e is not applied in functions called from "||" anyway; every check
+# says "|| fail" instead.  With pipefail, a pipeline whose status is
+# tested must not end in a reader that stops early (grep -q, head) after a
+# producer that may still write: the producer then dies of SIGPIPE and the
+# check fails (or a "&& fail" passes) at random.  Write "grep P > /dev/null"
+# or go through a file.
+set -uo pipefail
 : "${TOP:?run tests through tests/run}"
 cd "$T"
 
@@ -27,6 +37,12 @@ run_dumpsyms() {
 	else
 		"$DUMPSYMS" "$@"
 	fi
+}
+
+# corrupt ARGS...: tests/tools/corrupt (a damage tool), failing the test
+# when it fails: a damaged file that was never written checks nothing.
+corrupt() {
+	"$BUILD/tests/tools/corrupt" "$@" || fail "tests/tools/corrupt $* failed"
 }
 
 need_bp() {

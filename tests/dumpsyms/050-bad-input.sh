@@ -2,7 +2,6 @@
 # exit 1 (or convert what can be trusted and exit 0), never crash or hang,
 # and never leave a partial output file behind.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
-CORRUPT=$BUILD/tests/tools/corrupt
 
 cat > prog.c <<'SRC'
 #include <stdio.h>
@@ -53,7 +52,7 @@ check adir fail
 
 # Random bytes, with and without an ELF magic in front.
 for seed in 1 2 3 4 5; do
-	"$CORRUPT" /dev/null rnd$seed random $seed 4096
+	corrupt /dev/null rnd$seed random $seed 4096
 	check rnd$seed fail
 	printf '\177ELF\002\001\001' > elfrnd$seed
 	cat rnd$seed >> elfrnd$seed
@@ -63,17 +62,17 @@ done
 # Truncations at many points through the file.
 size=$(stat -c %s prog)
 for cut in 4 16 52 63 64 100 200 1000 2000 $((size / 4)) $((size / 2)) $((size - 100)) $((size - 1)); do
-	"$CORRUPT" prog trunc$cut truncate $cut
+	corrupt prog trunc$cut truncate $cut
 	check trunc$cut any
 done
 
 # Corrupt ELF header fields: e_shoff (0x28), e_shnum (0x3c), e_shstrndx
 # (0x3e), e_phoff (0x20), e_phnum (0x38).
-"$CORRUPT" prog shoff set 0x28 ffffffffffffff7f;  check shoff any
-"$CORRUPT" prog shnum set 0x3c ffff;              check shnum any
-"$CORRUPT" prog shstrndx set 0x3e fe7f;           check shstrndx any
-"$CORRUPT" prog phoff set 0x20 ffffffffffffff7f;  check phoff any
-"$CORRUPT" prog phnum set 0x38 ffff;              check phnum any
+corrupt prog shoff set 0x28 ffffffffffffff7f;  check shoff any
+corrupt prog shnum set 0x3c ffff;              check shnum any
+corrupt prog shstrndx set 0x3e fe7f;           check shstrndx any
+corrupt prog phoff set 0x20 ffffffffffffff7f;  check phoff any
+corrupt prog phnum set 0x38 ffff;              check phnum any
 
 # DWARF sections with lengths past their end: overwrite the first unit
 # length of .debug_info, .debug_line and the first abbreviation.
@@ -82,21 +81,21 @@ for sec in .debug_info .debug_line .debug_abbrev .debug_str .debug_line_str .deb
 	off=$(sec_off $sec)
 	[ -n "$off" ] || continue
 	name=bad${sec//./_}
-	"$CORRUPT" prog $name set "$off" ffffff7f; check $name any
-	"$CORRUPT" prog ${name}64 set "$off" ffffffff00000000000000f0; check ${name}64 any
-	"$CORRUPT" prog ${name}ver set "$((off + 4))" 0900; check ${name}ver any
+	corrupt prog $name set "$off" ffffff7f; check $name any
+	corrupt prog ${name}64 set "$off" ffffffff00000000000000f0; check ${name}64 any
+	corrupt prog ${name}ver set "$((off + 4))" 0900; check ${name}ver any
 done
 # a section header whose offset points past the end of the file
 shdr=$(( $(od -An -t u8 -j 40 -N 8 prog) ))
 entsz=64
 idx=$(readelf -SW prog | awk '$2 == ".debug_info" { gsub(/[\[\]]/, "", $1); print $1 }')
 if [ -n "$idx" ]; then
-	"$CORRUPT" prog badshdr set $((shdr + idx * entsz + 24)) 00000000ffff0000; check badshdr any
+	corrupt prog badshdr set $((shdr + idx * entsz + 24)) 00000000ffff0000; check badshdr any
 fi
 
 # Random damage anywhere: 300 variants.
 for seed in $(seq 1 300); do
-	"$CORRUPT" prog flip$seed flip $seed 8
+	corrupt prog flip$seed flip $seed 8
 	check flip$seed any
 	rm -f flip$seed
 done

@@ -5,7 +5,6 @@
 # .debug_info, .debug_line and .debug_abbrev.  Each run must end with exit
 # 0 or 1, a message when it fails, no sanitizer report, and no hang.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
-CORRUPT=$BUILD/tests/tools/corrupt
 cat > h.c <<'SRC'
 struct node { struct node *next; int v; };
 static int walk(struct node *n) { int s = 0; while (n) { s += n->v; n = n->next; } return s; }
@@ -45,30 +44,30 @@ read -r eh ehsz < <(sect_dec h .eh_frame) || fail "no .eh_frame"
 read -r df dfsz < <(sect_dec hd .debug_frame) || fail "no .debug_frame"
 read -r di disz < <(sect_dec h .debug_info) || fail "no .debug_info"
 # targeted: the first CIE's length past the section; a huge 64-bit length
-"$CORRUPT" h c1 set $eh ffffff7f; check c1
-"$CORRUPT" h c2 set $eh ffffffffffffffffffffff7f; check c2
-"$CORRUPT" hd c3 set $df ffffff7f; check c3
+corrupt h c1 set $eh ffffff7f; check c1
+corrupt h c2 set $eh ffffffffffffffffffffff7f; check c2
+corrupt hd c3 set $df ffffff7f; check c3
 # an FDE whose CIE pointer leaves the section: the second entry's id field
 len=$(od -An -t u4 -j $eh -N 4 h | tr -d ' ')
-"$CORRUPT" h c4 set $((eh + len + 8)) ffffff7f; check c4
+corrupt h c4 set $((eh + len + 8)) ffffff7f; check c4
 # absurd register numbers and offsets in the CIE's initial instructions:
 # DW_CFA_offset_extended (0x05) reg 2^32, DW_CFA_def_cfa (0x0c) reg 2^35
-"$CORRUPT" h c5 set $((eh + 16)) 0580808080100c8080808080010808; check c5
+corrupt h c5 set $((eh + 16)) 0580808080100c8080808080010808; check c5
 # DWARF references to themselves and in cycles: overwrite ref4 fields of
 # the first DIEs with their own offsets
 for k in 12 16 20 24 28 32 40 48; do
-	"$CORRUPT" h r$k set $((di + k)) 0b000000; check r$k
+	corrupt h r$k set $((di + k)) 0b000000; check r$k
 done
 # seeded random damage inside each reader's sections, 150 variants each
 for s in .eh_frame .debug_info .debug_line .debug_abbrev; do
 	read -r o z < <(sect_dec h $s) || continue
 	for seed in $(seq 1 150); do
-		"$CORRUPT" h f "fliprange" $seed 6 $o $z
+		corrupt h f "fliprange" $seed 6 $o $z
 		check f
 	done
 done
 for seed in $(seq 1 150); do
-	"$CORRUPT" hd f fliprange $seed 6 $df $dfsz
+	corrupt hd f fliprange $seed 6 $df $dfsz
 	check f
 done
 exit 0

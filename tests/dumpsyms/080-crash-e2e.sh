@@ -22,7 +22,8 @@ cat thread.txt
 # the processor found our files by the ids it derived from the dump
 for m in crash libcrash.so; do
 	id=$(awk 'NR == 1 { print $4 }' syms/$m/*/$m.sym)
-	"$BP/minidump_stackwalk" -m crash.dmp syms 2>/dev/null | grep -q "^Module|$m|.*|$m|$id|" ||
+	"$BP/minidump_stackwalk" -m crash.dmp syms > modules.txt 2> /dev/null || fail "minidump_stackwalk -m failed"
+	grep -q "^Module|$m|.*|$m|$id|" modules.txt ||
 		fail "the dump's module $m does not carry our debug id $id"
 done
 

@@ -106,7 +106,8 @@ grep -q -- '--arch' noarch.err || fail "the message does not point to --arch: $(
 if run_dumpsyms --arch armv7 "$FX/macho-fat" > /dev/null 2> badarch.err; then fail "--arch armv7 was accepted"; fi
 grep -q 'no armv7 slice; it has: x86_64, arm64' badarch.err || fail "bad message: $(cat badarch.err)"
 # i386 is accepted as Breakpad's x86, and x86_64h / arm64e are slices of their own
-run_dumpsyms --arch x86_64h -i "$FX/macho-fat4" | head -n 1 | grep -q '^MODULE mac x86_64h ' ||
+run_dumpsyms --arch x86_64h -i "$FX/macho-fat4" > x86_64h.sym || fail "--arch x86_64h failed"
+head -n 1 x86_64h.sym | grep -q '^MODULE mac x86_64h ' ||
 	fail "--arch x86_64h did not pick the x86_64h slice"
 
 # ---- dSYM pairing --------------------------------------------------------
@@ -303,7 +304,7 @@ done
 # every mode the fixtures hold was seen: x86_64 1, 2 and 3; arm64 2 and 4
 for want in '\$rbp 16 + .* \$rbx: ' '\$rsp [0-9]* + .ra: .cfa -8 + ^ \$r' '\$rsp 9[0-9][0-9][0-9] +' \
 	'x29 16 + .* x19: ' 'sp [0-9]* + .ra: x30'; do
-	cat ./*.cfigot | grep -q -- "$want" || fail "no STACK CFI record matching '$want'"
+	cat ./*.cfigot | grep -- "$want" > /dev/null || fail "no STACK CFI record matching '$want'"
 done
 [ $ncfi -ge 60 ] || fail "only $ncfi compact-unwind records compared"
 

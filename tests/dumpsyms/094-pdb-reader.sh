@@ -125,8 +125,10 @@ grep -q "unsupported PDB 2.0" err.txt || fail "PDB 2.0: $(cat err.txt)"
 printf 'MZ' > not.pdb
 "$DRV" not.pdb > /dev/null 2> err.txt && fail "not.pdb was read"
 grep -q "'not.pdb' is not a PDB" err.txt || fail "not a PDB: $(cat err.txt)"
-python3 "$TOP/tests/tools/pdb-mutate.py" "$W/dump_syms_regtest.pdb" bad 3 > /dev/null
-python3 "$TOP/tests/tools/pdb-mutate.py" inl_i686.pdb bad-clang 6 > /dev/null
+python3 "$TOP/tests/tools/pdb-mutate.py" "$W/dump_syms_regtest.pdb" bad 3 > /dev/null ||
+	fail "pdb-mutate.py failed on dump_syms_regtest.pdb"
+python3 "$TOP/tests/tools/pdb-mutate.py" inl_i686.pdb bad-clang 6 > /dev/null ||
+	fail "pdb-mutate.py failed on inl_i686.pdb"
 n=0 nerr=0
 for f in bad/*.pdb bad-clang/*.pdb; do
 	timeout 60 "$DRV" -d -v "$f" > out.sym 2> err.txt

@@ -103,7 +103,7 @@ code=$(status PUT /libbig.so/$BIG/libbig.so.sym "${auth[@]}" --data-binary @a.sy
 rm "$STORE/tmp" && mkdir "$STORE/tmp" || fail "cannot restore tmp/"
 [ "$code" = 503 ] || fail "tmp/ not a directory: want 503, got $code: $(cat body.out)"
 grep -q "Not a directory" body.out && grep -q "try again later" body.out || fail "the 503 does not say why: $(cat body.out)"
-curl -s "$URL/_metrics" | grep -qx 'symserver_store_errors_total{kind="io"} 1' || fail "the I/O error is not counted"
+curl -s "$URL/_metrics" | grep -x 'symserver_store_errors_total{kind="io"} 1' > /dev/null || fail "the I/O error is not counted"
 grep -q 'store error (I/O).*Not a directory' "$T/server.err" || fail "the I/O error is not logged"
 still_serving "after the I/O error"
 stop_server

@@ -1,19 +1,41 @@
 #!/usr/bin/env python3
-"""Compares two Breakpad .sym files record for record.
+"""Compares two Breakpad .sym files function by function.
 
-    symcompare.py BREAKPAD.sym OURS.sym ALLOW-LIST
+    symcompare.py BREAKPAD.sym OURS.sym ALLOW-LIST [ONE-SYMBOL-ADDRS]
 
-Records are compared as sets (FILE and INLINE_ORIGIN ids are replaced by the
-names they stand for; each line and INLINE record is keyed by its FUNC), so
-ordering does not matter. Every record found in only one file must belong
-to a difference class named in the allow-list, which gives the reason ours
-is the more correct; otherwise the difference is printed and the exit status
-is 1. Classes:
+FILE and INLINE_ORIGIN ids are replaced by the names they stand for.  Each
+FUNC (address, size, name) must be in both files (in any order), with
+the same 'm' marker and parameter size; under it, its line records must be
+equal in file order, and its INLINE records equal in file order (nesting
+level, call line, call file, origin, ranges), so an INLINE sits under the
+same FUNC range in both.  PUBLIC records must be equal with their 'm'
+marker; STACK CFI rows are compared per INIT.  A difference is allowed
+only when it belongs to a class named in the allow-list, which gives the
+reason ours is the more correct; every other difference is printed and
+the exit status is 1.  For each class the records it absorbed are counted
+("allowed CLASS: N records"); tests/dumpsyms/010-parity.sh holds each
+class to the bound the allow-list records.  Classes:
 
-  public-covered      a PUBLIC of Breakpad's inside or at the start of one
-                      of our FUNC ranges
-  inline-empty-range  an INLINE that differs only by zero-size ranges
-  inline-multirange   INLINE records of a function with several ranges
+  public-covered      a PUBLIC of Breakpad's at the start of one of our FUNC
+                      records of the same function (the symbol's name is
+                      the FUNC's name), which Breakpad keeps when the
+                      function has several ranges
+  inline-empty-range  under one FUNC, a zero-size range of an INLINE of
+                      Breakpad's, or an INLINE of Breakpad's made only of
+                      zero-size ranges; after dropping them the INLINE
+                      lists must be equal
+  inline-multirange   under a FUNC of a function with several FUNC ranges
+                      (its name appears in more than one FUNC of both
+                      files), an INLINE of Breakpad's that lies (in part)
+                      outside the FUNC's range: Breakpad's list clipped to
+                      the range (ranges cut, INLINEs left empty dropped)
+                      must equal ours
+  m-one-symbol        a FUNC that Breakpad marks 'm' and we do not, at an
+                      address where the ELF symbol tables name one symbol
+                      only (ONE-SYMBOL-ADDRS, hex, one a line): Breakpad
+                      marks a function two compile units describe (a
+                      COMDAT copy the linker folded), which is one
+                      function, not several symbols sharing code
 """
 import collections
 import sys
@@ -21,13 +43,18 @@ import sys
 
 def load(path):
     files, origins = {}, {}
-    recs = collections.Counter()
-    funcs = []                      # (start, end, name)
+    head = collections.Counter()
+    funcs = []              # dicts in file order
+    publics = collections.Counter()
+    cfi = collections.Counter()
     func = None
+    cfi_init = None
+    raw_inlines = []        # (func, fields) resolved after the ids are known
+    raw_lines = []
     for raw in open(path, encoding='utf-8', errors='replace'):
         line = raw.rstrip('\n')
         if line.startswith(('MODULE ', 'INFO ')):
-            recs[('HEAD', line)] += 1
+            head[line] += 1
         elif line.startswith('FILE '):
             _, i, p = line.split(' ', 2)
             files[i] = p
@@ -36,84 +63,182 @@ def load(path):
             origins[i] = n
         elif line.startswith('FUNC '):
             p = line.split(' ')
-            if p[1] == 'm':
+            m = p[1] == 'm'
+            if m:
                 p.pop(1)
-            a, s, name = int(p[1], 16), int(p[2], 16), ' '.join(p[4:])
-            func = (a, name)
-            funcs.append((a, a + s, name))
-            recs[('FUNC', a, s, name)] += 1
+            a, s = int(p[1], 16), int(p[2], 16)
+            func = {'addr': a, 'size': s, 'params': p[3], 'name': ' '.join(p[4:]),
+                    'm': m, 'lines': [], 'inlines': []}
+            funcs.append(func)
         elif line.startswith('INLINE '):
-            p = line.split(' ')
-            ranges = tuple((int(p[k], 16), int(p[k + 1], 16)) for k in range(5, len(p) - 1, 2))
-            recs[('INLINE', func, int(p[1]), int(p[2]), files.get(p[3], p[3]),
-                  origins.get(p[4], '?'), ranges)] += 1
+            raw_inlines.append((func, line.split(' ')))
         elif line.startswith('PUBLIC '):
             p = line.split(' ')
-            if p[1] == 'm':
+            m = p[1] == 'm'
+            if m:
                 p.pop(1)
-            recs[('PUBLIC', int(p[1], 16), ' '.join(p[3:]))] += 1
+            publics[(int(p[1], 16), p[2], ' '.join(p[3:]), m)] += 1
             func = None
         elif line.startswith('STACK CFI INIT '):
             func = None
-            cfi = line.split(' ')[3]
-            recs[('CFI', line)] += 1
+            cfi_init = line.split(' ')[3]
+            cfi[line] += 1
         elif line.startswith('STACK CFI '):
-            recs[('CFI', cfi, line)] += 1
+            cfi[(cfi_init, line)] += 1
         elif line.startswith('STACK '):
-            recs[('STACK', line)] += 1
+            func = None
+            cfi[line] += 1
         elif line:
-            p = line.split(' ')
-            recs[('LINE', func, int(p[0], 16), int(p[1], 16), int(p[2]), files.get(p[3], p[3]))] += 1
-    return recs, funcs
+            raw_lines.append((func, line.split(' ')))
+    for f, p in raw_inlines:
+        ranges = tuple((int(p[k], 16), int(p[k + 1], 16)) for k in range(5, len(p) - 1, 2))
+        rec = (int(p[1]), int(p[2]), files.get(p[3], '#' + p[3]),
+               origins.get(p[4], '#' + p[4]), ranges)
+        if f is None:
+            f = {'addr': None, 'size': 0, 'params': '', 'name': '(no FUNC)',
+                 'm': False, 'lines': [], 'inlines': []}
+            funcs.append(f)
+        f['inlines'].append(rec)
+    for f, p in raw_lines:
+        rec = (int(p[0], 16), int(p[1], 16), int(p[2]), files.get(p[3], '#' + p[3]))
+        if f is None:
+            f = {'addr': None, 'size': 0, 'params': '', 'name': '(no FUNC)',
+                 'm': False, 'lines': [], 'inlines': []}
+            funcs.append(f)
+        f['lines'].append(rec)
+    return head, funcs, publics, cfi
+
+
+def key(f):
+    return (f['addr'], f['size'], f['name'])
+
+
+def drop_empty(inlines):
+    """Breakpad's INLINE list without zero-size ranges; returns the list
+    and how many records changed or vanished."""
+    out, n = [], 0
+    for d, ln, fl, org, rs in inlines:
+        kept = tuple(r for r in rs if r[1] > 0)
+        if kept != rs:
+            n += 1
+        if kept:
+            out.append((d, ln, fl, org, kept))
+    return out, n
+
+
+def clip(inlines, lo, hi):
+    """INLINE list clipped to [lo, hi); returns it and how many records
+    changed or vanished."""
+    out, n = [], 0
+    for d, ln, fl, org, rs in inlines:
+        kept = []
+        for a, s in rs:
+            b, e = max(a, lo), min(a + s, hi)
+            if b < e:
+                kept.append((b, e - b))
+        kept = tuple(kept)
+        if kept != rs:
+            n += 1
+        if kept:
+            out.append((d, ln, fl, org, kept))
+    return out, n
 
 
 def main():
-    bp, bp_funcs = load(sys.argv[1])
-    ours, our_funcs = load(sys.argv[2])
+    if len(sys.argv) not in (4, 5):
+        print('usage: symcompare.py BREAKPAD.sym OURS.sym ALLOW-LIST [ONE-SYMBOL-ADDRS]',
+              file=sys.stderr)
+        return 2
+    bp_head, bp_funcs, bp_pub, bp_cfi = load(sys.argv[1])
+    our_head, our_funcs, our_pub, our_cfi = load(sys.argv[2])
     allowed = set()
     for line in open(sys.argv[3]):
         line = line.strip()
         if line and not line.startswith('#'):
             allowed.add(line.split()[0])
-    starts = sorted(our_funcs)
-    names = collections.Counter(n for _, _, n in our_funcs)
+    one_symbol = set()
+    if len(sys.argv) == 5:
+        one_symbol = {int(x, 16) for x in open(sys.argv[4]).read().split()}
 
-    def covered(addr):
-        return any(a <= addr < b for a, b, _ in starts)
-
-    def nonempty(r):
-        return tuple(x for x in r if x[1] > 0)
-
-    only_bp = bp - ours
-    only_ours = ours - bp
-    # inlines that differ only by empty ranges pair up
-    ours_inl = collections.Counter()
-    for k, n in only_ours.items():
-        if k[0] == 'INLINE':
-            ours_inl[k[:6] + (nonempty(k[6]),)] += n
     classes = collections.Counter()
     unexplained = []
-    for side, diff in (('-', only_bp), ('+', only_ours)):
-        for k, n in diff.items():
-            cls = None
-            if side == '-' and k[0] == 'PUBLIC' and covered(k[1]):
-                cls = 'public-covered'
-            elif k[0] == 'INLINE' and k[1] and names[k[1][1]] > 1:
-                cls = 'inline-multirange'
-            elif k[0] == 'INLINE' and side == '-' and (
-                    not nonempty(k[6]) or ours_inl[k[:6] + (nonempty(k[6]),)]):
-                cls = 'inline-empty-range'
-            elif k[0] == 'INLINE' and side == '+' and any(
-                    b[0] == 'INLINE' and b[:6] == k[:6] and nonempty(b[6]) == k[6] for b in only_bp):
-                cls = 'inline-empty-range'
-            if cls and cls in allowed:
-                classes[cls] += n
-            else:
-                unexplained.append((side, k, cls))
+
+    def diff(side, what, cls=None, n=1):
+        if cls and cls in allowed:
+            classes[cls] += n
+        else:
+            unexplained.append('%s %s%s' % (side, what,
+                                             ' (class %s is not allowed)' % cls if cls else ''))
+
+    for side, a, b in (('-', bp_head, our_head), ('+', our_head, bp_head)):
+        for k in a - b:
+            diff(side, k)
+
+    bp_by = {key(f): f for f in bp_funcs}
+    our_by = {key(f): f for f in our_funcs}
+    for f in bp_funcs:
+        if key(f) not in our_by:
+            diff('-', 'FUNC %r' % (key(f),))
+    for f in our_funcs:
+        if key(f) not in bp_by:
+            diff('+', 'FUNC %r' % (key(f),))
+    if len(bp_by) != len(bp_funcs) or len(our_by) != len(our_funcs):
+        diff('!', 'a FUNC (address, size, name) appears twice in one file')
+    # FUNC records themselves may come in any order (Breakpad writes the
+    # ranges of one function together); what is under each must match
+    common_ours = [key(f) for f in our_funcs if key(f) in bp_by]
+
+    bp_names = collections.Counter(f['name'] for f in bp_funcs)
+    our_names = collections.Counter(f['name'] for f in our_funcs)
+    our_starts = {}
+    for f in our_funcs:
+        our_starts.setdefault(f['addr'], f['name'])
+
+    for k in common_ours:
+        b, o = bp_by[k], our_by[k]
+        where = 'FUNC %x %x %s' % (k[0], k[1], k[2])
+        if b['m'] != o['m']:
+            cls = 'm-one-symbol' if b['m'] and k[0] in one_symbol else None
+            diff('-' if b['m'] else '+', "%s: 'm' marker (Breakpad %s, ours %s)" % (where, b['m'], o['m']), cls)
+        if b['params'] != o['params']:
+            diff('!', '%s: parameter size %s vs %s' % (where, b['params'], o['params']))
+        if b['lines'] != o['lines']:
+            i = next((i for i, (x, y) in enumerate(zip(b['lines'], o['lines'])) if x != y),
+                     min(len(b['lines']), len(o['lines'])))
+            diff('!', '%s: line records differ at #%d: Breakpad %r, ours %r' % (
+                where, i, b['lines'][i:i + 1], o['lines'][i:i + 1]))
+        binl, n_empty = drop_empty(b['inlines'])
+        n_clip = 0
+        if bp_names[k[2]] > 1 and our_names[k[2]] > 1 and binl != o['inlines']:
+            binl, n_clip = clip(binl, k[0], k[0] + k[1])
+        if binl != o['inlines']:
+            i = next((i for i, (x, y) in enumerate(zip(binl, o['inlines'])) if x != y),
+                     min(len(binl), len(o['inlines'])))
+            diff('!', '%s: INLINE records differ at #%d of %d/%d: Breakpad %r, ours %r' % (
+                where, i, len(binl), len(o['inlines']), binl[i:i + 1], o['inlines'][i:i + 1]))
+        else:
+            if n_empty:
+                diff('-', '%s: %d INLINE records with zero-size ranges' % (where, n_empty),
+                     'inline-empty-range', n_empty)
+            if n_clip:
+                diff('-', '%s: %d INLINE records outside the FUNC range' % (where, n_clip),
+                     'inline-multirange', n_clip)
+
+    for k, n in (bp_pub - our_pub).items():
+        cls = None
+        if our_starts.get(k[0]) == k[2] and our_names[k[2]] > 1:
+            cls = 'public-covered'
+        diff('-', 'PUBLIC %r' % (k,), cls, n)
+    for k, n in (our_pub - bp_pub).items():
+        diff('+', 'PUBLIC %r' % (k,), None, n)
+    for side, a, b in (('-', bp_cfi, our_cfi), ('+', our_cfi, bp_cfi)):
+        for k, n in (a - b).items():
+            diff(side, 'CFI %r' % (k,), None, n)
+
     for c, n in sorted(classes.items()):
         print('allowed %s: %d records' % (c, n))
-    for side, k, cls in unexplained[:40]:
-        print('%s %r%s' % (side, k, ' (class %s is not allowed)' % cls if cls else ''))
+    for u in unexplained[:40]:
+        print(u)
     if unexplained:
         print('%d unexplained differences' % len(unexplained))
         return 1
