@@ -16,7 +16,7 @@ py() { python3 -c "$@"; }
 # under ASan (gcc links libasan; clang puts __asan_init in the binary) the
 # 300 MB file would take minutes: it is left out there
 asan=0
-if ldd "$SYMUPLOAD" 2>/dev/null | grep -q libasan || nm "$SYMUPLOAD" 2>/dev/null | grep -q __asan_init; then
+if ldd "$SYMUPLOAD" 2>/dev/null | grep -q libasan || nm "$SYMUPLOAD" 2>/dev/null | grep __asan_init > /dev/null; then
 	asan=1
 fi
 sizes="1000 1000000 30000000 3000000"

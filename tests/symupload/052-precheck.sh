@@ -69,7 +69,7 @@ if command -v strace > /dev/null; then
 	printf 'good\n' > tokr
 	strace -f -qq -e trace=%file -o trace.txt "$SYMUPLOAD" --token-file tokr "$SURL" good.sym > s.out 2>&1
 	[ -s trace.txt ] || fail "strace wrote nothing"
-	grep -v '^[0-9]* *execve(' trace.txt | grep -q 'good\.sym' &&
+	grep -v '^[0-9]* *execve(' trace.txt | grep 'good\.sym' > /dev/null &&
 		fail "an input was looked at before the check: $(grep -v execve trace.txt | grep 'good\.sym')"
 	grep -q 'tokr' trace.txt || fail "strace did not see the token file being read"
 else
