@@ -733,7 +733,8 @@ static int emit(struct cfi *c, uint64_t start, uint64_t size)
 
 	for (i = 0; i < n; i++)
 		v[i].init = v[i].addr == start;
-	qsort(v, n, sizeof(*v), cmp_report);
+	if (n > 1)	/* v is NULL when the FDE set no rule */
+		qsort(v, n, sizeof(*v), cmp_report);
 	for (k = 0; k < n && v[k].init; k++)
 		;
 	if (rules_text(c, v, 0, k))
