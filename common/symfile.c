@@ -216,11 +216,15 @@ static bool end_line(struct symcheck *c, const char *s, size_t n)
 bool symcheck_feed(struct symcheck *c, const void *data, size_t n)
 {
 	const char *p = data, *end = p + n;
+	/* the lines before a NUL byte are checked first, so that the error
+	 * names the first problem and its line however the file is split */
+	const char *nul;
 
 	if (c->failed)
 		return false;
-	if (memchr(p, '\0', n))
-		return fail(c, "the file contains a NUL byte");
+	nul = memchr(p, '\0', n);
+	if (nul)
+		end = nul;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t chunk = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -243,7 +247,7 @@ bool symcheck_feed(struct symcheck *c, const void *data, size_t n)
 			memcpy(c->line + c->len, p, chunk);
 			c->len += chunk;
 			if (!nl)
-				return true;
+				break;
 			if (!end_line(c, c->line, c->len))
 				return false;
 			c->len = 0;
@@ -251,6 +255,10 @@ bool symcheck_feed(struct symcheck *c, const void *data, size_t n)
 			return false;
 		}
 		p = nl + 1;
+	}
+	if (nul) {
+		c->lineno++;
+		return fail(c, "the file contains a NUL byte");
 	}
 	return true;
 }

@@ -423,12 +423,24 @@ static int put_cfa(struct interp *it)
 	return put(it, CFA_REG, t);
 }
 
-static int put_offset(struct interp *it, uint64_t reg, int64_t off, bool val)
+/* v * align, a factored offset of a CFA instruction; false when the
+ * product does not fit in 64 bits (a hostile CIE or instruction), which
+ * stops the FDE as malformed data does. */
+static bool factored(int64_t v, int64_t align, int64_t *out)
+{
+	return !__builtin_mul_overflow(v, align, out);
+}
+
+/* The rule "reg is saved at (or, val: is) CFA + factor * data_align". */
+static int put_offset(struct interp *it, uint64_t reg, int64_t factor, bool val)
 {
 	char t[64];
+	int64_t off;
 
 	if (!it->c->cur.cfa_known && !it->cfa_expr)
 		return 1;	/* Breakpad: an offset rule without a CFA stops the FDE */
+	if (!factored(factor, it->cie->data_align, &off))
+		return 1;
 	snprintf(t, sizeof(t), ".cfa %" PRId64 " +%s", off, val ? "" : " ^");
 	return put(it, reg, t);
 }
@@ -458,7 +470,7 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 			a = cursor_uleb(&cur);
 			if (cur.bad)
 				return 1;
-			rc = put_offset(it, lo, (int64_t)a * ce->data_align, false);
+			rc = put_offset(it, lo, (int64_t)a, false);
 			continue;
 		}
 		if (hi == CFA_restore) {
@@ -487,35 +499,35 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 			a = cursor_uleb(&cur);
 			if (cur.bad)
 				return 1;
-			rc = put_offset(it, reg, (int64_t)a * ce->data_align, false);
+			rc = put_offset(it, reg, (int64_t)a, false);
 			break;
 		case CFA_offset_extended_sf:
 			reg = cursor_uleb(&cur);
 			s = cursor_sleb(&cur);
 			if (cur.bad)
 				return 1;
-			rc = put_offset(it, reg, s * ce->data_align, false);
+			rc = put_offset(it, reg, s, false);
 			break;
 		case CFA_GNU_negative_offset_extended:
 			reg = cursor_uleb(&cur);
 			a = cursor_uleb(&cur);
-			if (cur.bad)
+			if (cur.bad || (int64_t)a == INT64_MIN)
 				return 1;
-			rc = put_offset(it, reg, -(int64_t)a * ce->data_align, false);
+			rc = put_offset(it, reg, -(int64_t)a, false);
 			break;
 		case CFA_val_offset:
 			reg = cursor_uleb(&cur);
 			a = cursor_uleb(&cur);
 			if (cur.bad)
 				return 1;
-			rc = put_offset(it, reg, (int64_t)a * ce->data_align, true);
+			rc = put_offset(it, reg, (int64_t)a, true);
 			break;
 		case CFA_val_offset_sf:
 			reg = cursor_uleb(&cur);
 			s = cursor_sleb(&cur);
 			if (cur.bad)
 				return 1;
-			rc = put_offset(it, reg, s * ce->data_align, true);
+			rc = put_offset(it, reg, s, true);
 			break;
 		case CFA_restore_extended:
 			reg = cursor_uleb(&cur);
@@ -600,8 +612,8 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 			break;
 		case CFA_def_cfa_sf:
 			c->cur.cfa_reg = cursor_uleb(&cur);
-			c->cur.cfa_off = cursor_sleb(&cur) * ce->data_align;
-			if (cur.bad)
+			s = cursor_sleb(&cur);
+			if (cur.bad || !factored(s, ce->data_align, &c->cur.cfa_off))
 				return 1;
 			it->cfa_expr = false;
 			rc = put_cfa(it);
@@ -623,8 +635,8 @@ static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_h
 			rc = put_cfa(it);
 			break;
 		case CFA_def_cfa_offset_sf:
-			c->cur.cfa_off = cursor_sleb(&cur) * ce->data_align;
-			if (cur.bad)
+			s = cursor_sleb(&cur);
+			if (cur.bad || !factored(s, ce->data_align, &c->cur.cfa_off))
 				return 1;
 			if (!c->cur.cfa_known)
 				return 1;
@@ -721,7 +733,8 @@ static int emit(struct cfi *c, uint64_t start, uint64_t size)
 
 	for (i = 0; i < n; i++)
 		v[i].init = v[i].addr == start;
-	qsort(v, n, sizeof(*v), cmp_report);
+	if (n > 1)	/* v is NULL when the FDE set no rule */
+		qsort(v, n, sizeof(*v), cmp_report);
 	for (k = 0; k < n && v[k].init; k++)
 		;
 	if (rules_text(c, v, 0, k))
