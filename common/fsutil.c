@@ -43,6 +43,22 @@ enum sym_code mkdir_p(const char *dir, struct sym_err *err)
 	return SYM_OK;
 }
 
+enum sym_code fsync_dir(const char *dir, struct sym_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e;
+
+	if (fd >= 0 && fsync(fd) == 0) {
+		close(fd);
+		return SYM_OK;
+	}
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	return sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+			"cannot sync directory '%s': %s", dir, strerror(e));
+}
+
 enum sym_code atomic_open(struct atomic_file *af, const char *path, struct sym_err *err)
 {
 	const char *slash = strrchr(path, '/');

@@ -11,6 +11,10 @@
  * disk is full (ENOSPC, EDQUOT), SYM_EIO on another failure. */
 enum sym_code mkdir_p(const char *dir, struct sym_err *err);
 
+/* fsyncs the directory dir, so that the names created or renamed in it
+ * last through a crash.  SYM_ENOSPC or SYM_EIO (with the reason). */
+enum sym_code fsync_dir(const char *dir, struct sym_err *err);
+
 /* An output file written under a temporary name in the target directory
  * and renamed into place by atomic_commit(); atomic_abort() removes it. */
 struct atomic_file {

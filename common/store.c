@@ -659,7 +659,7 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	MDB_val k, v;
 	struct stat st;
 	size_t vlen;
-	bool had_old = false, poorer = false, computed = false;
+	bool had_old = false, poorer = false, computed = false, new_dir;
 	int rc;
 
 	*outcome = STORE_NEW;
@@ -748,8 +748,17 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	u->fd = -1;
 	blob_path(s, rec->hash, path, sizeof(path));
 	snprintf(dir, sizeof(dir), "%s/blobs/%.2s", s->dir, rec->hash);
+	new_dir = stat(dir, &st) != 0;
 	if (mkdir_p(dir, err) != SYM_OK)
 		goto fail;
+	if (new_dir) {
+		/* the shard directory's own name, in blobs/ */
+		char parent[sizeof(dir)];
+
+		snprintf(parent, sizeof(parent), "%s/blobs", s->dir);
+		if (fsync_dir(parent, err) != SYM_OK)
+			goto fail;
+	}
 	if (stat(path, &st) == 0) {
 		unlink(u->tmp);		/* identical content already stored */
 		rec->gz_size = (uint64_t)st.st_size;
@@ -757,12 +766,11 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		int e = errno;
 		sym_fail(err, io_code(e), "cannot publish the blob: %s", strerror(e));
 		goto fail;
-	} else {
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
+	} else if (fsync_dir(dir, err) != SYM_OK) {
+		/* renamed but maybe not durable: nothing refers to it yet, and
+		 * the next upload of this content finds it in place */
+		u->tmp[0] = '\0';
+		goto fail;
 	}
 	u->tmp[0] = '\0';
 
