@@ -125,10 +125,11 @@ bool store_name_ok(const char *name)
 {
 	const unsigned char *p;
 
-	if (!name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (!name || !*name || strlen(name) > 255 || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
 		return false;
 	for (p = (const unsigned char *)name; *p; p++)
-		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+		if (*p < 0x20 || *p >= 0x7f || strchr("\\^`<>{}[]#%\"'|/", *p))
 			return false;
 	return true;
 }

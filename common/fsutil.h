@@ -28,8 +28,11 @@ enum sym_code atomic_open(struct atomic_file *af, const char *path, struct sym_e
 enum sym_code atomic_commit(struct atomic_file *af, struct sym_err *err);
 void atomic_abort(struct atomic_file *af);
 
-/* True when name can be one path component of the store: non-empty, no
- * '/', NUL or control characters, not "." or "..". */
+/* The one rule for a debug_file, code_file or id that becomes a path
+ * component of the store or a URL: 1 to 255 printable ASCII characters,
+ * none of \ ^ ` < > { } [ ] # % " ' | /, not "." or "..".  Uploads,
+ * downloads, syminfo, import and dumpsyms --store all use it, so nothing
+ * is stored that cannot be fetched. */
 bool store_name_ok(const char *name);
 
 /* The .sym file name for a debug file: a trailing ".pdb" (any case)

@@ -244,14 +244,14 @@ static void on_end(struct http_req *r, void *p)
 		json_object_set_new(jm, "debug_file", jstr(m->debug_file));
 		json_object_set_new(jm, "debug_id", jstr(m->debug_id));
 		json_object_set_new(jm, "unloaded", json_boolean(m->unloaded));
-		keyed = df[0] && m->debug_id[0] && server_valid_component(df) &&
+		keyed = df[0] && m->debug_id[0] && store_name_ok(df) &&
 			server_valid_id(m->debug_id);
 		sym_err_clear(&err);
 		if (keyed && store_get(st->srv->store, df, m->debug_id, &rec, &err) == SYM_OK)
 			ok = true;
 		sym_err_clear(&err);
 		if (!ok && cf[0] && m->code_id[0] && strcmp(m->code_id, "id") != 0 &&
-		    server_valid_component(cf) && server_valid_component(m->code_id) &&
+		    store_name_ok(cf) && store_name_ok(m->code_id) &&
 		    store_get_by_code(st->srv->store, cf, m->code_id, &rec, &err) == SYM_OK)
 			ok = true;
 		if (ok) {
@@ -278,9 +278,9 @@ static void on_end(struct http_req *r, void *p)
 					if (k == nseen) {
 						memcpy(seen[nseen++], key, sizeof(key));
 						miss_acc_note(st->srv->acc, df, m->debug_id,
-							      cf[0] && server_valid_component(cf) ? cf : NULL,
+							      cf[0] && store_name_ok(cf) ? cf : NULL,
 							      strcmp(m->code_id, "id") != 0 &&
-							      server_valid_component(m->code_id) ? m->code_id : NULL,
+							      store_name_ok(m->code_id) ? m->code_id : NULL,
 							      0, 1);
 					}
 				}

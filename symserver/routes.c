@@ -42,19 +42,6 @@ const char *json_str(const char *s, char *out, size_t cap)
 /* A path component we accept for a file name: what Tecken accepts,
  * minus nothing: no controls, no bytes >= 0x80, none of \ ^ ` < > { } [ ]
  * # % " ' | and not "." or "..". */
-bool server_valid_component(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 255 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f || strchr("\\^`<>{}[]#%\"'|/", *p))
-			return false;
-	return true;
-}
-
 const char *server_basename(const char *p)
 {
 	const char *a = strrchr(p, '/'), *b = strrchr(p, '\\');
@@ -115,10 +102,10 @@ const char *server_base_url(struct server *srv, struct http_req *r, char *out, s
 		snprintf(out, cap, "%s", srv->public_url);
 	} else {
 		host = http_header(r, "Host");
-		snprintf(out, cap, "http://%s", host && server_valid_component(host) ? host : "localhost");
+		snprintf(out, cap, "http://%s", host && store_name_ok(host) ? host : "localhost");
 	}
-	/* no trailing slash */
-	if (out[0] && out[strlen(out) - 1] == '/')
+	/* no trailing slash: paths are appended with their own */
+	while (out[0] && out[strlen(out) - 1] == '/')
 		out[strlen(out) - 1] = '\0';
 	return out;
 }
@@ -385,7 +372,8 @@ static bool hot_respond(struct server *srv, struct http_req *r, const struct sym
 
 /* The code-id form, /<code_file>/<code_id>/<sym_file>: a 302 to the
  * file stored under that code id, when there is one and (given symname)
- * the request names its .sym file.  False when nothing was answered. */
+ * the request names its .sym file.  False when nothing was answered.  The
+ * caller has checked access (--private). */
 static bool code_redirect(struct server *srv, struct http_req *r, const char *file,
 			  const char *id, const char *symname)
 {
@@ -400,10 +388,6 @@ static bool code_redirect(struct server *srv, struct http_req *r, const char *fi
 	if (!sn || (symname && strcasecmp(sn, symname) != 0)) {
 		free(sn);
 		return false;
-	}
-	if (srv->private_downloads && !server_auth(srv, r, "download", NULL)) {
-		free(sn);
-		return true;
 	}
 	http_set_route(r, "code_redirect");
 	snprintf(buf, sizeof(buf), "%s/%s/%s/%s", server_base_url(srv, r, b1, sizeof(b1)),
@@ -433,11 +417,15 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 	 * linker wrote into the image, "c:\build\foo.pdb" percent-encoded */
 	file = server_basename(file);
 	symname = server_basename(symname);
-	if (!server_valid_component(file) || !server_valid_component(symname) ||
-	    !server_valid_component(id)) {
+	if (!store_name_ok(file) || !store_name_ok(symname) ||
+	    !store_name_ok(id)) {
 		http_respond(r, 400, "application/json", "{\"error\": \"malformed symbol path\"}\n", 35);
 		return;
 	}
+	/* before any lookup: under --private, whether a file or a code id is
+	 * held is itself not for anonymous clients */
+	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
+		return;
 	want = sym_file_name(file);
 	name_ok = want && strcasecmp(want, symname) == 0;
 	free(want);
@@ -455,8 +443,6 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 		http_respond(r, 400, "application/json", "{\"error\": \"malformed debug id\"}\n", 32);
 		return;
 	}
-	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
-		return;
 	sym_err_clear(&err);
 	rc = store_get(srv->store, file, id, &rec, &err);
 	if (rc == SYM_ENOTFOUND) {
@@ -466,8 +452,8 @@ static void download(struct server *srv, struct http_req *r, const char *file,
 		if (srv->acc) {
 			const char *qf = http_query(r, "code_file"), *qi = http_query(r, "code_id");
 			miss_acc_note(srv->acc, file, id,
-				      qf && server_valid_component(qf) ? qf : NULL,
-				      qi && server_valid_component(qi) ? qi : NULL, 1, 0);
+				      qf && store_name_ok(qf) ? qf : NULL,
+				      qi && store_name_ok(qi) ? qi : NULL, 1, 0);
 		}
 		not_found(srv, r);
 		return;
@@ -532,7 +518,10 @@ static void syminfo(struct server *srv, struct http_req *r, const char *file, co
 	char *sn;
 
 	http_set_route(r, "syminfo");
-	if (!server_valid_component(file) || !server_valid_id(id)) {
+	/* ids, hashes and sizes are the store's content: --private covers them */
+	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
+		return;
+	if (!store_name_ok(file) || !server_valid_id(id)) {
 		http_respond(r, 400, "application/json", "{\"error\": \"malformed file name or id\"}\n", 39);
 		return;
 	}

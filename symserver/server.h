@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "fsutil.h"
 #include "store.h"
 #include "missing.h"
 
@@ -70,7 +71,6 @@ void server_done(void *app, const char *route, unsigned status, uint64_t bytes, 
 bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who);
 /* JSON string escaping into out[cap]; returns out. */
 const char *json_str(const char *s, char *out, size_t cap);
-bool server_valid_component(const char *s);
 /* The last component of a path written with '/' or '\' (a Windows
  * module's debug_file is often the linker's full path); p itself when it
  * ends in a separator.  Points into p. */

@@ -358,7 +358,7 @@ void upload_route_put(struct server *srv, struct http_req *r, const char *file, 
 	char *want;
 
 	if (!v2_key) {
-		if (!server_valid_component(file) || !server_valid_id(id)) {
+		if (!store_name_ok(file) || !server_valid_id(id)) {
 			respond_error(r, 400, "malformed symbol path");
 			return;
 		}
@@ -486,7 +486,7 @@ static bool archive_path_ok(const char *path, char *mod, char *id, char *name)
 		path += 2;	/* tar's "./" prefix */
 	strcpy(copy, path);
 	for (s = strtok_r(copy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-		if (n == 3 || !server_valid_component(s))
+		if (n == 3 || !store_name_ok(s))
 			return false;
 		parts[n++] = s;
 	}
@@ -858,7 +858,7 @@ static void v2_statuses_end(struct http_req *r, void *st)
 		bool found;
 
 		sym_err_clear(&e);
-		found = df && di && server_valid_component(df) && server_valid_id(di) &&
+		found = df && di && store_name_ok(df) && server_valid_id(di) &&
 			store_get(p->srv->store, df, di, &rec, &e) == SYM_OK;
 		/* "sha256" (of the stored content) is our extension: symupload
 		 * skips a file only when the server holds these very bytes */
@@ -901,7 +901,7 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 		file[slash - s] = '\0';
 		memcpy(id, slash + 1, (size_t)(colon - slash - 1));
 		id[colon - slash - 1] = '\0';
-		if (!server_valid_component(file) || !server_valid_id(id)) {
+		if (!store_name_ok(file) || !server_valid_id(id)) {
 			respond_error(r, 400, "malformed debug file or id");
 			return;
 		}
@@ -924,7 +924,6 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 		struct v2_pending *v = calloc(1, sizeof(*v)), **pp;
 		uint8_t raw[16];
 		char url[4200], base[2048];
-		const char *host = http_header(r, "Host");
 		time_t now = time(NULL);
 		int i;
 
@@ -951,12 +950,8 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 		v->next = srv->pending;
 		srv->pending = v;
 		pthread_mutex_unlock(&srv->mu);
-		if (srv->public_url)
-			snprintf(base, sizeof(base), "%s", srv->public_url);
-		else
-			snprintf(base, sizeof(base), "http://%s",
-				 host && server_valid_component(host) ? host : "localhost");
-		snprintf(url, sizeof(url), "%s/v1/uploads/%s", base, v->key);
+		snprintf(url, sizeof(url), "%s/v1/uploads/%s", server_base_url(srv, r, base, sizeof(base)),
+			 v->key);
 		/* Breakpad's clients scrape these with exactly one space */
 		http_respondf(r, 200, "application/json", "{\"uploadUrl\": \"%s\", \"uploadKey\": \"%s\"}\n",
 			      url, v->key);
@@ -1058,7 +1053,7 @@ int import_tree(struct server *srv, const char *dir, bool force)
 		return 1;
 	}
 	while ((e1 = readdir(d1))) {
-		if (e1->d_name[0] == '.' || !server_valid_component(e1->d_name))
+		if (e1->d_name[0] == '.' || !store_name_ok(e1->d_name))
 			continue;
 		p1 = join(dir, e1->d_name);
 		if (!p1 || lstat(p1, &st) != 0 || !S_ISDIR(st.st_mode) || !(d2 = opendir(p1))) {
