@@ -81,3 +81,27 @@ hostile_run() {
 	fi
 	echo $rc
 }
+
+# small_prog: writes prog.c (main, work, a static helper) and compiles it
+# with -g -O1 into ./prog.
+small_prog() {
+	cat > prog.c <<'SRC'
+#include <stdio.h>
+static int helper(int x) { return x * 3; }
+int work(int n) { int s = 0; for (int i = 0; i < n; i++) s += helper(i); return s; }
+int main(int argc, char **argv) { printf("%d\n", work(argc)); return 0; }
+SRC
+	gcc -g -O1 -o prog prog.c || fail "cannot compile the test program"
+}
+
+# hello_prog: writes hello.c (main, sum_squares, a static square) and
+# compiles it with -g -O1 and a GNU build id into ./hello.
+hello_prog() {
+	cat > hello.c <<'C'
+#include <stdio.h>
+static int square(int x) { return x * x; }
+int sum_squares(int n) { int s = 0; for (int i = 0; i < n; i++) s += square(i); return s; }
+int main(int argc, char **argv) { (void)argv; printf("%d\n", sum_squares(argc + 3)); return 0; }
+C
+	gcc -g -O1 -Wl,--build-id -o hello hello.c || fail "cannot compile"
+}

@@ -3,13 +3,7 @@
 # and never leave a partial output file behind.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 
-cat > prog.c <<'SRC'
-#include <stdio.h>
-static int helper(int x) { return x * 3; }
-int work(int n) { int s = 0; for (int i = 0; i < n; i++) s += helper(i); return s; }
-int main(int argc, char **argv) { printf("%d\n", work(argc)); return 0; }
-SRC
-gcc -g -O1 -o prog prog.c || fail "cannot compile the test program"
+small_prog
 
 # check NAME EXPECT: runs dumpsyms on NAME with --output, then checks the
 # exit status (EXPECT: fail = must exit 1, any = 0 or 1), that a failure

@@ -12,13 +12,7 @@
 # A debug file found by either way gives FUNC records and no warning.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 
-cat > prog.c <<'SRC'
-#include <stdio.h>
-static int helper(int x) { return x * 3; }
-int work(int n) { int s = 0; for (int i = 0; i < n; i++) s += helper(i); return s; }
-int main(int argc, char **argv) { printf("%d\n", work(argc)); return 0; }
-SRC
-gcc -g -O1 -o prog prog.c || fail "cannot compile the test program"
+small_prog
 printf 'int main(void) { return 1; }\n' > other.c
 gcc -g -O1 -o other other.c || fail "cannot compile the second program"
 

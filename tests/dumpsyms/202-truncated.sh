@@ -8,13 +8,7 @@
 # separate debug file is skipped with a warning (an error with -g).
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 
-cat > prog.c <<'SRC'
-#include <stdio.h>
-static int helper(int x) { return x * 3; }
-int work(int n) { int s = 0; for (int i = 0; i < n; i++) s += helper(i); return s; }
-int main(int argc, char **argv) { printf("%d\n", work(argc)); return 0; }
-SRC
-gcc -g -O1 -o prog prog.c || fail "cannot compile the test program"
+small_prog
 "$DUMPSYMS" --output good.sym prog 2> good.err || fail "the whole file does not convert: $(cat good.err)"
 
 # refused NAME: dumpsyms on NAME must fail cleanly, saying it is truncated

@@ -10,13 +10,7 @@
 SYMUPLOAD=$BUILD/symupload/symupload
 py() { python3 -c "$@"; }
 
-cat > hello.c <<'C'
-#include <stdio.h>
-static int square(int x) { return x * x; }
-int sum_squares(int n) { int s = 0; for (int i = 0; i < n; i++) s += square(i); return s; }
-int main(int argc, char **argv) { (void)argv; printf("%d\n", sum_squares(argc + 3)); return 0; }
-C
-gcc -g -O1 -Wl,--build-id -o hello hello.c || fail "cannot compile"
+hello_prog
 "$DUMPSYMS" hello > want.sym || fail "dumpsyms hello"
 read -r _ _ _ mid _ < want.sym
 mkdir -p link dbg dup/a dup/b

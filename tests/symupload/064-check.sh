@@ -8,13 +8,7 @@
 SYMUPLOAD=$BUILD/symupload/symupload
 py() { python3 -c "$@"; }
 
-cat > hello.c <<'C'
-#include <stdio.h>
-static int square(int x) { return x * x; }
-int sum_squares(int n) { int s = 0; for (int i = 0; i < n; i++) s += square(i); return s; }
-int main(int argc, char **argv) { (void)argv; printf("%d\n", sum_squares(argc + 3)); return 0; }
-C
-gcc -g -O1 -Wl,--build-id -o hello hello.c || fail "cannot compile"
+hello_prog
 id=$(readelf -n hello | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p' | tr a-f A-F)
 mkdir with alone
 objcopy --only-keep-debug hello with/hello.debug &&
