@@ -105,3 +105,17 @@ int main(int argc, char **argv) { (void)argv; printf("%d\n", sum_squares(argc + 
 C
 	gcc -g -O1 -Wl,--build-id -o hello hello.c || fail "cannot compile"
 }
+
+# strict_fails NAME ARGS...: dumpsyms --strict ARGS --output NAME-strict.sym
+# must exit 1, say "--strict: nothing written" and leave no output file.
+strict_fails() {
+	local name=$1 rc
+	shift
+	rm -f "$name-strict.sym"
+	"$DUMPSYMS" --strict --output "$name-strict.sym" "$@" 2> "$name-strict.err"
+	rc=$?
+	[ $rc = 1 ] || fail "$name: --strict exit $rc, expected 1: $(cat "$name-strict.err")"
+	[ -e "$name-strict.sym" ] && fail "$name: --strict wrote its output file"
+	grep -q -- "--strict: nothing written" "$name-strict.err" ||
+		fail "$name: --strict gave no reason: $(cat "$name-strict.err")"
+}

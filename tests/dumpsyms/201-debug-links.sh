@@ -29,17 +29,6 @@ run() {
 		fail "$name: sanitizer report"
 	fi
 }
-# strict NAME ARGS...: the same with --strict must fail and write nothing
-strict() {
-	local name=$1
-	shift
-	rm -f "$name-strict.sym"
-	"$DUMPSYMS" --strict --output "$name-strict.sym" "$@" 2> "$name-strict.err"
-	rc=$?
-	[ $rc = 1 ] || fail "$name: --strict exit $rc, expected 1: $(cat "$name-strict.err")"
-	[ -e "$name-strict.sym" ] && fail "$name: --strict wrote its output file"
-	grep -q -- "--strict: nothing written" "$name-strict.err" || fail "$name: --strict gave no reason: $(cat "$name-strict.err")"
-}
 hasfunc() { grep -q '^FUNC .* work$' "$1.sym" || fail "$1: no FUNC work: the debug file was not read"; }
 nofunc() { grep -q '^FUNC ' "$1.sym" && fail "$1: FUNC records from a debug file that should not be read"; return 0; }
 quiet() { [ -s "$1.err" ] && fail "$1: unexpected warnings: $(cat "$1.err")"; return 0; }
@@ -76,7 +65,7 @@ grep -q "^dumpsyms: warning: s1: the debug file its .gnu_debuglink names, 's1.de
 grep -q "\./\.debug" missing.err || fail "missing: the warning does not say where it looked: $(cat missing.err)"
 grep -q "no debug information" missing.err || fail "missing: no 'no debug information' warning"
 nofunc missing
-strict missing s1
+strict_fails missing s1
 
 # another CRC: the file and both CRCs named
 cp dd/s1.debug s1.debug
@@ -87,7 +76,7 @@ run badcrc s1
 grep "^dumpsyms: warning: s1: " badcrc.err | grep "s1.debug" | grep "$got" | grep -q "$want" ||
 	fail "badcrc: no warning naming s1.debug, its CRC $got and the expected $want: $(cat badcrc.err)"
 nofunc badcrc
-strict badcrc s1
+strict_fails badcrc s1
 # the right file in a debug directory wins over the wrong one beside
 run crcdir s1 dd; [ $rc = 0 ] || fail "crcdir: exit $rc"; quiet crcdir; hasfunc crcdir
 cd ..
@@ -109,7 +98,7 @@ run noid b1 empty
 grep -q "^dumpsyms: warning: b1: no debug file for its build id .*empty/\.build-id/${id:0:2}/${id:2}\.debug" noid.err ||
 	fail "noid: no warning naming the build-id path: $(cat noid.err)"
 nofunc noid
-strict noid b1 empty
+strict_fails noid b1 empty
 # no debug directory: only the general warning, not the build-id one
 run nodir b1
 [ $rc = 0 ] || fail "nodir: exit $rc"
@@ -125,7 +114,7 @@ run wrongid b1 wrong
 grep "^dumpsyms: warning: b1: " wrongid.err | grep "$oid" | grep -q "$id" ||
 	fail "wrongid: no warning naming both build ids: $(cat wrongid.err)"
 nofunc wrongid
-strict wrongid b1 wrong
+strict_fails wrongid b1 wrong
 
 # -g with a file that does not fit: an error that says why
 objcopy --only-keep-debug ../other other.debug
