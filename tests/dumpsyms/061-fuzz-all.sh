@@ -17,8 +17,8 @@ saved=0
 for src in "$TOP"/tests/fuzz/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	line=$(grep -E "^$t +[0-9]+ " fuzz.txt) || fail "$t did not report a run"
-	read -r _ execs _ _ corpus found replayed <<< "$line"
-	[ "$execs" -gt 0 ] && [ "$corpus" -gt 0 ] || fail "$t ran nothing: $line"
+	read -r _ cpu execs _ _ corpus found replayed <<< "$line"
+	[ "$cpu" -gt 0 ] && [ "$execs" -gt 0 ] && [ "$corpus" -gt 0 ] || fail "$t ran nothing: $line"
 	[ "$found" -eq 0 ] || fail "$t found a failure: $line"
 	want=$(ls "$TOP/tests/fuzz/regressions/$t" 2> /dev/null | wc -l)
 	[ "$replayed" -eq "$want" ] || fail "$t replayed $replayed saved inputs of $want"
