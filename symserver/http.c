@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,10 +28,45 @@
 
 #define MAX_HEADERS 16
 
+#define MAX_TRUSTED 16
+#define CLIENT_BUCKETS 4096
+
+/* One accepted connection, from MHD's connection notification to its
+ * close.  The guard's list owns it.  The deadlines are read by the
+ * sweeper thread and written by the connection's worker thread, hence
+ * the atomics; the list links, fd and client are under guard.mu. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	struct client *client;	/* NULL when exempt from the per-client limit */
+	bool cut;		/* shut down by the sweeper */
+	uint64_t head_deadline;	/* ms: a head must have arrived by then; 0: none pending */
+	uint64_t body_since;	/* ms: a body is being received since then; 0: none */
+	uint64_t body_bytes;
+};
+
+/* the connections at once from one address */
+struct client {
+	struct client *next;
+	unsigned char addr[16];	/* IPv4 as ::ffff:a.b.c.d */
+	unsigned count;
+};
+
 struct http_server {
 	struct MHD_Daemon *d;
 	struct http_config cfg;
 	unsigned port;
+	/* the guard against hostile clients: see conn_started() */
+	pthread_mutex_t mu;
+	struct conn *conns;
+	struct client *clients[CLIENT_BUCKETS];
+	unsigned char trusted[MAX_TRUSTED][16];
+	int ntrusted;
+	pthread_t sweeper;
+	bool sweeping, stop;
+	pthread_cond_t wake;
+	/* connections refused or closed, for the periodic note on stderr */
+	uint64_t refused, head_cuts, body_cuts;
 };
 
 struct http_req {
@@ -313,6 +349,247 @@ static enum MHD_Result queue(struct http_req *r)
 	return ret;
 }
 
+/* The guard against hostile clients.  MHD's own limits cover the total
+ * number of connections, idleness and the size of a request head; this
+ * adds what MHD lacks: a per-address limit with exemptions (a reverse
+ * proxy), a deadline for the whole request head, and a minimum average
+ * rate for a body.  MHD tells us of each connection (conn_notify), the
+ * access handler and completed() move its deadlines, and a sweeper thread
+ * shuts down the socket of a connection past one; MHD then sees the
+ * connection end and closes it as it would any other. */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The 16-byte key of an address (IPv4 as ::ffff:a.b.c.d); false for a
+ * family that is not IP. */
+static bool addr_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		memset(key, 0, 10);
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+static bool is_trusted(const struct http_server *s, const unsigned char key[16])
+{
+	int i;
+
+	for (i = 0; i < s->ntrusted; i++)
+		if (memcmp(s->trusted[i], key, 16) == 0)
+			return true;
+	return false;
+}
+
+/* with s->mu held: the link that points at key's entry, or at the NULL
+ * that ends its bucket */
+static struct client **client_slot(struct http_server *s, const unsigned char key[16])
+{
+	uint32_t h = 2166136261u;
+	struct client **p;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	for (p = &s->clients[h % CLIENT_BUCKETS]; *p; p = &(*p)->next)
+		if (memcmp((*p)->addr, key, 16) == 0)
+			break;
+	return p;
+}
+
+/* MHD asks before it takes a connection: refuse an address that already
+ * has its share.  Two connections accepted at once by two threads can
+ * both pass, so the limit holds to within the number of threads. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *s = cls;
+	unsigned char key[16];
+	struct client *c;
+	bool full;
+
+	(void)len;
+	if (!s->cfg.max_per_client || !addr_key(addr, key) || is_trusted(s, key))
+		return MHD_YES;
+	pthread_mutex_lock(&s->mu);
+	c = *client_slot(s, key);
+	full = c && c->count >= s->cfg.max_per_client;
+	if (full)
+		s->refused++;
+	pthread_mutex_unlock(&s->mu);
+	return full ? MHD_NO : MHD_YES;
+}
+
+static void conn_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	unsigned char key[16];
+	struct conn *k;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		bool limited;
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return;	/* unguarded, but served */
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k->fd = ci ? ci->connect_fd : -1;
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		limited = s->cfg.max_per_client && ci && addr_key(ci->client_addr, key) &&
+			  !is_trusted(s, key);
+		if (s->cfg.header_timeout)
+			k->head_deadline = now_ms() + s->cfg.header_timeout * 1000ull;
+		pthread_mutex_lock(&s->mu);
+		if (limited) {
+			struct client **slot = client_slot(s, key);
+			if (!*slot && (*slot = calloc(1, sizeof(**slot))))
+				memcpy((*slot)->addr, key, 16);
+			if (*slot) {
+				(*slot)->count++;
+				k->client = *slot;
+			}
+		}
+		k->next = s->conns;
+		if (s->conns)
+			s->conns->prev = k;
+		s->conns = k;
+		pthread_mutex_unlock(&s->mu);
+		*socket_context = k;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED || !(k = *socket_context))
+		return;
+	*socket_context = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		s->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	if (k->client && --k->client->count == 0) {
+		struct client **slot = client_slot(s, k->client->addr);
+		struct client *c = *slot;
+		*slot = c->next;
+		free(c);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(k);
+}
+
+/* the guard's record of a connection; NULL once MHD has said it closed */
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void *sweeper(void *arg)
+{
+	struct http_server *s = arg;
+	uint64_t grace = (s->cfg.header_timeout ? s->cfg.header_timeout : 10) * 1000ull;
+	uint64_t last_note = now_ms(), noted = 0;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		struct timespec ts;
+		uint64_t now;
+		struct conn *k;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&s->wake, &s->mu, &ts);
+		if (s->stop)
+			break;
+		now = now_ms();
+		for (k = s->conns; k; k = k->next) {
+			uint64_t hd = __atomic_load_n(&k->head_deadline, __ATOMIC_RELAXED);
+			uint64_t bs = __atomic_load_n(&k->body_since, __ATOMIC_RELAXED);
+			bool cut = false;
+
+			if (k->cut || k->fd < 0)
+				continue;
+			if (hd && now > hd) {
+				s->head_cuts++;
+				cut = true;
+			} else if (bs && s->cfg.min_body_rate && now > bs + grace) {
+				uint64_t need = (now - bs - grace) * s->cfg.min_body_rate / 1000u;
+				if (__atomic_load_n(&k->body_bytes, __ATOMIC_RELAXED) < need) {
+					s->body_cuts++;
+					cut = true;
+				}
+			}
+			if (cut) {
+				/* MHD sees the end of the stream and closes the
+				 * connection itself (and then tells conn_notify) */
+				shutdown(k->fd, SHUT_RDWR);
+				k->cut = true;
+			}
+		}
+		if (now - last_note >= 10000) {
+			uint64_t all = s->refused + s->head_cuts + s->body_cuts;
+			if (all != noted)
+				fprintf(stderr, "symserver: hostile clients so far: %llu connections refused "
+					"(over --max-per-client), %llu closed for a slow request head "
+					"(--header-timeout), %llu for a slow body (--min-body-rate)\n",
+					(unsigned long long)s->refused, (unsigned long long)s->head_cuts,
+					(unsigned long long)s->body_cuts);
+			noted = all;
+			last_note = now;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* MHD's messages (a client that went away, a head too large) come once
+ * per connection: under attack that is thousands a second.  At most 20
+ * go to stderr in any second; the rest are counted and the count said. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t second;
+	static unsigned n, dropped;
+	time_t now = time(NULL);
+	bool show;
+
+	(void)cls;
+	pthread_mutex_lock(&mu);
+	if (now != second) {
+		if (dropped)
+			fprintf(stderr, "symserver: %u more messages of the HTTP library not shown\n",
+				dropped);
+		second = now;
+		n = dropped = 0;
+	}
+	show = n++ < 20;
+	if (!show)
+		dropped++;
+	pthread_mutex_unlock(&mu);
+	if (show)
+		vfprintf(stderr, fmt, ap);
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_size, void **con_cls)
@@ -324,6 +601,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	if (!r) {
 		const char *cl;
 		const unsigned char *p;
+		struct conn *k = conn_of(c);
 
 		r = calloc(1, sizeof(*r));
 		if (!r)
@@ -336,6 +614,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 		r->head = strcmp(method, "HEAD") == 0;
 		r->route = "other";
 		r->path = strdup(url);
+		if (k) {
+			/* the head is in; a body, if any, is timed from now */
+			const char *hte = http_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+			const char *hcl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			bool body = hte || (hcl && strtoull(hcl, NULL, 10) > 0);
+			__atomic_store_n(&k->body_bytes, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&k->body_since, body ? now_ms() : 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&k->head_deadline, 0, __ATOMIC_RELAXED);
+		}
 		for (p = (const unsigned char *)r->path; p && *p; p++)
 			if (*p < 0x20 || *p == 0x7f) {
 				free(r->path);
@@ -415,9 +702,22 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
+		struct conn *k = conn_of(c);
 
 		*upload_size = 0;
 		r->received += n;
+		if (k)
+			__atomic_add_fetch(&k->body_bytes, n, __ATOMIC_RELAXED);
+		if (r->max && r->received > r->max &&
+		    !http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+			/* a chunked body past the limit may never end: answer
+			 * now and close instead of reading it to its end */
+			if (!r->answered)
+				http_respondf(r, 413, "application/json",
+					      "{\"error\": \"the body exceeds %llu bytes\"}\n",
+					      (unsigned long long)r->max);
+			return queue(r);
+		}
 		if (r->answered || r->body_error)
 			return MHD_YES;	/* discard the rest */
 		if (r->max && r->received > r->max) {
@@ -477,6 +777,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 		return MHD_YES;
 	}
 	/* the body is complete */
+	{
+		struct conn *k = conn_of(c);
+		if (k)
+			__atomic_store_n(&k->body_since, 0, __ATOMIC_RELAXED);
+	}
 	if (!r->answered && r->gz && !r->gz_end)
 		http_respond(r, 400, "application/json",
 			     "{\"error\": \"the gzip body is truncated\"}\n", 40);
@@ -554,10 +859,18 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
 	struct timespec now;
+	struct conn *k;
 	uint64_t usec;
 	int i;
 
-	(void)c;
+	if (c && (k = conn_of(c))) {
+		/* a kept-alive connection: the next head is due within the
+		 * idle timeout */
+		unsigned t = srv->cfg.idle_timeout > srv->cfg.header_timeout ? srv->cfg.idle_timeout :
+									      srv->cfg.header_timeout;
+		__atomic_store_n(&k->body_since, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->head_deadline, t ? now_ms() + t * 1000ull : 0, __ATOMIC_RELAXED);
+	}
 	if (!r)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -706,6 +1019,86 @@ fail:
 	return -1;
 }
 
+/* --trust-proxy: addresses exempt from the per-client limit */
+static bool parse_trusted(struct http_server *s, const char *list)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (!list || strcmp(list, "none") == 0 || !*list)
+		return true;
+	if (strlen(list) >= sizeof(buf)) {
+		fprintf(stderr, "symserver: --trust-proxy: the list is too long\n");
+		return false;
+	}
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct in_addr a4;
+		unsigned char *key;
+		if (s->ntrusted == MAX_TRUSTED) {
+			fprintf(stderr, "symserver: --trust-proxy: at most %d addresses\n", MAX_TRUSTED);
+			return false;
+		}
+		key = s->trusted[s->ntrusted];
+		if (inet_pton(AF_INET, tok, &a4) == 1) {
+			memset(key, 0, 10);
+			key[10] = key[11] = 0xff;
+			memcpy(key + 12, &a4, 4);
+		} else if (inet_pton(AF_INET6, tok, key) != 1) {
+			fprintf(stderr, "symserver: --trust-proxy: '%s' is not an IP address "
+				"(give addresses separated by commas, or none)\n", tok);
+			return false;
+		}
+		s->ntrusted++;
+	}
+	return true;
+}
+
+/* Each connection takes a descriptor, and an upload in progress one more
+ * (its temporary file): raise the soft limit towards twice
+ * --max-connections, and lower --max-connections if even the hard limit
+ * is too low for it. */
+static bool fit_fd_limit(struct http_server *s)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)s->cfg.max_connections * 2 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return true;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)s->cfg.max_connections + 64) {
+		if (rl.rlim_cur < 128) {
+			fprintf(stderr, "symserver: only %llu file descriptors (ulimit -n): "
+				"raise the limit\n", (unsigned long long)rl.rlim_cur);
+			return false;
+		}
+		fprintf(stderr, "symserver: --max-connections %u lowered to %llu: only %llu file "
+			"descriptors (raise ulimit -n)\n", s->cfg.max_connections,
+			(unsigned long long)(rl.rlim_cur - 64), (unsigned long long)rl.rlim_cur);
+		s->cfg.max_connections = (unsigned)(rl.rlim_cur - 64);
+	}
+	return true;
+}
+
+/* frees s and what the guard holds (no connection is left by then) */
+static void guard_free(struct http_server *s)
+{
+	int i;
+
+	for (i = 0; i < CLIENT_BUCKETS; i++)
+		while (s->clients[i]) {
+			struct client *c = s->clients[i];
+			s->clients[i] = c->next;
+			free(c);
+		}
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
 struct http_server *http_start(const struct http_config *cfg)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -717,33 +1110,52 @@ struct http_server *http_start(const struct http_config *cfg)
 	if (!s)
 		return NULL;
 	s->cfg = *cfg;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	if (!s->cfg.max_connections)
+		s->cfg.max_connections = 10000;
 	if (!parse_listen(cfg->listen, &ss, &len)) {
 		fprintf(stderr, "symserver: cannot parse the listen address '%s' (want ADDR:PORT)\n",
 			cfg->listen);
-		free(s);
+		guard_free(s);
+		return NULL;
+	}
+	if (!parse_trusted(s, cfg->trusted) || !fit_fd_limit(s)) {
+		guard_free(s);
 		return NULL;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if ((fd = listen_on(&ss, len, &s->port)) < 0) {
-		free(s);
+		guard_free(s);
 		return NULL;
 	}
 	/* MHD owns fd from here: MHD_stop_daemon() closes it */
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+	s->d = MHD_start_daemon(flags, 0, accept_policy, s, access_handler, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 4,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+				MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.idle_timeout,
+				MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+				/* the whole request head must fit: larger gets 431 (414
+				 * for the URL alone) */
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 				MHD_OPTION_END);
 	if (!s->d) {
 		fprintf(stderr, "symserver: cannot start the HTTP server on %s\n", cfg->listen);
 		close(fd);
-		free(s);
+		guard_free(s);
 		return NULL;
+	}
+	if (s->cfg.header_timeout || s->cfg.min_body_rate) {
+		s->sweeping = pthread_create(&s->sweeper, NULL, sweeper, s) == 0;
+		if (!s->sweeping)
+			fprintf(stderr, "symserver: cannot start the timeout thread: "
+				"--header-timeout and --min-body-rate are not enforced\n");
 	}
 	if (!cfg->quiet && !accesslog.running) {
 		accesslog.stop = false;
@@ -761,6 +1173,13 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	if (s->sweeping) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->sweeper, NULL);
+	}
 	MHD_stop_daemon(s->d);
 	if (accesslog.running) {
 		pthread_mutex_lock(&accesslog.mu);
@@ -772,5 +1191,5 @@ void http_stop(struct http_server *s)
 	pthread_mutex_lock(&accesslog.mu);
 	log_flush_locked();
 	pthread_mutex_unlock(&accesslog.mu);
-	free(s);
+	guard_free(s);
 }

@@ -80,6 +80,18 @@ struct http_config {
 	 * /_metrics), spread evenly, gets a dropped connection, a 429 with
 	 * Retry-After: 1 or a 500, in turn */
 	double fault_rate;
+	/* Hostile clients (main.c gives the defaults; 0 turns a limit off):
+	 * connections at once (0: 10000); connections at once from one client
+	 * address; seconds without traffic before a connection is closed;
+	 * seconds a request head may take, counted from the connection's
+	 * start (on a kept-alive connection: idle_timeout from the previous
+	 * answer); bytes per second a request body must average once
+	 * header_timeout seconds have passed since its head; a comma-separated
+	 * list of addresses exempt from max_per_client (a reverse proxy), or
+	 * NULL / "none" */
+	unsigned max_connections, max_per_client;
+	unsigned idle_timeout, header_timeout, min_body_rate;
+	const char *trusted;
 	/* the router: called for every request head */
 	void (*route)(struct http_req *r, void *app);
 	void *app;

@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
 	"                       [--max-upload BYTES] [--public-url URL] [--cache-mb MB] [--quiet]\n"
 	"                       [--max-minidump BYTES] [--miss-flush-ms MS] [--no-miss-accounting]\n"
+	"                       [--max-connections N] [--max-per-client N] [--trust-proxy ADDRS]\n"
+	"                       [--idle-timeout S] [--header-timeout S] [--min-body-rate BYTES]\n"
 	"       symserver import [--store DIR] [--force] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
@@ -44,7 +46,10 @@ static const char usage_text[] =
 	"--listen 127.0.0.1:8280, uploads up to 2 GiB.  Token SCOPES: a comma-separated\n"
 	"list of " STORE_TOKEN_SCOPES " (default upload).  --expires WHEN: a number of\n"
 	"days, an age (12h, 30d) or a date (2027-06-30[T12:00:00Z]).  verify, delete,\n"
-	"token list|revoke and missing (but ignore) need an existing store.\n";
+	"token list|revoke and missing (but ignore) need an existing store.\n"
+	"Hostile clients: --max-connections 10000, --max-per-client 128 (0: no limit;\n"
+	"addresses in --trust-proxy, default 127.0.0.1,::1, are exempt), --idle-timeout\n"
+	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n";
 
 /* Prints "symserver: <message>" and the usage on stderr; returns 2, the
  * exit status of a usage error. */
@@ -84,6 +89,19 @@ struct opts {
 	unsigned miss_flush_ms;
 	bool no_miss_accounting;
 	double fault_rate;
+	/* hostile clients: see http_config */
+	unsigned max_connections, max_per_client, idle_timeout, header_timeout, min_body_rate;
+	const char *trust_proxy;
+};
+
+/* long-only options */
+enum {
+	OPT_MAX_CONNECTIONS = 0x100,
+	OPT_MAX_PER_CLIENT,
+	OPT_IDLE_TIMEOUT,
+	OPT_HEADER_TIMEOUT,
+	OPT_MIN_BODY_RATE,
+	OPT_TRUST_PROXY,
 };
 
 /* A decimal number in [min, max] into *out; false when s is not one. */
@@ -122,6 +140,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "expires", required_argument, NULL, 'E' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+		{ "min-body-rate", required_argument, NULL, OPT_MIN_BODY_RATE },
+		{ "trust-proxy", required_argument, NULL, OPT_TRUST_PROXY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -138,6 +162,12 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->cache_mb = 256;
 	o->max_minidump = 100u << 20;
 	o->miss_flush_ms = 1000;
+	o->max_connections = 10000;
+	o->max_per_client = 128;
+	o->idle_timeout = 120;
+	o->header_timeout = 10;
+	o->min_body_rate = 1024;
+	o->trust_proxy = "127.0.0.1,::1";
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -169,6 +199,27 @@ static int parse(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			break;
+		case OPT_MAX_CONNECTIONS:
+			ok = parse_num(optarg, 1, 1000000, &v);
+			o->max_connections = (unsigned)v;
+			break;
+		case OPT_MAX_PER_CLIENT:
+			ok = parse_num(optarg, 0, 1000000, &v);
+			o->max_per_client = (unsigned)v;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			ok = parse_num(optarg, 0, 86400, &v);
+			o->idle_timeout = (unsigned)v;
+			break;
+		case OPT_HEADER_TIMEOUT:
+			ok = parse_num(optarg, 0, 86400, &v);
+			o->header_timeout = (unsigned)v;
+			break;
+		case OPT_MIN_BODY_RATE:
+			ok = parse_num(optarg, 0, 1u << 30, &v);
+			o->min_body_rate = (unsigned)v;
+			break;
+		case OPT_TRUST_PROXY: o->trust_proxy = optarg; break;
 		case 'E': o->expires = optarg; break;
 		case 'J': o->json = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -233,6 +284,12 @@ static int cmd_serve(struct opts *o)
 	cfg.threads = o->threads;
 	cfg.quiet = o->quiet;
 	cfg.fault_rate = o->fault_rate;
+	cfg.max_connections = o->max_connections;
+	cfg.max_per_client = o->max_per_client;
+	cfg.idle_timeout = o->idle_timeout;
+	cfg.header_timeout = o->header_timeout;
+	cfg.min_body_rate = o->min_body_rate;
+	cfg.trusted = o->trust_proxy;
 	cfg.route = server_route;
 	cfg.done = server_done;
 	cfg.app = &srv;
