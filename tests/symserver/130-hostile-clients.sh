@@ -85,7 +85,7 @@ attack pipeline 'd["pipelined_answers"] > 0' pipeline --conns 20 --seconds 5.5
 attack chunked 'd["open"] == 0' \
 	chunked --conns 60 --sources 2 --interval 0.5 --seconds 6.5 --token "$TOKEN" \
 	--path /libc.so/$ID/libc.so.sym
-attack chunkedfast 'd["open"] == 0' \
+attack chunkedfast 'd["open"] == 0 and d["cut_max_s"] < 3' \
 	chunkedfast --conns 10 --seconds 5.5 --token "$TOKEN" --path /libc.so/$ID/libc.so.sym
 
 # the end: every attack connection is gone, the server answers and has

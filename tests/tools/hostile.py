@@ -180,6 +180,8 @@ def run_attack(a):
                     c.answers += data.count(b"HTTP/1.1 ")
             if mask & selectors.EVENT_WRITE and c.closed_at is None:
                 c.connected = True
+                if a.attack.startswith("chunked") and c.pos >= len(c.out):
+                    c.pos = first  # the body never ends: the chunks again
                 if c.pos >= len(c.out) or step == 0:
                     sel.modify(c.sock, selectors.EVENT_READ, c)
                     continue
