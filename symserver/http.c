@@ -34,7 +34,7 @@
 /* One accepted connection, from MHD's connection notification to its
  * close.  The guard's list owns it.  The deadlines are read by the
  * sweeper thread and written by the connection's worker thread, hence
- * the atomics; the list links, fd and client are under guard.mu. */
+ * the atomics; the rest is under the server's mu. */
 struct conn {
 	struct conn *prev, *next;
 	int fd;
@@ -56,7 +56,7 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct http_config cfg;
 	unsigned port;
-	/* the guard against hostile clients: see conn_started() */
+	/* the guard against hostile clients: see conn_notify() */
 	pthread_mutex_t mu;
 	struct conn *conns;
 	struct client *clients[CLIENT_BUCKETS];
@@ -385,13 +385,19 @@ static bool addr_key(const struct sockaddr *sa, unsigned char key[16])
 	return false;
 }
 
-static bool is_trusted(const struct http_server *s, const unsigned char key[16])
+/* Whether key (from addr_key) is exempt; if not, key becomes the key of
+ * its allowance: an IPv6 client counts with its /64 network (one
+ * subscriber's usual share, each address of which it can use). */
+static bool is_trusted(const struct http_server *s, unsigned char key[16])
 {
+	static const unsigned char v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	int i;
 
 	for (i = 0; i < s->ntrusted; i++)
 		if (memcmp(s->trusted[i], key, 16) == 0)
 			return true;
+	if (memcmp(key, v4, 12) != 0)
+		memset(key + 8, 0, 8);
 	return false;
 }
 

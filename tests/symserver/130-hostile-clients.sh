@@ -98,3 +98,9 @@ rss1=$(rss)
 [ "$rss1" -lt $((rss0 * 2 + 300000)) ] || fail "the server grew from $rss0 KB to $rss1 KB"
 [ "$(status GET /libc.so/$ID/libc.so.sym)" = 404 ] || fail "a cut upload was stored"
 stop_server
+
+# the options' values are checked
+"$SYMSERVER" serve --store "$STORE" --listen 127.0.0.1:0 --trust-proxy 10.0.0.1,bogus > o.out 2> o.err
+[ $? -eq 1 ] && grep -q "'bogus' is not an IP address" o.err || fail "--trust-proxy bogus: $(cat o.err)"
+"$SYMSERVER" serve --store "$STORE" --listen 127.0.0.1:0 --max-per-client -1 > o.out 2> o.err
+[ $? -eq 2 ] && grep -q "bad value '-1' for --max-per-client" o.err || fail "--max-per-client -1: $(cat o.err)"
