@@ -547,7 +547,9 @@ static void *sweeper(void *arg)
 			}
 			if (cut) {
 				/* MHD sees the end of the stream and closes the
-				 * connection itself (and then tells conn_notify) */
+				 * connection itself.  k->fd is still this
+				 * connection's: MHD tells conn_notify, which waits
+				 * for mu, before it closes the descriptor. */
 				shutdown(k->fd, SHUT_RDWR);
 				k->cut = true;
 			}
