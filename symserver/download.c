@@ -212,7 +212,6 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	enum sym_code rc;
 	int fd;
 
-	http_set_route(r, "download");
 	/* some processors send a Windows module's debug_file as the path the
 	 * linker wrote into the image, "c:\build\foo.pdb" percent-encoded */
 	file = server_basename(file);
@@ -317,10 +316,8 @@ void syminfo_route(struct server *srv, struct http_req *r, const char *file, con
 	char url[4096], b[8][1100], base[2048];
 	char *sn;
 
-	http_set_route(r, "syminfo");
-	/* ids, hashes and sizes are the store's content: --private covers them */
-	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
-		return;
+	/* the router checked the token under --private: ids, hashes and
+	 * sizes are the store's content */
 	if (!store_name_ok(file) || !server_valid_id(id)) {
 		http_respond(r, 400, "application/json", "{\"error\": \"malformed file name or id\"}\n", 39);
 		return;
@@ -360,14 +357,7 @@ void missing_route(struct server *srv, struct http_req *r, bool csv)
 	size_t n = 0, blen = 0, total = 0;
 	FILE *f;
 
-	http_set_route(r, csv ? "missing_csv" : "missing");
-	if (strcmp(http_method(r), "GET") != 0 && strcmp(http_method(r), "HEAD") != 0) {
-		http_add_header(r, "Allow", "GET, HEAD");
-		http_respond(r, 405, "application/json", "{\"error\": \"use GET\"}\n", 21);
-		return;
-	}
-	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
-		return;
+	/* the router checked the method and, under --private, the token */
 	memset(&q, 0, sizeof(q));
 	q.limit = csv ? 0 : 100;
 	if (!missing_parse_status(http_query(r, "status"), &q.status)) {

@@ -88,7 +88,6 @@ void metrics_route(struct server *srv, struct http_req *r)
 	static const char *cls[] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
 	int i, j;
 
-	http_set_route(r, "metrics");
 	if (!f) {
 		http_respond(r, 500, "text/plain", "out of memory\n", 14);
 		return;

@@ -262,14 +262,7 @@ void minidump_route(struct server *srv, struct http_req *r)
 	struct md_state *st;
 	struct http_body b;
 
-	http_set_route(r, "minidump");
-	if (strcmp(http_method(r), "POST") != 0) {
-		http_add_header(r, "Allow", "POST");
-		http_respond(r, 405, "application/json", "{\"error\": \"use POST\"}\n", 22);
-		return;
-	}
-	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
-		return;
+	/* the router checked the method and, under --private, the token */
 	/* each one holds its dump in memory: a few at a time */
 	if (__atomic_add_fetch(&srv->md_active, 1, __ATOMIC_RELAXED) > MAX_CONCURRENT) {
 		__atomic_fetch_sub(&srv->md_active, 1, __ATOMIC_RELAXED);

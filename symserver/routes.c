@@ -1,128 +1,68 @@
-/* routes.c - the dispatcher: every request head comes here and goes to
- * its handler. */
+/* routes.c - the dispatcher: every request head comes here, is matched
+ * against the route table (router.c) and goes to its handler. */
 #include "config.h"
 
 #include <stdbool.h>
 #include <string.h>
 
+#include "router.h"
 #include "server.h"
-
-/* Splits path into at most max components; returns the count, or -1 when
- * there are more (or an empty one). */
-static int split(char *path, char **parts, int max)
-{
-	int n = 0;
-	char *p = path, *slash;
-
-	if (*p == '/')
-		p++;
-	if (!*p)
-		return 0;
-	while (p) {
-		if (n == max)
-			return -1;
-		slash = strchr(p, '/');
-		if (slash)
-			*slash = '\0';
-		if (!*p)
-			return -1;
-		parts[n++] = p;
-		p = slash ? slash + 1 : NULL;
-	}
-	return n;
-}
 
 void server_route(struct http_req *r, void *app)
 {
 	struct server *srv = app;
-	const char *m = http_method(r);
-	const char *path = http_path(r);
-	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-	char copy[8192], *parts[6];
-	int n;
+	struct route_args a;
+	const struct route *rt = route_match(http_method(r), http_path(r), &a);
 
-	if (!path || strlen(path) >= sizeof(copy)) {
-		http_set_route(r, "invalid");
-		http_respond(r, 400, "application/json", "{\"error\": \"malformed path\"}\n", 28);
+	http_set_route(r, rt->name);
+	if (rt->auth_first && rt->scope &&
+	    (rt->auth == AUTH_ALWAYS || (rt->auth == AUTH_PRIVATE && srv->private_downloads)) &&
+	    !server_auth(srv, r, rt->scope, NULL))
 		return;
-	}
-	if (get && strcmp(path, "/_health") == 0) {
-		http_set_route(r, "health");
-		http_respond(r, 200, "application/json", "{\"status\": \"ok\"}\n", 17);
-		return;
-	}
-	if (get && strcmp(path, "/_metrics") == 0) {
+	switch (rt->handler) {
+	case ROUTE_INVALID:
+		respond_json_error(r, 400, "malformed path");
+		break;
+	case ROUTE_NOT_FOUND:
+		respond_json_error(r, 404, "not found");
+		break;
+	case ROUTE_REFUSE:
+		http_add_header(r, "Allow", rt->allow);
+		respond_json_error(r, 405, rt->refusal);
+		break;
+	case ROUTE_HEALTH:
+		respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
+		break;
+	case ROUTE_METRICS:
 		metrics_route(srv, r);
-		return;
-	}
-	if (get && strcmp(path, "/") == 0) {
+		break;
+	case ROUTE_PAGE:
 		page_route(srv, r);
-		return;
-	}
-	if (strcmp(path, "/missing") == 0 || strcmp(path, "/missing.csv") == 0 ||
-	    strcmp(path, "/missing/") == 0) {
-		missing_route(srv, r, strcmp(path, "/missing.csv") == 0);
-		return;
-	}
-	if (strcmp(path, "/minidump") == 0 || strcmp(path, "/minidump/") == 0) {
+		break;
+	case ROUTE_MISSING:
+	case ROUTE_MISSING_CSV:
+		missing_route(srv, r, rt->handler == ROUTE_MISSING_CSV);
+		break;
+	case ROUTE_MINIDUMP:
 		minidump_route(srv, r);
-		return;
-	}
-	if (strncmp(path, "/v1/", 4) == 0) {
-		v2_route(srv, r, path + 4);
-		return;
-	}
-	if (strcmp(path, "/upload") == 0 || strcmp(path, "/upload/") == 0) {
-		http_set_route(r, "upload");
-		if (strcmp(m, "POST") != 0) {
-			http_add_header(r, "Allow", "POST");
-			http_respond(r, 405, "application/json", "{\"error\": \"use POST\"}\n", 22);
-			return;
-		}
+		break;
+	case ROUTE_V2:
+		v2_route(srv, r, a.rest);
+		break;
+	case ROUTE_UPLOAD:
 		upload_route_post(srv, r);
-		return;
-	}
-	if (strcmp(path, "/api/token") == 0) {
-		if (!get) {
-			http_set_route(r, "token");
-			http_add_header(r, "Allow", "GET, HEAD");
-			http_respond(r, 405, "application/json", "{\"error\": \"use GET\"}\n", 21);
-			return;
-		}
-		http_set_route(r, "token");
+		break;
+	case ROUTE_TOKEN:
 		token_route(srv, r);
-		return;
+		break;
+	case ROUTE_SYMINFO:
+		syminfo_route(srv, r, a.arg[0], a.arg[1]);
+		break;
+	case ROUTE_DOWNLOAD:
+		download_route(srv, r, a.arg[0], a.arg[1], a.arg[2]);
+		break;
+	case ROUTE_PUT:
+		upload_route_put(srv, r, a.arg[0], a.arg[1], NULL);
+		break;
 	}
-	strcpy(copy, path);
-	n = split(copy, parts, 5);
-	if (n == 4 && strcmp(parts[0], "api") == 0 && strcmp(parts[1], "syminfo") == 0 && get) {
-		syminfo_route(srv, r, parts[2], parts[3]);
-		return;
-	}
-	if (n == 4 && strcmp(parts[0], "try") == 0) {
-		parts[0] = parts[1];
-		parts[1] = parts[2];
-		parts[2] = parts[3];
-		n = 3;
-	}
-	if (n == 3 && get) {
-		download_route(srv, r, parts[0], parts[1], parts[2]);
-		return;
-	}
-	if (n == 3 && strcmp(m, "PUT") == 0) {
-		http_set_route(r, "put");
-		upload_route_put(srv, r, parts[0], parts[1], NULL);
-		return;
-	}
-	if (n == 3) {
-		http_set_route(r, "download");
-		http_add_header(r, "Allow", "GET, HEAD, PUT");
-		http_respond(r, 405, "application/json", "{\"error\": \"method not allowed\"}\n", 32);
-		return;
-	}
-	http_set_route(r, n < 0 ? "invalid" : "other");
-	if (n < 0)
-		http_respond(r, 400, "application/json", "{\"error\": \"malformed path\"}\n", 28);
-	else
-		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
 }
