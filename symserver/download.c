@@ -78,13 +78,15 @@ static void count(struct server *srv, uint64_t *counter)
 
 void server_init_cache(struct server *srv, uint64_t budget)
 {
-	static const char body[] = "{\"error\": \"not found\"}\n";
+	size_t n;
+	char *body = json_line(json_pack("{s:s}", "error", "not found"), 0, &n);
 
 	pthread_mutex_init(&srv->cache_mu, NULL);
 	srv->hot_budget = budget;
 	srv->hot = budget ? calloc(HOT_SLOTS, sizeof(*srv->hot)) : NULL;
-	srv->not_found = http_cached_new(404, "application/json", body, sizeof(body) - 1,
-					 NULL, NULL, 0);
+	srv->not_found = body ? http_cached_new(404, "application/json", body, n, NULL, NULL, 0)
+			      : NULL;
+	free(body);
 }
 
 void server_free_cache(struct server *srv)
@@ -104,7 +106,7 @@ static void not_found(struct server *srv, struct http_req *r)
 	if (srv->not_found)
 		http_respond_cached(r, srv->not_found);
 	else
-		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		respond_json_error(r, 404, "not found");
 }
 
 static size_t hot_slot(const char *hash)
@@ -195,8 +197,7 @@ static bool code_redirect(struct server *srv, struct http_req *r, const char *fi
 	free(sn);
 	count(srv, &srv->redirects);
 	http_add_header(r, "Location", buf);
-	http_respondf(r, 302, "application/json", "{\"location\": \"%s\"}\n",
-		      json_str(buf, b1, sizeof(b1)));
+	respond_json(r, 302, json_pack("{s:o}", "location", json_text(buf)));
 	return true;
 }
 
@@ -206,7 +207,7 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 {
 	struct sym_record rec;
 	struct sym_err err;
-	char *want, etag[80], date[64], b2[256];
+	char *want, etag[80], date[64];
 	bool name_ok;
 	const char *inm;
 	enum sym_code rc;
@@ -218,7 +219,7 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	symname = server_basename(symname);
 	if (!store_name_ok(file) || !store_name_ok(symname) ||
 	    !store_name_ok(id)) {
-		http_respond(r, 400, "application/json", "{\"error\": \"malformed symbol path\"}\n", 35);
+		respond_json_error(r, 400, "malformed symbol path");
 		return;
 	}
 	/* before any lookup: under --private, whether a file or a code id is
@@ -239,7 +240,7 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 		return;
 	}
 	if (!server_valid_id(id)) {
-		http_respond(r, 400, "application/json", "{\"error\": \"malformed debug id\"}\n", 32);
+		respond_json_error(r, 400, "malformed debug id");
 		return;
 	}
 	sym_err_clear(&err);
@@ -258,8 +259,7 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 		return;
 	}
 	if (rc != SYM_OK) {
-		http_respondf(r, 500, "application/json", "{\"error\": \"%s\"}\n",
-			      json_str(err.msg, b2, sizeof(b2)));
+		respond_json_error(r, 500, err.msg);
 		return;
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", rec.hash);
@@ -285,8 +285,7 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	}
 	fd = store_blob_open(srv->store, rec.hash);
 	if (fd < 0) {
-		http_respond(r, 500, "application/json",
-			     "{\"error\": \"the symbol file is indexed but its blob is missing\"}\n", 64);
+		respond_json_error(r, 500, "the symbol file is indexed but its blob is missing");
 		return;
 	}
 	count(srv, &srv->hits);
@@ -313,37 +312,34 @@ void syminfo_route(struct server *srv, struct http_req *r, const char *file, con
 {
 	struct sym_record rec;
 	struct sym_err err;
-	char url[4096], b[8][1100], base[2048];
+	char url[4096], base[2048];
 	char *sn;
 
 	/* the router checked the token under --private: ids, hashes and
 	 * sizes are the store's content */
 	if (!store_name_ok(file) || !server_valid_id(id)) {
-		http_respond(r, 400, "application/json", "{\"error\": \"malformed file name or id\"}\n", 39);
+		respond_json_error(r, 400, "malformed file name or id");
 		return;
 	}
 	sym_err_clear(&err);
 	if (store_get(srv->store, file, id, &rec, &err) != SYM_OK &&
 	    store_get_by_code(srv->store, file, id, &rec, &err) != SYM_OK) {
-		http_respond(r, 404, "application/json", "{\"error\": \"not found\"}\n", 23);
+		respond_json_error(r, 404, "not found");
 		return;
 	}
 	sn = sym_file_name(rec.debug_file);
 	snprintf(url, sizeof(url), "%s/%s/%s/%s", server_base_url(srv, r, base, sizeof(base)),
 		 rec.debug_file, rec.debug_id, sn ? sn : "");
 	free(sn);
-	http_respondf(r, 200, "application/json",
-		      "{\"debug_filename\": \"%s\", \"debug_file\": \"%s\", \"debug_id\": \"%s\", "
-		      "\"code_file\": \"%s\", \"code_id\": \"%s\", \"generator\": \"%s\", \"url\": \"%s\", "
-		      "\"os\": \"%s\", \"arch\": \"%s\", \"size\": %llu, \"sha256\": \"%s\"}\n",
-		      json_str(rec.debug_file, b[0], sizeof(b[0])), b[0],
-		      json_str(rec.debug_id, b[1], sizeof(b[1])),
-		      json_str(rec.code_file, b[2], sizeof(b[2])),
-		      json_str(rec.code_id, b[3], sizeof(b[3])),
-		      json_str(rec.generator, b[4], sizeof(b[4])),
-		      json_str(url, b[5], sizeof(b[5])),
-		      json_str(rec.os, b[6], sizeof(b[6])), json_str(rec.arch, b[7], sizeof(b[7])),
-		      (unsigned long long)rec.size, rec.hash);
+	respond_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s}",
+				       "debug_filename", json_text(rec.debug_file),
+				       "debug_file", json_text(rec.debug_file),
+				       "debug_id", json_text(rec.debug_id),
+				       "code_file", json_text(rec.code_file),
+				       "code_id", json_text(rec.code_id),
+				       "generator", json_text(rec.generator), "url", json_text(url),
+				       "os", json_text(rec.os), "arch", json_text(rec.arch),
+				       "size", (json_int_t)rec.size, "sha256", rec.hash));
 }
 
 /* GET /missing (JSON) and /missing.csv */
@@ -361,29 +357,26 @@ void missing_route(struct server *srv, struct http_req *r, bool csv)
 	memset(&q, 0, sizeof(q));
 	q.limit = csv ? 0 : 100;
 	if (!missing_parse_status(http_query(r, "status"), &q.status)) {
-		http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
-			      "status is one of open, resolved, ignored, all");
+		respond_json_error(r, 400, "status is one of open, resolved, ignored, all");
 		return;
 	}
 	if ((a = http_query(r, "since")) && *a &&
 	    !missing_parse_since(a, (uint64_t)time(NULL), &q.since)) {
-		http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
-			      "since is seconds, a date (2026-12-01[T10:00:00Z]) or an age (24h, 7d)");
+		respond_json_error(r, 400,
+				   "since is seconds, a date (2026-12-01[T10:00:00Z]) or an age (24h, 7d)");
 		return;
 	}
 	if ((a = http_query(r, "min_count")) && *a) {
 		q.min_count = strtoull(a, &e, 10);
 		if (*e || *a == '-') {
-			http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
-			      "min_count is a number");
+			respond_json_error(r, 400, "min_count is a number");
 			return;
 		}
 	}
 	if ((a = http_query(r, "limit")) && *a) {
 		q.limit = strtoull(a, &e, 10);
 		if (*e || *a == '-' || q.limit == 0 || q.limit > 10000) {
-			http_respondf(r, 400, "application/json", "{\"error\": \"%s\"}\n",
-			      "limit is 1 to 10000");
+			respond_json_error(r, 400, "limit is 1 to 10000");
 			return;
 		}
 	}
@@ -391,9 +384,7 @@ void missing_route(struct server *srv, struct http_req *r, bool csv)
 	q.cursor = http_query(r, "cursor");
 	sym_err_clear(&err);
 	if (store_missing_list(srv->store, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK) {
-		char b2[300];
-		http_respondf(r, err.code == SYM_EUSAGE ? 400 : 500, "application/json",
-			      "{\"error\": \"%s\"}\n", json_str(err.msg, b2, sizeof(b2)));
+		respond_json_error(r, err.code == SYM_EUSAGE ? 400 : 500, err.msg);
 		return;
 	}
 	f = open_memstream(&body, &blen);

@@ -72,19 +72,28 @@ json_t *json_text(const char *s)
 	return json_text_n(s, strlen(s));
 }
 
-void respond_json_flags(struct http_req *r, unsigned status, json_t *j, size_t flags)
+char *json_line(json_t *j, size_t flags, size_t *n)
 {
 	char *s = j ? json_dumps(j, flags | JSON_PRESERVE_ORDER) : NULL;
-	size_t n;
 
 	json_decref(j);
+	if (!s)
+		return NULL;
+	*n = strlen(s);
+	s[(*n)++] = '\n';	/* over the NUL: the text is counted, not terminated */
+	return s;
+}
+
+void respond_json_flags(struct http_req *r, unsigned status, json_t *j, size_t flags)
+{
+	size_t n;
+	char *s = json_line(j, flags, &n);
+
 	if (!s) {
 		http_respond(r, 500, "text/plain", "out of memory\n", 14);
 		return;
 	}
-	n = strlen(s);
-	s[n] = '\n';	/* over the NUL: the body is counted, not terminated */
-	http_respond(r, status, "application/json", s, n + 1);
+	http_respond(r, status, "application/json", s, n);
 	free(s);
 }
 

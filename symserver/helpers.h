@@ -53,6 +53,11 @@ bool server_accepts_gzip(struct http_req *r);
  * become U+FFFD); never NULL but when out of memory.  New reference. */
 json_t *json_text(const char *s);
 json_t *json_text_n(const char *s, size_t n);
+/* j (its reference is taken) as text ending in a newline, n bytes, not
+ * NUL-terminated; the caller free()s it.  flags: jansson's dump flags (0:
+ * one line, ": " and ", " between items).  NULL when j is NULL or out of
+ * memory. */
+char *json_line(json_t *j, size_t flags, size_t *n);
 /* The one JSON writer: answers status with j (its reference is taken;
  * NULL answers 500) as application/json, one line with ": " and ", "
  * between items, then a newline. */
@@ -62,5 +67,10 @@ void respond_json(struct http_req *r, unsigned status, json_t *j);
 void respond_json_flags(struct http_req *r, unsigned status, json_t *j, size_t flags);
 /* {"error": msg} */
 void respond_json_error(struct http_req *r, unsigned status, const char *msg);
+/* Old JSON string escaping into out[cap] (truncates); returns out.  Left
+ * only for the answers being reworked on another branch (the archive
+ * listing of POST /upload, symbols:checkStatuses) and `token list
+ * --json`; new code uses json_text() and respond_json(). */
+const char *json_str(const char *s, char *out, size_t cap);
 
 #endif

@@ -64,8 +64,6 @@ void server_free_cache(struct server *srv);
 
 /* routes.c: the dispatcher (the table is in router.c) */
 void server_route(struct http_req *r, void *app);
-/* JSON string escaping into out[cap]; returns out. */
-const char *json_str(const char *s, char *out, size_t cap);
 
 /* download.c: the read side */
 void download_route(struct server *srv, struct http_req *r, const char *file, const char *id,
