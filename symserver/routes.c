@@ -2,9 +2,6 @@
  * against the route table (router.c) and goes to its handler. */
 #include "config.h"
 
-#include <stdbool.h>
-#include <string.h>
-
 #include "router.h"
 #include "server.h"
 
