@@ -87,11 +87,6 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
-char *arena_strdup(struct arena *a, const char *s)
-{
-	return arena_strndup(a, s, strlen(s));
-}
-
 static uint32_t str_hash(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;	/* FNV-1a */

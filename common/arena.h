@@ -25,7 +25,6 @@ void arena_release(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);
 /* A NUL-terminated copy of s[0..n); NULL when out of memory. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
-char *arena_strdup(struct arena *a, const char *s);
 
 /* strpool: interns strings so that equal strings share one pointer, which
  * then serves as identity (compare pointers, not bytes).  Strings live in

@@ -37,9 +37,6 @@ struct sym_err {
 	char msg[512];
 };
 
-/* Static text describing a code; never NULL. */
-const char *sym_strcode(enum sym_code code);
-
 /* Records code and a printf-style message in err (which may be NULL) and
  * returns code, so callers can write `return sym_fail(err, SYM_EFORMAT, ...)`.
  * The first error recorded wins: later calls do not overwrite a message. */

@@ -109,13 +109,3 @@ void outbuf_dec(struct outbuf *o, uint64_t v)
 	} while (v);
 	outbuf_write(o, tmp + i, (size_t)(20 - i));
 }
-
-void outbuf_sdec(struct outbuf *o, int64_t v)
-{
-	if (v < 0) {
-		outbuf_putc(o, '-');
-		outbuf_dec(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		outbuf_dec(o, (uint64_t)v);
-	}
-}

@@ -33,6 +33,5 @@ void outbuf_puts(struct outbuf *o, const char *s);
 void outbuf_putc(struct outbuf *o, char c);
 void outbuf_hex(struct outbuf *o, uint64_t v);		/* lower case, no 0x */
 void outbuf_dec(struct outbuf *o, uint64_t v);
-void outbuf_sdec(struct outbuf *o, int64_t v);
 
 #endif

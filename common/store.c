@@ -451,11 +451,6 @@ void store_upload_force(struct store_upload *u, bool force)
 	u->force = force;
 }
 
-const struct symfile_header *store_upload_header(const struct store_upload *u)
-{
-	return u->check.seen_module ? &u->check.hdr : NULL;
-}
-
 static enum sym_code write_all(int fd, const void *p, size_t n, struct sym_err *err)
 {
 	const char *c = p;

@@ -110,8 +110,6 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 				  struct sym_record *rec, enum store_outcome *outcome,
 				  struct sym_record *old, struct sym_err *err);
 void store_upload_abort(struct store_upload *u);
-/* The header parsed so far (valid after the MODULE line was seen). */
-const struct symfile_header *store_upload_header(const struct store_upload *u);
 
 /* Removes a symbol file from the index (and its code-id entry), logged
  * as "delete".  The blob stays: blobs are shared by content.  old gets

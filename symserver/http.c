@@ -100,8 +100,6 @@ struct http_req {
 
 const char *http_method(const struct http_req *r) { return r->method; }
 const char *http_path(const struct http_req *r) { return r->path; }
-bool http_is_head(const struct http_req *r) { return r->head; }
-bool http_answered(const struct http_req *r) { return r->answered; }
 void http_set_route(struct http_req *r, const char *route) { r->route = route; }
 
 const char *http_header(struct http_req *r, const char *name)

@@ -36,7 +36,6 @@ const char *http_method(const struct http_req *r);
 const char *http_path(const struct http_req *r);	/* decoded; NULL if it held a NUL or control byte */
 const char *http_header(struct http_req *r, const char *name);
 const char *http_query(struct http_req *r, const char *name);
-bool http_is_head(const struct http_req *r);
 void http_set_route(struct http_req *r, const char *route);	/* for metrics and the log */
 /* Accepts a body: the callbacks in b (copied) receive it.  max is the
  * largest body accepted (413 past it). */
@@ -57,7 +56,6 @@ void http_respond_fd(struct http_req *r, unsigned status, const char *type, int 
 void http_respond_stream(struct http_req *r, unsigned status, const char *type, uint64_t size,
 			 long (*read)(void *ctx, uint64_t pos, char *buf, size_t max),
 			 void *ctx, void (*free_ctx)(void *ctx));
-bool http_answered(const struct http_req *r);
 
 /* A response built once and sent many times (a hot symbol file, a fixed
  * error): body, type and headers are fixed at creation.  body is copied.

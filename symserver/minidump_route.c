@@ -36,47 +36,6 @@ struct md_state {
 	bool in_field;
 };
 
-/* A JSON string from bytes that may not be UTF-8: invalid sequences
- * become U+FFFD. */
-static json_t *jstr_n(const char *s, size_t n)
-{
-	json_t *j = json_stringn(s, n);
-	char *o;
-	size_t i = 0, k = 0;
-
-	if (j)
-		return j;
-	o = malloc(n * 3 + 1);
-	if (!o)
-		return json_string("");
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			     (c & 0xf8) == 0xf0 ? 4 : 0;
-		json_t *t = NULL;
-		if (len && i + len <= n && c != 0)
-			t = json_stringn(s + i, len);
-		if (t) {
-			memcpy(o + k, s + i, len);
-			k += len;
-			i += len;
-			json_decref(t);
-		} else {
-			memcpy(o + k, "\xef\xbf\xbd", 3);
-			k += 3;
-			i++;
-		}
-	}
-	j = json_stringn(o, k);
-	free(o);
-	return j ? j : json_string("");
-}
-
-static json_t *jstr(const char *s)
-{
-	return jstr_n(s, strlen(s));
-}
-
 static void finish_field(struct md_state *st)
 {
 	json_t *v = NULL;
@@ -87,7 +46,7 @@ static void finish_field(struct md_state *st)
 	if (strcmp(st->name, "sentry") == 0)
 		v = json_loadb(st->val ? st->val : "", st->vlen, 0, NULL);
 	if (!v)
-		v = jstr_n(st->val ? st->val : "", st->vlen);
+		v = json_text_n(st->val ? st->val : "", st->vlen);
 	json_object_set_new(st->attrs, st->name, v);
 	free(st->val);
 	st->val = NULL;
@@ -140,8 +99,8 @@ static int on_field(struct http_req *r, void *p, const char *name, const char *f
 				return 0;
 			}
 			json_array_append_new(st->attachments,
-					      json_pack("{s:o, s:o, s:I}", "name", jstr(name),
-							"filename", jstr(filename), "size",
+					      json_pack("{s:o, s:o, s:I}", "name", json_text(name),
+							"filename", json_text(filename), "size",
 							(json_int_t)0));
 		}
 		last = json_array_get(st->attachments, json_array_size(st->attachments) - 1);
@@ -177,24 +136,10 @@ static int on_field(struct http_req *r, void *p, const char *name, const char *f
 	return 0;
 }
 
-static void respond_json(struct http_req *r, unsigned status, json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-
-	if (!s) {
-		http_respond(r, 500, "text/plain", "out of memory\n", 14);
-		return;
-	}
-	http_respond(r, status, "application/json", s, strlen(s));
-	free(s);
-}
-
 static void respond_error(struct http_req *r, unsigned status, const char *msg)
 {
-	json_t *j = json_pack("{s:s}", "error", msg);
-
-	respond_json(r, status, j);
-	json_decref(j);
+	/* as the other /minidump answers: indented */
+	respond_json_flags(r, status, json_pack("{s:o}", "error", json_text(msg)), JSON_INDENT(1));
 }
 
 static void on_end(struct http_req *r, void *p)
@@ -239,10 +184,10 @@ static void on_end(struct http_req *r, void *p)
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)m->base);
 		json_object_set_new(jm, "base_address", json_string(addr));
 		json_object_set_new(jm, "size", json_integer((json_int_t)m->size));
-		json_object_set_new(jm, "code_file", jstr(m->code_file));
-		json_object_set_new(jm, "code_id", jstr(m->code_id));
-		json_object_set_new(jm, "debug_file", jstr(m->debug_file));
-		json_object_set_new(jm, "debug_id", jstr(m->debug_id));
+		json_object_set_new(jm, "code_file", json_text(m->code_file));
+		json_object_set_new(jm, "code_id", json_text(m->code_id));
+		json_object_set_new(jm, "debug_file", json_text(m->debug_file));
+		json_object_set_new(jm, "debug_id", json_text(m->debug_id));
 		json_object_set_new(jm, "unloaded", json_boolean(m->unloaded));
 		keyed = df[0] && m->debug_id[0] && store_name_ok(df) &&
 			server_valid_id(m->debug_id);
@@ -260,7 +205,7 @@ static void on_end(struct http_req *r, void *p)
 				 sn ? sn : "");
 			free(sn);
 			json_object_set_new(jm, "symbols", json_true());
-			json_object_set_new(jm, "url", jstr(url));
+			json_object_set_new(jm, "url", json_text(url));
 			found++;
 		} else if (!keyed) {
 			/* nothing a processor could look up */
@@ -296,8 +241,7 @@ static void on_end(struct http_req *r, void *p)
 	json_object_set_new(out, "missing", json_integer((json_int_t)missing));
 	json_object_set(out, "attributes", st->attrs);
 	json_object_set(out, "attachments", st->attachments);
-	respond_json(r, 200, out);
-	json_decref(out);
+	respond_json_flags(r, 200, out, JSON_INDENT(1));
 	md_free(&info);
 }
 
@@ -318,14 +262,7 @@ void minidump_route(struct server *srv, struct http_req *r)
 	struct md_state *st;
 	struct http_body b;
 
-	http_set_route(r, "minidump");
-	if (strcmp(http_method(r), "POST") != 0) {
-		http_add_header(r, "Allow", "POST");
-		http_respond(r, 405, "application/json", "{\"error\": \"use POST\"}\n", 22);
-		return;
-	}
-	if (srv->private_downloads && !server_auth(srv, r, "download", NULL))
-		return;
+	/* the router checked the method and, under --private, the token */
 	/* each one holds its dump in memory: a few at a time */
 	if (__atomic_add_fetch(&srv->md_active, 1, __ATOMIC_RELAXED) > MAX_CONCURRENT) {
 		__atomic_fetch_sub(&srv->md_active, 1, __ATOMIC_RELAXED);

@@ -10,6 +10,7 @@
 #include "fsutil.h"
 #include "store.h"
 #include "missing.h"
+#include "helpers.h"
 
 enum { MET_ROUTES = 16, MET_BUCKETS = 12 };
 
@@ -57,27 +58,22 @@ struct server {
 	uint64_t started;		/* time the server started */
 };
 
+/* download.c: the hot-file cache (budget bytes; 0: none) */
 void server_init_cache(struct server *srv, uint64_t budget);
 void server_free_cache(struct server *srv);
 
-/* routes.c */
+/* routes.c: the dispatcher (the table is in router.c) */
 void server_route(struct http_req *r, void *app);
+
+/* download.c: the read side */
+void download_route(struct server *srv, struct http_req *r, const char *file, const char *id,
+		    const char *symname);
+void syminfo_route(struct server *srv, struct http_req *r, const char *file, const char *id);
+void missing_route(struct server *srv, struct http_req *r, bool csv);
+
+/* metrics.c */
 void server_done(void *app, const char *route, unsigned status, uint64_t bytes, uint64_t usec);
-/* Token from Authorization: Bearer, Auth-Token, or ?key=; checks scope.
- * Answers 401 ("no token sent", "unknown token", "token revoked", "token
- * expired") or 403 ("token 'NAME' lacks the SCOPE scope") and returns
- * false when it is missing or wrong; who[128] (may be NULL) gets the
- * token's name. */
-bool server_auth(struct server *srv, struct http_req *r, const char *scope, char *who);
-/* JSON string escaping into out[cap]; returns out. */
-const char *json_str(const char *s, char *out, size_t cap);
-/* The last component of a path written with '/' or '\' (a Windows
- * module's debug_file is often the linker's full path); p itself when it
- * ends in a separator.  Points into p. */
-const char *server_basename(const char *p);
-/* The base URL for links we hand out: --public-url, else http://<Host>. */
-const char *server_base_url(struct server *srv, struct http_req *r, char *out, size_t cap);
-bool server_valid_id(const char *s);
+void metrics_route(struct server *srv, struct http_req *r);
 /* Counts a publication outcome (an enum store_outcome, or -1 for an
  * upload that was not accepted) and keeps the totals current. */
 void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,

@@ -278,25 +278,21 @@ static unsigned up_commit(struct up *p, const char *file, const char *id,
 
 static void respond_error(struct http_req *r, unsigned status, const char *msg)
 {
-	char b[1200];
-
 	if (status == 409) {
 		/* a refused downgrade: one line of text (issue 17) */
 		http_respondf(r, status, "text/plain; charset=utf-8", "%s\n", msg);
 		return;
 	}
-	http_respondf(r, status, "application/json", "{\"error\": \"%s\"}\n", json_str(msg, b, sizeof(b)));
+	respond_json_error(r, status, msg);
 }
 
 static void respond_stored(struct http_req *r, unsigned status, const struct sym_record *rec,
 			   enum store_outcome o)
 {
-	char b1[1200], b2[200];
-
-	http_respondf(r, status, "application/json",
-		      "{\"status\": \"%s\", \"debug_file\": \"%s\", \"debug_id\": \"%s\", \"sha256\": \"%s\", \"size\": %llu}\n",
-		      outcome_name(o), json_str(rec->debug_file, b1, sizeof(b1)),
-		      json_str(rec->debug_id, b2, sizeof(b2)), rec->hash, (unsigned long long)rec->size);
+	respond_json(r, status, json_pack("{s:s, s:o, s:o, s:s, s:I}", "status", outcome_name(o),
+					  "debug_file", json_text(rec->debug_file),
+					  "debug_id", json_text(rec->debug_id), "sha256", rec->hash,
+					  "size", (json_int_t)rec->size));
 }
 
 /* ---- PUT ------------------------------------------------------------- */
@@ -338,7 +334,7 @@ static void put_end(struct http_req *r, void *st)
 			respond_error(r, 404, "unknown or already used upload key");
 			return;
 		}
-		http_respond(r, 200, "application/json", "{}\n", 3);
+		respond_json(r, 200, json_object());
 		return;
 	}
 	status = up_commit(p, p->expect_file, p->expect_id, &rec, &o);
@@ -817,8 +813,7 @@ static void v2_complete_end(struct http_req *r, void *st)
 		return;
 	}
 	/* Breakpad's clients scrape `"result": "..."` with one space */
-	http_respondf(r, 200, "application/json", "{\"result\": \"%s\"}\n",
-		      o == STORE_SAME ? "DUPLICATE_DATA" : "OK");
+	respond_json(r, 200, json_pack("{s:s}", "result", o == STORE_SAME ? "DUPLICATE_DATA" : "OK"));
 }
 
 static void v2_statuses_end(struct http_req *r, void *st)
@@ -906,8 +901,9 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 			return;
 		}
 		sym_err_clear(&e);
-		http_respondf(r, 200, "application/json", "{\"status\": \"%s\"}\n",
-			      store_get(srv->store, file, id, &rec, &e) == SYM_OK ? "FOUND" : "MISSING");
+		respond_json(r, 200, json_pack("{s:s}", "status",
+					       store_get(srv->store, file, id, &rec, &e) == SYM_OK ?
+					       "FOUND" : "MISSING"));
 		return;
 	}
 	if (strcmp(rest, "symbols:checkStatuses") == 0 && strcmp(m, "POST") == 0) {
@@ -953,8 +949,8 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest)
 		snprintf(url, sizeof(url), "%s/v1/uploads/%s", server_base_url(srv, r, base, sizeof(base)),
 			 v->key);
 		/* Breakpad's clients scrape these with exactly one space */
-		http_respondf(r, 200, "application/json", "{\"uploadUrl\": \"%s\", \"uploadKey\": \"%s\"}\n",
-			      url, v->key);
+		respond_json(r, 200, json_pack("{s:o, s:s}", "uploadUrl", json_text(url),
+					       "uploadKey", v->key));
 		return;
 	}
 	if (strncmp(rest, "uploads/", 8) == 0) {
