@@ -447,14 +447,13 @@ static int put_offset(struct interp *it, uint64_t reg, int64_t factor, bool val)
 
 /* Runs instructions [p, p+n); returns 0 at the end, 1 when Breakpad would
  * stop interpreting this FDE, -1 when out of memory. */
-static int run(struct interp *it, const uint8_t *p, size_t n, uint64_t fde_end_hint)
+static int run(struct interp *it, const uint8_t *p, size_t n)
 {
 	struct cfi *c = it->c;
 	struct cursor cur = cursor_make(p, n, c->in->be);
 	const struct cie *ce = it->cie;
 	int rc = 0;
 
-	(void)fde_end_hint;
 	while (cursor_left(&cur) && rc == 0) {
 		uint8_t op = cursor_u8(&cur), hi = op & 0xc0, lo = op & 0x3f;
 		uint64_t reg, a, b;
@@ -813,13 +812,13 @@ static int do_fde(struct cfi *c, const struct cie *ce, struct cursor *cur, uint6
 			return -1;
 	}
 	it.in_cie = true;
-	rc = run(&it, ce->insns, ce->ninsns, end);
+	rc = run(&it, ce->insns, ce->ninsns);
 	if (rc < 0)
 		return -1;
 	ruleset_copy(&c->cie_rules, &c->cur);
 	if (rc == 0) {
 		it.in_cie = false;
-		rc = run(&it, cur->base + cur->pos, end - cur->pos, end);
+		rc = run(&it, cur->base + cur->pos, end - cur->pos);
 		if (rc < 0)
 			return -1;
 	}
