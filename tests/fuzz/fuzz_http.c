@@ -326,9 +326,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)http_port(h)),
 					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-			die("cannot connect to the server");
+		int tries = 0;
+
+		/* a refused connect (the backlog full, the ephemeral ports all
+		 * taken for a moment) is tried again, for up to 2 s */
+		while ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+		       connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && tries++ < 200) {
+			fprintf(stderr, "fuzz_http: connect: %s; trying again\n", strerror(errno));
+			close(fd);
+			usleep(10000);
+		}
+		if (fd < 0 || tries > 200) {
+			fprintf(stderr, "fuzz_http: cannot connect to the server: %s\n", strerror(errno));
+			abort();
+		}
 		/* no TIME_WAIT: thousands of connections a second */
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger));
 	}
