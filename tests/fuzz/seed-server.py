@@ -73,6 +73,8 @@ def archives():
         "zip": zip_of(t), "tar": tar_of(t), "tgz": tar_of(t, "w:gz"), "dot-tar": tar_of(t, dot=True),
         "link-tar": tar_of(t[:1], link=True), "one-zip": zip_of(t[:1]),
         "stored-zip": zip_of_stored(t[:2]),
+        "abs-tar": tar_of([("/" + t[0][0], t[0][1]), ("//" + t[0][0], t[0][1]),
+                           ("../%s/%s/..sym" % (ID, ID), t[0][1]), ("./../" + t[0][0], t[0][1])]),
     }
 
 
