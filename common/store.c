@@ -490,6 +490,8 @@ enum sym_code store_upload_write(struct store_upload *u, const void *data, size_
 {
 	const unsigned char *p = data;
 
+	if (!n)
+		return SYM_OK;	/* data may be NULL (an empty block of an archive) */
 	if (u->limit && (n > u->limit || u->size > u->limit - n))
 		return sym_fail(err, SYM_ELIMIT, "the symbol file exceeds %llu bytes",
 				(unsigned long long)u->limit);

@@ -215,13 +215,16 @@ static bool end_line(struct symcheck *c, const char *s, size_t n)
 
 bool symcheck_feed(struct symcheck *c, const void *data, size_t n)
 {
-	const char *p = data, *end = p + n;
+	const char *p = data, *end;
 	/* the lines before a NUL byte are checked first, so that the error
 	 * names the first problem and its line however the file is split */
 	const char *nul;
 
 	if (c->failed)
 		return false;
+	if (!n)
+		return true;	/* data may be NULL (an empty block of an archive) */
+	end = p + n;
 	nul = memchr(p, '\0', n);
 	if (nul)
 		end = nul;

@@ -27,8 +27,7 @@
 
 #include "fsutil.h"
 #include "server.h"
-
-#define FIELD_MAX 1024
+#include "upload_parse.h"
 
 struct up {
 	struct server *srv;
@@ -471,7 +470,7 @@ static int form_field(struct http_req *r, void *st, const char *name, const char
 #define ARCHIVE_MAX_RATIO 200
 #define ARCHIVE_MIN_BUDGET ((uint64_t)64 << 20)
 
-static bool archive_path_ok(const char *path, char *mod, char *id, char *name)
+bool archive_path_ok(const char *path, char *mod, char *id, char *name)
 {
 	char copy[4096], *parts[4], *s, *save = NULL;
 	int n = 0;
@@ -494,49 +493,27 @@ static bool archive_path_ok(const char *path, char *mod, char *id, char *name)
 	return true;
 }
 
-static void process_archive(struct up *p, struct http_req *r)
+enum archive_walk_result archive_walk(int fd, struct archive_walker *w)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *f = open_memstream(&out, &outlen);
-	uint64_t budget, total = 0;
-	int nok = 0, nbad = 0, nrefused = 0, rc;
-	unsigned store_fail = 0;	/* 507 or 503 when the store failed */
-	bool first = true;
+	int rc;
 
-	budget = p->archive_size * ARCHIVE_MAX_RATIO;
-	if (budget < ARCHIVE_MIN_BUDGET)
-		budget = ARCHIVE_MIN_BUDGET;
-	if (budget > p->srv->max_upload * 4)
-		budget = p->srv->max_upload * 4;
-	if (!a || !f) {
-		if (a)
-			archive_read_free(a);
-		if (f)
-			fclose(f);
-		free(out);
-		respond_error(r, 500, "out of memory");
-		return;
-	}
+	w->total = 0;
+	if (!a)
+		return WALK_NOMEM;
 	archive_read_support_format_zip(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_gzip(a);
-	lseek(p->archive_fd, 0, SEEK_SET);
-	if (archive_read_open_fd(a, p->archive_fd, 65536) != ARCHIVE_OK) {
-		respond_error(r, 400, "the upload is neither a .sym file nor a zip, tar or tar.gz archive");
-		goto out;
+	lseek(fd, 0, SEEK_SET);
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return WALK_UNREADABLE;
 	}
-	fprintf(f, "{\"files\": [");
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *path = archive_entry_pathname(e);
-		char mod[FIELD_MAX], id[FIELD_MAX], name[FIELD_MAX], b1[2400], b2[1200];
-		const char *err = NULL;
-		struct sym_record rec;
-		enum store_outcome o = STORE_NEW;
+		struct archive_item it;
 		char *want;
-		struct up one;
 
 		if (archive_entry_filetype(e) == AE_IFDIR)
 			continue;
@@ -544,86 +521,163 @@ static void process_archive(struct up *p, struct http_req *r)
 			continue;
 		while (path && path[0] == '.' && path[1] == '/')
 			path += 2;
-		memset(&one, 0, sizeof(one));
-		one.srv = p->srv;
-		one.archive_fd = -1;
-		one.force = p->force;
-		snprintf(one.who, sizeof(one.who), "%s", p->who);
-		sym_err_clear(&one.err);
+		it.path = path ? path : "";
+		it.err = NULL;
+		it.read = it.bomb = false;
 		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
 		    archive_entry_symlink(e))
-			err = "not a regular file (links are refused)";
-		else if (!archive_path_ok(path, mod, id, name))
-			err = "the path is not <debug_file>/<debug_id>/<file>.sym";
-		else if (!(want = sym_file_name(mod)) || strcasecmp(want, name) != 0) {
-			err = "the file name is not the debug file's .sym name";
+			it.err = "not a regular file (links are refused)";
+		else if (!archive_path_ok(path, it.mod, it.id, it.name))
+			it.err = "the path is not <debug_file>/<debug_id>/<file>.sym";
+		else if (!(want = sym_file_name(it.mod)) || strcasecmp(want, it.name) != 0) {
+			it.err = "the file name is not the debug file's .sym name";
 			free(want);
 		} else {
-			unsigned status;
 			const void *buf;
 			size_t len;
 			la_int64_t off;
 
 			free(want);
+			it.read = true;
 			while ((rc = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
-				total += len;
-				if (total > budget) {
-					err = "the archive expands past its size limit (decompression bomb?)";
+				w->total += len;
+				if (w->total > w->budget) {
+					it.err = "the archive expands past its size limit (decompression bomb?)";
+					it.bomb = true;
 					break;
 				}
-				up_feed(&one, buf, len);
+				w->data(w->ctx, buf, len);
 			}
-			if (!err && rc != ARCHIVE_EOF)
-				err = "the archive entry is corrupt";
-			if (!err) {
-				status = up_commit(&one, mod, id, &rec, &o);
-				if (status != 200)
-					err = one.err.msg[0] ? one.err.msg : "rejected";
-			} else if (one.failed) {
-				status = one.fail_status;
-			} else {
-				status = 400;
-			}
-			if (status == 507 || status == 503) {
-				store_fail = status;
-				err = one.err.msg;
-			}
+			if (!it.err && rc != ARCHIVE_EOF)
+				it.err = "the archive entry is corrupt";
 		}
-		store_upload_abort(one.u);
-		if (one.zinit)
-			inflateEnd(&one.z);
-		fprintf(f, "%s{\"key\": \"%s\", ", first ? "" : ", ",
-			json_str(path ? path : "", b1, sizeof(b1)));
-		first = false;
-		if (err && o == STORE_REFUSED) {
-			nrefused++;
-			fprintf(f, "\"status\": \"refused\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
-		} else if (err) {
-			nbad++;
-			fprintf(f, "\"status\": \"error\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
-			if (total > budget || store_fail)
-				break;	/* a bomb, or the store failed: stop reading it */
-		} else {
-			nok++;
-			fprintf(f, "\"status\": \"%s\", \"sha256\": \"%s\"}", outcome_name(o), rec.hash);
+		if (!w->entry(w->ctx, &it) || it.bomb) {
+			archive_read_free(a);
+			return WALK_STOPPED;
 		}
 	}
-	if (rc != ARCHIVE_EOF && total <= budget && nok + nbad == 0) {
-		fclose(f);
-		f = NULL;
+	archive_read_free(a);
+	return rc == ARCHIVE_EOF ? WALK_END : WALK_CORRUPT;
+}
+
+/* process_archive()'s state between archive_walk()'s calls */
+struct archive_run {
+	struct up *p;
+	struct up one;		/* the entry being stored */
+	FILE *f;		/* the JSON answer */
+	int nok, nbad, nrefused;
+	unsigned store_fail;	/* 507 or 503 when the store failed */
+	bool first;
+};
+
+static void archive_one_init(struct archive_run *ar)
+{
+	memset(&ar->one, 0, sizeof(ar->one));
+	ar->one.srv = ar->p->srv;
+	ar->one.archive_fd = -1;
+	ar->one.force = ar->p->force;
+	snprintf(ar->one.who, sizeof(ar->one.who), "%s", ar->p->who);
+	sym_err_clear(&ar->one.err);
+}
+
+static void archive_data(void *ctx, const void *buf, size_t n)
+{
+	struct archive_run *ar = ctx;
+
+	up_feed(&ar->one, buf, n);
+}
+
+static bool archive_entry_done(void *ctx, const struct archive_item *it)
+{
+	struct archive_run *ar = ctx;
+	const char *err = it->err;
+	char b1[2400], b2[1200];
+	struct sym_record rec;
+	enum store_outcome o = STORE_NEW;
+	bool go_on = true;
+
+	if (it->read) {
+		unsigned status;
+
+		if (!err) {
+			status = up_commit(&ar->one, it->mod, it->id, &rec, &o);
+			if (status != 200)
+				err = ar->one.err.msg[0] ? ar->one.err.msg : "rejected";
+		} else if (ar->one.failed) {
+			status = ar->one.fail_status;
+		} else {
+			status = 400;
+		}
+		if (status == 507 || status == 503) {
+			ar->store_fail = status;
+			err = ar->one.err.msg;
+		}
+	}
+	store_upload_abort(ar->one.u);
+	if (ar->one.zinit)
+		inflateEnd(&ar->one.z);
+	fprintf(ar->f, "%s{\"key\": \"%s\", ", ar->first ? "" : ", ",
+		json_str(it->path, b1, sizeof(b1)));
+	ar->first = false;
+	if (err && o == STORE_REFUSED) {
+		ar->nrefused++;
+		fprintf(ar->f, "\"status\": \"refused\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
+	} else if (err) {
+		ar->nbad++;
+		fprintf(ar->f, "\"status\": \"error\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
+		if (it->bomb || ar->store_fail)
+			go_on = false;	/* a bomb, or the store failed: stop reading it */
+	} else {
+		ar->nok++;
+		fprintf(ar->f, "\"status\": \"%s\", \"sha256\": \"%s\"}", outcome_name(o), rec.hash);
+	}
+	archive_one_init(ar);
+	return go_on;
+}
+
+static void process_archive(struct up *p, struct http_req *r)
+{
+	char *out = NULL;
+	size_t outlen = 0;
+	struct archive_run ar = { .p = p, .first = true };
+	struct archive_walker w = { .ctx = &ar, .data = archive_data, .entry = archive_entry_done };
+	enum archive_walk_result res;
+
+	w.budget = p->archive_size * ARCHIVE_MAX_RATIO;
+	if (w.budget < ARCHIVE_MIN_BUDGET)
+		w.budget = ARCHIVE_MIN_BUDGET;
+	if (w.budget > p->srv->max_upload * 4)
+		w.budget = p->srv->max_upload * 4;
+	ar.f = open_memstream(&out, &outlen);
+	if (!ar.f) {
+		respond_error(r, 500, "out of memory");
+		return;
+	}
+	archive_one_init(&ar);
+	fprintf(ar.f, "{\"files\": [");
+	res = archive_walk(p->archive_fd, &w);
+	if (res == WALK_NOMEM) {
+		respond_error(r, 500, "out of memory");
+		goto out;
+	}
+	if (res == WALK_UNREADABLE) {
+		respond_error(r, 400, "the upload is neither a .sym file nor a zip, tar or tar.gz archive");
+		goto out;
+	}
+	if (res == WALK_CORRUPT && ar.nok + ar.nbad == 0) {
 		respond_error(r, 400, "the upload is neither a .sym file nor a readable zip, tar or tar.gz archive");
 		goto out;
 	}
-	fprintf(f, "], \"stored\": %d, \"failed\": %d, \"refused\": %d}\n", nok, nbad, nrefused);
-	fclose(f);
-	f = NULL;
-	http_respond(r, store_fail ? store_fail : nbad || rc != ARCHIVE_EOF ? 400 : nrefused ? 409 : 200,
+	fprintf(ar.f, "], \"stored\": %d, \"failed\": %d, \"refused\": %d}\n", ar.nok, ar.nbad,
+		ar.nrefused);
+	fclose(ar.f);
+	ar.f = NULL;
+	http_respond(r, ar.store_fail ? ar.store_fail : ar.nbad || res != WALK_END ? 400 : ar.nrefused ? 409 : 200,
 		     "application/json", out, outlen);
 out:
-	if (f)
-		fclose(f);
+	if (ar.f)
+		fclose(ar.f);
 	free(out);
-	archive_read_free(a);
 }
 
 static void form_end(struct http_req *r, void *st)
@@ -713,7 +767,7 @@ void v2_free_all(struct server *srv)
 
 /* Finds `"name"` or `name` followed by ':' and a quoted string in a relaxed
  * JSON body (Breakpad's Linux and Windows clients send unquoted keys). */
-static bool relaxed_string(const char *body, const char *name, char *out, size_t cap)
+bool relaxed_string(const char *body, const char *name, char *out, size_t cap)
 {
 	const char *p = body;
 	size_t nl = strlen(name);
@@ -744,6 +798,32 @@ static bool relaxed_string(const char *body, const char *name, char *out, size_t
 		p += nl;
 	}
 	return false;
+}
+
+bool v2_complete_body(const char *body, char *file, char *id)
+{
+	return body && relaxed_string(body, "debug_file", file, FIELD_MAX) &&
+	       relaxed_string(body, "debug_id", id, FIELD_MAX);
+}
+
+bool v2_statuses_body(const char *body, size_t len,
+		      void (*pair)(void *ctx, size_t i, const char *df, const char *di), void *ctx)
+{
+	json_t *root, *ids, *it;
+	json_error_t jerr;
+	size_t i;
+
+	root = body ? json_loadb(body, len, 0, &jerr) : NULL;
+	ids = root ? json_object_get(root, "symbol_ids") : NULL;
+	if (!json_is_array(ids)) {
+		json_decref(root);
+		return false;
+	}
+	json_array_foreach(ids, i, it)
+		pair(ctx, i, json_string_value(json_object_get(it, "debug_file")),
+		     json_string_value(json_object_get(it, "debug_id")));
+	json_decref(root);
+	return true;
 }
 
 static int json_data(struct http_req *r, void *st, const char *data, size_t n)
@@ -792,8 +872,7 @@ static void v2_complete_end(struct http_req *r, void *st)
 		respond_error(r, 404, "unknown upload key, or nothing was uploaded to it");
 		return;
 	}
-	if (!p->json || !relaxed_string(p->json, "debug_file", file, sizeof(file)) ||
-	    !relaxed_string(p->json, "debug_id", id, sizeof(id))) {
+	if (!v2_complete_body(p->json, file, id)) {
 		respond_error(r, 400, "the body must name symbol_id.debug_file and symbol_id.debug_id");
 		return;
 	}
@@ -816,55 +895,56 @@ static void v2_complete_end(struct http_req *r, void *st)
 	respond_json(r, 200, json_pack("{s:s}", "result", o == STORE_SAME ? "DUPLICATE_DATA" : "OK"));
 }
 
+/* v2_statuses_end()'s answer, one pair at a time */
+struct statuses_out {
+	struct server *srv;
+	FILE *f;
+};
+
+static void statuses_pair(void *ctx, size_t i, const char *df, const char *di)
+{
+	struct statuses_out *so = ctx;
+	struct sym_record rec;
+	struct sym_err e;
+	char b1[2100], b2[200];
+	bool found;
+
+	sym_err_clear(&e);
+	found = df && di && store_name_ok(df) && server_valid_id(di) &&
+		store_get(so->srv->store, df, di, &rec, &e) == SYM_OK;
+	/* "sha256" (of the stored content) is our extension: symupload
+	 * skips a file only when the server holds these very bytes */
+	fprintf(so->f, "%s{\"symbolId\": {\"debugFile\": \"%s\", \"debugId\": \"%s\"}, \"status\": \"%s\"%s%s%s}",
+		i ? ", " : "", json_str(df ? df : "", b1, sizeof(b1)),
+		json_str(di ? di : "", b2, sizeof(b2)), found ? "FOUND" : "MISSING",
+		found ? ", \"sha256\": \"" : "", found ? rec.hash : "", found ? "\"" : "");
+}
+
 static void v2_statuses_end(struct http_req *r, void *st)
 {
 	struct up *p = st;
-	json_t *root, *ids, *it;
-	json_error_t jerr;
-	size_t i;
+	struct statuses_out so = { .srv = p->srv };
 	char *out = NULL;
 	size_t outlen = 0;
-	FILE *f;
 
 	if (p->failed) {
 		respond_error(r, p->fail_status, p->err.msg);
 		return;
 	}
-	root = p->json ? json_loadb(p->json, p->json_len, 0, &jerr) : NULL;
-	ids = root ? json_object_get(root, "symbol_ids") : NULL;
-	if (!json_is_array(ids)) {
-		json_decref(root);
-		respond_error(r, 400, "the body must be {\"symbol_ids\": [{\"debug_file\": ..., \"debug_id\": ...}]}");
-		return;
-	}
-	f = open_memstream(&out, &outlen);
-	if (!f) {
-		json_decref(root);
+	so.f = open_memstream(&out, &outlen);
+	if (!so.f) {
 		respond_error(r, 500, "out of memory");
 		return;
 	}
-	fprintf(f, "{\"pairs\": [");
-	json_array_foreach(ids, i, it) {
-		const char *df = json_string_value(json_object_get(it, "debug_file"));
-		const char *di = json_string_value(json_object_get(it, "debug_id"));
-		struct sym_record rec;
-		struct sym_err e;
-		char b1[2100], b2[200];
-		bool found;
-
-		sym_err_clear(&e);
-		found = df && di && store_name_ok(df) && server_valid_id(di) &&
-			store_get(p->srv->store, df, di, &rec, &e) == SYM_OK;
-		/* "sha256" (of the stored content) is our extension: symupload
-		 * skips a file only when the server holds these very bytes */
-		fprintf(f, "%s{\"symbolId\": {\"debugFile\": \"%s\", \"debugId\": \"%s\"}, \"status\": \"%s\"%s%s%s}",
-			i ? ", " : "", json_str(df ? df : "", b1, sizeof(b1)),
-			json_str(di ? di : "", b2, sizeof(b2)), found ? "FOUND" : "MISSING",
-			found ? ", \"sha256\": \"" : "", found ? rec.hash : "", found ? "\"" : "");
+	fprintf(so.f, "{\"pairs\": [");
+	if (!v2_statuses_body(p->json, p->json_len, statuses_pair, &so)) {
+		fclose(so.f);
+		free(out);
+		respond_error(r, 400, "the body must be {\"symbol_ids\": [{\"debug_file\": ..., \"debug_id\": ...}]}");
+		return;
 	}
-	fprintf(f, "]}\n");
-	fclose(f);
-	json_decref(root);
+	fprintf(so.f, "]}\n");
+	fclose(so.f);
 	http_respond(r, 200, "application/json", out, outlen);
 	free(out);
 }

@@ -1,5 +1,6 @@
 # Every libFuzzer target (tests/fuzz/fuzz_*.c: the converter, DWARF, CFI,
-# compact unwind, PE, PDB, CAB, MSVC names, minidump, .sym check), built
+# compact unwind, PE, PDB, CAB, MSVC names, minidump, .sym check, and the
+# server's: whole HTTP requests, upload archives, sym-upload-v2 bodies), built
 # with clang, ASan and UBSan by scripts/fuzz, seeded from the fixtures,
 # every saved finding under tests/fuzz/regressions/TARGET/ replayed once,
 # then run for FUZZ_SECONDS (default 12) each, two at a time.  Fails when

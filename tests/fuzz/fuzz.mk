@@ -4,7 +4,8 @@
 #   make -f tests/fuzz/fuzz.mk TOP=SRCDIR BUILD=BUILDDIR OUT=DIR [TARGETS]
 #
 # BUILD is a configured build directory (for config.h); the programs go to
-# OUT/fuzz_NAME, the objects of common/ and dumpsyms/ to OUT/obj, compiled
+# OUT/fuzz_NAME, the objects of common/ and dumpsyms/ (and, for the
+# server's targets, symserver/ but main.c) to OUT/obj, compiled
 # once for all targets (with -MMD, so that a changed header rebuilds what
 # includes it).  `make fuzz` in a build directory and scripts/fuzz call it.
 TOP ?= $(error TOP is the source directory)
@@ -18,7 +19,7 @@ LLVM_LIB := $(shell $(LLVM_CONFIG) --libdir 2> /dev/null || echo /usr/lib/llvm-1
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 CFLAGS_FUZZ := -std=gnu11 -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra -Werror \
-	-Wno-unused-parameter -I$(BUILD) -I$(TOP)/common -I$(TOP)/dumpsyms
+	-I$(BUILD) -I$(TOP)/common -I$(TOP)/dumpsyms -I$(TOP)/symserver
 CXXFLAGS_FUZZ := -g -O1 $(SAN) -fsanitize=fuzzer-no-link -I$(BUILD) -I$(TOP)/dumpsyms \
 	-isystem $(LLVM_INC)
 LIBS_FUZZ := $(LLVM_LIB)/libLLVMDemangle.a -lelf -liberty -larchive -lzstd -lz -lstdc++
@@ -28,6 +29,13 @@ LIB_C := $(filter-out $(TOP)/common/store.c $(TOP)/dumpsyms/main.c, \
 LIB_CC := $(wildcard $(TOP)/dumpsyms/*.cc)
 LIB_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(LIB_C)) \
 	$(patsubst $(TOP)/%.cc,$(OUT)/obj/%.o,$(LIB_CC))
+# the server's targets: the symserver objects and the store, with their
+# libraries, but no dumpsyms objects
+SRV_TARGETS := fuzz_http fuzz_archive fuzz_v2json
+SRV_C := $(TOP)/common/store.c $(filter-out $(TOP)/symserver/main.c,$(wildcard $(TOP)/symserver/*.c)) \
+	$(filter-out $(TOP)/common/store.c,$(wildcard $(TOP)/common/*.c))
+SRV_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(SRV_C))
+LIBS_SRV := -lmicrohttpd -llmdb -ljansson -larchive -lzstd -lz -lpthread
 TARGETS := $(patsubst $(TOP)/tests/fuzz/%.c,%,$(wildcard $(TOP)/tests/fuzz/fuzz_*.c))
 
 all: $(TARGETS)
@@ -44,6 +52,9 @@ $(OUT)/obj/%.o: $(TOP)/%.c
 $(OUT)/obj/%.o: $(TOP)/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX_FUZZ) $(CXXFLAGS_FUZZ) -MMD -MP -c $< -o $@
+
+$(addprefix $(OUT)/,$(SRV_TARGETS)): $(OUT)/%: $(OUT)/obj/tests/fuzz/%.o $(SRV_OBJS)
+	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ $(LIBS_SRV) -o $@
 
 $(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(LIB_OBJS)
 	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer -fsanitize-link-c++-runtime $^ $(LIBS_FUZZ) -o $@
