@@ -14,25 +14,6 @@
 
 /* ---- JSON output ----------------------------------------------------- */
 
-const char *json_str(const char *s, char *out, size_t cap)
-{
-	size_t j = 0;
-
-	for (; *s && j + 7 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			out[j++] = '\\';
-			out[j++] = (char)c;
-		} else if (c < 0x20) {
-			j += (size_t)snprintf(out + j, cap - j, "\\u%04x", c);
-		} else {
-			out[j++] = (char)c;
-		}
-	}
-	out[j] = '\0';
-	return out;
-}
-
 json_t *json_text_n(const char *s, size_t n)
 {
 	json_t *j = json_stringn(s, n);

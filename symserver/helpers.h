@@ -67,10 +67,5 @@ void respond_json(struct http_req *r, unsigned status, json_t *j);
 void respond_json_flags(struct http_req *r, unsigned status, json_t *j, size_t flags);
 /* {"error": msg} */
 void respond_json_error(struct http_req *r, unsigned status, const char *msg);
-/* Old JSON string escaping into out[cap] (truncates); returns out.  Left
- * only for the answers being reworked on another branch (the archive
- * listing of POST /upload, symbols:checkStatuses) and `token list
- * --json`; new code uses json_text() and respond_json(). */
-const char *json_str(const char *s, char *out, size_t cap);
 
 #endif

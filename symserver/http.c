@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <zlib.h>
 
@@ -153,6 +154,41 @@ void http_respond(struct http_req *r, unsigned status, const char *type,
 		     MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY), n);
 }
 
+void http_error(struct http_req *r, unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL, *body = NULL;
+	json_t *j = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		j = json_pack("{s:s%}", "error", msg, strlen(msg));
+	if (j)
+		body = json_dumps(j, JSON_ENSURE_ASCII);
+	if (body) {
+		size_t n = strlen(body);
+		char *nl = realloc(body, n + 2);
+		if (nl) {
+			body = nl;
+			memcpy(body + n, "\n", 2);
+			http_respond(r, status, "application/json", body, n + 1);
+		} else {
+			free(body);
+			body = NULL;
+		}
+	}
+	if (!body) {
+		static const char oom[] = "{\"error\": \"out of memory\"}\n";
+		http_respond(r, 500, "application/json", oom, sizeof(oom) - 1);
+	}
+	free(body);
+	json_decref(j);
+	free(msg);
+}
+
 void http_respondf(struct http_req *r, unsigned status, const char *type, const char *fmt, ...)
 {
 	va_list ap;
@@ -163,7 +199,7 @@ void http_respondf(struct http_req *r, unsigned status, const char *type, const 
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		http_respond(r, 500, "text/plain", "out of memory\n", 14);
+		http_error(r, 500, "out of memory");
 		return;
 	}
 	http_respond(r, status, type, s, (size_t)n);
@@ -214,7 +250,7 @@ void http_respond_stream(struct http_req *r, unsigned status, const char *type, 
 	if (r->answered || !(s = malloc(sizeof(*s)))) {
 		free_ctx(ctx);
 		if (!r->answered)
-			http_respond(r, 500, "text/plain", "out of memory\n", 14);
+			http_error(r, 500, "out of memory");
 		return;
 	}
 	s->read = read;
@@ -336,7 +372,7 @@ static enum MHD_Result queue(struct http_req *r)
 	if (r->queued)
 		return MHD_YES;
 	if (!r->answered)
-		http_respond(r, 500, "text/plain", "no answer\n", 10);
+		http_error(r, 500, "no answer");
 	if (!r->resp)
 		return MHD_NO;
 	r->queued = true;
@@ -571,6 +607,7 @@ static void *sweeper(void *arg)
 /* MHD's messages (a client that went away, a head too large) come once
  * per connection: under attack that is thousands a second.  At most 20
  * go to stderr in any second; the rest are counted and the count said. */
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -651,11 +688,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 					return MHD_NO;	/* drop the connection */
 				if (kind == 1) {
 					http_add_header(r, "Retry-After", "1");
-					http_respond(r, 429, "application/json",
-						     "{\"error\": \"injected: too many requests\"}\n", 41);
+					http_error(r, 429, "injected: too many requests");
 				} else {
-					http_respond(r, 500, "application/json",
-						     "{\"error\": \"injected: internal error\"}\n", 38);
+					http_error(r, 500, "injected: internal error");
 				}
 				return queue(r);
 			}
@@ -672,13 +707,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 			return MHD_YES;
 		}
 		if (!r->has_body) {
-			http_respond(r, 500, "text/plain", "internal error: unrouted request\n", 33);
+			http_error(r, 500, "internal error: unrouted request");
 			return queue(r);
 		}
 		cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && r->max && strtoull(cl, NULL, 10) > r->max) {
-			http_respondf(r, 413, "application/json",
-				      "{\"error\": \"the body exceeds %llu bytes\"}\n",
+			http_error(r, 413, "the body exceeds %llu bytes",
 				      (unsigned long long)r->max);
 			return queue(r);
 		}
@@ -686,8 +720,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 			const char *ce = http_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
 			r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
 			if (!r->pp) {
-				http_respond(r, 400, "application/json",
-					     "{\"error\": \"malformed multipart/form-data request\"}\n", 51);
+				http_error(r, 400, "malformed multipart/form-data request");
 				return queue(r);
 			}
 			if (ce && (strcasecmp(ce, "gzip") == 0 || strcasecmp(ce, "x-gzip") == 0)) {
@@ -695,12 +728,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 				if (!r->gz || inflateInit2(r->gz, 15 + 16) != Z_OK) {
 					free(r->gz);
 					r->gz = NULL;
-					http_respond(r, 500, "text/plain", "out of memory\n", 14);
+					http_error(r, 500, "out of memory");
 					return queue(r);
 				}
 			} else if (ce && strcasecmp(ce, "identity") != 0) {
-				http_respondf(r, 415, "application/json",
-					      "{\"error\": \"unsupported Content-Encoding (gzip is accepted)\"}\n");
+				http_error(r, 415, "unsupported Content-Encoding (gzip is accepted)");
 				return queue(r);
 			}
 		}
@@ -719,16 +751,14 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 			/* a chunked body past the limit may never end: answer
 			 * now and close instead of reading it to its end */
 			if (!r->answered)
-				http_respondf(r, 413, "application/json",
-					      "{\"error\": \"the body exceeds %llu bytes\"}\n",
+				http_error(r, 413, "the body exceeds %llu bytes",
 					      (unsigned long long)r->max);
 			return queue(r);
 		}
 		if (r->answered || r->body_error)
 			return MHD_YES;	/* discard the rest */
 		if (r->max && r->received > r->max) {
-			http_respondf(r, 413, "application/json",
-				      "{\"error\": \"the body exceeds %llu bytes\"}\n",
+			http_error(r, 413, "the body exceeds %llu bytes",
 				      (unsigned long long)r->max);
 			return MHD_YES;
 		}
@@ -740,16 +770,14 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 				int zr;
 				size_t got;
 				if (r->gz_end) {
-					http_respond(r, 400, "application/json",
-						     "{\"error\": \"data after the end of the gzip body\"}\n", 49);
+					http_error(r, 400, "data after the end of the gzip body");
 					break;
 				}
 				r->gz->next_out = out;
 				r->gz->avail_out = sizeof(out);
 				zr = inflate(r->gz, Z_NO_FLUSH);
 				if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-					http_respond(r, 400, "application/json",
-						     "{\"error\": \"the gzip body is corrupt\"}\n", 38);
+					http_error(r, 400, "the gzip body is corrupt");
 					break;
 				}
 				if (zr == Z_STREAM_END)
@@ -757,28 +785,24 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 				got = sizeof(out) - r->gz->avail_out;
 				r->inflated += got;
 				if (r->max && r->inflated > r->max) {
-					http_respondf(r, 413, "application/json",
-						      "{\"error\": \"the body exceeds %llu bytes\"}\n",
+					http_error(r, 413, "the body exceeds %llu bytes",
 						      (unsigned long long)r->max);
 					break;
 				}
 				if (got && MHD_post_process(r->pp, (const char *)out, got) != MHD_YES &&
 				    !r->answered)
-					http_respond(r, 400, "application/json",
-						     "{\"error\": \"malformed multipart/form-data body\"}\n", 48);
+					http_error(r, 400, "malformed multipart/form-data body");
 				if (zr == Z_BUF_ERROR && !got)
 					break;
 			}
 		} else if (r->pp) {
 			if (MHD_post_process(r->pp, upload_data, n) != MHD_YES && !r->answered)
-				http_respond(r, 400, "application/json",
-					     "{\"error\": \"malformed multipart/form-data body\"}\n", 48);
+				http_error(r, 400, "malformed multipart/form-data body");
 		} else if (r->body.data) {
 			if (r->body.data(r, r->body.st, upload_data, n) != 0)
 				r->body_error = true;
 		} else if (!r->answered) {
-			http_respond(r, 415, "application/json",
-				     "{\"error\": \"this route takes a multipart/form-data body\"}\n", 57);
+			http_error(r, 415, "this route takes a multipart/form-data body");
 		}
 		return MHD_YES;
 	}
@@ -789,8 +813,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 			__atomic_store_n(&k->body_since, 0, __ATOMIC_RELAXED);
 	}
 	if (!r->answered && r->gz && !r->gz_end)
-		http_respond(r, 400, "application/json",
-			     "{\"error\": \"the gzip body is truncated\"}\n", 40);
+		http_error(r, 400, "the gzip body is truncated");
 	if (!r->answered && r->body.end)
 		r->body.end(r, r->body.st);
 	return queue(r);

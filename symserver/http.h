@@ -47,6 +47,11 @@ void http_add_header(struct http_req *r, const char *name, const char *value);
 void http_respond(struct http_req *r, unsigned status, const char *type,
 		  const void *body, size_t n);
 /* printf-style JSON or text body */
+/* {"error": msg} as application/json, msg formatted as printf does (not
+ * UTF-8-checked: http.c's own messages are ASCII; handlers' errors with
+ * request bytes in them go through respond_json_error()). */
+void http_error(struct http_req *r, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void http_respondf(struct http_req *r, unsigned status, const char *type, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Sends size bytes of fd (which the response closes). */

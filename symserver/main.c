@@ -369,7 +369,7 @@ static int token_list(struct store *st, bool json)
 	struct sym_err err;
 	size_t n, i;
 	uint64_t now = (uint64_t)time(NULL);
-	char c[32], u[32], x[32], rv[32], b1[300], b2[300];
+	char c[32], u[32], x[32], rv[32];
 
 	sym_err_clear(&err);
 	if (store_token_list(st, &v, &n, &err) != SYM_OK) {
@@ -394,27 +394,35 @@ static int token_list(struct store *st, bool json)
 			printf("%-24s %-16s %-20s %-20s %-20s %s\n", t->name, t->scopes, c, u, x, status);
 			continue;
 		}
-		printf("%s\n  {\"name\": \"%s\", \"scopes\": [", i ? "," : "",
-		       json_str(t->name, b1, sizeof(b1)));
 		{
+			json_t *scopes = json_array(), *j;
 			const char *p = t->scopes;
-			size_t l;
-			for (; *p; p += l + (p[l] == ',')) {
-				char one[128];
+			size_t l, len;
+			char *line;
+
+			for (; scopes && *p; p += l + (p[l] == ',')) {
 				l = strcspn(p, ",");
-				snprintf(one, sizeof(one), "%.*s", (int)l, p);
-				printf("%s\"%s\"", p == t->scopes ? "" : ", ", json_str(one, b2, sizeof(b2)));
+				json_array_append_new(scopes, json_text_n(p, l));
 			}
+			iso_or(t->created, "", c, sizeof(c));
+			iso_or(t->last_used, "", u, sizeof(u));
+			iso_or(t->expires, "", x, sizeof(x));
+			iso_or(t->revoked, "", rv, sizeof(rv));
+			j = json_pack("{s:o,s:o,s:s,s:o,s:o,s:o,s:s}", "name", json_text(t->name),
+				      "scopes", scopes, "created", c,
+				      "last_used", u[0] ? json_string(u) : json_null(),
+				      "expires", x[0] ? json_string(x) : json_null(),
+				      "revoked", rv[0] ? json_string(rv) : json_null(), "status", status);
+			line = json_line(j, 0, &len);
+			if (!line) {
+				fprintf(stderr, "symserver: out of memory\n");
+				free(v);
+				return 1;
+			}
+			/* one token a line; json_line's own newline dropped */
+			printf("%s\n  %.*s", i ? "," : "", (int)(len - 1), line);
+			free(line);
 		}
-		iso_or(t->created, "", c, sizeof(c));
-		iso_or(t->last_used, "", u, sizeof(u));
-		iso_or(t->expires, "", x, sizeof(x));
-		iso_or(t->revoked, "", rv, sizeof(rv));
-		printf("], \"created\": \"%s\", \"last_used\": %s%s%s, \"expires\": %s%s%s, "
-		       "\"revoked\": %s%s%s, \"status\": \"%s\"}",
-		       c, u[0] ? "\"" : "", u[0] ? u : "null", u[0] ? "\"" : "",
-		       x[0] ? "\"" : "", x[0] ? x : "null", x[0] ? "\"" : "",
-		       rv[0] ? "\"" : "", rv[0] ? rv : "null", rv[0] ? "\"" : "", status);
 	}
 	if (json)
 		printf("%s]\n", n ? "\n" : "");

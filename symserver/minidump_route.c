@@ -267,8 +267,7 @@ void minidump_route(struct server *srv, struct http_req *r)
 	if (__atomic_add_fetch(&srv->md_active, 1, __ATOMIC_RELAXED) > MAX_CONCURRENT) {
 		__atomic_fetch_sub(&srv->md_active, 1, __ATOMIC_RELAXED);
 		http_add_header(r, "Retry-After", "1");
-		http_respond(r, 503, "application/json",
-			     "{\"error\": \"too many minidumps at once; retry\"}\n", 47);
+		respond_json_error(r, 503, "too many minidumps at once; retry");
 		return;
 	}
 	st = calloc(1, sizeof(*st));

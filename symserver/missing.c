@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "fsutil.h"
+#include "helpers.h"
 
 /* At most this many distinct keys wait for one flush; past it the flusher
  * is woken early, and past twice it counts are dropped (and counted). */
@@ -263,19 +264,18 @@ void missing_iso_time(uint64_t t, char *out, size_t cap)
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void json_string(FILE *f, const char *s)
+/* one JSON value on f, written by the server's one JSON writer (its
+ * reference is taken); false when out of memory */
+static bool json_put(FILE *f, json_t *j)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	size_t len;
+	char *line = json_line(j, JSON_ENCODE_ANY, &len);
+
+	if (!line)
+		return false;
+	fwrite(line, 1, len - 1, f);	/* without json_line's newline */
+	free(line);
+	return true;
 }
 
 static void csv_field(FILE *f, const char *s)
@@ -307,7 +307,7 @@ void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, si
 	if (fmt == MISS_CSV)
 		fputs("debug_file,debug_id,code_file,code_id,crashes,misses,first_seen,last_seen,"
 		      "status,reason,other_ids\r\n", f);
-	else if (fmt == MISS_JSON)
+	else if (fmt == MISS_JSON)	/* streamed: the envelope here, each entry by json_put() */
 		fputs("{\"missing\": [", f);
 	else
 		fprintf(f, "%-8s %-8s %-20s %-15s %-34s %s\n", "CRASHES", "MISSES", "LAST SEEN",
@@ -331,46 +331,34 @@ void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, si
 			fputs("\r\n", f);
 		} else if (fmt == MISS_JSON) {
 			const char *p = m->other_ids;
-			fputs(i ? ",\n  {" : "\n  {", f);
-			fputs("\"debug_file\": ", f);
-			json_string(f, m->debug_file);
-			fputs(", \"debug_id\": ", f);
-			json_string(f, m->debug_id);
-			fputs(", \"code_file\": ", f);
-			json_string(f, m->code_file);
-			fputs(", \"code_id\": ", f);
-			json_string(f, m->code_id);
-			fprintf(f, ", \"crashes\": %" PRIu64 ", \"misses\": %" PRIu64
-				", \"first_seen\": \"%s\", \"last_seen\": \"%s\", \"status\": \"%s\""
-				", \"reason\": \"%s\"", m->crashes, m->misses, first, last,
-				status_name(m->status), m->reason ? m->reason : "");
-			if (m->resolved_at)
-				fprintf(f, ", \"resolved_at\": \"%s\"", res);
-			else
-				fputs(", \"resolved_at\": null", f);
-			fputs(", \"other_ids\": [", f);
-			while (*p) {
+			json_t *others = json_array(), *j;
+
+			while (others && *p) {
 				size_t l = strcspn(p, " ");
-				char id[100];
-				snprintf(id, sizeof(id), "%.*s", (int)(l < 99 ? l : 99), p);
-				if (p != m->other_ids)
-					fputs(", ", f);
-				json_string(f, id);
+				json_array_append_new(others, json_text_n(p, l));
 				p += l;
 				while (*p == ' ')
 					p++;
 			}
-			fputc(']', f);
-			if (m->status != MISS_RESOLVED && base_url) {
+			j = json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:o}",
+				      "debug_file", json_text(m->debug_file), "debug_id", json_text(m->debug_id),
+				      "code_file", json_text(m->code_file), "code_id", json_text(m->code_id),
+				      "crashes", (json_int_t)m->crashes, "misses", (json_int_t)m->misses,
+				      "first_seen", first, "last_seen", last, "status", status_name(m->status),
+				      "reason", m->reason ? m->reason : "",
+				      "resolved_at", m->resolved_at ? json_string(res) : json_null(),
+				      "other_ids", others);
+			if (j && m->status != MISS_RESOLVED && base_url) {
 				/* where a processor looks, for a quick check once uploaded */
 				char *sn = sym_file_name(m->debug_file), url[2048];
 				snprintf(url, sizeof(url), "%s/%s/%s/%s", base_url, m->debug_file,
 					 m->debug_id, sn ? sn : "");
 				free(sn);
-				fputs(", \"url\": ", f);
-				json_string(f, url);
+				json_object_set_new(j, "url", json_text(url));
 			}
-			fputc('}', f);
+			fputs(i ? ",\n  " : "\n  ", f);
+			if (!json_put(f, j))
+				fputs("null", f);	/* out of memory: still JSON */
 		} else {
 			fprintf(f, "%-8" PRIu64 " %-8" PRIu64 " %-20s %-15s %-34s %s\n", m->crashes,
 				m->misses, last, m->reason ? m->reason : "", m->debug_id, m->debug_file);
@@ -382,9 +370,7 @@ void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, si
 	if (fmt == MISS_JSON) {
 		fprintf(f, "%s], \"count\": %zu, \"total\": %zu, \"next_cursor\": ", n ? "\n" : "", n,
 			total);
-		if (next && *next)
-			json_string(f, next);
-		else
+		if (!next || !*next || !json_put(f, json_text(next)))
 			fputs("null", f);
 		fputs("}\n", f);
 	}

@@ -564,10 +564,10 @@ enum archive_walk_result archive_walk(int fd, struct archive_walker *w)
 struct archive_run {
 	struct up *p;
 	struct up one;		/* the entry being stored */
-	FILE *f;		/* the JSON answer */
+	json_t *files;		/* the answer's "files" list */
 	int nok, nbad, nrefused;
 	unsigned store_fail;	/* 507 or 503 when the store failed */
-	bool first;
+	bool nomem;		/* an entry could not be added to the answer */
 };
 
 static void archive_one_init(struct archive_run *ar)
@@ -591,8 +591,8 @@ static bool archive_entry_done(void *ctx, const struct archive_item *it)
 {
 	struct archive_run *ar = ctx;
 	const char *err = it->err;
-	char b1[2400], b2[1200];
 	struct sym_record rec;
+	json_t *e;
 	enum store_outcome o = STORE_NEW;
 	bool go_on = true;
 
@@ -616,30 +616,30 @@ static bool archive_entry_done(void *ctx, const struct archive_item *it)
 	store_upload_abort(ar->one.u);
 	if (ar->one.zinit)
 		inflateEnd(&ar->one.z);
-	fprintf(ar->f, "%s{\"key\": \"%s\", ", ar->first ? "" : ", ",
-		json_str(it->path, b1, sizeof(b1)));
-	ar->first = false;
 	if (err && o == STORE_REFUSED) {
 		ar->nrefused++;
-		fprintf(ar->f, "\"status\": \"refused\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
+		e = json_pack("{s:o,s:s,s:o}", "key", json_text(it->path), "status", "refused",
+			      "error", json_text(err));
 	} else if (err) {
 		ar->nbad++;
-		fprintf(ar->f, "\"status\": \"error\", \"error\": \"%s\"}", json_str(err, b2, sizeof(b2)));
+		e = json_pack("{s:o,s:s,s:o}", "key", json_text(it->path), "status", "error",
+			      "error", json_text(err));
 		if (it->bomb || ar->store_fail)
 			go_on = false;	/* a bomb, or the store failed: stop reading it */
 	} else {
 		ar->nok++;
-		fprintf(ar->f, "\"status\": \"%s\", \"sha256\": \"%s\"}", outcome_name(o), rec.hash);
+		e = json_pack("{s:o,s:s,s:s}", "key", json_text(it->path), "status", outcome_name(o),
+			      "sha256", rec.hash);
 	}
+	if (!e || json_array_append_new(ar->files, e) != 0)
+		ar->nomem = true;
 	archive_one_init(ar);
 	return go_on;
 }
 
 static void process_archive(struct up *p, struct http_req *r)
 {
-	char *out = NULL;
-	size_t outlen = 0;
-	struct archive_run ar = { .p = p, .first = true };
+	struct archive_run ar = { .p = p };
 	struct archive_walker w = { .ctx = &ar, .data = archive_data, .entry = archive_entry_done };
 	enum archive_walk_result res;
 
@@ -648,15 +648,14 @@ static void process_archive(struct up *p, struct http_req *r)
 		w.budget = ARCHIVE_MIN_BUDGET;
 	if (w.budget > p->srv->max_upload * 4)
 		w.budget = p->srv->max_upload * 4;
-	ar.f = open_memstream(&out, &outlen);
-	if (!ar.f) {
+	ar.files = json_array();
+	if (!ar.files) {
 		respond_error(r, 500, "out of memory");
 		return;
 	}
 	archive_one_init(&ar);
-	fprintf(ar.f, "{\"files\": [");
 	res = archive_walk(p->archive_fd, &w);
-	if (res == WALK_NOMEM) {
+	if (res == WALK_NOMEM || ar.nomem) {
 		respond_error(r, 500, "out of memory");
 		goto out;
 	}
@@ -668,16 +667,11 @@ static void process_archive(struct up *p, struct http_req *r)
 		respond_error(r, 400, "the upload is neither a .sym file nor a readable zip, tar or tar.gz archive");
 		goto out;
 	}
-	fprintf(ar.f, "], \"stored\": %d, \"failed\": %d, \"refused\": %d}\n", ar.nok, ar.nbad,
-		ar.nrefused);
-	fclose(ar.f);
-	ar.f = NULL;
-	http_respond(r, ar.store_fail ? ar.store_fail : ar.nbad || res != WALK_END ? 400 : ar.nrefused ? 409 : 200,
-		     "application/json", out, outlen);
+	respond_json(r, ar.store_fail ? ar.store_fail : ar.nbad || res != WALK_END ? 400 : ar.nrefused ? 409 : 200,
+		     json_pack("{s:O,s:i,s:i,s:i}", "files", ar.files, "stored", ar.nok, "failed", ar.nbad,
+			       "refused", ar.nrefused));
 out:
-	if (ar.f)
-		fclose(ar.f);
-	free(out);
+	json_decref(ar.files);
 }
 
 static void form_end(struct http_req *r, void *st)
@@ -898,7 +892,8 @@ static void v2_complete_end(struct http_req *r, void *st)
 /* v2_statuses_end()'s answer, one pair at a time */
 struct statuses_out {
 	struct server *srv;
-	FILE *f;
+	json_t *pairs;
+	bool nomem;
 };
 
 static void statuses_pair(void *ctx, size_t i, const char *df, const char *di)
@@ -906,7 +901,7 @@ static void statuses_pair(void *ctx, size_t i, const char *df, const char *di)
 	struct statuses_out *so = ctx;
 	struct sym_record rec;
 	struct sym_err e;
-	char b1[2100], b2[200];
+	json_t *pair;
 	bool found;
 
 	sym_err_clear(&e);
@@ -914,39 +909,42 @@ static void statuses_pair(void *ctx, size_t i, const char *df, const char *di)
 		store_get(so->srv->store, df, di, &rec, &e) == SYM_OK;
 	/* "sha256" (of the stored content) is our extension: symupload
 	 * skips a file only when the server holds these very bytes */
-	fprintf(so->f, "%s{\"symbolId\": {\"debugFile\": \"%s\", \"debugId\": \"%s\"}, \"status\": \"%s\"%s%s%s}",
-		i ? ", " : "", json_str(df ? df : "", b1, sizeof(b1)),
-		json_str(di ? di : "", b2, sizeof(b2)), found ? "FOUND" : "MISSING",
-		found ? ", \"sha256\": \"" : "", found ? rec.hash : "", found ? "\"" : "");
+	(void)i;
+	pair = json_pack("{s:{s:o,s:o},s:s}", "symbolId", "debugFile", json_text(df ? df : ""),
+			 "debugId", json_text(di ? di : ""), "status", found ? "FOUND" : "MISSING");
+	if (pair && found && json_object_set_new(pair, "sha256", json_string(rec.hash)) != 0) {
+		json_decref(pair);
+		pair = NULL;
+	}
+	if (!pair || json_array_append_new(so->pairs, pair) != 0)
+		so->nomem = true;
 }
 
 static void v2_statuses_end(struct http_req *r, void *st)
 {
 	struct up *p = st;
 	struct statuses_out so = { .srv = p->srv };
-	char *out = NULL;
-	size_t outlen = 0;
 
 	if (p->failed) {
 		respond_error(r, p->fail_status, p->err.msg);
 		return;
 	}
-	so.f = open_memstream(&out, &outlen);
-	if (!so.f) {
+	so.pairs = json_array();
+	if (!so.pairs) {
 		respond_error(r, 500, "out of memory");
 		return;
 	}
-	fprintf(so.f, "{\"pairs\": [");
 	if (!v2_statuses_body(p->json, p->json_len, statuses_pair, &so)) {
-		fclose(so.f);
-		free(out);
+		json_decref(so.pairs);
 		respond_error(r, 400, "the body must be {\"symbol_ids\": [{\"debug_file\": ..., \"debug_id\": ...}]}");
 		return;
 	}
-	fprintf(so.f, "]}\n");
-	fclose(so.f);
-	http_respond(r, 200, "application/json", out, outlen);
-	free(out);
+	if (so.nomem) {
+		json_decref(so.pairs);
+		respond_error(r, 500, "out of memory");
+		return;
+	}
+	respond_json(r, 200, json_pack("{s:o}", "pairs", so.pairs));
 }
 
 void v2_route(struct server *srv, struct http_req *r, const char *rest)
