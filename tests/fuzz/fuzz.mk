@@ -5,7 +5,8 @@
 #
 # BUILD is a configured build directory (for config.h); the programs go to
 # OUT/fuzz_NAME, the objects of common/ and dumpsyms/ (and, for the
-# server's targets, symserver/ but main.c) to OUT/obj, compiled
+# server's targets, symserver/ but main.c; for fuzz_route, router.c alone)
+# to OUT/obj, compiled
 # once for all targets (with -MMD, so that a changed header rebuilds what
 # includes it).  `make fuzz` in a build directory and scripts/fuzz call it.
 TOP ?= $(error TOP is the source directory)
@@ -55,6 +56,10 @@ $(OUT)/obj/%.o: $(TOP)/%.cc
 
 $(addprefix $(OUT)/,$(SRV_TARGETS)): $(OUT)/%: $(OUT)/obj/tests/fuzz/%.o $(SRV_OBJS)
 	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ $(LIBS_SRV) -o $@
+
+# the router is pure: its one object, no library
+$(OUT)/fuzz_route: $(OUT)/obj/tests/fuzz/fuzz_route.o $(OUT)/obj/symserver/router.o
+	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ -o $@
 
 $(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(LIB_OBJS)
 	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer -fsanitize-link-c++-runtime $^ $(LIBS_FUZZ) -o $@
