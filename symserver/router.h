@@ -66,10 +66,12 @@ struct route_args {
 };
 
 /* The table entry for method and path (path decoded, NULL when it held a
- * NUL or control byte).  Never NULL: a path no entry takes gets the
- * ROUTE_NOT_FOUND entry, a malformed one (NULL, too long, an empty
- * component, more than five components) ROUTE_INVALID.  out is filled for
- * the entry's handler. */
+ * NUL byte).  Never NULL.  NULL or too long a path: ROUTE_INVALID.  Exact
+ * and "/prefix/..." entries are tried first, on the raw path: "/upload/"
+ * is an exact entry, and the v2 handler checks what follows "/v1/"
+ * itself.  Then a path with an empty component or more than five
+ * components gets ROUTE_INVALID, and one no "*" entry takes
+ * ROUTE_NOT_FOUND.  out is filled for the entry's handler. */
 const struct route *route_match(const char *method, const char *path, struct route_args *out);
 
 /* The table, for listing (n entries). */
