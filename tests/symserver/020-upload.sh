@@ -72,6 +72,27 @@ for a in syms.zip syms.tar syms.tar.gz; do
 	grep -q '"stored": 2, "failed": 1' body.out || fail "$a: per-entry results: $(cat body.out)"
 	grep -q '"key": "bad.so/'"$D1"'/bad.so.sym", "status": "error"' body.out || fail "$a: the bad entry is not named: $(cat body.out)"
 done
+# an entry whose name holds a quote, a backslash and a byte that is not
+# UTF-8: the answer must still be JSON that names it
+python3 - "$T/odd.tar" tree/libd1.so/$D1/libd1.so.sym <<'EOF' || fail "cannot make odd.tar"
+import io, sys, tarfile
+data = open(sys.argv[2], "rb").read()
+with tarfile.open(sys.argv[1], "w", encoding="utf-8", errors="surrogateescape") as t:
+    for name in ('lib"q\\\udcff.so/X/lib.sym', "libd1.so/D1D1D1D1D1D1D1D1D1D1D1D1D1D1D1D10/libd1.so.sym"):
+        i = tarfile.TarInfo(name)
+        i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+EOF
+code=$(status POST /upload "${auth[@]}" -F "symbols=@odd.tar")
+[ "$code" = 400 ] || fail "odd.tar: want 400, got $code: $(cat body.out)"
+python3 - <<'EOF' || fail "odd.tar: the answer is not JSON naming the odd entry: $(cat -v body.out)"
+import json
+d = json.loads(open("body.out", "rb").read().decode("utf-8"))
+keys = [f["key"] for f in d["files"]]
+assert keys == ['lib"q\\\ufffd.so/X/lib.sym', "libd1.so/D1D1D1D1D1D1D1D1D1D1D1D1D1D1D1D10/libd1.so.sym"], keys
+assert [f["status"] for f in d["files"]] == ["error", "unchanged"], d
+assert (d["stored"], d["failed"], d["refused"]) == (1, 1, 0), d
+EOF
 [ "$(status GET /libd1.so/$D1/libd1.so.sym)" = 200 ] && cmp -s body.out tree/libd1.so/$D1/libd1.so.sym || fail "archive entry 1 not served"
 [ "$(status GET /libd2.so/$D2/libd2.so.sym)" = 200 ] || fail "archive entry 2 not served"
 [ "$(status GET /bad.so/$D1/bad.so.sym)" = 404 ] || fail "the bad archive entry was stored"
