@@ -35,9 +35,9 @@ def tree(n=2):
     return files
 
 
-def zip_of(files):
+def zip_of(files, method=zipfile.ZIP_DEFLATED):
     b = io.BytesIO()
-    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(b, "w", method) as z:
         for p, d in files:
             z.writestr(p, d)
     return b.getvalue()
@@ -72,18 +72,10 @@ def archives():
     return {
         "zip": zip_of(t), "tar": tar_of(t), "tgz": tar_of(t, "w:gz"), "dot-tar": tar_of(t, dot=True),
         "link-tar": tar_of(t[:1], link=True), "one-zip": zip_of(t[:1]),
-        "stored-zip": zip_of_stored(t[:2]),
+        "stored-zip": zip_of(t[:2], zipfile.ZIP_STORED),
         "abs-tar": tar_of([("/" + t[0][0], t[0][1]), ("//" + t[0][0], t[0][1]),
                            ("../%s/%s/..sym" % (ID, ID), t[0][1]), ("./../" + t[0][0], t[0][1])]),
     }
-
-
-def zip_of_stored(files):
-    b = io.BytesIO()
-    with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
-        for p, d in files:
-            z.writestr(p, d)
-    return b.getvalue()
 
 
 def form(fields, boundary=b"fuzzBOUNDARY"):
