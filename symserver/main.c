@@ -297,6 +297,7 @@ static int cmd_serve(struct opts *o)
 	h = http_start(&cfg);
 	if (!h) {
 		miss_acc_stop(srv.acc);
+		server_free_cache(&srv);
 		store_close(srv.store);
 		return 1;
 	}
