@@ -26,7 +26,12 @@
 
 enum lang { LANG_CPP, LANG_DOT, LANG_RUST, LANG_SWIFT, LANG_ASM };
 
-enum handler { H_SKIP, H_SCOPE, H_FUNC, H_INLINE };
+/* H_BLOCK: a DW_TAG_lexical_block inside a function or an inlined call
+ * (-d).  It is transparent: the inlined calls in it belong to the enclosing
+ * function or inline, as they do for a symbolizer, which walks the DIE
+ * tree up from the innermost call.  Breakpad skips it with everything in
+ * it, losing those inlines. */
+enum handler { H_SKIP, H_SCOPE, H_FUNC, H_INLINE, H_BLOCK };
 
 /* open-addressing map from .debug_info offset to a value slot */
 struct offmap {
@@ -549,12 +554,19 @@ static enum handler child_handler(enum handler parent, bool is_root, uint32_t ta
 		 * it is not collecting inline records. */
 		case DW_TAG_inlined_subroutine:
 			return inlines ? H_INLINE : H_SCOPE;
+		case DW_TAG_lexical_block:
+			return inlines ? H_BLOCK : H_SKIP;
 		case DW_TAG_class_type: case DW_TAG_structure_type:
 		case DW_TAG_union_type: return H_SCOPE;
 		default: return H_SKIP;
 		}
 	case H_INLINE:
-		return tag == DW_TAG_inlined_subroutine ? H_INLINE : H_SKIP;
+	case H_BLOCK:
+		switch (tag) {
+		case DW_TAG_inlined_subroutine: return H_INLINE;
+		case DW_TAG_lexical_block: return H_BLOCK;
+		default: return H_SKIP;
+		}
 	default:
 		return H_SKIP;
 	}
@@ -824,6 +836,13 @@ static const char *frame_child_name(struct dwarf_state *st, struct frame *fr)
 		fr->child_name = fr->h == H_FUNC ? func_name(st, &fr->lz, 0)
 						 : lazy_full(st, &fr->lz);
 	return fr->child_name;
+}
+
+/* The nesting level of an inline or block whose parent is up: an inline's
+ * depth below its function, which a block passes on unchanged. */
+static uint32_t child_nest(const struct frame *up)
+{
+	return up->h == H_INLINE ? up->nest + 1 : up->h == H_BLOCK ? up->nest : 0;
 }
 
 static bool skip_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a)
@@ -1213,12 +1232,16 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		fr.h = parent_h == H_SKIP ? H_SKIP
 			: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
 		fr.off = doff;
-		if (fr.h == H_SKIP) {
+		if (fr.h == H_SKIP || fr.h == H_BLOCK) {
 			if (!skip_die(st, &c, a)) {
 				rc = 1;
 				break;
 			}
 			fr.child_name = "";
+			/* nothing of a block's own is used: the inlines
+			 * in it take their depth from it */
+			if (fr.h == H_BLOCK)
+				fr.nest = child_nest(&st->stack.v[st->stack.n - 1]);
 		} else {
 			parent_name = parent_is_root ? ""
 				: frame_child_name(st, &st->stack.v[st->stack.n - 1]);
@@ -1231,7 +1254,7 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 				break;
 			}
 			if (fr.h == H_INLINE) {
-				fr.nest = parent_h == H_INLINE ? st->stack.v[st->stack.n - 1].nest + 1 : 0;
+				fr.nest = child_nest(&st->stack.v[st->stack.n - 1]);
 				if (add_inline(st, &fr) < 0)
 					return -1;
 			}

@@ -6,7 +6,9 @@
 # line of the source written below (the crash, then each call site), and
 # then the real function that holds them.  INLINE records written
 # children-before-parents, placed under the wrong FUNC range or with wrong
-# call lines all change this stack.
+# call lines all change this stack.  The third crash is the same chain
+# inside a loop body (two DW_TAG_lexical_block DIEs), whose inline frames
+# Breakpad's dump_syms loses.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 [ "$(uname -m)" = x86_64 ] || skip "the test minidump writer is x86_64-only"
@@ -44,15 +46,29 @@ __attribute__((noinline)) void three_deep(int v)
 
 int main(int argc, char **argv)
 {
+	void in_loop(int);
 	(void)argv;
-	if (argc > 1)
+	if (argc > 2)
+		in_loop(argc);
+	else if (argc > 1)
 		two_deep(argc);
 	else
 		three_deep(argc);
 	return 0;
 }
+
+/* the inlined calls sit in a loop body with locals: gcc nests them in two
+ * DW_TAG_lexical_block DIEs, which Breakpad's dump_syms skips */
+__attribute__((noinline)) void in_loop(int v)
+{
+	for (int i = 0; i < v; i++) {
+		int w = i * 3 + v;
+		outer(w);	/* line 48 */
+	}
+}
 C
-grep -q 'line 6: the crash' <(sed -n 6p inl.c) || fail "the source's line numbers moved"
+grep -q 'line 6: the crash' <(sed -n 6p inl.c) && grep -q 'line 48' <(sed -n 48p inl.c) ||
+	fail "the source's line numbers moved"
 gcc -g -O2 -fomit-frame-pointer -o inl inl.c || fail "cannot build inl"
 run_dumpsyms -d --store syms inl > /dev/null || fail "dumpsyms -d inl"
 grep -q '^INLINE ' syms/inl/*/inl.sym || fail "dumpsyms -d wrote no INLINE record for inl"
@@ -94,4 +110,16 @@ for f in inner middle outer; do
 done
 found three.dmp three_deep 'given as instruction pointer'
 grep -q '^main ' three.dmp.frames || fail "the walk did not reach main"
+
+# the same three inline frames, called from inside lexical blocks
+"$BUILD/tests/tools/minidump-writer" loop.dmp ./inl x y || fail "no minidump of the crash in a loop"
+walk loop.dmp
+printf '%s\n' 'inner inl.c:6' 'middle inl.c:11' 'outer inl.c:16' 'in_loop inl.c:48' > loop.want
+head -n 4 loop.dmp.frames > loop.got
+compare loop.want loop.got "the inline stack in a loop body"
+for f in inner middle outer; do
+	found loop.dmp $f 'inline record'
+done
+found loop.dmp in_loop 'given as instruction pointer'
+grep -q '^main ' loop.dmp.frames || fail "the walk did not reach main"
 exit 0

@@ -30,6 +30,12 @@ class to the bound the allow-list records.  Classes:
                       outside the FUNC's range: Breakpad's list clipped to
                       the range (ranges cut, INLINEs left empty dropped)
                       must equal ours
+  inline-in-block     under one FUNC, an INLINE of ours that Breakpad does
+                      not write, with all the INLINEs nested in it: a call
+                      inlined inside a DW_TAG_lexical_block (a loop body or
+                      a block with locals), which Breakpad skips with its
+                      contents; Breakpad's list must be ours with such whole
+                      subtrees taken out, nothing else changed or reordered
   m-one-symbol        a FUNC that Breakpad marks 'm' and we do not, at an
                       address where the ELF symbol tables name one symbol
                       only (ONE-SYMBOL-ADDRS, hex, one a line): Breakpad
@@ -144,6 +150,26 @@ def clip(inlines, lo, hi):
     return out, n
 
 
+def drop_subtrees(bp, ours):
+    """Breakpad's INLINE list against ours, when Breakpad's is ours with
+    whole subtrees (a record and the deeper records that follow it) taken
+    out: returns how many records of ours were taken out, or None when the
+    lists differ otherwise."""
+    i, n, skip = 0, 0, None
+    for rec in ours:
+        if skip is not None:
+            if rec[0] > skip:
+                n += 1
+                continue
+            skip = None
+        if i < len(bp) and rec == bp[i]:
+            i += 1
+        else:
+            skip = rec[0]
+            n += 1
+    return n if i == len(bp) else None
+
+
 def main():
     if len(sys.argv) not in (4, 5):
         print('usage: symcompare.py BREAKPAD.sym OURS.sym ALLOW-LIST [ONE-SYMBOL-ADDRS]',
@@ -211,6 +237,12 @@ def main():
         n_clip = 0
         if bp_names[k[2]] > 1 and our_names[k[2]] > 1 and binl != o['inlines']:
             binl, n_clip = clip(binl, k[0], k[0] + k[1])
+        n_block = 0
+        if binl != o['inlines']:
+            extra = drop_subtrees(binl, o['inlines'])
+            if extra:
+                n_block = extra
+                binl = o['inlines']
         if binl != o['inlines']:
             i = next((i for i, (x, y) in enumerate(zip(binl, o['inlines'])) if x != y),
                      min(len(binl), len(o['inlines'])))
@@ -223,6 +255,9 @@ def main():
             if n_clip:
                 diff('-', '%s: %d INLINE records outside the FUNC range' % (where, n_clip),
                      'inline-multirange', n_clip)
+            if n_block:
+                diff('+', '%s: %d INLINE records in lexical blocks' % (where, n_block),
+                     'inline-in-block', n_block)
 
     for k, n in (bp_pub - our_pub).items():
         cls = None
