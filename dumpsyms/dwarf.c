@@ -141,6 +141,7 @@ struct dwarf_state {
 	VEC(struct cu_inline) cu_inl;	/* inlines of the open functions */
 	VEC(struct cu_inline) fn_inl;	/* inlines of the unit's functions */
 	struct range_vec inl_ranges;
+	VEC(size_t) inl_up;		/* clip_to_parents: the open inlines */
 	struct offmap origin_idx;	/* abstract origin DIE -> module origin + 1 */
 	struct offmap named_dies;	/* FUNC DIEs an origin may name -> lazy index */
 	struct range_vec franges;
@@ -1072,6 +1073,79 @@ static const char *lines_intern(void *ctx, const char *s, size_t n)
 	return module_intern(ctx, s, n);
 }
 
+/* Whether [lo, hi) lies inside one of the n ranges at r. */
+static bool range_inside(const struct mod_range *r, size_t n, uint64_t lo, uint64_t hi)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].lo <= lo && hi <= r[i].hi)
+			return true;
+	return false;
+}
+
+/* An inlined call is part of its caller: where a producer gives an inline
+ * ranges outside its parent's, they are cut to the parent's.  There the
+ * parent does not run, and llvm-symbolizer, whose address map lets a
+ * parent's neighbour win over the part of a child beyond the parent, names
+ * neither; Breakpad's processor, which nests INLINE records by their
+ * ranges, would drop a range that overlaps its parent's only in part.
+ * Parents come before their children, so a forward pass cuts each child to
+ * a parent already cut.  An inline left without ranges is dropped with its
+ * children when written.  Returns -1 when out of memory. */
+static int clip_to_parents(struct dwarf_state *st, const struct cu_func *cf)
+{
+	struct cu_inline *in = st->fn_inl.v + cf->inl0;
+	size_t i, j, k, depth = 0;
+	size_t *open;
+
+	if (cf->ninl < 2)
+		return 0;
+	if (vec_reserve(st->inl_up, cf->ninl) < 0)
+		return -1;
+	open = st->inl_up.v;	/* open[d]: the open inline at depth d */
+	for (i = 0; i < cf->ninl; i++) {
+		const struct cu_inline *p;
+		size_t n = 0;
+
+		if (in[i].nest > depth) {	/* a level skipped: no parent */
+			depth = 0;
+			continue;
+		}
+		depth = in[i].nest;
+		open[depth++] = i;
+		if (depth == 1)
+			continue;
+		p = &in[open[depth - 2]];
+		for (j = 0; j < in[i].nr; j++) {
+			const struct mod_range *c = st->inl_ranges.v + in[i].r0 + j;
+			if (c->hi > c->lo && !range_inside(st->inl_ranges.v + p->r0, p->nr, c->lo, c->hi))
+				break;
+		}
+		if (j == in[i].nr)
+			continue;
+		/* each child range cut by each parent range */
+		if (vec_reserve(st->inl_ranges, in[i].nr * p->nr) < 0)
+			return -1;
+		for (j = 0; j < in[i].nr; j++) {
+			for (k = 0; k < p->nr; k++) {
+				const struct mod_range *c = st->inl_ranges.v + in[i].r0 + j;
+				const struct mod_range *q = st->inl_ranges.v + p->r0 + k;
+				uint64_t lo = c->lo > q->lo ? c->lo : q->lo;
+				uint64_t hi = c->hi < q->hi ? c->hi : q->hi;
+				if (lo < hi) {
+					struct mod_range r = { lo, hi };
+					st->inl_ranges.v[st->inl_ranges.n + n++] = r;
+				}
+			}
+		}
+		in[i].r0 = st->inl_ranges.n;
+		in[i].nr = n;
+		st->inl_ranges.n += n;
+	}
+	return 0;
+}
+
 /* Moves a function's inlines into the module, call-site files resolved
  * through the unit's line table (an unknown one becomes "<unknown>"). */
 static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
@@ -1079,6 +1153,8 @@ static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
 {
 	size_t i;
 
+	if (clip_to_parents(st, cf) < 0)
+		return -1;
 	for (i = 0; i < cf->ninl; i++) {
 		const struct cu_inline *in = &st->fn_inl.v[cf->inl0 + i];
 		uint32_t file = UINT32_MAX;
@@ -1749,6 +1825,7 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	vec_free(st.cu_inl);
 	vec_free(st.fn_inl);
 	vec_free(st.inl_ranges);
+	vec_free(st.inl_up);
 	offmap_free(&st.origin_idx);
 	offmap_free(&st.named_dies);
 	vec_free(st.funcs);
