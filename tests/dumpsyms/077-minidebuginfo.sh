@@ -131,6 +131,7 @@ hostile() {
 	[ "$rc" = 0 ] || fail "$name: exit $rc: $(cat err.txt)"
 	grep -q "^dumpsyms: warning: .*$pattern" err.txt || fail "$name: no warning '$pattern': $(cat err.txt)"
 	grep -q "PUBLIC records come from .dynsym alone" err.txt || fail "$name: the warning does not say what is used: $(cat err.txt)"
+	[ "$(grep -c "gnu_debugdata" err.txt)" = 1 ] || fail "$name: not one warning about .gnu_debugdata: $(cat err.txt)"
 	grep -q "only dynamic symbols" err.txt || fail "$name: the no-debug-information warning does not say 'only dynamic symbols': $(cat err.txt)"
 	grep '^PUBLIC' out.sym > $name.pub
 	compare $f.bare.pub $name.pub "$name: PUBLIC records"
