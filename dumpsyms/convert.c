@@ -230,6 +230,20 @@ static const char *debug_only_name(struct obj *o, size_t *len)
 	return b;
 }
 
+/* The MiniDebugInfo (.gnu_debugdata) of bin, or NULL; a warning, on the
+ * first call, when there is one that cannot be used. */
+static struct obj *embedded_symtab(struct obj *bin, const struct convert_options *opt)
+{
+	struct sym_err e;
+	struct obj *mini;
+
+	sym_err_clear(&e);
+	mini = obj_embedded(bin, &e);
+	if (!mini && e.code && (opt->warn || opt->verbose))
+		obj_warn(opt->warnings, "%s; it is ignored: the PUBLIC records come from .dynsym alone", e.msg);
+	return mini;
+}
+
 static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 				 const struct convert_options *opt,
 				 struct module *m, struct sym_err *err)
@@ -306,7 +320,11 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 		/* the full .symtab lives in the debug file of a stripped binary */
 		struct pub_ctx pc = { m, 0 };
 		struct obj *so = dbg && obj_has_symtab(dbg) ? dbg : bin;
+		/* else .dynsym, with the MiniDebugInfo's symbols when there is one */
+		struct obj *mini = obj_has_symtab(so) ? NULL : embedded_symtab(bin, opt);
 		obj_symbols(so, add_public, &pc, err);
+		if (mini && !pc.failed)
+			obj_symbols(mini, add_public, &pc, err);
 		if (pc.failed) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 			goto out;
@@ -409,7 +427,9 @@ enum sym_code convert_list_arch(const char *path, FILE *out, struct sym_err *err
  * its .sym can have PUBLIC records only. */
 static void warn_no_debug_info(struct obj *o, const struct convert_options *opt)
 {
-	const char *has = obj_has_symtab(o) ? "only a symbol table" : "only dynamic symbols";
+	const char *has = obj_has_symtab(o) ? "only a symbol table"
+			  : embedded_symtab(o, opt) ? "only a symbol table, from .gnu_debugdata (MiniDebugInfo)"
+			  : "only dynamic symbols";
 
 	if (o->format == OBJ_MACHO)
 		obj_warn(opt->warnings, "%s: no debug information (%s, and no usable dSYM found); the .sym will have "

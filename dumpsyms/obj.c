@@ -274,6 +274,13 @@ int obj_symbols(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err)
 	return o->ops->symbols(o, fn, ctx, err);
 }
 
+struct obj *obj_embedded(struct obj *o, struct sym_err *err)
+{
+	if (!o->ops || !o->ops->embedded)
+		return NULL;
+	return o->ops->embedded(o, err);
+}
+
 static void obj_hex_upper(char *out, const uint8_t *p, size_t n)
 {
 	static const char digits[] = "0123456789ABCDEF";

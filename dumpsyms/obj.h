@@ -138,6 +138,9 @@ struct obj_ops {
 	/* loads (decompresses) a section that is not loaded yet */
 	enum sym_code (*load_section)(struct obj *o, struct obj_section *s, struct sym_err *err);
 	int (*symbols)(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err);
+	/* the symbol file embedded in o (ELF: MiniDebugInfo), see
+	 * obj_embedded() */
+	struct obj *(*embedded)(struct obj *o, struct sym_err *err);
 	/* each slice of the file, o mapped and o->ops set, parsed or not */
 	enum sym_code (*slices)(struct obj *o, obj_slice_fn fn, void *ctx, struct sym_err *err);
 	/* a directory given as the input (a dSYM bundle): the file in it */
@@ -259,6 +262,14 @@ bool obj_has_section_data(const struct obj *o, const char *name);
  * into the mapped file.  Stops and returns the first non-zero value fn
  * returns. */
 int obj_symbols(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err);
+
+/* The symbol file embedded in o (ELF: the MiniDebugInfo ELF file that
+ * section .gnu_debugdata holds xz-compressed), opened on the first call and
+ * owned by o until obj_close(o); its symbol table complements o's .dynsym
+ * (obj_symbols() on it).  NULL when o has none, err untouched; NULL with
+ * err set, on the first call only, when it cannot be used (cannot be
+ * decompressed, too large, not an ELF file of o's machine and build). */
+struct obj *obj_embedded(struct obj *o, struct sym_err *err);
 
 /* Debug id into out[OBJ_DEBUG_ID_SIZE]: the first 16 bytes of the
  * identifier, GUID-swapped (ELF, PE) or as stored (o->id_raw: Mach-O),

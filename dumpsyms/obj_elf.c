@@ -24,6 +24,7 @@
 #include <zstd.h>
 
 #include "cursor.h"
+#include "xz.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -44,6 +45,12 @@ struct elf_state {
 	Elf *elf;
 	uint8_t build_id[OBJ_MAX_ID];
 	size_t build_id_len;	/* 0: no GNU build-id note */
+	/* MiniDebugInfo (.gnu_debugdata), opened by elf_embedded() on first
+	 * use: the ELF file and its decompressed bytes, both owned, mini
+	 * closed before mini_data is freed */
+	struct obj *mini;
+	uint8_t *mini_data;
+	bool mini_tried;
 };
 
 /* The Breakpad arch name of an e_machine (NULL: unsupported) and its
@@ -425,6 +432,11 @@ static void elf_close(struct obj *o)
 		return;
 	if (es->elf)
 		elf_end(es->elf);
+	if (es->mini) {
+		obj_close(es->mini);
+		free(es->mini);
+	}
+	free(es->mini_data);
 	free(es);
 	o->priv = NULL;
 }
@@ -659,6 +671,77 @@ static void hex_lower(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = '\0';
 }
 
+/* MiniDebugInfo, as Fedora builds it (rpm's find-debuginfo): section
+ * .gnu_debugdata holds an xz-compressed ELF file whose .symtab has the
+ * function symbols that .dynsym lacks.  It is decompressed (at most
+ * XZ_MAX_OUT bytes) and opened on the first call; it must be an ELF file
+ * for the same machine, with the same build id when both have one, and
+ * have a symbol table.  NULL without touching err when there is no such
+ * section; NULL with err set when it cannot be used (first call only). */
+static struct obj *elf_embedded(struct obj *o, struct sym_err *err)
+{
+	struct elf_state *es = o->priv, *ms;
+	const struct obj_section *s;
+	struct obj *mini = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char what[4200], want[2 * OBJ_MAX_ID + 1], got[2 * OBJ_MAX_ID + 1];
+	enum obj_kind kind;
+
+	if (!es || es->mini_tried)
+		return es ? es->mini : NULL;
+	es->mini_tried = true;
+	if (!obj_has_section_data(o, ".gnu_debugdata"))
+		return NULL;
+	s = obj_section(o, ".gnu_debugdata", err);
+	if (!s)
+		return NULL;
+	snprintf(what, sizeof(what), "section .gnu_debugdata (MiniDebugInfo) of '%s'", o->path);
+	if (xz_decode(s->data, s->size, XZ_MAX_OUT, what, &data, &len, err) != SYM_OK)
+		return NULL;
+	kind = obj_sniff(data, len);
+	if (kind != OBJ_KIND_ELF && kind != OBJ_KIND_ELF_REL) {
+		sym_fail(err, SYM_EFORMAT, "%s decompresses to %zu bytes that are not an ELF file", what, len);
+		goto fail;
+	}
+	mini = calloc(1, sizeof(*mini));
+	if (!mini) {
+		sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	snprintf(what, sizeof(what), "%s[.gnu_debugdata]", o->path);
+	if (obj_open_mem(mini, what, data, len, err) != SYM_OK)
+		goto fail;
+	ms = mini->priv;
+	if (mini->machine != o->machine || mini->is64 != o->is64 || mini->big_endian != o->big_endian) {
+		sym_fail(err, SYM_EFORMAT, "%s: the MiniDebugInfo in .gnu_debugdata is for %s (%d-bit), but the file is for %s (%d-bit)",
+			 o->path, mini->arch, mini->is64 ? 64 : 32, o->arch, o->is64 ? 64 : 32);
+		goto fail;
+	}
+	if (es->build_id_len && ms->build_id_len &&
+	    (es->build_id_len != ms->build_id_len || memcmp(es->build_id, ms->build_id, es->build_id_len) != 0)) {
+		hex_lower(want, es->build_id, es->build_id_len);
+		hex_lower(got, ms->build_id, ms->build_id_len);
+		sym_fail(err, SYM_EFORMAT, "%s: the MiniDebugInfo in .gnu_debugdata has build id %s, but the file has %s "
+			 "(it is another build's)", o->path, got, want);
+		goto fail;
+	}
+	if (!mini->has_symtab) {
+		sym_fail(err, SYM_EFORMAT, "%s: the MiniDebugInfo in .gnu_debugdata has no symbol table", o->path);
+		goto fail;
+	}
+	es->mini = mini;
+	es->mini_data = data;
+	return mini;
+fail:
+	if (mini) {
+		obj_close(mini);
+		free(mini);
+	}
+	free(data);
+	return NULL;
+}
+
 /* Opens candidate as the debug file of bin: it must carry DWARF, match
  * want_crc when given, match the binary's build id when both have one, and
  * be for the same machine.  TRY_BAD: why[] says what is wrong with it. */
@@ -847,6 +930,7 @@ const struct obj_ops obj_elf_ops = {
 	.open = elf_open,
 	.load_section = elf_load_section,
 	.symbols = elf_symbols,
+	.embedded = elf_embedded,
 	.find_debug = elf_find_debug,
 	.close = elf_close,
 };
