@@ -28,6 +28,21 @@ text() {	# text ELF: the address and bytes of .text
 	objcopy -O binary --only-section=.text "$1" /dev/stdout | sha256sum
 }
 
+# The lookup itself first, on a .sym written by hand: a level-k record
+# counts only under the chosen level-(k-1) one (inner's range reaches into
+# outer_b's, but it is outer_a's child), a record two levels deeper than
+# the last is dropped, outer frames take the next inner record's call file
+# and line; without --inlines the answer is unchanged.
+printf '%s\n' 'MODULE Linux x86_64 0 nest' 'FILE 0 a.cc' 'FILE 1 h.h' 'INLINE_ORIGIN 0 outer_a' \
+	'INLINE_ORIGIN 1 outer_b' 'INLINE_ORIGIN 2 inner' 'FUNC 1000 100 0 f' 'INLINE 0 10 0 0 1000 20' \
+	'INLINE 1 20 1 2 1000 40' 'INLINE 0 11 0 1 1020 20' 'INLINE 2 30 1 2 1020 10' '1000 100 5 1' > nest.sym
+printf '%s\t%s\t%s\n' 1010 inner h.h:5 1010 outer_a h.h:20 1010 f a.cc:10 1025 outer_b h.h:5 \
+	1025 f a.cc:11 1030 outer_b h.h:5 1030 f a.cc:11 1080 f h.h:5 > nest.want
+"$SYMLOOKUP" --inlines nest.sym 1010 1025 1030 1080 > nest.got || fail "symlookup --inlines failed on nest.sym"
+compare nest.want nest.got "symlookup --inlines on nest.sym"
+"$SYMLOOKUP" nest.sym 1010 1030 > nest.plain || fail "symlookup failed on nest.sym"
+printf '1010 f h.h:5\n1030 f h.h:5\n' | compare - nest.plain "symlookup without --inlines"
+
 # dumpsyms on each, then one Python run to sample them all (starting
 # Python is the slow part on a busy machine), then the lookups, then one
 # run to compare them all
