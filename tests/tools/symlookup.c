@@ -30,10 +30,14 @@
  *
  * The frames are the inline chain as Breakpad's processor builds it: an
  * INLINE record of nest level k belongs to the last record of level k - 1
- * before it (level 0 to the FUNC; one more than a level deeper than the
- * last kept record is dropped, as Breakpad drops it); at level 0 the first
- * of the FUNC's level-0 records whose range holds ADDR is chosen, at level
- * k the first such of the chosen level-(k-1) record's own children.  The
+ * before it (level 0 to the FUNC; a record more than one level deeper
+ * than the last kept one is dropped, as Breakpad drops it); at level 0 the
+ * first of the FUNC's level-0 records whose range holds ADDR is chosen, at
+ * level k the first such of the chosen level-(k-1) record's own children.
+ * (That is the nesting Breakpad's AppendInline records.  Its newer
+ * resolvers, and rust-minidump's, nest by range containment or look each
+ * level up among all records; all agree when every inline's ranges lie
+ * inside its parent's.)  The
  * innermost frame has the line record's FILE:LINE, every other frame the
  * call file and line of the chosen record one level deeper; the outermost
  * frame is the FUNC's.  NAME is the INLINE_ORIGIN's ("<name omitted>"
