@@ -1,9 +1,10 @@
 /* symlookup.c - looks addresses up in a Breakpad .sym file the way
  * Breakpad's processor (BasicSourceLineResolver) does.
  *
- *   symlookup FILE.sym ADDR...     (hex, module-relative, "0x" optional)
+ *   symlookup [--inlines] FILE.sym ADDR...
+ *                                  (hex, module-relative, "0x" optional)
  *
- * Prints one line per address, in the order given:
+ * Without --inlines, prints one line per address, in the order given:
  *
  *   ADDR FUNCTION FILE:LINE   a FUNC covers ADDR; FILE:LINE from the line
  *                             record of that FUNC covering it ("??:0" when
@@ -19,8 +20,33 @@
  * records of one FUNC, the first in the file wins; zero-size ones are
  * dropped; of PUBLICs at one address the first wins; line records after a
  * PUBLIC belong to no function.  Malformed records are skipped and
- * counted (reported on standard error).  Exit status 0, or 2 for usage
- * errors, unreadable files, bad addresses and lack of memory.
+ * counted (reported on standard error).
+ *
+ * With --inlines, INLINE and INLINE_ORIGIN records are read too, and each
+ * address gets one line per frame, innermost first, fields separated by
+ * tabs:
+ *
+ *   ADDR<TAB>NAME<TAB>FILE:LINE
+ *
+ * The frames are the inline chain as Breakpad's processor builds it: an
+ * INLINE record of nest level k belongs to the last record of level k - 1
+ * before it (level 0 to the FUNC; a record more than one level deeper
+ * than the last kept one is dropped, as Breakpad drops it); at level 0 the
+ * first of the FUNC's level-0 records whose range holds ADDR is chosen, at
+ * level k the first such of the chosen level-(k-1) record's own children.
+ * (That is the nesting Breakpad's AppendInline records.  Its newer
+ * resolvers, and rust-minidump's, nest by range containment or look each
+ * level up among all records; all agree when every inline's ranges lie
+ * inside its parent's.)  The
+ * innermost frame has the line record's FILE:LINE, every other frame the
+ * call file and line of the chosen record one level deeper; the outermost
+ * frame is the FUNC's.  NAME is the INLINE_ORIGIN's ("<name omitted>"
+ * when there is none; of two with one id the first wins), FILE "??" when
+ * the call file has no FILE record.  Addresses without a FUNC give one
+ * frame, as without --inlines.
+ *
+ * Exit status 0, or 2 for usage errors, unreadable files, bad addresses
+ * and lack of memory.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -35,10 +61,15 @@ struct func {
 	size_t order;		/* position in the file */
 	size_t name;		/* offset into the string pool */
 	size_t line0, nlines;	/* its line records: lines[line0 .. +nlines) */
+	size_t inl0, ninl;	/* its kept INLINE records: inls[inl0 .. +ninl) */
 };
 struct line { uint64_t addr, size; unsigned long num; uint64_t file; };
 struct pub { uint64_t addr; size_t order, name; };
 struct file { uint64_t id; size_t order, name; };
+/* an INLINE record: its ranges are rngs[r0 .. +nr) */
+struct inl { uint64_t nest, call_line, call_file, origin; size_t r0, nr; };
+struct rng { uint64_t addr, size; };
+struct origin { uint64_t id; size_t order, name; };
 
 struct vec { void *p; size_t n, cap, elt; };
 
@@ -47,6 +78,10 @@ static struct vec lines = { .elt = sizeof(struct line) };
 static struct vec pubs = { .elt = sizeof(struct pub) };
 static struct vec files = { .elt = sizeof(struct file) };
 static struct vec pool = { .elt = 1 };	/* NUL-terminated names */
+static struct vec inls = { .elt = sizeof(struct inl) };
+static struct vec rngs = { .elt = sizeof(struct rng) };
+static struct vec origins = { .elt = sizeof(struct origin) };
+static int want_inlines;	/* --inlines */
 
 static _Noreturn void die(const char *msg)
 {
@@ -132,7 +167,59 @@ static int by_id_file(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static int by_id_origin(const void *a, const void *b)
+{
+	const struct origin *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 static size_t bad;
+
+/* INLINE <nest> <call line> <call file> <origin> (<addr> <size>)+ after
+ * the keyword, for the FUNC at funcs[cur_i]; *last is the nest level of
+ * that FUNC's last kept record (-1 before the first).  Returns 0 when the
+ * record is malformed. */
+static int parse_inline(char *s, size_t cur_i, long long *last)
+{
+	uint64_t nest, line, file, origin, a, sz;
+	size_t r0 = rngs.n, nr = 0;
+	struct func *fn;
+	struct inl *in;
+
+	if (!number(&s, 10, &nest) || !number(&s, 10, &line) || !number(&s, 10, &file) ||
+	    !number(&s, 10, &origin))
+		return 0;
+	while (*s) {
+		struct rng *r;
+		if (!number(&s, 16, &a) || !number(&s, 16, &sz)) {
+			rngs.n = r0;
+			return 0;
+		}
+		r = push(&rngs, 1);
+		r->addr = a;
+		r->size = sz;
+		nr++;
+	}
+	if (!nr)
+		return 0;
+	if (nest > (uint64_t)(*last + 1)) {	/* no parent: Breakpad drops it */
+		rngs.n = r0;
+		return 1;
+	}
+	*last = (long long)nest;
+	in = push(&inls, 1);
+	in->nest = nest;
+	in->call_line = line;
+	in->call_file = file;
+	in->origin = origin;
+	in->r0 = r0;
+	in->nr = nr;
+	fn = (struct func *)funcs.p + cur_i;
+	fn->ninl++;
+	return 1;
+}
 
 static void load(FILE *f)
 {
@@ -142,6 +229,7 @@ static void load(FILE *f)
 	struct func *cur = NULL;	/* index-stable: re-derived after push */
 	size_t cur_i = 0;
 	int have_cur = 0;
+	long long last_nest = -1;
 
 	while ((len = getline(&buf, &cap, f)) >= 0) {
 		char *s = buf;
@@ -180,8 +268,11 @@ static void load(FILE *f)
 			cur->name = intern(*s ? s : "<name omitted>");
 			cur->line0 = lines.n;
 			cur->nlines = 0;
+			cur->inl0 = inls.n;
+			cur->ninl = 0;
 			cur_i = funcs.n - 1;
 			have_cur = 1;
+			last_nest = -1;
 		} else if (strncmp(s, "PUBLIC ", 7) == 0) {
 			s += 7;
 			if (strncmp(s, "m ", 2) == 0)
@@ -195,6 +286,19 @@ static void load(FILE *f)
 			p->addr = a;
 			p->order = order;
 			p->name = intern(*s ? s : "<name omitted>");
+		} else if (want_inlines && strncmp(s, "INLINE_ORIGIN ", 14) == 0) {
+			s += 14;
+			if (!number(&s, 10, &id)) {
+				bad++;
+				continue;
+			}
+			struct origin *o = push(&origins, 1);
+			o->id = id;
+			o->order = order;
+			o->name = intern(*s ? s : "<name omitted>");
+		} else if (want_inlines && strncmp(s, "INLINE ", 7) == 0) {
+			if (!have_cur || !parse_inline(s + 7, cur_i, &last_nest))
+				bad++;
 		} else if (strncmp(s, "MODULE ", 7) == 0 || strncmp(s, "INFO ", 5) == 0 ||
 			   strncmp(s, "INLINE", 6) == 0 || strncmp(s, "STACK ", 6) == 0 || !*s) {
 			continue;
@@ -274,6 +378,82 @@ static const char *file_name(uint64_t id)
 	return lo < files.n && fl[lo].id == id ? str(fl[lo].name) : NULL;
 }
 
+static const char *origin_name(uint64_t id)
+{
+	const struct origin *o = origins.p;
+	size_t lo = 0, hi = origins.n;
+
+	while (lo < hi) {	/* the first record with this id */
+		size_t mid = lo + (hi - lo) / 2;
+		if (o[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < origins.n && o[lo].id == id ? str(o[lo].name) : "<name omitted>";
+}
+
+static int holds(const struct inl *in, uint64_t addr)
+{
+	const struct rng *r = (const struct rng *)rngs.p + in->r0;
+	size_t k;
+
+	for (k = 0; k < in->nr; k++)
+		if (r[k].size && addr >= r[k].addr && addr - r[k].addr < r[k].size)
+			return 1;
+	return 0;
+}
+
+/* The inline chain of fn at addr, outermost first, as indices into inls
+ * stored in chain (room for fn->ninl); returns its depth. */
+static size_t inline_chain(const struct func *fn, uint64_t addr, size_t *chain)
+{
+	const struct inl *in = inls.p;
+	size_t lo = fn->inl0, end = fn->inl0 + fn->ninl, hi = end, depth = 0, j, hit;
+
+	for (;;) {
+		for (hit = lo; hit < hi; hit++)
+			if (in[hit].nest == depth && holds(&in[hit], addr))
+				break;
+		if (hit >= hi)
+			return depth;
+		chain[depth++] = hit;
+		/* its children: the records after it that are deeper than it,
+		 * up to the next that is not */
+		lo = hit + 1;
+		for (j = lo; j < end && in[j].nest > in[hit].nest; j++)
+			;
+		hi = j;
+	}
+}
+
+/* --inlines: the frames at addr in fn, innermost first; ln is the line
+ * record holding addr, or NULL. */
+static void print_frames(const struct func *fn, const struct line *ln, uint64_t addr)
+{
+	const struct inl *in = inls.p;
+	const char *file = ln ? file_name(ln->file) : NULL;
+	uint64_t line = ln ? ln->num : 0;
+	size_t *chain = NULL, depth = 0, j;
+
+	if (fn->ninl) {
+		chain = calloc(fn->ninl, sizeof(*chain));
+		if (!chain)
+			die("out of memory");
+		depth = inline_chain(fn, addr, chain);
+	}
+	for (j = depth; j-- > 0;) {
+		const struct inl *x = &in[chain[j]];
+		printf("%llx\t%s\t%s:%llu\n", (unsigned long long)addr, origin_name(x->origin),
+		       file ? file : "??", (unsigned long long)line);
+		file = file_name(x->call_file);
+		line = x->call_line;
+	}
+	printf("%llx\t%s\t%s:%llu\n", (unsigned long long)addr, str(fn->name), file ? file : "??",
+	       (unsigned long long)line);
+	free(chain);
+}
+
 static void lookup(uint64_t addr)
 {
 	const struct func *fs = funcs.p;
@@ -293,6 +473,10 @@ static void lookup(uint64_t addr)
 				ln = &ls[k];
 				break;
 			}
+		if (want_inlines) {
+			print_frames(fn, ln, addr);
+			return;
+		}
 		if (ln)
 			file = file_name(ln->file);
 		printf("%llx %s %s:%lu\n", (unsigned long long)addr, str(fn->name),
@@ -303,26 +487,31 @@ static void lookup(uint64_t addr)
 	while (pi > 0 && ps[pi - 1].addr == ps[pi].addr)
 		pi--;
 	if (pi >= 0 && (fi < 0 || ps[pi].addr > fs[fi].addr))
-		printf("%llx %s ??:0\n", (unsigned long long)addr, str(ps[pi].name));
+		printf(want_inlines ? "%llx\t%s\t??:0\n" : "%llx %s ??:0\n", (unsigned long long)addr,
+		       str(ps[pi].name));
 	else
-		printf("%llx ?? ??:0\n", (unsigned long long)addr);
+		printf(want_inlines ? "%llx\t??\t??:0\n" : "%llx ?? ??:0\n", (unsigned long long)addr);
 }
 
 int main(int argc, char **argv)
 {
 	FILE *f;
-	int i;
+	int i, first = 2;	/* argv[first - 1] is the .sym file */
 	uint64_t *addrs;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: symlookup FILE.sym ADDR...\n");
+	if (argc >= 2 && strcmp(argv[1], "--inlines") == 0) {
+		want_inlines = 1;
+		first = 3;
+	}
+	if (argc < first) {
+		fprintf(stderr, "usage: symlookup [--inlines] FILE.sym ADDR...\n");
 		return 2;
 	}
 	/* the addresses first: a bad one is a usage error, before any work */
 	addrs = calloc((size_t)argc, sizeof(*addrs));
 	if (!addrs)
 		die("out of memory");
-	for (i = 2; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		char *s = argv[i];
 		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 			s += 2;
@@ -332,9 +521,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	f = fopen(argv[1], "r");
+	f = fopen(argv[first - 1], "r");
 	if (!f) {
-		fprintf(stderr, "symlookup: cannot open '%s': %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "symlookup: cannot open '%s': %s\n", argv[first - 1], strerror(errno));
 		free(addrs);
 		return 2;
 	}
@@ -345,9 +534,11 @@ int main(int argc, char **argv)
 		qsort(pubs.p, pubs.n, sizeof(struct pub), by_addr_pub);
 	if (files.n)
 		qsort(files.p, files.n, sizeof(struct file), by_id_file);
+	if (origins.n)
+		qsort(origins.p, origins.n, sizeof(struct origin), by_id_origin);
 	if (bad)
 		fprintf(stderr, "symlookup: %zu malformed records skipped\n", bad);
-	for (i = 2; i < argc; i++)
+	for (i = first; i < argc; i++)
 		lookup(addrs[i]);
 	free(addrs);
 	free(funcs.p);
@@ -355,6 +546,9 @@ int main(int argc, char **argv)
 	free(pubs.p);
 	free(files.p);
 	free(pool.p);
+	free(inls.p);
+	free(rngs.p);
+	free(origins.p);
 	if (fflush(stdout) || ferror(stdout))
 		die("write error");
 	return 0;
