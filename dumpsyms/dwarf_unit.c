@@ -732,7 +732,8 @@ enum sym_code dw_read_lines(const struct dw_file *f, const struct dw_unit *u,
 	unsigned i;
 	/* state machine */
 	uint64_t addr = 0, file = 1;
-	int64_t line = 1;
+	uint64_t line = 1;	/* wraps, as addr does: a hostile program's
+				 * advances may add up past any bound */
 	bool have_pending = false;
 	uint64_t p_addr = 0, p_file = 0;
 	uint32_t p_line = 0;
@@ -843,7 +844,7 @@ enum sym_code dw_read_lines(const struct dw_file *f, const struct dw_unit *u,
 		if (op >= opcode_base) {
 			uint8_t adj = (uint8_t)(op - opcode_base);
 			addr += (uint64_t)(adj / line_range) * min_inst;
-			line += line_base + (adj % line_range);
+			line += (uint64_t)(int64_t)(line_base + (adj % line_range));
 			row = true;
 		} else if (op == 0) {
 			uint64_t len = cursor_uleb(&c);
@@ -888,7 +889,7 @@ enum sym_code dw_read_lines(const struct dw_file *f, const struct dw_unit *u,
 				addr += cursor_uleb(&c) * min_inst;
 				break;
 			case DW_LNS_advance_line:
-				line += cursor_sleb(&c);
+				line += (uint64_t)cursor_sleb(&c);
 				break;
 			case DW_LNS_set_file:
 				file = cursor_uleb(&c);
