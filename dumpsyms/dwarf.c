@@ -288,9 +288,10 @@ static const char *anon_scope(const struct dwarf_state *st, const struct lazy *l
 	}
 }
 
-/* A lambda's closure is an unnamed class (gcc, clang) or struct: its call
- * operator, and the static invoker gcc names _FUN, are spelled inside
- * "(lambda)" (c++filt: "{lambda(int)#1}::operator()(int) const").
+/* A lambda's closure is an unnamed struct (gcc) or class (clang): its
+ * call operator (of a generic lambda: "operator()<int>"), and the static
+ * invoker gcc names _FUN, are spelled inside "(lambda)" (c++filt:
+ * "{lambda(int)#1}::operator()(int) const").
  * Returns how many bytes of parent come before the closure's name, or
  * SIZE_MAX when parent does not end in such a closure. */
 static size_t lambda_scope(const struct dwarf_state *st, unsigned lang,
@@ -300,7 +301,8 @@ static size_t lambda_scope(const struct dwarf_state *st, unsigned lang,
 	size_t i;
 
 	if (st->opt->breakpad_names || lang != LANG_CPP ||
-	    (strcmp(name, "operator()") != 0 && strcmp(name, "_FUN") != 0))
+	    (strcmp(name, "operator()") != 0 && strncmp(name, "operator()<", 11) != 0 &&
+	     strcmp(name, "_FUN") != 0))
 		return SIZE_MAX;
 	for (i = 0; i < sizeof(closures) / sizeof(closures[0]); i++) {
 		size_t cl = strlen(closures[i]);

@@ -2,12 +2,15 @@
 # scopes.cc, built with gcc and clang, -O0 and -O2, DWARF 4 and 5.
 #
 # Each "// EXPECT-FUNC: NAME" (gcc) or "// EXPECT-FUNC-CLANG: NAME" line of
-# the source must be the exact name of a FUNC record of dumpsyms -d, and
+# the source must be the exact name of a FUNC record of dumpsyms -d -m, and
 # each EXPECT-INLINE(-CLANG) line that of an INLINE_ORIGIN record: unnamed
 # namespaces are "(anonymous namespace)", unnamed classes, structs and
 # unions "(anonymous class|struct|union)", a lambda's closure "(lambda)",
 # with every scope around them kept; a name demangled from a linkage name
-# (clang writes one on every function) is left as it is.
+# (clang writes one on every function) is left as it is.  The longer names
+# mark no more FUNCs 'm' than Breakpad's names do (a symbol's demangled
+# name spells a lambda "{lambda(int)#1}", not "(lambda)": it is the same
+# function all the same).
 #
 # With --breakpad-names, the FUNC names must be Breakpad's again: the set
 # of FUNC names equals that of Breakpad's dump_syms -d on the same file,
@@ -53,7 +56,7 @@ for cc in gcc clang; do
 		for dw in 4 5; do
 			v=$cc-$opt-dw$dw
 			$cxx -g -gdwarf-$dw -$opt -o scopes-$v "$src" || fail "$cxx -$opt -gdwarf-$dw failed"
-			run_dumpsyms -d scopes-$v > $v.sym || fail "dumpsyms -d failed on scopes-$v"
+			run_dumpsyms -d -m scopes-$v > $v.sym || fail "dumpsyms -d -m failed on scopes-$v"
 			for k in FUNC INLINE; do
 				records $k $v.sym > $v.$k.names
 				expected $k$sfx > $v.$k.want
@@ -68,11 +71,16 @@ for cc in gcc clang; do
 			done
 
 			# --breakpad-names: Breakpad's FUNC names
-			run_dumpsyms -d --breakpad-names scopes-$v > $v.bpn.sym ||
-				fail "dumpsyms -d --breakpad-names failed on scopes-$v"
+			run_dumpsyms -d -m --breakpad-names scopes-$v > $v.bpn.sym ||
+				fail "dumpsyms -d -m --breakpad-names failed on scopes-$v"
+			if ! cmp -s <(grep '^FUNC m ' $v.bpn.sym | cut -d' ' -f3) <(grep '^FUNC m ' $v.sym | cut -d' ' -f3); then
+				echo "== $v: other FUNCs are 'm' than with --breakpad-names:" >&2
+				grep '^FUNC m ' $v.sym >&2
+				failed=$((failed + 1))
+			fi
 			objcopy --add-section .debug_addr=/dev/null scopes-$v scopes-$v.bp 2> /dev/null ||
 				cp scopes-$v scopes-$v.bp
-			"$BP/dump_syms" -d scopes-$v.bp > $v.bp.sym 2> /dev/null ||
+			"$BP/dump_syms" -d -m scopes-$v.bp > $v.bp.sym 2> /dev/null ||
 				fail "Breakpad's dump_syms failed on scopes-$v"
 			records FUNC $v.bp.sym > $v.bp.names
 			[ -s $v.bp.names ] || fail "Breakpad wrote no FUNC for scopes-$v"
@@ -93,7 +101,7 @@ for cc in gcc clang; do
 				sed 's/^/     /' <<< "$missing" >&2
 				failed=$((failed + 1))
 			fi
-			n=$((n + 2))
+			n=$((n + 3))
 		done
 	done
 done
