@@ -108,5 +108,24 @@ done
 # the gcc builds are what the option changes: it must change them
 cmp -s gcc-O2-dw5.FUNC.names gcc-O2-dw5.bpn.names &&
 	fail "--breakpad-names changes nothing on the gcc build: the test would not see it ignored"
+
+# symupload converts as dumpsyms does, with --breakpad-names too: the body
+# it uploads (stub-server.py logs its SHA-256) is dumpsyms' output
+mkdir stub
+python3 "$TOP/tests/symupload/stub-server.py" "$T/stub" 2> stub.err &
+stub=$!
+trap 'kill $stub 2> /dev/null' EXIT
+for i in $(seq 1 100); do [ -f stub/port ] && break; sleep 0.05; done
+[ -f stub/port ] || fail "the stub server did not start: $(cat stub.err)"
+for names in "" --breakpad-names; do
+	: > stub/requests
+	SYMUPLOAD_TOKEN=good "$SYMUPLOAD" $names http://127.0.0.1:$(cat stub/port) scopes-gcc-O2-dw5 \
+		> up.out 2> up.err || fail "symupload $names failed: $(cat up.err)"
+	run_dumpsyms $names scopes-gcc-O2-dw5 > up.sym || fail "dumpsyms $names failed"
+	want=$(sha256sum < up.sym | cut -d' ' -f1)
+	grep " PUT .* sha=$want\$" stub/requests > /dev/null ||
+		fail "symupload ${names:-without --breakpad-names} uploaded other names than dumpsyms writes: $(cat stub/requests)"
+	n=$((n + 1))
+done
 [ $failed -eq 0 ] || fail "$failed of $n checks failed: see above"
-echo "$n checks on 8 builds: names as expected, and Breakpad's with --breakpad-names"
+echo "$n checks on 8 builds: names as expected, and Breakpad's with --breakpad-names (symupload too)"
