@@ -292,6 +292,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	m->load_addr = opt->keep_addresses ? 0 : bin->load_addr;
 	m->header_only = opt->header_only;
 	m->multiple = opt->multiple;
+	m->breakpad_names = opt->breakpad_names;
 	m->no_cfi = opt->no_cfi;
 	m->inline_records = opt->inlines;
 	for (i = 0; i < bin->nloads; i++)

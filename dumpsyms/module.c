@@ -388,8 +388,10 @@ static int stable_sort(void *base, size_t n, size_t size,
 /* What follows the last unnamed scope of a function name built from the
  * DIEs ("(anonymous namespace)::", "(lambda)::", ...; see dwarf.c), which
  * the symbol's demangled name spells otherwise ("{lambda(int)#1}::"):
- * the part of the name Breakpad compares with the symbol's.  The name
- * itself when it has none (always with --breakpad-names). */
+ * the part of the name Breakpad compares with the symbol's (Breakpad's
+ * name has no unnamed scopes; with --breakpad-names neither has ours, but
+ * a name demangled from a linkage name may, and is compared whole there,
+ * as Breakpad compares it).  The name itself when it has none. */
 static const char *unnamed_tail(const char *name)
 {
 	static const char *const scopes[] = {
@@ -494,8 +496,9 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 				 * constructor's C1 and C2), as in Breakpad */
 				g->multiple = true;
 			} else if (!p->dropped && p->addr == g->faddr && p->name != g->name) {
+				const char *n = m->breakpad_names ? g->name : unnamed_tail(g->name);
 				bool same = strcmp(g->name, "<name omitted>") == 0 ||
-					    strstr(p->name, unnamed_tail(g->name)) != NULL;
+					    strstr(p->name, n) != NULL;
 				if (!same)
 					g->multiple = true;
 			}
