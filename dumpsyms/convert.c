@@ -252,7 +252,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
-				      opt->ndebug_dirs, NULL, NULL };
+				      opt->ndebug_dirs, NULL, NULL, opt->breakpad_names };
 	char bindir[4096], dwp[4200];
 	size_t i;
 
@@ -306,6 +306,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	m->load_addr = opt->keep_addresses ? 0 : bin->load_addr;
 	m->header_only = opt->header_only;
 	m->multiple = opt->multiple;
+	m->breakpad_names = opt->breakpad_names;
 	m->no_cfi = opt->no_cfi;
 	m->inline_records = opt->inlines;
 	for (i = 0; i < bin->nloads; i++)

@@ -18,6 +18,8 @@ struct convert_options {
 	bool multiple;		/* -m */
 	bool keep_addresses;	/* -a */
 	bool verbose;		/* -v */
+	bool breakpad_names;	/* --breakpad-names: function names as
+				 * Breakpad's dump_syms spells them */
 	const char *name;	/* -n, or NULL */
 	const char *os;		/* -o; NULL: "Linux" for ELF, "mac" for Mach-O */
 	const char *arch;	/* --arch: the slice of a universal Mach-O file */

@@ -78,6 +78,7 @@ struct lazy {
 	uint64_t spec_ref;	/* DW_AT_specification target + 1, if known then */
 	uint64_t origin_ref;	/* DW_AT_abstract_origin target + 1, if known then */
 	uint8_t lang;
+	uint8_t tag;		/* the DIE's tag (0 past 0xff): names unnamed scopes */
 	uint8_t state;		/* 0 new, 1 being evaluated, 2 done */
 	struct qual res;
 	const char *full;
@@ -275,10 +276,53 @@ static const char *intern_name(struct dwarf_state *st, const char *s, size_t n)
 	return strpool_intern(&st->npool, s, n);
 }
 
+/* The spelling of a scope DWARF gives no name (unless --breakpad-names):
+ * c++filt's "(anonymous namespace)"; for an unnamed class, struct or union
+ * c++filt's "{unnamed type#N}" needs a numbering DWARF does not carry, so
+ * "(anonymous class|struct|union)" in the style of the namespace.  NULL
+ * for other DIEs. */
+static const char *anon_scope(const struct dwarf_state *st, const struct lazy *lz)
+{
+	if (st->opt->breakpad_names || lz->lang != LANG_CPP)
+		return NULL;
+	switch (lz->tag) {
+	case DW_TAG_namespace: return "(anonymous namespace)";
+	case DW_TAG_class_type: return "(anonymous class)";
+	case DW_TAG_structure_type: return "(anonymous struct)";
+	case DW_TAG_union_type: return "(anonymous union)";
+	default: return NULL;
+	}
+}
+
+/* A lambda's closure is an unnamed struct (gcc) or class (clang): its
+ * call operator (of a generic lambda: "operator()<int>"), and the static
+ * invoker gcc names _FUN, are spelled inside "(lambda)" (c++filt:
+ * "{lambda(int)#1}::operator()(int) const").
+ * Returns how many bytes of parent come before the closure's name, or
+ * SIZE_MAX when parent does not end in such a closure. */
+static size_t lambda_scope(const struct dwarf_state *st, unsigned lang,
+			   const char *parent, size_t pl, const char *name)
+{
+	static const char *const closures[] = { "(anonymous class)", "(anonymous struct)" };
+	size_t i;
+
+	if (st->opt->breakpad_names || lang != LANG_CPP ||
+	    (strcmp(name, "operator()") != 0 && strncmp(name, "operator()<", 11) != 0 &&
+	     strcmp(name, "_FUN") != 0))
+		return SIZE_MAX;
+	for (i = 0; i < sizeof(closures) / sizeof(closures[0]); i++) {
+		size_t cl = strlen(closures[i]);
+		if (pl >= cl && strcmp(parent + pl - cl, closures[i]) == 0 &&
+		    (pl == cl || (pl >= cl + 2 && memcmp(parent + pl - cl - 2, "::", 2) == 0)))
+			return pl - cl;
+	}
+	return SIZE_MAX;
+}
+
 static const char *qualify(struct dwarf_state *st, unsigned lang,
 			   const char *parent, const char *name)
 {
-	size_t pl, nl;
+	size_t pl, nl, keep;
 	const char *sep;
 	size_t sl;
 
@@ -288,8 +332,9 @@ static const char *qualify(struct dwarf_state *st, unsigned lang,
 	sl = strlen(sep);
 	pl = strlen(parent);
 	nl = strlen(name);
-	if (pl + sl + nl + 1 > st->qcap) {
-		size_t ncap = (pl + sl + nl + 1) * 2;
+	keep = lambda_scope(st, lang, parent, pl, name);
+	if (pl + sl + nl + sizeof("(lambda)") > st->qcap) {
+		size_t ncap = (pl + sl + nl + sizeof("(lambda)")) * 2;
 		char *p = realloc(st->qbuf, ncap);
 		if (!p)
 			return NULL;
@@ -297,6 +342,11 @@ static const char *qualify(struct dwarf_state *st, unsigned lang,
 		st->qcap = ncap;
 	}
 	memcpy(st->qbuf, parent, pl);
+	if (keep != SIZE_MAX) {
+		/* the closure's name (longer than "(lambda)") becomes "(lambda)" */
+		memcpy(st->qbuf + keep, "(lambda)", strlen("(lambda)"));
+		pl = keep + strlen("(lambda)");
+	}
 	memcpy(st->qbuf + pl, sep, sl);
 	memcpy(st->qbuf + pl + sl, name, nl);
 	return intern_name(st, st->qbuf, pl + sl + nl);
@@ -343,14 +393,16 @@ static uint64_t lazy_hash(const struct lazy *lz)
 	uint64_t h = hash64((uint64_t)(uintptr_t)lz->name);
 	h = hash64(h ^ (uint64_t)(uintptr_t)lz->linkage);
 	h = hash64(h ^ (uint64_t)(uintptr_t)lz->parent);
-	h = hash64(h ^ lz->spec_ref ^ (lz->origin_ref << 1) ^ ((uint64_t)lz->lang << 60));
+	h = hash64(h ^ lz->spec_ref ^ (lz->origin_ref << 1) ^ ((uint64_t)lz->lang << 60) ^
+		   ((uint64_t)lz->tag << 52));
 	return h;
 }
 
 static bool lazy_same(const struct lazy *a, const struct lazy *b)
 {
 	return a->name == b->name && a->linkage == b->linkage && a->parent == b->parent &&
-	       a->spec_ref == b->spec_ref && a->origin_ref == b->origin_ref && a->lang == b->lang;
+	       a->spec_ref == b->spec_ref && a->origin_ref == b->origin_ref && a->lang == b->lang &&
+	       a->tag == b->tag;
 }
 
 /* Records the naming inputs lz (state reset) and returns their index, or
@@ -416,7 +468,10 @@ static const struct qual *spec_qual(struct dwarf_state *st, uint64_t ref)
 /* Breakpad's ComputeQualifiedName: a demangled linkage name wins, then the
  * specification's full name; otherwise the DIE's own name (or the
  * specification's, or the raw linkage name) inside the specification's
- * enclosing scope (or the DIE's parent).  NULL when out of memory. */
+ * enclosing scope (or the DIE's parent).  Unless --breakpad-names, a
+ * scope with none of these is "(anonymous namespace)" and the like
+ * (anon_scope), where Breakpad drops it and every scope around it.  NULL
+ * when out of memory. */
 static const struct qual *lazy_qual(struct dwarf_state *st, struct lazy *lz)
 {
 	const char *demangled, *raw;
@@ -445,6 +500,8 @@ static const struct qual *lazy_qual(struct dwarf_state *st, struct lazy *lz)
 			lz->res.u = sq->u ? sq->u : "";
 		else if (raw && raw[0])
 			lz->res.u = raw;
+		else
+			lz->res.u = anon_scope(st, lz);
 		lz->res.e = sq ? (sq->e ? sq->e : "") : lz->parent;
 	}
 	if (lz->res.q)
@@ -740,6 +797,7 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 {
 	uint32_t i;
 
+	fr->lz.tag = a->tag <= 0xff ? (uint8_t)a->tag : 0;
 	for (i = 0; i < a->nattrs; i++) {
 		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
 		struct dw_value v;

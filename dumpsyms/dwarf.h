@@ -15,6 +15,9 @@ struct dwarf_options {
 	size_t ndebug_dirs;
 	const char *bin_dir;		/* the binary's directory */
 	const char *dwp_path;		/* <binary>.dwp, the split DWARF package */
+	bool breakpad_names;		/* --breakpad-names: unnamed scopes dropped
+					 * as Breakpad drops them (with every
+					 * scope around them) */
 };
 
 /* Adds the functions and lines of o's .debug_info to m.  Malformed units

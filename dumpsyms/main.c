@@ -46,6 +46,9 @@ static const char usage_text[] =
 	"                 with --store and no --arch, every slice is written\n"
 	"  --list-arch    print each slice's architecture and debug id, and exit\n"
 	"  -v             also print warnings about malformed input to stderr\n"
+	"  --breakpad-names  name functions as Breakpad's dump_syms does: drop\n"
+	"                 unnamed namespaces and classes, and every scope around\n"
+	"                 them, instead of writing \"(anonymous namespace)\"\n"
 	"  --strict       fail (exit 1, write nothing) when a warning about missing\n"
 	"                 debug information is printed\n"
 	"  --output FILE  write the .sym to FILE instead of standard output\n"
@@ -131,6 +134,7 @@ int main(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'A' },
 		{ "list-arch", no_argument, NULL, 'L' },
 		{ "strict", no_argument, NULL, 'T' },
+		{ "breakpad-names", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct convert_options opt;
@@ -157,6 +161,7 @@ int main(int argc, char **argv)
 		case 'A': opt.arch = optarg; break;
 		case 'L': list_arch = true; break;
 		case 'T': strict = true; break;
+		case 'B': opt.breakpad_names = true; break;
 		case 'r': break;	/* Breakpad's -r: accepted, references are always followed */
 		case 'O': output = optarg; break;
 		case 'S': store = optarg; break;

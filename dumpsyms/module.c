@@ -385,6 +385,29 @@ static int stable_sort(void *base, size_t n, size_t size,
 	return 0;
 }
 
+/* What follows the last unnamed scope of a function name built from the
+ * DIEs ("(anonymous namespace)::", "(lambda)::", ...; see dwarf.c), which
+ * the symbol's demangled name spells otherwise ("{lambda(int)#1}::"):
+ * the part of the name Breakpad compares with the symbol's (Breakpad's
+ * name has no unnamed scopes; with --breakpad-names neither has ours, but
+ * a name demangled from a linkage name may, and is compared whole there,
+ * as Breakpad compares it).  The name itself when it has none. */
+static const char *unnamed_tail(const char *name)
+{
+	static const char *const scopes[] = {
+		"(anonymous namespace)::", "(anonymous class)::", "(anonymous struct)::",
+		"(anonymous union)::", "(lambda)::",
+	};
+	const char *tail = name, *p;
+	size_t i;
+
+	for (p = strchr(name, '('); p; p = strchr(p + 1, '('))
+		for (i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+			if (strncmp(p, scopes[i], strlen(scopes[i])) == 0)
+				tail = p + strlen(scopes[i]);
+	return tail;
+}
+
 enum sym_code module_finish(struct module *m, struct sym_err *err)
 {
 	struct mod_group **order = NULL;
@@ -473,8 +496,9 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 				 * constructor's C1 and C2), as in Breakpad */
 				g->multiple = true;
 			} else if (!p->dropped && p->addr == g->faddr && p->name != g->name) {
+				const char *n = m->breakpad_names ? g->name : unnamed_tail(g->name);
 				bool same = strcmp(g->name, "<name omitted>") == 0 ||
-					    strstr(p->name, g->name) != NULL;
+					    strstr(p->name, n) != NULL;
 				if (!same)
 					g->multiple = true;
 			}

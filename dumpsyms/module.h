@@ -93,6 +93,8 @@ struct module {
 	uint64_t load_addr;	/* subtracted from every address on output */
 	bool header_only;	/* -i: MODULE and INFO only */
 	bool multiple;		/* -m: mark folded code with 'm' */
+	bool breakpad_names;	/* --breakpad-names: names have no unnamed
+				 * scopes to see past (module_finish) */
 	bool no_cfi;
 
 	VEC(const char *) files;	/* interned paths, by file index */

@@ -62,6 +62,8 @@ static const char usage_text[] =
 	"  --timeout SECONDS    per transfer (default 0: none)\n"
 	"  --max-memory MB      converted symbols kept in memory (default 1024); past\n"
 	"                       it, binaries are converted again just before upload\n"
+	"  --breakpad-names     name functions as Breakpad's dump_syms does (see\n"
+	"                       dumpsyms --breakpad-names)\n"
 	"  -v, --verbose        say more (retries)\n"
 	"  --version            print the version and exit\n"
 	"Exit status: 0 all on the server, 2 usage, 3 an input failed or nothing to upload\n"
@@ -1695,6 +1697,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-memory", required_argument, NULL, 'M' },
+		{ "breakpad-names", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1754,6 +1757,7 @@ int main(int argc, char **argv)
 			break;
 		case 'T': cfg.timeout = strtol(optarg, NULL, 10); break;
 		case 'v': cfg.verbose = true; break;
+		case 'B': st.copt.breakpad_names = true; break;
 		case 'M':
 			st.budget = (uint64_t)strtoull(optarg, &end, 10) << 20;
 			if (*end || !*optarg) {

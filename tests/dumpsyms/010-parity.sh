@@ -1,4 +1,5 @@
-# Parity with Breakpad's dump_syms on every fixture.
+# Parity with Breakpad's dump_syms on every fixture.  All modes but the
+# last run dumpsyms with --breakpad-names (names spelled as Breakpad's):
 #
 #  -i        the output is byte-identical (MODULE and INFO only);
 #  -c, full (with STACK CFI), -d (with INLINE / INLINE_ORIGIN), -d -m
@@ -11,7 +12,15 @@
 #            PUBLIC with its 'm'; STACK CFI rows by their INIT), but for
 #            the difference classes tests/dumpsyms/parity-allow.txt allows,
 #            each with the reason ours is the more correct.  Any other
-#            difference fails the test, with the records printed.
+#            difference fails the test, with the records printed;
+#  names     -d -m without --breakpad-names, against Breakpad's -d -m:
+#            the same comparison, where class scope-qualified absorbs
+#            the FUNC and INLINE records whose names differ from
+#            Breakpad's only by the unnamed scopes ours keep (Breakpad's
+#            name is what follows our last "(anonymous ...)::" or
+#            "(lambda)::"); every other class must absorb exactly what it
+#            absorbed in the -d -m mode, and scope-qualified nothing in
+#            the modes with --breakpad-names.
 #
 # Each class is narrowed in symcompare.py to the records its reason covers;
 # the records it absorbed are counted per class over the whole run, and
@@ -80,7 +89,7 @@ for f in "$FIXTURES"/*; do
 	fi
 
 	"$BP/dump_syms" -i "$b" > "$b.bp.i" 2> /dev/null || fail "Breakpad's dump_syms -i failed on $b"
-	run_dumpsyms -i "$b" > "$b.ours.i" || fail "dumpsyms -i failed on $b"
+	run_dumpsyms --breakpad-names -i "$b" > "$b.ours.i" || fail "dumpsyms -i failed on $b"
 	[ -s "$b.bp.i" ] || fail "Breakpad wrote nothing for $b"
 	if ! cmp -s "$b.bp.i" "$b.ours.i"; then
 		diff -u "$b.bp.i" "$b.ours.i" >&2
@@ -90,13 +99,21 @@ for f in "$FIXTURES"/*; do
 	n=$((n + 1))
 
 	python3 one-symbol.py "$b" > "$b.onesym" || fail "cannot list the symbols of $b"
-	for mode in nocfi full inlines multiple; do
-		case $mode in nocfi) opt=-c ;; full) opt= ;; inlines) opt=-d ;; multiple) opt='-d -m' ;; esac
-		"$BP/dump_syms" $opt "$b" > "$b.bp.$mode" 2> /dev/null || fail "Breakpad's dump_syms $opt failed on $b"
-		run_dumpsyms $opt "$b" > "$b.ours.$mode" || fail "dumpsyms $opt failed on $b"
+	for mode in nocfi full inlines multiple names; do
+		names=--breakpad-names
+		case $mode in
+		nocfi) opt=-c ;; full) opt= ;; inlines) opt=-d ;; multiple) opt='-d -m' ;;
+		names) opt='-d -m' names= ;;
+		esac
+		if [ $mode = names ]; then
+			cp "$b.bp.multiple" "$b.bp.$mode"
+		else
+			"$BP/dump_syms" $opt "$b" > "$b.bp.$mode" 2> /dev/null || fail "Breakpad's dump_syms $opt failed on $b"
+		fi
+		run_dumpsyms $names $opt "$b" > "$b.ours.$mode" || fail "dumpsyms $names $opt failed on $b"
 		grep -q '^FUNC ' "$b.bp.$mode" || fail "Breakpad wrote no FUNC for $b: the comparison would be empty"
 		if [ $patched = 1 ]; then
-			run_dumpsyms $opt "$f" > "$b.orig.$mode" || fail "dumpsyms $opt failed on $f"
+			run_dumpsyms $names $opt "$f" > "$b.orig.$mode" || fail "dumpsyms $opt failed on $f"
 			cmp -s "$b.orig.$mode" "$b.ours.$mode" ||
 				fail "$b $opt: our output changes when an empty .debug_addr is added"
 		fi
@@ -110,14 +127,30 @@ for f in "$FIXTURES"/*; do
 			cat "$b.$mode.cmp" >&2
 			failed=$((failed + 1))
 		fi
-		sed -n "s/^allowed \([a-z-]*\): \([0-9]*\) records/\1 $b $mode \2/p" "$b.$mode.cmp" >> classes.txt
 		n=$((n + 1))
+		if [ $mode = names ]; then
+			# the names only: every other class as in -d -m
+			if ! cmp -s <(grep '^allowed ' "$b.multiple.cmp") \
+				<(grep '^allowed ' "$b.$mode.cmp" | grep -v '^allowed scope-qualified:'); then
+				diff <(grep '^allowed ' "$b.multiple.cmp") <(grep '^allowed ' "$b.$mode.cmp") >&2
+				echo "== $b (names): classes other than scope-qualified absorb what they did not in -d -m" >&2
+				failed=$((failed + 1))
+			fi
+			sed -n "s/^allowed \(scope-qualified\): \([0-9]*\) records/\1 $b $mode \2/p" \
+				"$b.$mode.cmp" >> classes.txt
+			continue
+		fi
+		if grep '^allowed scope-qualified:' "$b.$mode.cmp" >&2; then
+			echo "== $b ($mode${opt:+, $opt}): --breakpad-names left unnamed scopes in names" >&2
+			failed=$((failed + 1))
+		fi
+		sed -n "s/^allowed \([a-z-]*\): \([0-9]*\) records/\1 $b $mode \2/p" "$b.$mode.cmp" >> classes.txt
 	done
 done
 # every fixture file (the Windows fixtures are a folder beside them)
 want=0
-for f in "$FIXTURES"/*; do [ -f "$f" ] && want=$((want + 5)); done
-[ $n -eq "$want" ] && [ $n -ge 150 ] || fail "only $n comparisons of $want: fixtures missing?"
+for f in "$FIXTURES"/*; do [ -f "$f" ] && want=$((want + 6)); done
+[ $n -eq "$want" ] && [ $n -ge 180 ] || fail "only $n comparisons of $want: fixtures missing?"
 
 # what the allow-list was needed for, per class
 if [ -s classes.txt ]; then

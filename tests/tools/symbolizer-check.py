@@ -3,7 +3,10 @@
 # answers (OURS) with llvm-symbolizer's (SYMBOLIZER, --print-address
 # --inlines output for the same addresses plus LOAD); exits 1 on any
 # disagreement or fewer than MIN (200) addresses with a source line.
-import re, subprocess, sys
+# With BREAKPAD_NAMES=1 in the environment, OURS comes from dumpsyms
+# --breakpad-names: a name built from DIE scopes may have lost its unnamed
+# scopes and every scope around them (named_tail).
+import os, re, subprocess, sys
 name, ours_file, sym_file, load = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4], 16)
 minimum = int(sys.argv[5]) if len(sys.argv) > 5 else 200
 
@@ -97,6 +100,25 @@ def components(scope):
             start = i + 2
     return out
 
+# how dumpsyms spells them in a name built from DIE scopes (spaces dropped)
+OURS_UNNAMED = ('(lambda)', '(anonymousclass)', '(anonymousstruct)', '(anonymousunion)')
+
+def same_scope(so, sw):
+    """our scope against the demangler's, component by component, where
+    ours spells an unnamed class "(lambda)" or "(anonymous struct)" (DWARF
+    has no number for it) and the demangler "'lambda0'(int)",
+    "{lambda(int)#1}", "'unnamed'", "$_0" or gcc's "._anon_0"""
+    po, pw = components(untemplate_scope(so)), components(untemplate_scope(sw))
+    if len(po) != len(pw):
+        return False
+    for a, b in zip(po, pw):
+        if a in OURS_UNNAMED:
+            if not b.startswith(UNNAMED + ('._anon_',)) or b == '(anonymousnamespace)':
+                return False
+        elif a != b:
+            return False
+    return True
+
 def named_tail(scope):
     """Breakpad's convention for a name built from DIE scopes (no linkage
     name): a scope without a name (an anonymous namespace, a lambda's
@@ -127,8 +149,10 @@ def same_function(ours, want):
         # the other the derived one; the scope still has to agree
         cls = untemplate(sw[:-2]).rsplit('::', 1)[-1]
         return so == sw and bw == cls
-    if untemplate_scope(so) == untemplate_scope(sw):
+    if untemplate_scope(so) == untemplate_scope(sw) or same_scope(so, sw):
         return True
+    if os.environ.get('BREAKPAD_NAMES') != '1':
+        return False
     tail = named_tail(sw)
     return tail is not None and untemplate_scope(so) == untemplate_scope(tail)
 

@@ -42,9 +42,29 @@ class to the bound the allow-list records.  Classes:
                       marks a function two compile units describe (a
                       COMDAT copy the linker folded), which is one
                       function, not several symbols sharing code
+  scope-qualified     a FUNC of ours, or the origin of an INLINE of ours,
+                      whose name is Breakpad's with the unnamed scopes
+                      Breakpad drops: Breakpad's name is what follows the
+                      last "(anonymous namespace|class|struct|union)::" or
+                      "(lambda)::" of ours (every scope before it is lost
+                      in Breakpad's, e.g. "normalize_sku" for our
+                      "store::(anonymous namespace)::normalize_sku"); the
+                      records must be equal once ours is spelled so
 """
 import collections
+import re
 import sys
+
+UNNAMED = re.compile(r'\((?:anonymous (?:namespace|class|struct|union)|lambda)\)::')
+
+
+def bp_spelling(name):
+    """Breakpad's name for one of ours: what follows the last unnamed
+    scope (Breakpad loses it and every scope around it)."""
+    last = None
+    for m in UNNAMED.finditer(name):
+        last = m
+    return name[last.end():] if last else name
 
 
 def load(path):
@@ -200,6 +220,14 @@ def main():
         for k in a - b:
             diff(side, k)
 
+    # our FUNC names that are Breakpad's with the unnamed scopes kept
+    bp_keys = {key(f) for f in bp_funcs}
+    for f in our_funcs:
+        s = bp_spelling(f['name'])
+        if key(f) not in bp_keys and s != f['name'] and (f['addr'], f['size'], s) in bp_keys:
+            diff('+', 'FUNC %r: Breakpad names it %r' % (key(f), s), 'scope-qualified')
+            f['name'] = s
+
     bp_by = {key(f): f for f in bp_funcs}
     our_by = {key(f): f for f in our_funcs}
     for f in bp_funcs:
@@ -234,20 +262,38 @@ def main():
             diff('!', '%s: line records differ at #%d: Breakpad %r, ours %r' % (
                 where, i, b['lines'][i:i + 1], o['lines'][i:i + 1]))
         binl, n_empty = drop_empty(b['inlines'])
+        oinl = o['inlines']
+        # ours with the origins spelled as Breakpad spells them, tried
+        # when ours as written differs
+        sinl = [(d, ln, fl, bp_spelling(org), rs) for d, ln, fl, org, rs in oinl]
+        n_scope = sum(1 for x, y in zip(oinl, sinl) if x != y)
+        cinl, nc = binl, 0
+        if bp_names[k[2]] > 1 and our_names[k[2]] > 1:
+            cinl, nc = clip(binl, k[0], k[0] + k[1])
         n_clip = 0
-        if bp_names[k[2]] > 1 and our_names[k[2]] > 1 and binl != o['inlines']:
-            binl, n_clip = clip(binl, k[0], k[0] + k[1])
         n_block = 0
-        if binl != o['inlines']:
-            extra = drop_subtrees(binl, o['inlines'])
-            if extra:
-                n_block = extra
-                binl = o['inlines']
-        if binl != o['inlines']:
-            i = next((i for i, (x, y) in enumerate(zip(binl, o['inlines'])) if x != y),
-                     min(len(binl), len(o['inlines'])))
+        tries = ((binl, oinl, 0, 0), (cinl, oinl, nc, 0),
+                 (binl, sinl, 0, n_scope), (cinl, sinl, nc, n_scope))
+        for bi, oi, ncl, nsc in tries:
+            if bi == oi:
+                binl, n_clip, n_scope = bi, ncl, nsc
+                break
+        else:
+            # then with whole subtrees of ours (inlines in lexical
+            # blocks) taken out
+            for bi, oi, ncl, nsc in tries:
+                extra = drop_subtrees(bi, oi)
+                if extra:
+                    binl, n_clip, n_scope, n_block = oi, ncl, nsc, extra
+                    break
+            else:
+                if bp_names[k[2]] > 1 and our_names[k[2]] > 1:
+                    binl = cinl
+        if binl != oinl and binl != sinl:
+            i = next((i for i, (x, y) in enumerate(zip(binl, oinl)) if x != y),
+                     min(len(binl), len(oinl)))
             diff('!', '%s: INLINE records differ at #%d of %d/%d: Breakpad %r, ours %r' % (
-                where, i, len(binl), len(o['inlines']), binl[i:i + 1], o['inlines'][i:i + 1]))
+                where, i, len(binl), len(oinl), binl[i:i + 1], oinl[i:i + 1]))
         else:
             if n_empty:
                 diff('-', '%s: %d INLINE records with zero-size ranges' % (where, n_empty),
@@ -258,6 +304,9 @@ def main():
             if n_block:
                 diff('+', '%s: %d INLINE records in lexical blocks' % (where, n_block),
                      'inline-in-block', n_block)
+            if n_scope:
+                diff('+', '%s: %d INLINE records whose origin Breakpad names without its unnamed scopes'
+                     % (where, n_scope), 'scope-qualified', n_scope)
 
     for k, n in (bp_pub - our_pub).items():
         cls = None
