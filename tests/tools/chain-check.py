@@ -155,6 +155,10 @@ def norm_name(n):
     n = re.sub(r'(\.(cold|part|isra|constprop|lto_priv|localalias|llvm)(\.\d+)?)+(?=$|\()', '', n)
     n = unnamed(n)
     n = QUALIFIERS.sub('', n)
+    # an enclosing function's qualifiers (a local class in a const member):
+    # "f(int) const::Local::g" -> "f(int)::Local::g", or the space before
+    # them would pass for the end of a return type
+    n = re.sub(r'\)(\s*(const|volatile|&&|&))+(?=::)', ')', n)
     n = strip_return_type(n)
     return '::'.join(strip_params(c) for c in components(n)).replace(' ', '')
 
