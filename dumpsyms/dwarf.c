@@ -102,6 +102,11 @@ struct frame {
 	bool has_origin_off;
 };
 
+/* A unit of .debug_info: its header's and its root DIE's offsets. */
+struct unit_start {
+	uint64_t off, die;
+};
+
 struct dwarf_state {
 	struct module *mod;
 	struct dw_file f;
@@ -122,6 +127,17 @@ struct dwarf_state {
 	size_t dwp;
 	uint64_t nsplit;
 	unsigned warned_dwo;
+	/* partial units (dwz): read record-only where a unit imports them */
+	struct offmap pu_memo;	/* partial unit offset -> 1 being read, 2 read */
+	VEC(struct unit_start) ustarts;	/* units known so far, ascending */
+	uint64_t ustarts_end;	/* end of the last of them */
+	VEC(uint64_t) pu_passed;	/* partial units the main loop went past */
+	size_t pu_first;	/* pu_passed before this are all read */
+	unsigned pu_depth;	/* imports being read, nested */
+	bool in_partial;	/* DIEs add names only, no functions */
+	bool main_pu;		/* read_unit's unit was a partial unit */
+	bool warned_pu_code;
+	uint64_t pu_reads, pu_imports;
 	uint64_t released_abbrev, released_line;
 	uint64_t last_stmt_list;
 	uint32_t *lzset;	/* open addressing: index + 1 */
@@ -604,6 +620,16 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 		return -1;
 	cf.nranges = st->franges.n - cf.ranges0;
 	fr->empty = cf.nranges == 0;
+	if (st->in_partial && !fr->empty) {
+		/* dwz moves no DIE with code into a partial unit */
+		if (!st->warned_pu_code) {
+			st->warned_pu_code = true;
+			warn(st, "the DIE at 0x%llx in a partial unit has code; partial units give names only, so it is ignored",
+			     (unsigned long long)fr->off);
+		}
+		st->franges.n = cf.ranges0;
+		return 0;
+	}
 	if (fr->empty)
 		return 0;
 	/* A function at address 0 is empty debug data (discarded code). */
@@ -736,6 +762,10 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 			return false;
 		if (v.cls == DW_CLS_REF)
 			v.u |= st->key_bias;
+		if (v.cls == DW_CLS_REF && !st->key_bias && v.u >= st->f.info.size &&
+		    (at->name == DW_AT_specification || at->name == DW_AT_abstract_origin))
+			warn(st, "the DIE at 0x%llx refers to 0x%llx, outside .debug_info",
+			     (unsigned long long)off, (unsigned long long)v.u);
 		switch (at->name) {
 		case DW_AT_name:
 			s = value_str(st, &v);
@@ -1167,6 +1197,9 @@ nomem:
 	goto out;
 }
 
+static int import_unit(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
+		       uint64_t doff);
+
 /* Walks the children of a unit's root DIE (the cursor is just past the
  * root's attributes).  Returns 0, 1 when the tree is malformed (what was
  * read is kept), -1 when out of memory. */
@@ -1176,8 +1209,8 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 	const struct dw_abbrev *a;
 	uint64_t code;
 	int rc = 0;
+	const size_t base = st->stack.n;	/* frames of the importing unit's walk */
 
-	st->stack.n = 0;
 	for (;;) {
 		uint64_t doff = c.pos | st->key_bias;
 		enum handler parent_h;
@@ -1194,7 +1227,7 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		}
 		if (code == 0) {
 			struct frame *top;
-			if (st->stack.n == 0)
+			if (st->stack.n == base)
 				break;	/* end of the root's children */
 			top = &st->stack.v[--st->stack.n];
 			if (top->is_func && finish_func(st, top) < 0)
@@ -1206,14 +1239,23 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 			rc = 1;
 			break;
 		}
-		parent_is_root = st->stack.n == 0;
+		parent_is_root = st->stack.n == base;
 		parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
 
 		memset(&fr, 0, sizeof(fr));
 		fr.h = parent_h == H_SKIP ? H_SKIP
 			: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
 		fr.off = doff;
-		if (fr.h == H_SKIP) {
+		if (fr.h == H_SKIP && parent_is_root && a->tag == DW_TAG_imported_unit) {
+			int r = import_unit(st, &c, a, doff);
+			if (r < 0)
+				return -1;
+			if (r > 0) {
+				rc = 1;
+				break;
+			}
+			fr.child_name = "";
+		} else if (fr.h == H_SKIP) {
 			if (!skip_die(st, &c, a)) {
 				rc = 1;
 				break;
@@ -1249,7 +1291,7 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		if (a->children) {
 			if (vec_push(st->stack, fr) < 0)
 				return -1;
-			if (st->stack.n > 4096) {
+			if (st->stack.n - base > 4096) {
 				rc = 1;
 				break;
 			}
@@ -1259,12 +1301,196 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		}
 	}
 	/* Finish functions left open by a truncated tree. */
-	while (st->stack.n) {
+	while (st->stack.n > base) {
 		struct frame *top = &st->stack.v[--st->stack.n];
 		if (top->is_func && finish_func(st, top) < 0)
 			return -1;
 	}
 	return rc;
+}
+
+/* ---- partial units (dwz) ------------------------------------------- */
+
+/* Whether off is the root DIE of a unit in .debug_info (what DW_AT_import
+ * refers to; the header's offset is taken too), *uoff the header's offset.
+ * Units are chained by their lengths from offset 0; the main loop records
+ * them as it goes (see dwarf_read), and an import of a later unit follows
+ * the chain ahead, where no page has been released.  -1 when out of
+ * memory. */
+static int unit_known(struct dwarf_state *st, uint64_t off, uint64_t *uoff)
+{
+	size_t lo = 0, hi;
+
+	while (off >= st->ustarts_end && st->ustarts_end < st->f.info.size) {
+		struct dw_unit u;
+		struct sym_err e;
+
+		sym_err_clear(&e);
+		if (dw_read_unit_header(&st->f, st->ustarts_end, &u, &e) != SYM_OK ||
+		    u.end <= st->ustarts_end || vec_reserve(st->ustarts, 1) < 0)
+			break;
+		st->ustarts.v[st->ustarts.n].off = st->ustarts_end;
+		st->ustarts.v[st->ustarts.n++].die = u.die_off;
+		st->ustarts_end = u.end;
+	}
+	/* the last unit starting at or before off */
+	hi = st->ustarts.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->ustarts.v[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || off >= st->ustarts_end)
+		return 0;
+	*uoff = st->ustarts.v[lo - 1].off;
+	return off == *uoff || off == st->ustarts.v[lo - 1].die;
+}
+
+/* Reads the partial unit at .debug_info offset off, which the DIE at from
+ * imports: its declarations and abstract instances name the functions of
+ * the importing unit, as the DIEs dwz moved out of it did.  Each partial
+ * unit is read once per run (st->pu_memo), with the importer's language
+ * unless it has its own; it adds no functions.  A bad import (not a
+ * partial unit, a cycle, nested more than 8 deep) is a warning.  Returns
+ * 0, or -1 when out of memory. */
+static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
+{
+	const struct dw_unit saved_u = st->u;
+	const struct dw_abbrevs saved_ab = st->ab;
+	const enum lang saved_lang = st->lang;
+	const bool saved_in = st->in_partial;
+	struct unit_root root;
+	struct sym_err e;
+	struct cursor c;
+	const struct dw_abbrev *a;
+	uint64_t *memo, code, off = 0;
+	int rc = 0, known;
+
+	st->pu_imports++;
+	if (st->key_bias) {
+		warn(st, "DW_TAG_imported_unit at 0x%llx in a split DWARF file; ignored",
+		     (unsigned long long)(from & ((1ULL << 48) - 1)));
+		return 0;
+	}
+	known = unit_known(st, die, &off);
+	if (known < 0)
+		return -1;
+	if (!known) {
+		warn(st, "DW_TAG_imported_unit at 0x%llx refers to 0x%llx, which is not the first DIE of a unit in .debug_info; ignored",
+		     (unsigned long long)from, (unsigned long long)die);
+		return 0;
+	}
+	memo = offmap_get(&st->pu_memo, off);
+	if (memo) {
+		if (*memo == 1)
+			warn(st, "the partial unit at .debug_info+0x%llx is imported again while it is read (at 0x%llx); the cycle is ignored",
+			     (unsigned long long)off, (unsigned long long)from);
+		return 0;
+	}
+	if (st->pu_depth >= 8) {
+		warn(st, "partial units imported more than 8 deep; the import of .debug_info+0x%llx at 0x%llx is ignored",
+		     (unsigned long long)off, (unsigned long long)from);
+		return 0;
+	}
+	memo = offmap_put(&st->pu_memo, off);
+	if (!memo)
+		return -1;
+	*memo = 1;
+	memset(&st->ab, 0, sizeof(st->ab));
+	sym_err_clear(&e);
+	if (dw_read_unit_header(&st->f, off, &st->u, &e) != SYM_OK ||
+	    dw_read_abbrevs(&st->f, &st->u, &st->ab, &e) != SYM_OK) {
+		if (e.code == SYM_ENOMEM)
+			rc = -1;
+		else
+			warn(st, "%s", e.msg);
+		goto out;
+	}
+	c = cursor_make(st->f.info.data, st->u.end, st->f.be);
+	cursor_seek(&c, st->u.die_off);
+	code = cursor_uleb(&c);
+	a = c.bad || !code ? NULL : dw_find_abbrev(&st->ab, code);
+	if (!a || a->tag != DW_TAG_partial_unit || !read_root(st, &c, a, &root)) {
+		warn(st, "DW_TAG_imported_unit at 0x%llx refers to .debug_info+0x%llx, which is not a partial unit; ignored",
+		     (unsigned long long)from, (unsigned long long)off);
+		goto out;
+	}
+	/* dwz gives partial units no DW_AT_language: their DIEs were the
+	 * importer's */
+	if (root.lang)
+		st->lang = lang_of(root.lang);
+	st->in_partial = true;
+	st->pu_reads++;
+	st->pu_depth++;
+	if (a->children) {
+		rc = walk_dies(st, &c);
+		if (rc > 0) {
+			warn(st, "malformed DIE tree in the partial unit at .debug_info+0x%llx; its remaining DIEs are skipped",
+			     (unsigned long long)off);
+			rc = 0;
+		}
+	}
+	st->pu_depth--;
+out:
+	/* the walk may have grown the memo: its slot is looked up again */
+	memo = offmap_get(&st->pu_memo, off);
+	if (memo)
+		*memo = 2;
+	dw_abbrevs_free(&st->ab);
+	st->ab = saved_ab;
+	st->u = saved_u;
+	st->lang = saved_lang;
+	st->in_partial = saved_in;
+	return rc;
+}
+
+/* A DW_TAG_imported_unit child of a unit's root: reads its attributes and
+ * the partial unit its DW_AT_import names.  Returns 0, 1 when the DIE is
+ * malformed, -1 when out of memory. */
+static int import_unit(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
+		       uint64_t doff)
+{
+	uint64_t target = 0;
+	bool have = false;
+	uint32_t i;
+
+	for (i = 0; i < a->nattrs; i++) {
+		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
+		struct dw_value v;
+
+		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
+			return 1;
+		if (at->name == DW_AT_import && v.cls == DW_CLS_REF) {
+			target = v.u;
+			have = true;
+		}
+	}
+	if (!have) {
+		/* a supplementary file's unit (DW_FORM_GNU_ref_alt,
+		 * DW_FORM_ref_sup4/8) is not read yet */
+		warn(st, "DW_TAG_imported_unit at 0x%llx names no unit of this file's .debug_info; ignored",
+		     (unsigned long long)doff);
+		return 0;
+	}
+	return read_partial(st, target, doff);
+}
+
+/* How far .debug_info may be given back after the main loop passed upto:
+ * a decompressed copy comes back as zeros, so not beyond the first partial
+ * unit the loop went past that no import has read yet. */
+static uint64_t info_release_upto(struct dwarf_state *st, uint64_t upto)
+{
+	while (st->pu_first < st->pu_passed.n) {
+		uint64_t *memo = offmap_get(&st->pu_memo, st->pu_passed.v[st->pu_first]);
+		if (!memo || *memo != 2)
+			break;
+		st->pu_first++;
+	}
+	if (st->f.info.file_backed || st->pu_first == st->pu_passed.n)
+		return upto;
+	return st->pu_passed.v[st->pu_first] < upto ? st->pu_passed.v[st->pu_first] : upto;
 }
 
 static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct sym_err *err);
@@ -1543,6 +1769,7 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	if (rc)
 		return rc;
 	*next = st->u.end;
+	st->main_pu = st->u.unit_type == DW_UT_partial;
 	if (st->u.unit_type != DW_UT_compile && st->u.unit_type != DW_UT_skeleton)
 		return SYM_OK;	/* type, partial and split units */
 	dw_abbrevs_free(&st->ab);
@@ -1558,8 +1785,9 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	a = dw_find_abbrev(&st->ab, code);
 	if (!a)
 		goto bad;
+	st->main_pu = a->tag == DW_TAG_partial_unit;
 	if (a->tag != DW_TAG_compile_unit && a->tag != DW_TAG_skeleton_unit)
-		return SYM_OK;
+		return SYM_OK;	/* partial units are read where they are imported */
 	if (!read_root(st, &c, a, &root))
 		goto bad;
 	st->lang = lang_of(root.lang);
@@ -1686,6 +1914,7 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	offmap_init(&st.fwd, sizeof(size_t));
 	offmap_init(&st.origin_idx, sizeof(size_t));
 	offmap_init(&st.named_dies, sizeof(size_t));
+	offmap_init(&st.pu_memo, sizeof(uint64_t));
 
 	while (off < st.f.info.size) {
 		struct sym_err uerr;
@@ -1711,14 +1940,34 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		}
 		if (next <= off)
 			break;
+		if (off == st.ustarts_end) {
+			/* the units imports may refer to */
+			if (vec_reserve(st.ustarts, 1) < 0) {
+				rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+				break;
+			}
+			st.ustarts.v[st.ustarts.n].off = off;
+			st.ustarts.v[st.ustarts.n++].die = st.u.die_off;
+			st.ustarts_end = next;
+		}
+		if (st.main_pu && !offmap_get(&st.pu_memo, off) && vec_push(st.pu_passed, off) < 0) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			break;
+		}
 		off = next;
-		release_prefix(&st.f.info, &st.released, off, false);
+		release_prefix(&st.f.info, &st.released, info_release_upto(&st, off), false);
 		release_prefix(&st.f.abbrev, &st.released_abbrev, st.u.abbrev_off, true);
 		release_prefix(&st.f.line, &st.released_line, st.last_stmt_list, true);
 	}
 
 	if (rc == SYM_OK && name_origins(&st) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+	if (st.pu_imports && opt->warn)
+		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read\n",
+			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads);
+	offmap_free(&st.pu_memo);
+	vec_free(st.ustarts);
+	vec_free(st.pu_passed);
 	for (size_t i = 0; i < st.dwos.n; i++)
 		obj_close(&st.dwos.v[i]);
 	vec_free(st.dwos);
