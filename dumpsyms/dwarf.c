@@ -107,6 +107,9 @@ struct unit_start {
 	uint64_t off, die;
 };
 
+/* DIE offsets of the supplementary file are another key space */
+static const uint64_t sup_space = 1ULL << 63;
+
 struct dwarf_state {
 	struct module *mod;
 	struct dw_file f;
@@ -138,6 +141,12 @@ struct dwarf_state {
 	bool main_pu;		/* read_unit's unit was a partial unit */
 	bool warned_pu_code;
 	uint64_t pu_reads, pu_imports;
+	/* the supplementary file (dwz -m): its DIEs are keyed | sup_space */
+	struct obj supo;
+	struct dw_file supf;
+	bool have_sup, warned_sup;
+	VEC(struct unit_start) sup_ustarts;
+	uint64_t sup_ustarts_end;
 	uint64_t released_abbrev, released_line;
 	uint64_t last_stmt_list;
 	uint32_t *lzset;	/* open addressing: index + 1 */
@@ -760,9 +769,13 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 
 		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
 			return false;
-		if (v.cls == DW_CLS_REF)
+		if (v.cls == DW_CLS_REF_SUP) {
+			v.cls = DW_CLS_REF;
+			v.u |= sup_space;
+		} else if (v.cls == DW_CLS_REF) {
 			v.u |= st->key_bias;
-		if (v.cls == DW_CLS_REF && !st->key_bias && v.u >= st->f.info.size &&
+		}
+		if (v.cls == DW_CLS_REF && !st->key_bias && !(v.u & sup_space) && v.u >= st->f.info.size &&
 		    (at->name == DW_AT_specification || at->name == DW_AT_abstract_origin))
 			warn(st, "the DIE at 0x%llx refers to 0x%llx, outside .debug_info",
 			     (unsigned long long)off, (unsigned long long)v.u);
@@ -1317,21 +1330,43 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
  * them as it goes (see dwarf_read), and an import of a later unit follows
  * the chain ahead, where no page has been released.  -1 when out of
  * memory. */
-static int unit_known(struct dwarf_state *st, uint64_t off, uint64_t *uoff)
+static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *uoff)
 {
+	const struct dw_file *f = sup ? &st->supf : &st->f;
+	uint64_t *tend = sup ? &st->sup_ustarts_end : &st->ustarts_end;
 	size_t lo = 0, hi;
 
-	while (off >= st->ustarts_end && st->ustarts_end < st->f.info.size) {
+	while (off >= *tend && *tend < f->info.size) {
 		struct dw_unit u;
 		struct sym_err e;
 
 		sym_err_clear(&e);
-		if (dw_read_unit_header(&st->f, st->ustarts_end, &u, &e) != SYM_OK ||
-		    u.end <= st->ustarts_end || vec_reserve(st->ustarts, 1) < 0)
+		if (dw_read_unit_header(f, *tend, &u, &e) != SYM_OK || u.end <= *tend ||
+		    (sup ? vec_reserve(st->sup_ustarts, 1) : vec_reserve(st->ustarts, 1)) < 0)
 			break;
-		st->ustarts.v[st->ustarts.n].off = st->ustarts_end;
-		st->ustarts.v[st->ustarts.n++].die = u.die_off;
-		st->ustarts_end = u.end;
+		if (sup) {
+			st->sup_ustarts.v[st->sup_ustarts.n].off = *tend;
+			st->sup_ustarts.v[st->sup_ustarts.n++].die = u.die_off;
+		} else {
+			st->ustarts.v[st->ustarts.n].off = *tend;
+			st->ustarts.v[st->ustarts.n++].die = u.die_off;
+		}
+		*tend = u.end;
+	}
+	if (sup) {
+		/* the same search in the supplementary file's table */
+		hi = st->sup_ustarts.n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (st->sup_ustarts.v[mid].off <= off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo || off >= *tend)
+			return 0;
+		*uoff = st->sup_ustarts.v[lo - 1].off;
+		return off == *uoff || off == st->sup_ustarts.v[lo - 1].die;
 	}
 	/* the last unit starting at or before off */
 	hi = st->ustarts.n;
@@ -1357,6 +1392,9 @@ static int unit_known(struct dwarf_state *st, uint64_t off, uint64_t *uoff)
  * 0, or -1 when out of memory. */
 static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 {
+	const bool sup = (die & sup_space) != 0;
+	const struct dw_file saved_f = st->f;
+	const uint64_t saved_bias = st->key_bias;
 	const struct dw_unit saved_u = st->u;
 	const struct dw_abbrevs saved_ab = st->ab;
 	const enum lang saved_lang = st->lang;
@@ -1369,29 +1407,35 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 	int rc = 0, known;
 
 	st->pu_imports++;
-	if (st->key_bias) {
+	if (st->key_bias & ~sup_space) {
 		warn(st, "DW_TAG_imported_unit at 0x%llx in a split DWARF file; ignored",
 		     (unsigned long long)(from & ((1ULL << 48) - 1)));
 		return 0;
 	}
-	known = unit_known(st, die, &off);
+	if (sup && !st->have_sup)
+		return 0;	/* warned when it was not found */
+	die &= ~sup_space;
+	known = unit_known(st, sup, die, &off);
 	if (known < 0)
 		return -1;
 	if (!known) {
-		warn(st, "DW_TAG_imported_unit at 0x%llx refers to 0x%llx, which is not the first DIE of a unit in .debug_info; ignored",
-		     (unsigned long long)from, (unsigned long long)die);
+		warn(st, "DW_TAG_imported_unit at 0x%llx refers to 0x%llx, which is not the first DIE of a unit in %s's .debug_info; ignored",
+		     (unsigned long long)(from & ~sup_space), (unsigned long long)die,
+		     sup ? st->supf.path : st->f.path);
 		return 0;
 	}
+	if (sup)
+		off |= sup_space;	/* the memo's key */
 	memo = offmap_get(&st->pu_memo, off);
 	if (memo) {
 		if (*memo == 1)
 			warn(st, "the partial unit at .debug_info+0x%llx is imported again while it is read (at 0x%llx); the cycle is ignored",
-			     (unsigned long long)off, (unsigned long long)from);
+			     (unsigned long long)(off & ~sup_space), (unsigned long long)(from & ~sup_space));
 		return 0;
 	}
 	if (st->pu_depth >= 8) {
 		warn(st, "partial units imported more than 8 deep; the import of .debug_info+0x%llx at 0x%llx is ignored",
-		     (unsigned long long)off, (unsigned long long)from);
+		     (unsigned long long)(off & ~sup_space), (unsigned long long)(from & ~sup_space));
 		return 0;
 	}
 	memo = offmap_put(&st->pu_memo, off);
@@ -1399,8 +1443,12 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 		return -1;
 	*memo = 1;
 	memset(&st->ab, 0, sizeof(st->ab));
+	if (sup) {
+		st->f = st->supf;
+		st->key_bias = sup_space;
+	}
 	sym_err_clear(&e);
-	if (dw_read_unit_header(&st->f, off, &st->u, &e) != SYM_OK ||
+	if (dw_read_unit_header(&st->f, off & ~sup_space, &st->u, &e) != SYM_OK ||
 	    dw_read_abbrevs(&st->f, &st->u, &st->ab, &e) != SYM_OK) {
 		if (e.code == SYM_ENOMEM)
 			rc = -1;
@@ -1414,7 +1462,7 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 	a = c.bad || !code ? NULL : dw_find_abbrev(&st->ab, code);
 	if (!a || a->tag != DW_TAG_partial_unit || !read_root(st, &c, a, &root)) {
 		warn(st, "DW_TAG_imported_unit at 0x%llx refers to .debug_info+0x%llx, which is not a partial unit; ignored",
-		     (unsigned long long)from, (unsigned long long)off);
+		     (unsigned long long)(from & ~sup_space), (unsigned long long)(off & ~sup_space));
 		goto out;
 	}
 	/* dwz gives partial units no DW_AT_language: their DIEs were the
@@ -1428,7 +1476,7 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 		rc = walk_dies(st, &c);
 		if (rc > 0) {
 			warn(st, "malformed DIE tree in the partial unit at .debug_info+0x%llx; its remaining DIEs are skipped",
-			     (unsigned long long)off);
+			     (unsigned long long)(off & ~sup_space));
 			rc = 0;
 		}
 	}
@@ -1443,6 +1491,8 @@ out:
 	st->u = saved_u;
 	st->lang = saved_lang;
 	st->in_partial = saved_in;
+	st->f = saved_f;
+	st->key_bias = saved_bias;
 	return rc;
 }
 
@@ -1463,13 +1513,14 @@ static int import_unit(struct dwarf_state *st, struct cursor *c, const struct dw
 		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
 			return 1;
 		if (at->name == DW_AT_import && v.cls == DW_CLS_REF) {
-			target = v.u;
+			target = v.u | st->key_bias;
+			have = true;
+		} else if (at->name == DW_AT_import && v.cls == DW_CLS_REF_SUP) {
+			target = v.u | sup_space;
 			have = true;
 		}
 	}
 	if (!have) {
-		/* a supplementary file's unit (DW_FORM_GNU_ref_alt,
-		 * DW_FORM_ref_sup4/8) is not read yet */
 		warn(st, "DW_TAG_imported_unit at 0x%llx names no unit of this file's .debug_info; ignored",
 		     (unsigned long long)doff);
 		return 0;
@@ -1878,6 +1929,192 @@ static int name_origins(struct dwarf_state *st)
 	return 0;
 }
 
+static void hex_id(char *out, const uint8_t *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+	out[2 * n] = 0;
+}
+
+/* The identity of a candidate supplementary file: the checksum of its
+ * .debug_sup (is_supplementary set: DWARF 5, dwz --dwarf-5), else its
+ * build id. */
+static void sup_ident(struct obj *c, const uint8_t **id, size_t *len)
+{
+	struct sym_err e;
+	const struct obj_section *s;
+
+	sym_err_clear(&e);
+	*id = c->ident;
+	*len = c->ident_len;
+	s = obj_section(c, ".debug_sup", &e);
+	if (s && s->data && s->size) {
+		struct cursor cur = cursor_make(s->data, s->size, c->big_endian);
+		uint64_t n;
+		uint8_t is_sup;
+
+		cursor_u16(&cur);
+		is_sup = cursor_u8(&cur);
+		cursor_cstr(&cur);
+		n = cursor_uleb(&cur);
+		if (!cur.bad && is_sup == 1 && n <= s->size - cur.pos && n <= OBJ_MAX_ID) {
+			*id = s->data + cur.pos;
+			*len = (size_t)n;
+		}
+	}
+}
+
+/* One place to look for the supplementary file: false past the last.
+ * name is the one the link gives, dir the directory of the file with
+ * the link. */
+static bool sup_candidate(const struct dwarf_state *st, const char *name, const char *dir,
+			  size_t k, char *path, size_t size)
+{
+	const char *base = strrchr(name, '/');
+	const char *strip = "/usr/lib/debug";
+	size_t nd = st->opt->ndebug_dirs;
+
+	base = base ? base + 1 : name;
+	path[0] = 0;
+	if (k == 0) {
+		if (name[0] == '/')
+			snprintf(path, size, "%s", name);
+		else
+			snprintf(path, size, "%s/%s", dir, name);
+		return true;
+	}
+	if (k == 1) {
+		if (name[0] != '/' && st->opt->bin_dir)
+			snprintf(path, size, "%s/%s", st->opt->bin_dir, name);
+		return true;
+	}
+	k -= 2;
+	if (k < 3 * nd) {
+		const char *d = st->opt->debug_dirs[k / 3];
+		if (k % 3 == 0)
+			snprintf(path, size, "%s/.dwz/%s", d, base);
+		else if (k % 3 == 1 && strncmp(name, strip, strlen(strip)) == 0)
+			snprintf(path, size, "%s%s", d, name + strlen(strip));
+		else if (k % 3 == 2)
+			snprintf(path, size, "%s/%s", d, base);
+		return true;
+	}
+	k -= 3 * nd;
+	if (k == 0) {
+		snprintf(path, size, "%s/.dwz/%s", dir, base);
+		return true;
+	}
+	if (k == 1) {
+		if (st->opt->bin_dir)
+			snprintf(path, size, "%s/.dwz/%s", st->opt->bin_dir, base);
+		return true;
+	}
+	if (k == 2) {
+		snprintf(path, size, "/usr/lib/debug/.dwz/%s", base);
+		return true;
+	}
+	return false;
+}
+
+/* dwz -m: the supplementary file that .gnu_debugaltlink (name, build id)
+ * or .debug_sup (DWARF 5: version, is_supplementary, name, checksum)
+ * names, with that build id: the name itself (relative to the file's
+ * directory, then to the input's), in each debug directory (under .dwz/,
+ * the name below /usr/lib/debug, the base name), in .dwz/ beside the file
+ * and the input, and in /usr/lib/debug/.dwz/.  A file with another build
+ * id, and no file at all, are warnings; its names are missing then. */
+static void open_sup(struct dwarf_state *st, struct obj *o)
+{
+	struct sym_err e;
+	const struct obj_section *s;
+	const char *name = NULL;
+	const uint8_t *id = NULL;
+	size_t idlen = 0, k;
+	char path[8192], dir[4096], want[2 * OBJ_MAX_ID + 1];
+	const char *slash;
+	const uint8_t *cid;
+	size_t clen;
+	bool found = false;
+
+	sym_err_clear(&e);
+	s = obj_section(o, ".gnu_debugaltlink", &e);
+	if (s && s->data && s->size) {
+		size_t nlen = strnlen((const char *)s->data, s->size);
+		if (nlen < s->size) {
+			name = (const char *)s->data;
+			id = s->data + nlen + 1;
+			idlen = s->size - nlen - 1;
+		}
+	} else if ((s = obj_section(o, ".debug_sup", &e)) && s->data && s->size) {
+		struct cursor c = cursor_make(s->data, s->size, o->big_endian);
+		uint8_t is_sup;
+
+		cursor_u16(&c);
+		is_sup = cursor_u8(&c);
+		name = cursor_cstr(&c);
+		idlen = cursor_uleb(&c);
+		if (c.bad || is_sup || idlen > s->size - c.pos)
+			name = NULL;	/* or the supplementary file itself */
+		else
+			id = s->data + c.pos;
+		if (is_sup)
+			return;
+	} else {
+		return;
+	}
+	if (!name || !name[0] || !idlen || idlen > OBJ_MAX_ID) {
+		fprintf(stderr, "dumpsyms: warning: %s: malformed %s section; the names in the supplementary file (dwz -m) are missing\n",
+			o->path, s->name ? s->name : "link");
+		return;
+	}
+	hex_id(want, id, idlen);
+	slash = strrchr(o->path, '/');
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - o->path), o->path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	for (k = 0; !found && sup_candidate(st, name, dir, k, path, sizeof(path)); k++) {
+		if (!path[0] || access(path, R_OK) != 0)
+			continue;
+		sym_err_clear(&e);
+		if (obj_open(&st->supo, path, &e) != SYM_OK)
+			continue;
+		sup_ident(&st->supo, &cid, &clen);
+		if (clen == idlen && memcmp(cid, id, idlen) == 0) {
+			found = true;
+			break;
+		} else {
+			char got[2 * OBJ_MAX_ID + 1];
+			hex_id(got, cid, clen < OBJ_MAX_ID ? clen : OBJ_MAX_ID);
+			fprintf(stderr, "dumpsyms: warning: %s: skipped %s: build id %s, the link wants %s\n",
+				o->path, path, got[0] ? got : "(none)", want);
+		}
+		obj_close(&st->supo);
+	}
+	if (!found) {
+		fprintf(stderr, "dumpsyms: warning: %s: supplementary file '%s' (dwz -m, build id %s) not found (looked there, beside the file and the input, in the debug directories and in their and /usr/lib/debug's .dwz/); the names in it are missing\n",
+			o->path, name, want);
+		return;
+	}
+	if (st->supo.fd >= 0) {
+		close(st->supo.fd);
+		st->supo.fd = -1;
+	}
+	st->supf.path = st->supo.path;
+	st->supf.be = st->supo.big_endian;
+	get_sect(&st->supo, ".debug_info", &st->supf.info, &e);
+	get_sect(&st->supo, ".debug_abbrev", &st->supf.abbrev, &e);
+	get_sect(&st->supo, ".debug_str", &st->supf.str, &e);
+	get_sect(&st->supo, ".debug_line", &st->supf.line, &e);
+	get_sect(&st->supo, ".debug_line_str", &st->supf.line_str, &e);
+	get_sect(&st->supo, ".debug_str_offsets", &st->supf.str_offsets, &e);
+	st->supf.info.releasable = false;
+	st->have_sup = true;
+	st->f.sup = &st->supf;
+}
+
 enum sym_code dwarf_read(struct obj *o, struct module *m,
 			 const struct dwarf_options *opt, struct sym_err *err)
 {
@@ -1915,6 +2152,7 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	offmap_init(&st.origin_idx, sizeof(size_t));
 	offmap_init(&st.named_dies, sizeof(size_t));
 	offmap_init(&st.pu_memo, sizeof(uint64_t));
+	open_sup(&st, o);
 
 	while (off < st.f.info.size) {
 		struct sym_err uerr;
@@ -1966,6 +2204,9 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read\n",
 			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads);
 	offmap_free(&st.pu_memo);
+	if (st.have_sup)
+		obj_close(&st.supo);
+	vec_free(st.sup_ustarts);
 	vec_free(st.ustarts);
 	vec_free(st.pu_passed);
 	for (size_t i = 0; i < st.dwos.n; i++)

@@ -1,5 +1,5 @@
-# dwz on a single file (no supplementary file): partial units,
-# DW_TAG_imported_unit and DW_FORM_ref_addr references into them.  dwz
+# dwz: partial units, DW_TAG_imported_unit and DW_FORM_ref_addr
+# references into them, first in a single file (no -m).  dwz
 # moves the DIEs several units share (class declarations, abstract
 # instances of inline functions) into partial units and keeps the build
 # id, so the .sym of the dwz'd copy must be byte for byte the one of the
@@ -122,6 +122,71 @@ for v in "-O0 -gdwarf-4" "-O0 -gdwarf-5" "-O2 -gdwarf-4" "-O2 -gdwarf-5"; do
 	fi
 done
 [ "$late" -ge 1 ] || fail "no partial unit was first imported past 68 KiB: the compressed copies test no release"
+
+# ---- dwz -m: the DIEs two programs share go to a supplementary file that
+# .gnu_debugaltlink (DW_FORM_GNU_ref_alt, GNU_strp_alt; here with an
+# absolute name) or, with --dwarf-5, .debug_sup (DW_FORM_ref_sup4,
+# strp_sup; a name relative to the file) names.  Found there, in
+# DIR/.dwz/ of a debug directory DIR, the .sym equals the one before dwz;
+# one whose id is not the link's is skipped with a warning naming both;
+# none found is a warning naming the file, exit 0.
+cat > main2.cc <<'SRC'
+#include "extra.h"
+int x_entry(int k);
+int y_entry(int k);
+int main(int argc, char **) { return x_entry(argc) + y_entry(argc); }
+SRC
+for v in "-gdwarf-4" "-gdwarf-5"; do
+	rm -rf m && mkdir -p m/pre m/post m/dbg/.dwz
+	g++ -g -O2 $v -Wl,--build-id main.cc registry.cc shapes.cc x.cc y.cc -o m/pre/a &&
+		g++ -g -O2 $v -Wl,--build-id main2.cc registry.cc shapes.cc x.cc y.cc -o m/pre/b ||
+		fail "[-m $v] cannot build"
+	cp m/pre/a m/pre/b m/post/
+	if [ "$v" = "-gdwarf-5" ]; then
+		( cd m/post && dwz --dwarf-5 -m common.dwz -M common.dwz a b ) || fail "[-m $v] dwz failed"
+		link=.debug_sup
+	else
+		( cd m/post && dwz -m common.dwz -M "$T/m/post/common.dwz" a b ) || fail "[-m $v] dwz failed"
+		link=.gnu_debugaltlink
+	fi
+	readelf -SW m/post/a | grep -F " $link " > /dev/null || fail "[-m $v] dwz wrote no $link"
+	for x in a b; do
+		for fl in "" "-d"; do
+			run_dumpsyms $fl m/pre/$x > pre.sym || fail "[-m $v $x $fl] conversion before dwz failed"
+			run_dumpsyms $fl m/post/$x > post.sym 2> post.err || fail "[-m $v $x $fl] conversion after dwz failed"
+			compare pre.sym post.sym "[-m $v $x $fl] the .sym with a supplementary file"
+			grep -v DW_CFA_def_cfa_expression post.err | grep warning > /dev/null &&
+				fail "[-m $v $x $fl] warnings: $(cat post.err)"
+		done
+	done
+	# a relative name is relative to the file, not to the working directory
+	( cd / && "$DUMPSYMS" -d "$T/m/post/b" ) > rel.sym 2> rel.err || fail "[-m $v] conversion from / failed"
+	run_dumpsyms -d m/pre/b > pre.sym
+	compare pre.sym rel.sym "[-m $v] the .sym converted from another directory"
+	# moved to DIR/.dwz/: found through the debug directory DIR
+	mv m/post/common.dwz m/dbg/.dwz/common.dwz
+	run_dumpsyms -d m/post/a m/dbg > moved.sym 2> moved.err || fail "[-m $v] conversion with the file in DIR/.dwz failed"
+	run_dumpsyms -d m/pre/a > pre.sym
+	compare pre.sym moved.sym "[-m $v] the .sym with the supplementary file in DIR/.dwz"
+	# a link that wants another id (its last byte changed): skipped, named
+	size=$(readelf -SW m/post/a | sed 's/\[ */[/' | awk -v n="$link" '$2 == n { print $5, $6 }')
+	[ -n "$size" ] || fail "[-m $v] no $link in the section table"
+	set -- $size
+	corrupt m/post/a m/post/other set $((16#$1 + 16#$2 - 1)) 00
+	run_dumpsyms m/post/other m/dbg > other.sym 2> other.err || fail "[-m $v] a wrong supplementary file failed the module"
+	grep -F "skipped m/dbg/.dwz/common.dwz: build id" other.err > /dev/null ||
+		fail "[-m $v] no warning naming the skipped file: $(cat other.err)"
+	grep "build id [0-9a-f]*, the link wants [0-9a-f]*00$" other.err > /dev/null ||
+		fail "[-m $v] the warning does not name both ids: $(cat other.err)"
+	grep '^FUNC ' other.sym > /dev/null || fail "[-m $v] no FUNC records without the supplementary file"
+	# missing: a warning naming it, the module written
+	rm m/dbg/.dwz/common.dwz
+	run_dumpsyms m/post/a > missing.sym 2> missing.err || fail "[-m $v] a missing supplementary file failed the module"
+	grep -F "supplementary file '" missing.err | grep -F "common.dwz' (dwz -m, build id" > /dev/null ||
+		fail "[-m $v] no warning naming the missing file: $(cat missing.err)"
+	grep '^MODULE' missing.sym > /dev/null && grep '^FUNC ' missing.sym > /dev/null ||
+		fail "[-m $v] the module lost its records without the supplementary file"
+done
 
 # ---- hand-written DWARF 4: a compile unit imports partial unit 1, unit k
 # imports k+1 (IMPORTS times), the last holds namespace deep with the
