@@ -140,7 +140,9 @@ struct dwarf_state {
 	bool in_partial;	/* DIEs add names only, no functions */
 	bool main_pu;		/* read_unit's unit was a partial unit */
 	bool warned_pu_code;
-	uint64_t pu_reads, pu_imports;
+	bool oom;		/* out of memory inside read_die */
+	uint64_t cur_unit;	/* the main loop's unit */
+	uint64_t pu_reads, pu_imports, pu_late;
 	/* the supplementary file (dwz -m): its DIEs are keyed | sup_space */
 	struct obj supo;
 	struct dw_file supf;
@@ -745,7 +747,10 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 		if (!slot)
 			return -1;
 		*slot = st->funcs.n;	/* index + 1, unit-local */
-	} else if (fr->empty && fr->inline_attr) {
+	} else if (fr->empty && (fr->inline_attr || st->in_partial)) {
+		/* in a partial unit, any function without code may be an
+		 * abstract origin: dwz moved LTO's early-debug DIEs (no
+		 * DW_AT_inline) there, before the units that refer to them */
 		uint32_t *o = offmap_put(&st->origins, fr->off);
 		if (!o)
 			return -1;
@@ -756,7 +761,10 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 	return 0;
 }
 
-/* Reads the attributes of a DIE handled as a scope or function. */
+static int pu_on_demand(struct dwarf_state *st, uint64_t ref, uint64_t from);
+
+/* Reads the attributes of a DIE handled as a scope or function (false
+ * when malformed, or with st->oom set when out of memory). */
 static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
 		     uint64_t off, struct frame *fr)
 {
@@ -802,6 +810,10 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 			 * target not seen yet is either a forward reference to
 			 * fix up later, or unknown. */
 			fr->lz.spec_ref = 0;
+			if (!offmap_get(&st->specs, v.u) && pu_on_demand(st, v.u, off) < 0) {
+				st->oom = true;
+				return false;
+			}
 			if (offmap_get(&st->specs, v.u))
 				fr->lz.spec_ref = v.u + 1;
 			else if (v.u > off)
@@ -820,6 +832,10 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 				break;
 			fr->origin_off = v.u;
 			fr->has_origin_off = true;
+			if (!offmap_get(&st->origins, v.u) && pu_on_demand(st, v.u, off) < 0) {
+				st->oom = true;
+				return false;
+			}
 			if (offmap_get(&st->origins, v.u))
 				fr->lz.origin_ref = v.u + 1;
 			else if (v.u > off)
@@ -1282,6 +1298,8 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 			fr.lz.parent = parent_name;
 			fr.lz.lang = (uint8_t)st->lang;
 			if (!read_die(st, &c, a, doff, &fr)) {
+				if (st->oom)
+					return -1;
 				rc = 1;
 				break;
 			}
@@ -1324,13 +1342,14 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 
 /* ---- partial units (dwz) ------------------------------------------- */
 
-/* Whether off is the root DIE of a unit in .debug_info (what DW_AT_import
- * refers to; the header's offset is taken too), *uoff the header's offset.
+/* Whether off lies in a unit of .debug_info (sup: of the supplementary
+ * file's), *uoff its header's offset and *udie its root DIE's.
  * Units are chained by their lengths from offset 0; the main loop records
  * them as it goes (see dwarf_read), and an import of a later unit follows
  * the chain ahead, where no page has been released.  -1 when out of
  * memory. */
-static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *uoff)
+static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *uoff,
+		      uint64_t *udie)
 {
 	const struct dw_file *f = sup ? &st->supf : &st->f;
 	uint64_t *tend = sup ? &st->sup_ustarts_end : &st->ustarts_end;
@@ -1366,7 +1385,8 @@ static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *
 		if (!lo || off >= *tend)
 			return 0;
 		*uoff = st->sup_ustarts.v[lo - 1].off;
-		return off == *uoff || off == st->sup_ustarts.v[lo - 1].die;
+		*udie = st->sup_ustarts.v[lo - 1].die;
+		return 1;
 	}
 	/* the last unit starting at or before off */
 	hi = st->ustarts.n;
@@ -1380,7 +1400,8 @@ static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *
 	if (!lo || off >= st->ustarts_end)
 		return 0;
 	*uoff = st->ustarts.v[lo - 1].off;
-	return off == *uoff || off == st->ustarts.v[lo - 1].die;
+	*udie = st->ustarts.v[lo - 1].die;
+	return 1;
 }
 
 /* Reads the partial unit at .debug_info offset off, which the DIE at from
@@ -1390,7 +1411,7 @@ static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *
  * unless it has its own; it adds no functions.  A bad import (not a
  * partial unit, a cycle, nested more than 8 deep) is a warning.  Returns
  * 0, or -1 when out of memory. */
-static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
+static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from, bool quiet)
 {
 	const bool sup = (die & sup_space) != 0;
 	const struct dw_file saved_f = st->f;
@@ -1403,10 +1424,11 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 	struct sym_err e;
 	struct cursor c;
 	const struct dw_abbrev *a;
-	uint64_t *memo, code, off = 0;
+	uint64_t *memo, code, off = 0, udie = 0;
 	int rc = 0, known;
 
-	st->pu_imports++;
+	if (!quiet)
+		st->pu_imports++;
 	if (st->key_bias & ~sup_space) {
 		warn(st, "DW_TAG_imported_unit at 0x%llx in a split DWARF file; ignored",
 		     (unsigned long long)(from & ((1ULL << 48) - 1)));
@@ -1415,10 +1437,12 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 	if (sup && !st->have_sup)
 		return 0;	/* warned when it was not found */
 	die &= ~sup_space;
-	known = unit_known(st, sup, die, &off);
+	known = unit_known(st, sup, die, &off, &udie);
 	if (known < 0)
 		return -1;
-	if (!known) {
+	if (!known || (die != off && die != udie)) {
+		if (quiet)
+			return 0;
 		warn(st, "DW_TAG_imported_unit at 0x%llx refers to 0x%llx, which is not the first DIE of a unit in %s's .debug_info; ignored",
 		     (unsigned long long)(from & ~sup_space), (unsigned long long)die,
 		     sup ? st->supf.path : st->f.path);
@@ -1428,7 +1452,7 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 		off |= sup_space;	/* the memo's key */
 	memo = offmap_get(&st->pu_memo, off);
 	if (memo) {
-		if (*memo == 1)
+		if (*memo == 1 && !quiet)
 			warn(st, "the partial unit at .debug_info+0x%llx is imported again while it is read (at 0x%llx); the cycle is ignored",
 			     (unsigned long long)(off & ~sup_space), (unsigned long long)(from & ~sup_space));
 		return 0;
@@ -1461,7 +1485,8 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 	code = cursor_uleb(&c);
 	a = c.bad || !code ? NULL : dw_find_abbrev(&st->ab, code);
 	if (!a || a->tag != DW_TAG_partial_unit || !read_root(st, &c, a, &root)) {
-		warn(st, "DW_TAG_imported_unit at 0x%llx refers to .debug_info+0x%llx, which is not a partial unit; ignored",
+		if (!quiet)
+			warn(st, "DW_TAG_imported_unit at 0x%llx refers to .debug_info+0x%llx, which is not a partial unit; ignored",
 		     (unsigned long long)(from & ~sup_space), (unsigned long long)(off & ~sup_space));
 		goto out;
 	}
@@ -1471,6 +1496,8 @@ static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from)
 		st->lang = lang_of(root.lang);
 	st->in_partial = true;
 	st->pu_reads++;
+	if (quiet)
+		st->pu_late++;
 	st->pu_depth++;
 	if (a->children) {
 		rc = walk_dies(st, &c);
@@ -1525,7 +1552,40 @@ static int import_unit(struct dwarf_state *st, struct cursor *c, const struct dw
 		     (unsigned long long)doff);
 		return 0;
 	}
-	return read_partial(st, target, doff);
+	return read_partial(st, target, doff, false);
+}
+
+/* A DW_AT_specification or DW_AT_abstract_origin to a DIE not recorded
+ * yet, in a file with partial units: when it lies in a partial unit that
+ * no import has read (dwz moved LTO's early-debug DIEs there, imported by
+ * units after the one that refers to them), that unit is read now.  Units
+ * behind the main loop are only looked at when they are partial units it
+ * passed unread (their pages are kept).  -1 when out of memory. */
+static int pu_on_demand(struct dwarf_state *st, uint64_t ref, uint64_t from)
+{
+	const bool sup = (ref & sup_space) != 0;
+	uint64_t uoff, udie;
+	size_t lo = 0, hi = st->pu_passed.n;
+
+	if ((!st->pu_imports && !st->pu_passed.n) || (st->key_bias & ~sup_space) ||
+	    (sup && !st->have_sup))
+		return 0;
+	if (unit_known(st, sup, ref & ~sup_space, &uoff, &udie) <= 0)
+		return 0;
+	if (offmap_get(&st->pu_memo, uoff | (sup ? sup_space : 0)))
+		return 0;
+	if (!sup && uoff <= st->cur_unit) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (st->pu_passed.v[mid] < uoff)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == st->pu_passed.n || st->pu_passed.v[lo] != uoff)
+			return 0;
+	}
+	return read_partial(st, udie | (sup ? sup_space : 0), from, true);
 }
 
 /* How far .debug_info may be given back after the main loop passed upto:
@@ -1816,6 +1876,7 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	int w;
 
 	memset(&root, 0, sizeof(root));
+	st->cur_unit = off;
 	rc = dw_read_unit_header(&st->f, off, &st->u, st->err);
 	if (rc)
 		return rc;
@@ -2201,8 +2262,9 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	if (rc == SYM_OK && name_origins(&st) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 	if (st.pu_imports && opt->warn)
-		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read\n",
-			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads);
+		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read (%llu on a reference before their import)\n",
+			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads,
+			(unsigned long long)st.pu_late);
 	offmap_free(&st.pu_memo);
 	if (st.have_sup)
 		obj_close(&st.supo);

@@ -190,10 +190,14 @@ done
 
 # ---- hand-written DWARF 4: a compile unit imports partial unit 1, unit k
 # imports k+1 (IMPORTS times), the last holds namespace deep with the
-# declaration of target, which the unit's function (main) specifies.
-# gen_dwarf OUT NPU IMPORTS CYCLE IMPORT_TARGET SPEC_TARGET PUCODE
+# declaration of target, which the unit's function (main) specifies.  A
+# bad import is a warning; the specification still names main when the
+# partial unit holding it is read on that reference.
+# With LATE, the unit imports nothing and a second unit after it imports
+# partial unit 1 (LTO after dwz: a reference before the import).
+# gen_dwarf OUT NPU IMPORTS CYCLE IMPORT_TARGET SPEC_TARGET PUCODE [LATE]
 gen_dwarf() {
-	local out=$1 n=$2 imports=$3 cycle=$4 imp=$5 spec=$6 pucode=$7 k j
+	local out=$1 n=$2 imports=$3 cycle=$4 imp=$5 spec=$6 pucode=$7 late=${8:-0} k j
 	{
 		printf '\t.text\n\t.globl main\n\t.type main, @function\nmain:\n\txorl %%eax, %%eax\n\tret\n'
 		printf '\t.size main, .-main\n\t.globl other\n\t.type other, @function\nother:\n\tret\n'
@@ -225,7 +229,12 @@ gen_dwarf() {
 		done
 		printf '.Lcu:\n\t.long .Lcu_end - .Lcu - 4\n\t.value 4\n\t.long .Labbrev0\n\t.byte 8\n'
 		printf '.Lcu_die:\n\t.byte 1\n\t.byte 0x21\n\t.string "hostile.cc"\n'
-		printf '\t.byte 3\n\t.long %s\n\t.byte 4\n\t.long %s\n\t.quad main\n\t.quad 3\n\t.byte 0\n.Lcu_end:\n' "$imp" "$spec"
+		[ "$late" = 1 ] || printf '\t.byte 3\n\t.long %s\n' "$imp"
+		printf '\t.byte 4\n\t.long %s\n\t.quad main\n\t.quad 3\n\t.byte 0\n.Lcu_end:\n' "$spec"
+		if [ "$late" = 1 ]; then
+			printf '.Lcu2:\n\t.long .Lcu2_end - .Lcu2 - 4\n\t.value 4\n\t.long .Labbrev0\n\t.byte 8\n'
+			printf '\t.byte 1\n\t.byte 0x21\n\t.string "late.cc"\n\t.byte 3\n\t.long %s\n\t.byte 0\n.Lcu2_end:\n' "$imp"
+		fi
 		printf '\t.section .note.GNU-stack,"",@progbits\n'
 	} > "$out.s"
 	gcc -o "$out" "$out.s" || fail "cannot assemble $out"
@@ -246,7 +255,7 @@ gen_dwarf chain8 8 1 0 .Lpu1_die .Lns 0
 hostile chain8 deep::target ""
 grep -F 'chain8: 8 imports of partial units (dwz), 8 partial units read' chain8.err > /dev/null || fail "chain8: $(cat chain8.err)"
 gen_dwarf chain9 9 1 0 .Lpu1_die .Lns 0
-hostile chain9 '<name omitted>' "partial units imported more than 8 deep"
+hostile chain9 deep::target "partial units imported more than 8 deep"
 # each unit imports the next one twice: read once each, not 2^k times
 gen_dwarf diamond 8 2 0 .Lpu1_die .Lns 0
 hostile diamond deep::target ""
@@ -254,14 +263,19 @@ grep -F 'diamond: 15 imports of partial units (dwz), 8 partial units read' diamo
 gen_dwarf cycle 3 1 1 .Lpu1_die .Lns 0
 hostile cycle deep::target "is imported again while it is read"
 gen_dwarf self 2 1 0 .Lcu_die .Lns 0
-hostile self '<name omitted>' "which is not a partial unit"
+hostile self deep::target "which is not a partial unit"
 gen_dwarf past 2 1 0 0x7ffffff0 .Lns 0
-hostile past '<name omitted>' "refers to 0x7ffffff0, which is not the first DIE of a unit"
+hostile past deep::target "refers to 0x7ffffff0, which is not the first DIE of a unit"
 gen_dwarf middle 2 1 0 .Lns .Lns 0
-hostile middle '<name omitted>' "which is not the first DIE of a unit"
+hostile middle deep::target "which is not the first DIE of a unit"
 gen_dwarf specpast 2 1 0 .Lpu1_die 0x7ffffff0 0
 hostile specpast '<name omitted>' "refers to 0x7ffffff0, outside .debug_info"
 gen_dwarf code 2 1 0 .Lpu1_die .Lns 1
 hostile code deep::target "in a partial unit has code"
 grep '^FUNC .* coded$' code.sym > /dev/null && fail "code: the partial unit's function became a FUNC"
+# referred to before any unit imports it: read at the reference
+gen_dwarf late 2 1 0 .Lpu1_die .Lns 0 1
+hostile late deep::target ""
+grep -F 'late: 2 imports of partial units (dwz), 2 partial units read (1 on a reference before their import)' late.err > /dev/null ||
+	fail "late: $(cat late.err)"
 true
