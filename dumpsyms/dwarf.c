@@ -108,6 +108,14 @@ struct frame {
 	bool has_origin_off;
 };
 
+/* A unit of .debug_info: its header's and its root DIE's offsets. */
+struct unit_start {
+	uint64_t off, die;
+};
+
+/* DIE offsets of the supplementary file are another key space */
+static const uint64_t sup_space = 1ULL << 63;
+
 struct dwarf_state {
 	struct module *mod;
 	struct dw_file f;
@@ -128,6 +136,25 @@ struct dwarf_state {
 	size_t dwp;
 	uint64_t nsplit;
 	unsigned warned_dwo;
+	/* partial units (dwz): read record-only where a unit imports them */
+	struct offmap pu_memo;	/* partial unit offset -> 1 being read, 2 read */
+	VEC(struct unit_start) ustarts;	/* units known so far, ascending */
+	uint64_t ustarts_end;	/* end of the last of them */
+	VEC(uint64_t) pu_passed;	/* partial units the main loop went past */
+	size_t pu_first;	/* pu_passed before this are all read */
+	unsigned pu_depth;	/* imports being read, nested */
+	bool in_partial;	/* DIEs add names only, no functions */
+	bool main_pu;		/* read_unit's unit was a partial unit */
+	bool warned_pu_code;
+	bool oom;		/* out of memory inside read_die */
+	uint64_t cur_unit;	/* the main loop's unit */
+	uint64_t pu_reads, pu_imports, pu_late;
+	/* the supplementary file (dwz -m): its DIEs are keyed | sup_space */
+	struct obj supo;
+	struct dw_file supf;
+	bool have_sup, warned_sup;
+	VEC(struct unit_start) sup_ustarts;
+	uint64_t sup_ustarts_end;
 	uint64_t released_abbrev, released_line;
 	uint64_t last_stmt_list;
 	uint32_t *lzset;	/* open addressing: index + 1 */
@@ -674,6 +701,16 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 		return -1;
 	cf.nranges = st->franges.n - cf.ranges0;
 	fr->empty = cf.nranges == 0;
+	if (st->in_partial && !fr->empty) {
+		/* dwz moves no DIE with code into a partial unit */
+		if (!st->warned_pu_code) {
+			st->warned_pu_code = true;
+			warn(st, "the DIE at 0x%llx in a partial unit has code; partial units give names only, so it is ignored",
+			     (unsigned long long)fr->off);
+		}
+		st->franges.n = cf.ranges0;
+		return 0;
+	}
 	if (fr->empty)
 		return 0;
 	/* A function at address 0 is empty debug data (discarded code). */
@@ -780,7 +817,10 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 		if (!slot)
 			return -1;
 		*slot = st->funcs.n;	/* index + 1, unit-local */
-	} else if (fr->empty && fr->inline_attr) {
+	} else if (fr->empty && (fr->inline_attr || st->in_partial)) {
+		/* in a partial unit, any function without code may be an
+		 * abstract origin: dwz moved LTO's early-debug DIEs (no
+		 * DW_AT_inline) there, before the units that refer to them */
 		uint32_t *o = offmap_put(&st->origins, fr->off);
 		if (!o)
 			return -1;
@@ -791,7 +831,10 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 	return 0;
 }
 
-/* Reads the attributes of a DIE handled as a scope or function. */
+static int pu_on_demand(struct dwarf_state *st, uint64_t ref, uint64_t from);
+
+/* Reads the attributes of a DIE handled as a scope or function (false
+ * when malformed, or with st->oom set when out of memory). */
 static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
 		     uint64_t off, struct frame *fr)
 {
@@ -805,8 +848,16 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 
 		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
 			return false;
-		if (v.cls == DW_CLS_REF)
+		if (v.cls == DW_CLS_REF_SUP) {
+			v.cls = DW_CLS_REF;
+			v.u |= sup_space;
+		} else if (v.cls == DW_CLS_REF) {
 			v.u |= st->key_bias;
+		}
+		if (v.cls == DW_CLS_REF && !st->key_bias && !(v.u & sup_space) && v.u >= st->f.info.size &&
+		    (at->name == DW_AT_specification || at->name == DW_AT_abstract_origin))
+			warn(st, "the DIE at 0x%llx refers to 0x%llx, outside .debug_info",
+			     (unsigned long long)off, (unsigned long long)v.u);
 		switch (at->name) {
 		case DW_AT_name:
 			s = value_str(st, &v);
@@ -830,6 +881,10 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 			 * target not seen yet is either a forward reference to
 			 * fix up later, or unknown. */
 			fr->lz.spec_ref = 0;
+			if (!offmap_get(&st->specs, v.u) && pu_on_demand(st, v.u, off) < 0) {
+				st->oom = true;
+				return false;
+			}
 			if (offmap_get(&st->specs, v.u))
 				fr->lz.spec_ref = v.u + 1;
 			else if (v.u > off)
@@ -848,6 +903,10 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 				break;
 			fr->origin_off = v.u;
 			fr->has_origin_off = true;
+			if (!offmap_get(&st->origins, v.u) && pu_on_demand(st, v.u, off) < 0) {
+				st->oom = true;
+				return false;
+			}
 			if (offmap_get(&st->origins, v.u))
 				fr->lz.origin_ref = v.u + 1;
 			else if (v.u > off)
@@ -1320,6 +1379,9 @@ nomem:
 	goto out;
 }
 
+static int import_unit(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
+		       uint64_t doff);
+
 /* Walks the children of a unit's root DIE (the cursor is just past the
  * root's attributes).  Returns 0, 1 when the tree is malformed (what was
  * read is kept), -1 when out of memory. */
@@ -1329,8 +1391,8 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 	const struct dw_abbrev *a;
 	uint64_t code;
 	int rc = 0;
+	const size_t base = st->stack.n;	/* frames of the importing unit's walk */
 
-	st->stack.n = 0;
 	for (;;) {
 		uint64_t doff = c.pos | st->key_bias;
 		enum handler parent_h;
@@ -1347,7 +1409,7 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		}
 		if (code == 0) {
 			struct frame *top;
-			if (st->stack.n == 0)
+			if (st->stack.n == base)
 				break;	/* end of the root's children */
 			top = &st->stack.v[--st->stack.n];
 			if (top->is_func && finish_func(st, top) < 0)
@@ -1359,14 +1421,23 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 			rc = 1;
 			break;
 		}
-		parent_is_root = st->stack.n == 0;
+		parent_is_root = st->stack.n == base;
 		parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
 
 		memset(&fr, 0, sizeof(fr));
 		fr.h = parent_h == H_SKIP ? H_SKIP
 			: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
 		fr.off = doff;
-		if (fr.h == H_SKIP || fr.h == H_BLOCK) {
+		if (fr.h == H_SKIP && parent_is_root && a->tag == DW_TAG_imported_unit) {
+			int r = import_unit(st, &c, a, doff);
+			if (r < 0)
+				return -1;
+			if (r > 0) {
+				rc = 1;
+				break;
+			}
+			fr.child_name = "";
+		} else if (fr.h == H_SKIP || fr.h == H_BLOCK) {
 			if (!skip_die(st, &c, a)) {
 				rc = 1;
 				break;
@@ -1384,6 +1455,8 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 			fr.lz.parent = parent_name;
 			fr.lz.lang = (uint8_t)st->lang;
 			if (!read_die(st, &c, a, doff, &fr)) {
+				if (st->oom)
+					return -1;
 				rc = 1;
 				break;
 			}
@@ -1406,7 +1479,7 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		if (a->children) {
 			if (vec_push(st->stack, fr) < 0)
 				return -1;
-			if (st->stack.n > 4096) {
+			if (st->stack.n - base > 4096) {
 				rc = 1;
 				break;
 			}
@@ -1416,12 +1489,276 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 		}
 	}
 	/* Finish functions left open by a truncated tree. */
-	while (st->stack.n) {
+	while (st->stack.n > base) {
 		struct frame *top = &st->stack.v[--st->stack.n];
 		if (top->is_func && finish_func(st, top) < 0)
 			return -1;
 	}
 	return rc;
+}
+
+/* ---- partial units (dwz) ------------------------------------------- */
+
+/* Whether off lies in a unit of .debug_info (sup: of the supplementary
+ * file's), *uoff its header's offset and *udie its root DIE's.
+ * Units are chained by their lengths from offset 0; the main loop records
+ * them as it goes (see dwarf_read), and an import of a later unit follows
+ * the chain ahead, where no page has been released.  -1 when out of
+ * memory. */
+static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *uoff,
+		      uint64_t *udie)
+{
+	const struct dw_file *f = sup ? &st->supf : &st->f;
+	uint64_t *tend = sup ? &st->sup_ustarts_end : &st->ustarts_end;
+	size_t lo = 0, hi;
+
+	while (off >= *tend && *tend < f->info.size) {
+		struct dw_unit u;
+		struct sym_err e;
+
+		sym_err_clear(&e);
+		if (dw_read_unit_header(f, *tend, &u, &e) != SYM_OK || u.end <= *tend ||
+		    (sup ? vec_reserve(st->sup_ustarts, 1) : vec_reserve(st->ustarts, 1)) < 0)
+			break;
+		if (sup) {
+			st->sup_ustarts.v[st->sup_ustarts.n].off = *tend;
+			st->sup_ustarts.v[st->sup_ustarts.n++].die = u.die_off;
+		} else {
+			st->ustarts.v[st->ustarts.n].off = *tend;
+			st->ustarts.v[st->ustarts.n++].die = u.die_off;
+		}
+		*tend = u.end;
+	}
+	if (sup) {
+		/* the same search in the supplementary file's table */
+		hi = st->sup_ustarts.n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (st->sup_ustarts.v[mid].off <= off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo || off >= *tend)
+			return 0;
+		*uoff = st->sup_ustarts.v[lo - 1].off;
+		*udie = st->sup_ustarts.v[lo - 1].die;
+		return 1;
+	}
+	/* the last unit starting at or before off */
+	hi = st->ustarts.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->ustarts.v[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || off >= st->ustarts_end)
+		return 0;
+	*uoff = st->ustarts.v[lo - 1].off;
+	*udie = st->ustarts.v[lo - 1].die;
+	return 1;
+}
+
+/* Reads the partial unit at .debug_info offset off, which the DIE at from
+ * imports: its declarations and abstract instances name the functions of
+ * the importing unit, as the DIEs dwz moved out of it did.  Each partial
+ * unit is read once per run (st->pu_memo), with the importer's language
+ * unless it has its own; it adds no functions.  A bad import (not a
+ * partial unit, a cycle, nested more than 8 deep) is a warning.  Returns
+ * 0, or -1 when out of memory. */
+static int read_partial(struct dwarf_state *st, uint64_t die, uint64_t from, bool quiet)
+{
+	const bool sup = (die & sup_space) != 0;
+	const struct dw_file saved_f = st->f;
+	const uint64_t saved_bias = st->key_bias;
+	const struct dw_unit saved_u = st->u;
+	const struct dw_abbrevs saved_ab = st->ab;
+	const enum lang saved_lang = st->lang;
+	const bool saved_in = st->in_partial;
+	struct unit_root root;
+	struct sym_err e;
+	struct cursor c;
+	const struct dw_abbrev *a;
+	uint64_t *memo, code, off = 0, udie = 0;
+	int rc = 0, known;
+
+	if (!quiet)
+		st->pu_imports++;
+	if (st->key_bias & ~sup_space) {
+		warn(st, "DW_TAG_imported_unit at 0x%llx in a split DWARF file; ignored",
+		     (unsigned long long)(from & ((1ULL << 48) - 1)));
+		return 0;
+	}
+	if (sup && !st->have_sup)
+		return 0;	/* warned when it was not found */
+	die &= ~sup_space;
+	known = unit_known(st, sup, die, &off, &udie);
+	if (known < 0)
+		return -1;
+	if (!known || (die != off && die != udie)) {
+		if (quiet)
+			return 0;
+		warn(st, "DW_TAG_imported_unit at 0x%llx refers to 0x%llx, which is not the first DIE of a unit in %s's .debug_info; ignored",
+		     (unsigned long long)(from & ~sup_space), (unsigned long long)die,
+		     sup ? st->supf.path : st->f.path);
+		return 0;
+	}
+	if (sup)
+		off |= sup_space;	/* the memo's key */
+	memo = offmap_get(&st->pu_memo, off);
+	if (memo) {
+		if (*memo == 1 && !quiet)
+			warn(st, "the partial unit at .debug_info+0x%llx is imported again while it is read (at 0x%llx); the cycle is ignored",
+			     (unsigned long long)(off & ~sup_space), (unsigned long long)(from & ~sup_space));
+		return 0;
+	}
+	if (st->pu_depth >= 8) {
+		warn(st, "partial units imported more than 8 deep; the import of .debug_info+0x%llx at 0x%llx is ignored",
+		     (unsigned long long)(off & ~sup_space), (unsigned long long)(from & ~sup_space));
+		return 0;
+	}
+	memo = offmap_put(&st->pu_memo, off);
+	if (!memo)
+		return -1;
+	*memo = 1;
+	memset(&st->ab, 0, sizeof(st->ab));
+	if (sup) {
+		st->f = st->supf;
+		st->key_bias = sup_space;
+	}
+	sym_err_clear(&e);
+	if (dw_read_unit_header(&st->f, off & ~sup_space, &st->u, &e) != SYM_OK ||
+	    dw_read_abbrevs(&st->f, &st->u, &st->ab, &e) != SYM_OK) {
+		if (e.code == SYM_ENOMEM)
+			rc = -1;
+		else
+			warn(st, "%s", e.msg);
+		goto out;
+	}
+	c = cursor_make(st->f.info.data, st->u.end, st->f.be);
+	cursor_seek(&c, st->u.die_off);
+	code = cursor_uleb(&c);
+	a = c.bad || !code ? NULL : dw_find_abbrev(&st->ab, code);
+	if (!a || a->tag != DW_TAG_partial_unit || !read_root(st, &c, a, &root)) {
+		if (!quiet)
+			warn(st, "DW_TAG_imported_unit at 0x%llx refers to .debug_info+0x%llx, which is not a partial unit; ignored",
+		     (unsigned long long)(from & ~sup_space), (unsigned long long)(off & ~sup_space));
+		goto out;
+	}
+	/* dwz gives partial units no DW_AT_language: their DIEs were the
+	 * importer's */
+	if (root.lang)
+		st->lang = lang_of(root.lang);
+	st->in_partial = true;
+	st->pu_reads++;
+	if (quiet)
+		st->pu_late++;
+	st->pu_depth++;
+	if (a->children) {
+		rc = walk_dies(st, &c);
+		if (rc > 0) {
+			warn(st, "malformed DIE tree in the partial unit at .debug_info+0x%llx; its remaining DIEs are skipped",
+			     (unsigned long long)(off & ~sup_space));
+			rc = 0;
+		}
+	}
+	st->pu_depth--;
+out:
+	/* the walk may have grown the memo: its slot is looked up again */
+	memo = offmap_get(&st->pu_memo, off);
+	if (memo)
+		*memo = 2;
+	dw_abbrevs_free(&st->ab);
+	st->ab = saved_ab;
+	st->u = saved_u;
+	st->lang = saved_lang;
+	st->in_partial = saved_in;
+	st->f = saved_f;
+	st->key_bias = saved_bias;
+	return rc;
+}
+
+/* A DW_TAG_imported_unit child of a unit's root: reads its attributes and
+ * the partial unit its DW_AT_import names.  Returns 0, 1 when the DIE is
+ * malformed, -1 when out of memory. */
+static int import_unit(struct dwarf_state *st, struct cursor *c, const struct dw_abbrev *a,
+		       uint64_t doff)
+{
+	uint64_t target = 0;
+	bool have = false;
+	uint32_t i;
+
+	for (i = 0; i < a->nattrs; i++) {
+		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
+		struct dw_value v;
+
+		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
+			return 1;
+		if (at->name == DW_AT_import && v.cls == DW_CLS_REF) {
+			target = v.u | st->key_bias;
+			have = true;
+		} else if (at->name == DW_AT_import && v.cls == DW_CLS_REF_SUP) {
+			target = v.u | sup_space;
+			have = true;
+		}
+	}
+	if (!have) {
+		warn(st, "DW_TAG_imported_unit at 0x%llx names no unit of this file's .debug_info; ignored",
+		     (unsigned long long)doff);
+		return 0;
+	}
+	return read_partial(st, target, doff, false);
+}
+
+/* A DW_AT_specification or DW_AT_abstract_origin to a DIE not recorded
+ * yet, in a file with partial units: when it lies in a partial unit that
+ * no import has read (dwz moved LTO's early-debug DIEs there, imported by
+ * units after the one that refers to them), that unit is read now.  Units
+ * behind the main loop are only looked at when they are partial units it
+ * passed unread (their pages are kept).  -1 when out of memory. */
+static int pu_on_demand(struct dwarf_state *st, uint64_t ref, uint64_t from)
+{
+	const bool sup = (ref & sup_space) != 0;
+	uint64_t uoff, udie;
+	size_t lo = 0, hi = st->pu_passed.n;
+
+	if ((!st->pu_imports && !st->pu_passed.n) || (st->key_bias & ~sup_space) ||
+	    (sup && !st->have_sup))
+		return 0;
+	if (unit_known(st, sup, ref & ~sup_space, &uoff, &udie) <= 0)
+		return 0;
+	if (offmap_get(&st->pu_memo, uoff | (sup ? sup_space : 0)))
+		return 0;
+	if (!sup && uoff <= st->cur_unit) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (st->pu_passed.v[mid] < uoff)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == st->pu_passed.n || st->pu_passed.v[lo] != uoff)
+			return 0;
+	}
+	return read_partial(st, udie | (sup ? sup_space : 0), from, true);
+}
+
+/* How far .debug_info may be given back after the main loop passed upto:
+ * a decompressed copy comes back as zeros, so not beyond the first partial
+ * unit the loop went past that no import has read yet. */
+static uint64_t info_release_upto(struct dwarf_state *st, uint64_t upto)
+{
+	while (st->pu_first < st->pu_passed.n) {
+		uint64_t *memo = offmap_get(&st->pu_memo, st->pu_passed.v[st->pu_first]);
+		if (!memo || *memo != 2)
+			break;
+		st->pu_first++;
+	}
+	if (st->f.info.file_backed || st->pu_first == st->pu_passed.n)
+		return upto;
+	return st->pu_passed.v[st->pu_first] < upto ? st->pu_passed.v[st->pu_first] : upto;
 }
 
 static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct sym_err *err);
@@ -1696,10 +2033,12 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	int w;
 
 	memset(&root, 0, sizeof(root));
+	st->cur_unit = off;
 	rc = dw_read_unit_header(&st->f, off, &st->u, st->err);
 	if (rc)
 		return rc;
 	*next = st->u.end;
+	st->main_pu = st->u.unit_type == DW_UT_partial;
 	if (st->u.unit_type != DW_UT_compile && st->u.unit_type != DW_UT_skeleton)
 		return SYM_OK;	/* type, partial and split units */
 	dw_abbrevs_free(&st->ab);
@@ -1715,8 +2054,9 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	a = dw_find_abbrev(&st->ab, code);
 	if (!a)
 		goto bad;
+	st->main_pu = a->tag == DW_TAG_partial_unit;
 	if (a->tag != DW_TAG_compile_unit && a->tag != DW_TAG_skeleton_unit)
-		return SYM_OK;
+		return SYM_OK;	/* partial units are read where they are imported */
 	if (!read_root(st, &c, a, &root))
 		goto bad;
 	st->lang = lang_of(root.lang);
@@ -1807,6 +2147,192 @@ static int name_origins(struct dwarf_state *st)
 	return 0;
 }
 
+static void hex_id(char *out, const uint8_t *id, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+	out[2 * n] = 0;
+}
+
+/* The identity of a candidate supplementary file: the checksum of its
+ * .debug_sup (is_supplementary set: DWARF 5, dwz --dwarf-5), else its
+ * build id. */
+static void sup_ident(struct obj *c, const uint8_t **id, size_t *len)
+{
+	struct sym_err e;
+	const struct obj_section *s;
+
+	sym_err_clear(&e);
+	*id = c->ident;
+	*len = c->ident_len;
+	s = obj_section(c, ".debug_sup", &e);
+	if (s && s->data && s->size) {
+		struct cursor cur = cursor_make(s->data, s->size, c->big_endian);
+		uint64_t n;
+		uint8_t is_sup;
+
+		cursor_u16(&cur);
+		is_sup = cursor_u8(&cur);
+		cursor_cstr(&cur);
+		n = cursor_uleb(&cur);
+		if (!cur.bad && is_sup == 1 && n <= s->size - cur.pos && n <= OBJ_MAX_ID) {
+			*id = s->data + cur.pos;
+			*len = (size_t)n;
+		}
+	}
+}
+
+/* One place to look for the supplementary file: false past the last.
+ * name is the one the link gives, dir the directory of the file with
+ * the link. */
+static bool sup_candidate(const struct dwarf_state *st, const char *name, const char *dir,
+			  size_t k, char *path, size_t size)
+{
+	const char *base = strrchr(name, '/');
+	const char *strip = "/usr/lib/debug";
+	size_t nd = st->opt->ndebug_dirs;
+
+	base = base ? base + 1 : name;
+	path[0] = 0;
+	if (k == 0) {
+		if (name[0] == '/')
+			snprintf(path, size, "%s", name);
+		else
+			snprintf(path, size, "%s/%s", dir, name);
+		return true;
+	}
+	if (k == 1) {
+		if (name[0] != '/' && st->opt->bin_dir)
+			snprintf(path, size, "%s/%s", st->opt->bin_dir, name);
+		return true;
+	}
+	k -= 2;
+	if (k < 3 * nd) {
+		const char *d = st->opt->debug_dirs[k / 3];
+		if (k % 3 == 0)
+			snprintf(path, size, "%s/.dwz/%s", d, base);
+		else if (k % 3 == 1 && strncmp(name, strip, strlen(strip)) == 0)
+			snprintf(path, size, "%s%s", d, name + strlen(strip));
+		else if (k % 3 == 2)
+			snprintf(path, size, "%s/%s", d, base);
+		return true;
+	}
+	k -= 3 * nd;
+	if (k == 0) {
+		snprintf(path, size, "%s/.dwz/%s", dir, base);
+		return true;
+	}
+	if (k == 1) {
+		if (st->opt->bin_dir)
+			snprintf(path, size, "%s/.dwz/%s", st->opt->bin_dir, base);
+		return true;
+	}
+	if (k == 2) {
+		snprintf(path, size, "/usr/lib/debug/.dwz/%s", base);
+		return true;
+	}
+	return false;
+}
+
+/* dwz -m: the supplementary file that .gnu_debugaltlink (name, build id)
+ * or .debug_sup (DWARF 5: version, is_supplementary, name, checksum)
+ * names, with that build id: the name itself (relative to the file's
+ * directory, then to the input's), in each debug directory (under .dwz/,
+ * the name below /usr/lib/debug, the base name), in .dwz/ beside the file
+ * and the input, and in /usr/lib/debug/.dwz/.  A file with another build
+ * id, and no file at all, are warnings; its names are missing then. */
+static void open_sup(struct dwarf_state *st, struct obj *o)
+{
+	struct sym_err e;
+	const struct obj_section *s;
+	const char *name = NULL;
+	const uint8_t *id = NULL;
+	size_t idlen = 0, k;
+	char path[8192], dir[4096], want[2 * OBJ_MAX_ID + 1];
+	const char *slash;
+	const uint8_t *cid;
+	size_t clen;
+	bool found = false;
+
+	sym_err_clear(&e);
+	s = obj_section(o, ".gnu_debugaltlink", &e);
+	if (s && s->data && s->size) {
+		size_t nlen = strnlen((const char *)s->data, s->size);
+		if (nlen < s->size) {
+			name = (const char *)s->data;
+			id = s->data + nlen + 1;
+			idlen = s->size - nlen - 1;
+		}
+	} else if ((s = obj_section(o, ".debug_sup", &e)) && s->data && s->size) {
+		struct cursor c = cursor_make(s->data, s->size, o->big_endian);
+		uint8_t is_sup;
+
+		cursor_u16(&c);
+		is_sup = cursor_u8(&c);
+		name = cursor_cstr(&c);
+		idlen = cursor_uleb(&c);
+		if (c.bad || is_sup || idlen > s->size - c.pos)
+			name = NULL;	/* or the supplementary file itself */
+		else
+			id = s->data + c.pos;
+		if (is_sup)
+			return;
+	} else {
+		return;
+	}
+	if (!name || !name[0] || !idlen || idlen > OBJ_MAX_ID) {
+		fprintf(stderr, "dumpsyms: warning: %s: malformed %s section; the names in the supplementary file (dwz -m) are missing\n",
+			o->path, s->name ? s->name : "link");
+		return;
+	}
+	hex_id(want, id, idlen);
+	slash = strrchr(o->path, '/');
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - o->path), o->path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	for (k = 0; !found && sup_candidate(st, name, dir, k, path, sizeof(path)); k++) {
+		if (!path[0] || access(path, R_OK) != 0)
+			continue;
+		sym_err_clear(&e);
+		if (obj_open(&st->supo, path, &e) != SYM_OK)
+			continue;
+		sup_ident(&st->supo, &cid, &clen);
+		if (clen == idlen && memcmp(cid, id, idlen) == 0) {
+			found = true;
+			break;
+		} else {
+			char got[2 * OBJ_MAX_ID + 1];
+			hex_id(got, cid, clen < OBJ_MAX_ID ? clen : OBJ_MAX_ID);
+			fprintf(stderr, "dumpsyms: warning: %s: skipped %s: build id %s, the link wants %s\n",
+				o->path, path, got[0] ? got : "(none)", want);
+		}
+		obj_close(&st->supo);
+	}
+	if (!found) {
+		fprintf(stderr, "dumpsyms: warning: %s: supplementary file '%s' (dwz -m, build id %s) not found (looked there, beside the file and the input, in the debug directories and in their and /usr/lib/debug's .dwz/); the names in it are missing\n",
+			o->path, name, want);
+		return;
+	}
+	if (st->supo.fd >= 0) {
+		close(st->supo.fd);
+		st->supo.fd = -1;
+	}
+	st->supf.path = st->supo.path;
+	st->supf.be = st->supo.big_endian;
+	get_sect(&st->supo, ".debug_info", &st->supf.info, &e);
+	get_sect(&st->supo, ".debug_abbrev", &st->supf.abbrev, &e);
+	get_sect(&st->supo, ".debug_str", &st->supf.str, &e);
+	get_sect(&st->supo, ".debug_line", &st->supf.line, &e);
+	get_sect(&st->supo, ".debug_line_str", &st->supf.line_str, &e);
+	get_sect(&st->supo, ".debug_str_offsets", &st->supf.str_offsets, &e);
+	st->supf.info.releasable = false;
+	st->have_sup = true;
+	st->f.sup = &st->supf;
+}
+
 enum sym_code dwarf_read(struct obj *o, struct module *m,
 			 const struct dwarf_options *opt, struct sym_err *err)
 {
@@ -1843,6 +2369,8 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	offmap_init(&st.fwd, sizeof(size_t));
 	offmap_init(&st.origin_idx, sizeof(size_t));
 	offmap_init(&st.named_dies, sizeof(size_t));
+	offmap_init(&st.pu_memo, sizeof(uint64_t));
+	open_sup(&st, o);
 
 	while (off < st.f.info.size) {
 		struct sym_err uerr;
@@ -1868,14 +2396,38 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		}
 		if (next <= off)
 			break;
+		if (off == st.ustarts_end) {
+			/* the units imports may refer to */
+			if (vec_reserve(st.ustarts, 1) < 0) {
+				rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+				break;
+			}
+			st.ustarts.v[st.ustarts.n].off = off;
+			st.ustarts.v[st.ustarts.n++].die = st.u.die_off;
+			st.ustarts_end = next;
+		}
+		if (st.main_pu && !offmap_get(&st.pu_memo, off) && vec_push(st.pu_passed, off) < 0) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			break;
+		}
 		off = next;
-		release_prefix(&st.f.info, &st.released, off, false);
+		release_prefix(&st.f.info, &st.released, info_release_upto(&st, off), false);
 		release_prefix(&st.f.abbrev, &st.released_abbrev, st.u.abbrev_off, true);
 		release_prefix(&st.f.line, &st.released_line, st.last_stmt_list, true);
 	}
 
 	if (rc == SYM_OK && name_origins(&st) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+	if (st.pu_imports && opt->warn)
+		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read (%llu on a reference before their import)\n",
+			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads,
+			(unsigned long long)st.pu_late);
+	offmap_free(&st.pu_memo);
+	if (st.have_sup)
+		obj_close(&st.supo);
+	vec_free(st.sup_ustarts);
+	vec_free(st.ustarts);
+	vec_free(st.pu_passed);
 	for (size_t i = 0; i < st.dwos.n; i++)
 		obj_close(&st.dwos.v[i]);
 	vec_free(st.dwos);

@@ -18,6 +18,7 @@ enum {
 	DW_TAG_interface_type = 0x38, DW_TAG_namespace = 0x39,
 	DW_TAG_partial_unit = 0x3c, DW_TAG_type_unit = 0x41,
 	DW_TAG_skeleton_unit = 0x4a, DW_TAG_module = 0x1e,
+	DW_TAG_imported_unit = 0x3d,
 };
 
 enum {
@@ -31,6 +32,7 @@ enum {
 	DW_AT_dwo_name = 0x76, DW_AT_MIPS_linkage_name = 0x2007,
 	DW_AT_GNU_dwo_name = 0x2130, DW_AT_GNU_dwo_id = 0x2131, DW_AT_GNU_ranges_base = 0x2132,
 	DW_AT_GNU_addr_base = 0x2133,
+	DW_AT_import = 0x18,
 };
 
 enum {

@@ -268,11 +268,14 @@ again:
 			v->str = s->data ? strsec_at(s->data, s->size, off) : NULL;
 		break;
 	}
-	case DW_FORM_strp_sup: case DW_FORM_GNU_strp_alt:
-		/* Strings of a supplementary file: not available. */
-		read_offset(c, u);
+	case DW_FORM_strp_sup: case DW_FORM_GNU_strp_alt: {
+		/* a string of the supplementary file (dwz -m), NULL without it */
+		uint64_t off = read_offset(c, u);
 		v->cls = DW_CLS_STRING;
+		if (!c->bad && f->sup && f->sup->str.data)
+			v->str = strsec_at(f->sup->str.data, f->sup->str.size, off);
 		break;
+	}
 	case DW_FORM_strx: case DW_FORM_GNU_str_index:
 		v->cls = DW_CLS_STRX; v->u = cursor_uleb(c); break;
 	case DW_FORM_strx1: v->cls = DW_CLS_STRX; v->u = cursor_u8(c); break;
@@ -295,9 +298,9 @@ again:
 		v->u = u->version <= 2 ? cursor_uN(c, u->addr_size) : read_offset(c, u);
 		break;
 	case DW_FORM_ref_sig8: cursor_u64(c); v->cls = DW_CLS_OTHER; break;
-	case DW_FORM_ref_sup4: cursor_u32(c); v->cls = DW_CLS_OTHER; break;
-	case DW_FORM_ref_sup8: cursor_u64(c); v->cls = DW_CLS_OTHER; break;
-	case DW_FORM_GNU_ref_alt: read_offset(c, u); v->cls = DW_CLS_OTHER; break;
+	case DW_FORM_ref_sup4: v->cls = DW_CLS_REF_SUP; v->u = cursor_u32(c); break;
+	case DW_FORM_ref_sup8: v->cls = DW_CLS_REF_SUP; v->u = cursor_u64(c); break;
+	case DW_FORM_GNU_ref_alt: v->cls = DW_CLS_REF_SUP; v->u = read_offset(c, u); break;
 	case DW_FORM_sec_offset:
 		v->cls = DW_CLS_SECOFF;
 		v->u = read_offset(c, u);

@@ -26,6 +26,7 @@ struct dw_file {
 	bool be;
 	struct dw_sect info, abbrev, str, line, line_str, ranges, rnglists,
 		addr, str_offsets;
+	const struct dw_file *sup;	/* the supplementary file (dwz -m), or NULL */
 };
 
 struct dw_unit {
@@ -74,12 +75,14 @@ enum dw_class {
 	DW_CLS_CONST, DW_CLS_SCONST, DW_CLS_ADDR, DW_CLS_FLAG, DW_CLS_STRING,
 	DW_CLS_STRX, DW_CLS_ADDRX, DW_CLS_REF, DW_CLS_SECOFF, DW_CLS_RNGLISTX,
 	DW_CLS_BLOCK, DW_CLS_OTHER,
+	DW_CLS_REF_SUP,		/* .debug_info offset in the supplementary file */
 };
 
 struct dw_value {
 	uint32_t form;
 	enum dw_class cls;
-	uint64_t u;		/* number, address, index, or .debug_info offset (REF) */
+	uint64_t u;		/* number, address, index, or .debug_info offset (REF,
+				 * REF_SUP) */
 	const char *str;	/* DW_CLS_STRING; NULL when unavailable */
 	const uint8_t *block;
 	uint64_t blen;
