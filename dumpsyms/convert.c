@@ -252,7 +252,8 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
-				      opt->ndebug_dirs, NULL, NULL, opt->breakpad_names };
+				      opt->ndebug_dirs, NULL, NULL, opt->breakpad_names,
+				      opt->warnings };
 	char bindir[4096], dwp[4200];
 	size_t i;
 

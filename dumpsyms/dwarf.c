@@ -1990,6 +1990,8 @@ static int read_split_unit(struct dwarf_state *st, const struct unit_root *root)
 		}
 	}
 	if (!opened) {
+		if (!st->warned_dwo && st->opt->warnings)
+			(*st->opt->warnings)++;	/* once for --strict */
 		if (st->opt->warn || !st->warned_dwo++)
 			fprintf(stderr, "dumpsyms: warning: %s: split DWARF file '%s' not found (looked in '%s', the debug directories and %s); its functions are missing\n",
 				st->f.path, root->dwo_name, root->comp_dir ? root->comp_dir : ".",
@@ -2283,8 +2285,8 @@ static void open_sup(struct dwarf_state *st, struct obj *o)
 		return;
 	}
 	if (!name || !name[0] || !idlen || idlen > OBJ_MAX_ID) {
-		fprintf(stderr, "dumpsyms: warning: %s: malformed %s section; the names in the supplementary file (dwz -m) are missing\n",
-			o->path, s->name ? s->name : "link");
+		obj_warn(st->opt->warnings, "%s: malformed %s section; the names in the supplementary file (dwz -m) are missing",
+			 o->path, s->name ? s->name : "link");
 		return;
 	}
 	hex_id(want, id, idlen);
@@ -2312,8 +2314,8 @@ static void open_sup(struct dwarf_state *st, struct obj *o)
 		obj_close(&st->supo);
 	}
 	if (!found) {
-		fprintf(stderr, "dumpsyms: warning: %s: supplementary file '%s' (dwz -m, build id %s) not found (looked there, beside the file and the input, in the debug directories and in their and /usr/lib/debug's .dwz/); the names in it are missing\n",
-			o->path, name, want);
+		obj_warn(st->opt->warnings, "%s: supplementary file '%s' (dwz -m, build id %s) not found (looked there, beside the file and the input, in the debug directories and in their and /usr/lib/debug's .dwz/); the names in it are missing",
+			 o->path, name, want);
 		return;
 	}
 	if (st->supo.fd >= 0) {

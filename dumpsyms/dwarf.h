@@ -18,6 +18,9 @@ struct dwarf_options {
 	bool breakpad_names;		/* --breakpad-names: unnamed scopes dropped
 					 * as Breakpad drops them (with every
 					 * scope around them) */
+	unsigned *warnings;		/* counts the warnings about missing debug
+					 * data (a .dwo or dwz supplementary file
+					 * not found): --strict; may be NULL */
 };
 
 /* Adds the functions and lines of o's .debug_info to m.  Malformed units

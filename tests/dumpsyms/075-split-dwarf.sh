@@ -47,6 +47,11 @@ for v in "gcc" "gcc -gdwarf-4" "clang" "clang -gdwarf-4"; do
 	run_dumpsyms split > missing.sym 2> missing.err || fail "[$v] a missing .dwo failed the module"
 	grep -q "prog.dwo' not found" missing.err || fail "[$v] no warning naming the missing .dwo: $(cat missing.err)"
 	grep -q '^MODULE' missing.sym && grep -q '^PUBLIC .* main$' missing.sym || fail "[$v] the module lost its PUBLIC records"
+	# functions are missing, which --strict refuses: exit 1, nothing written
+	rc=0
+	run_dumpsyms --strict split > strict.sym 2> strict.err || rc=$?
+	[ $rc = 1 ] || fail "[$v] --strict with a missing .dwo: exit $rc, not 1"
+	[ ! -s strict.sym ] || fail "[$v] --strict wrote records despite the missing .dwo"
 	rm -rf moved
 done
 [ "${npkg:-0}" -ge 3 ] || fail "only ${npkg:-0} .dwp packages tested"

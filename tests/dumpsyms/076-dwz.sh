@@ -186,6 +186,12 @@ for v in "-gdwarf-4" "-gdwarf-5"; do
 		fail "[-m $v] no warning naming the missing file: $(cat missing.err)"
 	grep '^MODULE' missing.sym > /dev/null && grep '^FUNC ' missing.sym > /dev/null ||
 		fail "[-m $v] the module lost its records without the supplementary file"
+	# names are missing, which --strict refuses: exit 1, nothing written
+	rc=0
+	run_dumpsyms --strict m/post/a > strict.sym 2> strict.err || rc=$?
+	[ $rc = 1 ] || fail "[-m $v] --strict with a missing supplementary file: exit $rc, not 1"
+	[ ! -s strict.sym ] || fail "[-m $v] --strict wrote records despite the missing supplementary file"
+	grep -F "supplementary file '" strict.err > /dev/null || fail "[-m $v] --strict: no warning: $(cat strict.err)"
 done
 
 # ---- hand-written DWARF 4: a compile unit imports partial unit 1, unit k
