@@ -28,14 +28,17 @@ static inline struct cursor cursor_make(const uint8_t *base, size_t len, bool be
 	return c;
 }
 
+/* A cursor whose len a caller narrowed below pos (an entry shorter than
+ * what was already read of it) has nothing left, rather than a wrapped-
+ * around size_t's worth. */
 static inline size_t cursor_left(const struct cursor *c)
 {
-	return c->len - c->pos;
+	return c->pos < c->len ? c->len - c->pos : 0;
 }
 
 static inline bool cursor_has(struct cursor *c, size_t n)
 {
-	if (n > c->len - c->pos) {
+	if (c->pos > c->len || n > c->len - c->pos) {
 		c->bad = true;
 		return false;
 	}

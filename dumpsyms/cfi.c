@@ -883,6 +883,10 @@ enum sym_code cfi_write(const struct cfi_input *in, struct module *m, bool warn,
 			warnf(&c, "entry length past the end of the section", off);
 			break;
 		}
+		if (len < (dwarf64 ? 8u : 4u)) {
+			warnf(&c, "entry shorter than its CIE pointer", off);
+			break;
+		}
 		end = cur.pos + len;
 		idpos = cur.pos;
 		id = cursor_uN(&cur, dwarf64 ? 8 : 4);
