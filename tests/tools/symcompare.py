@@ -173,21 +173,20 @@ def clip(inlines, lo, hi):
 def drop_subtrees(bp, ours):
     """Breakpad's INLINE list against ours, when Breakpad's is ours with
     whole subtrees (a record and the deeper records that follow it) taken
-    out: returns how many records of ours were taken out, or None when the
-    lists differ otherwise."""
-    i, n, skip = 0, 0, None
-    for rec in ours:
+    out: returns the indices of the records of ours that were kept, or None
+    when the lists differ otherwise or nothing was taken out."""
+    i, kept, skip = 0, [], None
+    for k, rec in enumerate(ours):
         if skip is not None:
             if rec[0] > skip:
-                n += 1
                 continue
             skip = None
         if i < len(bp) and rec == bp[i]:
             i += 1
+            kept.append(k)
         else:
             skip = rec[0]
-            n += 1
-    return n if i == len(bp) else None
+    return kept if i == len(bp) and len(kept) < len(ours) else None
 
 
 def main():
@@ -282,9 +281,11 @@ def main():
             # then with whole subtrees of ours (inlines in lexical
             # blocks) taken out
             for bi, oi, ncl, nsc in tries:
-                extra = drop_subtrees(bi, oi)
-                if extra:
-                    binl, n_clip, n_scope, n_block = oi, ncl, nsc, extra
+                kept = drop_subtrees(bi, oi)
+                if kept is not None:
+                    # names counted among the records Breakpad has too
+                    binl, n_clip, n_block = oi, ncl, len(oi) - len(kept)
+                    n_scope = sum(1 for j in kept if oinl[j] != sinl[j]) if nsc else 0
                     break
             else:
                 if bp_names[k[2]] > 1 and our_names[k[2]] > 1:
