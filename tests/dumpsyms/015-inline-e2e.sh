@@ -84,42 +84,36 @@ walk() {
 	cat "$1.thread"
 }
 
-"$BUILD/tests/tools/minidump-writer" two.dmp ./inl x || fail "no minidump of the two-deep crash"
-walk two.dmp
-printf '%s\n' 'inner inl.c:6' 'middle inl.c:11' 'two_deep inl.c:21' > two.want
-head -n 3 two.dmp.frames > two.got
-compare two.want two.got "the two-deep inline stack"
 found() {	# found DUMP FUNCTION HOW: how the walk found FUNCTION's frame
 	grep -A1 -E "^ *[0-9]+  inl!$2 " "$1.thread" | grep -q "Found by: $3" ||
 		fail "$1: the frame of $2 was not found by $3"
 }
-# the inline frames come from INLINE records, the function holding them
-# from the crash context
-found two.dmp inner 'inline record'
-found two.dmp middle 'inline record'
-found two.dmp two_deep 'given as instruction pointer'
-grep -q '^main ' two.dmp.frames || fail "the walk did not reach main"
+# stack NAME WHAT 'FRAME...' ARGS...: crashes ./inl ARGS into NAME.dmp and
+# walks it; its first frames must be FRAME... ("function file:line",
+# innermost first), the inline ones found by INLINE records, the function
+# holding them from the crash context, and the walk must reach main
+stack() {
+	local name=$1 what=$2 f n
+	local -a want
+	read -r -a want <<< "$3"
+	shift 3
+	"$BUILD/tests/tools/minidump-writer" "$name.dmp" ./inl "$@" || fail "no minidump of the $what crash"
+	walk "$name.dmp"
+	n=$((${#want[@]} / 2))
+	for ((f = 0; f < n; f++)); do
+		echo "${want[2 * f]} ${want[2 * f + 1]}"
+	done > "$name.want"
+	head -n "$n" "$name.dmp.frames" > "$name.got"
+	compare "$name.want" "$name.got" "the $what inline stack"
+	for ((f = 0; f < n - 1; f++)); do
+		found "$name.dmp" "${want[2 * f]}" 'inline record'
+	done
+	found "$name.dmp" "${want[2 * n - 2]}" 'given as instruction pointer'
+	grep -q '^main ' "$name.dmp.frames" || fail "the $what walk did not reach main"
+}
 
-"$BUILD/tests/tools/minidump-writer" three.dmp ./inl || fail "no minidump of the three-deep crash"
-walk three.dmp
-printf '%s\n' 'inner inl.c:6' 'middle inl.c:11' 'outer inl.c:16' 'three_deep inl.c:26' > three.want
-head -n 4 three.dmp.frames > three.got
-compare three.want three.got "the three-deep inline stack"
-for f in inner middle outer; do
-	found three.dmp $f 'inline record'
-done
-found three.dmp three_deep 'given as instruction pointer'
-grep -q '^main ' three.dmp.frames || fail "the walk did not reach main"
-
+stack two two-deep 'inner inl.c:6 middle inl.c:11 two_deep inl.c:21' x
+stack three three-deep 'inner inl.c:6 middle inl.c:11 outer inl.c:16 three_deep inl.c:26'
 # the same three inline frames, called from inside lexical blocks
-"$BUILD/tests/tools/minidump-writer" loop.dmp ./inl x y || fail "no minidump of the crash in a loop"
-walk loop.dmp
-printf '%s\n' 'inner inl.c:6' 'middle inl.c:11' 'outer inl.c:16' 'in_loop inl.c:48' > loop.want
-head -n 4 loop.dmp.frames > loop.got
-compare loop.want loop.got "the inline stack in a loop body"
-for f in inner middle outer; do
-	found loop.dmp $f 'inline record'
-done
-found loop.dmp in_loop 'given as instruction pointer'
-grep -q '^main ' loop.dmp.frames || fail "the walk did not reach main"
+stack loop loop-body 'inner inl.c:6 middle inl.c:11 outer inl.c:16 in_loop inl.c:48' x y
 exit 0
