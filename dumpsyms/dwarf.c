@@ -1190,6 +1190,35 @@ static const char *lines_intern(void *ctx, const char *s, size_t n)
 	return module_intern(ctx, s, n);
 }
 
+static int cmp_range_lo(const void *a, const void *b)
+{
+	const struct mod_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sorts the n ranges at r and merges those that overlap, in place,
+ * dropping empty ones; returns how many are left.  Ranges that only touch
+ * stay apart: a child range across two touching parent ranges would
+ * overlap each only in part, which Breakpad's processor drops. */
+static size_t sort_merge(struct mod_range *r, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(r, n, sizeof(*r), cmp_range_lo);
+	for (i = 0; i < n; i++) {
+		if (r[i].hi <= r[i].lo)
+			continue;
+		if (k && r[i].lo < r[k - 1].hi) {
+			if (r[i].hi > r[k - 1].hi)
+				r[k - 1].hi = r[i].hi;
+		} else {
+			r[k++] = r[i];
+		}
+	}
+	return k;
+}
+
 /* Whether [lo, hi) lies inside one of the n ranges at r. */
 static bool range_inside(const struct mod_range *r, size_t n, uint64_t lo, uint64_t hi)
 {
@@ -1213,7 +1242,7 @@ static bool range_inside(const struct mod_range *r, size_t n, uint64_t lo, uint6
 static int clip_to_parents(struct dwarf_state *st, const struct cu_func *cf)
 {
 	struct cu_inline *in = st->fn_inl.v + cf->inl0;
-	size_t i, j, k, depth = 0;
+	size_t i, j, depth = 0;
 	size_t *open;
 
 	if (cf->ninl < 2)
@@ -1234,31 +1263,51 @@ static int clip_to_parents(struct dwarf_state *st, const struct cu_func *cf)
 		if (depth == 1)
 			continue;
 		p = &in[open[depth - 2]];
-		for (j = 0; j < in[i].nr; j++) {
-			const struct mod_range *c = st->inl_ranges.v + in[i].r0 + j;
-			if (c->hi > c->lo && !range_inside(st->inl_ranges.v + p->r0, p->nr, c->lo, c->hi))
-				break;
-		}
-		if (j == in[i].nr)
-			continue;
-		/* each child range cut by each parent range */
-		if (vec_reserve(st->inl_ranges, in[i].nr * p->nr) < 0)
-			return -1;
-		for (j = 0; j < in[i].nr; j++) {
-			for (k = 0; k < p->nr; k++) {
+		/* the common case, few ranges each: contained, nothing to do */
+		if ((uint64_t)in[i].nr * p->nr <= 64) {
+			for (j = 0; j < in[i].nr; j++) {
 				const struct mod_range *c = st->inl_ranges.v + in[i].r0 + j;
-				const struct mod_range *q = st->inl_ranges.v + p->r0 + k;
-				uint64_t lo = c->lo > q->lo ? c->lo : q->lo;
-				uint64_t hi = c->hi < q->hi ? c->hi : q->hi;
-				if (lo < hi) {
-					struct mod_range r = { lo, hi };
-					st->inl_ranges.v[st->inl_ranges.n + n++] = r;
-				}
+				if (c->hi > c->lo && !range_inside(st->inl_ranges.v + p->r0, p->nr, c->lo, c->hi))
+					break;
 			}
+			if (j == in[i].nr)
+				continue;
 		}
-		in[i].r0 = st->inl_ranges.n;
-		in[i].nr = n;
-		st->inl_ranges.n += n;
+		/* both lists sorted and merged in scratch space, then swept
+		 * together: at most nr(child) + nr(parent) pieces, in time
+		 * linear after the sorts, however many ranges hostile input
+		 * gives either */
+		{
+			size_t cn = in[i].nr, pn = p->nr, a0 = st->inl_ranges.n, na, nb, x, y;
+			struct mod_range *A, *B, *O;
+
+			if (vec_reserve(st->inl_ranges, 2 * (cn + pn)) < 0)
+				return -1;
+			A = st->inl_ranges.v + a0;
+			B = A + cn;
+			O = B + pn;
+			memcpy(A, st->inl_ranges.v + in[i].r0, cn * sizeof(*A));
+			memcpy(B, st->inl_ranges.v + p->r0, pn * sizeof(*B));
+			na = sort_merge(A, cn);
+			nb = sort_merge(B, pn);
+			for (x = 0, y = 0; x < na && y < nb;) {
+				uint64_t lo = A[x].lo > B[y].lo ? A[x].lo : B[y].lo;
+				uint64_t hi = A[x].hi < B[y].hi ? A[x].hi : B[y].hi;
+				if (lo < hi) {
+					O[n].lo = lo;
+					O[n].hi = hi;
+					n++;
+				}
+				if (A[x].hi < B[y].hi)
+					x++;
+				else
+					y++;
+			}
+			memmove(A, O, n * sizeof(*O));
+			in[i].r0 = a0;
+			in[i].nr = n;
+			st->inl_ranges.n = a0 + n;
+		}
 	}
 	return 0;
 }
