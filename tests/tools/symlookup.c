@@ -65,11 +65,11 @@ struct func {
 };
 struct line { uint64_t addr, size; unsigned long num; uint64_t file; };
 struct pub { uint64_t addr; size_t order, name; };
+/* a FILE or INLINE_ORIGIN record */
 struct file { uint64_t id; size_t order, name; };
 /* an INLINE record: its ranges are rngs[r0 .. +nr) */
 struct inl { uint64_t nest, call_line, call_file, origin; size_t r0, nr; };
 struct rng { uint64_t addr, size; };
-struct origin { uint64_t id; size_t order, name; };
 
 struct vec { void *p; size_t n, cap, elt; };
 
@@ -80,7 +80,7 @@ static struct vec files = { .elt = sizeof(struct file) };
 static struct vec pool = { .elt = 1 };	/* NUL-terminated names */
 static struct vec inls = { .elt = sizeof(struct inl) };
 static struct vec rngs = { .elt = sizeof(struct rng) };
-static struct vec origins = { .elt = sizeof(struct origin) };
+static struct vec origins = { .elt = sizeof(struct file) };
 static int want_inlines;	/* --inlines */
 
 static _Noreturn void die(const char *msg)
@@ -169,7 +169,7 @@ static int by_id_file(const void *a, const void *b)
 
 static int by_id_origin(const void *a, const void *b)
 {
-	const struct origin *x = a, *y = b;
+	const struct file *x = a, *y = b;
 	if (x->id != y->id)
 		return x->id < y->id ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
@@ -292,7 +292,7 @@ static void load(FILE *f)
 				bad++;
 				continue;
 			}
-			struct origin *o = push(&origins, 1);
+			struct file *o = push(&origins, 1);
 			o->id = id;
 			o->order = order;
 			o->name = intern(*s ? s : "<name omitted>");
@@ -363,34 +363,34 @@ static ptrdiff_t below(const void *base, size_t n, size_t elt, uint64_t addr)
 	return (ptrdiff_t)lo - 1;
 }
 
-static const char *file_name(uint64_t id)
+/* The first record (sorted by id) of v with this id, or NULL. */
+static const struct file *find_id(const struct vec *v, uint64_t id)
 {
-	const struct file *fl = files.p;
-	size_t lo = 0, hi = files.n;
+	const struct file *r = v->p;
+	size_t lo = 0, hi = v->n;
 
-	while (lo < hi) {	/* the first record with this id */
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (fl[mid].id < id)
+		if (r[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < files.n && fl[lo].id == id ? str(fl[lo].name) : NULL;
+	return lo < v->n && r[lo].id == id ? &r[lo] : NULL;
+}
+
+static const char *file_name(uint64_t id)
+{
+	const struct file *f = find_id(&files, id);
+
+	return f ? str(f->name) : NULL;
 }
 
 static const char *origin_name(uint64_t id)
 {
-	const struct origin *o = origins.p;
-	size_t lo = 0, hi = origins.n;
+	const struct file *o = find_id(&origins, id);
 
-	while (lo < hi) {	/* the first record with this id */
-		size_t mid = lo + (hi - lo) / 2;
-		if (o[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < origins.n && o[lo].id == id ? str(o[lo].name) : "<name omitted>";
+	return o ? str(o->name) : "<name omitted>";
 }
 
 static int holds(const struct inl *in, uint64_t addr)
@@ -535,7 +535,7 @@ int main(int argc, char **argv)
 	if (files.n)
 		qsort(files.p, files.n, sizeof(struct file), by_id_file);
 	if (origins.n)
-		qsort(origins.p, origins.n, sizeof(struct origin), by_id_origin);
+		qsort(origins.p, origins.n, sizeof(struct file), by_id_origin);
 	if (bad)
 		fprintf(stderr, "symlookup: %zu malformed records skipped\n", bad);
 	for (i = first; i < argc; i++)
