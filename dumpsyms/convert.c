@@ -35,7 +35,7 @@ static int add_public(void *ctx, const struct obj_symbol *s)
 	d = demangle_symbol(s->name);
 	name = module_intern(pc->m, d ? d : s->name, strlen(d ? d : s->name));
 	free(d);
-	if (!name || module_add_public(pc->m, s->value, name) < 0) {
+	if (!name || module_add_public_sym(pc->m, s->value, s->size, s->global, name) < 0) {
 		pc->failed = 1;
 		return 1;
 	}

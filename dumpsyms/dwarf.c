@@ -23,6 +23,7 @@
 
 #include "demangle.h"
 #include "dwarf_unit.h"
+#include "symname.h"
 
 enum lang { LANG_CPP, LANG_DOT, LANG_RUST, LANG_SWIFT, LANG_ASM };
 
@@ -51,6 +52,9 @@ struct cu_func {
 	uint64_t fwd_ref;		/* target offset awaiting a name, or 0 */
 	size_t group;			/* module group, once added */
 	size_t inl0, ninl;		/* slice of dwarf_state.fn_inl */
+	bool no_name;			/* DWARF gives none: "<name omitted>" */
+	bool bare;			/* no scope and no parameters: maybe a
+					 * short name (sym_names) */
 };
 
 /* An inlined call read from a DW_TAG_inlined_subroutine (-d). */
@@ -162,6 +166,8 @@ struct dwarf_state {
 	struct offmap fwd;	/* -> size_t: module function index + 1 */
 
 	/* per unit */
+	bool unit_scoped;	/* it has a scope or type DIE: not built with
+				 * -gline-tables-only (clang) or -g1 (gcc) */
 	struct dw_unit u;
 	struct dw_abbrevs ab;
 	enum lang lang;
@@ -722,6 +728,9 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 	if (!name)
 		return -1;
 	cf.name = name[0] ? name : "<name omitted>";
+	cf.no_name = !name[0];
+	cf.bare = name[0] && !strstr(name, "::") &&
+		  (!strchr(name, '(') || strcmp(name, "operator()") == 0);
 	cf.fwd_ref = fr->fwd_ref;
 	cf.group = SIZE_MAX;
 	return vec_push(st->funcs, cf) < 0 ? -1 : 1;
@@ -1341,6 +1350,110 @@ static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
 
 /* Ends a unit: reads its line program, adds its functions to the module
  * and gives their ranges the unit's lines. */
+/* ---- names from the symbol table ------------------------------------ */
+
+/* The name the symbol table gives a function at addr whose DWARF name is
+ * dw (NULL: it has none): the first public there, in symbol-table order,
+ * whose base name agrees with dw (symname_agree); with no dw the first
+ * global one, else the first with a size (an alias made with .set has
+ * none), else the first.  Without clone suffixes, interned.  NULL when
+ * none fits, and *oom set when out of memory. */
+static const char *symbol_name(struct dwarf_state *st, uint64_t addr, const char *dw, bool *oom)
+{
+	struct module *m = st->mod;
+	size_t k, pick = SIZE_MAX;
+	int best = -1;
+	const char *n;
+
+	for (k = module_public_at(m, addr); k != SIZE_MAX; k = module_public_next(m, k, addr)) {
+		const struct mod_public *p = module_public_get(m, k);
+		int score = p->global ? 2 : p->size ? 1 : 0;
+		if (dw) {
+			if (symname_agree(dw, p->name)) {
+				pick = k;
+				break;
+			}
+		} else if (score > best) {
+			best = score;
+			pick = k;
+		}
+	}
+	if (pick == SIZE_MAX)
+		return NULL;
+	n = module_public_get(m, pick)->name;
+	n = module_intern(m, n, symname_unclone(n, strlen(n)));
+	if (!n)
+		*oom = true;
+	return n;
+}
+
+/* Functions DWARF does not describe: clang -gline-tables-only writes a
+ * DW_TAG_subprogram only for a function with inlined calls.  A line row
+ * outside every function of the unit lies in the function the symbol
+ * covering it names and sizes, which becomes one (when it overlaps no
+ * function of the unit).  Sorts lines.  0, or -1 when out of memory. */
+static int funcs_from_symbols(struct dwarf_state *st, struct mod_line *lines, size_t nlines)
+{
+	struct mod_range *cov = NULL;
+	size_t ncov = 0, i, ci = 0;
+	uint64_t made_lo = 0, made_hi = 0;
+	bool oom = false;
+
+	for (i = 0; i < st->funcs.n; i++)
+		ncov += st->funcs.v[i].nranges;
+	if (ncov) {
+		size_t k = 0;
+		if (!(cov = malloc(ncov * sizeof(*cov))))
+			return -1;
+		for (i = 0; i < st->funcs.n; i++) {
+			const struct cu_func *cf = &st->funcs.v[i];
+			memcpy(cov + k, st->franges.v + cf->ranges0, cf->nranges * sizeof(*cov));
+			k += cf->nranges;
+		}
+		ncov = sort_merge(cov, ncov);
+	}
+	qsort(lines, nlines, sizeof(*lines), cmp_line);
+	for (i = 0; i < nlines; i++) {
+		uint64_t a = lines[i].addr, lo, hi;
+		const struct mod_public *p;
+		struct cu_func cf;
+		size_t k;
+
+		while (ci < ncov && cov[ci].hi <= a)
+			ci++;
+		if ((ci < ncov && cov[ci].lo <= a) || (a >= made_lo && a < made_hi))
+			continue;
+		k = module_public_covering(st->mod, a);
+		if (k == SIZE_MAX)
+			continue;
+		p = module_public_get(st->mod, k);
+		lo = p->addr;
+		hi = p->addr + p->size;
+		made_lo = lo;
+		made_hi = hi < lo ? UINT64_MAX : hi;
+		/* cov[ci - 1] ends below a, cov[ci] starts above it */
+		if (hi < lo || lo == 0 || (ci > 0 && cov[ci - 1].hi > lo) || (ci < ncov && cov[ci].lo < hi))
+			continue;
+		memset(&cf, 0, sizeof(cf));
+		cf.name = symbol_name(st, lo, NULL, &oom);
+		if (oom)
+			goto nomem;
+		if (!cf.name)
+			continue;
+		cf.ranges0 = st->franges.n;
+		cf.nranges = 1;
+		cf.group = SIZE_MAX;
+		if (vec_push(st->franges, ((struct mod_range){ lo, hi })) < 0 ||
+		    vec_push(st->funcs, cf) < 0)
+			goto nomem;
+	}
+	free(cov);
+	return 0;
+nomem:
+	free(cov);
+	return -1;
+}
+
 static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root *root)
 {
 	struct dw_lines dl;
@@ -1349,13 +1462,17 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 	size_t nlines = 0, nfiles = 0, i;
 	enum sym_code rc = SYM_OK;
 	const size_t hibit = (size_t)1 << (sizeof(size_t) * 8 - 1);
+	bool sym_names;
 
 	memset(&dl, 0, sizeof(dl));
 	if (st->lang == LANG_ASM)
 		goto out;	/* Breakpad: assembler units have no functions */
 	if (root->has_stmt_list)
 		st->last_stmt_list = root->stmt_list;
-	if (root->has_stmt_list && st->funcs.n) {
+	/* sym_names: -gline-tables-only and -g1 units need their lines
+	 * even without a function (funcs_from_symbols) */
+	sym_names = !st->opt->breakpad_names && !st->unit_scoped;
+	if (root->has_stmt_list && (st->funcs.n || sym_names)) {
 		struct dw_lines_ctx lc = { root->comp_dir, lines_intern, st->mod };
 		struct sym_err lerr;
 
@@ -1389,6 +1506,25 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 			nlines++;
 		}
 		dw_lines_free(&dl);
+	}
+	if (sym_names && nlines && funcs_from_symbols(st, lines, nlines) < 0)
+		goto nomem;
+	if (!st->opt->breakpad_names) {
+		/* names DWARF lacks, or gives short (sym_names), from the
+		 * symbol at the function's entry */
+		for (i = 0; i < st->funcs.n; i++) {
+			struct cu_func *cf = &st->funcs.v[i];
+			bool oom = false;
+			const char *n;
+			if (!cf->no_name && !(cf->bare && sym_names))
+				continue;
+			n = symbol_name(st, st->franges.v[cf->ranges0].lo, cf->no_name ? NULL : cf->name,
+					&oom);
+			if (oom)
+				goto nomem;
+			if (n)
+				cf->name = n;
+		}
 	}
 	for (i = 0; i < st->funcs.n; i++) {
 		struct cu_func *cf = &st->funcs.v[i];
@@ -1470,6 +1606,10 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 			rc = 1;
 			break;
 		}
+		if (!st->unit_scoped)
+			st->unit_scoped = a->tag == DW_TAG_base_type || a->tag == DW_TAG_namespace ||
+					  a->tag == DW_TAG_structure_type ||
+					  a->tag == DW_TAG_class_type || a->tag == DW_TAG_union_type;
 		parent_is_root = st->stack.n == base;
 		parent_h = parent_is_root ? H_SCOPE : st->stack.v[st->stack.n - 1].h;
 
@@ -2112,6 +2252,7 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 		goto bad;
 	st->lang = lang_of(root.lang);
 	st->stack.n = 0;
+	st->unit_scoped = false;
 
 	if (root.dwo_name) {
 		if (read_split_unit(st, &root) < 0)

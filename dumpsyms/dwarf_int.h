@@ -18,7 +18,7 @@ enum {
 	DW_TAG_interface_type = 0x38, DW_TAG_namespace = 0x39,
 	DW_TAG_partial_unit = 0x3c, DW_TAG_type_unit = 0x41,
 	DW_TAG_skeleton_unit = 0x4a, DW_TAG_module = 0x1e,
-	DW_TAG_imported_unit = 0x3d,
+	DW_TAG_imported_unit = 0x3d, DW_TAG_base_type = 0x24,
 };
 
 enum {

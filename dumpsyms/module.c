@@ -34,6 +34,9 @@ void module_release(struct module *m)
 	vec_free(m->funcs);
 	vec_free(m->lines);
 	vec_free(m->publics);
+	free(m->pub_order);
+	m->pub_order = NULL;
+	m->npub_order = 0;
 	vec_free(m->ranges);
 	vec_free(m->stack_win);
 	if (m->cfi)
@@ -215,11 +218,105 @@ void module_set_group_params(struct module *m, size_t group, uint32_t param_size
 int module_add_public_params(struct module *m, uint64_t addr, const char *name,
 			     uint32_t param_size)
 {
-	struct mod_public p = { addr, name, param_size, false, false };
+	struct mod_public p = { addr, name, param_size, false, false, false, 0 };
 
 	if (!in_module(m, addr))
 		return 0;
 	return vec_push(m->publics, p);
+}
+
+int module_add_public_sym(struct module *m, uint64_t addr, uint64_t size, bool global,
+			  const char *name)
+{
+	struct mod_public p = { addr, name, 0, false, false, global, size };
+
+	if (!in_module(m, addr))
+		return 0;
+	return vec_push(m->publics, p);
+}
+
+static int cmp_pub_order(const void *a, const void *b, void *arg)
+{
+	const struct mod_public *v = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (v[x].addr != v[y].addr)
+		return v[x].addr < v[y].addr ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* The publics' indices sorted by address, then by index; false when out
+ * of memory or when there are too many for 32-bit indices. */
+static bool pub_index(struct module *m)
+{
+	size_t i;
+
+	if (m->pub_order && m->npub_order == m->publics.n)
+		return true;
+	free(m->pub_order);
+	m->npub_order = 0;
+	if (!m->publics.n || m->publics.n > UINT32_MAX ||
+	    !(m->pub_order = malloc(m->publics.n * sizeof(*m->pub_order))))
+		return false;
+	for (i = 0; i < m->publics.n; i++)
+		m->pub_order[i] = (uint32_t)i;
+	qsort_r(m->pub_order, m->publics.n, sizeof(*m->pub_order), cmp_pub_order,
+		m->publics.v);
+	m->npub_order = m->publics.n;
+	return true;
+}
+
+/* The first position in pub_order whose address is above addr. */
+static size_t pub_upper(const struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->npub_order;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->publics.v[m->pub_order[mid]].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t module_public_at(struct module *m, uint64_t addr)
+{
+	size_t k;
+
+	if (!pub_index(m))
+		return SIZE_MAX;
+	k = pub_upper(m, addr);
+	while (k > 0 && m->publics.v[m->pub_order[k - 1]].addr == addr)
+		k--;
+	return k < m->npub_order && m->publics.v[m->pub_order[k]].addr == addr ? k : SIZE_MAX;
+}
+
+size_t module_public_next(const struct module *m, size_t i, uint64_t addr)
+{
+	return i + 1 < m->npub_order && m->publics.v[m->pub_order[i + 1]].addr == addr ? i + 1
+										    : SIZE_MAX;
+}
+
+size_t module_public_covering(struct module *m, uint64_t addr)
+{
+	size_t k, first;
+	uint64_t at;
+
+	if (!pub_index(m))
+		return SIZE_MAX;
+	k = pub_upper(m, addr);
+	if (k == 0)
+		return SIZE_MAX;
+	at = m->publics.v[m->pub_order[k - 1]].addr;
+	first = module_public_at(m, at);
+	for (k = first; k != SIZE_MAX; k = module_public_next(m, k, at)) {
+		const struct mod_public *p = &m->publics.v[m->pub_order[k]];
+		if (p->size && addr - p->addr < p->size)
+			return k;
+	}
+	return SIZE_MAX;
 }
 
 int module_add_public(struct module *m, uint64_t addr, const char *name)
@@ -415,6 +512,11 @@ enum sym_code module_finish(struct module *m, struct sym_err *err)
 	uint64_t end;
 	bool have_end;
 	enum sym_code rc = SYM_OK;
+
+	/* the lookup index does not survive the sorting below */
+	free(m->pub_order);
+	m->pub_order = NULL;
+	m->npub_order = 0;
 
 	/* 1. One function per start address: the first added wins (as in
 	 *    Breakpad's -m mode) and is 'm' when the others had other names. */

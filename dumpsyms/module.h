@@ -63,6 +63,8 @@ struct mod_public {
 	uint32_t param_size;
 	bool multiple;
 	bool dropped;
+	bool global;		/* ELF STB_GLOBAL, Mach-O N_EXT */
+	uint64_t size;		/* the symbol's size; 0 when unknown */
 };
 
 struct mod_range {
@@ -107,6 +109,8 @@ struct module {
 	VEC(struct mod_func) funcs;
 	VEC(struct mod_line) lines;
 	VEC(struct mod_public) publics;
+	uint32_t *pub_order;		/* module_public_*: publics by address */
+	size_t npub_order;
 	VEC(struct mod_inline) inlines;
 	VEC(struct mod_range) inl_ranges;
 	VEC(const char *) origins;	/* interned names, "<name omitted>" until named */
@@ -163,6 +167,27 @@ int module_add_public(struct module *m, uint64_t addr, const char *name);
 /* The same with a parameter size. */
 int module_add_public_params(struct module *m, uint64_t addr, const char *name,
 			     uint32_t param_size);
+
+/* The same with the symbol's size (0: unknown) and binding. */
+int module_add_public_sym(struct module *m, uint64_t addr, uint64_t size, bool global,
+			  const char *name);
+
+/* Lookups in the publics added so far (an index by address is built on
+ * the first call and rebuilt when publics were added since).  The index
+ * of the first public at addr in address order, those at one address in
+ * the order added, or SIZE_MAX when none is there (or out of memory);
+ * the next ones at addr follow it in module_public_next(). */
+size_t module_public_at(struct module *m, uint64_t addr);
+size_t module_public_next(const struct module *m, size_t i, uint64_t addr);
+/* The first public, in the order added, among those at the highest
+ * address not above addr whose size reaches past addr; SIZE_MAX when
+ * none. */
+size_t module_public_covering(struct module *m, uint64_t addr);
+/* The public at position k of those lookups. */
+static inline const struct mod_public *module_public_get(const struct module *m, size_t k)
+{
+	return &m->publics.v[m->pub_order[k]];
+}
 
 /* Adds a STACK WIN record; w->program (when has_program) is copied.
  * Records are written in address order, those at one address in the order

@@ -186,6 +186,18 @@ for v in "-gdwarf-4" "-gdwarf-5"; do
 		fail "[-m $v] no warning naming the missing file: $(cat missing.err)"
 	grep '^MODULE' missing.sym > /dev/null && grep '^FUNC ' missing.sym > /dev/null ||
 		fail "[-m $v] the module lost its records without the supplementary file"
+	# the names the supplementary file held come from the symbol table:
+	# each FUNC is named as before dwz (a name the main file's DIEs
+	# give) or as binutils' nm -C names a symbol at its address (clone
+	# suffixes dropped), none "<name omitted>"
+	nm -C --defined-only m/post/a | awk '$2 ~ /^[tTwW]$/ { a = $1; sub(/^[^ ]* [^ ]* /, ""); sub(/ \[clone .*$/, ""); print a, $0 }' > nm.txt
+	run_dumpsyms m/pre/a | awk '$1 == "FUNC" { print $2, $0 }' | sed 's/ FUNC [0-9a-f]* [0-9a-f]* [0-9a-f]* \(m \)\{0,1\}/ /' > pre-names.txt
+	awk 'FILENAME != ARGV[3] { s = $1; sub(/^0*/, "", s); $1 = ""; sub(/^ /, ""); n[s] = n[s] "|" $0 "|"; next }
+	     $1 == "FUNC" { name = $0; sub(/^FUNC [0-9a-f]* [0-9a-f]* [0-9a-f]* (m )?/, "", name); k++
+		if (index(n[$2], "|" name "|") == 0) { print "FUNC " $2 " " name " is neither: " n[$2]; bad++ }
+	     END { if (!k) print "no FUNC records"; exit (bad || !k) }' nm.txt pre-names.txt missing.sym > names.out ||
+		fail "[-m $v] FUNC names without the supplementary file: $(head -n 5 names.out)"
+	grep -F '<name omitted>' missing.sym && fail "[-m $v] functions without a name"
 	# names are missing, which --strict refuses: exit 1, nothing written
 	rc=0
 	run_dumpsyms --strict m/post/a > strict.sym 2> strict.err || rc=$?
@@ -275,7 +287,8 @@ hostile past deep::target "refers to 0x7ffffff0, which is not the first DIE of a
 gen_dwarf middle 2 1 0 .Lns .Lns 0
 hostile middle deep::target "which is not the first DIE of a unit"
 gen_dwarf specpast 2 1 0 .Lpu1_die 0x7ffffff0 0
-hostile specpast '<name omitted>' "refers to 0x7ffffff0, outside .debug_info"
+# no name from DWARF: the symbol table's (not "<name omitted>")
+hostile specpast main "refers to 0x7ffffff0, outside .debug_info"
 gen_dwarf code 2 1 0 .Lpu1_die .Lns 1
 hostile code deep::target "in a partial unit has code"
 grep '^FUNC .* coded$' code.sym > /dev/null && fail "code: the partial unit's function became a FUNC"

@@ -14,6 +14,7 @@
 #include "outbuf.h"
 #include "pdb_msf.h"
 #include "symfile.h"
+#include "symname.h"
 #include "unwind_info.h"
 
 static int ntest, nfail;
@@ -477,6 +478,76 @@ static void test_symfile_compare(void)
 	ok(symfile_compare(&f, &f, NULL, 0) == 0, "a file is as rich as itself%s", "");
 }
 
+/* The base names FUNC names are compared on (dumpsyms/symname.c): a
+ * symbol's demangled name against a bare DWARF name. */
+static void test_symname(void)
+{
+	static const struct {
+		const char *in;
+		bool params;
+		const char *base;
+	} bases[] = {
+		{ "(anonymous namespace)::RestockCommand::run() [clone .isra.0]", true, "run" },
+		{ "store::(anonymous namespace)::normalize_sku(char const*)", true, "normalize_sku" },
+		{ "main::{lambda(int)#1}::operator()(int) const", true, "operator()" },
+		{ "operator()", false, "operator()" },
+		{ "store::audit(store::Inventory const&, int)::Counter::over(int, int)", true, "over" },
+		{ "main::{lambda(int)#1}::operator()(int) const::Acc::add(int)", true, "add" },
+		{ "main::$_1::operator()(int) const::Acc::add(int)", true, "add" },
+		{ "int store::twice<int>(int)", true, "twice" },
+		{ "twice<int>", false, "twice" },
+		{ "std::vector<int, std::allocator<int> > make<int>(int)", true, "make" },
+		{ "store::Local::~Local()", true, "~Local" },
+		{ "store::Local::Local(int)", true, "Local" },
+		{ "bool store::operator< <int>(store::Box<int> const&, store::Box<int> const&)", true,
+		  "operator< <int>" },
+		{ "store::Box::operator<(store::Box const&) const &", true, "operator<" },
+		{ "store::Box::operator<<=(int) &&", true, "operator<<=" },
+		{ "operator new[](unsigned long)", true, "operator new[]" },
+		{ "store::Box::operator bool() const", true, "operator bool" },
+		{ "store::Box::operator std::basic_string<char>() const", true,
+		  "operator std::basic_string<char>" },
+		{ "store::name[abi:cxx11](int)", true, "name" },
+		{ "complain.constprop.0", false, "complain" },
+		{ "helper.part.0.isra.0", false, "helper" },
+		{ "main.cold", false, "main" },
+		{ "f(int, ...)", true, "f" },
+		{ "core::fmt::write", false, "write" },
+		{ "main", false, "main" },
+	};
+	static const struct {
+		const char *dw, *sym;
+		bool agree;
+	} pairs[] = {
+		{ "run", "(anonymous namespace)::RestockCommand::run() [clone .isra.0]", true },
+		{ "operator()", "main::{lambda(int)#1}::operator()(int) const [clone .isra.0]", true },
+		{ "twice<int>", "int store::twice<int>(int)", true },
+		{ "helper", "helper.constprop.0", true },
+		/* identical code folded under another name keeps the DWARF one */
+		{ "run", "(anonymous namespace)::AuditCommand::check()", false },
+		{ "run", "runner()", false },
+		{ "f", "", false },
+	};
+	size_t i, n;
+	char buf[160];
+
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		const char *b = symname_base(bases[i].in, strlen(bases[i].in), bases[i].params, &n);
+		snprintf(buf, sizeof(buf), "%s -> %s", bases[i].in, bases[i].base);
+		ok(n == strlen(bases[i].base) && memcmp(b, bases[i].base, n) == 0,
+		   "symname base: %s", buf);
+	}
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s / %s", pairs[i].dw, pairs[i].sym);
+		ok(symname_agree(pairs[i].dw, pairs[i].sym) == pairs[i].agree,
+		   pairs[i].agree ? "symname agree: %s" : "symname differ: %s", buf);
+	}
+	{
+		const char *s = "f(int) [clone .constprop.0] [clone .cold]";
+		ok(symname_unclone(s, strlen(s)) == strlen("f(int)"), "symname unclone: %s", s);
+	}
+}
+
 int main(void)
 {
 	test_leb128();
@@ -490,6 +561,7 @@ int main(void)
 	test_sniff();
 	test_pdb_stream();
 	test_symfile_compare();
+	test_symname();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);

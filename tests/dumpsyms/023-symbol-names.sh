@@ -1,0 +1,58 @@
+# FUNC names from the symbol table: tests/fixtures/names-scopes/short.cc,
+# built with gcc -g1 and clang -gline-tables-only (-O0 and -O2), where
+# DWARF names a function by its bare name or (clang, a function without
+# inlined calls) has no DW_TAG_subprogram for it.
+#
+# The FUNC names must be the "// EXPECT-SHORT: NAME" lines of the source,
+# one FUNC each (compared sorted: the order is the linker's).  That says:
+# a short DWARF name becomes the symbol's demangled name with parameters,
+# not an alias of another base name at the same address that comes first
+# in the symbol table (zz_folded), without clone suffixes (gcc's
+# scale.constprop.0); clang's scale, which has no DIE, is a FUNC with its
+# line records.  The gcc -g build keeps DWARF's names (EXPECT-FULL: no
+# parameters where DWARF built the name).  With --breakpad-names, every
+# build's FUNC records are Breakpad's dump_syms' (names, addresses, sizes).
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
+need_bp
+src=$TOP/tests/fixtures/names-scopes/short.cc
+[ -f "$src" ] || fail "no fixture source at $src"
+expected() {
+	sed -n "s|^[[:space:]]*// EXPECT-$1: \(.*\)\$|\1|p" "$src" | LC_ALL=C sort
+}
+funcs() {	# the FUNC names of a .sym, sorted, repeats kept
+	sed -nE 's/^FUNC (m )?[0-9a-f]+ [0-9a-f]+ [0-9a-f]+ //p' "$1" | LC_ALL=C sort
+}
+expected SHORT > short.want
+expected FULL > full.want
+[ "$(wc -l < short.want)" -ge 4 ] && [ "$(wc -l < full.want)" -ge 4 ] || fail "short.cc lacks EXPECT lines"
+grep -q zz_folded "$src" || fail "short.cc lost its alias"
+
+n=0
+for b in "g++ -O0 -g1" "g++ -O2 -g1" "clang++ -O0 -gline-tables-only" "clang++ -O2 -gline-tables-only" \
+	"g++ -O2 -g"; do
+	v=$(echo "$b" | tr -d ' +' | tr '=' '-')
+	$b -o $v "$src" || fail "$b failed"
+	readelf -sW $v | grep -q ' zz_folded$' || fail "$v: no alias symbol zz_folded"
+	run_dumpsyms $v > $v.sym 2> $v.err || fail "dumpsyms failed on $v: $(cat $v.err)"
+	case $b in *" -g") want=full.want ;; *) want=short.want ;; esac
+	funcs $v.sym > $v.names
+	compare $want $v.names "[$b] FUNC names"
+	# every FUNC has line records (clang's scale too: from the line table)
+	awk '$1 == "FUNC" { if (f && !l) print f; f = $0; l = 0; next }
+	     /^[0-9a-f]+ [0-9a-f]+ [0-9]+ [0-9]+$/ { l++ }
+	     /^(PUBLIC|STACK)/ { if (f && !l) print f; f = "" }
+	     END { if (f && !l) print f }' $v.sym > $v.nolines
+	[ ! -s $v.nolines ] || fail "[$b] FUNC records without lines: $(cat $v.nolines)"
+	# --breakpad-names: Breakpad's FUNC records exactly
+	run_dumpsyms --breakpad-names $v > $v.bpn.sym || fail "dumpsyms --breakpad-names failed on $v"
+	objcopy --add-section .debug_addr=/dev/null $v $v.bp 2> /dev/null || cp $v $v.bp
+	"$BP/dump_syms" $v.bp > $v.bp.sym 2> /dev/null || fail "Breakpad's dump_syms failed on $v"
+	grep '^FUNC' $v.bp.sym > $v.bp.funcs
+	grep '^FUNC' $v.bpn.sym > $v.bpn.funcs
+	[ -s $v.bp.funcs ] || fail "Breakpad wrote no FUNC for $v"
+	compare $v.bp.funcs $v.bpn.funcs "[$b] FUNC records with --breakpad-names against Breakpad's"
+	n=$((n + 1))
+done
+# the option must change something, or the comparison above says nothing
+cmp -s g-O2-g1.names <(funcs g-O2-g1.bpn.sym) && fail "--breakpad-names changes nothing on gcc -g1"
+echo "$n builds: FUNC names from the symbol table as expected; Breakpad's with --breakpad-names"
