@@ -649,6 +649,11 @@ static enum handler child_handler(enum handler parent, bool is_root, uint32_t ta
 			return inlines ? H_BLOCK : H_SKIP;
 		case DW_TAG_class_type: case DW_TAG_structure_type:
 		case DW_TAG_union_type: return H_SCOPE;
+		/* a function nested in another's DIE: gcc -flto puts the
+		 * concrete DIEs of a local class's members under their
+		 * enclosing function's concrete DIE (Breakpad skips them,
+		 * losing the function; so do GNU C nested functions) */
+		case DW_TAG_subprogram: return H_FUNC;
 		default: return H_SKIP;
 		}
 	case H_INLINE:
@@ -812,8 +817,11 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 			st->fn_inl.n += n;
 		}
 		st->cu_inl.n = fr->inl_start;
-		/* Breakpad names origins after DIEs with code or DW_AT_inline */
-		if (!fr->empty || fr->inline_attr) {
+		/* Breakpad names origins after DIEs with code or DW_AT_inline;
+		 * gcc -flto's inlined calls also refer to definitions without
+		 * either (the early debug info of another unit) */
+		if (!fr->empty || fr->inline_attr ||
+		    (!fr->declaration && !st->opt->breakpad_names)) {
 			uint32_t li = lazy_add(st, &fr->lz);
 			size_t *nslot = li == UINT32_MAX ? NULL : offmap_put(&st->named_dies, fr->off);
 			if (!nslot)
