@@ -41,7 +41,8 @@ printf '%s\t%s\t%s\n' 1010 inner h.h:5 1010 outer_a h.h:20 1010 f a.cc:10 1025 o
 "$SYMLOOKUP" --inlines nest.sym 1010 1025 1030 1080 > nest.got || fail "symlookup --inlines failed on nest.sym"
 compare nest.want nest.got "symlookup --inlines on nest.sym"
 "$SYMLOOKUP" nest.sym 1010 1030 > nest.plain || fail "symlookup failed on nest.sym"
-printf '1010 f h.h:5\n1030 f h.h:5\n' | compare - nest.plain "symlookup without --inlines"
+printf '1010 f h.h:5\n1030 f h.h:5\n' > nest.plain.want
+compare nest.plain.want nest.plain "symlookup without --inlines"
 
 # dumpsyms on each, then one Python run to sample them all (starting
 # Python is the slow part on a busy machine), then the lookups, then one

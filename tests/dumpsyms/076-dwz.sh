@@ -194,7 +194,7 @@ for v in "-gdwarf-4" "-gdwarf-5"; do
 	run_dumpsyms m/pre/a | awk '$1 == "FUNC" { print $2, $0 }' | sed 's/ FUNC [0-9a-f]* [0-9a-f]* [0-9a-f]* \(m \)\{0,1\}/ /' > pre-names.txt
 	awk 'FILENAME != ARGV[3] { s = $1; sub(/^0*/, "", s); $1 = ""; sub(/^ /, ""); n[s] = n[s] "|" $0 "|"; next }
 	     $1 == "FUNC" { name = $0; sub(/^FUNC [0-9a-f]* [0-9a-f]* [0-9a-f]* (m )?/, "", name); k++
-		if (index(n[$2], "|" name "|") == 0) { print "FUNC " $2 " " name " is neither: " n[$2]; bad++ }
+		if (index(n[$2], "|" name "|") == 0) { print "FUNC " $2 " " name " is neither: " n[$2]; bad++ } }
 	     END { if (!k) print "no FUNC records"; exit (bad || !k) }' nm.txt pre-names.txt missing.sym > names.out ||
 		fail "[-m $v] FUNC names without the supplementary file: $(head -n 5 names.out)"
 	grep -F '<name omitted>' missing.sym && fail "[-m $v] functions without a name"
