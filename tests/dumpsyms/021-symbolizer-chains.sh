@@ -13,7 +13,8 @@
 # Split-DWARF fixtures are converted with their .dwo files, but the
 # reference is their non-split sibling (-full), whose .text must then be
 # the same bytes at the same address: LLVM 14 cannot read every .dwo gcc
-# writes.
+# writes.  The same for the dwz -m copies of the gcc -g builds (below),
+# whose reference is the file before dwz.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 command -v llvm-symbolizer > /dev/null || fail "llvm-symbolizer is required (Debian package llvm)"
 command -v python3 > /dev/null || fail "python3 is required (Debian package python3)"
@@ -47,20 +48,41 @@ compare nest.plain.want nest.plain "symlookup without --inlines"
 # dumpsyms on each, then one Python run to sample them all (starting
 # Python is the slow part on a busy machine), then the lookups, then one
 # run to compare them all
+# The gcc -g builds also after dwz -m over the two programs (a and b
+# share names.h and shared.cc): the DIEs they share move to a
+# supplementary file (.gnu_debugaltlink for DWARF 4, .debug_sup with
+# --dwarf-5), which LLVM 14 cannot follow, so their reference is the file
+# before dwz.
+command -v dwz > /dev/null || fail "dwz is required (Debian package dwz; scripts/deps --test installs it)"
+for o in O0 O2; do
+	for d in 4 5; do
+		w=dwz/$o-dw$d
+		mkdir -p $w
+		for p in a b; do cp "$FIXTURES/names/$p-gcc-$o-dw$d-full" $w/dwz-$p-gcc-$o-dw$d; done
+		fl=
+		[ $d = 5 ] && fl=--dwarf-5
+		( cd $w && dwz $fl -m common.dwz -M common.dwz dwz-a-gcc-$o-dw$d dwz-b-gcc-$o-dw$d ) ||
+			fail "dwz -m failed on the gcc -$o -gdwarf-$d programs"
+		readelf -SW $w/dwz-a-gcc-$o-dw$d | grep -Eq ' (\.gnu_debugaltlink|\.debug_sup) ' ||
+			fail "dwz made no supplementary file link for gcc -$o -gdwarf-$d"
+	done
+done
 list=()
-for f in "$FIXTURES"/names/[ab]-*; do
+for f in "$FIXTURES"/names/[ab]-* dwz/*/dwz-*; do
 	case $f in *.dwo) continue ;; esac
 	b=$(basename "$f")
+	ref=
 	case $b in
-	*-split)
-		ref=${f%-split}-full
-		[ -f "$ref" ] || fail "$b: no non-split sibling $(basename "$ref")"
+	*-split) ref=${f%-split}-full ;;
+	dwz-*) ref=$FIXTURES/names/${b#dwz-}-full ;;
+	esac
+	if [ -n "$ref" ]; then
+		[ -f "$ref" ] || fail "$b: no reference $(basename "$ref")"
 		[ "$(text "$f")" = "$(text "$ref")" ] ||
 			fail "$b: .text differs from $(basename "$ref")'s, which cannot stand in for it"
-		;;
-	esac
+	fi
 	run_dumpsyms -d "$f" > "$b.sym" 2> "$b.err" || fail "dumpsyms -d failed on $b: $(cat "$b.err")"
-	grep -q 'not found' "$b.err" && fail "$b: dumpsyms missed a file: $(cat "$b.err")"
+	grep -Eq 'not found|supplementary' "$b.err" && fail "$b: dumpsyms missed a file: $(cat "$b.err")"
 	list+=("$f")
 done
 args=()
@@ -72,7 +94,11 @@ python3 "$tools/sample-addrs.py" "${args[@]}" || fail "cannot sample addresses"
 args=()
 for f in "${list[@]}"; do
 	b=$(basename "$f")
-	case $b in *-split) ref=${f%-split}-full ;; *) ref=$f ;; esac
+	case $b in
+	*-split) ref=${f%-split}-full ;;
+	dwz-*) ref=$FIXTURES/names/${b#dwz-}-full ;;
+	*) ref=$f ;;
+	esac
 	"$SYMLOOKUP" --inlines "$b.sym" $(cat "$b.addrs") > "$b.ours" || fail "symlookup failed on $b.sym"
 	[ "$(cut -f1 "$b.ours" | uniq | wc -l)" -eq "$(wc -l < "$b.addrs")" ] ||
 		fail "$b: symlookup answered $(cut -f1 "$b.ours" | uniq | wc -l) of $(wc -l < "$b.addrs") addresses"
