@@ -12,6 +12,7 @@
 # line records.  The gcc -g build keeps DWARF's names (EXPECT-FULL: no
 # parameters where DWARF built the name).  With --breakpad-names, every
 # build's FUNC records are Breakpad's dump_syms' (names, addresses, sizes).
+# The same names for the clang build as a Mach-O program with a dSYM.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 src=$TOP/tests/fixtures/names-scopes/short.cc
@@ -53,6 +54,17 @@ for b in "g++ -O0 -g1" "g++ -O2 -g1" "clang++ -O0 -gline-tables-only" "clang++ -
 	compare $v.bp.funcs $v.bpn.funcs "[$b] FUNC records with --breakpad-names against Breakpad's"
 	n=$((n + 1))
 done
+# Mach-O (clang -gline-tables-only, ld64.lld, a dSYM from dsymutil): the
+# same names from the nlist symbol table (without the ELF-only alias)
+for t in ld64.lld-14 dsymutil; do command -v $t > /dev/null || fail "$t is required (Debian packages lld, llvm)"; done
+sed '/^asm(/d' "$src" > short-macho.cc
+clang++ --target=x86_64-apple-macos11 -Wno-stdlibcxx-not-found -O2 -gline-tables-only -c short-macho.cc -o m.o &&
+	ld64.lld-14 -arch x86_64 -platform_version macos 11.0 11.0 -e _main -o macho m.o &&
+	dsymutil macho 2> dsymutil.err || fail "cannot build the Mach-O program: $(cat dsymutil.err)"
+run_dumpsyms macho macho.dSYM > macho.sym 2> macho.err || fail "dumpsyms failed on the Mach-O program: $(cat macho.err)"
+funcs macho.sym > macho.names
+compare short.want macho.names "[Mach-O] FUNC names"
+n=$((n + 1))
 # the option must change something, or the comparison above says nothing
 cmp -s g-O2-g1.names <(funcs g-O2-g1.bpn.sym) && fail "--breakpad-names changes nothing on gcc -g1"
 echo "$n builds: FUNC names from the symbol table as expected; Breakpad's with --breakpad-names"
