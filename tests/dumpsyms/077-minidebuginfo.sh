@@ -53,27 +53,7 @@ int main(int argc, char **) {
 }
 SRC
 
-# mdi BIN OUT: OUT is BIN with MiniDebugInfo, made as Fedora's
-# find-debuginfo (add_minidebug) makes it: the function symbols of the
-# debug file that .dynsym lacks, in a copy of the debug file without the
-# debug sections (objcopy -S --keep-symbols), xz-compressed into section
-# .gnu_debugdata of the binary stripped of everything.
-mdi() {
-	local bin=$1 out=$2 rm
-	objcopy --only-keep-debug "$bin" "$out.debug" || fail "objcopy --only-keep-debug $bin"
-	cp "$bin" "$out" && strip --strip-all "$out" || fail "strip --strip-all $bin"
-	nm -D "$out" --format=posix --defined-only | awk '{ print $1 }' | sort > "$out.dynsyms"
-	nm "$out.debug" --format=sysv --defined-only | awk -F '|' '{ if ($4 ~ "FUNC") print $1 }' |
-		sed 's/ *$//' | sort > "$out.funcsyms"
-	comm -13 "$out.dynsyms" "$out.funcsyms" > "$out.keep"
-	rm=$(readelf -W -S "$out.debug" 2> /dev/null | awk '{ if (index($2, ".debug_") != 1 &&
-		($3 == "PROGBITS" || $3 == "NOTE" || $3 == "NOBITS") && index($8, "A") == 0)
-		printf "--remove-section " $2 " " }')
-	objcopy -S $rm --keep-symbols="$out.keep" "$out.debug" "$out.mini" || fail "objcopy -S $out.debug"
-	xz --threads=0 -f "$out.mini" || fail "xz $out.mini"
-	objcopy --add-section .gnu_debugdata="$out.mini.xz" "$out" || fail "objcopy --add-section $out"
-}
-
+# mdi BIN OUT (tests/lib.sh): OUT is BIN with MiniDebugInfo as Fedora makes it
 mkdir -p mdi full bare
 n=0 total=0
 for cc in gcc clang; do
