@@ -309,6 +309,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	m->multiple = opt->multiple;
 	m->breakpad_names = opt->breakpad_names;
 	m->no_cfi = opt->no_cfi;
+	m->thumb_bit = bin->machine == OBJ_ARCH_ARM;
 	m->inline_records = opt->inlines;
 	for (i = 0; i < bin->nloads; i++)
 		if (module_add_load_range(m, bin->loads[i].lo, bin->loads[i].hi) < 0) {

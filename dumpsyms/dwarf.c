@@ -620,7 +620,8 @@ static void warn(struct dwarf_state *st, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static enum handler child_handler(enum handler parent, bool is_root, uint32_t tag, bool inlines)
+static enum handler child_handler(enum handler parent, bool is_root, uint32_t tag, bool inlines,
+				  bool nested)
 {
 	if (is_root) {
 		switch (tag) {
@@ -652,8 +653,9 @@ static enum handler child_handler(enum handler parent, bool is_root, uint32_t ta
 		/* a function nested in another's DIE: gcc -flto puts the
 		 * concrete DIEs of a local class's members under their
 		 * enclosing function's concrete DIE (Breakpad skips them,
-		 * losing the function; so do GNU C nested functions) */
-		case DW_TAG_subprogram: return H_FUNC;
+		 * losing the function; so do GNU C nested functions);
+		 * not under --breakpad-names */
+		case DW_TAG_subprogram: return nested ? H_FUNC : H_SKIP;
 		default: return H_SKIP;
 		}
 	case H_INLINE:
@@ -701,6 +703,17 @@ static int die_ranges(struct dwarf_state *st, const struct frame *fr, struct ran
 
 /* Collects a function DIE's ranges; returns 1 when it became a function of
  * the unit, 0 when it covers no code, -1 when out of memory. */
+/* A function's DWARF name, and what names_from_symbols may do with it. */
+static void set_func_name(struct cu_func *cf, const char *name)
+{
+	cf->name = name[0] ? name : "<name omitted>";
+	cf->no_name = !name[0];
+	/* no scope, no parameters: under -g1 / -gline-tables-only a short
+	 * name (a generic lambda's is operator()<int>) */
+	cf->bare = name[0] && !strstr(name, "::") &&
+		   (!strchr(name, '(') || strncmp(name, "operator()", 10) == 0);
+}
+
 static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 {
 	struct cu_func cf;
@@ -732,10 +745,7 @@ static int add_cu_func(struct dwarf_state *st, struct frame *fr)
 	name = func_name(st, &fr->lz, 0);
 	if (!name)
 		return -1;
-	cf.name = name[0] ? name : "<name omitted>";
-	cf.no_name = !name[0];
-	cf.bare = name[0] && !strstr(name, "::") &&
-		  (!strchr(name, '(') || strcmp(name, "operator()") == 0);
+	set_func_name(&cf, name);
 	cf.fwd_ref = fr->fwd_ref;
 	cf.group = SIZE_MAX;
 	return vec_push(st->funcs, cf) < 0 ? -1 : 1;
@@ -794,7 +804,7 @@ static int finish_func(struct dwarf_state *st, struct frame *fr)
 					return -1;
 				module_rename_group(st->mod, idx & ~hibit, n);
 			} else if (idx < st->funcs.n) {
-				st->funcs.v[idx].name = name;
+				set_func_name(&st->funcs.v[idx], name);
 			}
 		}
 	}
@@ -1356,9 +1366,14 @@ static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
 	return 0;
 }
 
-/* Ends a unit: reads its line program, adds its functions to the module
- * and gives their ranges the unit's lines. */
 /* ---- names from the symbol table ------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 /* The name the symbol table gives a function at addr whose DWARF name is
  * dw (NULL: it has none): the first public there, in symbol-table order,
@@ -1399,11 +1414,14 @@ static const char *symbol_name(struct dwarf_state *st, uint64_t addr, const char
  * DW_TAG_subprogram only for a function with inlined calls.  A line row
  * outside every function of the unit lies in the function the symbol
  * covering it names and sizes, which becomes one (when it overlaps no
- * function of the unit).  Sorts lines.  0, or -1 when out of memory. */
-static int funcs_from_symbols(struct dwarf_state *st, struct mod_line *lines, size_t nlines)
+ * function of the unit).  0, or -1 when out of memory. */
+static int funcs_from_symbols(struct dwarf_state *st, const struct mod_line *lines, size_t nlines)
 {
 	struct mod_range *cov = NULL;
+	uint64_t *addrs = NULL;
 	size_t ncov = 0, i, ci = 0;
+	/* [made_lo, made_hi): the last symbol looked at covers (or not:
+	 * no public starts inside it, so rows there give the same answer) */
 	uint64_t made_lo = 0, made_hi = 0;
 	bool oom = false;
 
@@ -1420,9 +1438,13 @@ static int funcs_from_symbols(struct dwarf_state *st, struct mod_line *lines, si
 		}
 		ncov = sort_merge(cov, ncov);
 	}
-	qsort(lines, nlines, sizeof(*lines), cmp_line);
+	if (!(addrs = malloc(nlines * sizeof(*addrs))))
+		goto nomem;
+	for (i = 0; i < nlines; i++)
+		addrs[i] = lines[i].addr;
+	qsort(addrs, nlines, sizeof(*addrs), cmp_u64);
 	for (i = 0; i < nlines; i++) {
-		uint64_t a = lines[i].addr, lo, hi;
+		uint64_t a = addrs[i], lo, hi;
 		const struct mod_public *p;
 		struct cu_func cf;
 		size_t k;
@@ -1432,11 +1454,15 @@ static int funcs_from_symbols(struct dwarf_state *st, struct mod_line *lines, si
 		if ((ci < ncov && cov[ci].lo <= a) || (a >= made_lo && a < made_hi))
 			continue;
 		k = module_public_covering(st->mod, a);
-		if (k == SIZE_MAX)
+		if (k == SIZE_MAX) {
+			/* none until the next public */
+			made_lo = a;
+			made_hi = module_public_above(st->mod, a);
 			continue;
+		}
 		p = module_public_get(st->mod, k);
-		lo = p->addr;
-		hi = p->addr + p->size;
+		lo = module_public_addr(st->mod, p);
+		hi = lo + p->size;
 		made_lo = lo;
 		made_hi = hi < lo ? UINT64_MAX : hi;
 		/* cov[ci - 1] ends below a, cov[ci] starts above it */
@@ -1455,13 +1481,17 @@ static int funcs_from_symbols(struct dwarf_state *st, struct mod_line *lines, si
 		    vec_push(st->funcs, cf) < 0)
 			goto nomem;
 	}
+	free(addrs);
 	free(cov);
 	return 0;
 nomem:
+	free(addrs);
 	free(cov);
 	return -1;
 }
 
+/* Ends a unit: reads its line program, adds its functions to the module
+ * and gives their ranges the unit's lines. */
 static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root *root)
 {
 	struct dw_lines dl;
@@ -1623,7 +1653,8 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 
 		memset(&fr, 0, sizeof(fr));
 		fr.h = parent_h == H_SKIP ? H_SKIP
-			: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines);
+			: child_handler(parent_h, parent_is_root, a->tag, st->opt->inlines,
+					!st->opt->breakpad_names);
 		fr.off = doff;
 		if (fr.h == H_SKIP && parent_is_root && a->tag == DW_TAG_imported_unit) {
 			int r = import_unit(st, &c, a, doff);
@@ -1663,7 +1694,10 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 					return -1;
 			}
 			fr.inl_start = st->cu_inl.n;
-			if (fr.declaration) {
+			/* a declaration in a function's block (extern void g();)
+			 * names nothing: the function it declares is not in the
+			 * enclosing function's scope */
+			if (fr.declaration && (parent_is_root || parent_h != H_FUNC)) {
 				uint32_t *sp = offmap_put(&st->specs, doff);
 				if (!sp)
 					return -1;

@@ -237,12 +237,20 @@ int module_add_public_sym(struct module *m, uint64_t addr, uint64_t size, bool g
 
 static int cmp_pub_order(const void *a, const void *b, void *arg)
 {
-	const struct mod_public *v = arg;
+	const struct module *m = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t ax = module_public_addr(m, &m->publics.v[x]);
+	uint64_t ay = module_public_addr(m, &m->publics.v[y]);
 
-	if (v[x].addr != v[y].addr)
-		return v[x].addr < v[y].addr ? -1 : 1;
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
 	return x < y ? -1 : x > y;
+}
+
+/* The address of the public at position k of pub_order. */
+static uint64_t pub_addr(const struct module *m, size_t k)
+{
+	return module_public_addr(m, &m->publics.v[m->pub_order[k]]);
 }
 
 /* The publics' indices sorted by address, then by index; false when out
@@ -254,26 +262,28 @@ static bool pub_index(struct module *m)
 	if (m->pub_order && m->npub_order == m->publics.n)
 		return true;
 	free(m->pub_order);
+	m->pub_order = NULL;
 	m->npub_order = 0;
 	if (!m->publics.n || m->publics.n > UINT32_MAX ||
 	    !(m->pub_order = malloc(m->publics.n * sizeof(*m->pub_order))))
 		return false;
 	for (i = 0; i < m->publics.n; i++)
 		m->pub_order[i] = (uint32_t)i;
-	qsort_r(m->pub_order, m->publics.n, sizeof(*m->pub_order), cmp_pub_order,
-		m->publics.v);
+	qsort_r(m->pub_order, m->publics.n, sizeof(*m->pub_order), cmp_pub_order, m);
 	m->npub_order = m->publics.n;
 	return true;
 }
 
-/* The first position in pub_order whose address is above addr. */
-static size_t pub_upper(const struct module *m, uint64_t addr)
+/* The first position in pub_order whose address is above addr (upper)
+ * or not below it (!upper). */
+static size_t pub_bound(const struct module *m, uint64_t addr, bool upper)
 {
 	size_t lo = 0, hi = m->npub_order;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (m->publics.v[m->pub_order[mid]].addr <= addr)
+		uint64_t a = pub_addr(m, mid);
+		if (a < addr || (upper && a == addr))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -287,33 +297,39 @@ size_t module_public_at(struct module *m, uint64_t addr)
 
 	if (!pub_index(m))
 		return SIZE_MAX;
-	k = pub_upper(m, addr);
-	while (k > 0 && m->publics.v[m->pub_order[k - 1]].addr == addr)
-		k--;
-	return k < m->npub_order && m->publics.v[m->pub_order[k]].addr == addr ? k : SIZE_MAX;
+	k = pub_bound(m, addr, false);
+	return k < m->npub_order && pub_addr(m, k) == addr ? k : SIZE_MAX;
 }
 
 size_t module_public_next(const struct module *m, size_t i, uint64_t addr)
 {
-	return i + 1 < m->npub_order && m->publics.v[m->pub_order[i + 1]].addr == addr ? i + 1
-										    : SIZE_MAX;
+	return i + 1 < m->npub_order && pub_addr(m, i + 1) == addr ? i + 1 : SIZE_MAX;
+}
+
+uint64_t module_public_above(struct module *m, uint64_t addr)
+{
+	size_t k;
+
+	if (!pub_index(m))
+		return UINT64_MAX;
+	k = pub_bound(m, addr, true);
+	return k < m->npub_order ? pub_addr(m, k) : UINT64_MAX;
 }
 
 size_t module_public_covering(struct module *m, uint64_t addr)
 {
-	size_t k, first;
+	size_t k;
 	uint64_t at;
 
 	if (!pub_index(m))
 		return SIZE_MAX;
-	k = pub_upper(m, addr);
+	k = pub_bound(m, addr, true);
 	if (k == 0)
 		return SIZE_MAX;
-	at = m->publics.v[m->pub_order[k - 1]].addr;
-	first = module_public_at(m, at);
-	for (k = first; k != SIZE_MAX; k = module_public_next(m, k, at)) {
-		const struct mod_public *p = &m->publics.v[m->pub_order[k]];
-		if (p->size && addr - p->addr < p->size)
+	at = pub_addr(m, k - 1);
+	for (k = module_public_at(m, at); k != SIZE_MAX; k = module_public_next(m, k, at)) {
+		const struct mod_public *p = module_public_get(m, k);
+		if (p->size && addr - at < p->size)
 			return k;
 	}
 	return SIZE_MAX;

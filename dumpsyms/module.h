@@ -111,6 +111,9 @@ struct module {
 	VEC(struct mod_public) publics;
 	uint32_t *pub_order;		/* module_public_*: publics by address */
 	size_t npub_order;
+	bool thumb_bit;			/* 32-bit ARM: bit 0 of a function
+					 * symbol's value marks Thumb code; the
+					 * lookups ignore it */
 	VEC(struct mod_inline) inlines;
 	VEC(struct mod_range) inl_ranges;
 	VEC(const char *) origins;	/* interned names, "<name omitted>" until named */
@@ -188,6 +191,13 @@ static inline const struct mod_public *module_public_get(const struct module *m,
 {
 	return &m->publics.v[m->pub_order[k]];
 }
+/* A public's address as the lookups see it (Thumb bit cleared). */
+static inline uint64_t module_public_addr(const struct module *m, const struct mod_public *p)
+{
+	return m->thumb_bit ? p->addr & ~(uint64_t)1 : p->addr;
+}
+/* The lowest address of a public above addr; UINT64_MAX when none. */
+uint64_t module_public_above(struct module *m, uint64_t addr);
 
 /* Adds a STACK WIN record; w->program (when has_program) is copied.
  * Records are written in address order, those at one address in the order

@@ -15,7 +15,7 @@ static bool clone_word(const char *w, size_t n)
 {
 	static const char *const words[] = {
 		"cold", "part", "isra", "constprop", "lto_priv", "llvm", "localalias", "clone",
-		"specialized",
+		"specialized", "__uniq",
 	};
 	size_t i;
 
@@ -173,7 +173,8 @@ const char *symname_base(const char *s, size_t n, bool params, size_t *len)
 			depth++;
 		else if (is_close(c) && depth > 0)
 			depth--;
-		else if (depth == 0 && !conv && c == ':' && i + 1 < n && s[i + 1] == ':') {
+		else if (depth == 0 && !conv && c == ':' && i + 1 < n && s[i + 1] == ':' &&
+			 !(i + 2 < n && s[i + 2] == '<')) {	/* Rust's f::<T> */
 			/* a scope after an operator: a local class in operator() */
 			comp = i + 2;
 			op = SIZE_MAX;
@@ -209,6 +210,8 @@ const char *symname_base(const char *s, size_t n, bool params, size_t *len)
 		size_t p = match_back(s, end, '<', '>');
 		if (p < end && p > start)
 			end = p;
+		if (end - start > 2 && s[end - 1] == ':' && s[end - 2] == ':')
+			end -= 2;	/* Rust's f::<T> */
 	}
 	*len = end - start;
 	return s + start;

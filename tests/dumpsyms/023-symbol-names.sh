@@ -12,7 +12,8 @@
 # line records.  The gcc -g build keeps DWARF's names (EXPECT-FULL: no
 # parameters where DWARF built the name).  With --breakpad-names, every
 # build's FUNC records are Breakpad's dump_syms' (names, addresses, sizes).
-# The same names for the clang build as a Mach-O program with a dSYM.
+# The same names for the clang build as a Mach-O program with a dSYM, and
+# as 32-bit ARM Thumb code (symbol values with bit 0 set).
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 src=$TOP/tests/fixtures/names-scopes/short.cc
@@ -64,6 +65,17 @@ clang++ --target=x86_64-apple-macos11 -Wno-stdlibcxx-not-found -O2 -gline-tables
 run_dumpsyms macho macho.dSYM > macho.sym 2> macho.err || fail "dumpsyms failed on the Mach-O program: $(cat macho.err)"
 funcs macho.sym > macho.names
 compare short.want macho.names "[Mach-O] FUNC names"
+n=$((n + 1))
+# 32-bit ARM Thumb (clang -mthumb, ld.lld): a Thumb function symbol's
+# value has bit 0 set, DWARF's low_pc does not; the same names, and FUNCs
+# made from symbols start at the even address
+clang++ --target=armv7a-linux-gnueabihf -mthumb -O2 -gline-tables-only -fno-exceptions -c short-macho.cc -o t.o &&
+	ld.lld -e main -o thumb t.o 2> ld.err || fail "cannot build the Thumb program: $(cat ld.err)"
+readelf -sW thumb | awk '$4 == "FUNC" && $2 ~ /[13579bdf]$/' | grep -q . || fail "no Thumb symbol (odd value) in the program"
+run_dumpsyms thumb > thumb.sym 2> thumb.err || fail "dumpsyms failed on the Thumb program: $(cat thumb.err)"
+funcs thumb.sym > thumb.names
+compare short.want thumb.names "[Thumb] FUNC names"
+grep -E '^FUNC [0-9a-f]*[13579bdf] ' thumb.sym && fail "[Thumb] a FUNC at an odd address"
 n=$((n + 1))
 # the option must change something, or the comparison above says nothing
 cmp -s g-O2-g1.names <(funcs g-O2-g1.bpn.sym) && fail "--breakpad-names changes nothing on gcc -g1"

@@ -513,6 +513,8 @@ static void test_symname(void)
 		{ "main.cold", false, "main" },
 		{ "f(int, ...)", true, "f" },
 		{ "core::fmt::write", false, "write" },
+		{ "core::ptr::drop_in_place::<alloc::string::String>", false, "drop_in_place" },
+		{ "helper.__uniq.1234", false, "helper" },
 		{ "main", false, "main" },
 	};
 	static const struct {
@@ -527,6 +529,7 @@ static void test_symname(void)
 		{ "run", "(anonymous namespace)::AuditCommand::check()", false },
 		{ "run", "runner()", false },
 		{ "f", "", false },
+		{ "operator()<int>", "main::{lambda(auto:1)#1}::operator()<int>(int) const", true },
 	};
 	size_t i, n;
 	char buf[160];
