@@ -13,7 +13,8 @@
 # parameters where DWARF built the name).  With --breakpad-names, every
 # build's FUNC records are Breakpad's dump_syms' (names, addresses, sizes).
 # The same names for the clang build as a Mach-O program with a dSYM, and
-# as 32-bit ARM Thumb code (symbol values with bit 0 set).
+# as 32-bit ARM Thumb code (symbol values with bit 0 set).  A name a later
+# DIE of the unit gives through a forward reference stays DWARF's.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 need_bp
 src=$TOP/tests/fixtures/names-scopes/short.cc
@@ -76,6 +77,29 @@ run_dumpsyms thumb > thumb.sym 2> thumb.err || fail "dumpsyms failed on the Thum
 funcs thumb.sym > thumb.names
 compare short.want thumb.names "[Thumb] FUNC names"
 grep -E '^FUNC [0-9a-f]*[13579bdf] ' thumb.sym && fail "[Thumb] a FUNC at an odd address"
+n=$((n + 1))
+# A name that a DIE later in the unit gives (main's DW_AT_specification
+# refers forward to deep::target's declaration) is DWARF's, not the
+# symbol's: the function had no name when it was read, and must not keep
+# that mark once named (hand-written DWARF 4: compile unit; subprogram
+# with specification ref_addr, low_pc, high_pc; namespace; declaration)
+{
+	printf '\t.text\n\t.globl main\n\t.type main, @function\nmain:\n\txorl %%eax, %%eax\n\tret\n\t.size main, .-main\n'
+	printf '\t.section .debug_abbrev,"",@progbits\n.Labbrev0:\n'
+	for b in 1 0x11 1 0x13 0x0b 3 8 0 0 4 0x2e 0 0x47 0x10 0x11 1 0x12 7 0 0 \
+		5 0x2e 0 3 8 0x3c 0x19 0 0 6 0x39 1 3 8 0 0 0; do
+		printf '\t.byte %s\n' $b
+	done
+	printf '\t.section .debug_info,"",@progbits\n.Lcu:\n\t.long .Lcu_end - .Lcu - 4\n\t.value 4\n'
+	printf '\t.long .Labbrev0\n\t.byte 8\n\t.byte 1\n\t.byte 0x21\n\t.string "fwd.cc"\n'
+	printf '\t.byte 4\n\t.long .Ltarget\n\t.quad main\n\t.quad 3\n'
+	printf '\t.byte 6\n\t.string "deep"\n.Ltarget:\n\t.byte 5\n\t.string "target"\n\t.byte 0\n\t.byte 0\n.Lcu_end:\n'
+	printf '\t.section .note.GNU-stack,"",@progbits\n'
+} > fwd.s
+gcc -o fwd fwd.s || fail "cannot assemble fwd.s"
+run_dumpsyms fwd > fwd.sym 2> fwd.err || fail "dumpsyms failed on fwd: $(cat fwd.err)"
+grep -x 'FUNC [0-9a-f]* 3 0 deep::target' fwd.sym > /dev/null ||
+	fail "the forward specification's name was not kept: $(grep '^FUNC' fwd.sym)"
 n=$((n + 1))
 # the option must change something, or the comparison above says nothing
 cmp -s g-O2-g1.names <(funcs g-O2-g1.bpn.sym) && fail "--breakpad-names changes nothing on gcc -g1"
