@@ -1,37 +1,36 @@
-/* store.c - blobs on disk and the LMDB index; the only user of lmdb.h. */
+/* store.c - the store's front: uploads (checked, hashed and gzipped as
+ * they arrive), publication, verification, and the index and blob backend
+ * behind one interface (store.h).  index.c holds the LMDB index,
+ * blob_fs.c the blobs. */
 #include "config.h"
 #include "store.h"
 
-#include <ctype.h>
-#include <fnmatch.h>
-#include <inttypes.h>
-#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <lmdb.h>
 #include <zlib.h>
 
+#include "blob.h"
 #include "fsutil.h"
+#include "index.h"
 #include "sha256.h"
 
 struct store {
-	char *dir;
-	MDB_env *env;
-	MDB_dbi syms, code, tokens, log, missing, ignore;
+	char *dir;			/* this node's directory: index/, tmp/ (and blobs/) */
+	struct sym_index *index;
+	struct blob_store *blobs;
 };
 
 struct store_upload {
 	struct store *s;
-	int fd;
-	char tmp[4096];
+	struct blob_writer *w;
 	z_stream z;
 	bool zinit;
 	struct sha256 sha;
@@ -41,51 +40,6 @@ struct store_upload {
 	unsigned char out[65536];
 };
 
-/* Lookups reuse one read transaction per thread: mdb_txn_renew() is much
- * cheaper than mdb_txn_begin() on the hot path of the server.  The handle
- * is aborted when its thread exits (or by store_close() for the thread
- * that closes the store). */
-struct tls_txn {
-	struct store *s;
-	MDB_txn *txn;
-};
-
-static pthread_key_t txn_key;
-static pthread_once_t txn_once = PTHREAD_ONCE_INIT;
-
-static void tls_txn_free(void *p)
-{
-	struct tls_txn *t = p;
-
-	if (t && t->txn)
-		mdb_txn_abort(t->txn);
-	free(t);
-}
-
-static void txn_key_init(void)
-{
-	pthread_key_create(&txn_key, tls_txn_free);
-}
-
-/* A full disk is told apart from other I/O errors: the server answers it
- * with 507, the others with 503. */
-static enum sym_code io_code(int e)
-{
-	return e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
-}
-
-static enum sym_code mdb_fail(struct sym_err *err, int rc, const char *what)
-{
-	return sym_fail(err, rc == MDB_NOTFOUND ? SYM_ENOTFOUND :
-			rc == MDB_MAP_FULL ? SYM_ENOSPC : io_code(rc),
-			"symbol index: %s: %s", what, mdb_strerror(rc));
-}
-
-const char *store_dir(const struct store *s)
-{
-	return s->dir;
-}
-
 /* create: make the directories of a new store; else dir must hold one. */
 static enum sym_code open_store(struct store **out, const char *dir, bool create,
 				struct sym_err *err)
@@ -93,8 +47,6 @@ static enum sym_code open_store(struct store **out, const char *dir, bool create
 	struct store *s;
 	char path[4096];
 	struct stat sb;
-	MDB_txn *txn = NULL;
-	int rc;
 
 	*out = NULL;
 	if (strlen(dir) > 3000)
@@ -109,52 +61,20 @@ static enum sym_code open_store(struct store **out, const char *dir, bool create
 			return sym_fail(err, errno == ENOENT ? SYM_ENOTFOUND : SYM_EIO,
 					"'%s' is not a symbol store (no index/data.mdb: %s); give --store DIR",
 					dir, strerror(errno));
-	} else {
-		snprintf(path, sizeof(path), "%s/index", dir);
-		if (mkdir_p(path, err) != SYM_OK)
-			return err->code;
-		snprintf(path, sizeof(path), "%s/blobs", dir);
-		if (mkdir_p(path, err) != SYM_OK)
-			return err->code;
-		snprintf(path, sizeof(path), "%s/tmp", dir);
-		if (mkdir_p(path, err) != SYM_OK)
-			return err->code;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->dir = strdup(dir))) {
 		free(s);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
-	if ((rc = mdb_env_create(&s->env)) != 0)
-		goto lmdb;
-	mdb_env_set_maxdbs(s->env, 8);
-	mdb_env_set_maxreaders(s->env, 1024);
-	/* The map is reserved address space, not disk: 1 TiB on 64-bit. */
-	mdb_env_set_mapsize(s->env, sizeof(size_t) >= 8 ? ((size_t)1 << 40) : ((size_t)1 << 30));
 	snprintf(path, sizeof(path), "%s/index", dir);
-	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS, 0644)) != 0)
-		goto lmdb;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		goto lmdb;
-	if ((rc = mdb_dbi_open(txn, "syms", MDB_CREATE, &s->syms)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "code", MDB_CREATE, &s->code)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE | MDB_INTEGERKEY, &s->log)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "missing", MDB_CREATE, &s->missing)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "ignore", MDB_CREATE, &s->ignore)) != 0)
-		goto lmdb;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		txn = NULL;
-		goto lmdb;
+	if (index_open(&s->index, path, create, err) != SYM_OK ||
+	    blob_fs_open(&s->blobs, dir, create, err) != SYM_OK) {
+		store_close(s);
+		return err->code;
 	}
 	*out = s;
 	return SYM_OK;
-lmdb:
-	if (txn)
-		mdb_txn_abort(txn);
-	sym_fail(err, SYM_EIO, "cannot open the symbol index in '%s': %s", path, mdb_strerror(rc));
-	store_close(s);
-	return SYM_EIO;
 }
 
 enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err)
@@ -169,247 +89,66 @@ enum sym_code store_open_existing(struct store **out, const char *dir, struct sy
 
 void store_close(struct store *s)
 {
-	struct tls_txn *t;
-
 	if (!s)
 		return;
-	pthread_once(&txn_once, txn_key_init);
-	t = pthread_getspecific(txn_key);
-	if (t && t->s == s && t->txn) {
-		mdb_txn_abort(t->txn);
-		t->txn = NULL;
-		t->s = NULL;
-	}
-	if (s->env)
-		mdb_env_close(s->env);
+	index_close(s->index);
+	blob_store_free(s->blobs);
 	free(s->dir);
 	free(s);
 }
 
-bool store_key(const char *debug_file, const char *debug_id, char *out, size_t cap)
+int store_scratch_open(struct store *s, struct sym_err *err)
 {
-	size_t a = strlen(debug_file), b = strlen(debug_id), i;
+	char path[4096];
+	int fd, e;
 
-	if (a + b + 2 > cap)
-		return false;
-	for (i = 0; i < a; i++)
-		out[i] = (char)tolower((unsigned char)debug_file[i]);
-	out[a] = '/';
-	for (i = 0; i < b; i++)
-		out[a + 1 + i] = (char)toupper((unsigned char)debug_id[i]);
-	out[a + 1 + b] = '\0';
-	return true;
-}
-
-/* Records are stored as NUL-separated fields after a version tag: "r1"
- * and 12 fields, then (since issue 17) optionally "s1" and the 7 counts of
- * struct symfile_stats.  Readers that know only the 13 fields ignore the
- * rest, so a store stays readable by older servers. */
-static size_t record_encode(const struct sym_record *r, char *buf, size_t cap)
-{
-	const struct symfile_stats *st = &r->stats;
-	int n = snprintf(buf, cap, "r1%c%s%c%llu%c%llu%c%llu%c%s%c%s%c%s%c%s%c%s%c%s%c%s%c%s",
-			 0, r->hash, 0, (unsigned long long)r->size, 0,
-			 (unsigned long long)r->gz_size, 0, (unsigned long long)r->mtime, 0,
-			 r->debug_file, 0, r->debug_id, 0, r->code_file, 0, r->code_id, 0,
-			 r->os, 0, r->arch, 0, r->generator, 0, r->uploader);
-	int m;
-
-	if (n < 0 || (size_t)n >= cap)
-		return 0;
-	if (!r->has_stats)
-		return (size_t)n + 1;
-	m = snprintf(buf + n + 1, cap - (size_t)n - 1,
-		     "s1%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64
-		     "%c%" PRIu64, 0, st->files, 0, st->funcs, 0, st->lines, 0, st->inlines, 0,
-		     st->publics, 0, st->stack_cfi, 0, st->stack_win);
-	if (m < 0 || (size_t)m >= cap - (size_t)n - 1)
-		return 0;
-	return (size_t)n + 1 + (size_t)m + 1;
-}
-
-/* The optional stats block after the 13 fields at p (up to end). */
-static void record_decode_stats(const char *p, const char *end, struct sym_record *r)
-{
-	uint64_t v[7];
-	const char *z;
-	char *e;
-	int i;
-
-	z = memchr(p, '\0', (size_t)(end - p));
-	if (!z || strcmp(p, "s1") != 0)
-		return;
-	p = z + 1;
-	for (i = 0; i < 7; i++) {
-		z = memchr(p, '\0', (size_t)(end - p));
-		if (!z || z == p)
-			return;
-		v[i] = strtoull(p, &e, 10);
-		if (e != z)
-			return;
-		p = z + 1;
+	snprintf(path, sizeof(path), "%s/tmp/scratch.XXXXXX", s->dir);
+	if ((fd = mkstemp(path)) < 0) {
+		e = errno;
+		sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+			 "cannot create a temporary file in '%s/tmp': %s", s->dir, strerror(e));
+		return -1;
 	}
-	r->stats.files = v[0];
-	r->stats.funcs = v[1];
-	r->stats.lines = v[2];
-	r->stats.inlines = v[3];
-	r->stats.publics = v[4];
-	r->stats.stack_cfi = v[5];
-	r->stats.stack_win = v[6];
-	r->has_stats = true;
-}
-
-static bool record_decode(const void *data, size_t n, struct sym_record *r)
-{
-	const char *p = data, *end = p + n;
-	const char *f[13];
-	int i;
-
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < 13; i++) {
-		const char *z = memchr(p, '\0', (size_t)(end - p));
-		if (!z)
-			return false;
-		f[i] = p;
-		p = z + 1;
-		if (p > end)
-			return false;
-	}
-	if (strcmp(f[0], "r1") != 0 || strlen(f[1]) != 64)
-		return false;
-#define CP(dst, src) snprintf(dst, sizeof(dst), "%s", src)
-	CP(r->hash, f[1]);
-	r->size = strtoull(f[2], NULL, 10);
-	r->gz_size = strtoull(f[3], NULL, 10);
-	r->mtime = strtoull(f[4], NULL, 10);
-	CP(r->debug_file, f[5]);
-	CP(r->debug_id, f[6]);
-	CP(r->code_file, f[7]);
-	CP(r->code_id, f[8]);
-	CP(r->os, f[9]);
-	CP(r->arch, f[10]);
-	CP(r->generator, f[11]);
-	CP(r->uploader, f[12]);
-#undef CP
-	if (p < end)
-		record_decode_stats(p, end, r);
-	return true;
-}
-
-static int read_begin(struct store *s, MDB_txn **txn)
-{
-	struct tls_txn *t;
-	int rc;
-
-	pthread_once(&txn_once, txn_key_init);
-	t = pthread_getspecific(txn_key);
-	if (t && t->s == s && t->txn) {
-		rc = mdb_txn_renew(t->txn);
-		if (rc == 0) {
-			*txn = t->txn;
-			return 0;
-		}
-		mdb_txn_abort(t->txn);
-		t->txn = NULL;
-	}
-	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return ENOMEM;
-		pthread_setspecific(txn_key, t);
-	} else if (t->txn) {
-		mdb_txn_abort(t->txn);	/* a handle of another store */
-		t->txn = NULL;
-	}
-	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
-	if (rc)
-		return rc;
-	t->s = s;
-	*txn = t->txn;
-	return 0;
-}
-
-static void read_end(MDB_txn *txn)
-{
-	mdb_txn_reset(txn);
-}
-
-static enum sym_code get_by_key(struct store *s, MDB_dbi dbi, const char *key,
-				MDB_val *out_val, char *copy, size_t copy_cap,
-				struct sym_err *err)
-{
-	MDB_txn *txn;
-	MDB_val k = { strlen(key), (void *)key };
-	int rc = read_begin(s, &txn);
-
-	if (rc)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	rc = mdb_get(txn, dbi, &k, out_val);
-	if (rc == 0) {
-		if (out_val->mv_size > copy_cap) {
-			read_end(txn);
-			return sym_fail(err, SYM_EFORMAT, "symbol index: oversized record for '%s'", key);
-		}
-		memcpy(copy, out_val->mv_data, out_val->mv_size);
-		out_val->mv_data = copy;
-	}
-	read_end(txn);
-	if (rc == MDB_NOTFOUND)
-		return SYM_ENOTFOUND;
-	if (rc)
-		return mdb_fail(err, rc, "lookup failed");
-	return SYM_OK;
+	unlink(path);
+	return fd;
 }
 
 enum sym_code store_get(struct store *s, const char *debug_file, const char *debug_id,
 			struct sym_record *rec, struct sym_err *err)
 {
-	char key[2048], buf[8192];
-	MDB_val v;
-	enum sym_code rc;
-
-	if (!store_key(debug_file, debug_id, key, sizeof(key)))
-		return SYM_ENOTFOUND;
-	rc = get_by_key(s, s->syms, key, &v, buf, sizeof(buf), err);
-	if (rc)
-		return rc;
-	if (!record_decode(v.mv_data, v.mv_size, rec))
-		return sym_fail(err, SYM_EFORMAT, "symbol index: corrupt record for '%s'", key);
-	return SYM_OK;
+	return index_get(s->index, debug_file, debug_id, rec, err);
 }
 
 enum sym_code store_get_by_code(struct store *s, const char *code_file, const char *code_id,
 				struct sym_record *rec, struct sym_err *err)
 {
-	char key[2048], buf[8192];
-	MDB_val v;
-	enum sym_code rc;
-
-	if (!store_key(code_file, code_id, key, sizeof(key)))
-		return SYM_ENOTFOUND;
-	rc = get_by_key(s, s->code, key, &v, key, sizeof(key) - 1, err);
-	if (rc)
-		return rc;
-	key[v.mv_size] = '\0';
-	rc = get_by_key(s, s->syms, key, &v, buf, sizeof(buf), err);
-	if (rc)
-		return rc;
-	if (!record_decode(v.mv_data, v.mv_size, rec))
-		return sym_fail(err, SYM_EFORMAT, "symbol index: corrupt record for '%s'", key);
-	return SYM_OK;
+	return index_get_by_code(s->index, code_file, code_id, rec, err);
 }
 
-static void blob_path(const struct store *s, const char *hash, char *out, size_t cap)
+static const struct blob_key *rec_key(const struct sym_record *rec, struct blob_key *k)
 {
-	snprintf(out, cap, "%s/blobs/%.2s/%s", s->dir, hash, hash + 2);
+	k->hash = rec->hash;
+	k->debug_file = rec->debug_file;
+	k->debug_id = rec->debug_id;
+	return k;
 }
 
-int store_blob_open(struct store *s, const char *hash)
+enum sym_code store_blob_open(struct store *s, const struct sym_record *rec,
+			      struct blob_reader **out, struct sym_err *err)
 {
-	char path[4096];
+	struct blob_key k;
 
-	blob_path(s, hash, path, sizeof(path));
-	return open(path, O_RDONLY | O_CLOEXEC);
+	return blob_open(s->blobs, rec_key(rec, &k), out, err);
+}
+
+ssize_t store_blob_read(struct blob_reader *r, void *buf, size_t n)
+{
+	return blob_read(r, buf, n);
+}
+
+void store_blob_close(struct blob_reader *r)
+{
+	blob_close(r);
 }
 
 /* ---- uploads --------------------------------------------------------- */
@@ -422,13 +161,9 @@ enum sym_code store_upload_begin(struct store *s, struct store_upload **out, str
 	if (!u)
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	u->s = s;
-	snprintf(u->tmp, sizeof(u->tmp), "%s/tmp/upload.XXXXXX", s->dir);
-	u->fd = mkstemp(u->tmp);
-	if (u->fd < 0) {
-		int e = errno;
+	if (blob_begin(s->blobs, &u->w, err) != SYM_OK) {
 		free(u);
-		return sym_fail(err, io_code(e), "cannot create a temporary file in '%s/tmp': %s",
-				s->dir, strerror(e));
+		return err->code;
 	}
 	if (deflateInit2(&u->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		store_upload_abort(u);
@@ -451,24 +186,6 @@ void store_upload_force(struct store_upload *u, bool force)
 	u->force = force;
 }
 
-static enum sym_code write_all(int fd, const void *p, size_t n, struct sym_err *err)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			return sym_fail(err, io_code(e), "cannot write to the store: %s", strerror(e));
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return SYM_OK;
-}
-
 static enum sym_code deflate_step(struct store_upload *u, int flush, struct sym_err *err)
 {
 	int zr;
@@ -479,7 +196,7 @@ static enum sym_code deflate_step(struct store_upload *u, int flush, struct sym_
 		zr = deflate(&u->z, flush);
 		if (zr == Z_STREAM_ERROR)
 			return sym_fail(err, SYM_EZLIB, "compression failed");
-		if (write_all(u->fd, u->out, sizeof(u->out) - u->z.avail_out, err) != SYM_OK)
+		if (blob_write(u->w, u->out, sizeof(u->out) - u->z.avail_out, err) != SYM_OK)
 			return err->code;
 	} while (u->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
 	return SYM_OK;
@@ -515,10 +232,7 @@ void store_upload_abort(struct store_upload *u)
 {
 	if (!u)
 		return;
-	if (u->fd >= 0)
-		close(u->fd);
-	if (u->tmp[0])
-		unlink(u->tmp);
+	blob_abort(u->w);
 	if (u->zinit)
 		deflateEnd(&u->z);
 	symcheck_release(&u->check);
@@ -541,15 +255,14 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 	out[j] = '\0';
 }
 
-static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when);
-static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n);
-
-/* Counts what the blob named hash holds into *st.  false when the blob
+/* Counts what the blob of rec holds into *st.  false when the blob
  * is missing or broken (then the held file cannot be served anyway, and
  * any upload may replace it). */
-static bool blob_stats(struct store *s, const char *hash, struct symfile_stats *st)
+static bool blob_stats(struct store *s, const struct sym_record *rec, struct symfile_stats *st)
 {
-	int fd = store_blob_open(s, hash);
+	struct blob_reader *r = NULL;
+	struct sym_err err;
+	struct blob_key k;
 	unsigned char in[65536], out[65536];
 	struct symcheck c;
 	z_stream z;
@@ -558,15 +271,15 @@ static bool blob_stats(struct store *s, const char *hash, struct symfile_stats *
 	bool ok = true;
 
 	memset(st, 0, sizeof(*st));
-	if (fd < 0)
+	if (blob_open(s->blobs, rec_key(rec, &k), &r, &err) != SYM_OK)
 		return false;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 15 + 16) != Z_OK) {
-		close(fd);
+		blob_close(r);
 		return false;
 	}
 	symcheck_init(&c);
-	while (ok && zr != Z_STREAM_END && (n = read(fd, in, sizeof(in))) > 0) {
+	while (ok && zr != Z_STREAM_END && (n = blob_read(r, in, sizeof(in))) > 0) {
 		z.next_in = in;
 		z.avail_in = (uInt)n;
 		while (ok && z.avail_in && zr != Z_STREAM_END) {
@@ -584,62 +297,18 @@ static bool blob_stats(struct store *s, const char *hash, struct symfile_stats *
 		*st = c.stats;
 	symcheck_release(&c);
 	inflateEnd(&z);
-	close(fd);
+	blob_close(r);
 	return ok;
 }
 
 /* Fills held->stats, from the blob when the record predates them. */
-static void held_stats(struct store *s, struct sym_record *held)
+static void held_stats(void *ctx, struct sym_record *held)
 {
+	struct store *s = ctx;
+
 	if (held->has_stats)
 		return;
-	held->has_stats = blob_stats(s, held->hash, &held->stats);
-}
-
-static int log_line(struct store *s, MDB_txn *txn, const char *action,
-		    const struct sym_record *rec)
-{
-	char line[4096];
-	int n = snprintf(line, sizeof(line), "%llu %s %s %s %s %llu %s",
-			 (unsigned long long)rec->mtime, action, rec->debug_file, rec->debug_id,
-			 rec->hash, (unsigned long long)rec->size,
-			 rec->uploader[0] ? rec->uploader : "-");
-
-	return log_append(s, txn, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0);
-}
-
-/* A refused upload: one write transaction logs it ("refuse") and, when
- * the held record predates stats, writes them into it (the same record
- * otherwise, so what is served does not change).  Best effort: a failure
- * here does not change the answer. */
-static void refuse_log(struct store *s, const char *key, const struct sym_record *rec,
-		       const struct sym_record *held, bool add_stats)
-{
-	MDB_txn *txn;
-	MDB_val k = { strlen(key), (void *)key }, v;
-	struct sym_record cur;
-	char buf[8192];
-	size_t vlen;
-
-	if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
-		return;
-	if (log_line(s, txn, "refuse", rec) != 0)
-		goto abort;
-	if (add_stats && held->has_stats && mdb_get(txn, s->syms, &k, &v) == 0 &&
-	    record_decode(v.mv_data, v.mv_size, &cur) && !cur.has_stats &&
-	    strcmp(cur.hash, held->hash) == 0) {
-		cur.stats = held->stats;
-		cur.has_stats = true;
-		vlen = record_encode(&cur, buf, sizeof(buf));
-		v.mv_size = vlen;
-		v.mv_data = buf;
-		if (vlen && mdb_put(txn, s->syms, &k, &v, 0) != 0)
-			goto abort;
-	}
-	mdb_txn_commit(txn);
-	return;
-abort:
-	mdb_txn_abort(txn);
+	held->has_stats = blob_stats(s, held, &held->stats);
 }
 
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
@@ -649,18 +318,15 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 {
 	struct store *s = u->s;
 	const struct symfile_header *h = &u->check.hdr;
+	struct index_held held;
 	uint8_t digest[32];
-	char key[2048], ckey[2048], path[4096], dir[4096], buf[8192], idbuf[80];
-	struct sym_record old;
-	MDB_txn *txn = NULL;
-	MDB_val k, v;
-	struct stat st;
-	size_t vlen;
-	bool had_old = false, poorer = false, computed = false, new_dir;
-	int rc;
+	char key[2048], idbuf[80];
+	struct blob_writer *w;
+	struct blob_key k;
+	bool computed;
 
 	*outcome = STORE_NEW;
-	memset(&old, 0, sizeof(old));
+	memset(&held, 0, sizeof(held));
 	if (!symcheck_finish(&u->check)) {
 		sym_fail(err, SYM_EFORMAT, "not a Breakpad symbol file: %s", u->check.error);
 		goto fail;
@@ -706,11 +372,11 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		sym_fail(err, SYM_EFORMAT, "debug file name too long");
 		goto fail;
 	}
-	if (store_get(s, rec->debug_file, rec->debug_id, &old, err) == SYM_OK) {
-		had_old = true;
-		if (strcmp(old.hash, rec->hash) == 0) {
+	if (store_get(s, rec->debug_file, rec->debug_id, &held.rec, err) == SYM_OK) {
+		held.known = true;
+		if (strcmp(held.rec.hash, rec->hash) == 0) {
 			*outcome = STORE_SAME;
-			*rec = old;
+			*rec = held.rec;
 			store_upload_abort(u);
 			return SYM_OK;
 		}
@@ -721,456 +387,56 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 
 	/* no downgrade: decided before the blob is published, so a refusal
 	 * leaves nothing behind; checked again inside the write transaction */
-	if (had_old) {
-		computed = !old.has_stats;
-		held_stats(s, &old);
-		poorer = symfile_compare(&old.stats, &rec->stats, NULL, 0) < 0;
-		if (poorer && !u->force) {
-			refuse_log(s, key, rec, &old, computed);
+	if (held.known) {
+		computed = !held.rec.has_stats;
+		held_stats(s, &held.rec);
+		held.poorer = symfile_compare(&held.rec.stats, &rec->stats, NULL, 0) < 0;
+		if (held.poorer && !u->force) {
+			index_refuse(s->index, key, rec, &held.rec, computed);
 			*outcome = STORE_REFUSED;
 			if (old_out)
-				*old_out = old;
+				*old_out = held.rec;
 			store_upload_abort(u);
 			return SYM_OK;
 		}
 	}
 
-	/* the blob: fsync, then rename into place */
-	if (fsync(u->fd) != 0 || close(u->fd) != 0) {
-		int e = errno;
-		u->fd = -1;
-		sym_fail(err, io_code(e), "cannot write the blob: %s", strerror(e));
+	/* the blob, durably, then one write transaction for the index; a
+	 * failure between them leaves at worst an unreferenced blob */
+	w = u->w;
+	u->w = NULL;
+	if (blob_commit(w, rec_key(rec, &k), &rec->gz_size, err) != SYM_OK)
 		goto fail;
-	}
-	u->fd = -1;
-	blob_path(s, rec->hash, path, sizeof(path));
-	snprintf(dir, sizeof(dir), "%s/blobs/%.2s", s->dir, rec->hash);
-	new_dir = stat(dir, &st) != 0;
-	if (mkdir_p(dir, err) != SYM_OK)
+	if (index_publish(s->index, key, rec, u->force, &held, held_stats, s, outcome, err) != SYM_OK)
 		goto fail;
-	if (new_dir) {
-		/* the shard directory's own name, in blobs/ */
-		char parent[sizeof(dir)];
-
-		snprintf(parent, sizeof(parent), "%s/blobs", s->dir);
-		if (fsync_dir(parent, err) != SYM_OK)
-			goto fail;
-	}
-	if (stat(path, &st) == 0) {
-		unlink(u->tmp);		/* identical content already stored */
-		rec->gz_size = (uint64_t)st.st_size;
-	} else if (rename(u->tmp, path) != 0) {
-		int e = errno;
-		sym_fail(err, io_code(e), "cannot publish the blob: %s", strerror(e));
-		goto fail;
-	} else if (fsync_dir(dir, err) != SYM_OK) {
-		/* renamed but maybe not durable: nothing refers to it yet, and
-		 * the next upload of this content finds it in place */
-		u->tmp[0] = '\0';
-		goto fail;
-	}
-	u->tmp[0] = '\0';
-
-	/* one write transaction: the symbol record, the code-id entry, the log */
-	vlen = record_encode(rec, buf, sizeof(buf));
-	if (!vlen) {
-		sym_fail(err, SYM_EFORMAT, "record too large");
-		goto fail;
-	}
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		mdb_fail(err, rc, "cannot start a write transaction");
-		goto fail;
-	}
-	k.mv_size = strlen(key);
-	k.mv_data = key;
-	v.mv_size = vlen;
-	v.mv_data = buf;
-	/* whether the key existed, decided inside the write transaction:
-	 * writers are serialised, so concurrent first uploads of one key
-	 * see one "new" and then "replaced" or "unchanged" */
-	{
-		MDB_val ov;
-		struct sym_record cur;
-		int g = mdb_get(txn, s->syms, &k, &ov);
-		if (g == 0) {
-			bool again = !had_old;
-			if (!record_decode(ov.mv_data, ov.mv_size, &cur)) {
-				had_old = false;
-			} else if (strcmp(cur.hash, rec->hash) == 0) {
-				mdb_txn_abort(txn);
-				*outcome = STORE_SAME;
-				*rec = cur;
-				store_upload_abort(u);
-				return SYM_OK;
-			} else {
-				/* another upload replaced the file since the first
-				 * check: compare with what is held now */
-				if (again || strcmp(cur.hash, old.hash) != 0) {
-					old = cur;
-					held_stats(s, &old);
-					poorer = symfile_compare(&old.stats, &rec->stats, NULL, 0) < 0;
-				}
-				had_old = true;
-				if (poorer && !u->force) {
-					/* the blob is published already: it stays,
-					 * unreferenced, as after a crash */
-					mdb_txn_abort(txn);
-					refuse_log(s, key, rec, &old, false);
-					*outcome = STORE_REFUSED;
-					if (old_out)
-						*old_out = old;
-					store_upload_abort(u);
-					return SYM_OK;
-				}
-			}
-		} else if (g != MDB_NOTFOUND) {
-			rc = g;
-			goto lmdb;
-		} else {
-			had_old = false;
-		}
-	}
-	if (!had_old)
-		poorer = false;
-	if ((rc = mdb_put(txn, s->syms, &k, &v, 0)) != 0)
-		goto lmdb;
-	if ((rc = missing_resolve(s, txn, key, rec->mtime ? rec->mtime : 1)) != 0)
-		goto lmdb;
-	if (rec->code_id[0] && store_key(rec->code_file, rec->code_id, ckey, sizeof(ckey))) {
-		MDB_val ck = { strlen(ckey), ckey }, cv = { strlen(key), key };
-		if ((rc = mdb_put(txn, s->code, &ck, &cv, 0)) != 0)
-			goto lmdb;
-	}
-	if ((rc = log_line(s, txn, !had_old ? "new" : poorer ? "force" : "replace", rec)) != 0)
-		goto lmdb;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		txn = NULL;
-		goto lmdb;
-	}
-	*outcome = !had_old ? STORE_NEW : poorer ? STORE_FORCED : STORE_REPLACED;
-	if (had_old && old_out)
-		*old_out = old;
+	if (held.known && old_out && *outcome != STORE_SAME && *outcome != STORE_NEW)
+		*old_out = held.rec;
 	store_upload_abort(u);
 	return SYM_OK;
-lmdb:
-	if (txn)
-		mdb_txn_abort(txn);
-	mdb_fail(err, rc, "cannot record the upload");
 fail:
 	store_upload_abort(u);
 	return err->code ? err->code : SYM_EIO;
 }
 
-/* Appends one line to the upload log inside txn. */
-static int log_append(struct store *s, MDB_txn *txn, const char *line, size_t n)
-{
-	MDB_cursor *c;
-	MDB_val lk, lv;
-	uint64_t seq = 1;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, s->log, &c)) != 0)
-		return rc;
-	if (mdb_cursor_get(c, &lk, &lv, MDB_LAST) == 0 && lk.mv_size == sizeof(seq)) {
-		memcpy(&seq, lk.mv_data, sizeof(seq));
-		seq++;
-	}
-	mdb_cursor_close(c);
-	lk.mv_size = sizeof(seq);
-	lk.mv_data = &seq;
-	lv.mv_size = n;
-	lv.mv_data = (void *)line;
-	return mdb_put(txn, s->log, &lk, &lv, 0);
-}
-
 enum sym_code store_delete(struct store *s, const char *debug_file, const char *debug_id,
 			   struct sym_record *old, struct sym_err *err)
 {
-	char key[2048], ckey[2048], line[4096];
-	MDB_txn *txn;
-	MDB_val k, v;
-	int rc, n;
-
-	if (!store_key(debug_file, debug_id, key, sizeof(key)))
-		return SYM_ENOTFOUND;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a write transaction");
-	k.mv_size = strlen(key);
-	k.mv_data = key;
-	rc = mdb_get(txn, s->syms, &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		return sym_fail(err, SYM_ENOTFOUND, "no symbol file %s/%s in the store", debug_file, debug_id);
-	}
-	if (rc || !record_decode(v.mv_data, v.mv_size, old)) {
-		mdb_txn_abort(txn);
-		return rc ? mdb_fail(err, rc, "lookup failed")
-			  : sym_fail(err, SYM_EFORMAT, "symbol index: corrupt record for '%s'", key);
-	}
-	if ((rc = mdb_del(txn, s->syms, &k, NULL)) != 0)
-		goto lmdb;
-	if ((rc = missing_resolve(s, txn, key, 0)) != 0)	/* open again */
-		goto lmdb;
-	if (old->code_id[0] && store_key(old->code_file, old->code_id, ckey, sizeof(ckey))) {
-		MDB_val ck = { strlen(ckey), ckey }, cv;
-		/* only when it still names this file */
-		if (mdb_get(txn, s->code, &ck, &cv) == 0 && cv.mv_size == strlen(key) &&
-		    memcmp(cv.mv_data, key, cv.mv_size) == 0 &&
-		    (rc = mdb_del(txn, s->code, &ck, NULL)) != 0)
-			goto lmdb;
-	}
-	n = snprintf(line, sizeof(line), "%llu delete %s %s %s %llu -",
-		     (unsigned long long)time(NULL), old->debug_file, old->debug_id, old->hash,
-		     (unsigned long long)old->size);
-	if ((rc = log_append(s, txn, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0)) != 0)
-		goto lmdb;
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return mdb_fail(err, rc, "cannot delete");
-	return SYM_OK;
-lmdb:
-	mdb_txn_abort(txn);
-	return mdb_fail(err, rc, "cannot delete");
+	return index_delete(s->index, debug_file, debug_id, old, err);
 }
 
 /* ---- tokens ---------------------------------------------------------- */
 
-static void token_hash(const char *token, char out[65])
-{
-	struct sha256 h;
-	uint8_t d[32];
-
-	sha256_init(&h);
-	sha256_update(&h, token, strlen(token));
-	sha256_final(&h, d);
-	sha256_hex(d, out);
-}
-
-bool store_token_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (; *name; name++)
-		if (!isalnum((unsigned char)*name) && !strchr("._-@+:", *name))
-			return false;
-	return true;
-}
-
-bool store_token_scopes_ok(const char *scopes, char *bad, size_t cap)
-{
-	static const char *const known[] = { "upload", "download" };
-	const char *p = scopes;
-	size_t i, l;
-
-	if (!*p) {
-		if (bad)
-			snprintf(bad, cap, "%s", "");
-		return false;
-	}
-	for (;;) {
-		l = strcspn(p, ",");
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strlen(known[i]) == l && strncmp(known[i], p, l) == 0)
-				break;
-		if (i == sizeof(known) / sizeof(known[0])) {
-			if (bad)
-				snprintf(bad, cap, "%.*s", (int)(l < 100 ? l : 100), p);
-			return false;
-		}
-		if (!p[l])
-			return true;
-		p += l + 1;
-	}
-}
-
-/* A token's record: "name\0scopes\0created\0" in stores written before
- * issue 17, then "expires\0last_used\0revoked\0".  false when malformed. */
-static bool token_decode(const void *data, size_t n, struct store_token *t)
-{
-	const char *p = data, *end = p + n, *f[6];
-	int nf = 0;
-
-	memset(t, 0, sizeof(*t));
-	if (n == 0 || p[n - 1] != '\0')
-		return false;
-	while (p < end && nf < 6) {
-		f[nf++] = p;
-		p += strlen(p) + 1;
-	}
-	if (nf < 3 || strlen(f[0]) >= sizeof(t->name) || strlen(f[1]) >= sizeof(t->scopes))
-		return false;
-	strcpy(t->name, f[0]);
-	strcpy(t->scopes, f[1]);
-	t->created = strtoull(f[2], NULL, 10);
-	if (nf > 3)
-		t->expires = strtoull(f[3], NULL, 10);
-	if (nf > 4)
-		t->last_used = strtoull(f[4], NULL, 10);
-	if (nf > 5)
-		t->revoked = strtoull(f[5], NULL, 10);
-	return true;
-}
-
-/* The record into buf[cap]; its size with the last NUL, 0 when it does
- * not fit. */
-static size_t token_encode(const struct store_token *t, char *buf, size_t cap)
-{
-	int n = snprintf(buf, cap, "%s%c%s%c%llu%c%llu%c%llu%c%llu", t->name, 0, t->scopes, 0,
-			 (unsigned long long)t->created, 0, (unsigned long long)t->expires, 0,
-			 (unsigned long long)t->last_used, 0, (unsigned long long)t->revoked);
-
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n + 1;
-}
-
-static bool has_scope(const char *scopes, const char *scope)
-{
-	size_t sl = strlen(scope), l;
-	const char *p = scopes;
-
-	for (;;) {
-		l = strcspn(p, ",");
-		if (l == sl && strncmp(p, scope, l) == 0)
-			return true;
-		if (!p[l])
-			return false;
-		p += l + 1;
-	}
-}
-
 enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
 			      uint64_t expires, char out[65], struct sym_err *err)
 {
-	struct store_token t, old;
-	uint8_t raw[32];
-	char hash[65], val[512], bad[128];
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t n;
-	int rc;
-
-	if (!store_token_name_ok(name))
-		return sym_fail(err, SYM_EUSAGE,
-				"bad token name '%.100s': 1 to 64 letters, digits and . _ - @ + :", name);
-	if (!store_token_scopes_ok(scopes, bad, sizeof(bad)))
-		return sym_fail(err, SYM_EUSAGE, "unknown scope '%s' in '%.100s': the scopes are %s",
-				bad, scopes, STORE_TOKEN_SCOPES);
-	memset(&t, 0, sizeof(t));
-	snprintf(t.name, sizeof(t.name), "%s", name);
-	snprintf(t.scopes, sizeof(t.scopes), "%s", scopes);
-	t.created = (uint64_t)time(NULL);
-	t.expires = expires;
-	if (!(n = token_encode(&t, val, sizeof(val))))
-		return sym_fail(err, SYM_EUSAGE, "token name or scopes too long");
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return sym_fail(err, SYM_EIO, "no randomness for a token: %s", strerror(errno));
-	sha256_hex(raw, out);
-	token_hash(out, hash);
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a write transaction");
-	/* names are unique among the tokens in force */
-	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the tokens");
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		if (token_decode(v.mv_data, v.mv_size, &old) && !old.revoked &&
-		    strcmp(old.name, name) == 0) {
-			mdb_cursor_close(c);
-			mdb_txn_abort(txn);
-			return sym_fail(err, SYM_EEXIST,
-					"a token named '%s' exists already: choose another name, "
-					"or revoke it first ('symserver token revoke %s')", name, name);
-		}
-	mdb_cursor_close(c);
-	k.mv_size = 64;
-	k.mv_data = hash;
-	v.mv_size = n;
-	v.mv_data = val;
-	if ((rc = mdb_put(txn, s->tokens, &k, &v, 0)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot store the token");
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return mdb_fail(err, rc, "cannot store the token");
-	return SYM_OK;
-}
-
-/* Records now as the last use of the token whose hash is hash, in one
- * write transaction.  Best effort: a failure only leaves the old time. */
-static void token_touch(struct store *s, const char *hash, uint64_t now)
-{
-	struct store_token t;
-	char val[512];
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t n;
-
-	if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
-		return;
-	k.mv_size = 64;
-	k.mv_data = (void *)hash;
-	if (mdb_get(txn, s->tokens, &k, &v) != 0 || !token_decode(v.mv_data, v.mv_size, &t) ||
-	    t.last_used >= now) {
-		mdb_txn_abort(txn);
-		return;
-	}
-	t.last_used = now;
-	n = token_encode(&t, val, sizeof(val));
-	v.mv_size = n;
-	v.mv_data = val;
-	if (!n || mdb_put(txn, s->tokens, &k, &v, 0) != 0) {
-		mdb_txn_abort(txn);
-		return;
-	}
-	mdb_txn_commit(txn);
+	return index_token_add(s->index, name, scopes, expires, out, err);
 }
 
 enum store_token_status store_token_lookup(struct store *s, const char *token,
 					   const char *scope, uint64_t now,
 					   struct store_token *info)
 {
-	struct store_token t;
-	enum store_token_status st = TOKEN_UNKNOWN;
-	char hash[65];
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t i;
-
-	if (!token || strlen(token) != 64)
-		return TOKEN_UNKNOWN;
-	for (i = 0; i < 64; i++)
-		if (!isxdigit((unsigned char)token[i]))
-			return TOKEN_UNKNOWN;
-	token_hash(token, hash);
-	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
-		return TOKEN_UNKNOWN;
-	k.mv_size = 64;
-	k.mv_data = hash;
-	if (mdb_get(txn, s->tokens, &k, &v) != 0 || !token_decode(v.mv_data, v.mv_size, &t)) {
-		mdb_txn_abort(txn);
-		return TOKEN_UNKNOWN;
-	}
-	mdb_txn_abort(txn);
-	if (t.revoked)
-		st = TOKEN_REVOKED;
-	else if (t.expires && now >= t.expires)
-		st = TOKEN_EXPIRED;
-	else if (scope && !has_scope(t.scopes, scope))
-		st = TOKEN_NO_SCOPE;
-	else
-		st = TOKEN_OK;
-	/* a valid token was used: at most one write a minute per token */
-	if ((st == TOKEN_OK || st == TOKEN_NO_SCOPE) &&
-	    (t.last_used > now || now - t.last_used >= 60)) {
-		token_touch(s, hash, now);
-		t.last_used = now;
-	}
-	if (info)
-		*info = t;
-	return st;
+	return index_token_lookup(s->index, token, scope, now, info);
 }
 
 bool store_token_check(struct store *s, const char *token, const char *scope, char *name)
@@ -1186,149 +452,27 @@ bool store_token_check(struct store *s, const char *token, const char *scope, ch
 
 enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_err *err)
 {
-	struct store_token t;
-	char val[512];
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t n;
-	int rc, found = 0, done = 0;
-
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a write transaction");
-	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the tokens");
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (!token_decode(v.mv_data, v.mv_size, &t) || strcmp(t.name, name) != 0)
-			continue;
-		found++;
-		if (t.revoked)
-			continue;
-		t.revoked = (uint64_t)time(NULL);
-		n = token_encode(&t, val, sizeof(val));
-		v.mv_size = n;
-		v.mv_data = val;
-		if (!n || (rc = mdb_cursor_put(c, &k, &v, MDB_CURRENT)) != 0) {
-			mdb_cursor_close(c);
-			mdb_txn_abort(txn);
-			return mdb_fail(err, n ? rc : MDB_BAD_VALSIZE, "cannot revoke the token");
-		}
-		done++;
-	}
-	mdb_cursor_close(c);
-	if (!done) {
-		mdb_txn_abort(txn);
-		if (found)
-			return sym_fail(err, SYM_EEXIST, "the token '%s' is revoked already", name);
-		return sym_fail(err, SYM_ENOTFOUND,
-				"no token named '%s' ('symserver token list' shows them)", name);
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return mdb_fail(err, rc, "cannot revoke the token");
-	return SYM_OK;
-}
-
-static int token_cmp(const void *a, const void *b)
-{
-	const struct store_token *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	if (c)
-		return c;
-	return x->created < y->created ? -1 : x->created > y->created;
+	return index_token_revoke(s->index, name, err);
 }
 
 enum sym_code store_token_list(struct store *s, struct store_token **out, size_t *n,
 			       struct sym_err *err)
 {
-	struct store_token *v = NULL, *nv, t;
-	size_t cap = 0;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, val;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the tokens");
-	}
-	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
-		if (!token_decode(val.mv_data, val.mv_size, &t))
-			continue;	/* not ours to show */
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(nv = realloc(v, cap * sizeof(*v)))) {
-				mdb_cursor_close(c);
-				mdb_txn_abort(txn);
-				free(v);
-				*n = 0;
-				return sym_fail(err, SYM_ENOMEM, "out of memory");
-			}
-			v = nv;
-		}
-		v[(*n)++] = t;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	if (*n)
-		qsort(v, *n, sizeof(*v), token_cmp);
-	*out = v;
-	return SYM_OK;
-}
-
-/* A read transaction and a cursor on dbi; on failure err says what could
- * not be read. */
-static enum sym_code read_cursor(struct store *s, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **c,
-				 const char *what, struct sym_err *err)
-{
-	int rc;
-
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	if ((rc = mdb_cursor_open(*txn, dbi, c)) != 0) {
-		mdb_txn_abort(*txn);
-		return mdb_fail(err, rc, what);
-	}
-	return SYM_OK;
+	return index_token_list(s->index, out, n, err);
 }
 
 enum sym_code store_stats(struct store *s, struct store_stats *st, struct sym_err *err)
 {
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
-
-	memset(st, 0, sizeof(*st));
-	if (read_cursor(s, s->syms, &txn, &c, "cannot read the index", err) != SYM_OK)
-		return err->code;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct sym_record r;
-		if (record_decode(v.mv_data, v.mv_size, &r)) {
-			st->files++;
-			st->bytes += r.size;
-			st->gz_bytes += r.gz_size;
-		}
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	return SYM_OK;
+	return index_stats(s->index, st, err);
 }
 
 /* ---- verification ---------------------------------------------------- */
 
 static bool blob_matches(struct store *s, const struct sym_record *r, char *why, size_t cap)
 {
-	int fd = store_blob_open(s, r->hash);
+	struct blob_reader *b = NULL;
+	struct sym_err err;
+	struct blob_key k;
 	unsigned char in[65536], out[65536];
 	struct sha256 h;
 	uint8_t d[32];
@@ -1338,18 +482,19 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 	int zr = Z_OK;
 	ssize_t n;
 
-	if (fd < 0) {
-		snprintf(why, cap, "blob %s is missing", r->hash);
+	if (blob_open(s->blobs, rec_key(r, &k), &b, &err) != SYM_OK) {
+		snprintf(why, cap, err.code == SYM_ENOTFOUND ? "blob %s is missing" : "blob %s: %s",
+			 r->hash, err.msg);
 		return false;
 	}
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 15 + 16) != Z_OK) {
-		close(fd);
+		blob_close(b);
 		snprintf(why, cap, "zlib cannot start");
 		return false;
 	}
 	sha256_init(&h);
-	while (zr != Z_STREAM_END && (n = read(fd, in, sizeof(in))) > 0) {
+	while (zr != Z_STREAM_END && (n = blob_read(b, in, sizeof(in))) > 0) {
 		z.next_in = in;
 		z.avail_in = (uInt)n;
 		while (z.avail_in && zr != Z_STREAM_END) {
@@ -1365,7 +510,7 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 			break;
 	}
 	inflateEnd(&z);
-	close(fd);
+	blob_close(b);
 	if (zr != Z_STREAM_END) {
 		snprintf(why, cap, "blob %s is not a complete gzip stream", r->hash);
 		return false;
@@ -1380,602 +525,80 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 	return true;
 }
 
+struct verify_ctx {
+	struct store *s;
+	uint64_t *checked, *bad;
+	void (*report)(void *ctx, const char *key, const char *why);
+	void *ctx;
+};
+
+static int verify_one(void *ctx, const char *key, const struct sym_record *r)
+{
+	struct verify_ctx *v = ctx;
+	char why[300], ck[2048];
+
+	(*v->checked)++;
+	if (!r) {
+		(*v->bad)++;
+		v->report(v->ctx, key, "the index record is corrupt");
+	} else if (!store_key(r->debug_file, r->debug_id, ck, sizeof(ck)) || strcmp(ck, key) != 0) {
+		(*v->bad)++;
+		v->report(v->ctx, key, "the record's names do not match its key");
+	} else if (!blob_matches(v->s, r, why, sizeof(why))) {
+		(*v->bad)++;
+		v->report(v->ctx, key, why);
+	}
+	return 0;
+}
+
 enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
 			   void (*report)(void *ctx, const char *key, const char *why), void *ctx,
 			   struct sym_err *err)
 {
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
+	struct verify_ctx v = { s, checked, bad, report, ctx };
 
 	*checked = *bad = 0;
-	if (read_cursor(s, s->syms, &txn, &c, "cannot read the index", err) != SYM_OK)
-		return err->code;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct sym_record r;
-		char key[2048], why[300], ck[2048];
-
-		snprintf(key, sizeof(key), "%.*s", (int)(k.mv_size < 2000 ? k.mv_size : 2000),
-			 (const char *)k.mv_data);
-		(*checked)++;
-		if (!record_decode(v.mv_data, v.mv_size, &r)) {
-			(*bad)++;
-			report(ctx, key, "the index record is corrupt");
-			continue;
-		}
-		if (!store_key(r.debug_file, r.debug_id, ck, sizeof(ck)) || strcmp(ck, key) != 0) {
-			(*bad)++;
-			report(ctx, key, "the record's names do not match its key");
-			continue;
-		}
-		if (!blob_matches(s, &r, why, sizeof(why))) {
-			(*bad)++;
-			report(ctx, key, why);
-		}
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	return SYM_OK;
+	return index_each(s->index, verify_one, &v, err);
 }
 
-/* ---- missing symbols ------------------------------------------------- */
+/* ---- missing symbols, the ignore list, the log ------------------------ */
 
-/* "m1\0debug_file\0debug_id\0code_file\0code_id\0misses\0crashes\0first\0
- * last\0resolved_at\0" */
-static size_t miss_encode(const struct store_miss *m, uint64_t resolved_at, char *buf, size_t cap)
-{
-	int n = snprintf(buf, cap, "m1%c%s%c%s%c%s%c%s%c%" PRIu64 "%c%" PRIu64 "%c%" PRIu64
-			 "%c%" PRIu64 "%c%" PRIu64, 0, m->debug_file, 0, m->debug_id, 0,
-			 m->code_file, 0, m->code_id, 0, m->misses, 0, m->crashes, 0,
-			 m->first_seen, 0, m->last_seen, 0, resolved_at);
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n + 1;
-}
-
-static bool miss_decode(const void *data, size_t n, struct store_miss *m)
-{
-	const char *p = data, *end = p + n, *f[10];
-	int i;
-
-	memset(m, 0, sizeof(*m));
-	for (i = 0; i < 10; i++) {
-		const char *z = memchr(p, '\0', (size_t)(end - p));
-		if (!z)
-			return false;
-		f[i] = p;
-		p = z + 1;
-	}
-	if (strcmp(f[0], "m1") != 0)
-		return false;
-	snprintf(m->debug_file, sizeof(m->debug_file), "%s", f[1]);
-	snprintf(m->debug_id, sizeof(m->debug_id), "%s", f[2]);
-	snprintf(m->code_file, sizeof(m->code_file), "%s", f[3]);
-	snprintf(m->code_id, sizeof(m->code_id), "%s", f[4]);
-	m->misses = strtoull(f[5], NULL, 10);
-	m->crashes = strtoull(f[6], NULL, 10);
-	m->first_seen = strtoull(f[7], NULL, 10);
-	m->last_seen = strtoull(f[8], NULL, 10);
-	m->resolved_at = strtoull(f[9], NULL, 10);
-	m->status = m->resolved_at ? MISS_RESOLVED : MISS_OPEN;
-	return true;
-}
-
-/* Inside a write transaction: an upload of key resolves its missing entry
- * (when = the upload time); a delete (when = 0) opens it again. */
-static int missing_resolve(struct store *s, MDB_txn *txn, const char *key, uint64_t when)
-{
-	MDB_val k = { strlen(key), (void *)key }, v;
-	struct store_miss m;
-	char buf[2048];
-	size_t n;
-	int rc = mdb_get(txn, s->missing, &k, &v);
-
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	if (!miss_decode(v.mv_data, v.mv_size, &m) || (when ? m.resolved_at != 0 : m.resolved_at == 0))
-		return 0;
-	n = miss_encode(&m, when, buf, sizeof(buf));
-	if (!n)
-		return 0;
-	v.mv_size = n;
-	v.mv_data = buf;
-	return mdb_put(txn, s->missing, &k, &v, 0);
-}
-
-enum sym_code store_missing_add(struct store *s, const struct store_miss *d, size_t n,
+enum sym_code store_missing_add(struct store *s, const struct store_miss *v, size_t n,
 				struct sym_err *err)
 {
-	MDB_txn *txn;
-	size_t i;
-	int rc;
-
-	if (!n)
-		return SYM_OK;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a write transaction");
-	for (i = 0; i < n; i++) {
-		char key[1024], buf[2048];
-		MDB_val k, v;
-		struct store_miss m;
-		uint64_t resolved = 0;
-		size_t len;
-
-		if (!d[i].debug_file[0] || !d[i].debug_id[0] ||
-		    !store_key(d[i].debug_file, d[i].debug_id, key, sizeof(key)))
-			continue;
-		k.mv_size = strlen(key);
-		k.mv_data = key;
-		rc = mdb_get(txn, s->missing, &k, &v);
-		if (rc == 0 && miss_decode(v.mv_data, v.mv_size, &m)) {
-			resolved = m.resolved_at;
-			m.misses += d[i].misses;
-			m.crashes += d[i].crashes;
-			if (d[i].first_seen && (!m.first_seen || d[i].first_seen < m.first_seen))
-				m.first_seen = d[i].first_seen;
-			if (d[i].last_seen > m.last_seen)
-				m.last_seen = d[i].last_seen;
-			if (!m.code_file[0])
-				snprintf(m.code_file, sizeof(m.code_file), "%s", d[i].code_file);
-			if (!m.code_id[0])
-				snprintf(m.code_id, sizeof(m.code_id), "%s", d[i].code_id);
-		} else if (rc == 0 || rc == MDB_NOTFOUND) {
-			MDB_val sv;
-			m = d[i];
-			/* published between the miss and this flush */
-			if (mdb_get(txn, s->syms, &k, &sv) == 0) {
-				struct sym_record r;
-				if (record_decode(sv.mv_data, sv.mv_size, &r))
-					resolved = r.mtime ? r.mtime : 1;
-			}
-		} else {
-			goto lmdb;
-		}
-		len = miss_encode(&m, resolved, buf, sizeof(buf));
-		if (!len)
-			continue;
-		v.mv_size = len;
-		v.mv_data = buf;
-		if ((rc = mdb_put(txn, s->missing, &k, &v, 0)) != 0)
-			goto lmdb;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return mdb_fail(err, rc, "cannot record missing symbols");
-	return SYM_OK;
-lmdb:
-	mdb_txn_abort(txn);
-	return mdb_fail(err, rc, "cannot record missing symbols");
+	return index_missing_add(s->index, v, n, err);
 }
 
-struct patterns {
-	char **p;
-	size_t n;
-};
-
-static void patterns_free(struct patterns *ps)
+enum sym_code store_missing_each(struct store *s, int (*fn)(void *ctx, const struct store_miss *m),
+				 void *ctx, struct sym_err *err)
 {
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		free(ps->p[i]);
-	free(ps->p);
+	return index_missing_each(s->index, fn, ctx, err);
 }
 
-static int patterns_load(struct store *s, MDB_txn *txn, struct patterns *ps)
+void store_ids_of(struct store *s, const char *debug_file, const char *except_id, char *out,
+		  size_t cap)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
-
-	memset(ps, 0, sizeof(*ps));
-	if ((rc = mdb_cursor_open(txn, s->ignore, &c)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		char **q = realloc(ps->p, (ps->n + 1) * sizeof(*q));
-		char *str = malloc(k.mv_size + 1);
-		if (!q || !str) {
-			free(str);
-			if (q)
-				ps->p = q;
-			mdb_cursor_close(c);
-			return ENOMEM;
-		}
-		ps->p = q;
-		memcpy(str, k.mv_data, k.mv_size);
-		str[k.mv_size] = '\0';
-		ps->p[ps->n++] = str;
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static bool patterns_match(const struct patterns *ps, const struct store_miss *m)
-{
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		if (fnmatch(ps->p[i], m->debug_file, FNM_CASEFOLD) == 0 ||
-		    (m->code_file[0] && fnmatch(ps->p[i], m->code_file, FNM_CASEFOLD) == 0))
-			return true;
-	return false;
-}
-
-/* The ids other than m's under which the store holds m's debug file. */
-static void other_ids(struct store *s, MDB_txn *txn, struct store_miss *m)
-{
-	char prefix[300];
-	size_t pl, i, o = 0;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
-
-	m->other_ids[0] = '\0';
-	pl = strlen(m->debug_file);
-	if (pl + 2 > sizeof(prefix))
-		return;
-	for (i = 0; i < pl; i++)
-		prefix[i] = (char)tolower((unsigned char)m->debug_file[i]);
-	prefix[pl++] = '/';
-	prefix[pl] = '\0';
-	if (mdb_cursor_open(txn, s->syms, &c) != 0)
-		return;
-	k.mv_size = pl;
-	k.mv_data = prefix;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		size_t il;
-		if (k.mv_size <= pl || memcmp(k.mv_data, prefix, pl) != 0)
-			break;
-		il = k.mv_size - pl;
-		if (il == strlen(m->debug_id) &&
-		    strncasecmp((const char *)k.mv_data + pl, m->debug_id, il) == 0)
-			continue;
-		if (o + il + 2 > sizeof(m->other_ids))
-			break;
-		if (o)
-			m->other_ids[o++] = ' ';
-		memcpy(m->other_ids + o, (const char *)k.mv_data + pl, il);
-		o += il;
-		m->other_ids[o] = '\0';
-	}
-	mdb_cursor_close(c);
-}
-
-static void miss_sort_key(const struct store_miss *m, char *out, size_t cap)
-{
-	if (!store_key(m->debug_file, m->debug_id, out, cap))
-		out[0] = '\0';
-}
-
-static int miss_cmp_parts(uint64_t c1, uint64_t m1, const char *k1,
-			  uint64_t c2, uint64_t m2, const char *k2)
-{
-	if (c1 != c2)
-		return c1 > c2 ? -1 : 1;
-	if (m1 != m2)
-		return m1 > m2 ? -1 : 1;
-	return strcmp(k1, k2);
-}
-
-static int miss_cmp(const void *a, const void *b)
-{
-	const struct store_miss *x = a, *y = b;
-	char kx[600], ky[600];
-
-	miss_sort_key(x, kx, sizeof(kx));
-	miss_sort_key(y, ky, sizeof(ky));
-	return miss_cmp_parts(x->crashes, x->misses, kx, y->crashes, y->misses, ky);
-}
-
-/* A max-heap under miss_cmp: the root is the record that sorts last. */
-static void heap_swap(struct store_miss *a, struct store_miss *b)
-{
-	struct store_miss t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-static void heap_up(struct store_miss *h, size_t i)
-{
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (miss_cmp(&h[p], &h[i]) >= 0)
-			break;
-		heap_swap(&h[p], &h[i]);
-		i = p;
-	}
-}
-
-static void heap_down(struct store_miss *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && miss_cmp(&h[l], &h[m]) > 0)
-			m = l;
-		if (r < n && miss_cmp(&h[r], &h[m]) > 0)
-			m = r;
-		if (m == i)
-			return;
-		heap_swap(&h[m], &h[i]);
-		i = m;
-	}
-}
-
-/* Cursor: "<crashes>.<misses>.<hex of the key>" of the last record shown. */
-static bool cursor_parse(const char *s, uint64_t *c, uint64_t *m, char *key, size_t cap)
-{
-	char *e;
-	size_t i, n;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	*c = strtoull(s, &e, 10);
-	if (*e != '.' || !isdigit((unsigned char)e[1]))
-		return false;
-	*m = strtoull(e + 1, &e, 10);
-	if (*e != '.')
-		return false;
-	s = e + 1;
-	n = strlen(s);
-	if (n % 2 || n / 2 + 1 > cap)
-		return false;
-	for (i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
-			return false;
-		key[i] = (char)v;
-	}
-	key[n / 2] = '\0';
-	return n > 0 && strlen(key) == n / 2;
-}
-
-enum sym_code store_missing_list(struct store *s, const struct store_missing_query *q,
-				 struct store_miss **out, size_t *nout, size_t *total, char *next,
-				 size_t cap, struct sym_err *err)
-{
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	struct patterns ps;
-	struct store_miss *all = NULL, m;
-	size_t n = 0, ncap = 0, start = 0, count, i, matched = 0;
-	/* with a limit, one more than the page tells whether a next page exists */
-	size_t keep = q->limit ? q->limit + 1 : 0;
-	uint64_t cc = 0, cm = 0;
-	char ckey[600];
-	size_t plen = q->prefix ? strlen(q->prefix) : 0;
-	int rc;
-
-	*out = NULL;
-	*nout = 0;
-	if (total)
-		*total = 0;
-	next[0] = '\0';
-	if (q->cursor && q->cursor[0] && !cursor_parse(q->cursor, &cc, &cm, ckey, sizeof(ckey)))
-		return sym_fail(err, SYM_EUSAGE, "malformed cursor");
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	if ((rc = patterns_load(s, txn, &ps)) != 0) {
-		patterns_free(&ps);
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the ignore list");
-	}
-	if ((rc = mdb_cursor_open(txn, s->missing, &c)) != 0) {
-		patterns_free(&ps);
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the missing symbols");
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (!miss_decode(v.mv_data, v.mv_size, &m))
-			continue;
-		if (m.status == MISS_OPEN && patterns_match(&ps, &m))
-			m.status = MISS_IGNORED;
-		if (q->status >= 0 && (int)m.status != q->status)
-			continue;
-		if (m.last_seen < q->since || m.misses + m.crashes < q->min_count)
-			continue;
-		if (plen && strncasecmp(m.debug_file, q->prefix, plen) != 0)
-			continue;
-		if (q->cursor && q->cursor[0]) {
-			char key[600];
-			miss_sort_key(&m, key, sizeof(key));
-			if (miss_cmp_parts(m.crashes, m.misses, key, cc, cm, ckey) <= 0)
-				continue;
-		}
-		matched++;
-		if (keep && n == keep) {
-			/* a page: only the best keep records are held, in a
-			 * heap whose root is the one that sorts last */
-			if (miss_cmp(&m, &all[0]) < 0) {
-				all[0] = m;
-				heap_down(all, n, 0);
-			}
-			continue;
-		}
-		if (n == ncap) {
-			size_t nc = ncap ? ncap * 2 : 64;
-			void *p;
-			if (keep && nc > keep)
-				nc = keep;
-			p = realloc(all, nc * sizeof(*all));
-			if (!p) {
-				rc = ENOMEM;
-				break;
-			}
-			all = p;
-			ncap = nc;
-		}
-		all[n++] = m;
-		if (keep)
-			heap_up(all, n - 1);
-	}
-	mdb_cursor_close(c);
-	patterns_free(&ps);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		free(all);
-		return mdb_fail(err, rc, "cannot list the missing symbols");
-	}
-	if (n)
-		qsort(all, n, sizeof(*all), miss_cmp);
-	count = n - start;
-	if (total)
-		*total = matched;
-	/* reasons only for the page shown: the id-mismatch check reads the
-	 * index */
-	for (i = 0; i < count && (!q->limit || i < q->limit); i++) {
-		struct store_miss *x = &all[start + i];
-		switch (x->status) {
-		case MISS_RESOLVED:
-			x->reason = x->resolved_at > x->first_seen ? "late-upload" : "uploaded";
-			break;
-		case MISS_IGNORED:
-			x->reason = "ignored";
-			break;
-		default:
-			other_ids(s, txn, x);
-			x->reason = x->other_ids[0] ? "id-mismatch" : "never-uploaded";
-		}
-	}
-	mdb_txn_abort(txn);
-	if (q->limit && count > q->limit) {
-		char key[600];
-		size_t o;
-		int w;
-
-		count = q->limit;
-		m = all[start + count - 1];
-		miss_sort_key(&m, key, sizeof(key));
-		w = snprintf(next, cap, "%" PRIu64 ".%" PRIu64 ".", m.crashes, m.misses);
-		o = w > 0 ? (size_t)w : 0;
-		for (i = 0; key[i] && o + 3 <= cap; i++, o += 2)
-			snprintf(next + o, 3, "%02x", (unsigned char)key[i]);
-		if (key[i])
-			next[0] = '\0';	/* cannot happen with cap >= 1300 */
-	}
-	*out = all;
-	*nout = count;
-	return SYM_OK;
-}
-
-static enum sym_code ignore_change(struct store *s, const char *pattern, bool add,
-				   struct sym_err *err)
-{
-	MDB_txn *txn;
-	MDB_val k = { strlen(pattern), (void *)pattern }, v;
-	char when[32];
-	int rc, n;
-
-	if (!pattern[0] || strlen(pattern) > 500)
-		return sym_fail(err, SYM_EUSAGE, "a pattern is 1 to 500 characters");
-	n = snprintf(when, sizeof(when), "%lld", (long long)time(NULL));
-	v.mv_size = (size_t)n;
-	v.mv_data = when;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a write transaction");
-	rc = add ? mdb_put(txn, s->ignore, &k, &v, 0) : mdb_del(txn, s->ignore, &k, NULL);
-	if (rc) {
-		mdb_txn_abort(txn);
-		if (rc == MDB_NOTFOUND)
-			return sym_fail(err, SYM_ENOTFOUND, "'%s' is not on the ignore list", pattern);
-		return mdb_fail(err, rc, "cannot change the ignore list");
-	}
-	/* a failed commit has ended the transaction already */
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return mdb_fail(err, rc, "cannot change the ignore list");
-	return SYM_OK;
+	index_ids_of(s->index, debug_file, except_id, out, cap);
 }
 
 enum sym_code store_ignore_add(struct store *s, const char *pattern, struct sym_err *err)
 {
-	return ignore_change(s, pattern, true, err);
+	return index_ignore_add(s->index, pattern, err);
 }
 
 enum sym_code store_ignore_remove(struct store *s, const char *pattern, struct sym_err *err)
 {
-	return ignore_change(s, pattern, false, err);
+	return index_ignore_remove(s->index, pattern, err);
 }
 
 enum sym_code store_ignore_list(struct store *s, void (*fn)(void *ctx, const char *pattern),
 				void *ctx, struct sym_err *err)
 {
-	MDB_txn *txn;
-	struct patterns ps;
-	size_t i;
-	int rc;
-
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	rc = patterns_load(s, txn, &ps);
-	mdb_txn_abort(txn);
-	if (rc) {
-		patterns_free(&ps);
-		return mdb_fail(err, rc, "cannot read the ignore list");
-	}
-	for (i = 0; i < ps.n; i++)
-		fn(ctx, ps.p[i]);
-	patterns_free(&ps);
-	return SYM_OK;
-}
-
-/* ---- the upload log ---------------------------------------------------- */
-
-static bool log_parse(const char *line, size_t len, struct store_log_entry *e)
-{
-	char buf[4096], *tok[64], *p, *save = NULL;
-	int nt = 0, i;
-	size_t o = 0;
-
-	if (len >= sizeof(buf))
-		return false;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	for (p = strtok_r(buf, " ", &save); p && nt < 64; p = strtok_r(NULL, " ", &save))
-		tok[nt++] = p;
-	if (nt < 7)
-		return false;
-	e->time = strtoull(tok[0], NULL, 10);
-	snprintf(e->action, sizeof(e->action), "%s", tok[1]);
-	snprintf(e->uploader, sizeof(e->uploader), "%s", tok[nt - 1]);
-	e->size = strtoull(tok[nt - 2], NULL, 10);
-	snprintf(e->debug_id, sizeof(e->debug_id), "%s", tok[nt - 4]);
-	e->debug_file[0] = '\0';
-	for (i = 2; i < nt - 4; i++) {
-		int w = snprintf(e->debug_file + o, sizeof(e->debug_file) - o, "%s%s",
-				 i > 2 ? " " : "", tok[i]);
-		if (w < 0 || (size_t)w >= sizeof(e->debug_file) - o)
-			break;
-		o += (size_t)w;
-	}
-	return true;
+	return index_ignore_list(s->index, fn, ctx, err);
 }
 
 enum sym_code store_log_recent(struct store *s, struct store_log_entry *out, size_t max,
 			       size_t *n, struct sym_err *err)
 {
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
-
-	*n = 0;
-	if (read_cursor(s, s->log, &txn, &c, "cannot read the upload log", err) != SYM_OK)
-		return err->code;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0 && *n < max;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
-		struct store_log_entry *e = &out[*n];
-		if (k.mv_size != sizeof(uint64_t) || !log_parse(v.mv_data, v.mv_size, e))
-			continue;
-		memcpy(&e->seq, k.mv_data, sizeof(uint64_t));
-		(*n)++;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	return SYM_OK;
+	return index_log_recent(s->index, out, max, n, err);
 }

@@ -1,5 +1,6 @@
-/* store.h - the symbol store: content-addressed blobs plus an LMDB index.
- * store.c is the only user of LMDB.
+/* store.h - the symbol store: content-addressed blobs plus an index.
+ * This header is the one front for both; behind it, index.c (the only
+ * user of LMDB) and a blob backend (blob.h: blob_fs.c keeps files).
  *
  *   STORE/index/            LMDB environment, named databases:
  *     syms    "debug_file/DEBUG_ID" (file lower-cased, id upper-cased)
@@ -11,14 +12,15 @@
  *     log     upload sequence number -> one line describing the change
  *             (new, replace, force, delete) or a refused upload (refuse)
  *     missing "debug_file/DEBUG_ID" -> missing-symbol counts (issue 5)
+ *     ignore  glob pattern -> when it was added
  *   STORE/blobs/ab/cdef...  gzip of the .sym content, named by the SHA-256
- *                           of the uncompressed content
- *   STORE/tmp/              uploads being written
+ *                           of the uncompressed content (blob_fs)
+ *   STORE/tmp/              uploads being written, scratch files
  *
- * Publishing writes the blob to tmp/, fsyncs it, renames it into blobs/,
- * then commits one LMDB write transaction: a crash leaves the old index or
- * the new one, and at worst an unreferenced blob.  Thread-safe: lookups
- * use read transactions (MDB_NOTLS), writes are serialised by LMDB.
+ * Publishing commits the blob durably (blob_commit()), then one LMDB
+ * write transaction: a crash leaves the old index or the new one, and at
+ * worst an unreferenced blob.  Thread-safe: lookups use read transactions
+ * (MDB_NOTLS), writes are serialised by LMDB.
  */
 #ifndef SYM_STORE_H
 #define SYM_STORE_H
@@ -26,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "symfile.h"
@@ -61,7 +64,10 @@ enum sym_code store_open(struct store **out, const char *dir, struct sym_err *er
  * does not hold a store (no dir/index/data.mdb). */
 enum sym_code store_open_existing(struct store **out, const char *dir, struct sym_err *err);
 void store_close(struct store *s);
-const char *store_dir(const struct store *s);
+
+/* A temporary file of this node's, already unlinked: the caller closes
+ * it.  -1 with err set (SYM_ENOSPC, SYM_EIO) on failure. */
+int store_scratch_open(struct store *s, struct sym_err *err);
 
 /* Looks a symbol file up; case-insensitive in both parts.  SYM_ENOTFOUND
  * when absent. */
@@ -71,8 +77,15 @@ enum sym_code store_get(struct store *s, const char *debug_file, const char *deb
  * code id names. */
 enum sym_code store_get_by_code(struct store *s, const char *code_file, const char *code_id,
 				struct sym_record *rec, struct sym_err *err);
-/* Opens a blob read-only; -1 when missing.  The caller closes the fd. */
-int store_blob_open(struct store *s, const char *hash);
+/* Opens the blob of rec, to be read from the start
+ * with store_blob_read() (the count, 0 at the end, -1 on an error) and
+ * closed with store_blob_close().  SYM_ENOTFOUND when the blob is
+ * missing, SYM_EUSAGE for a malformed record, SYM_EIO. */
+struct blob_reader;
+enum sym_code store_blob_open(struct store *s, const struct sym_record *rec,
+			      struct blob_reader **out, struct sym_err *err);
+ssize_t store_blob_read(struct blob_reader *r, void *buf, size_t n);
+void store_blob_close(struct blob_reader *r);
 
 /* An upload in progress: bytes are hashed, grammar-checked and gzipped
  * into a temporary file as they arrive. */
@@ -200,7 +213,7 @@ struct store_miss {
 	uint64_t misses;	/* download 404s */
 	uint64_t crashes;	/* minidumps that named it (once per dump) */
 	uint64_t first_seen, last_seen;	/* seconds since the epoch */
-	/* filled by store_missing_list() */
+	/* filled by missing_list() (symserver/missing.c) */
 	enum store_miss_status status;
 	uint64_t resolved_at;	/* upload time, when resolved */
 	const char *reason;	/* "never-uploaded", "id-mismatch", "late-upload", "ignored" */
@@ -213,22 +226,15 @@ struct store_miss {
 enum sym_code store_missing_add(struct store *s, const struct store_miss *v, size_t n,
 				struct sym_err *err);
 
-struct store_missing_query {
-	uint64_t since;		/* last_seen >= since (0: all) */
-	uint64_t min_count;	/* crashes + misses >= min_count */
-	int status;		/* an enum store_miss_status, or -1 for all */
-	const char *prefix;	/* debug_file prefix, case-insensitive, or NULL */
-	const char *cursor;	/* from a previous page, or NULL */
-	size_t limit;		/* 0: no limit */
-};
-
-/* Lists records sorted by crashes, then misses (both descending), then
- * key.  *out (free() it) receives *n records; *total (may be NULL) how
- * many match from the cursor on; next[cap] the cursor of the next page,
- * "" when this page is the last.  SYM_EUSAGE for a bad cursor. */
-enum sym_code store_missing_list(struct store *s, const struct store_missing_query *q,
-				 struct store_miss **out, size_t *n, size_t *total, char *next,
-				 size_t cap, struct sym_err *err);
+/* Calls fn for each record (status MISS_OPEN or MISS_RESOLVED, with
+ * resolved_at), in key order; a non-zero return from fn stops the walk.
+ * The report (sorting, reasons, the ignore list) is symserver/missing.c's. */
+enum sym_code store_missing_each(struct store *s, int (*fn)(void *ctx, const struct store_miss *m),
+				 void *ctx, struct sym_err *err);
+/* The ids other than except_id under which debug_file is held,
+ * space-separated, into out[cap]; "" when there are none. */
+void store_ids_of(struct store *s, const char *debug_file, const char *except_id, char *out,
+		  size_t cap);
 
 /* Ignore list: glob patterns (fnmatch, case-insensitive) matched against
  * the debug file and the code file of a missing record. */

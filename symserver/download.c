@@ -17,26 +17,33 @@
 
 #define CACHE_CONTROL "public, max-age=31536000, immutable, no-transform"
 
-struct inflate_ctx {
-	int fd;
+/* A blob sent as it is (gzip) or inflated on the way out, read through
+ * the store's stream interface. */
+struct blob_ctx {
+	struct blob_reader *blob;
+	bool inflate, done;
 	z_stream z;
-	bool done;
 	unsigned char in[65536];
 };
 
-static long inflate_read(void *cls, uint64_t pos, char *buf, size_t max)
+static long blob_send(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	struct inflate_ctx *c = cls;
+	struct blob_ctx *c = cls;
+	ssize_t n;
 	int zr;
 
 	(void)pos;
+	if (!c->inflate) {
+		n = store_blob_read(c->blob, buf, max);
+		return n < 0 ? -1 : (long)n;
+	}
 	if (c->done)
 		return 0;
 	c->z.next_out = (Bytef *)buf;
 	c->z.avail_out = (uInt)(max > (1u << 30) ? (1u << 30) : max);
 	while (c->z.avail_out) {
 		if (c->z.avail_in == 0) {
-			ssize_t n = read(c->fd, c->in, sizeof(c->in));
+			n = store_blob_read(c->blob, c->in, sizeof(c->in));
 			if (n < 0)
 				return -1;
 			if (n == 0)
@@ -55,12 +62,13 @@ static long inflate_read(void *cls, uint64_t pos, char *buf, size_t max)
 	return (long)((char *)c->z.next_out - buf);
 }
 
-static void inflate_free(void *cls)
+static void blob_send_free(void *cls)
 {
-	struct inflate_ctx *c = cls;
+	struct blob_ctx *c = cls;
 
-	inflateEnd(&c->z);
-	close(c->fd);
+	if (c->inflate)
+		inflateEnd(&c->z);
+	store_blob_close(c->blob);
 	free(c);
 }
 
@@ -121,9 +129,10 @@ static bool hot_respond(struct server *srv, struct http_req *r, const struct sym
 {
 	struct hot_entry *e;
 	struct http_cached *c = NULL, *old = NULL;
-	char *buf;
+	struct blob_reader *b = NULL;
+	struct sym_err err;
+	char *buf = NULL;
 	size_t got = 0;
-	int fd;
 
 	if (!srv->hot || rec->gz_size > HOT_MAX_FILE)
 		return false;
@@ -136,16 +145,15 @@ static bool hot_respond(struct server *srv, struct http_req *r, const struct sym
 	}
 	pthread_mutex_unlock(&srv->cache_mu);
 
-	fd = store_blob_open(srv->store, rec->hash);
-	buf = fd >= 0 ? malloc(rec->gz_size ? rec->gz_size : 1) : NULL;
+	if (store_blob_open(srv->store, rec, &b, &err) == SYM_OK)
+		buf = malloc(rec->gz_size ? rec->gz_size : 1);
 	while (buf && got < rec->gz_size) {
-		ssize_t n = pread(fd, buf + got, rec->gz_size - got, (off_t)got);
+		ssize_t n = store_blob_read(b, buf + got, rec->gz_size - got);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	if (fd >= 0)
-		close(fd);
+	store_blob_close(b);
 	if (buf && got == rec->gz_size)
 		c = http_cached_new(200, "text/plain", buf, got, names, values, nh);
 	free(buf);
@@ -210,8 +218,9 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	char *want, etag[80], date[64];
 	bool name_ok;
 	const char *inm;
+	struct blob_reader *blob;
+	struct blob_ctx *c;
 	enum sym_code rc;
-	int fd;
 
 	/* some processors send a Windows module's debug_file as the path the
 	 * linker wrote into the image, "c:\build\foo.pdb" percent-encoded */
@@ -283,28 +292,30 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 		http_respond(r, 304, NULL, "", 0);
 		return;
 	}
-	fd = store_blob_open(srv->store, rec.hash);
-	if (fd < 0) {
-		respond_json_error(r, 500, "the symbol file is indexed but its blob is missing");
+	if (store_blob_open(srv->store, &rec, &blob, &err) != SYM_OK) {
+		respond_json_error(r, 500, err.code == SYM_ENOTFOUND ?
+				   "the symbol file is indexed but its blob is missing" : err.msg);
 		return;
 	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		store_blob_close(blob);
+		http_respond(r, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	c->blob = blob;
 	count(srv, &srv->hits);
 	if (server_accepts_gzip(r)) {
 		http_add_header(r, "Content-Encoding", "gzip");
-		http_respond_fd(r, 200, "text/plain", fd, rec.gz_size);
+		http_respond_stream(r, 200, "text/plain", rec.gz_size, blob_send, c, blob_send_free);
 		return;
 	}
-	{
-		struct inflate_ctx *c = calloc(1, sizeof(*c));
-		if (!c || inflateInit2(&c->z, 15 + 16) != Z_OK) {
-			free(c);
-			close(fd);
-			http_respond(r, 500, "text/plain", "out of memory\n", 14);
-			return;
-		}
-		c->fd = fd;
-		http_respond_stream(r, 200, "text/plain", rec.size, inflate_read, c, inflate_free);
+	if (inflateInit2(&c->z, 15 + 16) != Z_OK) {
+		blob_send_free(c);
+		http_respond(r, 500, "text/plain", "out of memory\n", 14);
+		return;
 	}
+	c->inflate = true;
+	http_respond_stream(r, 200, "text/plain", rec.size, blob_send, c, blob_send_free);
 }
 
 /* GET /api/syminfo/<file>/<id> (debug or code identifiers) */
@@ -345,7 +356,7 @@ void syminfo_route(struct server *srv, struct http_req *r, const char *file, con
 /* GET /missing (JSON) and /missing.csv */
 void missing_route(struct server *srv, struct http_req *r, bool csv)
 {
-	struct store_missing_query q;
+	struct missing_query q;
 	struct store_miss *v = NULL;
 	struct sym_err err;
 	const char *a;
@@ -383,7 +394,7 @@ void missing_route(struct server *srv, struct http_req *r, bool csv)
 	q.prefix = http_query(r, "debug_file");
 	q.cursor = http_query(r, "cursor");
 	sym_err_clear(&err);
-	if (store_missing_list(srv->store, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK) {
+	if (missing_list(srv->store, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK) {
 		respond_json_error(r, err.code == SYM_EUSAGE ? 400 : 500, err.msg);
 		return;
 	}

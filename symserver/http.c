@@ -206,15 +206,6 @@ void http_respondf(struct http_req *r, unsigned status, const char *type, const 
 	free(s);
 }
 
-void http_respond_fd(struct http_req *r, unsigned status, const char *type, int fd, uint64_t size)
-{
-	if (r->answered) {
-		close(fd);
-		return;
-	}
-	set_response(r, status, type, MHD_create_response_from_fd64(size, fd), size);
-}
-
 struct stream_ctx {
 	long (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
 	void (*free_ctx)(void *ctx);

@@ -54,8 +54,6 @@ void http_error(struct http_req *r, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void http_respondf(struct http_req *r, unsigned status, const char *type, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Sends size bytes of fd (which the response closes). */
-void http_respond_fd(struct http_req *r, unsigned status, const char *type, int fd, uint64_t size);
 /* Sends size bytes produced by read(ctx, pos, buf, max) -> bytes, 0 at end,
  * -1 on error; free(ctx) is called when done. */
 void http_respond_stream(struct http_req *r, unsigned status, const char *type, uint64_t size,

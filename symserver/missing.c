@@ -5,11 +5,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "fsutil.h"
@@ -450,6 +452,271 @@ static const char missing_usage[] =
 	"       symserver missing ignored [--store DIR]\n"
 	"WHEN: seconds since the epoch, 2026-12-01[T10:00:00Z], or an age (90m, 24h, 7d).\n";
 
+/* ---- the listing ------------------------------------------------------ */
+
+struct patterns {
+	char **p;
+	size_t n;
+	bool failed;
+};
+
+static void patterns_free(struct patterns *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		free(ps->p[i]);
+	free(ps->p);
+}
+
+static void patterns_add(void *ctx, const char *pattern)
+{
+	struct patterns *ps = ctx;
+	char **q, *str;
+
+	if (ps->failed)
+		return;
+	q = realloc(ps->p, (ps->n + 1) * sizeof(*q));
+	if (q)
+		ps->p = q;
+	if (!q || !(str = strdup(pattern))) {
+		ps->failed = true;
+		return;
+	}
+	ps->p[ps->n++] = str;
+}
+
+static bool patterns_match(const struct patterns *ps, const struct store_miss *m)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (fnmatch(ps->p[i], m->debug_file, FNM_CASEFOLD) == 0 ||
+		    (m->code_file[0] && fnmatch(ps->p[i], m->code_file, FNM_CASEFOLD) == 0))
+			return true;
+	return false;
+}
+
+static void miss_sort_key(const struct store_miss *m, char *out, size_t cap)
+{
+	if (!store_key(m->debug_file, m->debug_id, out, cap))
+		out[0] = '\0';
+}
+
+static int miss_cmp_parts(uint64_t c1, uint64_t m1, const char *k1,
+			  uint64_t c2, uint64_t m2, const char *k2)
+{
+	if (c1 != c2)
+		return c1 > c2 ? -1 : 1;
+	if (m1 != m2)
+		return m1 > m2 ? -1 : 1;
+	return strcmp(k1, k2);
+}
+
+static int miss_cmp(const void *a, const void *b)
+{
+	const struct store_miss *x = a, *y = b;
+	char kx[600], ky[600];
+
+	miss_sort_key(x, kx, sizeof(kx));
+	miss_sort_key(y, ky, sizeof(ky));
+	return miss_cmp_parts(x->crashes, x->misses, kx, y->crashes, y->misses, ky);
+}
+
+/* A max-heap under miss_cmp: the root is the record that sorts last. */
+static void heap_swap(struct store_miss *a, struct store_miss *b)
+{
+	struct store_miss t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void heap_up(struct store_miss *h, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (miss_cmp(&h[p], &h[i]) >= 0)
+			break;
+		heap_swap(&h[p], &h[i]);
+		i = p;
+	}
+}
+
+static void heap_down(struct store_miss *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && miss_cmp(&h[l], &h[m]) > 0)
+			m = l;
+		if (r < n && miss_cmp(&h[r], &h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(&h[m], &h[i]);
+		i = m;
+	}
+}
+
+/* Cursor: "<crashes>.<misses>.<hex of the key>" of the last record shown. */
+static bool cursor_parse(const char *s, uint64_t *c, uint64_t *m, char *key, size_t cap)
+{
+	char *e;
+	size_t i, n;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	*c = strtoull(s, &e, 10);
+	if (*e != '.' || !isdigit((unsigned char)e[1]))
+		return false;
+	*m = strtoull(e + 1, &e, 10);
+	if (*e != '.')
+		return false;
+	s = e + 1;
+	n = strlen(s);
+	if (n % 2 || n / 2 + 1 > cap)
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return false;
+		key[i] = (char)v;
+	}
+	key[n / 2] = '\0';
+	return n > 0 && strlen(key) == n / 2;
+}
+
+struct list_ctx {
+	const struct missing_query *q;
+	struct patterns ps;
+	struct store_miss *all;
+	size_t n, ncap, matched, keep;
+	uint64_t cc, cm;
+	char ckey[600];
+	size_t plen;
+	bool nomem;
+};
+
+static int list_one(void *ctx, const struct store_miss *rec)
+{
+	struct list_ctx *L = ctx;
+	const struct missing_query *q = L->q;
+	struct store_miss m = *rec;
+
+	if (m.status == MISS_OPEN && patterns_match(&L->ps, &m))
+		m.status = MISS_IGNORED;
+	if (q->status >= 0 && (int)m.status != q->status)
+		return 0;
+	if (m.last_seen < q->since || m.misses + m.crashes < q->min_count)
+		return 0;
+	if (L->plen && strncasecmp(m.debug_file, q->prefix, L->plen) != 0)
+		return 0;
+	if (q->cursor && q->cursor[0]) {
+		char key[600];
+		miss_sort_key(&m, key, sizeof(key));
+		if (miss_cmp_parts(m.crashes, m.misses, key, L->cc, L->cm, L->ckey) <= 0)
+			return 0;
+	}
+	L->matched++;
+	if (L->keep && L->n == L->keep) {
+		/* a page: only the best keep records are held, in a heap
+		 * whose root is the one that sorts last */
+		if (miss_cmp(&m, &L->all[0]) < 0) {
+			L->all[0] = m;
+			heap_down(L->all, L->n, 0);
+		}
+		return 0;
+	}
+	if (L->n == L->ncap) {
+		size_t nc = L->ncap ? L->ncap * 2 : 64;
+		void *p;
+		if (L->keep && nc > L->keep)
+			nc = L->keep;
+		if (!(p = realloc(L->all, nc * sizeof(*L->all)))) {
+			L->nomem = true;
+			return 1;
+		}
+		L->all = p;
+		L->ncap = nc;
+	}
+	L->all[L->n++] = m;
+	if (L->keep)
+		heap_up(L->all, L->n - 1);
+	return 0;
+}
+
+enum sym_code missing_list(struct store *s, const struct missing_query *q,
+			   struct store_miss **out, size_t *nout, size_t *total, char *next,
+			   size_t cap, struct sym_err *err)
+{
+	struct list_ctx L;
+	struct store_miss m;
+	size_t count, i;
+
+	*out = NULL;
+	*nout = 0;
+	if (total)
+		*total = 0;
+	next[0] = '\0';
+	memset(&L, 0, sizeof(L));
+	L.q = q;
+	/* with a limit, one more than the page tells whether a next page exists */
+	L.keep = q->limit ? q->limit + 1 : 0;
+	L.plen = q->prefix ? strlen(q->prefix) : 0;
+	if (q->cursor && q->cursor[0] && !cursor_parse(q->cursor, &L.cc, &L.cm, L.ckey, sizeof(L.ckey)))
+		return sym_fail(err, SYM_EUSAGE, "malformed cursor");
+	if (store_ignore_list(s, patterns_add, &L.ps, err) != SYM_OK || L.ps.failed) {
+		patterns_free(&L.ps);
+		return L.ps.failed ? sym_fail(err, SYM_ENOMEM, "out of memory") : err->code;
+	}
+	if (store_missing_each(s, list_one, &L, err) != SYM_OK || L.nomem) {
+		patterns_free(&L.ps);
+		free(L.all);
+		return L.nomem ? sym_fail(err, SYM_ENOMEM, "out of memory") : err->code;
+	}
+	patterns_free(&L.ps);
+	if (L.n)
+		qsort(L.all, L.n, sizeof(*L.all), miss_cmp);
+	count = L.n;
+	if (total)
+		*total = L.matched;
+	/* reasons only for the page shown: the id-mismatch check reads the
+	 * index */
+	for (i = 0; i < count && (!q->limit || i < q->limit); i++) {
+		struct store_miss *x = &L.all[i];
+		switch (x->status) {
+		case MISS_RESOLVED:
+			x->reason = x->resolved_at > x->first_seen ? "late-upload" : "uploaded";
+			break;
+		case MISS_IGNORED:
+			x->reason = "ignored";
+			break;
+		default:
+			store_ids_of(s, x->debug_file, x->debug_id, x->other_ids, sizeof(x->other_ids));
+			x->reason = x->other_ids[0] ? "id-mismatch" : "never-uploaded";
+		}
+	}
+	if (q->limit && count > q->limit) {
+		char key[600];
+		size_t o;
+		int w;
+
+		count = q->limit;
+		m = L.all[count - 1];
+		miss_sort_key(&m, key, sizeof(key));
+		w = snprintf(next, cap, "%" PRIu64 ".%" PRIu64 ".", m.crashes, m.misses);
+		o = w > 0 ? (size_t)w : 0;
+		for (i = 0; key[i] && o + 3 <= cap; i++, o += 2)
+			snprintf(next + o, 3, "%02x", (unsigned char)key[i]);
+		if (key[i])
+			next[0] = '\0';	/* cannot happen with cap >= 1300 */
+	}
+	*out = L.all;
+	*nout = count;
+	return SYM_OK;
+}
+
 static void print_pattern(void *ctx, const char *p)
 {
 	(void)ctx;
@@ -469,7 +736,7 @@ int missing_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct store_missing_query q;
+	struct missing_query q;
 	const char *dir = "./symstore", *sub = NULL, *arg = NULL;
 	enum miss_format fmt = MISS_TABLE;
 	struct store *st;
@@ -555,7 +822,7 @@ int missing_cmd(int argc, char **argv)
 		rc = store_ignore_remove(st, arg, &err) == SYM_OK ? 0 : 1;
 	else if (sub)
 		rc = store_ignore_list(st, print_pattern, NULL, &err) == SYM_OK ? 0 : 1;
-	else if (store_missing_list(st, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK)
+	else if (missing_list(st, &q, &v, &n, &total, next, sizeof(next), &err) != SYM_OK)
 		rc = 1;
 	else {
 		missing_write(stdout, fmt, v, n, total, next, NULL);

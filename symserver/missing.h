@@ -35,6 +35,26 @@ struct miss_acc_stats {
 };
 void miss_acc_stats(struct miss_acc *a, struct miss_acc_stats *st);
 
+/* A listing of the missing-symbol records. */
+struct missing_query {
+	uint64_t since;		/* last_seen >= since (0: all) */
+	uint64_t min_count;	/* crashes + misses >= min_count */
+	int status;		/* an enum store_miss_status, or -1 for all */
+	const char *prefix;	/* debug_file prefix, case-insensitive, or NULL */
+	const char *cursor;	/* from a previous page, or NULL */
+	size_t limit;		/* 0: no limit */
+};
+
+/* Lists records sorted by crashes, then misses (both descending), then
+ * key; open records that match a pattern of the ignore list are
+ * MISS_IGNORED.  *out (free() it) receives *n records with their reasons;
+ * *total (may be NULL) how many match from the cursor on; next[cap] the
+ * cursor of the next page, "" when this page is the last.  SYM_EUSAGE for
+ * a bad cursor, SYM_ENOMEM, or the store's errors. */
+enum sym_code missing_list(struct store *s, const struct missing_query *q,
+			   struct store_miss **out, size_t *n, size_t *total, char *next,
+			   size_t cap, struct sym_err *err);
+
 /* Output of a listing, shared by GET /missing[.csv] and the command line. */
 enum miss_format { MISS_JSON, MISS_CSV, MISS_TABLE };
 void missing_write(FILE *f, enum miss_format fmt, const struct store_miss *v, size_t n,

@@ -85,7 +85,7 @@ static const char script[] =
 void page_route(struct server *srv, struct http_req *r)
 {
 	struct store_log_entry *log = NULL;
-	struct store_missing_query q;
+	struct missing_query q;
 	struct store_miss *mv = NULL;
 	struct store_stats stats;
 	struct sym_err err;
@@ -106,7 +106,7 @@ void page_route(struct server *srv, struct http_req *r)
 	memset(&q, 0, sizeof(q));
 	q.status = MISS_OPEN;
 	q.limit = TOP_MISSING;
-	if (store_missing_list(srv->store, &q, &mv, &nm, &nopen, next, sizeof(next), &err) != SYM_OK)
+	if (missing_list(srv->store, &q, &mv, &nm, &nopen, next, sizeof(next), &err) != SYM_OK)
 		nm = nopen = 0;
 	f = open_memstream(&body, &blen);
 	if (!f) {

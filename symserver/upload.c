@@ -46,7 +46,6 @@ struct up {
 	bool saw_symbol_file;
 	char f_debug_file[FIELD_MAX], f_debug_id[FIELD_MAX], f_force[8];
 	int archive_fd;
-	char archive_path[4096];
 	uint64_t archive_size;
 	/* sym-upload-v2 */
 	char v2_key[80];
@@ -153,8 +152,6 @@ static void up_cleanup(void *st)
 		inflateEnd(&p->z);
 	if (p->archive_fd >= 0)
 		close(p->archive_fd);
-	if (p->archive_path[0])
-		unlink(p->archive_path);
 	free(p->json);
 	free(p);
 }
@@ -438,12 +435,13 @@ static int form_field(struct http_req *r, void *st, const char *name, const char
 		return 0;	/* other plain fields (os, cpu, version, product...) */
 	/* any other file: an archive of .sym files in the store layout */
 	if (p->archive_fd < 0 && !p->failed) {
-		snprintf(p->archive_path, sizeof(p->archive_path), "%s/tmp/archive.XXXXXX",
-			 store_dir(p->srv->store));
-		p->archive_fd = mkstemp(p->archive_path);
+		struct sym_err err;
+
+		sym_err_clear(&err);
+		p->archive_fd = store_scratch_open(p->srv->store, &err);
 		if (p->archive_fd < 0) {
-			p->archive_path[0] = '\0';
-			up_errno_fail(p, errno, "cannot store the upload");
+			p->err = err;
+			up_store_fail(p);
 			return 0;
 		}
 	}

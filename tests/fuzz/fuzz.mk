@@ -25,7 +25,7 @@ CXXFLAGS_FUZZ := -g -O1 $(SAN) -fsanitize=fuzzer-no-link -I$(BUILD) -I$(TOP)/dum
 	-isystem $(LLVM_INC)
 LIBS_FUZZ := $(LLVM_LIB)/libLLVMDemangle.a -lelf -liberty -larchive -lzstd -lz -llzma -lstdc++
 
-LIB_C := $(filter-out $(TOP)/common/store.c $(TOP)/dumpsyms/main.c, \
+LIB_C := $(filter-out $(TOP)/common/store.c $(TOP)/common/index.c $(TOP)/dumpsyms/main.c, \
 	$(wildcard $(TOP)/common/*.c $(TOP)/dumpsyms/*.c))
 LIB_CC := $(wildcard $(TOP)/dumpsyms/*.cc)
 LIB_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(LIB_C)) \

@@ -1,0 +1,270 @@
+/* blob.c - the blob backend contract (common/blob.h), on blob_fs in a
+ * temporary directory: what a commit publishes, what an abort leaves,
+ * names that are refused, listing and removal.  Prints TAP; exits
+ * non-zero when any check fails.  Every backend added later (issue 14's
+ * blob_s3) is to pass the same checks. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "sha256.h"
+
+static int ntest, nfail;
+
+static void ok(int cond, const char *desc)
+{
+	ntest++;
+	if (!cond)
+		nfail++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", ntest, desc);
+}
+
+/* The number of entries in dir, "." and ".." aside; -1 when unreadable. */
+static int count_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void hash_of(const char *s, char out[65])
+{
+	struct sha256 h;
+	uint8_t d[32];
+
+	sha256_init(&h);
+	sha256_update(&h, s, strlen(s));
+	sha256_final(&h, d);
+	sha256_hex(d, out);
+}
+
+/* The key of a blob of libfoo.so with this hash. */
+static const struct blob_key *key(const char *hash)
+{
+	static struct blob_key k;
+
+	k.hash = hash;
+	k.debug_file = "libfoo.so";
+	k.debug_id = "0123456789ABCDEF0123456789ABCDEF0";
+	return &k;
+}
+
+/* Writes text in pieces of 3 bytes and commits it under k. */
+static enum sym_code put_key(struct blob_store *b, const char *text, const struct blob_key *k,
+			     uint64_t *size)
+{
+	struct blob_writer *w;
+	struct sym_err err;
+	size_t i, n = strlen(text);
+
+	sym_err_clear(&err);
+	if (blob_begin(b, &w, &err) != SYM_OK)
+		return err.code;
+	for (i = 0; i < n; i += 3)
+		if (blob_write(w, text + i, n - i < 3 ? n - i : 3, &err) != SYM_OK) {
+			blob_abort(w);
+			return err.code;
+		}
+	return blob_commit(w, k, size, &err);
+}
+
+static enum sym_code put(struct blob_store *b, const char *text, const char *hash, uint64_t *size)
+{
+	return put_key(b, text, key(hash), size);
+}
+
+/* The whole blob, read 5 bytes at a time, into out[cap]; its length or -1. */
+static long get(struct blob_store *b, const char *hash, char *out, size_t cap)
+{
+	struct blob_reader *r;
+	struct sym_err err;
+	size_t got = 0;
+	ssize_t n;
+
+	sym_err_clear(&err);
+	if (blob_open(b, key(hash), &r, &err) != SYM_OK)
+		return -1;
+	while (got + 5 < cap && (n = blob_read(r, out + got, 5)) > 0)
+		got += (size_t)n;
+	blob_close(r);
+	out[got] = '\0';
+	return (long)got;
+}
+
+struct seen {
+	char hashes[8][65];
+	uint64_t sizes[8];
+	int n;
+};
+
+static int note(void *ctx, const struct blob_key *k, uint64_t size)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->hashes[s->n], 65, "%s", k->hash);
+		s->sizes[s->n] = size;
+	}
+	s->n++;
+	return 0;
+}
+
+static int stop_at_first(void *ctx, const struct blob_key *k, uint64_t size)
+{
+	(void)k;
+	(void)size;
+	(*(int *)ctx)++;
+	return 1;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/blobtest.XXXXXX", tmp[4096], path[4096], buf[256];
+	char ha[65], hb[65], hc[65];
+	static const char *const bad[] = {
+		"../../../../etc/passwd",
+		"ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
+		"abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678",
+		"abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234567890",
+		"ab/def0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+		"",
+	};
+	struct blob_store *b;
+	struct blob_writer *w;
+	struct blob_reader *r;
+	struct sym_err err;
+	struct seen seen;
+	uint64_t size = 0;
+	size_t i;
+	int stops = 0;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+	sym_err_clear(&err);
+	ok(blob_fs_open(&b, dir, true, &err) == SYM_OK, "blob_fs opens a new store");
+	hash_of("alpha alpha alpha\n", ha);
+	hash_of("beta\n", hb);
+	hash_of("gamma\n", hc);
+
+	/* nothing is visible before the commit, and the commit leaves no
+	 * temporary file */
+	ok(blob_begin(b, &w, &err) == SYM_OK && blob_write(w, "alpha ", 6, &err) == SYM_OK,
+	   "a writer takes bytes");
+	ok(count_dir(tmp) == 1, "an open writer has one temporary file");
+	ok(blob_open(b, key(ha), &r, &err) == SYM_ENOTFOUND, "the blob is not readable before its commit");
+	ok(blob_write(w, "alpha alpha\n", 12, &err) == SYM_OK &&
+	   blob_commit(w, key(ha), &size, &err) == SYM_OK, "the commit succeeds");
+	ok(size == 18, "the commit reports the size written");
+	ok(count_dir(tmp) == 0, "the commit leaves no temporary file");
+	ok(get(b, ha, buf, sizeof(buf)) == 18 && strcmp(buf, "alpha alpha alpha\n") == 0,
+	   "the blob reads back as written, in small reads");
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", dir, ha, ha + 2);
+	ok(access(path, R_OK) == 0, "the blob is at blobs/<2 hex>/<62 hex>");
+	ok(blob_stat(b, key(ha), &size, &err) == SYM_OK && size == 18, "stat gives the blob's size");
+
+	/* abort: no blob, no temporary file */
+	ok(blob_begin(b, &w, &err) == SYM_OK && blob_write(w, "beta\n", 5, &err) == SYM_OK,
+	   "a second writer takes bytes");
+	blob_abort(w);
+	ok(count_dir(tmp) == 0, "an abort removes the temporary file");
+	ok(blob_stat(b, key(hb), &size, &err) == SYM_ENOTFOUND, "an aborted blob does not exist");
+
+	/* the held blob wins over new bytes under the same name */
+	ok(put(b, "other bytes\n", ha, &size) == SYM_OK, "a second commit under a held name succeeds");
+	ok(size == 18 && get(b, ha, buf, sizeof(buf)) == 18 &&
+	   strcmp(buf, "alpha alpha alpha\n") == 0, "and the held blob is kept");
+	ok(count_dir(tmp) == 0, "and its temporary file is gone");
+
+	/* names that are not hashes never reach the file system */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char desc[200];
+		bool refused;
+
+		sym_err_clear(&err);
+		refused = blob_open(b, key(bad[i]), &r, &err) == SYM_EUSAGE &&
+			  blob_stat(b, key(bad[i]), &size, &err) == SYM_EUSAGE &&
+			  blob_remove(b, key(bad[i]), &err) == SYM_EUSAGE &&
+			  put(b, "x\n", bad[i], &size) == SYM_EUSAGE;
+		snprintf(desc, sizeof(desc), "'%.70s' is refused as a blob name", bad[i]);
+		ok(refused, desc);
+	}
+	{
+		static const struct blob_key badk[] = {
+			{ NULL, "libfoo.so", "0123" },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "../x", "0123" },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "libfoo.so", ".." },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "a/b", "0123" },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", NULL, "0123" },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "libfoo.so", NULL },
+		};
+		int refused = 0;
+		for (i = 0; i < sizeof(badk) / sizeof(badk[0]); i++)
+			refused += blob_open(b, &badk[i], &r, &err) == SYM_EUSAGE &&
+				   put_key(b, "x\n", &badk[i], &size) == SYM_EUSAGE;
+		ok(refused == 6, "keys with a bad debug file or id are refused");
+	}
+	ok(count_dir(tmp) == 0, "refused commits leave no temporary file");
+	snprintf(path, sizeof(path), "%s/blobs", dir);
+	ok(count_dir(path) == 1, "refused names made no directory");
+
+	/* listing: every blob once, strays skipped */
+	ok(put(b, "beta\n", hb, &size) == SYM_OK && put(b, "gamma\n", hc, &size) == SYM_OK,
+	   "two more blobs are committed");
+	/* a stray of a blob name's length that is not hex, and a stray shard */
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%.62s", dir, ha,
+		 "stray-file-stray-file-stray-file-stray-file-stray-file-stray-file");
+	fclose(fopen(path, "w"));
+	snprintf(path, sizeof(path), "%s/blobs/zz", dir);
+	mkdir(path, 0755);
+	memset(&seen, 0, sizeof(seen));
+	ok(blob_list(b, note, &seen, &err) == SYM_OK && seen.n == 3, "the list has the three blobs");
+	{
+		int fa = 0, fb = 0, fc = 0, k;
+		for (k = 0; k < seen.n && k < 8; k++) {
+			fa += strcmp(seen.hashes[k], ha) == 0 && seen.sizes[k] == 18;
+			fb += strcmp(seen.hashes[k], hb) == 0 && seen.sizes[k] == 5;
+			fc += strcmp(seen.hashes[k], hc) == 0 && seen.sizes[k] == 6;
+		}
+		ok(fa == 1 && fb == 1 && fc == 1, "each blob is listed once, with its size");
+	}
+	ok(blob_list(b, stop_at_first, &stops, &err) == SYM_OK && stops == 1,
+	   "a non-zero return stops the walk");
+
+	/* removal */
+	ok(blob_remove(b, key(hb), &err) == SYM_OK, "a blob is removed");
+	ok(blob_open(b, key(hb), &r, &err) == SYM_ENOTFOUND, "a removed blob cannot be opened");
+	ok(blob_remove(b, key(hb), &err) == SYM_ENOTFOUND, "removing it again is SYM_ENOTFOUND");
+	ok(get(b, hc, buf, sizeof(buf)) == 6, "the other blobs stay");
+
+	/* an existing store opens without create */
+	blob_store_free(b);
+	ok(blob_fs_open(&b, dir, false, &err) == SYM_OK && get(b, ha, buf, sizeof(buf)) == 18,
+	   "the store reopens and keeps its blobs");
+	blob_store_free(b);
+
+	printf("1..%d\n", ntest);
+	{
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return nfail ? 1 : 0;
+}
