@@ -2,7 +2,7 @@
 #include "config.h"
 #include "blob.h"
 
-#include "fsutil.h"
+#include <string.h>
 
 
 bool blob_hash_ok(const char *hash)
@@ -15,10 +15,24 @@ bool blob_hash_ok(const char *hash)
 	return hash[64] == '\0';
 }
 
+/* A debug file or id as a path component: 1 to 255 printable ASCII
+ * characters, no '/', not "." or "..".  Looser than store_name_ok(),
+ * whose rule is newer than some stores' records. */
+static bool part_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || !s[0] || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (i = 0; s[i]; i++)
+		if (i >= 255 || (unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e || s[i] == '/')
+			return false;
+	return true;
+}
+
 bool blob_key_ok(const struct blob_key *k)
 {
-	return k->hash && blob_hash_ok(k->hash) && k->debug_file && store_name_ok(k->debug_file) &&
-	       k->debug_id && store_name_ok(k->debug_id);
+	return k->hash && blob_hash_ok(k->hash) && part_ok(k->debug_file) && part_ok(k->debug_id);
 }
 
 static enum sym_code bad_key(struct sym_err *err)

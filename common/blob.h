@@ -40,7 +40,7 @@ struct blob_reader;
 
 struct blob_key {
 	const char *hash;	/* SHA-256 of the .sym, 64 lower-case hex digits */
-	const char *debug_file;	/* as in the MODULE record (store_name_ok()) */
+	const char *debug_file;	/* as in the MODULE record */
 	const char *debug_id;	/* the same */
 };
 
@@ -80,8 +80,9 @@ struct blob_reader {
 
 /* true when hash is 64 lower-case hex digits. */
 bool blob_hash_ok(const char *hash);
-/* true when k's hash is blob_hash_ok() and its debug file and id are
- * store_name_ok(). */
+/* true when k's hash is blob_hash_ok() and its debug file and id can be
+ * path components: 1 to 255 printable ASCII characters, no '/', not "."
+ * or "..". */
 bool blob_key_ok(const struct blob_key *k);
 
 /* The file-system backend over dir (blobs/ and tmp/ in it).  create: make

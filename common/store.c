@@ -6,7 +6,6 @@
 #include "store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +105,7 @@ int store_scratch_open(struct store *s, struct sym_err *err)
 	if ((fd = mkstemp(path)) < 0) {
 		e = errno;
 		sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
-			 "cannot create a temporary file in '%s/tmp': %s", s->dir, strerror(e));
+			 "cannot create a temporary file: %s", strerror(e));
 		return -1;
 	}
 	unlink(path);
@@ -271,6 +270,7 @@ static bool blob_stats(struct store *s, const struct sym_record *rec, struct sym
 	bool ok = true;
 
 	memset(st, 0, sizeof(*st));
+	sym_err_clear(&err);
 	if (blob_open(s->blobs, rec_key(rec, &k), &r, &err) != SYM_OK)
 		return false;
 	memset(&z, 0, sizeof(z));
@@ -473,6 +473,7 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 	struct blob_reader *b = NULL;
 	struct sym_err err;
 	struct blob_key k;
+	enum sym_code rc;
 	unsigned char in[65536], out[65536];
 	struct sha256 h;
 	uint8_t d[32];
@@ -482,9 +483,12 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 	int zr = Z_OK;
 	ssize_t n;
 
-	if (blob_open(s->blobs, rec_key(r, &k), &b, &err) != SYM_OK) {
-		snprintf(why, cap, err.code == SYM_ENOTFOUND ? "blob %s is missing" : "blob %s: %s",
-			 r->hash, err.msg);
+	sym_err_clear(&err);
+	if ((rc = blob_open(s->blobs, rec_key(r, &k), &b, &err)) != SYM_OK) {
+		if (rc == SYM_ENOTFOUND)
+			snprintf(why, cap, "blob %s is missing", r->hash);
+		else
+			snprintf(why, cap, "blob %s cannot be read: %.200s", r->hash, err.msg);
 		return false;
 	}
 	memset(&z, 0, sizeof(z));

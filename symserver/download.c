@@ -134,6 +134,8 @@ static bool hot_respond(struct server *srv, struct http_req *r, const struct sym
 	char *buf = NULL;
 	size_t got = 0;
 
+	sym_err_clear(&err);
+
 	if (!srv->hot || rec->gz_size > HOT_MAX_FILE)
 		return false;
 	e = &srv->hot[hot_slot(rec->hash)];
@@ -292,9 +294,11 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 		http_respond(r, 304, NULL, "", 0);
 		return;
 	}
-	if (store_blob_open(srv->store, &rec, &blob, &err) != SYM_OK) {
-		respond_json_error(r, 500, err.code == SYM_ENOTFOUND ?
-				   "the symbol file is indexed but its blob is missing" : err.msg);
+	sym_err_clear(&err);
+	if ((rc = store_blob_open(srv->store, &rec, &blob, &err)) != SYM_OK) {
+		respond_json_error(r, 500, rc == SYM_ENOTFOUND ?
+				   "the symbol file is indexed but its blob is missing" :
+				   "the symbol file is indexed but its blob cannot be read");
 		return;
 	}
 	if (!(c = calloc(1, sizeof(*c)))) {

@@ -440,7 +440,7 @@ static int form_field(struct http_req *r, void *st, const char *name, const char
 		sym_err_clear(&err);
 		p->archive_fd = store_scratch_open(p->srv->store, &err);
 		if (p->archive_fd < 0) {
-			p->err = err;
+			sym_fail(&p->err, err.code, "cannot store the upload: %s", err.msg);
 			up_store_fail(p);
 			return 0;
 		}
