@@ -25,7 +25,7 @@ static bool part_ok(const char *s)
 	if (!s || !s[0] || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (i = 0; s[i]; i++)
-		if (i >= 255 || (unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e || s[i] == '/')
+		if (i >= 255 || (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '/')
 			return false;
 	return true;
 }

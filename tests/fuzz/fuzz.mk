@@ -25,7 +25,7 @@ CXXFLAGS_FUZZ := -g -O1 $(SAN) -fsanitize=fuzzer-no-link -I$(BUILD) -I$(TOP)/dum
 	-isystem $(LLVM_INC)
 LIBS_FUZZ := $(LLVM_LIB)/libLLVMDemangle.a -lelf -liberty -larchive -lzstd -lz -llzma -lstdc++
 
-LIB_C := $(filter-out $(TOP)/common/store.c $(TOP)/common/index.c $(TOP)/dumpsyms/main.c, \
+LIB_C := $(filter-out $(TOP)/common/store.c $(TOP)/common/index.c $(TOP)/common/blob_s3.c $(TOP)/dumpsyms/main.c, \
 	$(wildcard $(TOP)/common/*.c $(TOP)/dumpsyms/*.c))
 LIB_CC := $(wildcard $(TOP)/dumpsyms/*.cc)
 LIB_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(LIB_C)) \
@@ -36,7 +36,7 @@ SRV_TARGETS := fuzz_http fuzz_archive fuzz_v2json
 SRV_C := $(TOP)/common/store.c $(filter-out $(TOP)/symserver/main.c,$(wildcard $(TOP)/symserver/*.c)) \
 	$(filter-out $(TOP)/common/store.c,$(wildcard $(TOP)/common/*.c))
 SRV_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(SRV_C))
-LIBS_SRV := -lmicrohttpd -llmdb -ljansson -larchive -lzstd -lz -lpthread
+LIBS_SRV := -lmicrohttpd -llmdb -lcurl -ljansson -larchive -lzstd -lz -lpthread
 TARGETS := $(patsubst $(TOP)/tests/fuzz/%.c,%,$(wildcard $(TOP)/tests/fuzz/fuzz_*.c))
 
 all: $(TARGETS)
@@ -59,6 +59,10 @@ $(addprefix $(OUT)/,$(SRV_TARGETS)): $(OUT)/%: $(OUT)/obj/tests/fuzz/%.o $(SRV_O
 
 # the router is pure: its one object, no library
 $(OUT)/fuzz_route: $(OUT)/obj/tests/fuzz/fuzz_route.o $(OUT)/obj/symserver/router.o
+	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ -o $@
+
+# the S3 parsers: their object and the error type
+$(OUT)/fuzz_s3: $(OUT)/obj/tests/fuzz/fuzz_s3.o $(OUT)/obj/common/s3parse.o $(OUT)/obj/common/err.o
 	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ -o $@
 
 $(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(LIB_OBJS)

@@ -1,0 +1,833 @@
+/* blob_s3.c - blobs in an S3 bucket (AWS S3, Ceph RGW, MinIO, ...), laid
+ * out as a Breakpad symbol store that processors can read directly:
+ *
+ *   PREFIX/<debug_file>/<debug_id>/<sym_file>   the gzip of the .sym,
+ *       Content-Encoding: gzip, x-amz-meta-sha256: the .sym's SHA-256
+ *
+ * Requests are signed with SigV4 by libcurl (CURLOPT_AWS_SIGV4), path-style
+ * (http://HOST/BUCKET/KEY).  The body of a PUT carries its own SHA-256
+ * (x-amz-content-sha256), so the gateway refuses a body that changed on
+ * the way.  A writer spools to an unlinked temporary file: the object is
+ * sent whole at the commit, so nothing partial is ever visible in the
+ * bucket.  Readers stream: the body comes in through a bounded buffer as
+ * the caller reads.  Every request has a connect timeout and a stall
+ * timeout; requests that did not reach the gateway, or got 500 or 503,
+ * are retried (idempotent: PUT of one content, GET, HEAD, DELETE, list). */
+#include "config.h"
+#include "blob.h"
+#include "blob_s3.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "fsutil.h"
+#include "sha256.h"
+
+#define READ_BUF (1u << 20)	/* bytes of a GET held ahead of the reader */
+
+struct s3_store {
+	struct blob_store base;
+	char *endpoint;		/* scheme://host[:port] */
+	char *bucket;
+	char *prefix;		/* "" or "a/b/" */
+	char *scratch;
+	char *sigv4;		/* "aws:amz:REGION:s3" */
+	char *userpwd;		/* "ACCESS:SECRET" */
+	long timeout_ms;
+	int retries;
+	CURLSH *share;
+	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+struct s3_writer {
+	struct blob_writer base;
+	struct s3_store *s;
+	int fd;
+	uint64_t size;
+	struct sha256 sha;
+};
+
+struct s3_reader {
+	struct blob_reader base;
+	CURLM *m;
+	CURL *e;
+	struct curl_slist *hdrs;
+	unsigned char *buf;
+	size_t len, off;
+	bool paused, done, failed;
+	CURLcode result;	/* of the finished transfer */
+};
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *p)
+{
+	struct s3_store *s = p;
+
+	(void)h;
+	(void)a;
+	pthread_mutex_lock(&s->locks[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *p)
+{
+	struct s3_store *s = p;
+
+	(void)h;
+	pthread_mutex_unlock(&s->locks[d]);
+}
+
+/* Appends c to out (at *o, cap), %-encoded unless unreserved or (keep) a
+ * slash.  false when it does not fit. */
+static bool enc(char *out, size_t cap, size_t *o, const char *c, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *c; c++) {
+		unsigned char ch = (unsigned char)*c;
+		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
+		    (keep_slash && ch == '/')) {
+			if (*o + 1 >= cap)
+				return false;
+			out[(*o)++] = (char)ch;
+		} else {
+			if (*o + 3 >= cap)
+				return false;
+			out[(*o)++] = '%';
+			out[(*o)++] = hex[ch >> 4];
+			out[(*o)++] = hex[ch & 15];
+		}
+	}
+	out[*o] = '\0';
+	return true;
+}
+
+/* The object key of k (not encoded) into out[cap]. */
+static bool object_key(const struct s3_store *s, const struct blob_key *k, char *out, size_t cap)
+{
+	char *sn = sym_file_name(k->debug_file);
+	int n;
+
+	if (!sn)
+		return false;
+	n = snprintf(out, cap, "%s%s/%s/%s", s->prefix, k->debug_file, k->debug_id, sn);
+	free(sn);
+	return n > 0 && (size_t)n < cap;
+}
+
+/* The URL of an object (key given) or of the bucket (key NULL, then
+ * query, already canonical: sorted and encoded, may be NULL). */
+static bool make_url(const struct s3_store *s, const char *key, const char *query, char *out,
+		     size_t cap)
+{
+	size_t o;
+	int n = snprintf(out, cap, "%s/", s->endpoint);
+
+	if (n < 0 || (size_t)n >= cap)
+		return false;
+	o = (size_t)n;
+	if (!enc(out, cap, &o, s->bucket, false))
+		return false;
+	if (key) {
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = '/';
+		return enc(out, cap, &o, key, true);
+	}
+	if (query) {
+		n = snprintf(out + o, cap - o, "?%s", query);
+		return n > 0 && (size_t)n < cap - o;
+	}
+	return true;
+}
+
+static CURL *new_handle(struct s3_store *s, const char *url)
+{
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_SHARE, s->share);
+	curl_easy_setopt(e, CURLOPT_AWS_SIGV4, s->sigv4);
+	curl_easy_setopt(e, CURLOPT_USERPWD, s->userpwd);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms);
+	/* a transfer that moves less than 1 byte/s for the timeout is dead */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (s->timeout_ms + 999) / 1000);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	return e;
+}
+
+/* Collects up to a few KiB of a response body (error documents, lists). */
+struct body {
+	char *p;
+	size_t n, max;
+};
+
+static size_t body_cb(char *data, size_t sz, size_t nm, void *ctx)
+{
+	struct body *b = ctx;
+	size_t n = sz * nm, k = n;
+	char *q;
+
+	if (b->n + k > b->max)
+		k = b->max > b->n ? b->max - b->n : 0;
+	if (k) {
+		if (!(q = realloc(b->p, b->n + k + 1)))
+			return 0;
+		b->p = q;
+		memcpy(b->p + b->n, data, k);
+		b->n += k;
+		b->p[b->n] = '\0';
+	}
+	return n;
+}
+
+/* The <Code> of an S3 error document, or "". */
+static void error_code(const struct body *b, char *out, size_t cap)
+{
+	const char *p = b->p ? strstr(b->p, "<Code>") : NULL, *q;
+
+	out[0] = '\0';
+	if (p && (q = strstr(p + 6, "</Code>")) && (size_t)(q - p - 6) < cap)
+		snprintf(out, cap, "%.*s", (int)(q - p - 6), p + 6);
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+static bool retryable(CURLcode cc, long status)
+{
+	if (cc == CURLE_OK)
+		return status == 500 || status == 502 || status == 503 || status == 504;
+	return cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
+	       cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING ||
+	       cc == CURLE_PARTIAL_FILE;
+}
+
+/* Runs e (set up by the caller) with retries; *status gets the HTTP
+ * status.  rewind(ctx) is called before a retry (may be NULL). */
+static enum sym_code perform(struct s3_store *s, CURL *e, const char *what, long *status,
+			     struct body *b, bool (*rewind_body)(void *), void *ctx,
+			     struct sym_err *err)
+{
+	CURLcode cc = CURLE_OK;
+	char code[64];
+	int i;
+
+	for (i = 0;; i++) {
+		if (b) {
+			free(b->p);
+			b->p = NULL;
+			b->n = 0;
+		}
+		*status = 0;
+		cc = curl_easy_perform(e);
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+		if (!retryable(cc, *status) || i >= s->retries || (rewind_body && !rewind_body(ctx)))
+			break;
+		pause_ms(100L << (2 * i));	/* 100 ms, 400 ms, 1.6 s, ... */
+	}
+	if (cc != CURLE_OK)
+		return sym_fail(err, SYM_EIO, "S3 %s: %s", what, curl_easy_strerror(cc));
+	if (*status == 403 || *status == 401) {
+		if (b)
+			error_code(b, code, sizeof(code));
+		return sym_fail(err, SYM_EIO, "S3 %s: access denied (%ld %s): check the credentials",
+				what, *status, b && code[0] ? code : "");
+	}
+	if (*status >= 500) {
+		if (b)
+			error_code(b, code, sizeof(code));
+		return sym_fail(err, SYM_EIO, "S3 %s: the gateway answered %ld %s", what, *status,
+				b && code[0] ? code : "");
+	}
+	return SYM_OK;
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static enum sym_code s3_begin(struct blob_store *b, struct blob_writer **out, struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	struct s3_writer *w = calloc(1, sizeof(*w));
+	char path[4096];
+	int e;
+
+	if (!w)
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "%s/s3put.XXXXXX", s->scratch);
+	if ((w->fd = mkstemp(path)) < 0) {
+		e = errno;
+		free(w);
+		return sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+				"cannot create a temporary file in '%s': %s", s->scratch, strerror(e));
+	}
+	unlink(path);
+	w->base.ops = b->ops;
+	w->s = s;
+	sha256_init(&w->sha);
+	*out = &w->base;
+	return SYM_OK;
+}
+
+static enum sym_code s3_write(struct blob_writer *bw, const void *p, size_t n, struct sym_err *err)
+{
+	struct s3_writer *w = (struct s3_writer *)bw;
+	const char *c = p;
+
+	sha256_update(&w->sha, p, n);
+	w->size += n;
+	while (n) {
+		ssize_t k = write(w->fd, c, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			return sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+					"cannot spool the blob: %s", strerror(e));
+		}
+		c += k;
+		n -= (size_t)k;
+	}
+	return SYM_OK;
+}
+
+static void s3_abort(struct blob_writer *bw)
+{
+	struct s3_writer *w = (struct s3_writer *)bw;
+
+	close(w->fd);
+	free(w);
+}
+
+static size_t put_read(char *buf, size_t sz, size_t nm, void *ctx)
+{
+	struct s3_writer *w = ctx;
+	ssize_t n;
+
+	do
+		n = read(w->fd, buf, sz * nm);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+static bool put_rewind(void *ctx)
+{
+	struct s3_writer *w = ctx;
+
+	return lseek(w->fd, 0, SEEK_SET) == 0;
+}
+
+static enum sym_code s3_commit(struct blob_writer *bw, const struct blob_key *k, uint64_t *size,
+			       struct sym_err *err)
+{
+	struct s3_writer *w = (struct s3_writer *)bw;
+	struct s3_store *s = w->s;
+	char key[2048], url[8192], h[3][128], hex[65];
+	struct curl_slist *hdrs = NULL;
+	struct body b = { NULL, 0, 4096 };
+	enum sym_code rc = SYM_OK;
+	uint8_t d[32];
+	long status;
+	CURL *e = NULL;
+	int i;
+
+	sha256_final(&w->sha, d);
+	sha256_hex(d, hex);
+	if (!object_key(s, k, key, sizeof(key)) || !make_url(s, key, NULL, url, sizeof(url))) {
+		rc = sym_fail(err, SYM_EUSAGE, "object key too long");
+		goto out;
+	}
+	if (lseek(w->fd, 0, SEEK_SET) != 0) {
+		rc = sym_fail(err, SYM_EIO, "cannot read the spooled blob: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(h[0], sizeof(h[0]), "x-amz-content-sha256: %s", hex);
+	snprintf(h[1], sizeof(h[1]), "x-amz-meta-sha256: %s", k->hash);
+	snprintf(h[2], sizeof(h[2]), "Content-Encoding: gzip");
+	for (i = 0; i < 3; i++) {
+		struct curl_slist *t = curl_slist_append(hdrs, h[i]);
+		if (!t) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			goto out;
+		}
+		hdrs = t;
+	}
+	{
+		struct curl_slist *t = curl_slist_append(hdrs, "Content-Type: text/plain");
+		if (!t || !(hdrs = t)) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!(e = new_handle(s, url))) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, put_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, w);
+	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)w->size);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+	if ((rc = perform(s, e, "upload", &status, &b, put_rewind, w, err)) != SYM_OK)
+		goto out;
+	if (status != 200) {
+		char code[64];
+		error_code(&b, code, sizeof(code));
+		rc = sym_fail(err, status == 404 ? SYM_ENOTFOUND : SYM_EIO,
+			      "S3 upload of '%s': the gateway answered %ld %s", key, status, code);
+		goto out;
+	}
+	*size = w->size;
+out:
+	free(b.p);
+	curl_slist_free_all(hdrs);
+	if (e)
+		curl_easy_cleanup(e);
+	s3_abort(bw);
+	return rc;
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+static size_t get_cb(char *data, size_t sz, size_t nm, void *ctx)
+{
+	struct s3_reader *r = ctx;
+	size_t n = sz * nm;
+
+	if (r->off == r->len)
+		r->off = r->len = 0;
+	if (n > READ_BUF - r->len) {
+		if (r->off) {
+			memmove(r->buf, r->buf + r->off, r->len - r->off);
+			r->len -= r->off;
+			r->off = 0;
+		}
+		if (n > READ_BUF - r->len) {
+			r->paused = true;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+	}
+	memcpy(r->buf + r->len, data, n);
+	r->len += n;
+	return n;
+}
+
+/* Drives the transfer until data is buffered or it ends. */
+static void pump(struct s3_reader *r)
+{
+	int running = 1;
+	CURLMsg *msg;
+	int left;
+
+	while (!r->done && r->off == r->len) {
+		if (r->paused) {
+			r->paused = false;
+			curl_easy_pause(r->e, CURLPAUSE_CONT);
+		}
+		if (curl_multi_perform(r->m, &running) != CURLM_OK) {
+			r->done = r->failed = true;
+			break;
+		}
+		while ((msg = curl_multi_info_read(r->m, &left)))
+			if (msg->msg == CURLMSG_DONE) {
+				r->done = true;
+				r->result = msg->data.result;
+				r->failed = r->result != CURLE_OK;
+			}
+		if (!running)
+			r->done = true;
+		if (!r->done && r->off == r->len && !r->paused)
+			curl_multi_poll(r->m, NULL, 0, 1000, NULL);
+	}
+}
+
+static void reader_free(struct s3_reader *r)
+{
+	if (r->m && r->e)
+		curl_multi_remove_handle(r->m, r->e);
+	if (r->e)
+		curl_easy_cleanup(r->e);
+	if (r->m)
+		curl_multi_cleanup(r->m);
+	curl_slist_free_all(r->hdrs);
+	free(r->buf);
+	free(r);
+}
+
+static enum sym_code s3_open(struct blob_store *b, const struct blob_key *k,
+			     struct blob_reader **out, struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	char key[2048], url[8192];
+	struct s3_reader *r;
+	long status = 0;
+	CURLcode cc;
+	int i;
+
+	if (!object_key(s, k, key, sizeof(key)) || !make_url(s, key, NULL, url, sizeof(url)))
+		return sym_fail(err, SYM_EUSAGE, "object key too long");
+	for (i = 0;; i++) {
+		if (!(r = calloc(1, sizeof(*r))) || !(r->buf = malloc(READ_BUF)) ||
+		    !(r->m = curl_multi_init()) || !(r->e = new_handle(s, url)) ||
+		    !(r->hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD"))) {
+			if (r)
+				reader_free(r);
+			return sym_fail(err, SYM_ENOMEM, "out of memory");
+		}
+		r->base.ops = b->ops;
+		curl_easy_setopt(r->e, CURLOPT_HTTPHEADER, r->hdrs);
+		curl_easy_setopt(r->e, CURLOPT_WRITEFUNCTION, get_cb);
+		curl_easy_setopt(r->e, CURLOPT_WRITEDATA, r);
+		curl_easy_setopt(r->e, CURLOPT_ACCEPT_ENCODING, NULL);	/* the bytes as stored */
+		curl_multi_add_handle(r->m, r->e);
+		/* until the status is known: the first body bytes or the end */
+		pump(r);
+		curl_easy_getinfo(r->e, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200 && !r->failed)
+			break;
+		cc = r->result;
+		reader_free(r);
+		if (status == 404)
+			return sym_fail(err, SYM_ENOTFOUND, "S3: no object '%s'", key);
+		if (i >= s->retries || !retryable(cc, status)) {
+			if (status)
+				return sym_fail(err, SYM_EIO, "S3 download of '%s': the gateway answered %ld",
+						key, status);
+			return sym_fail(err, SYM_EIO, "S3 download of '%s': %s", key,
+					curl_easy_strerror(cc));
+		}
+		pause_ms(100L << (2 * i));
+	}
+	*out = &r->base;
+	return SYM_OK;
+}
+
+static ssize_t s3_read(struct blob_reader *br, void *buf, size_t n)
+{
+	struct s3_reader *r = (struct s3_reader *)br;
+	size_t k;
+
+	pump(r);
+	if (r->off == r->len) {
+		if (r->failed) {
+			errno = EIO;
+			return -1;
+		}
+		return 0;
+	}
+	k = r->len - r->off < n ? r->len - r->off : n;
+	memcpy(buf, r->buf + r->off, k);
+	r->off += k;
+	return (ssize_t)k;
+}
+
+static void s3_close(struct blob_reader *br)
+{
+	reader_free((struct s3_reader *)br);
+}
+
+/* ---- metadata, removal, listing ----------------------------------------- */
+
+/* A request without a body on the object of k: a handle (its header
+ * list in *hdrs) and the key in key[cap]; NULL with err set. */
+static CURL *object_request(struct s3_store *s, const struct blob_key *k, char *key, size_t cap,
+			    struct curl_slist **hdrs, struct sym_err *err)
+{
+	char url[8192];
+	CURL *e;
+
+	*hdrs = NULL;
+	if (!object_key(s, k, key, cap) || !make_url(s, key, NULL, url, sizeof(url))) {
+		sym_fail(err, SYM_EUSAGE, "object key too long");
+		return NULL;
+	}
+	if (!(e = new_handle(s, url)) ||
+	    !(*hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD"))) {
+		if (e)
+			curl_easy_cleanup(e);
+		sym_fail(err, SYM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *hdrs);
+	return e;
+}
+
+static enum sym_code s3_stat(struct blob_store *b, const struct blob_key *k, uint64_t *size,
+			     struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	char key[2048];
+	struct curl_slist *hdrs;
+	curl_off_t len = -1;
+	enum sym_code rc;
+	long status;
+	CURL *e;
+
+	if (!(e = object_request(s, k, key, sizeof(key), &hdrs, err)))
+		return err->code;
+	curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	rc = perform(s, e, "lookup", &status, NULL, NULL, NULL, err);
+	if (rc == SYM_OK && status == 404)
+		rc = sym_fail(err, SYM_ENOTFOUND, "S3: no object '%s'", key);
+	else if (rc == SYM_OK && status != 200)
+		rc = sym_fail(err, SYM_EIO, "S3 lookup of '%s': the gateway answered %ld", key, status);
+	else if (rc == SYM_OK &&
+		 (curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len) != CURLE_OK || len < 0))
+		rc = sym_fail(err, SYM_EIO, "S3 lookup of '%s': no Content-Length", key);
+	if (rc == SYM_OK && size)
+		*size = (uint64_t)len;
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(e);
+	return rc;
+}
+
+static enum sym_code s3_remove(struct blob_store *b, const struct blob_key *k, struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	char key[2048];
+	struct curl_slist *hdrs;
+	enum sym_code rc;
+	long status;
+	CURL *e;
+
+	/* S3 deletes answer 204 whether or not the object exists */
+	if ((rc = s3_stat(b, k, NULL, err)) != SYM_OK)
+		return rc;
+	if (!(e = object_request(s, k, key, sizeof(key), &hdrs, err)))
+		return err->code;
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+	rc = perform(s, e, "delete", &status, NULL, NULL, NULL, err);
+	if (rc == SYM_OK && status != 204 && status != 200)
+		rc = sym_fail(err, SYM_EIO, "S3 delete of '%s': the gateway answered %ld", key, status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(e);
+	return rc;
+}
+
+struct list_ctx {
+	struct s3_store *s;
+	int (*fn)(void *ctx, const struct blob_key *k, uint64_t size);
+	void *ctx;
+	int stop;
+};
+
+/* One object of a listing: keys outside the layout are skipped. */
+static int list_entry(void *ctx, const char *key, uint64_t size)
+{
+	struct list_ctx *L = ctx;
+	size_t pl = strlen(L->s->prefix);
+	char buf[2048], *file, *id, *name, *want;
+	struct blob_key k;
+	bool ok;
+
+	if (strncmp(key, L->s->prefix, pl) != 0 || strlen(key + pl) >= sizeof(buf))
+		return 0;
+	strcpy(buf, key + pl);
+	file = buf;
+	if (!(id = strchr(file, '/')))
+		return 0;
+	*id++ = '\0';
+	if (!(name = strchr(id, '/')))
+		return 0;
+	*name++ = '\0';
+	want = sym_file_name(file);
+	ok = want && strcmp(want, name) == 0 && store_name_ok(file) && store_name_ok(id);
+	free(want);
+	if (!ok)
+		return 0;
+	k.hash = NULL;
+	k.debug_file = file;
+	k.debug_id = id;
+	return L->stop = L->fn(L->ctx, &k, size);
+}
+
+static enum sym_code s3_list(struct blob_store *b,
+			     int (*fn)(void *ctx, const struct blob_key *k, uint64_t size), void *ctx,
+			     struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	struct list_ctx L = { s, fn, ctx, 0 };
+	char token[1024] = "", query[4096], url[8192], q1[2048], q2[1200];
+	struct curl_slist *hdrs = NULL;
+	struct body body = { NULL, 0, 16u << 20 };
+	enum sym_code rc = SYM_OK;
+	struct s3_list_page page;
+	long status;
+	size_t o;
+	CURL *e = NULL;
+
+	if (!(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD")))
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	do {
+		/* the query as SigV4 wants it: sorted, every value encoded */
+		o = 0;
+		q2[0] = '\0';
+		if (token[0] && !enc(q2, sizeof(q2), &o, token, false)) {
+			rc = sym_fail(err, SYM_EIO, "S3 list: continuation token too long");
+			break;
+		}
+		o = 0;
+		q1[0] = '\0';
+		if (!enc(q1, sizeof(q1), &o, s->prefix, false)) {
+			rc = sym_fail(err, SYM_EUSAGE, "prefix too long");
+			break;
+		}
+		snprintf(query, sizeof(query), "%s%s%slist-type=2&prefix=%s", token[0] ? "continuation-token=" : "",
+			 q2, token[0] ? "&" : "", q1);
+		if (!make_url(s, NULL, query, url, sizeof(url)) || !(e = new_handle(s, url))) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			break;
+		}
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+		if ((rc = perform(s, e, "list", &status, &body, NULL, NULL, err)) != SYM_OK)
+			break;
+		if (status != 200) {
+			char code[64];
+			error_code(&body, code, sizeof(code));
+			rc = sym_fail(err, status == 404 ? SYM_ENOTFOUND : SYM_EIO,
+				      "S3 list of bucket '%s': the gateway answered %ld %s", s->bucket,
+				      status, code);
+			break;
+		}
+		if (s3_list_parse(body.p ? body.p : "", body.n, list_entry, &L, &page) != 0) {
+			rc = sym_fail(err, SYM_EFORMAT, "S3 list: the gateway's answer is not a listing");
+			break;
+		}
+		snprintf(token, sizeof(token), "%s", page.next_token);
+		curl_easy_cleanup(e);
+		e = NULL;
+		if (!L.stop && page.truncated && !token[0]) {
+			rc = sym_fail(err, SYM_EFORMAT, "S3 list: a page is cut without a continuation token");
+			break;
+		}
+	} while (!L.stop && page.truncated);
+	if (e)
+		curl_easy_cleanup(e);
+	free(body.p);
+	curl_slist_free_all(hdrs);
+	return rc;
+}
+
+static void s3_free(struct blob_store *b)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	int i;
+
+	if (s->share)
+		curl_share_cleanup(s->share);
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&s->locks[i]);
+	free(s->endpoint);
+	free(s->bucket);
+	free(s->prefix);
+	free(s->scratch);
+	free(s->sigv4);
+	free(s->userpwd);
+	free(s);
+}
+
+static const struct blob_ops s3_ops = {
+	.name = "s3",
+	.begin = s3_begin,
+	.write = s3_write,
+	.commit = s3_commit,
+	.abort = s3_abort,
+	.open = s3_open,
+	.read = s3_read,
+	.close = s3_close,
+	.stat = s3_stat,
+	.remove = s3_remove,
+	.list = s3_list,
+	.free = s3_free,
+};
+
+enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config *c,
+			   struct sym_err *err)
+{
+	struct s3_store *s;
+	struct curl_slist *hdrs = NULL;
+	char url[4096];
+	long status;
+	enum sym_code rc;
+	CURL *e = NULL;
+	int i, n;
+
+	*out = NULL;
+	if (!c->access_key || !*c->access_key || !c->secret_key || !*c->secret_key)
+		return sym_fail(err, SYM_EUSAGE,
+				"no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+	if (strchr(c->access_key, ':'))
+		return sym_fail(err, SYM_EUSAGE, "the S3 access key cannot hold ':'");
+	if (!(s = calloc(1, sizeof(*s))))
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	s->base.ops = &s3_ops;
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&s->locks[i], NULL);
+	if ((rc = blob_s3_parse_url(c->url, &s->endpoint, &s->bucket, &s->prefix, err)) != SYM_OK) {
+		s3_free(&s->base);
+		return rc;
+	}
+	s->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 10000;
+	s->retries = c->retries >= 0 ? c->retries : 3;
+	n = asprintf(&s->sigv4, "aws:amz:%s:s3", c->region && *c->region ? c->region : "us-east-1");
+	if (n < 0)
+		s->sigv4 = NULL;
+	n = asprintf(&s->userpwd, "%s:%s", c->access_key, c->secret_key);
+	if (n < 0)
+		s->userpwd = NULL;
+	if (!s->sigv4 || !s->userpwd || !(s->scratch = strdup(c->scratch_dir)) ||
+	    !(s->share = curl_share_init())) {
+		s3_free(&s->base);
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
+	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+
+	/* the bucket must exist and the credentials open it */
+	if (!make_url(s, NULL, NULL, url, sizeof(url)) || !(e = new_handle(s, url)) ||
+	    !(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD"))) {
+		if (e)
+			curl_easy_cleanup(e);
+		s3_free(&s->base);
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	rc = perform(s, e, "bucket check", &status, NULL, NULL, NULL, err);
+	if (rc == SYM_OK && status == 404)
+		rc = sym_fail(err, SYM_ENOTFOUND, "S3: no bucket '%s' at %s", s->bucket, s->endpoint);
+	else if (rc == SYM_OK && status != 200)
+		rc = sym_fail(err, SYM_EIO, "S3: bucket '%s' at %s: the gateway answered %ld", s->bucket,
+			      s->endpoint, status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(e);
+	if (rc != SYM_OK) {
+		s3_free(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return SYM_OK;
+}
