@@ -34,13 +34,6 @@ struct fs_reader {
 	int fd;
 };
 
-/* A full disk is told apart from other I/O errors: the server answers it
- * with 507, the others with 503. */
-static enum sym_code io_code(int e)
-{
-	return e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
-}
-
 static void blob_path(const struct fs_store *s, const char *hash, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/blobs/%.2s/%s", s->dir, hash, hash + 2);
@@ -60,7 +53,7 @@ static enum sym_code fs_begin(struct blob_store *b, struct blob_writer **out, st
 	if (w->fd < 0) {
 		int e = errno;
 		free(w);
-		return sym_fail(err, io_code(e), "cannot create a temporary file in '%s/tmp': %s",
+		return sym_fail(err, sym_errno_code(e), "cannot create a temporary file in '%s/tmp': %s",
 				s->dir, strerror(e));
 	}
 	*out = &w->base;
@@ -78,7 +71,7 @@ static enum sym_code fs_write(struct blob_writer *bw, const void *p, size_t n, s
 			if (errno == EINTR)
 				continue;
 			int e = errno;
-			return sym_fail(err, io_code(e), "cannot write to the store: %s", strerror(e));
+			return sym_fail(err, sym_errno_code(e), "cannot write to the store: %s", strerror(e));
 		}
 		c += k;
 		n -= (size_t)k;
@@ -112,13 +105,13 @@ static enum sym_code fs_commit(struct blob_writer *bw, const struct blob_key *k,
 	if (fstat(fd, &st) != 0 || fsync(fd) != 0) {
 		int e = errno;
 		close(fd);
-		sym_fail(err, io_code(e), "cannot write the blob: %s", strerror(e));
+		sym_fail(err, sym_errno_code(e), "cannot write the blob: %s", strerror(e));
 		goto fail;
 	}
 	*size = (uint64_t)st.st_size;
 	if (close(fd) != 0) {
 		int e = errno;
-		sym_fail(err, io_code(e), "cannot write the blob: %s", strerror(e));
+		sym_fail(err, sym_errno_code(e), "cannot write the blob: %s", strerror(e));
 		goto fail;
 	}
 	blob_path(s, hash, path, sizeof(path));
@@ -138,7 +131,7 @@ static enum sym_code fs_commit(struct blob_writer *bw, const struct blob_key *k,
 		*size = (uint64_t)st.st_size;	/* identical content already stored */
 	} else if (rename(w->tmp, path) != 0) {
 		int e = errno;
-		sym_fail(err, io_code(e), "cannot publish the blob: %s", strerror(e));
+		sym_fail(err, sym_errno_code(e), "cannot publish the blob: %s", strerror(e));
 		goto fail;
 	} else {
 		/* renamed but maybe not durable if this fails: nothing refers

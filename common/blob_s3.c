@@ -274,7 +274,7 @@ static enum sym_code s3_begin(struct blob_store *b, struct blob_writer **out, st
 	if ((w->fd = mkstemp(path)) < 0) {
 		e = errno;
 		free(w);
-		return sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+		return sym_fail(err, sym_errno_code(e),
 				"cannot create a temporary file in '%s': %s", s->scratch, strerror(e));
 	}
 	unlink(path);
@@ -298,7 +298,7 @@ static enum sym_code s3_write(struct blob_writer *bw, const void *p, size_t n, s
 			if (errno == EINTR)
 				continue;
 			int e = errno;
-			return sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+			return sym_fail(err, sym_errno_code(e),
 					"cannot spool the blob: %s", strerror(e));
 		}
 		c += k;

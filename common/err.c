@@ -1,6 +1,7 @@
 #include "config.h"
 #include "err.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,11 @@ enum sym_code sym_fail(struct sym_err *err, enum sym_code code,
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+enum sym_code sym_errno_code(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
 }
 
 void sym_err_clear(struct sym_err *err)

@@ -44,6 +44,11 @@ enum sym_code sym_fail(struct sym_err *err, enum sym_code code,
 		       const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The code for a failed system call's errno e: SYM_ENOSPC when the disk
+ * is full (ENOSPC, EDQUOT; the server answers 507), SYM_EIO otherwise
+ * (503). */
+enum sym_code sym_errno_code(int e);
+
 /* Clears err to SYM_OK with an empty message. */
 void sym_err_clear(struct sym_err *err);
 

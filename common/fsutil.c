@@ -24,7 +24,7 @@ enum sym_code mkdir_p(const char *dir, struct sym_err *err)
 			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
 				int e = errno;
 				/* a full disk is told apart: servers answer it with 507 */
-				enum sym_code c = e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
+				enum sym_code c = sym_errno_code(e);
 				sym_fail(err, c, "cannot create directory '%s': %s", p, strerror(e));
 				free(p);
 				return c;
@@ -55,7 +55,7 @@ enum sym_code fsync_dir(const char *dir, struct sym_err *err)
 	e = errno;
 	if (fd >= 0)
 		close(fd);
-	return sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+	return sym_fail(err, sym_errno_code(e),
 			"cannot sync directory '%s': %s", dir, strerror(e));
 }
 

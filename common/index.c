@@ -50,17 +50,10 @@ static void txn_key_init(void)
 	pthread_key_create(&txn_key, tls_txn_free);
 }
 
-/* A full disk is told apart from other I/O errors: the server answers it
- * with 507, the others with 503. */
-static enum sym_code io_code(int e)
-{
-	return e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO;
-}
-
 static enum sym_code mdb_fail(struct sym_err *err, int rc, const char *what)
 {
 	return sym_fail(err, rc == MDB_NOTFOUND ? SYM_ENOTFOUND :
-			rc == MDB_MAP_FULL ? SYM_ENOSPC : io_code(rc),
+			rc == MDB_MAP_FULL ? SYM_ENOSPC : sym_errno_code(rc),
 			"symbol index: %s: %s", what, mdb_strerror(rc));
 }
 

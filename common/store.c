@@ -104,7 +104,7 @@ int store_scratch_open(struct store *s, struct sym_err *err)
 	snprintf(path, sizeof(path), "%s/tmp/scratch.XXXXXX", s->dir);
 	if ((fd = mkstemp(path)) < 0) {
 		e = errno;
-		sym_fail(err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO,
+		sym_fail(err, sym_errno_code(e),
 			 "cannot create a temporary file: %s", strerror(e));
 		return -1;
 	}

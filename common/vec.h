@@ -48,4 +48,12 @@ static inline int vec_grow_raw(void **v, size_t *cap, size_t n, size_t extra,
 
 #define vec_free(x) do { free((x).v); (x).v = NULL; (x).n = (x).cap = 0; } while (0)
 
+/* qsort() and bsearch() order for an array of uint64_t. */
+static inline int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 #endif

@@ -16,6 +16,7 @@
 #include "obj.h"
 #include "outbuf.h"
 #include "unwind_info.h"
+#include "vec.h"
 
 struct pub_ctx {
 	struct module *m;
@@ -108,13 +109,6 @@ static bool unwind_info_of(struct obj *bin, struct unwind_info_input *in)
 	in->base = bin->load_addr;
 	in->text = bin;
 	return true;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* STACK CFI from .debug_frame, then .eh_frame, as Breakpad orders them.

@@ -24,6 +24,7 @@
 #include "demangle.h"
 #include "dwarf_unit.h"
 #include "symname.h"
+#include "vec.h"
 
 enum lang { LANG_CPP, LANG_DOT, LANG_RUST, LANG_SWIFT, LANG_ASM };
 
@@ -1367,13 +1368,6 @@ static int add_unit_inlines(struct dwarf_state *st, const struct cu_func *cf,
 }
 
 /* ---- names from the symbol table ------------------------------------ */
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The name the symbol table gives a function at addr whose DWARF name is
  * dw (NULL: it has none): the first public there, in symbol-table order,

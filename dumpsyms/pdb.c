@@ -15,6 +15,7 @@
 #include "msvc_demangle.h"
 #include "pdb_frame.h"
 #include "pdb_int.h"
+#include "vec.h"
 
 #define PDB_STREAM_INFO	1
 #define PDB_STREAM_TPI	2
@@ -711,13 +712,6 @@ static enum sym_code pdb_read_publics(struct pdb_ctx *c, struct sym_err *err)
 nomem:
 	pdb_stream_release(&st);
 	return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Publics by mapped address, dropped ones last; at one address by

@@ -128,7 +128,7 @@ static void up_errno_fail(struct up *p, int e, const char *what)
 {
 	if (p->failed)
 		return;
-	sym_fail(&p->err, e == ENOSPC || e == EDQUOT ? SYM_ENOSPC : SYM_EIO, "%s: %s", what,
+	sym_fail(&p->err, sym_errno_code(e), "%s: %s", what,
 		 strerror(e));
 	up_store_fail(p);
 }
