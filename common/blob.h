@@ -109,7 +109,9 @@ void blob_abort(struct blob_writer *w);
 
 /* Opens a blob for reading from its start.  *out is freed with
  * blob_close().  SYM_ENOTFOUND when the store holds no such blob,
- * SYM_EUSAGE for a bad key, SYM_EIO otherwise. */
+ * SYM_EFORMAT when a keyed backend's object says it holds other content
+ * than k's hash (replaced behind the index's back), SYM_EUSAGE for a bad
+ * key, SYM_EIO otherwise. */
 enum sym_code blob_open(struct blob_store *b, const struct blob_key *k, struct blob_reader **out,
 			struct sym_err *err);
 /* Reads up to n bytes: the count, 0 at the end, -1 on an error (errno

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +66,7 @@ struct s3_reader {
 	size_t len, off;
 	bool paused, done, failed;
 	CURLcode result;	/* of the finished transfer */
+	char meta_sha256[65];	/* x-amz-meta-sha256 of the answer, "" when none */
 };
 
 static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *p)
@@ -430,6 +432,23 @@ static size_t get_cb(char *data, size_t sz, size_t nm, void *ctx)
 	return n;
 }
 
+/* Keeps the x-amz-meta-sha256 header of the answer. */
+static size_t get_header(char *data, size_t sz, size_t nm, void *ctx)
+{
+	static const char name[] = "x-amz-meta-sha256:";
+	struct s3_reader *r = ctx;
+	size_t n = sz * nm, i = sizeof(name) - 1, j = 0;
+
+	if (n > i && strncasecmp(data, name, i) == 0) {
+		while (i < n && data[i] == ' ')
+			i++;
+		while (i < n && j < 64 && isxdigit((unsigned char)data[i]))
+			r->meta_sha256[j++] = (char)tolower((unsigned char)data[i++]);
+		r->meta_sha256[j] = '\0';
+	}
+	return n;
+}
+
 /* Drives the transfer until data is buffered or it ends. */
 static void pump(struct s3_reader *r)
 {
@@ -497,12 +516,26 @@ static enum sym_code s3_open(struct blob_store *b, const struct blob_key *k,
 		curl_easy_setopt(r->e, CURLOPT_WRITEFUNCTION, get_cb);
 		curl_easy_setopt(r->e, CURLOPT_WRITEDATA, r);
 		curl_easy_setopt(r->e, CURLOPT_ACCEPT_ENCODING, NULL);	/* the bytes as stored */
+		curl_easy_setopt(r->e, CURLOPT_HEADERFUNCTION, get_header);
+		curl_easy_setopt(r->e, CURLOPT_HEADERDATA, r);
 		curl_multi_add_handle(r->m, r->e);
 		/* until the status is known: the first body bytes or the end */
 		pump(r);
 		curl_easy_getinfo(r->e, CURLINFO_RESPONSE_CODE, &status);
-		if (status == 200 && !r->failed)
+		if (status == 200 && !r->failed) {
+			/* the object was replaced behind the index's back (by
+			 * another node or tool): not the blob asked for.  An
+			 * object without the header (put by another tool) is
+			 * taken as it is. */
+			if (r->meta_sha256[0] && strcmp(r->meta_sha256, k->hash) != 0) {
+				sym_fail(err, SYM_EFORMAT,
+					 "S3: object '%s' holds other content (sha256 %s, not %s)", key,
+					 r->meta_sha256, k->hash);
+				reader_free(r);
+				return SYM_EFORMAT;
+			}
 			break;
+		}
 		cc = r->result;
 		reader_free(r);
 		if (status == 404)
@@ -761,9 +794,17 @@ static const struct blob_ops s3_ops = {
 	.free = s3_free,
 };
 
+static CURLcode global_rc;
+
+static void global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config *c,
 			   struct sym_err *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct s3_store *s;
 	struct curl_slist *hdrs = NULL;
 	char url[4096];
@@ -773,6 +814,11 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 	int i, n;
 
 	*out = NULL;
+	/* once, before any handle: libcurl's own lazy init is not safe
+	 * when threads race to it */
+	pthread_once(&once, global_init);
+	if (global_rc != CURLE_OK)
+		return sym_fail(err, SYM_EIO, "libcurl cannot start: %s", curl_easy_strerror(global_rc));
 	if (!c->access_key || !*c->access_key || !c->secret_key || !*c->secret_key)
 		return sym_fail(err, SYM_EUSAGE,
 				"no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");

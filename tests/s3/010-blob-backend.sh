@@ -48,6 +48,24 @@ printf '%s\n' "<Key>pre/fix/a.so/0123</Key>" "<Key>pre/fix/a.so/0123/b.sym</Key>
 	"<Key>pre/fix/$file/$id/$file.sym</Key>" "<Key>pre/fix/notes.txt</Key>" | sort > want.txt
 compare want.txt keys.txt "the objects under the prefix"
 
+# read back through the backend; then behind its back: replaced by another
+# client (other bytes, other SHA-256) it is refused as other content;
+# removed, it is a clean "no object"
+"$BUILD/tests/unit/blob" --s3-get "$E/syms/pre/fix" "$file" "$id" "$want" > got.txt ||
+	fail "the blob does not read back: $(cat got.txt)"
+printf 'alpha alpha alpha\n' | cmp - got.txt || fail "the blob reads back wrong"
+printf 'beta\n' > other.txt
+other=$(sha256sum < other.txt | cut -d' ' -f1)
+[ "$(s3 -o /dev/null -w '%{http_code}' -H "x-amz-meta-sha256: $other" -T other.txt "$url")" = 200 ] ||
+	fail "cannot replace the object with curl"
+"$BUILD/tests/unit/blob" --s3-get "$E/syms/pre/fix" "$file" "$id" "$want" > got.txt &&
+	fail "a replaced object was served as the blob: $(cat got.txt)"
+grep -q "holds other content (sha256 $other, not $want)" got.txt || fail "replaced: $(cat got.txt)"
+[ "$(s3 -o /dev/null -w '%{http_code}' -X DELETE "$url")" = 204 ] || fail "cannot remove the object with curl"
+"$BUILD/tests/unit/blob" --s3-get "$E/syms/pre/fix" "$file" "$id" "$want" > got.txt &&
+	fail "a removed object was served"
+grep -q "code 8: S3: no object 'pre/fix/$file/$id/$file.sym'" got.txt || fail "removed: $(cat got.txt)"
+
 # errors a user can act on, each well within 15 s
 opens() {  # opens URL WANT-TEXT: --s3-open fails with WANT-TEXT
 	local t0=$SECONDS

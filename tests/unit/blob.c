@@ -9,7 +9,9 @@
  *                        check with another client
  *   blob --s3-open URL   only opens the backend: prints the error and
  *                        exits 1 when it cannot (wrong credentials, no
- *                        bucket, no gateway) */
+ *                        bucket, no gateway)
+ *   blob --s3-get URL FILE ID HASH
+ *                        prints the blob's bytes, or the error (exit 1) */
 #include "config.h"
 
 #include <dirent.h>
@@ -405,6 +407,26 @@ int main(int argc, char **argv)
 		blob_store_free(b);
 		rmdir(dir);
 		return 0;
+	}
+	if (argc == 6 && strcmp(argv[1], "--s3-get") == 0) {
+		struct blob_key k = { argv[5], argv[3], argv[4] };
+		struct blob_reader *r;
+		char buf[4096];
+		ssize_t n;
+		int rc = 1;
+
+		c = s3_config(argv[2], dir);
+		if (blob_s3_open(&b, &c, &err) == SYM_OK && blob_open(b, &k, &r, &err) == SYM_OK) {
+			while ((n = blob_read(r, buf, sizeof(buf))) > 0)
+				fwrite(buf, 1, (size_t)n, stdout);
+			rc = n == 0 ? 0 : 1;
+			blob_close(r);
+		} else {
+			printf("code %d: %s\n", (int)err.code, err.msg);
+		}
+		blob_store_free(b);
+		rmdir(dir);
+		return rc;
 	}
 	if (argc == 3 && strcmp(argv[1], "--s3") == 0) {
 		c = s3_config(argv[2], dir);
