@@ -15,10 +15,9 @@ bool blob_hash_ok(const char *hash)
 	return hash[64] == '\0';
 }
 
-/* A debug file or id as a path component: 1 to 255 printable ASCII
- * characters, no '/', not "." or "..".  Looser than store_name_ok(),
- * whose rule is newer than some stores' records. */
-static bool part_ok(const char *s)
+/* Looser than store_name_ok(), whose rule is newer than some stores'
+ * records. */
+bool blob_part_ok(const char *s)
 {
 	size_t i;
 
@@ -32,7 +31,7 @@ static bool part_ok(const char *s)
 
 bool blob_key_ok(const struct blob_key *k)
 {
-	return k->hash && blob_hash_ok(k->hash) && part_ok(k->debug_file) && part_ok(k->debug_id);
+	return k->hash && blob_hash_ok(k->hash) && blob_part_ok(k->debug_file) && blob_part_ok(k->debug_id);
 }
 
 static enum sym_code bad_key(struct sym_err *err)

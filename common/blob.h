@@ -80,9 +80,11 @@ struct blob_reader {
 
 /* true when hash is 64 lower-case hex digits. */
 bool blob_hash_ok(const char *hash);
-/* true when k's hash is blob_hash_ok() and its debug file and id can be
- * path components: 1 to 255 printable ASCII characters, no '/', not "."
- * or "..". */
+/* true when s can be a debug file or id in a key, a path component: 1 to
+ * 255 printable ASCII characters, no '/', not "." or "..". */
+bool blob_part_ok(const char *s);
+/* true when k's hash is blob_hash_ok() and its debug file and id are
+ * blob_part_ok(). */
 bool blob_key_ok(const struct blob_key *k);
 
 /* The file-system backend over dir (blobs/ and tmp/ in it).  create: make

@@ -45,8 +45,14 @@ struct s3_store {
 	char *userpwd;		/* "ACCESS:SECRET" */
 	long timeout_ms;
 	int retries;
-	CURLSH *share;
+	int list_page;
+	CURLSH *share;		/* the DNS cache only: libcurl 7.88 does not
+				 * support a connection cache shared by threads */
 	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+	/* idle easy handles, each with its own connections kept alive */
+	pthread_mutex_t pool_mu;
+	CURL *pool[16];
+	int npool;
 };
 
 struct s3_writer {
@@ -150,13 +156,25 @@ static bool make_url(const struct s3_store *s, const char *key, const char *quer
 	return true;
 }
 
-static CURL *new_handle(struct s3_store *s, const char *url)
+static size_t discard(char *data, size_t sz, size_t nm, void *ctx)
 {
-	CURL *e = curl_easy_init();
+	(void)data;
+	(void)ctx;
+	return sz * nm;
+}
 
-	if (!e)
-		return NULL;
+/* The options of every request; total_ms > 0 bounds the whole request
+ * (not for transfers whose length has no bound: those have the stall
+ * timeout only). */
+static void setup(struct s3_store *s, CURL *e, const char *url, long total_ms)
+{
 	curl_easy_setopt(e, CURLOPT_URL, url);
+	/* the path as built here: curl would otherwise resolve ".." before
+	 * sending and signing */
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	if (total_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
 	curl_easy_setopt(e, CURLOPT_SHARE, s->share);
 	curl_easy_setopt(e, CURLOPT_AWS_SIGV4, s->sigv4);
 	curl_easy_setopt(e, CURLOPT_USERPWD, s->userpwd);
@@ -166,7 +184,38 @@ static CURL *new_handle(struct s3_store *s, const char *url)
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (s->timeout_ms + 999) / 1000);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+
+/* A handle for one request from the pool (its connections reused), set
+ * up for url; NULL when out of memory.  Back with put_handle(). */
+static CURL *get_handle(struct s3_store *s, const char *url, long total_ms)
+{
+	CURL *e = NULL;
+
+	pthread_mutex_lock(&s->pool_mu);
+	if (s->npool)
+		e = s->pool[--s->npool];
+	pthread_mutex_unlock(&s->pool_mu);
+	if (e)
+		curl_easy_reset(e);	/* keeps its live connections */
+	else if (!(e = curl_easy_init()))
+		return NULL;
+	setup(s, e, url, total_ms);
 	return e;
+}
+
+static void put_handle(struct s3_store *s, CURL *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&s->pool_mu);
+	if (s->npool < (int)(sizeof(s->pool) / sizeof(s->pool[0]))) {
+		s->pool[s->npool++] = e;
+		e = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (e)
+		put_handle(s, e);
 }
 
 /* Collects up to a few KiB of a response body (error documents, lists). */
@@ -217,7 +266,7 @@ static bool retryable(CURLcode cc, long status)
 		return status == 500 || status == 502 || status == 503 || status == 504;
 	return cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT ||
 	       cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING ||
-	       cc == CURLE_PARTIAL_FILE;
+	       cc == CURLE_PARTIAL_FILE || cc == CURLE_SEND_FAIL_REWIND;
 }
 
 /* Runs e (set up by the caller) with retries; *status gets the HTTP
@@ -328,6 +377,15 @@ static size_t put_read(char *buf, size_t sz, size_t nm, void *ctx)
 	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
 }
 
+/* libcurl resends a body on a new connection when a reused one turns
+ * out closed: it seeks back first. */
+static int put_seek(void *ctx, curl_off_t off, int origin)
+{
+	struct s3_writer *w = ctx;
+
+	return lseek(w->fd, (off_t)off, origin) < 0 ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
+}
+
 static bool put_rewind(void *ctx)
 {
 	struct s3_writer *w = ctx;
@@ -377,13 +435,15 @@ static enum sym_code s3_commit(struct blob_writer *bw, const struct blob_key *k,
 			goto out;
 		}
 	}
-	if (!(e = new_handle(s, url))) {
+	if (!(e = get_handle(s, url, 0))) {
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 		goto out;
 	}
 	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(e, CURLOPT_READFUNCTION, put_read);
 	curl_easy_setopt(e, CURLOPT_READDATA, w);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, put_seek);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, w);
 	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)w->size);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
@@ -402,7 +462,7 @@ out:
 	free(b.p);
 	curl_slist_free_all(hdrs);
 	if (e)
-		curl_easy_cleanup(e);
+		put_handle(s, e);
 	s3_abort(bw);
 	return rc;
 }
@@ -505,13 +565,14 @@ static enum sym_code s3_open(struct blob_store *b, const struct blob_key *k,
 		return sym_fail(err, SYM_EUSAGE, "object key too long");
 	for (i = 0;; i++) {
 		if (!(r = calloc(1, sizeof(*r))) || !(r->buf = malloc(READ_BUF)) ||
-		    !(r->m = curl_multi_init()) || !(r->e = new_handle(s, url)) ||
+		    !(r->m = curl_multi_init()) || !(r->e = curl_easy_init()) ||
 		    !(r->hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD"))) {
 			if (r)
 				reader_free(r);
 			return sym_fail(err, SYM_ENOMEM, "out of memory");
 		}
 		r->base.ops = b->ops;
+		setup(s, r->e, url, 0);
 		curl_easy_setopt(r->e, CURLOPT_HTTPHEADER, r->hdrs);
 		curl_easy_setopt(r->e, CURLOPT_WRITEFUNCTION, get_cb);
 		curl_easy_setopt(r->e, CURLOPT_WRITEDATA, r);
@@ -592,10 +653,9 @@ static CURL *object_request(struct s3_store *s, const struct blob_key *k, char *
 		sym_fail(err, SYM_EUSAGE, "object key too long");
 		return NULL;
 	}
-	if (!(e = new_handle(s, url)) ||
+	if (!(e = get_handle(s, url, s->timeout_ms)) ||
 	    !(*hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD"))) {
-		if (e)
-			curl_easy_cleanup(e);
+		put_handle(s, e);
 		sym_fail(err, SYM_ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -628,7 +688,7 @@ static enum sym_code s3_stat(struct blob_store *b, const struct blob_key *k, uin
 	if (rc == SYM_OK && size)
 		*size = (uint64_t)len;
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(e);
+	put_handle(s, e);
 	return rc;
 }
 
@@ -651,7 +711,7 @@ static enum sym_code s3_remove(struct blob_store *b, const struct blob_key *k, s
 	if (rc == SYM_OK && status != 204 && status != 200)
 		rc = sym_fail(err, SYM_EIO, "S3 delete of '%s': the gateway answered %ld", key, status);
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(e);
+	put_handle(s, e);
 	return rc;
 }
 
@@ -682,7 +742,7 @@ static int list_entry(void *ctx, const char *key, uint64_t size)
 		return 0;
 	*name++ = '\0';
 	want = sym_file_name(file);
-	ok = want && strcmp(want, name) == 0 && store_name_ok(file) && store_name_ok(id);
+	ok = want && strcmp(want, name) == 0 && blob_part_ok(file) && blob_part_ok(id);
 	free(want);
 	if (!ok)
 		return 0;
@@ -698,7 +758,8 @@ static enum sym_code s3_list(struct blob_store *b,
 {
 	struct s3_store *s = (struct s3_store *)b;
 	struct list_ctx L = { s, fn, ctx, 0 };
-	char token[1024] = "", query[4096], url[8192], q1[2048], q2[1200];
+	char token[sizeof(((struct s3_list_page *)0)->next_token)] = "";
+	char query[12288], url[16384], q1[2048], q2[3 * sizeof(token)], page_size[16] = "";
 	struct curl_slist *hdrs = NULL;
 	struct body body = { NULL, 0, 16u << 20 };
 	enum sym_code rc = SYM_OK;
@@ -707,6 +768,8 @@ static enum sym_code s3_list(struct blob_store *b,
 	size_t o;
 	CURL *e = NULL;
 
+	if (s->list_page > 0)
+		snprintf(page_size, sizeof(page_size), "%d", s->list_page);
 	if (!(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD")))
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	do {
@@ -723,9 +786,10 @@ static enum sym_code s3_list(struct blob_store *b,
 			rc = sym_fail(err, SYM_EUSAGE, "prefix too long");
 			break;
 		}
-		snprintf(query, sizeof(query), "%s%s%slist-type=2&prefix=%s", token[0] ? "continuation-token=" : "",
-			 q2, token[0] ? "&" : "", q1);
-		if (!make_url(s, NULL, query, url, sizeof(url)) || !(e = new_handle(s, url))) {
+		snprintf(query, sizeof(query), "%s%s%slist-type=2%s%s&prefix=%s",
+			 token[0] ? "continuation-token=" : "", q2, token[0] ? "&" : "",
+			 s->list_page > 0 ? "&max-keys=" : "", page_size, q1);
+		if (!make_url(s, NULL, query, url, sizeof(url)) || !(e = get_handle(s, url, s->timeout_ms))) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 			break;
 		}
@@ -746,8 +810,12 @@ static enum sym_code s3_list(struct blob_store *b,
 			rc = sym_fail(err, SYM_EFORMAT, "S3 list: the gateway's answer is not a listing");
 			break;
 		}
+		if (page.truncated && strcmp(token, page.next_token) == 0) {
+			rc = sym_fail(err, SYM_EFORMAT, "S3 list: the gateway gave the same page again");
+			break;
+		}
 		snprintf(token, sizeof(token), "%s", page.next_token);
-		curl_easy_cleanup(e);
+		put_handle(s, e);
 		e = NULL;
 		if (!L.stop && page.truncated && !token[0]) {
 			rc = sym_fail(err, SYM_EFORMAT, "S3 list: a page is cut without a continuation token");
@@ -755,7 +823,7 @@ static enum sym_code s3_list(struct blob_store *b,
 		}
 	} while (!L.stop && page.truncated);
 	if (e)
-		curl_easy_cleanup(e);
+		put_handle(s, e);
 	free(body.p);
 	curl_slist_free_all(hdrs);
 	return rc;
@@ -768,6 +836,9 @@ static void s3_free(struct blob_store *b)
 
 	if (s->share)
 		curl_share_cleanup(s->share);
+	for (i = 0; i < s->npool; i++)
+		curl_easy_cleanup(s->pool[i]);
+	pthread_mutex_destroy(&s->pool_mu);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->locks[i]);
 	free(s->endpoint);
@@ -814,8 +885,8 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 	int i, n;
 
 	*out = NULL;
-	/* once, before any handle: libcurl's own lazy init is not safe
-	 * when threads race to it */
+	/* once, before any handle, rather than lazily on whichever
+	 * request thread comes first */
 	pthread_once(&once, global_init);
 	if (global_rc != CURLE_OK)
 		return sym_fail(err, SYM_EIO, "libcurl cannot start: %s", curl_easy_strerror(global_rc));
@@ -829,12 +900,14 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 	s->base.ops = &s3_ops;
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&s->locks[i], NULL);
+	pthread_mutex_init(&s->pool_mu, NULL);
 	if ((rc = blob_s3_parse_url(c->url, &s->endpoint, &s->bucket, &s->prefix, err)) != SYM_OK) {
 		s3_free(&s->base);
 		return rc;
 	}
 	s->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 10000;
 	s->retries = c->retries >= 0 ? c->retries : 3;
+	s->list_page = c->list_page;
 	n = asprintf(&s->sigv4, "aws:amz:%s:s3", c->region && *c->region ? c->region : "us-east-1");
 	if (n < 0)
 		s->sigv4 = NULL;
@@ -849,14 +922,13 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 	curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
-	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 
 	/* the bucket must exist and the credentials open it */
-	if (!make_url(s, NULL, NULL, url, sizeof(url)) || !(e = new_handle(s, url)) ||
+	if (!make_url(s, NULL, NULL, url, sizeof(url)) || !(e = get_handle(s, url, s->timeout_ms)) ||
 	    !(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD"))) {
 		if (e)
-			curl_easy_cleanup(e);
+			put_handle(s, e);
 		s3_free(&s->base);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
@@ -869,7 +941,7 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 		rc = sym_fail(err, SYM_EIO, "S3: bucket '%s' at %s: the gateway answered %ld", s->bucket,
 			      s->endpoint, status);
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(e);
+	put_handle(s, e);
 	if (rc != SYM_OK) {
 		s3_free(&s->base);
 		return rc;

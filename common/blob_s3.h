@@ -17,6 +17,7 @@ struct blob_s3_config {
 	const char *scratch_dir;	/* where writers spool (unlinked files) */
 	long timeout_ms;	/* connect and stall timeout; <= 0: 10 s */
 	int retries;		/* per request; < 0: 3 */
+	int list_page;		/* keys per listing request; <= 0: the gateway's (1000) */
 };
 
 /* Opens the backend and checks that the bucket exists and the
@@ -33,7 +34,7 @@ enum sym_code blob_s3_parse_url(const char *url, char **endpoint, char **bucket,
 
 struct s3_list_page {
 	bool truncated;
-	char next_token[1024];	/* "" when none */
+	char next_token[2048];	/* "" when none; any bytes but NUL (RGW: a key) */
 };
 /* Parses one ListObjectsV2 answer, xml[n] (need not end in NUL): fn(ctx,
  * key, size) for each object, the key's XML entities decoded; a non-zero

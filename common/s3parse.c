@@ -7,6 +7,7 @@
 #include "blob_s3.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static bool element(const char *p, const char *end, const char *name, const char
  * numeric ones.  Only printable ASCII (0x20 to 0x7e) comes out: a store's
  * keys hold nothing else.  false when the text does not fit, is empty, or
  * holds something else. */
-static bool text(const char *a, const char *b, char *out, size_t cap)
+static bool text_as(const char *a, const char *b, char *out, size_t cap, bool any)
 {
 	static const struct { const char *name; char c; } ents[] = {
 		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
@@ -74,12 +75,12 @@ static bool text(const char *a, const char *b, char *out, size_t cap)
 				memcpy(num, a + 2 + hex, (size_t)(semi - a - 2 - hex));
 				num[semi - a - 2 - hex] = '\0';
 				v = strtoul(num, &e, hex ? 16 : 10);
-				if (!num[0] || *e || v < 0x20 || v > 0x7e)
+				if (!num[0] || *e || v == 0 || (!any && (v < 0x20 || v > 0x7e)) || v > 0xff)
 					return false;
 				c = (char)v;
 				a = semi + 1;
 			}
-		} else if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e) {
+		} else if (!any && ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e)) {
 			return false;
 		} else {
 			a++;
@@ -90,6 +91,11 @@ static bool text(const char *a, const char *b, char *out, size_t cap)
 	}
 	out[o] = '\0';
 	return o > 0;
+}
+
+static bool text(const char *a, const char *b, char *out, size_t cap)
+{
+	return text_as(a, b, out, cap, false);
 }
 
 int s3_list_parse(const char *xml, size_t n,
@@ -106,7 +112,7 @@ int s3_list_parse(const char *xml, size_t n,
 	if (element(p, end, "IsTruncated", &t0, &t1))
 		page->truncated = t1 - t0 == 4 && memcmp(t0, "true", 4) == 0;
 	if (element(p, end, "NextContinuationToken", &t0, &t1) &&
-	    !text(t0, t1, page->next_token, sizeof(page->next_token)))
+	    !text_as(t0, t1, page->next_token, sizeof(page->next_token), true))
 		page->next_token[0] = '\0';
 	while ((c0 = find(p, end, "<Contents>")) && (c1 = find(c0, end, "</Contents>"))) {
 		p = c1 + 11;
@@ -118,8 +124,9 @@ int s3_list_parse(const char *xml, size_t n,
 		num[t1 - t0] = '\0';
 		if (num[0] < '0' || num[0] > '9')
 			continue;
+		errno = 0;
 		uint64_t size = strtoull(num, &e, 10);
-		if (*e)
+		if (*e || errno == ERANGE)
 			continue;
 		if (fn(ctx, key, size))
 			break;
@@ -166,6 +173,17 @@ enum sym_code blob_s3_parse_url(const char *url, char **endpoint, char **bucket,
 	for (size_t i = 0; i < pl; i++)
 		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e || strchr("\\?#%", p[i]))
 			return sym_fail(err, SYM_EUSAGE, "S3 URL '%.200s': bad character in the prefix", url);
+	/* no empty, "." or ".." segment: a path is sent as it is built, and
+	 * a gateway would resolve them */
+	for (size_t i = 0; i < pl;) {
+		size_t l = strcspn(p + i, "/");
+		if (l > pl - i)
+			l = pl - i;
+		if (l == 0 || (l == 1 && p[i] == '.') || (l == 2 && p[i] == '.' && p[i + 1] == '.'))
+			return sym_fail(err, SYM_EUSAGE,
+					"S3 URL '%.200s': an empty, '.' or '..' segment in the prefix", url);
+		i += l + 1;
+	}
 	if (!(*endpoint = strndup(url, (size_t)(slash - url))) ||
 	    !(*bucket = strndup(b, (size_t)(e - b))) || !(*prefix = malloc(pl + 2))) {
 		free(*endpoint);

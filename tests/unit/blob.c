@@ -369,6 +369,51 @@ static void test_list_parse(void)
 	}
 }
 
+/* blob_s3_parse_url(): what is split how, and what is refused. */
+static void test_parse_url(void)
+{
+	static const struct {
+		const char *url, *endpoint, *bucket, *prefix;	/* endpoint NULL: refused */
+	} cases[] = {
+		{ "http://127.0.0.1:8000/syms", "http://127.0.0.1:8000", "syms", "" },
+		{ "https://s3.example.com/my-bucket/a/b//", "https://s3.example.com", "my-bucket", "a/b/" },
+		{ "http://[::1]:9000/bkt.2/pre", "http://[::1]:9000", "bkt.2", "pre/" },
+		{ "http://h/bucket/../x", NULL, NULL, NULL },
+		{ "http://h/bucket/./x", NULL, NULL, NULL },
+		{ "http://h/bucket/a//b", NULL, NULL, NULL },
+		{ "http://h/bucket/a/..", NULL, NULL, NULL },
+		{ "http://user@h/bucket", NULL, NULL, NULL },
+		{ "http://h/Bucket", NULL, NULL, NULL },
+		{ "http://h/ab", NULL, NULL, NULL },
+		{ "http://h/bucket/a?b", NULL, NULL, NULL },
+		{ "http://h/bucket/a%2e", NULL, NULL, NULL },
+		{ "ftp://h/bucket", NULL, NULL, NULL },
+		{ "http:///bucket", NULL, NULL, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *e = NULL, *b = NULL, *p = NULL, desc[200];
+		struct sym_err err;
+		enum sym_code rc;
+		bool good;
+
+		sym_err_clear(&err);
+		rc = blob_s3_parse_url(cases[i].url, &e, &b, &p, &err);
+		if (cases[i].endpoint)
+			good = rc == SYM_OK && strcmp(e, cases[i].endpoint) == 0 &&
+			       strcmp(b, cases[i].bucket) == 0 && strcmp(p, cases[i].prefix) == 0;
+		else
+			good = rc == SYM_EUSAGE && err.msg[0];
+		snprintf(desc, sizeof(desc), "S3 URL '%s' %s", cases[i].url,
+			 cases[i].endpoint ? "splits" : "is refused");
+		ok(good, desc);
+		free(e);
+		free(b);
+		free(p);
+	}
+}
+
 static struct blob_s3_config s3_config(const char *url, const char *scratch)
 {
 	struct blob_s3_config c;
@@ -381,6 +426,7 @@ static struct blob_s3_config s3_config(const char *url, const char *scratch)
 	c.scratch_dir = scratch;
 	c.timeout_ms = 3000;
 	c.retries = 1;
+	c.list_page = 2;	/* listings of the contract take several pages */
 	return c;
 }
 
@@ -440,6 +486,7 @@ int main(int argc, char **argv)
 		ok(blob_fs_open(&b, dir, true, &err) == SYM_OK, "blob_fs opens a new store");
 		contract(b, true, dir);
 		test_list_parse();
+		test_parse_url();
 	}
 	blob_store_free(b);
 	printf("1..%d\n", ntest);
