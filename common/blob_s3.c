@@ -834,10 +834,11 @@ static void s3_free(struct blob_store *b)
 	struct s3_store *s = (struct s3_store *)b;
 	int i;
 
-	if (s->share)
-		curl_share_cleanup(s->share);
+	/* the handles first: a share in use cannot be freed */
 	for (i = 0; i < s->npool; i++)
 		curl_easy_cleanup(s->pool[i]);
+	if (s->share)
+		curl_share_cleanup(s->share);
 	pthread_mutex_destroy(&s->pool_mu);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->locks[i]);
