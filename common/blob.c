@@ -67,6 +67,11 @@ void blob_abort(struct blob_writer *w)
 		w->ops->abort(w);
 }
 
+void blob_create_only(struct blob_writer *w)
+{
+	w->create_only = true;
+}
+
 enum sym_code blob_open(struct blob_store *b, const struct blob_key *k, struct blob_reader **out,
 			struct sym_err *err)
 {
@@ -74,6 +79,20 @@ enum sym_code blob_open(struct blob_store *b, const struct blob_key *k, struct b
 	if (!blob_key_ok(k))
 		return bad_key(err);
 	return b->ops->open(b, k, out, err);
+}
+
+enum sym_code blob_open_any(struct blob_store *b, const char *debug_file, const char *debug_id,
+			    struct blob_reader **out, struct sym_err *err)
+{
+	struct blob_key k = { NULL, debug_file, debug_id, 0 };
+
+	*out = NULL;
+	if (!b->ops->keyed)
+		return sym_fail(err, SYM_EUSAGE, "the %s backend names blobs by content only",
+				b->ops->name);
+	if (!blob_part_ok(debug_file) || !blob_part_ok(debug_id))
+		return bad_key(err);
+	return b->ops->open(b, &k, out, err);
 }
 
 ssize_t blob_read(struct blob_reader *r, void *buf, size_t n)

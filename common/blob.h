@@ -42,11 +42,15 @@ struct blob_key {
 	const char *hash;	/* SHA-256 of the .sym, 64 lower-case hex digits */
 	const char *debug_file;	/* as in the MODULE record */
 	const char *debug_id;	/* the same */
+	uint64_t size;		/* the blob's size when known (a reader's hint), else 0 */
 };
 
 /* The backend's side.  Errors as in the wrappers below. */
 struct blob_ops {
 	const char *name;
+	/* blobs named by debug file and id (one per key, replaced in
+	 * place), not by content alone: see blob_open_any(), blob_create_only() */
+	bool keyed;
 	enum sym_code (*begin)(struct blob_store *b, struct blob_writer **out,
 			       struct sym_err *err);
 	enum sym_code (*write)(struct blob_writer *w, const void *p, size_t n,
@@ -73,6 +77,7 @@ struct blob_store {
 };
 struct blob_writer {
 	const struct blob_ops *ops;
+	bool create_only;	/* blob_create_only() */
 };
 struct blob_reader {
 	const struct blob_ops *ops;
@@ -102,12 +107,18 @@ enum sym_code blob_write(struct blob_writer *w, const void *p, size_t n, struct 
 /* Publishes what was written under k, durably (file, then directory
  * entries, on disk before it returns).  When blob_fs holds that hash
  * already, the held blob stays and the new bytes are dropped.  *size gets
- * the size of the blob now held.  Frees w in every case; on failure
- * nothing new is published.  SYM_EUSAGE (bad key), SYM_ENOSPC, SYM_EIO. */
+ * the size of the blob now held.  Frees w in every case but
+ * blob_create_only()'s SYM_EEXIST; on failure nothing new is published.  SYM_EUSAGE (bad key), SYM_ENOSPC, SYM_EIO. */
 enum sym_code blob_commit(struct blob_writer *w, const struct blob_key *k, uint64_t *size,
 			  struct sym_err *err);
 /* Drops what was written and frees w; NULL does nothing. */
 void blob_abort(struct blob_writer *w);
+/* A keyed backend's commit of w then publishes only when no blob is held
+ * under the key (S3: If-None-Match: *), else fails with SYM_EEXIST,
+ * publishes nothing and does not free w: the caller commits it again
+ * (after setting w->create_only false, to replace the blob) or aborts it.
+ * Two writers racing for a new key: one wins. */
+void blob_create_only(struct blob_writer *w);
 
 /* Opens a blob for reading from its start.  *out is freed with
  * blob_close().  SYM_ENOTFOUND when the store holds no such blob,
@@ -116,6 +127,11 @@ void blob_abort(struct blob_writer *w);
  * key, SYM_EIO otherwise. */
 enum sym_code blob_open(struct blob_store *b, const struct blob_key *k, struct blob_reader **out,
 			struct sym_err *err);
+/* A keyed backend only (SYM_EUSAGE otherwise): opens whatever blob is
+ * held under debug_file and debug_id, whatever its content; the caller
+ * hashes what it reads.  Errors as blob_open(), without SYM_EFORMAT. */
+enum sym_code blob_open_any(struct blob_store *b, const char *debug_file, const char *debug_id,
+			    struct blob_reader **out, struct sym_err *err);
 /* Reads up to n bytes: the count, 0 at the end, -1 on an error (errno
  * says which). */
 ssize_t blob_read(struct blob_reader *r, void *buf, size_t n);

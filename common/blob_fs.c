@@ -267,7 +267,7 @@ static enum sym_code fs_list(struct blob_store *b,
 			if (!blob_hash_ok(hash) || fstatat(dirfd(shard), fe->d_name, &st, 0) != 0 ||
 			    !S_ISREG(st.st_mode))
 				continue;
-			stop = fn(ctx, &(struct blob_key){ hash, NULL, NULL }, (uint64_t)st.st_size);
+			stop = fn(ctx, &(struct blob_key){ hash, NULL, NULL, 0 }, (uint64_t)st.st_size);
 		}
 		closedir(shard);
 	}

@@ -53,7 +53,45 @@ struct s3_store {
 	pthread_mutex_t pool_mu;
 	CURL *pool[16];
 	int npool;
+	/* health and metrics (blob_s3_stats()) */
+	pthread_mutex_t st_mu;
+	struct blob_s3_stats st;
 };
+
+/* Counts one request to the gateway: failed when it did not answer or
+ * answered 5xx (or 401/403: credentials a gateway stopped taking). */
+static void note(struct s3_store *s, CURL *e, CURLcode cc, long status, const char *what)
+{
+	double t = 0;
+
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &t);
+	pthread_mutex_lock(&s->st_mu);
+	s->st.requests++;
+	s->st.seconds += t;
+	if (cc != CURLE_OK || status >= 500 || status == 401 || status == 403) {
+		s->st.errors++;
+		s->st.failing++;
+		s->st.last_failure = (uint64_t)time(NULL);
+		if (cc != CURLE_OK)
+			snprintf(s->st.last_error, sizeof(s->st.last_error), "%s: %s", what,
+				 curl_easy_strerror(cc));
+		else
+			snprintf(s->st.last_error, sizeof(s->st.last_error),
+				 "%s: the gateway answered %ld", what, status);
+	} else {
+		s->st.failing = 0;
+	}
+	pthread_mutex_unlock(&s->st_mu);
+}
+
+void blob_s3_stats(struct blob_store *b, struct blob_s3_stats *st)
+{
+	struct s3_store *s = (struct s3_store *)b;
+
+	pthread_mutex_lock(&s->st_mu);
+	*st = s->st;
+	pthread_mutex_unlock(&s->st_mu);
+}
 
 struct s3_writer {
 	struct blob_writer base;
@@ -61,6 +99,7 @@ struct s3_writer {
 	int fd;
 	uint64_t size;
 	struct sha256 sha;
+	char hex[65];		/* its final hash, once computed */
 };
 
 struct s3_reader {
@@ -215,7 +254,7 @@ static void put_handle(struct s3_store *s, CURL *e)
 	}
 	pthread_mutex_unlock(&s->pool_mu);
 	if (e)
-		put_handle(s, e);
+		curl_easy_cleanup(e);	/* the pool is full */
 }
 
 /* Collects up to a few KiB of a response body (error documents, lists). */
@@ -289,6 +328,7 @@ static enum sym_code perform(struct s3_store *s, CURL *e, const char *what, long
 		cc = curl_easy_perform(e);
 		if (cc == CURLE_OK)
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+		note(s, e, cc, *status, what);
 		if (!retryable(cc, *status) || i >= s->retries || (rewind_body && !rewind_body(ctx)))
 			break;
 		pause_ms(100L << (2 * i));	/* 100 ms, 400 ms, 1.6 s, ... */
@@ -398,7 +438,7 @@ static enum sym_code s3_commit(struct blob_writer *bw, const struct blob_key *k,
 {
 	struct s3_writer *w = (struct s3_writer *)bw;
 	struct s3_store *s = w->s;
-	char key[2048], url[8192], h[3][128], hex[65];
+	char key[2048], url[8192], h[4][128], hex[65];
 	struct curl_slist *hdrs = NULL;
 	struct body b = { NULL, 0, 4096 };
 	enum sym_code rc = SYM_OK;
@@ -407,8 +447,11 @@ static enum sym_code s3_commit(struct blob_writer *bw, const struct blob_key *k,
 	CURL *e = NULL;
 	int i;
 
-	sha256_final(&w->sha, d);
-	sha256_hex(d, hex);
+	if (!w->hex[0]) {	/* a commit again after SYM_EEXIST has it */
+		sha256_final(&w->sha, d);
+		sha256_hex(d, w->hex);
+	}
+	snprintf(hex, sizeof(hex), "%s", w->hex);
 	if (!object_key(s, k, key, sizeof(key)) || !make_url(s, key, NULL, url, sizeof(url))) {
 		rc = sym_fail(err, SYM_EUSAGE, "object key too long");
 		goto out;
@@ -420,7 +463,9 @@ static enum sym_code s3_commit(struct blob_writer *bw, const struct blob_key *k,
 	snprintf(h[0], sizeof(h[0]), "x-amz-content-sha256: %s", hex);
 	snprintf(h[1], sizeof(h[1]), "x-amz-meta-sha256: %s", k->hash);
 	snprintf(h[2], sizeof(h[2]), "Content-Encoding: gzip");
-	for (i = 0; i < 3; i++) {
+	/* create-only: the gateway refuses (412) when the key is held */
+	snprintf(h[3], sizeof(h[3]), "%s", w->base.create_only ? "If-None-Match: *" : "");
+	for (i = 0; i < 4 && h[i][0]; i++) {
 		struct curl_slist *t = curl_slist_append(hdrs, h[i]);
 		if (!t) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
@@ -450,11 +495,18 @@ static enum sym_code s3_commit(struct blob_writer *bw, const struct blob_key *k,
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 	if ((rc = perform(s, e, "upload", &status, &b, put_rewind, w, err)) != SYM_OK)
 		goto out;
+	if (status == 412 && w->base.create_only) {
+		/* the writer stays the caller's, to commit again or abort */
+		free(b.p);
+		curl_slist_free_all(hdrs);
+		put_handle(s, e);
+		return sym_fail(err, SYM_EEXIST, "S3: object '%s' was created by another writer", key);
+	}
 	if (status != 200) {
 		char code[64];
 		error_code(&b, code, sizeof(code));
-		rc = sym_fail(err, status == 404 ? SYM_ENOTFOUND : SYM_EIO,
-			      "S3 upload of '%s': the gateway answered %ld %s", key, status, code);
+		rc = sym_fail(err, SYM_EIO, "S3 upload of '%s': the gateway answered %ld %s", key,
+			      status, code);
 		goto out;
 	}
 	*size = w->size;
@@ -583,15 +635,28 @@ static enum sym_code s3_open(struct blob_store *b, const struct blob_key *k,
 		/* until the status is known: the first body bytes or the end */
 		pump(r);
 		curl_easy_getinfo(r->e, CURLINFO_RESPONSE_CODE, &status);
+		note(s, r->e, r->failed ? (r->result ? r->result : CURLE_RECV_ERROR) : CURLE_OK, status,
+		     "download");
 		if (status == 200 && !r->failed) {
 			/* the object was replaced behind the index's back (by
 			 * another node or tool): not the blob asked for.  An
 			 * object without the header (put by another tool) is
 			 * taken as it is. */
-			if (r->meta_sha256[0] && strcmp(r->meta_sha256, k->hash) != 0) {
+			curl_off_t len = -1;
+			if (k->hash && r->meta_sha256[0] && strcmp(r->meta_sha256, k->hash) != 0) {
 				sym_fail(err, SYM_EFORMAT,
 					 "S3: object '%s' holds other content (sha256 %s, not %s)", key,
 					 r->meta_sha256, k->hash);
+				reader_free(r);
+				return SYM_EFORMAT;
+			}
+			/* the same for an object put by another tool (no hash
+			 * header) whose size is not the one expected */
+			if (k->hash && k->size &&
+			    curl_easy_getinfo(r->e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len) == CURLE_OK &&
+			    len >= 0 && (uint64_t)len != k->size) {
+				sym_fail(err, SYM_EFORMAT, "S3: object '%s' holds other content (%lld bytes, not %llu)",
+					 key, (long long)len, (unsigned long long)k->size);
 				reader_free(r);
 				return SYM_EFORMAT;
 			}
@@ -638,6 +703,12 @@ static void s3_close(struct blob_reader *br)
 	reader_free((struct s3_reader *)br);
 }
 
+const char *blob_s3_reader_hash(struct blob_reader *br)
+{
+	return ((struct s3_reader *)br)->meta_sha256;
+}
+
+
 /* ---- metadata, removal, listing ----------------------------------------- */
 
 /* A request without a body on the object of k: a handle (its header
@@ -663,10 +734,12 @@ static CURL *object_request(struct s3_store *s, const struct blob_key *k, char *
 	return e;
 }
 
-static enum sym_code s3_stat(struct blob_store *b, const struct blob_key *k, uint64_t *size,
-			     struct sym_err *err)
+/* A HEAD of k's object: its size (size may be NULL) and, when hash is
+ * given, its x-amz-meta-sha256 into hash[65] ("" when none). */
+static enum sym_code head_object(struct s3_store *s, const struct blob_key *k, uint64_t *size,
+				 char *hash, struct sym_err *err)
 {
-	struct s3_store *s = (struct s3_store *)b;
+	struct s3_reader meta;	/* only its meta_sha256, filled by get_header() */
 	char key[2048];
 	struct curl_slist *hdrs;
 	curl_off_t len = -1;
@@ -676,7 +749,12 @@ static enum sym_code s3_stat(struct blob_store *b, const struct blob_key *k, uin
 
 	if (!(e = object_request(s, k, key, sizeof(key), &hdrs, err)))
 		return err->code;
+	memset(&meta, 0, sizeof(meta));
 	curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	if (hash) {
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, get_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, &meta);
+	}
 	rc = perform(s, e, "lookup", &status, NULL, NULL, NULL, err);
 	if (rc == SYM_OK && status == 404)
 		rc = sym_fail(err, SYM_ENOTFOUND, "S3: no object '%s'", key);
@@ -687,9 +765,27 @@ static enum sym_code s3_stat(struct blob_store *b, const struct blob_key *k, uin
 		rc = sym_fail(err, SYM_EIO, "S3 lookup of '%s': no Content-Length", key);
 	if (rc == SYM_OK && size)
 		*size = (uint64_t)len;
+	if (rc == SYM_OK && hash)
+		snprintf(hash, 65, "%s", meta.meta_sha256);
 	curl_slist_free_all(hdrs);
 	put_handle(s, e);
 	return rc;
+}
+
+static enum sym_code s3_stat(struct blob_store *b, const struct blob_key *k, uint64_t *size,
+			     struct sym_err *err)
+{
+	return head_object((struct s3_store *)b, k, size, NULL, err);
+}
+
+enum sym_code blob_s3_head(struct blob_store *b, const char *debug_file, const char *debug_id,
+			   uint64_t *size, char hash[65], struct sym_err *err)
+{
+	struct blob_key k = { NULL, debug_file, debug_id, 0 };
+
+	if (!blob_part_ok(debug_file) || !blob_part_ok(debug_id))
+		return sym_fail(err, SYM_EUSAGE, "not a blob key");
+	return head_object((struct s3_store *)b, &k, size, hash, err);
 }
 
 static enum sym_code s3_remove(struct blob_store *b, const struct blob_key *k, struct sym_err *err)
@@ -752,14 +848,16 @@ static int list_entry(void *ctx, const char *key, uint64_t size)
 	return L->stop = L->fn(L->ctx, &k, size);
 }
 
-static enum sym_code s3_list(struct blob_store *b,
-			     int (*fn)(void *ctx, const struct blob_key *k, uint64_t size), void *ctx,
-			     struct sym_err *err)
+/* Lists the keys under PREFIX + sub (after start_after, a key relative
+ * to PREFIX, when given), page by page: fn(ctx, key, size) with the key
+ * as in the bucket; a non-zero return stops. */
+static enum sym_code list_keys(struct s3_store *s, const char *sub, const char *start_after,
+			       int (*fn)(void *ctx, const char *key, uint64_t size), void *ctx,
+			       int *stop, struct sym_err *err)
 {
-	struct s3_store *s = (struct s3_store *)b;
-	struct list_ctx L = { s, fn, ctx, 0 };
 	char token[sizeof(((struct s3_list_page *)0)->next_token)] = "";
-	char query[12288], url[16384], q1[2048], q2[3 * sizeof(token)], page_size[16] = "";
+	char query[16384], url[20480], q1[2048], q2[3 * sizeof(token)], q3[3072], page_size[16] = "";
+	char full[2048];
 	struct curl_slist *hdrs = NULL;
 	struct body body = { NULL, 0, 16u << 20 };
 	enum sym_code rc = SYM_OK;
@@ -768,10 +866,24 @@ static enum sym_code s3_list(struct blob_store *b,
 	size_t o;
 	CURL *e = NULL;
 
+	*stop = 0;
 	if (s->list_page > 0)
 		snprintf(page_size, sizeof(page_size), "%d", s->list_page);
 	if (!(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD")))
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	o = 0;
+	q1[0] = q3[0] = '\0';
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", s->prefix, sub) >= sizeof(full) ||
+	    !enc(q1, sizeof(q1), &o, full, false)) {
+		curl_slist_free_all(hdrs);
+		return sym_fail(err, SYM_EUSAGE, "prefix too long");
+	}
+	o = 0;
+	if (start_after && ((size_t)snprintf(full, sizeof(full), "%s%s", s->prefix, start_after) >= sizeof(full) ||
+			    !enc(q3, sizeof(q3), &o, full, false))) {
+		curl_slist_free_all(hdrs);
+		return sym_fail(err, SYM_EUSAGE, "start key too long");
+	}
 	do {
 		/* the query as SigV4 wants it: sorted, every value encoded */
 		o = 0;
@@ -780,15 +892,10 @@ static enum sym_code s3_list(struct blob_store *b,
 			rc = sym_fail(err, SYM_EIO, "S3 list: continuation token too long");
 			break;
 		}
-		o = 0;
-		q1[0] = '\0';
-		if (!enc(q1, sizeof(q1), &o, s->prefix, false)) {
-			rc = sym_fail(err, SYM_EUSAGE, "prefix too long");
-			break;
-		}
-		snprintf(query, sizeof(query), "%s%s%slist-type=2%s%s&prefix=%s",
+		snprintf(query, sizeof(query), "%s%s%slist-type=2%s%s&prefix=%s%s%s",
 			 token[0] ? "continuation-token=" : "", q2, token[0] ? "&" : "",
-			 s->list_page > 0 ? "&max-keys=" : "", page_size, q1);
+			 s->list_page > 0 ? "&max-keys=" : "", page_size, q1,
+			 q3[0] ? "&start-after=" : "", q3);
 		if (!make_url(s, NULL, query, url, sizeof(url)) || !(e = get_handle(s, url, s->timeout_ms))) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 			break;
@@ -806,7 +913,7 @@ static enum sym_code s3_list(struct blob_store *b,
 				      status, code);
 			break;
 		}
-		if (s3_list_parse(body.p ? body.p : "", body.n, list_entry, &L, &page) != 0) {
+		if (s3_list_parse(body.p ? body.p : "", body.n, fn, ctx, &page) != 0) {
 			rc = sym_fail(err, SYM_EFORMAT, "S3 list: the gateway's answer is not a listing");
 			break;
 		}
@@ -817,15 +924,85 @@ static enum sym_code s3_list(struct blob_store *b,
 		snprintf(token, sizeof(token), "%s", page.next_token);
 		put_handle(s, e);
 		e = NULL;
-		if (!L.stop && page.truncated && !token[0]) {
+		if (!*stop && page.truncated && !token[0]) {
 			rc = sym_fail(err, SYM_EFORMAT, "S3 list: a page is cut without a continuation token");
 			break;
 		}
-	} while (!L.stop && page.truncated);
+	} while (!*stop && page.truncated);
 	if (e)
 		put_handle(s, e);
 	free(body.p);
 	curl_slist_free_all(hdrs);
+	return rc;
+}
+
+static enum sym_code s3_list(struct blob_store *b,
+			     int (*fn)(void *ctx, const struct blob_key *k, uint64_t size), void *ctx,
+			     struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	struct list_ctx L = { s, fn, ctx, 0 };
+
+	return list_keys(s, "", NULL, list_entry, &L, &L.stop, err);
+}
+
+/* ---- small objects beside the layout (the change log) --------------------- */
+
+struct raw_ctx {
+	struct s3_store *s;
+	int (*fn)(void *ctx, const char *name, uint64_t size);
+	void *ctx;
+	int stop;
+};
+
+static int raw_entry(void *ctx, const char *key, uint64_t size)
+{
+	struct raw_ctx *R = ctx;
+	size_t pl = strlen(R->s->prefix);
+
+	if (strncmp(key, R->s->prefix, pl) != 0)
+		return 0;
+	return R->stop = R->fn(R->ctx, key + pl, size);
+}
+
+enum sym_code blob_s3_list_names(struct blob_store *b, const char *sub, const char *start_after,
+				 int (*fn)(void *ctx, const char *name, uint64_t size), void *ctx,
+				 struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	struct raw_ctx R = { s, fn, ctx, 0 };
+
+	return list_keys(s, sub, start_after, raw_entry, &R, &R.stop, err);
+}
+
+enum sym_code blob_s3_put_name(struct blob_store *b, const char *name, struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	char key[2048], url[8192];
+	struct curl_slist *hdrs = NULL;
+	enum sym_code rc;
+	long status;
+	CURL *e;
+
+	if ((size_t)snprintf(key, sizeof(key), "%s%s", s->prefix, name) >= sizeof(key) ||
+	    !make_url(s, key, NULL, url, sizeof(url)))
+		return sym_fail(err, SYM_EUSAGE, "object name too long");
+	/* an empty body: its SHA-256 is the one of nothing */
+	if (!(e = get_handle(s, url, s->timeout_ms)) ||
+	    !(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: "
+				       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))) {
+		put_handle(s, e);
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+	rc = perform(s, e, "log", &status, NULL, NULL, NULL, err);
+	if (rc == SYM_OK && status != 200)
+		rc = sym_fail(err, SYM_EIO, "S3 write of '%s': the gateway answered %ld", key, status);
+	curl_slist_free_all(hdrs);
+	put_handle(s, e);
 	return rc;
 }
 
@@ -840,6 +1017,7 @@ static void s3_free(struct blob_store *b)
 	if (s->share)
 		curl_share_cleanup(s->share);
 	pthread_mutex_destroy(&s->pool_mu);
+	pthread_mutex_destroy(&s->st_mu);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->locks[i]);
 	free(s->endpoint);
@@ -853,6 +1031,7 @@ static void s3_free(struct blob_store *b)
 
 static const struct blob_ops s3_ops = {
 	.name = "s3",
+	.keyed = true,
 	.begin = s3_begin,
 	.write = s3_write,
 	.commit = s3_commit,
@@ -902,6 +1081,7 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&s->locks[i], NULL);
 	pthread_mutex_init(&s->pool_mu, NULL);
+	pthread_mutex_init(&s->st_mu, NULL);
 	if ((rc = blob_s3_parse_url(c->url, &s->endpoint, &s->bucket, &s->prefix, err)) != SYM_OK) {
 		s3_free(&s->base);
 		return rc;

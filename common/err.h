@@ -23,7 +23,8 @@
 	X(SYM_ELIBELF,    "libelf error")                               \
 	X(SYM_EZLIB,      "zlib error")                                 \
 	X(SYM_EEXIST,     "already exists")                             \
-	X(SYM_ENOSPC,     "no space left on the device")
+	X(SYM_ENOSPC,     "no space left on the device")               \
+	X(SYM_ESTALE,     "changed while it was read")
 
 enum sym_code {
 #define SYM_ERR_ENUM(name, text) name,

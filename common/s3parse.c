@@ -197,3 +197,42 @@ enum sym_code blob_s3_parse_url(const char *url, char **endpoint, char **bucket,
 	(*prefix)[pl] = '\0';
 	return SYM_OK;
 }
+
+bool s3_log_parse(const char *name, struct s3_log_entry *e)
+{
+	unsigned long long t;
+	size_t n;
+
+	if (strncmp(name, "_log/", 5) != 0 || (n = strlen(name + 5)) >= sizeof(e->buf))
+		return false;
+	memcpy(e->buf, name + 5, n + 1);
+	e->id = e->buf;
+	if (!(e->op = strchr(e->id, '/')))
+		return false;
+	*e->op++ = '\0';
+	if (!(e->hash = strchr(e->op, '/')))
+		return false;
+	*e->hash++ = '\0';
+	if (!(e->file = strchr(e->hash, '/')))
+		return false;
+	*e->file++ = '\0';
+	if (!(e->dbg = strchr(e->file, '/')))
+		return false;
+	*e->dbg++ = '\0';
+	/* <20 digits>-<16 hex digits>-<digits> */
+	if (strlen(e->id) < 39 || strspn(e->id, "0123456789") != 20 || e->id[20] != '-' ||
+	    strspn(e->id + 21, "0123456789abcdef") != 16 || e->id[37] != '-' ||
+	    strspn(e->id + 38, "0123456789") != strlen(e->id + 38) ||
+	    strlen(e->id) >= 96)
+		return false;
+	/* 20 digits may pass 2^64: read with a bound (before the year 2286) */
+	errno = 0;
+	t = strtoull(e->id, NULL, 10);
+	if (errno || t >= 10000000000000000000ull)
+		return false;
+	memcpy(e->node, e->id + 21, 16);
+	e->node[16] = '\0';
+	e->time = (uint64_t)t;
+	return (strcmp(e->op, "put") == 0 || strcmp(e->op, "del") == 0) && blob_hash_ok(e->hash) &&
+	       blob_part_ok(e->file) && blob_part_ok(e->dbg);
+}

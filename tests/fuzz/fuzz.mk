@@ -61,8 +61,9 @@ $(addprefix $(OUT)/,$(SRV_TARGETS)): $(OUT)/%: $(OUT)/obj/tests/fuzz/%.o $(SRV_O
 $(OUT)/fuzz_route: $(OUT)/obj/tests/fuzz/fuzz_route.o $(OUT)/obj/symserver/router.o
 	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ -o $@
 
-# the S3 parsers: their object and the error type
-$(OUT)/fuzz_s3: $(OUT)/obj/tests/fuzz/fuzz_s3.o $(OUT)/obj/common/s3parse.o $(OUT)/obj/common/err.o
+# the S3 parsers: their object, the blob name rules and the error type
+$(OUT)/fuzz_s3: $(OUT)/obj/tests/fuzz/fuzz_s3.o $(OUT)/obj/common/s3parse.o $(OUT)/obj/common/blob.o \
+		$(OUT)/obj/common/err.o
 	$(CC_FUZZ) $(SAN) -fsanitize=fuzzer $^ -o $@
 
 $(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(LIB_OBJS)

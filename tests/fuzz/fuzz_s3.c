@@ -2,9 +2,12 @@
  * without the network (common/s3parse.c).
  *
  * The first byte chooses: even, the rest is a bucket URL for
- * blob_s3_parse_url() (cut at its first NUL); odd, the rest is a
- * ListObjectsV2 answer for s3_list_parse() (not NUL-terminated: the
- * parser must stay inside it).
+ * blob_s3_parse_url() (cut at its first NUL); 3 modulo 4, a change-log
+ * entry's name for s3_log_parse() (cut at its first NUL); else, the rest
+ * is a ListObjectsV2 answer for s3_list_parse() (not NUL-terminated: the
+ * parser must stay inside it).  A log entry that parses has parts that
+ * are the name's, in order, with a 64-digit hash, put or del, and a
+ * 16-digit node.
  *
  * Checked: a URL that parses gives an endpoint that starts the URL and
  * begins with http:// or https://, a bucket of 3 to 63 of a-z 0-9 . -, a
@@ -17,6 +20,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,11 +82,33 @@ static void check_url(const char *url)
 	free(p);
 }
 
+static void check_log(const char *name)
+{
+	static struct s3_log_entry e;
+	char back[4096];
+
+	if (!s3_log_parse(name, &e))
+		return;
+	if (strlen(e.hash) != 64 || strlen(e.node) != 16 || (strcmp(e.op, "put") && strcmp(e.op, "del")))
+		abort();
+	snprintf(back, sizeof(back), "_log/%s/%s/%s/%s/%s", e.id, e.op, e.hash, e.file, e.dbg);
+	if (strcmp(back, name) != 0 || strncmp(e.id + 21, e.node, 16) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (data[0] % 2 == 0) {
+	if (data[0] % 4 == 3) {
+		char *name = malloc(size);
+		if (!name)
+			return 0;
+		memcpy(name, data + 1, size - 1);
+		name[size - 1] = '\0';
+		check_log(name);
+		free(name);
+	} else if (data[0] % 2 == 0) {
 		char *url = malloc(size);
 		if (!url)
 			return 0;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "blob_cache.h"
 #include "blob_s3.h"
 #include "sha256.h"
 
@@ -235,12 +236,12 @@ static void contract(struct blob_store *b, bool fs, const char *dir)
 	}
 	{
 		static const struct blob_key badk[] = {
-			{ NULL, "libfoo.so", "0123" },
-			{ "0000000000000000000000000000000000000000000000000000000000000000", "../x", "0123" },
-			{ "0000000000000000000000000000000000000000000000000000000000000000", "libfoo.so", ".." },
-			{ "0000000000000000000000000000000000000000000000000000000000000000", "a/b", "0123" },
-			{ "0000000000000000000000000000000000000000000000000000000000000000", NULL, "0123" },
-			{ "0000000000000000000000000000000000000000000000000000000000000000", "libfoo.so", NULL },
+			{ NULL, "libfoo.so", "0123", 0 },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "../x", "0123", 0 },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "libfoo.so", "..", 0 },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "a/b", "0123", 0 },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", NULL, "0123", 0 },
+			{ "0000000000000000000000000000000000000000000000000000000000000000", "libfoo.so", NULL, 0 },
 		};
 		int refused = 0;
 		for (i = 0; i < sizeof(badk) / sizeof(badk[0]); i++)
@@ -414,6 +415,107 @@ static void test_parse_url(void)
 	}
 }
 
+/* Whether the cache in dir holds a copy of hash. */
+static bool cached(const char *dir, const char *hash)
+{
+	char path[8300];
+
+	snprintf(path, sizeof(path), "%s/%.2s/%s", dir, hash, hash + 2);
+	return access(path, F_OK) == 0;
+}
+
+/* blob_cache over blob_fs: least recently used evicted at the budget,
+ * copies kept from uploads and from reads read to their end, none from a
+ * read stopped early, the copies found again when reopened. */
+static void test_cache(const char *dir)
+{
+	char fsdir[4096], cdir[4096], ha[65], hb[65], hc[65], hd[65], buf[64];
+	struct blob_store *fs = NULL, *c = NULL;
+	struct blob_cache_stats st;
+	struct blob_reader *r;
+	struct sym_err err;
+	uint64_t size;
+	const char *A = "alpha-0001", *B = "bravo-0002", *C = "charl-0003", *D = "delta-0004";
+
+	snprintf(fsdir, sizeof(fsdir), "%s/cachefs", dir);
+	snprintf(cdir, sizeof(cdir), "%s/cache", dir);
+	hash_of(A, ha);
+	hash_of(B, hb);
+	hash_of(C, hc);
+	hash_of(D, hd);
+	sym_err_clear(&err);
+	if (mkdir(fsdir, 0755) != 0 || blob_fs_open(&fs, fsdir, true, &err) != SYM_OK ||
+	    blob_cache_open(&c, fs, cdir, 25, &err) != SYM_OK) {
+		ok(0, "a cache over blob_fs opens");
+		return;
+	}
+	ok(put(c, A, ha, &size) == SYM_OK && put(c, B, hb, &size) == SYM_OK, "two blobs stored");
+	ok(cached(cdir, ha) && cached(cdir, hb), "uploads are kept in the cache");
+	ok(get(c, ha, buf, sizeof(buf)) == 10 && strcmp(buf, A) == 0, "A reads back from the cache");
+	ok(put(c, C, hc, &size) == SYM_OK, "a third blob stored (30 bytes over a budget of 25)");
+	ok(cached(cdir, ha) && !cached(cdir, hb) && cached(cdir, hc),
+	   "the least recently used (B, not A which was read) is evicted");
+	blob_cache_stats(c, &st);
+	ok(st.hits == 1 && st.misses == 0 && st.evictions == 1 && st.files == 2 && st.bytes == 20,
+	   "the counters: 1 hit, 0 misses, 1 eviction, 2 files of 20 bytes");
+	ok(get(c, hb, buf, sizeof(buf)) == 10 && strcmp(buf, B) == 0, "B reads back from the backend");
+	ok(cached(cdir, hb) && !cached(cdir, ha) && cached(cdir, hc),
+	   "a read to the end fills the cache; A, used before C, is evicted");
+	/* a read stopped early keeps nothing */
+	ok(put(c, D, hd, &size) == SYM_OK, "a fourth blob stored");
+	{
+		char pathd[8300];
+		snprintf(pathd, sizeof(pathd), "%s/%.2s/%s", cdir, hd, hd + 2);
+		unlink(pathd);	/* behind the cache's back: the next read misses */
+	}
+	sym_err_clear(&err);
+	if (blob_open(c, key(hd), &r, &err) == SYM_OK) {
+		ok(blob_read(r, buf, 3) == 3, "a read of 3 bytes of D");
+		blob_close(r);
+	} else {
+		ok(0, "D opens");
+	}
+	ok(!cached(cdir, hd), "a read stopped early leaves no copy");
+	{	/* the size known: a copy as soon as it is read, without the end */
+		struct blob_key k = *key(hd);
+		long got = 0;
+		ssize_t n;
+		k.size = 10;
+		if (blob_open(c, &k, &r, &err) == SYM_OK) {
+			while (got < 10 && (n = blob_read(r, buf + got, (size_t)(10 - got))) > 0)
+				got += n;
+			ok(got == 10 && cached(cdir, hd), "a reader that knows the size fills the cache at it");
+			blob_close(r);
+		} else {
+			ok(0, "D opens again");
+		}
+	}
+	blob_store_free(c);
+	/* reopened: the copies are found, in the order of their times */
+	sym_err_clear(&err);
+	fs = NULL;
+	if (blob_fs_open(&fs, fsdir, false, &err) == SYM_OK &&
+	    blob_cache_open(&c, fs, cdir, 25, &err) == SYM_OK) {
+		blob_cache_stats(c, &st);
+		ok(st.files == 2 && st.bytes == 20, "reopened, the cache finds its 2 copies");
+		blob_store_free(c);
+	} else {
+		ok(0, "the cache reopens");
+	}
+	/* a blob larger than the whole budget is not kept */
+	fs = NULL;
+	if (blob_fs_open(&fs, fsdir, false, &err) == SYM_OK &&
+	    blob_cache_open(&c, fs, cdir, 5, &err) == SYM_OK) {
+		blob_cache_stats(c, &st);
+		ok(st.files == 0 && st.bytes == 0, "a budget of 5 bytes evicts both 10-byte copies");
+		ok(get(c, ha, buf, sizeof(buf)) == 10 && !cached(cdir, ha),
+		   "a blob larger than the budget is served but not kept");
+		blob_store_free(c);
+	} else {
+		ok(0, "the cache reopens with a small budget");
+	}
+}
+
 static struct blob_s3_config s3_config(const char *url, const char *scratch)
 {
 	struct blob_s3_config c;
@@ -455,7 +557,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 6 && strcmp(argv[1], "--s3-get") == 0) {
-		struct blob_key k = { argv[5], argv[3], argv[4] };
+		struct blob_key k = { argv[5], argv[3], argv[4], 0 };
 		struct blob_reader *r;
 		char buf[4096];
 		ssize_t n;
@@ -487,6 +589,7 @@ int main(int argc, char **argv)
 		contract(b, true, dir);
 		test_list_parse();
 		test_parse_url();
+		test_cache(dir);
 	}
 	blob_store_free(b);
 	printf("1..%d\n", ntest);
