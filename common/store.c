@@ -6,10 +6,12 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,14 +19,31 @@
 #include <zlib.h>
 
 #include "blob.h"
+#include "blob_cache.h"
+#include "blob_s3.h"
 #include "fsutil.h"
 #include "index.h"
 #include "sha256.h"
+
+#define KEY_LOCKS 64
 
 struct store {
 	char *dir;			/* this node's directory: index/, tmp/ (and blobs/) */
 	struct sym_index *index;
 	struct blob_store *blobs;
+	/* a keyed backend (S3) holds one object per key, replaced in place:
+	 * what is decided about a key (which upload wins, whether the index
+	 * follows the object) is decided by one thread of this node at a
+	 * time, under the lock of the key's stripe */
+	bool keyed;
+	pthread_mutex_t key_mu[KEY_LOCKS];
+	struct blob_store *remote;	/* the S3 backend behind blobs (owned by it) */
+	/* the change log (over a bucket): this node's name in it, the
+	 * sequence of its entries, and the thread that follows the others' */
+	char node[17];
+	uint64_t log_seq;
+	pthread_mutex_t log_mu;
+	struct follower *follow;
 };
 
 struct store_upload {
@@ -39,10 +58,14 @@ struct store_upload {
 	unsigned char out[65536];
 };
 
-/* create: make the directories of a new store; else dir must hold one. */
+/* create: make the directories of a new store; else dir must hold one.
+ * s3: the blobs are in that bucket, cached in DIR/cache. */
 static enum sym_code open_store(struct store **out, const char *dir, bool create,
-				struct sym_err *err)
+				const struct store_s3_config *s3, struct sym_err *err)
 {
+	struct blob_store *remote;
+	int i;
+
 	struct store *s;
 	char path[4096];
 	struct stat sb;
@@ -66,34 +89,120 @@ static enum sym_code open_store(struct store **out, const char *dir, bool create
 		free(s);
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
+	for (i = 0; i < KEY_LOCKS; i++)
+		pthread_mutex_init(&s->key_mu[i], NULL);
+	pthread_mutex_init(&s->log_mu, NULL);
 	snprintf(path, sizeof(path), "%s/index", dir);
-	if (index_open(&s->index, path, create, err) != SYM_OK ||
-	    blob_fs_open(&s->blobs, dir, create, err) != SYM_OK) {
-		store_close(s);
-		return err->code;
+	if (index_open(&s->index, path, create, err) != SYM_OK)
+		goto fail;
+	if (!s3) {
+		if (blob_fs_open(&s->blobs, dir, create, err) != SYM_OK)
+			goto fail;
+	} else {
+		struct blob_s3_config c = s3->s3;
+		char tmp[4096], cache[4096];
+
+		snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+		snprintf(cache, sizeof(cache), "%s/cache", dir);
+		c.scratch_dir = tmp;
+		if (mkdir_p(tmp, err) != SYM_OK || blob_s3_open(&remote, &c, err) != SYM_OK ||
+		    blob_cache_open(&s->blobs, remote, s3->cache_dir ? s3->cache_dir : cache,
+				    s3->cache_bytes, err) != SYM_OK)
+			goto fail;
+		s->keyed = true;
+		s->remote = remote;
+		{
+			uint8_t r[8];
+			if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+				sym_fail(err, SYM_EIO, "no randomness for the node's name: %s",
+					 strerror(errno));
+				goto fail;
+			}
+			for (i = 0; i < 8; i++)
+				snprintf(s->node + 2 * i, 3, "%02x", r[i]);
+		}
 	}
 	*out = s;
 	return SYM_OK;
+fail:
+	store_close(s);
+	return err->code;
 }
 
 enum sym_code store_open(struct store **out, const char *dir, struct sym_err *err)
 {
-	return open_store(out, dir, true, err);
+	return open_store(out, dir, true, NULL, err);
 }
 
 enum sym_code store_open_existing(struct store **out, const char *dir, struct sym_err *err)
 {
-	return open_store(out, dir, false, err);
+	return open_store(out, dir, false, NULL, err);
 }
+
+enum sym_code store_open_s3(struct store **out, const char *dir, const struct store_s3_config *c,
+			    bool create, struct sym_err *err)
+{
+	return open_store(out, dir, create, c, err);
+}
+
+bool store_is_remote(const struct store *s)
+{
+	return s->keyed;
+}
+
+void store_cache_stats(struct store *s, struct blob_cache_stats *st)
+{
+	blob_cache_stats(s->blobs, st);
+}
+
+bool store_remote_stats(struct store *s, struct blob_s3_stats *st)
+{
+	if (!s->remote)
+		return false;
+	blob_s3_stats(s->remote, st);
+	return true;
+}
+
+static void follow_stop(struct store *s);
 
 void store_close(struct store *s)
 {
+	int i;
+
 	if (!s)
 		return;
+	follow_stop(s);
 	index_close(s->index);
 	blob_store_free(s->blobs);
+	for (i = 0; i < KEY_LOCKS; i++)
+		pthread_mutex_destroy(&s->key_mu[i]);
+	pthread_mutex_destroy(&s->log_mu);
 	free(s->dir);
 	free(s);
+}
+
+/* The lock of key's stripe; NULL for a store that is not keyed. */
+static pthread_mutex_t *key_lock(struct store *s, const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	if (!s->keyed)
+		return NULL;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return &s->key_mu[h % KEY_LOCKS];
+}
+
+static void lock(pthread_mutex_t *m)
+{
+	if (m)
+		pthread_mutex_lock(m);
+}
+
+static void unlock(pthread_mutex_t *m)
+{
+	if (m)
+		pthread_mutex_unlock(m);
 }
 
 int store_scratch_open(struct store *s, struct sym_err *err)
@@ -129,15 +238,64 @@ static const struct blob_key *rec_key(const struct sym_record *rec, struct blob_
 	k->hash = rec->hash;
 	k->debug_file = rec->debug_file;
 	k->debug_id = rec->debug_id;
+	k->size = rec->gz_size;
 	return k;
 }
+
+static enum sym_code adopt(struct store *s, const char *debug_file, const char *debug_id,
+			   struct sym_record *rec, struct sym_err *err);
+static void log_change(struct store *s, const char *op, const struct sym_record *rec);
+static void forget(struct store *s, const char *debug_file, const char *debug_id,
+		   const char *hash);
 
 enum sym_code store_blob_open(struct store *s, const struct sym_record *rec,
 			      struct blob_reader **out, struct sym_err *err)
 {
 	struct blob_key k;
+	struct sym_record now;
+	struct sym_err e2;
+	enum sym_code rc;
+	pthread_mutex_t *m;
+	char key[2048];
 
-	return blob_open(s->blobs, rec_key(rec, &k), out, err);
+	rc = blob_open(s->blobs, rec_key(rec, &k), out, err);
+	if (!s->keyed || (rc != SYM_ENOTFOUND && rc != SYM_EFORMAT) ||
+	    !store_key(rec->debug_file, rec->debug_id, key, sizeof(key)))
+		return rc;
+	/* the bucket changed behind the index's back: the index follows it */
+	m = key_lock(s, key);
+	lock(m);
+	sym_err_clear(&e2);
+	/* another reader may have made the index follow already */
+	if (index_get(s->index, rec->debug_file, rec->debug_id, &now, &e2) != SYM_OK ||
+	    strcmp(now.hash, rec->hash) != 0) {
+		unlock(m);
+		sym_err_clear(err);
+		return sym_fail(err, SYM_ESTALE, "%s/%s changed in the bucket", rec->debug_file,
+				rec->debug_id);
+	}
+	sym_err_clear(&e2);
+	sym_err_clear(err);
+	if (rc == SYM_ENOTFOUND) {
+		forget(s, rec->debug_file, rec->debug_id, rec->hash);
+		rc = sym_fail(err, SYM_ENOTFOUND, "%s/%s is no longer in the bucket", rec->debug_file,
+			      rec->debug_id);
+	} else {
+		rc = adopt(s, rec->debug_file, rec->debug_id, &now, &e2);
+		if (rc == SYM_EFORMAT || rc == SYM_ENOTFOUND) {
+			/* replaced by something that is no symbol file of the
+			 * key, or removed since: not served (until an upload) */
+			forget(s, rec->debug_file, rec->debug_id, rec->hash);
+			rc = sym_fail(err, SYM_ENOTFOUND, "%s/%s in the bucket is no longer its symbol file: %s",
+				      rec->debug_file, rec->debug_id, e2.msg);
+		} else {
+			rc = rc == SYM_OK ? SYM_ESTALE : SYM_EIO;
+			sym_fail(err, rc, "%s/%s was replaced in the bucket%s%s", rec->debug_file,
+				 rec->debug_id, rc == SYM_EIO ? ": " : "", rc == SYM_EIO ? e2.msg : "");
+		}
+	}
+	unlock(m);
+	return rc;
 }
 
 ssize_t store_blob_read(struct blob_reader *r, void *buf, size_t n)
@@ -254,6 +412,75 @@ static void strip_dashes(const char *in, char *out, size_t cap)
 	out[j] = '\0';
 }
 
+/* What reading a blob through inflate_blob() found. */
+enum inflated { INFLATED, INFLATE_EREAD, INFLATE_EGZIP, INFLATE_EREFUSED, INFLATE_ENOMEM };
+
+/* Reads r to its end, inflating the gzip stream in it and giving each
+ * piece of content to fn (false from fn stops the read: INFLATE_EREFUSED).
+ * *gz gets the bytes read up to the end of the stream, *extra those
+ * after it (a second member, junk). */
+static enum inflated inflate_blob(struct blob_reader *r,
+				  bool (*fn)(void *ctx, const unsigned char *p, size_t n), void *ctx,
+				  uint64_t *gz, uint64_t *extra)
+{
+	unsigned char in[65536], out[65536];
+	enum inflated res = INFLATED;
+	z_stream z;
+	int zr = Z_OK;
+	ssize_t n = 0;
+
+	*gz = *extra = 0;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return INFLATE_ENOMEM;
+	while (res == INFLATED && zr != Z_STREAM_END && (n = blob_read(r, in, sizeof(in))) > 0) {
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		while (res == INFLATED && z.avail_in && zr != Z_STREAM_END) {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END)
+				res = INFLATE_EGZIP;
+			else if (!fn(ctx, out, sizeof(out) - z.avail_out))
+				res = INFLATE_EREFUSED;
+		}
+		*gz += (uint64_t)n - z.avail_in;
+		*extra = z.avail_in;
+	}
+	while (res == INFLATED && n > 0 && (n = blob_read(r, in, sizeof(in))) > 0)
+		*extra += (uint64_t)n;
+	inflateEnd(&z);
+	if (res == INFLATED && n < 0)
+		res = INFLATE_EREAD;
+	if (res == INFLATED && zr != Z_STREAM_END)
+		res = INFLATE_EGZIP;
+	return res;
+}
+
+/* inflate_blob() callbacks */
+static bool feed_check(void *ctx, const unsigned char *p, size_t n)
+{
+	return symcheck_feed(ctx, p, n);
+}
+
+struct hashing {
+	struct sha256 sha;
+	uint64_t size;
+	struct symcheck *check;	/* NULL: hash only */
+};
+
+static bool feed_hash(void *ctx, const unsigned char *p, size_t n)
+{
+	struct hashing *h = ctx;
+
+	if (h->check && !symcheck_feed(h->check, p, n))
+		return false;
+	sha256_update(&h->sha, p, n);
+	h->size += n;
+	return true;
+}
+
 /* Counts what the blob of rec holds into *st.  false when the blob
  * is missing or broken (then the held file cannot be served anyway, and
  * any upload may replace it). */
@@ -262,41 +489,19 @@ static bool blob_stats(struct store *s, const struct sym_record *rec, struct sym
 	struct blob_reader *r = NULL;
 	struct sym_err err;
 	struct blob_key k;
-	unsigned char in[65536], out[65536];
 	struct symcheck c;
-	z_stream z;
-	int zr = Z_OK;
-	ssize_t n;
-	bool ok = true;
+	uint64_t gz, extra;
+	bool ok;
 
 	memset(st, 0, sizeof(*st));
 	sym_err_clear(&err);
 	if (blob_open(s->blobs, rec_key(rec, &k), &r, &err) != SYM_OK)
 		return false;
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
-		blob_close(r);
-		return false;
-	}
 	symcheck_init(&c);
-	while (ok && zr != Z_STREAM_END && (n = blob_read(r, in, sizeof(in))) > 0) {
-		z.next_in = in;
-		z.avail_in = (uInt)n;
-		while (ok && z.avail_in && zr != Z_STREAM_END) {
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zr = inflate(&z, Z_NO_FLUSH);
-			if (zr != Z_OK && zr != Z_STREAM_END)
-				ok = false;
-			else
-				ok = symcheck_feed(&c, out, sizeof(out) - z.avail_out);
-		}
-	}
-	ok = ok && zr == Z_STREAM_END && symcheck_finish(&c);
+	ok = inflate_blob(r, feed_check, &c, &gz, &extra) == INFLATED && symcheck_finish(&c);
 	if (ok)
 		*st = c.stats;
 	symcheck_release(&c);
-	inflateEnd(&z);
 	blob_close(r);
 	return ok;
 }
@@ -309,6 +514,30 @@ static void held_stats(void *ctx, struct sym_record *held)
 	if (held->has_stats)
 		return;
 	held->has_stats = blob_stats(s, held, &held->stats);
+}
+
+/* rec from a checked .sym file: its header h, its hash, sizes and stats. */
+static void record_from(struct sym_record *rec, const struct symfile_header *h,
+			const uint8_t digest[32], uint64_t size, uint64_t gz_size,
+			const struct symfile_stats *stats, const char *uploader)
+{
+	memset(rec, 0, sizeof(*rec));
+	sha256_hex(digest, rec->hash);
+	rec->size = size;
+	rec->gz_size = gz_size;
+	rec->mtime = (uint64_t)time(NULL);
+	snprintf(rec->debug_file, sizeof(rec->debug_file), "%s", h->name);
+	snprintf(rec->debug_id, sizeof(rec->debug_id), "%s", h->debug_id);
+	snprintf(rec->code_id, sizeof(rec->code_id), "%s", h->code_id);
+	/* ELF and Mach-O name no code file: it is the debug file */
+	snprintf(rec->code_file, sizeof(rec->code_file), "%s",
+		 h->code_file[0] ? h->code_file : h->name);
+	snprintf(rec->os, sizeof(rec->os), "%s", h->os);
+	snprintf(rec->arch, sizeof(rec->arch), "%s", h->arch);
+	snprintf(rec->generator, sizeof(rec->generator), "%s", h->generator);
+	snprintf(rec->uploader, sizeof(rec->uploader), "%s", uploader ? uploader : "");
+	rec->stats = *stats;
+	rec->has_stats = true;
 }
 
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
@@ -324,6 +553,10 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	struct blob_writer *w;
 	struct blob_key k;
 	bool computed;
+	pthread_mutex_t *m = NULL;
+	enum sym_code rc;
+	bool renamed = false;
+	char names[2][1024];
 
 	*outcome = STORE_NEW;
 	memset(&held, 0, sizeof(held));
@@ -350,33 +583,22 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 		goto fail;
 	sha256_final(&u->sha, digest);
 
-	memset(rec, 0, sizeof(*rec));
-	sha256_hex(digest, rec->hash);
-	rec->size = u->size;
-	rec->gz_size = u->z.total_out;
-	rec->mtime = (uint64_t)time(NULL);
-	snprintf(rec->debug_file, sizeof(rec->debug_file), "%s", h->name);
-	snprintf(rec->debug_id, sizeof(rec->debug_id), "%s", h->debug_id);
-	snprintf(rec->code_id, sizeof(rec->code_id), "%s", h->code_id);
-	/* ELF and Mach-O name no code file: it is the debug file */
-	snprintf(rec->code_file, sizeof(rec->code_file), "%s",
-		 h->code_file[0] ? h->code_file : h->name);
-	snprintf(rec->os, sizeof(rec->os), "%s", h->os);
-	snprintf(rec->arch, sizeof(rec->arch), "%s", h->arch);
-	snprintf(rec->generator, sizeof(rec->generator), "%s", h->generator);
-	snprintf(rec->uploader, sizeof(rec->uploader), "%s", uploader ? uploader : "");
-	rec->stats = u->check.stats;
-	rec->has_stats = true;
+	record_from(rec, h, digest, u->size, u->z.total_out, &u->check.stats, uploader);
 
 	if (!store_key(rec->debug_file, rec->debug_id, key, sizeof(key))) {
 		sym_fail(err, SYM_EFORMAT, "debug file name too long");
 		goto fail;
 	}
+	/* a keyed backend: from the look at what is held to the index
+	 * write, this thread alone decides about the key */
+	m = key_lock(s, key);
+	lock(m);
 	if (store_get(s, rec->debug_file, rec->debug_id, &held.rec, err) == SYM_OK) {
 		held.known = true;
 		if (strcmp(held.rec.hash, rec->hash) == 0) {
 			*outcome = STORE_SAME;
 			*rec = held.rec;
+			unlock(m);
 			store_upload_abort(u);
 			return SYM_OK;
 		}
@@ -396,24 +618,135 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 			*outcome = STORE_REFUSED;
 			if (old_out)
 				*old_out = held.rec;
+			unlock(m);
 			store_upload_abort(u);
 			return SYM_OK;
 		}
 	}
 
 	/* the blob, durably, then one write transaction for the index; a
-	 * failure between them leaves at worst an unreferenced blob */
+	 * failure between them leaves at worst an unreferenced blob (a
+	 * keyed backend: an object the index does not know, which the next
+	 * upload of the key or a sync sees) */
 	w = u->w;
 	u->w = NULL;
-	if (blob_commit(w, rec_key(rec, &k), &rec->gz_size, err) != SYM_OK)
+	if (!s->keyed) {
+		rc = blob_commit(w, rec_key(rec, &k), &rec->gz_size, err);
+	} else {
+		/* over a bucket the object is the truth: another node or tool
+		 * may have created or replaced it since the index was told.
+		 * A new key is created only if still absent (If-None-Match);
+		 * a held one is checked (HEAD) before it is replaced.  When it
+		 * changed, the index takes the bucket's object and the upload
+		 * is decided against it, as against any held file. */
+		bool force_put = false;
+		int tries;
+		for (tries = 0;; tries++) {
+			struct sym_err e2;
+			uint64_t bsize;
+			char bhash[65];
+			bool changed = false;
+
+			sym_err_clear(&e2);
+			/* the held file may have other cases in its names (the
+			 * index folds case, object names do not): the upload is
+			 * then a new object, and the old one goes (below) */
+			renamed = held.known && (strcmp(held.rec.debug_file, rec->debug_file) != 0 ||
+						 strcmp(held.rec.debug_id, rec->debug_id) != 0);
+			if (held.known && !force_put) {
+				rc = blob_s3_head(s->remote, held.rec.debug_file, held.rec.debug_id, &bsize,
+						  bhash, &e2);
+				if (rc == SYM_ENOTFOUND) {
+					held.known = false;	/* gone: created anew */
+				} else if (rc != SYM_OK) {
+					blob_abort(w);
+					sym_err_clear(err);
+					sym_fail(err, rc, "%s", e2.msg);
+					goto fail;
+				} else if (bhash[0] ? strcmp(bhash, held.rec.hash) != 0 :
+						      bsize != held.rec.gz_size) {
+					changed = true;	/* (another tool's, without the header: by size) */
+				}
+			}
+			if (!changed) {
+				w->create_only = (!held.known || renamed) && !force_put;
+				rc = blob_commit(w, rec_key(rec, &k), &rec->gz_size, err);
+				if (rc != SYM_EEXIST)
+					break;
+				sym_err_clear(err);
+			}
+			if (tries >= 3) {
+				blob_abort(w);
+				rc = sym_fail(err, SYM_EIO, "%s/%s keeps changing in the bucket; try again",
+					      rec->debug_file, rec->debug_id);
+				break;
+			}
+			sym_err_clear(&e2);
+			/* the object that changed: the held one (HEAD), or the
+			 * one this upload would create (412) */
+			snprintf(names[0], sizeof(names[0]), "%s", changed ? held.rec.debug_file : rec->debug_file);
+			snprintf(names[1], sizeof(names[1]), "%s", changed ? held.rec.debug_id : rec->debug_id);
+			rc = adopt(s, names[0], names[1], &held.rec, &e2);
+			if (rc == SYM_ENOTFOUND) {	/* removed meanwhile */
+				held.known = false;
+				continue;
+			}
+			if (rc == SYM_EFORMAT) {	/* broken: any upload replaces it */
+				held.known = false;
+				force_put = true;
+				continue;
+			}
+			if (rc != SYM_OK) {
+				blob_abort(w);
+				sym_fail(err, rc, "%s", e2.msg);
+				goto fail;
+			}
+			held.known = true;
+			if (strcmp(held.rec.hash, rec->hash) == 0) {
+				/* ours, from an attempt whose answer was lost, or the
+				 * same file from elsewhere: the log names it (again) */
+				blob_abort(w);
+				log_change(s, "put", &held.rec);
+				*outcome = STORE_SAME;
+				*rec = held.rec;
+				unlock(m);
+				store_upload_abort(u);
+				return SYM_OK;
+			}
+			held.poorer = symfile_compare(&held.rec.stats, &rec->stats, NULL, 0) < 0;
+			if (held.poorer && !u->force) {
+				blob_abort(w);
+				index_refuse(s->index, key, rec, &held.rec, false);
+				*outcome = STORE_REFUSED;
+				if (old_out)
+					*old_out = held.rec;
+				unlock(m);
+				store_upload_abort(u);
+				return SYM_OK;
+			}
+		}
+	}
+	if (rc != SYM_OK)
 		goto fail;
 	if (index_publish(s->index, key, rec, u->force, &held, held_stats, s, outcome, err) != SYM_OK)
 		goto fail;
+	if (s->keyed && *outcome != STORE_SAME && *outcome != STORE_REFUSED) {
+		log_change(s, "put", rec);
+		if (renamed) {	/* the object under the old cases goes */
+			struct sym_err e3;
+			struct blob_key ok;
+			sym_err_clear(&e3);
+			if (blob_remove(s->blobs, rec_key(&held.rec, &ok), &e3) == SYM_OK)
+				log_change(s, "del", &held.rec);
+		}
+	}
+	unlock(m);
 	if (held.known && old_out && *outcome != STORE_SAME && *outcome != STORE_NEW)
 		*old_out = held.rec;
 	store_upload_abort(u);
 	return SYM_OK;
 fail:
+	unlock(m);
 	store_upload_abort(u);
 	return err->code ? err->code : SYM_EIO;
 }
@@ -421,7 +754,120 @@ fail:
 enum sym_code store_delete(struct store *s, const char *debug_file, const char *debug_id,
 			   struct sym_record *old, struct sym_err *err)
 {
-	return index_delete(s->index, debug_file, debug_id, old, err);
+	char key[2048];
+	pthread_mutex_t *m;
+	struct blob_key k;
+	enum sym_code rc;
+
+	if (!s->keyed || !store_key(debug_file, debug_id, key, sizeof(key)))
+		return index_delete(s->index, debug_file, debug_id, old, err);
+	/* the object first: a failure between the two leaves an index
+	 * record without its object, which the next read drops */
+	m = key_lock(s, key);
+	lock(m);
+	if ((rc = index_get(s->index, debug_file, debug_id, old, err)) == SYM_OK) {
+		rc = blob_remove(s->blobs, rec_key(old, &k), err);
+		if (rc == SYM_ENOTFOUND) {
+			sym_err_clear(err);
+			rc = SYM_OK;
+		}
+		if (rc == SYM_OK)
+			rc = index_delete(s->index, debug_file, debug_id, old, err);
+		if (rc == SYM_OK)
+			log_change(s, "del", old);
+	}
+	unlock(m);
+	return rc;
+}
+
+/* ---- a keyed backend: the index follows the bucket --------------------- */
+
+/* Drops the record of the key when it names hash (any, when NULL).  With
+ * the key's lock held; best effort. */
+static void forget(struct store *s, const char *debug_file, const char *debug_id, const char *hash)
+{
+	struct sym_record cur, old;
+	struct sym_err e;
+
+	sym_err_clear(&e);
+	if (index_get(s->index, debug_file, debug_id, &cur, &e) == SYM_OK &&
+	    (!hash || strcmp(cur.hash, hash) == 0))
+		index_delete(s->index, debug_file, debug_id, &old, &e);
+}
+
+static void no_stats(void *ctx, struct sym_record *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+/* Reads the object held under debug_file/debug_id, checks that it is the
+ * gzip of a .sym file whose MODULE record names that key, and makes the
+ * index hold its record (*rec).  SYM_ENOTFOUND when there is no object
+ * (the record, if any, is dropped), SYM_EFORMAT when it is not such a
+ * file (the index is left as it was), SYM_EIO.  With the key's lock held. */
+static enum sym_code adopt(struct store *s, const char *debug_file, const char *debug_id,
+			   struct sym_record *rec, struct sym_err *err)
+{
+	struct blob_reader *r = NULL;
+	struct index_held held;
+	enum store_outcome outcome;
+	struct symcheck c;
+	struct hashing h;
+	enum inflated res;
+	uint8_t digest[32];
+	uint64_t gz, extra;
+	char key[2048], claimed[65], hex[65];
+	bool ok;
+	enum sym_code rc;
+
+	/* from the bucket itself (not the cache): its hash header too */
+	if ((rc = blob_open_any(s->remote, debug_file, debug_id, &r, err)) != SYM_OK) {
+		if (rc == SYM_ENOTFOUND)
+			forget(s, debug_file, debug_id, NULL);
+		return rc;
+	}
+	snprintf(claimed, sizeof(claimed), "%s", blob_s3_reader_hash(r));
+	symcheck_init(&c);
+	memset(&h, 0, sizeof(h));
+	sha256_init(&h.sha);
+	h.check = &c;
+	res = inflate_blob(r, feed_hash, &h, &gz, &extra);
+	blob_close(r);
+	if (res == INFLATE_EREAD || res == INFLATE_ENOMEM) {
+		symcheck_release(&c);
+		return sym_fail(err, res == INFLATE_EREAD ? SYM_EIO : SYM_ENOMEM,
+				"cannot read the object of %s/%s", debug_file, debug_id);
+	}
+	ok = res == INFLATED && symcheck_finish(&c);
+	/* the MODULE record names the key exactly (the index finds the
+	 * object again under the names it records), and nothing follows
+	 * the gzip stream (it would be served with the content hashed) */
+	if (!ok || extra || strcmp(c.hdr.name, debug_file) != 0 || strcmp(c.hdr.debug_id, debug_id) != 0 ||
+	    !store_name_ok(c.hdr.name) || !store_name_ok(c.hdr.debug_id)) {
+		rc = sym_fail(err, SYM_EFORMAT,
+			      "the object of %s/%s is not the gzip of that module's symbol file%s%s",
+			      debug_file, debug_id, ok ? "" : ": ",
+			      ok ? (extra ? ": data after the gzip stream" : "") :
+			      c.error[0] ? c.error : "bad gzip");
+		symcheck_release(&c);
+		return rc;
+	}
+	sha256_final(&h.sha, digest);
+	sha256_hex(digest, hex);
+	if (claimed[0] && strcmp(claimed, hex) != 0) {
+		symcheck_release(&c);
+		return sym_fail(err, SYM_EFORMAT,
+				"the object of %s/%s says its sha256 is %s, but it holds %s", debug_file,
+				debug_id, claimed, hex);
+	}
+	record_from(rec, &c.hdr, digest, h.size, gz, &c.stats, "");
+	symcheck_release(&c);
+	if (!store_key(rec->debug_file, rec->debug_id, key, sizeof(key)))
+		return sym_fail(err, SYM_EFORMAT, "debug file name too long");
+	memset(&held, 0, sizeof(held));
+	/* the bucket's object is what every node serves: taken as it is */
+	return index_publish(s->index, key, rec, true, &held, no_stats, NULL, &outcome, err);
 }
 
 /* ---- tokens ---------------------------------------------------------- */
@@ -474,14 +920,11 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 	struct sym_err err;
 	struct blob_key k;
 	enum sym_code rc;
-	unsigned char in[65536], out[65536];
-	struct sha256 h;
+	enum inflated res;
+	struct hashing h = { .check = NULL };
+	uint64_t gz, extra;
 	uint8_t d[32];
 	char hex[65];
-	uint64_t total = 0;
-	z_stream z;
-	int zr = Z_OK;
-	ssize_t n;
 
 	sym_err_clear(&err);
 	if ((rc = blob_open(s->blobs, rec_key(r, &k), &b, &err)) != SYM_OK) {
@@ -491,39 +934,22 @@ static bool blob_matches(struct store *s, const struct sym_record *r, char *why,
 			snprintf(why, cap, "blob %s cannot be read: %.200s", r->hash, err.msg);
 		return false;
 	}
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
-		blob_close(b);
+	sha256_init(&h.sha);
+	res = inflate_blob(b, feed_hash, &h, &gz, &extra);
+	blob_close(b);
+	if (res == INFLATE_ENOMEM) {
 		snprintf(why, cap, "zlib cannot start");
 		return false;
 	}
-	sha256_init(&h);
-	while (zr != Z_STREAM_END && (n = blob_read(b, in, sizeof(in))) > 0) {
-		z.next_in = in;
-		z.avail_in = (uInt)n;
-		while (z.avail_in && zr != Z_STREAM_END) {
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zr = inflate(&z, Z_NO_FLUSH);
-			if (zr != Z_OK && zr != Z_STREAM_END)
-				break;
-			sha256_update(&h, out, sizeof(out) - z.avail_out);
-			total += sizeof(out) - z.avail_out;
-		}
-		if (zr != Z_OK && zr != Z_STREAM_END)
-			break;
-	}
-	inflateEnd(&z);
-	blob_close(b);
-	if (zr != Z_STREAM_END) {
+	if (res != INFLATED) {
 		snprintf(why, cap, "blob %s is not a complete gzip stream", r->hash);
 		return false;
 	}
-	sha256_final(&h, d);
+	sha256_final(&h.sha, d);
 	sha256_hex(d, hex);
-	if (strcmp(hex, r->hash) != 0 || total != r->size) {
+	if (strcmp(hex, r->hash) != 0 || h.size != r->size) {
 		snprintf(why, cap, "blob %s holds other content (sha256 %s, %llu bytes)", r->hash, hex,
-			 (unsigned long long)total);
+			 (unsigned long long)h.size);
 		return false;
 	}
 	return true;
@@ -605,4 +1031,577 @@ enum sym_code store_log_recent(struct store *s, struct store_log_entry *out, siz
 			       size_t *n, struct sym_err *err)
 {
 	return index_log_recent(s->index, out, max, n, err);
+}
+
+/* ---- sync: the index from the bucket ----------------------------------- */
+
+static uint64_t now_ns(void);
+static void write_pos(const char *dir, uint64_t pos);
+
+struct listed {
+	char *key;		/* store_key() */
+	char *file, *id;	/* as in the bucket */
+	uint64_t size;
+};
+
+struct sync_ctx {
+	struct listed *v;
+	size_t n, cap;
+	bool nomem;
+	const char **keys;	/* sorted, for the walk of the index */
+	size_t nkeys;
+	struct sym_record *drop;	/* records of keys the bucket does not hold */
+	size_t ndrop, capdrop;
+};
+
+static int sync_listed(void *ctx, const struct blob_key *k, uint64_t size)
+{
+	struct sync_ctx *c = ctx;
+	struct listed *t;
+	char key[2048];
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		if (!(t = realloc(c->v, cap * sizeof(*t)))) {
+			c->nomem = true;
+			return 1;
+		}
+		c->v = t;
+		c->cap = cap;
+	}
+	t = &c->v[c->n];
+	if (!store_key(k->debug_file, k->debug_id, key, sizeof(key)))
+		return 0;
+	t->file = t->id = NULL;
+	if (!(t->key = strdup(key)) || !(t->file = strdup(k->debug_file)) ||
+	    !(t->id = strdup(k->debug_id))) {
+		free(t->key);
+		free(t->file);
+		c->nomem = true;
+		return 1;
+	}
+	t->size = size;
+	c->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int sync_walk(void *ctx, const char *key, const struct sym_record *r)
+{
+	struct sync_ctx *c = ctx;
+	struct sym_record *t;
+
+	if (!r || bsearch(&key, c->keys, c->nkeys, sizeof(*c->keys), cmp_str))
+		return 0;
+	if (c->ndrop == c->capdrop) {
+		size_t cap = c->capdrop ? c->capdrop * 2 : 64;
+		if (!(t = realloc(c->drop, cap * sizeof(*t)))) {
+			c->nomem = true;
+			return 1;
+		}
+		c->drop = t;
+		c->capdrop = cap;
+	}
+	c->drop[c->ndrop++] = *r;
+	return 0;
+}
+
+enum sym_code store_sync(struct store *s, struct store_sync_report *rep,
+			 void (*report)(void *ctx, const char *key, const char *why), void *ctx,
+			 struct sym_err *err)
+{
+	struct sync_ctx c;
+	struct sym_record held, rec;
+	struct sym_err e;
+	uint64_t size;
+	char hash[65];
+	pthread_mutex_t *m;
+	enum sym_code rc;
+	size_t i;
+
+	uint64_t t0 = now_ns();
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&c, 0, sizeof(c));
+	if (!s->keyed)
+		return sym_fail(err, SYM_EUSAGE, "sync is for a store over a bucket (--s3)");
+	if ((rc = blob_list(s->blobs, sync_listed, &c, err)) != SYM_OK)
+		goto out;
+	if (c.nomem) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
+	rep->listed = c.n;
+	for (i = 0; i < c.n; i++) {
+		struct listed *L = &c.v[i];
+		m = key_lock(s, L->key);
+		lock(m);
+		sym_err_clear(&e);
+		/* held with the same size and the object says the same hash
+		 * (asked of the bucket, not the cache): nothing to read */
+		if (index_get(s->index, L->file, L->id, &held, &e) == SYM_OK && held.gz_size == L->size &&
+		    blob_s3_head(s->remote, L->file, L->id, &size, hash, &e) == SYM_OK &&
+		    size == held.gz_size && strcmp(hash, held.hash) == 0) {
+			rep->unchanged++;
+			unlock(m);
+			continue;
+		}
+		sym_err_clear(&e);
+		rc = adopt(s, L->file, L->id, &rec, &e);
+		unlock(m);
+		if (rc == SYM_OK) {
+			rep->taken++;
+		} else if (rc == SYM_EFORMAT) {
+			rep->bad++;
+			if (report)
+				report(ctx, L->key, e.msg);
+		} else if (rc != SYM_ENOTFOUND) {	/* gone since the listing: fine */
+			rc = sym_fail(err, rc, "%s", e.msg);
+			goto out;
+		}
+	}
+	/* what the index holds and the bucket does not */
+	if (!(c.keys = malloc((c.n ? c.n : 1) * sizeof(*c.keys)))) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c.n; i++)
+		c.keys[i] = c.v[i].key;
+	c.nkeys = c.n;
+	qsort(c.keys, c.nkeys, sizeof(*c.keys), cmp_str);
+	if ((rc = index_each(s->index, sync_walk, &c, err)) != SYM_OK)
+		goto out;
+	if (c.nomem) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c.ndrop; i++) {
+		const struct sym_record *d = &c.drop[i];
+		char key[2048];
+		struct sym_err e2;
+
+		if (!store_key(d->debug_file, d->debug_id, key, sizeof(key)))
+			continue;
+		sym_err_clear(&e2);
+		m = key_lock(s, key);
+		lock(m);
+		/* unless an upload put it in the bucket since the listing */
+		rc = blob_s3_head(s->remote, d->debug_file, d->debug_id, &size, hash, &e2);
+		if (rc == SYM_ENOTFOUND) {
+			forget(s, d->debug_file, d->debug_id, d->hash);
+			rep->dropped++;
+		}
+		unlock(m);
+	}
+	/* the index is the bucket's as of t0: the change log from there on */
+	write_pos(s->dir, t0);
+	rc = SYM_OK;
+out:
+	for (i = 0; i < c.n; i++) {
+		free(c.v[i].key);
+		free(c.v[i].file);
+		free(c.v[i].id);
+	}
+	free(c.drop);
+	free(c.keys);
+	free(c.v);
+	return rc;
+}
+
+/* ---- the change log: how nodes over one bucket learn of each other's
+ * changes ------------------------------------------------------------------
+ *
+ * Each change a node makes (an upload published, a file deleted) is one
+ * empty object whose name says it all:
+ *
+ *   PREFIX/_log/<time>-<node>-<seq>/<op>/<sha256>/<debug_file>/<debug_id>
+ *
+ * time: nanoseconds since the epoch, 20 digits (names sort by time); node:
+ * 16 hex digits chosen at start; op: put or del.  It is written once the
+ * object is in the bucket and the node's index holds the change, before
+ * the upload is acknowledged.  Not a key of the layout (that is
+ * <debug_file>/<debug_id>/<sym_file>), so no processor or sync takes it
+ * for a symbol file.  Every node lists the log every FOLLOW_MS and applies
+ * the others' entries: the key is read again from the bucket (the
+ * bucket's object is the truth: when two nodes replace one key at once,
+ * both end with what the bucket kept).  Entries are listed from a window
+ * before the last position (node clocks may differ by up to WINDOW_NS),
+ * remembered by name so that each is applied once; applying one again is
+ * harmless.  The position is kept in DIR/follow.pos, so a node restarted
+ * catches up on what it missed. */
+
+#define FOLLOW_MS 250
+#define WINDOW_NS (10ull * 1000000000ull)
+
+struct seen {
+	char name[96];		/* "<time>-<node>-<seq>", the array sorted by it */
+	uint64_t time;
+	unsigned fails;		/* attempts that found the bucket unreachable */
+	bool done;		/* applied, or given up on */
+};
+
+struct follower {
+	struct store *s;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	uint64_t pos;		/* ns: entries before pos - WINDOW_NS are done */
+	struct seen *seen;
+	size_t nseen, capseen;
+	struct store_follow_stats st;
+	/* one poll's entries */
+	char **batch;
+	size_t nbatch, capbatch;
+	bool nomem;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Writes the entry for a change of rec.  Best effort: a node that cannot
+ * write it has still published the change (the object is in the
+ * bucket); the others then see it at their next sync.  With the key's
+ * lock held. */
+static void log_change(struct store *s, const char *op, const struct sym_record *rec)
+{
+	char name[2048];
+	struct sym_err e;
+	uint64_t seq;
+
+	uint64_t t0, t1;
+	int tries = 0;
+
+again:
+	pthread_mutex_lock(&s->log_mu);
+	seq = ++s->log_seq;
+	pthread_mutex_unlock(&s->log_mu);
+	t0 = now_ns();
+	if ((size_t)snprintf(name, sizeof(name), "_log/%020llu-%s-%06llu/%s/%s/%s/%s",
+			     (unsigned long long)t0, s->node, (unsigned long long)seq, op,
+			     rec->hash, rec->debug_file, rec->debug_id) >= sizeof(name))
+		return;
+	sym_err_clear(&e);
+	if (blob_s3_put_name(s->remote, name, &e) == SYM_OK) {
+		/* written so late (retries) that followers may have listed
+		 * past its time: once more, with a time of now */
+		t1 = now_ns();
+		if (t1 - t0 > WINDOW_NS / 2 && tries++ < 2)
+			goto again;
+	} else {
+		fprintf(stderr, "symserver: the change log misses %s %s/%s: %s\n", op,
+			rec->debug_file, rec->debug_id, e.msg);
+		if (s->follow) {
+			pthread_mutex_lock(&s->follow->mu);
+			s->follow->st.log_errors++;
+			pthread_mutex_unlock(&s->follow->mu);
+		}
+	}
+}
+
+static int collect(void *ctx, const char *name, uint64_t size)
+{
+	struct follower *f = ctx;
+	char **t;
+
+	(void)size;
+	if (f->nbatch == f->capbatch) {
+		size_t cap = f->capbatch ? f->capbatch * 2 : 64;
+		if (!(t = realloc(f->batch, cap * sizeof(*t)))) {
+			f->nomem = true;
+			return 1;
+		}
+		f->batch = t;
+		f->capbatch = cap;
+	}
+	if (!(f->batch[f->nbatch] = strdup(name))) {
+		f->nomem = true;
+		return 1;
+	}
+	f->nbatch++;
+	return 0;
+}
+
+static int seen_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct seen *)elem)->name);
+}
+
+static struct seen *seen_find(struct follower *f, const char *id)
+{
+	return f->nseen ? bsearch(id, f->seen, f->nseen, sizeof(*f->seen), seen_cmp) : NULL;
+}
+
+/* The record of id, added (not done) when missing; NULL when out of
+ * memory (the entry is then applied again next time: harmless). */
+static struct seen *seen_get(struct follower *f, const char *id, uint64_t t)
+{
+	struct seen *v = seen_find(f, id);
+	size_t lo = 0, hi = f->nseen;
+
+	if (v)
+		return v;
+	if (strlen(id) >= sizeof(v->name))
+		return NULL;
+	if (f->nseen == f->capseen) {
+		size_t cap = f->capseen ? f->capseen * 2 : 256;
+		if (!(v = realloc(f->seen, cap * sizeof(*v))))
+			return NULL;
+		f->seen = v;
+		f->capseen = cap;
+	}
+	while (lo < hi) {	/* where id goes */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(f->seen[mid].name, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(f->seen + lo + 1, f->seen + lo, (f->nseen - lo) * sizeof(*f->seen));
+	f->nseen++;
+	v = &f->seen[lo];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", id);
+	v->time = t;
+	return v;
+}
+
+/* Applies another node's entry: false when it must be tried again (the
+ * bucket did not answer). */
+static bool apply(struct follower *f, const char *op, const char *hash, const char *file,
+		  const char *dbg)
+{
+	struct store *s = f->s;
+	struct sym_record cur, rec;
+	struct sym_err e;
+	pthread_mutex_t *m;
+	enum sym_code rc = SYM_OK;
+	char key[2048];
+
+	if (!store_key(file, dbg, key, sizeof(key)))
+		return true;
+	m = key_lock(s, key);
+	lock(m);
+	sym_err_clear(&e);
+	if (strcmp(op, "put") == 0) {
+		/* held already (an entry seen before a restart, or a sync):
+		 * nothing to read */
+		if (!(index_get(s->index, file, dbg, &cur, &e) == SYM_OK && strcmp(cur.hash, hash) == 0)) {
+			sym_err_clear(&e);
+			rc = adopt(s, file, dbg, &rec, &e);
+		}
+	} else if (strcmp(op, "del") == 0) {
+		/* the record of what was deleted (by its hash: the key folds
+		 * case, and another case of the names may be held), unless
+		 * uploaded again since: then that is taken */
+		uint64_t size;
+		char bhash[65];
+		rc = blob_s3_head(s->remote, file, dbg, &size, bhash, &e);
+		if (rc == SYM_ENOTFOUND)
+			forget(s, file, dbg, hash);
+		else if (rc == SYM_OK)
+			rc = adopt(s, file, dbg, &rec, &e);
+	}
+	unlock(m);
+	if (rc == SYM_EIO || rc == SYM_ENOMEM)
+		return false;
+	if (rc != SYM_OK && rc != SYM_ENOTFOUND)
+		fprintf(stderr, "symserver: change log: %s %s/%s: %s\n", op, file, dbg, e.msg);
+	return true;
+}
+
+static void write_pos(const char *dir, uint64_t pos)
+{
+	char path[4096], tmp[4200];
+	FILE *o;
+
+	snprintf(path, sizeof(path), "%s/follow.pos", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(o = fopen(tmp, "w")))
+		return;
+	fprintf(o, "%llu\n", (unsigned long long)pos);
+	if (fclose(o) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+/* One poll: false when the bucket could not be listed or an entry could
+ * not be applied (tried again at the next poll, at most FOLLOW_TRIES
+ * times). */
+#define FOLLOW_TRIES 8
+
+static bool poll_log(struct follower *f)
+{
+	char after[64];
+	struct s3_log_entry le;
+	struct sym_err e;
+	uint64_t start = f->pos > WINDOW_NS ? f->pos - WINDOW_NS : 0, n = now_ns(), t, hold = UINT64_MAX;
+	bool ok = true;
+	struct seen *v;
+	size_t i, j;
+
+	snprintf(after, sizeof(after), "_log/%020llu", (unsigned long long)start);
+	sym_err_clear(&e);
+	f->nbatch = 0;
+	f->nomem = false;
+	if (blob_s3_list_names(f->s->remote, "_log/", after, collect, f, &e) != SYM_OK || f->nomem) {
+		ok = false;
+		hold = f->pos;
+	}
+	for (i = 0; ok && i < f->nbatch; i++) {
+		bool stop;
+		pthread_mutex_lock(&f->mu);
+		stop = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		if (stop) {	/* shutting down: the rest next time */
+			hold = f->pos;
+			break;
+		}
+		if (!s3_log_parse(f->batch[i], &le))
+			continue;
+		t = le.time;
+		if ((v = seen_find(f, le.id)) && v->done)
+			continue;
+		if (!(v = seen_get(f, le.id, t)))
+			continue;
+		if (strcmp(le.node, f->s->node) == 0) {	/* this node's own */
+			v->done = true;
+			continue;
+		}
+		if (apply(f, le.op, le.hash, le.file, le.dbg)) {
+			uint64_t now = now_ns(), lag = now > t ? (now - t) / 1000000 : 0;
+			v->done = true;
+			pthread_mutex_lock(&f->mu);
+			f->st.applied++;
+			f->st.last_lag_ms = lag;
+			if (lag > f->st.max_lag_ms)
+				f->st.max_lag_ms = lag;
+			pthread_mutex_unlock(&f->mu);
+		} else if (++v->fails >= FOLLOW_TRIES) {
+			v->done = true;
+			fprintf(stderr, "symserver: change log: gave up on %s %s/%s after %u tries "
+				"(a sync takes it)\n", le.op, le.file, le.dbg, v->fails);
+		} else {
+			ok = false;	/* this one again next time; the others go on */
+			if (t < hold)
+				hold = t;
+		}
+	}
+	for (i = 0; i < f->nbatch; i++)
+		free(f->batch[i]);
+	pthread_mutex_lock(&f->mu);
+	f->st.polls++;
+	if (!ok)
+		f->st.poll_errors++;
+	pthread_mutex_unlock(&f->mu);
+	/* done up to now by this node's clock, or up to the first entry
+	 * still to apply (the next listing starts a window before) */
+	f->pos = hold < n ? hold : n;
+	for (i = j = 0; i < f->nseen; i++)
+		if (!f->seen[i].done || f->seen[i].time + 2 * WINDOW_NS >= f->pos)
+			f->seen[j++] = f->seen[i];
+	f->nseen = j;
+	write_pos(f->s->dir, f->pos);
+	return ok;
+}
+
+static void *follow_main(void *arg)
+{
+	struct follower *f = arg;
+	struct timespec until;
+	unsigned fails = 0;
+	uint64_t wait_ms;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->stop) {
+		pthread_mutex_unlock(&f->mu);
+		fails = poll_log(f) ? 0 : fails + 1;
+		pthread_mutex_lock(&f->mu);
+		/* a gateway down: back off, up to 5 s */
+		wait_ms = fails ? (FOLLOW_MS << (fails < 5 ? fails : 5)) : FOLLOW_MS;
+		if (wait_ms > 5000)
+			wait_ms = 5000;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)(wait_ms / 1000);
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!f->stop && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+enum sym_code store_follow_start(struct store *s, struct sym_err *err)
+{
+	struct follower *f;
+	char path[4096];
+	unsigned long long pos = 0;
+	FILE *in;
+
+	if (!s->keyed || s->follow)
+		return SYM_OK;
+	if (!(f = calloc(1, sizeof(*f))))
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	f->s = s;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	/* where the node left off, or now (a new node: sync built its index) */
+	snprintf(path, sizeof(path), "%s/follow.pos", s->dir);
+	if ((in = fopen(path, "r"))) {
+		if (fscanf(in, "%llu", &pos) != 1)
+			pos = 0;
+		fclose(in);
+	}
+	f->pos = pos ? pos : now_ns();
+	if (pthread_create(&f->th, NULL, follow_main, f) != 0) {
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->cv);
+		free(f);
+		return sym_fail(err, SYM_ENOMEM, "cannot start the change-log thread");
+	}
+	s->follow = f;
+	return SYM_OK;
+}
+
+static void follow_stop(struct store *s)
+{
+	struct follower *f = s->follow;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->stop = true;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->th, NULL);
+	s->follow = NULL;
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	free(f->seen);
+	free(f->batch);
+	free(f);
+}
+
+bool store_follow_stats(struct store *s, struct store_follow_stats *st)
+{
+	if (!s->follow)
+		return false;
+	pthread_mutex_lock(&s->follow->mu);
+	*st = s->follow->st;
+	pthread_mutex_unlock(&s->follow->mu);
+	return true;
 }

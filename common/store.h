@@ -63,6 +63,54 @@ enum sym_code store_open(struct store **out, const char *dir, struct sym_err *er
  * creates nothing; SYM_ENOTFOUND, with a message naming dir, when dir
  * does not hold a store (no dir/index/data.mdb). */
 enum sym_code store_open_existing(struct store **out, const char *dir, struct sym_err *err);
+
+/* A store whose blobs are in an S3 bucket (issue 14): dir holds this
+ * node's index (created when missing and create is true), its scratch files and, unless
+ * cache_dir is given, its cache of blobs (dir/cache), at most cache_bytes.
+ * The bucket is itself a Breakpad symbol store:
+ * PREFIX/<debug_file>/<debug_id>/<sym_file>, gzip, Content-Encoding:
+ * gzip, the SHA-256 of the .sym in x-amz-meta-sha256.  Errors as
+ * blob_s3_open(), and the index's. */
+#include "blob_s3.h"
+struct store_s3_config {
+	struct blob_s3_config s3;	/* its scratch_dir is dir/tmp */
+	const char *cache_dir;
+	uint64_t cache_bytes;
+};
+enum sym_code store_open_s3(struct store **out, const char *dir, const struct store_s3_config *c,
+			    bool create, struct sym_err *err);
+/* true for a store over a bucket. */
+bool store_is_remote(const struct store *s);
+struct blob_cache_stats;
+/* The local cache's counters (all 0 for a store on a local disk). */
+void store_cache_stats(struct store *s, struct blob_cache_stats *st);
+/* The bucket's request counters; false for a store on a local disk. */
+bool store_remote_stats(struct store *s, struct blob_s3_stats *st);
+
+/* A store over a bucket: makes the index hold what the bucket holds.
+ * Each object in the layout is taken (read, checked, indexed) unless the
+ * index holds it already (same size and hash); records of keys the
+ * bucket no longer holds are dropped; objects that are not the gzip of
+ * their key's .sym file are reported and left out.  SYM_EUSAGE for a
+ * local store, SYM_EIO when the bucket cannot be listed. */
+struct store_sync_report {
+	uint64_t listed, taken, unchanged, dropped, bad;
+};
+enum sym_code store_sync(struct store *s, struct store_sync_report *rep,
+			 void (*report)(void *ctx, const char *key, const char *why), void *ctx,
+			 struct sym_err *err);
+/* A store over a bucket: starts the thread that follows the other
+ * nodes' changes through the bucket's change log (store.c); stopped by
+ * store_close().  Nothing for a local store. */
+enum sym_code store_follow_start(struct store *s, struct sym_err *err);
+struct store_follow_stats {
+	uint64_t polls, poll_errors;	/* listings of the log */
+	uint64_t applied;		/* other nodes' entries taken */
+	uint64_t last_lag_ms, max_lag_ms;	/* from an entry's time to its taking */
+	uint64_t log_errors;		/* this node's entries that could not be written */
+};
+/* false when no thread follows the log. */
+bool store_follow_stats(struct store *s, struct store_follow_stats *st);
 void store_close(struct store *s);
 
 /* A temporary file of this node's, already unlinked: the caller closes
@@ -80,7 +128,10 @@ enum sym_code store_get_by_code(struct store *s, const char *code_file, const ch
 /* Opens the blob of rec, to be read from the start
  * with store_blob_read() (the count, 0 at the end, -1 on an error) and
  * closed with store_blob_close().  SYM_ENOTFOUND when the blob is
- * missing, SYM_EUSAGE for a malformed record, SYM_EIO. */
+ * missing, SYM_EUSAGE for a malformed record, SYM_EIO.  Over a bucket,
+ * the index follows what it finds: SYM_ENOTFOUND when the object was
+ * removed (the record is dropped), SYM_ESTALE when it was replaced (the
+ * index now holds the bucket's record: look the key up again). */
 struct blob_reader;
 enum sym_code store_blob_open(struct store *s, const struct sym_record *rec,
 			      struct blob_reader **out, struct sym_err *err);
@@ -118,6 +169,9 @@ enum store_outcome { STORE_NEW, STORE_REPLACED, STORE_SAME, STORE_REFUSED, STORE
  * (ENOSPC, EDQUOT); SYM_EIO for other I/O and index errors.  On any error
  * nothing is published and the temporary file is removed.  The upload is
  * freed in every case. */
+/* Over a bucket, the upload is decided against the bucket's object when
+ * another writer created or replaced it since the index was told (the
+ * index takes it first). */
 enum sym_code store_upload_commit(struct store_upload *u, const char *expect_file,
 				  const char *expect_id, const char *uploader,
 				  struct sym_record *rec, enum store_outcome *outcome,
@@ -125,8 +179,9 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 void store_upload_abort(struct store_upload *u);
 
 /* Removes a symbol file from the index (and its code-id entry), logged
- * as "delete".  The blob stays: blobs are shared by content.  old gets
- * the record removed.  SYM_ENOTFOUND when absent. */
+ * as "delete".  On a local disk the blob stays (blobs are shared by
+ * content); over a bucket the object is deleted first.  old gets the
+ * record removed.  SYM_ENOTFOUND when absent. */
 enum sym_code store_delete(struct store *s, const char *debug_file, const char *debug_id,
 			   struct sym_record *old, struct sym_err *err);
 

@@ -123,9 +123,11 @@ static size_t hot_slot(const char *hash)
 }
 
 /* Answers from the cache, or loads the blob into it; false when the file
- * is not cacheable (too big, no budget) and must be sent from disk. */
+ * is not cacheable (too big, no budget) and must be sent from disk, or
+ * when its blob cannot be opened (*open_rc: store_blob_open()'s code). */
 static bool hot_respond(struct server *srv, struct http_req *r, const struct sym_record *rec,
-			const char *const *names, const char *const *values, int nh)
+			const char *const *names, const char *const *values, int nh,
+			enum sym_code *open_rc)
 {
 	struct hot_entry *e;
 	struct http_cached *c = NULL, *old = NULL;
@@ -147,7 +149,7 @@ static bool hot_respond(struct server *srv, struct http_req *r, const struct sym
 	}
 	pthread_mutex_unlock(&srv->cache_mu);
 
-	if (store_blob_open(srv->store, rec, &b, &err) == SYM_OK)
+	if ((*open_rc = store_blob_open(srv->store, rec, &b, &err)) == SYM_OK)
 		buf = malloc(rec->gz_size ? rec->gz_size : 1);
 	while (buf && got < rec->gz_size) {
 		ssize_t n = store_blob_read(b, buf + got, rec->gz_size - got);
@@ -220,9 +222,10 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	char *want, etag[80], date[64];
 	bool name_ok;
 	const char *inm;
-	struct blob_reader *blob;
+	struct blob_reader *blob = NULL;
 	struct blob_ctx *c;
-	enum sym_code rc;
+	enum sym_code rc, open_rc;
+	int attempt = 0;
 
 	/* some processors send a Windows module's debug_file as the path the
 	 * linker wrote into the image, "c:\build\foo.pdb" percent-encoded */
@@ -254,10 +257,11 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 		respond_json_error(r, 400, "malformed debug id");
 		return;
 	}
+again:
 	sym_err_clear(&err);
 	rc = store_get(srv->store, file, id, &rec, &err);
 	if (rc == SYM_ENOTFOUND) {
-		if (code_redirect(srv, r, file, id, NULL))
+		if (attempt == 0 && code_redirect(srv, r, file, id, NULL))
 			return;
 		count(srv, &srv->misses);
 		if (srv->acc) {
@@ -276,12 +280,42 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	snprintf(etag, sizeof(etag), "\"%s\"", rec.hash);
 	server_http_date(rec.mtime, date, sizeof(date));
 	inm = http_header(r, "If-None-Match");
+	open_rc = SYM_OK;
 	if (!(inm && (strstr(inm, rec.hash) || strcmp(inm, "*") == 0)) && server_accepts_gzip(r)) {
 		static const char *const names[] = { "ETag", "Last-Modified", "Cache-Control",
 						     "Vary", "Content-Encoding" };
 		const char *const values[] = { etag, date, CACHE_CONTROL, "Accept-Encoding", "gzip" };
-		if (hot_respond(srv, r, &rec, names, values, 5)) {
+		if (hot_respond(srv, r, &rec, names, values, 5, &open_rc)) {
 			count(srv, &srv->hits);
+			return;
+		}
+	}
+	/* before any header: the blob, which over a bucket may be gone or
+	 * replaced (the index has followed: look again, once) */
+	if (!(inm && (strstr(inm, rec.hash) || strcmp(inm, "*") == 0))) {
+		sym_err_clear(&err);
+		if (open_rc == SYM_OK)
+			open_rc = store_blob_open(srv->store, &rec, &blob, &err);
+		if (open_rc == SYM_ESTALE && attempt++ == 0)
+			goto again;
+		if (open_rc == SYM_ENOTFOUND && store_is_remote(srv->store)) {
+			count(srv, &srv->misses);
+			not_found(srv, r);
+			return;
+		}
+		if (open_rc != SYM_OK) {
+			/* over a bucket, a gateway down or a key changing under
+			 * us passes; a local store's failure is the store's */
+			bool later = store_is_remote(srv->store) &&
+				     (open_rc == SYM_EIO || open_rc == SYM_ESTALE);
+			if (later)
+				http_add_header(r, "Retry-After", "5");
+			respond_json_error(r, later ? 503 : 500,
+					   open_rc == SYM_ENOTFOUND ?
+					   "the symbol file is indexed but its blob is missing" :
+					   open_rc == SYM_EIO && store_is_remote(srv->store) ?
+					   "the symbol file cannot be read from the bucket now" :
+					   "the symbol file is indexed but its blob cannot be read");
 			return;
 		}
 	}
@@ -292,13 +326,6 @@ void download_route(struct server *srv, struct http_req *r, const char *file, co
 	if (inm && (strstr(inm, rec.hash) || strcmp(inm, "*") == 0)) {
 		count(srv, &srv->not_modified);
 		http_respond(r, 304, NULL, "", 0);
-		return;
-	}
-	sym_err_clear(&err);
-	if ((rc = store_blob_open(srv->store, &rec, &blob, &err)) != SYM_OK) {
-		respond_json_error(r, 500, rc == SYM_ENOTFOUND ?
-				   "the symbol file is indexed but its blob is missing" :
-				   "the symbol file is indexed but its blob cannot be read");
 		return;
 	}
 	if (!(c = calloc(1, sizeof(*c)))) {

@@ -31,6 +31,9 @@ static const char usage_text[] =
 	"                       [--max-minidump BYTES] [--miss-flush-ms MS] [--no-miss-accounting]\n"
 	"                       [--max-connections N] [--max-per-client N] [--trust-proxy ADDRS]\n"
 	"                       [--idle-timeout S] [--header-timeout S] [--min-body-rate BYTES]\n"
+	"                       [--s3 URL [--s3-credentials FILE] [--s3-timeout MS]\n"
+	"                        [--cache-dir DIR] [--cache-size BYTES]]\n"
+	"       symserver sync --s3 URL [--store DIR]\n"
 	"       symserver import [--store DIR] [--force] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
@@ -49,7 +52,13 @@ static const char usage_text[] =
 	"token list|revoke and missing (but ignore) need an existing store.\n"
 	"Hostile clients: --max-connections 10000, --max-per-client 128 (0: no limit;\n"
 	"addresses in --trust-proxy, default 127.0.0.1,::1, are exempt), --idle-timeout\n"
-	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n";
+	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n"
+	"--s3 http(s)://HOST[:PORT]/BUCKET[/PREFIX]: the symbol files are in that bucket\n"
+	"(serve, sync, import, verify, delete); --store DIR then holds this node's index\n"
+	"and its cache of them (DIR/cache, --cache-size 10G; K, M, G, T).  Credentials\n"
+	"and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, or the profile\n"
+	"AWS_PROFILE (default: default) of --s3-credentials FILE (the AWS format).\n"
+	"--s3-timeout 10000: connect and stall timeout of each S3 request (ms).\n";
 
 /* Prints "symserver: <message>" and the usage on stderr; returns 2, the
  * exit status of a usage error. */
@@ -92,6 +101,9 @@ struct opts {
 	/* hostile clients: see http_config */
 	unsigned max_connections, max_per_client, idle_timeout, header_timeout, min_body_rate;
 	const char *trust_proxy;
+	/* issue 14: a store over a bucket */
+	const char *s3, *s3_credentials, *cache_dir;
+	uint64_t s3_timeout, cache_size;
 };
 
 /* long-only options */
@@ -102,7 +114,40 @@ enum {
 	OPT_HEADER_TIMEOUT,
 	OPT_MIN_BODY_RATE,
 	OPT_TRUST_PROXY,
+	OPT_S3,
+	OPT_S3_CREDENTIALS,
+	OPT_S3_TIMEOUT,
+	OPT_CACHE_DIR,
+	OPT_CACHE_SIZE,
 };
+
+/* A size: a number of bytes with an optional K, M, G or T (powers of
+ * 1024); false when s is not one. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *e;
+
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (e == s || errno || *s == '-')
+		return false;
+	switch (*e) {
+	case '\0': break;
+	case 'K': case 'k': shift = 10; break;
+	case 'M': case 'm': shift = 20; break;
+	case 'G': case 'g': shift = 30; break;
+	case 'T': case 't': shift = 40; break;
+	default: return false;
+	}
+	if (*e && e[1] && !((e[1] == 'B' || e[1] == 'b') && !e[2]))
+		return false;
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
 
 /* A decimal number in [min, max] into *out; false when s is not one. */
 static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -146,6 +191,11 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
 		{ "min-body-rate", required_argument, NULL, OPT_MIN_BODY_RATE },
 		{ "trust-proxy", required_argument, NULL, OPT_TRUST_PROXY },
+		{ "s3", required_argument, NULL, OPT_S3 },
+		{ "s3-credentials", required_argument, NULL, OPT_S3_CREDENTIALS },
+		{ "s3-timeout", required_argument, NULL, OPT_S3_TIMEOUT },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -168,6 +218,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->header_timeout = 10;
 	o->min_body_rate = 1024;
 	o->trust_proxy = "127.0.0.1,::1";
+	o->s3_timeout = 10000;
+	o->cache_size = (uint64_t)10 << 30;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -220,6 +272,11 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->min_body_rate = (unsigned)v;
 			break;
 		case OPT_TRUST_PROXY: o->trust_proxy = optarg; break;
+		case OPT_S3: o->s3 = optarg; break;
+		case OPT_S3_CREDENTIALS: o->s3_credentials = optarg; break;
+		case OPT_S3_TIMEOUT: ok = parse_num(optarg, 1, 3600000, &o->s3_timeout); break;
+		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
+		case OPT_CACHE_SIZE: ok = parse_size(optarg, &o->cache_size); break;
 		case 'E': o->expires = optarg; break;
 		case 'J': o->json = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -240,6 +297,102 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* --s3: the bucket and how to reach it (s3_setup()) */
+static struct store_s3_config s3cfg;
+static bool use_s3;
+static char cred_access[256], cred_secret[256], cred_region[64];
+
+/* The profile of an AWS credentials file: aws_access_key_id,
+ * aws_secret_access_key and region (the INI format of the AWS tools).
+ * false with a message on stderr. */
+static bool read_credentials(const char *path, const char *profile)
+{
+	char line[1024], section[256] = "";
+	FILE *f = fopen(path, "r");
+	bool in = false;
+
+	if (!f) {
+		fprintf(stderr, "symserver: cannot read --s3-credentials '%s': %s\n", path,
+			strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *q, *v;
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, "\r\n");
+		p[n] = '\0';
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			p[--n] = '\0';
+		if (!*p || *p == '#' || *p == ';')
+			continue;
+		if (*p == '[') {
+			q = strchr(p, ']');
+			snprintf(section, sizeof(section), "%.*s", q ? (int)(q - p - 1) : 0, p + 1);
+			in = strcmp(section, profile) == 0 ||
+			     (strncmp(section, "profile ", 8) == 0 && strcmp(section + 8, profile) == 0);
+			continue;
+		}
+		if (!in || !(v = strchr(p, '=')))
+			continue;
+		q = v;
+		while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		*q = '\0';
+		v++;
+		v += strspn(v, " \t");
+		if (strcmp(p, "aws_access_key_id") == 0)
+			snprintf(cred_access, sizeof(cred_access), "%s", v);
+		else if (strcmp(p, "aws_secret_access_key") == 0)
+			snprintf(cred_secret, sizeof(cred_secret), "%s", v);
+		else if (strcmp(p, "region") == 0)
+			snprintf(cred_region, sizeof(cred_region), "%s", v);
+	}
+	fclose(f);
+	if (!cred_access[0] || !cred_secret[0]) {
+		fprintf(stderr, "symserver: --s3-credentials '%s' has no aws_access_key_id and "
+			"aws_secret_access_key for the profile '%s'\n", path, profile);
+		return false;
+	}
+	return true;
+}
+
+/* The S3 configuration from the options and the environment; -1 after
+ * a message. */
+static int s3_setup(const struct opts *o)
+{
+	const char *e;
+
+	if (!o->s3) {
+		if (o->s3_credentials || o->cache_dir)
+			return usage_error("--s3-credentials and --cache-dir go with --s3"), -1;
+		return 0;
+	}
+	memset(&s3cfg, 0, sizeof(s3cfg));
+	if (o->s3_credentials) {
+		e = getenv("AWS_PROFILE");
+		if (!read_credentials(o->s3_credentials, e && *e ? e : "default"))
+			return -1;
+		s3cfg.s3.access_key = cred_access;
+		s3cfg.s3.secret_key = cred_secret;
+	} else {
+		s3cfg.s3.access_key = getenv("AWS_ACCESS_KEY_ID");
+		s3cfg.s3.secret_key = getenv("AWS_SECRET_ACCESS_KEY");
+	}
+	e = getenv("AWS_REGION");
+	if (!e || !*e)
+		e = getenv("AWS_DEFAULT_REGION");
+	s3cfg.s3.region = e && *e ? e : cred_region[0] ? cred_region : NULL;
+	s3cfg.s3.url = o->s3;
+	s3cfg.s3.timeout_ms = (long)o->s3_timeout;
+	s3cfg.s3.retries = -1;
+	s3cfg.cache_dir = o->cache_dir;
+	s3cfg.cache_bytes = o->cache_size;
+	use_s3 = true;
+	return 0;
+}
+
 /* create: a command that writes (serve, import, token add) creates a
  * missing store; the others need an existing one. */
 static int open_store(struct server *srv, const char *dir, bool create)
@@ -247,7 +400,8 @@ static int open_store(struct server *srv, const char *dir, bool create)
 	struct sym_err err;
 
 	sym_err_clear(&err);
-	if ((create ? store_open : store_open_existing)(&srv->store, dir, &err) != SYM_OK) {
+	if ((use_s3 ? store_open_s3(&srv->store, dir, &s3cfg, create, &err) :
+	     (create ? store_open : store_open_existing)(&srv->store, dir, &err)) != SYM_OK) {
 		fprintf(stderr, "symserver: %s\n", err.msg);
 		return -1;
 	}
@@ -278,6 +432,14 @@ static int cmd_serve(struct opts *o)
 	}
 	server_init_cache(&srv, o->cache_mb << 20);
 	sym_err_clear(&err);
+	if (store_follow_start(srv.store, &err) != SYM_OK) {
+		fprintf(stderr, "symserver: %s\n", err.msg);
+		miss_acc_stop(srv.acc);
+		server_free_cache(&srv);
+		store_close(srv.store);
+		return 1;
+	}
+	sym_err_clear(&err);
 	store_stats(srv.store, &srv.stats, &err);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.listen = o->listen;
@@ -305,7 +467,11 @@ static int cmd_serve(struct opts *o)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "symserver: serving %s on port %u\n", o->store, http_port(h));
+	if (o->s3)
+		fprintf(stderr, "symserver: serving %s (index and cache in %s) on port %u\n", o->s3,
+			o->store, http_port(h));
+	else
+		fprintf(stderr, "symserver: serving %s on port %u\n", o->store, http_port(h));
 	printf("listening on port %u\n", http_port(h));
 	fflush(stdout);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -515,7 +681,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "missing") == 0)
 		return missing_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "import") != 0 && strcmp(cmd, "verify") != 0 &&
-	    strcmp(cmd, "delete") != 0 && strcmp(cmd, "token") != 0) {
+	    strcmp(cmd, "delete") != 0 && strcmp(cmd, "token") != 0 && strcmp(cmd, "sync") != 0) {
 		if (cmd[0] == '-')
 			return usage_error("unknown option '%s' (the command comes first: "
 					   "symserver serve --store DIR ...)", cmd);
@@ -526,6 +692,34 @@ int main(int argc, char **argv)
 		return 2;
 	args = argv + 1 + optind;
 	nargs = argc - 1 - optind;
+	if (s3_setup(&o) < 0)
+		return 2;
+	if (strcmp(cmd, "sync") == 0) {
+		struct server srv;
+		struct sym_err err;
+		struct store_sync_report rep;
+		enum sym_code rc;
+
+		if (nargs > 0)
+			return usage_error("unexpected argument '%s' after 'sync'", args[0]);
+		if (!o.s3)
+			return usage_error("sync needs --s3 URL: it builds the index from that bucket");
+		memset(&srv, 0, sizeof(srv));
+		if (open_store(&srv, o.store, true) < 0)
+			return 1;
+		sym_err_clear(&err);
+		rc = store_sync(srv.store, &rep, report_problem, NULL, &err);
+		store_close(srv.store);
+		if (rc != SYM_OK) {
+			fprintf(stderr, "symserver: %s\n", err.msg);
+			return 1;
+		}
+		printf("synced %llu objects: %llu taken, %llu unchanged, %llu not symbol files; "
+		       "%llu records dropped\n", (unsigned long long)rep.listed,
+		       (unsigned long long)rep.taken, (unsigned long long)rep.unchanged,
+		       (unsigned long long)rep.bad, (unsigned long long)rep.dropped);
+		return 0;	/* the objects left out are reported above */
+	}
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(&o, args, nargs);
 	if (strcmp(cmd, "serve") == 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob_cache.h"
 #include "server.h"
 
 static const uint64_t bucket_usec[MET_BUCKETS] = {
@@ -172,6 +173,53 @@ void metrics_route(struct server *srv, struct http_req *r)
 			(unsigned long long)ms.noted, (unsigned long long)ms.flushes,
 			(unsigned long long)ms.flush_errors, (unsigned long long)ms.dropped,
 			(unsigned long long)ms.pending);
+	}
+	{
+		struct blob_s3_stats s3;
+		struct blob_cache_stats cs;
+		if (store_remote_stats(srv->store, &s3)) {
+			store_cache_stats(srv->store, &cs);
+			fprintf(f, "# HELP symserver_s3_requests_total Requests to the bucket's gateway, "
+				   "each attempt.\n"
+				   "# TYPE symserver_s3_requests_total counter\nsymserver_s3_requests_total %llu\n"
+				   "# HELP symserver_s3_errors_total Attempts without an answer or answered 5xx, 401, 403.\n"
+				   "# TYPE symserver_s3_errors_total counter\nsymserver_s3_errors_total %llu\n"
+				   "# HELP symserver_s3_request_seconds_total Time spent in them.\n"
+				   "# TYPE symserver_s3_request_seconds_total counter\n"
+				   "symserver_s3_request_seconds_total %.6f\n"
+				   "# HELP symserver_s3_failing Errors since the last success (0: healthy).\n"
+				   "# TYPE symserver_s3_failing gauge\nsymserver_s3_failing %llu\n"
+				   "# HELP symserver_cache_reads_total Blob reads from the local cache, by result.\n"
+				   "# TYPE symserver_cache_reads_total counter\n"
+				   "symserver_cache_reads_total{result=\"hit\"} %llu\n"
+				   "symserver_cache_reads_total{result=\"miss\"} %llu\n"
+				   "# TYPE symserver_cache_fills_total counter\nsymserver_cache_fills_total %llu\n"
+				   "# TYPE symserver_cache_evictions_total counter\nsymserver_cache_evictions_total %llu\n"
+				   "# TYPE symserver_cache_bytes gauge\nsymserver_cache_bytes %llu\n"
+				   "# TYPE symserver_cache_files gauge\nsymserver_cache_files %llu\n"
+				   "# TYPE symserver_cache_budget_bytes gauge\nsymserver_cache_budget_bytes %llu\n",
+				(unsigned long long)s3.requests, (unsigned long long)s3.errors, s3.seconds,
+				(unsigned long long)s3.failing, (unsigned long long)cs.hits,
+				(unsigned long long)cs.misses, (unsigned long long)cs.fills,
+				(unsigned long long)cs.evictions, (unsigned long long)cs.bytes,
+				(unsigned long long)cs.files, (unsigned long long)cs.budget);
+		}
+		{
+			struct store_follow_stats fs;
+			if (store_follow_stats(srv->store, &fs))
+				fprintf(f, "# HELP symserver_sync_applied_total Other nodes' changes taken from the change log.\n"
+					   "# TYPE symserver_sync_applied_total counter\nsymserver_sync_applied_total %llu\n"
+					   "# HELP symserver_sync_lag_seconds From a change's entry in the log to its taking here (the last).\n"
+					   "# TYPE symserver_sync_lag_seconds gauge\nsymserver_sync_lag_seconds %.3f\n"
+					   "# TYPE symserver_sync_lag_max_seconds gauge\nsymserver_sync_lag_max_seconds %.3f\n"
+					   "# TYPE symserver_sync_polls_total counter\nsymserver_sync_polls_total %llu\n"
+					   "# TYPE symserver_sync_poll_errors_total counter\nsymserver_sync_poll_errors_total %llu\n"
+					   "# HELP symserver_sync_log_errors_total This node's changes it could not write to the log.\n"
+					   "# TYPE symserver_sync_log_errors_total counter\nsymserver_sync_log_errors_total %llu\n",
+					(unsigned long long)fs.applied, fs.last_lag_ms / 1000.0,
+					fs.max_lag_ms / 1000.0, (unsigned long long)fs.polls,
+					(unsigned long long)fs.poll_errors, (unsigned long long)fs.log_errors);
+		}
 	}
 	fclose(f);
 	http_respond(r, 200, "text/plain; version=0.0.4", buf, len);

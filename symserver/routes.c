@@ -27,9 +27,17 @@ void server_route(struct http_req *r, void *app)
 		http_add_header(r, "Allow", rt->allow);
 		respond_json_error(r, 405, rt->refusal);
 		break;
-	case ROUTE_HEALTH:
-		respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
+	case ROUTE_HEALTH: {
+		struct blob_s3_stats st;
+		/* over a bucket that stopped answering: still up (hits from
+		 * the cache, all misses), but uploads fail */
+		if (store_remote_stats(srv->store, &st) && st.failing)
+			respond_json(r, 200, json_pack("{s:s,s:o}", "status", "degraded", "s3",
+						       json_text(st.last_error)));
+		else
+			respond_json(r, 200, json_pack("{s:s}", "status", "ok"));
 		break;
+	}
 	case ROUTE_METRICS:
 		metrics_route(srv, r);
 		break;

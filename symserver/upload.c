@@ -274,6 +274,8 @@ static unsigned up_commit(struct up *p, const char *file, const char *id,
 
 static void respond_error(struct http_req *r, unsigned status, const char *msg)
 {
+	if (status == 503)
+		http_add_header(r, "Retry-After", "2");
 	if (status == 409) {
 		/* a refused downgrade: one line of text (issue 17) */
 		http_respondf(r, status, "text/plain; charset=utf-8", "%s\n", msg);
@@ -665,6 +667,8 @@ static void process_archive(struct up *p, struct http_req *r)
 		respond_error(r, 400, "the upload is neither a .sym file nor a readable zip, tar or tar.gz archive");
 		goto out;
 	}
+	if (ar.store_fail == 503)
+		http_add_header(r, "Retry-After", "2");
 	respond_json(r, ar.store_fail ? ar.store_fail : ar.nbad || res != WALK_END ? 400 : ar.nrefused ? 409 : 200,
 		     json_pack("{s:O,s:i,s:i,s:i}", "files", ar.files, "stored", ar.nok, "failed", ar.nbad,
 			       "refused", ar.nrefused));

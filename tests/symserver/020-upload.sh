@@ -101,7 +101,11 @@ EOF
 stop_server
 "$SYMSERVER" import --store "$T/store2" tree > import1.txt 2> import1.err
 [ $? -eq 1 ] || fail "import with a bad file must exit 1"
-grep -q "imported 2 new, 0 replaced, 0 unchanged, 1 failed" import1.txt || fail "import: $(cat import1.txt)"
+# over a bucket (tests/s3/030-symserver-suite.sh) store2 is a second node
+# of the same bucket, which holds the two files already
+want="imported 2 new, 0 replaced, 0 unchanged, 1 failed"
+[ -n "${SYMSERVER_S3:-}" ] && want="imported 0 new, 0 replaced, 2 unchanged, 1 failed"
+grep -q "$want" import1.txt || fail "import: $(cat import1.txt)"
 grep -q "bad.so" import1.err || fail "import does not name the bad file"
 "$SYMSERVER" import --store "$T/store2" tree > import2.txt 2>/dev/null
 grep -q "imported 0 new, 0 replaced, 2 unchanged, 1 failed" import2.txt || fail "re-import is not idempotent: $(cat import2.txt)"

@@ -3,6 +3,21 @@
 # waits for /_health; the log is dumped when the test fails.
 SYMSERVER=$BUILD/symserver/symserver
 STORE=$T/store
+# Over a bucket (tests/s3/030-symserver-suite.sh sets SYMSERVER_S3 to its
+# URL and the AWS_* credentials): every command that reads or writes
+# symbol files is given --s3, so the test runs unchanged against a node
+# whose files are in S3.
+if [ -n "${SYMSERVER_S3:-}" ]; then
+	cat > "$T/symserver-s3" <<EOF_WRAP
+#!/bin/sh
+case "\$1" in
+serve|import|verify|delete|sync) exec "$SYMSERVER" "\$@" --s3 "$SYMSERVER_S3" ;;
+*) exec "$SYMSERVER" "\$@" ;;
+esac
+EOF_WRAP
+	chmod +x "$T/symserver-s3"
+	SYMSERVER=$T/symserver-s3
+fi
 
 # start_server [extra serve options...]: sets PORT, URL, SERVER_PID
 start_server() {
