@@ -38,6 +38,7 @@
 struct s3_store {
 	struct blob_store base;
 	char *endpoint;		/* scheme://host[:port] */
+	char *vhost;		/* virtual-host style: scheme://bucket.host[:port]; else NULL */
 	char *bucket;
 	char *prefix;		/* "" or "a/b/" */
 	char *scratch;
@@ -175,18 +176,23 @@ static bool make_url(const struct s3_store *s, const char *key, const char *quer
 		     size_t cap)
 {
 	size_t o;
-	int n = snprintf(out, cap, "%s/", s->endpoint);
+	int n = snprintf(out, cap, "%s/", s->vhost ? s->vhost : s->endpoint);
 
 	if (n < 0 || (size_t)n >= cap)
 		return false;
 	o = (size_t)n;
-	if (!enc(out, cap, &o, s->bucket, false))
-		return false;
-	if (key) {
-		if (o + 1 >= cap)
+	if (s->vhost) {		/* the bucket is in the host name */
+		if (key)
+			return enc(out, cap, &o, key, true);
+	} else {
+		if (!enc(out, cap, &o, s->bucket, false))
 			return false;
-		out[o++] = '/';
-		return enc(out, cap, &o, key, true);
+		if (key) {
+			if (o + 1 >= cap)
+				return false;
+			out[o++] = '/';
+			return enc(out, cap, &o, key, true);
+		}
 	}
 	if (query) {
 		n = snprintf(out + o, cap - o, "?%s", query);
@@ -975,32 +981,121 @@ enum sym_code blob_s3_list_names(struct blob_store *b, const char *sub, const ch
 	return list_keys(s, sub, start_after, raw_entry, &R, &R.stop, err);
 }
 
-enum sym_code blob_s3_put_name(struct blob_store *b, const char *name, struct sym_err *err)
+/* A request on the object name (relative to the prefix) with the one
+ * header given: a handle (its header list in *hdrs), the key in
+ * key[2048]; NULL with err set.  total_ms: as for get_handle(). */
+static CURL *name_request(struct s3_store *s, const char *name, const char *header,
+			  long total_ms, char key[2048], struct curl_slist **hdrs,
+			  struct sym_err *err)
+{
+	char url[8192];
+	CURL *e;
+
+	*hdrs = NULL;
+	if ((size_t)snprintf(key, 2048, "%s%s", s->prefix, name) >= 2048 ||
+	    !make_url(s, key, NULL, url, sizeof(url))) {
+		sym_fail(err, SYM_EUSAGE, "object name too long");
+		return NULL;
+	}
+	if (!(e = get_handle(s, url, total_ms)) || !(*hdrs = curl_slist_append(NULL, header))) {
+		put_handle(s, e);
+		sym_fail(err, SYM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, *hdrs);
+	return e;
+}
+
+enum sym_code blob_s3_put_data(struct blob_store *b, const char *name, const void *data,
+			       size_t len, struct sym_err *err)
 {
 	struct s3_store *s = (struct s3_store *)b;
-	char key[2048], url[8192];
-	struct curl_slist *hdrs = NULL;
+	char key[2048], hdr[128];
+	struct curl_slist *hdrs;
+	struct sha256 h;
+	uint8_t d[32];
+	char hex[65];
 	enum sym_code rc;
 	long status;
 	CURL *e;
 
-	if ((size_t)snprintf(key, sizeof(key), "%s%s", s->prefix, name) >= sizeof(key) ||
-	    !make_url(s, key, NULL, url, sizeof(url)))
-		return sym_fail(err, SYM_EUSAGE, "object name too long");
-	/* an empty body: its SHA-256 is the one of nothing */
-	if (!(e = get_handle(s, url, s->timeout_ms)) ||
-	    !(hdrs = curl_slist_append(NULL, "x-amz-content-sha256: "
-				       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))) {
-		put_handle(s, e);
-		return sym_fail(err, SYM_ENOMEM, "out of memory");
-	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	/* the body is signed: a gateway that got other bytes refuses them */
+	sha256_init(&h);
+	sha256_update(&h, data, len);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", hex);
+	if (!(e = name_request(s, name, hdr, len > 65536 ? 0 : s->timeout_ms, key, &hdrs, err)))
+		return err->code;
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
-	rc = perform(s, e, "log", &status, NULL, NULL, NULL, err);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, len ? data : "");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	rc = perform(s, e, "write", &status, NULL, NULL, NULL, err);
 	if (rc == SYM_OK && status != 200)
 		rc = sym_fail(err, SYM_EIO, "S3 write of '%s': the gateway answered %ld", key, status);
+	curl_slist_free_all(hdrs);
+	put_handle(s, e);
+	return rc;
+}
+
+enum sym_code blob_s3_put_name(struct blob_store *b, const char *name, struct sym_err *err)
+{
+	return blob_s3_put_data(b, name, "", 0, err);
+}
+
+enum sym_code blob_s3_delete_name(struct blob_store *b, const char *name, struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	char key[2048];
+	struct curl_slist *hdrs;
+	enum sym_code rc;
+	long status;
+	CURL *e;
+
+	if (!(e = name_request(s, name, "x-amz-content-sha256: UNSIGNED-PAYLOAD", s->timeout_ms, key,
+			       &hdrs, err)))
+		return err->code;
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+	rc = perform(s, e, "delete", &status, NULL, NULL, NULL, err);
+	if (rc == SYM_OK && status != 204 && status != 200 && status != 404)
+		rc = sym_fail(err, SYM_EIO, "S3 delete of '%s': the gateway answered %ld", key, status);
+	curl_slist_free_all(hdrs);
+	put_handle(s, e);
+	return rc;
+}
+
+enum sym_code blob_s3_get_data(struct blob_store *b, const char *name, size_t max, char **out,
+			       size_t *len, struct sym_err *err)
+{
+	struct s3_store *s = (struct s3_store *)b;
+	char key[2048];
+	struct curl_slist *hdrs;
+	struct body body = { NULL, 0, max + 1 };
+	enum sym_code rc;
+	long status;
+	CURL *e;
+
+	*out = NULL;
+	*len = 0;
+	if (!(e = name_request(s, name, "x-amz-content-sha256: UNSIGNED-PAYLOAD", 0, key, &hdrs, err)))
+		return err->code;
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+	rc = perform(s, e, "read", &status, &body, NULL, NULL, err);
+	if (rc == SYM_OK && status == 404)
+		rc = sym_fail(err, SYM_ENOTFOUND, "S3: no object '%s'", key);
+	else if (rc == SYM_OK && status != 200)
+		rc = sym_fail(err, SYM_EIO, "S3 read of '%s': the gateway answered %ld", key, status);
+	else if (rc == SYM_OK && body.n > max)
+		rc = sym_fail(err, SYM_EFORMAT, "S3 object '%s' is over %zu bytes", key, max);
+	if (rc == SYM_OK) {
+		*out = body.p ? body.p : strdup("");
+		*len = body.n;
+		body.p = NULL;
+		if (!*out)
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+	}
+	free(body.p);
 	curl_slist_free_all(hdrs);
 	put_handle(s, e);
 	return rc;
@@ -1021,6 +1116,7 @@ static void s3_free(struct blob_store *b)
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->locks[i]);
 	free(s->endpoint);
+	free(s->vhost);
 	free(s->bucket);
 	free(s->prefix);
 	free(s->scratch);
@@ -1086,6 +1182,21 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 		s3_free(&s->base);
 		return rc;
 	}
+	if (c->virtual_host) {
+		/* scheme://host -> scheme://bucket.host */
+		const char *h = strstr(s->endpoint, "://") + 3;
+		if (h[0] == '[' || strspn(h, "0123456789.:") == strlen(h)) {
+			s3_free(&s->base);
+			return sym_fail(err, SYM_EUSAGE, "S3 URL '%.200s': virtual-host style needs a host "
+					"name, not an address", c->url);
+		}
+		if (asprintf(&s->vhost, "%.*s%s.%s", (int)(h - s->endpoint), s->endpoint, s->bucket,
+			     h) < 0) {
+			s->vhost = NULL;
+			s3_free(&s->base);
+			return sym_fail(err, SYM_ENOMEM, "out of memory");
+		}
+	}
 	s->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 10000;
 	s->retries = c->retries >= 0 ? c->retries : 3;
 	s->list_page = c->list_page;
@@ -1117,10 +1228,17 @@ enum sym_code blob_s3_open(struct blob_store **out, const struct blob_s3_config 
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 	rc = perform(s, e, "bucket check", &status, NULL, NULL, NULL, err);
 	if (rc == SYM_OK && status == 404)
-		rc = sym_fail(err, SYM_ENOTFOUND, "S3: no bucket '%s' at %s", s->bucket, s->endpoint);
+		rc = sym_fail(err, SYM_ENOTFOUND, "S3: no bucket '%s' at %s", s->bucket,
+			      s->vhost ? s->vhost : s->endpoint);
 	else if (rc == SYM_OK && status != 200)
 		rc = sym_fail(err, SYM_EIO, "S3: bucket '%s' at %s: the gateway answered %ld", s->bucket,
-			      s->endpoint, status);
+			      s->vhost ? s->vhost : s->endpoint, status);
+	else if (rc != SYM_OK) {
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		sym_err_clear(err);
+		rc = sym_fail(err, rc, "%s (%s)", m, s->vhost ? s->vhost : s->endpoint);
+	}
 	curl_slist_free_all(hdrs);
 	put_handle(s, e);
 	if (rc != SYM_OK) {

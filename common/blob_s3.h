@@ -18,6 +18,7 @@ struct blob_s3_config {
 	long timeout_ms;	/* connect and stall timeout; <= 0: 10 s */
 	int retries;		/* per request; < 0: 3 */
 	int list_page;		/* keys per listing request; <= 0: the gateway's (1000) */
+	bool virtual_host;	/* requests to BUCKET.HOST (AWS's default) rather than HOST/BUCKET */
 };
 
 /* Opens the backend and checks that the bucket exists and the
@@ -46,6 +47,16 @@ enum sym_code blob_s3_list_names(struct blob_store *b, const char *sub, const ch
 				 int (*fn)(void *ctx, const char *name, uint64_t size), void *ctx,
 				 struct sym_err *err);
 enum sym_code blob_s3_put_name(struct blob_store *b, const char *name, struct sym_err *err);
+/* Writes data[len] as the object name (the cluster's shared state,
+ * store.c), and reads it back: *out (malloc'd, NUL-terminated, free()
+ * it) gets *len bytes.  SYM_ENOTFOUND, SYM_EFORMAT (over max bytes),
+ * SYM_EIO, SYM_EUSAGE (name too long). */
+enum sym_code blob_s3_put_data(struct blob_store *b, const char *name, const void *data,
+			       size_t len, struct sym_err *err);
+/* Removes the object name (gone already is fine). */
+enum sym_code blob_s3_delete_name(struct blob_store *b, const char *name, struct sym_err *err);
+enum sym_code blob_s3_get_data(struct blob_store *b, const char *name, size_t max, char **out,
+			       size_t *len, struct sym_err *err);
 
 /* One entry of the change log (common/store.c), from its name relative
  * to the prefix: "_log/<time>-<node>-<seq>/<op>/<sha256>/<debug_file>/<debug_id>"
@@ -59,6 +70,48 @@ struct s3_log_entry {
 	char node[17];
 };
 bool s3_log_parse(const char *name, struct s3_log_entry *e);
+
+/* The cluster's shared state beside the layout (store.c), each part
+ * from its object's name relative to the prefix:
+ *
+ * a token: "_state/tokens/<sha256 of the token>/<revoked>-<created>-<expires>/<scopes>/<name>",
+ * the times 19-digit seconds since the epoch (0: not revoked, never
+ * expires), the scopes words of a-z joined by ',', the name 1 to 64 of
+ * A-Z a-z 0-9 . _ - @ + :.  A token revoked gets a second object. */
+struct s3_token_entry {
+	char hash[65];
+	uint64_t revoked, created, expires;
+	char scopes[128];
+	char name[65];
+};
+bool s3_token_parse(const char *name, struct s3_token_entry *t);
+
+/* an ignore-list change: "_state/ignore/<time>-<node>-<add|del>/<pattern>"
+ * (time: 20-digit ns since the epoch; node: 16 hex digits; pattern: 1 to
+ * 500 printable ASCII); the latest change of a pattern (by stamp) wins */
+struct s3_ignore_entry {
+	char stamp[38];		/* "<time>-<node>" */
+	uint64_t time;
+	bool add;
+	char pattern[501];
+};
+bool s3_ignore_parse(const char *name, struct s3_ignore_entry *g);
+
+/* a node's missing-symbol counts: the object "_state/missing/<node>",
+ * zlib-compressed text: "symserver-missing 1\n", then a line a record,
+ * debug_file, debug_id, code_file, code_id, misses, crashes, first_seen,
+ * last_seen and resolved_at separated by tabs.  fn(ctx, record) for each;
+ * a non-zero return stops and is returned; -1 when data (the text) is
+ * malformed (records before the fault have been given). */
+struct s3_miss {
+	char debug_file[256];
+	char debug_id[80];
+	char code_file[256];
+	char code_id[160];
+	uint64_t misses, crashes, first_seen, last_seen, resolved_at;
+};
+int s3_missing_parse(const char *data, size_t n, int (*fn)(void *ctx, const struct s3_miss *m),
+		     void *ctx);
 
 /* The size and x-amz-meta-sha256 (hash[65], "" when none) of the object
  * held under debug_file/debug_id (a HEAD).  SYM_ENOTFOUND, SYM_EIO. */
