@@ -525,7 +525,7 @@ lmdb:
 
 /* ---- tokens ---------------------------------------------------------- */
 
-static void token_hash(const char *token, char out[65])
+void index_token_hash(const char *token, char out[65])
 {
 	struct sha256 h;
 	uint8_t d[32];
@@ -657,7 +657,7 @@ enum sym_code index_token_add(struct sym_index *s, const char *name, const char 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return sym_fail(err, SYM_EIO, "no randomness for a token: %s", strerror(errno));
 	sha256_hex(raw, out);
-	token_hash(out, hash);
+	index_token_hash(out, hash);
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return mdb_fail(err, rc, "cannot start a write transaction");
 	/* names are unique among the tokens in force */
@@ -735,7 +735,7 @@ enum store_token_status index_token_lookup(struct sym_index *s, const char *toke
 	for (i = 0; i < 64; i++)
 		if (!isxdigit((unsigned char)token[i]))
 			return TOKEN_UNKNOWN;
-	token_hash(token, hash);
+	index_token_hash(token, hash);
 	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
 		return TOKEN_UNKNOWN;
 	k.mv_size = 64;
@@ -811,6 +811,82 @@ enum sym_code index_token_revoke(struct sym_index *s, const char *name, struct s
 	return SYM_OK;
 }
 
+enum sym_code index_token_each(struct sym_index *s,
+			       int (*fn)(void *ctx, const char *hash, const struct store_token *t),
+			       void *ctx, struct sym_err *err)
+{
+	struct store_token t;
+	char hash[65];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a read transaction");
+	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the tokens");
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 64 || !token_decode(v.mv_data, v.mv_size, &t))
+			continue;
+		memcpy(hash, k.mv_data, 64);
+		hash[64] = '\0';
+		if (fn(ctx, hash, &t))
+			break;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return SYM_OK;
+}
+
+enum sym_code index_token_merge(struct sym_index *s, const char *hash, const struct store_token *in,
+				bool *changed, struct sym_err *err)
+{
+	struct store_token t;
+	char val[512];
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t n;
+	int rc;
+
+	*changed = false;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return mdb_fail(err, rc, "cannot start a write transaction");
+	k.mv_size = 64;
+	k.mv_data = (void *)hash;
+	if ((rc = mdb_get(txn, s->tokens, &k, &v)) == 0 && token_decode(v.mv_data, v.mv_size, &t)) {
+		/* known: only a revocation is news (last use stays this node's) */
+		if (t.revoked || !in->revoked) {
+			mdb_txn_abort(txn);
+			return SYM_OK;
+		}
+		t.revoked = in->revoked;
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot read the tokens");
+	} else {
+		t = *in;
+		t.last_used = 0;
+	}
+	if (!(n = token_encode(&t, val, sizeof(val)))) {
+		mdb_txn_abort(txn);
+		return sym_fail(err, SYM_EFORMAT, "token record too long");
+	}
+	v.mv_size = n;
+	v.mv_data = val;
+	if ((rc = mdb_put(txn, s->tokens, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_fail(err, rc, "cannot store the token");
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return mdb_fail(err, rc, "cannot store the token");
+	*changed = true;
+	return SYM_OK;
+}
+
 static int token_cmp(const void *a, const void *b)
 {
 	const struct store_token *x = a, *y = b;
@@ -821,46 +897,47 @@ static int token_cmp(const void *a, const void *b)
 	return x->created < y->created ? -1 : x->created > y->created;
 }
 
+struct token_vec {
+	struct store_token *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int token_push(void *ctx, const char *hash, const struct store_token *t)
+{
+	struct token_vec *tv = ctx;
+	struct store_token *nv;
+
+	(void)hash;
+	if (tv->n == tv->cap) {
+		size_t cap = tv->cap ? tv->cap * 2 : 16;
+		if (!(nv = realloc(tv->v, cap * sizeof(*nv)))) {
+			tv->nomem = true;
+			return 1;
+		}
+		tv->v = nv;
+		tv->cap = cap;
+	}
+	tv->v[tv->n++] = *t;
+	return 0;
+}
+
 enum sym_code index_token_list(struct sym_index *s, struct store_token **out, size_t *n,
 			       struct sym_err *err)
 {
-	struct store_token *v = NULL, *nv, t;
-	size_t cap = 0;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, val;
-	int rc;
+	struct token_vec tv = { NULL, 0, 0, false };
+	enum sym_code rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mdb_fail(err, rc, "cannot start a read transaction");
-	if ((rc = mdb_cursor_open(txn, s->tokens, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return mdb_fail(err, rc, "cannot read the tokens");
+	if ((rc = index_token_each(s, token_push, &tv, err)) != SYM_OK || tv.nomem) {
+		free(tv.v);
+		return rc != SYM_OK ? rc : sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
-	for (rc = mdb_cursor_get(c, &k, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
-		if (!token_decode(val.mv_data, val.mv_size, &t))
-			continue;	/* not ours to show */
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(nv = realloc(v, cap * sizeof(*v)))) {
-				mdb_cursor_close(c);
-				mdb_txn_abort(txn);
-				free(v);
-				*n = 0;
-				return sym_fail(err, SYM_ENOMEM, "out of memory");
-			}
-			v = nv;
-		}
-		v[(*n)++] = t;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	if (*n)
-		qsort(v, *n, sizeof(*v), token_cmp);
-	*out = v;
+	if (tv.n)
+		qsort(tv.v, tv.n, sizeof(*tv.v), token_cmp);
+	*out = tv.v;
+	*n = tv.n;
 	return SYM_OK;
 }
 

@@ -68,6 +68,19 @@ enum sym_code index_token_revoke(struct sym_index *x, const char *name, struct s
 enum sym_code index_token_list(struct sym_index *x, struct store_token **out, size_t *n,
 			       struct sym_err *err);
 
+/* The SHA-256 of token, hex: what the index keeps of it. */
+void index_token_hash(const char *token, char out[65]);
+/* Calls fn(ctx, hash, token) for each token (hash: the SHA-256 of the
+ * token, hex); a non-zero return stops. */
+enum sym_code index_token_each(struct sym_index *x,
+			       int (*fn)(void *ctx, const char *hash, const struct store_token *t),
+			       void *ctx, struct sym_err *err);
+/* Takes another node's token (by its hash): added when unknown (never
+ * used here), its revocation taken when known.  *changed says whether
+ * the index changed. */
+enum sym_code index_token_merge(struct sym_index *x, const char *hash, const struct store_token *t,
+				bool *changed, struct sym_err *err);
+
 enum sym_code index_missing_add(struct sym_index *x, const struct store_miss *v, size_t n,
 				struct sym_err *err);
 /* Calls fn for each missing-symbol record (status MISS_OPEN or

@@ -233,6 +233,155 @@ bool s3_log_parse(const char *name, struct s3_log_entry *e)
 	memcpy(e->node, e->id + 21, 16);
 	e->node[16] = '\0';
 	e->time = (uint64_t)t;
-	return (strcmp(e->op, "put") == 0 || strcmp(e->op, "del") == 0) && blob_hash_ok(e->hash) &&
+	return (strcmp(e->op, "put") == 0 || strcmp(e->op, "del") == 0 ||
+		strcmp(e->op, "tok") == 0 || strcmp(e->op, "ign") == 0) && blob_hash_ok(e->hash) &&
 	       blob_part_ok(e->file) && blob_part_ok(e->dbg);
+}
+
+/* n decimal digits at p (exactly n, n <= 20) into *v, below 10^19. */
+static bool digits(const char *p, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(p[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+bool s3_token_parse(const char *name, struct s3_token_entry *t)
+{
+	static const char pre[] = "_state/tokens/";
+	const char *p = name, *q;
+	size_t i, l;
+
+	memset(t, 0, sizeof(*t));
+	if (strncmp(p, pre, sizeof(pre) - 1) != 0)
+		return false;
+	p += sizeof(pre) - 1;
+	/* <sha256 of the token>/ */
+	if (strlen(p) < 65 || p[64] != '/')
+		return false;
+	memcpy(t->hash, p, 64);
+	t->hash[64] = '\0';
+	if (!blob_hash_ok(t->hash))
+		return false;
+	p += 65;
+	/* <revoked>-<created>-<expires>/, 19 digits each */
+	if (strlen(p) < 60 || p[19] != '-' || p[39] != '-' || p[59] != '/' ||
+	    !digits(p, 19, &t->revoked) || !digits(p + 20, 19, &t->created) ||
+	    !digits(p + 40, 19, &t->expires))
+		return false;
+	p += 60;
+	/* <scopes>/: words of a-z joined by ',' */
+	if (!(q = strchr(p, '/')) || q == p || (l = (size_t)(q - p)) >= sizeof(t->scopes) ||
+	    p[0] == ',' || q[-1] == ',')
+		return false;
+	for (i = 0; i < l; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] == ',' && p[i + 1] != ',')))
+			return false;
+	memcpy(t->scopes, p, l);
+	t->scopes[l] = '\0';
+	/* <name>: 1 to 64 of A-Z a-z 0-9 . _ - @ + : */
+	p = q + 1;
+	if ((l = strlen(p)) == 0 || l > 64)
+		return false;
+	for (i = 0; i < l; i++)
+		if (!isalnum((unsigned char)p[i]) && !strchr("._-@+:", p[i]))
+			return false;
+	memcpy(t->name, p, l + 1);
+	return true;
+}
+
+bool s3_ignore_parse(const char *name, struct s3_ignore_entry *g)
+{
+	static const char pre[] = "_state/ignore/";
+	const char *p = name;
+	size_t l, i;
+
+	memset(g, 0, sizeof(*g));
+	if (strncmp(p, pre, sizeof(pre) - 1) != 0)
+		return false;
+	p += sizeof(pre) - 1;
+	/* <time, 20 digits>-<node, 16 hex>-<add|del>/<pattern> */
+	if (strlen(p) < 43 || p[20] != '-' || p[37] != '-' || p[41] != '/' ||
+	    !digits(p + 1, 19, &g->time) || p[0] != '0' ||
+	    strspn(p + 21, "0123456789abcdef") < 16)
+		return false;
+	if (strncmp(p + 38, "add", 3) == 0)
+		g->add = true;
+	else if (strncmp(p + 38, "del", 3) != 0)
+		return false;
+	memcpy(g->stamp, p, 37);
+	g->stamp[37] = '\0';
+	p += 42;
+	if ((l = strlen(p)) == 0 || l > 500)
+		return false;
+	for (i = 0; i < l; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] > 0x7e)
+			return false;
+	memcpy(g->pattern, p, l + 1);
+	return true;
+}
+
+/* The next tab- or line-ended field of [*p, end) into out[cap] (cap 0:
+ * a number into *v); false when it is not there, too long, or holds a
+ * control byte. */
+static bool field(const char **p, const char *end, char sep, char *out, size_t cap, uint64_t *v)
+{
+	const char *a = *p, *b = a;
+	size_t i;
+
+	while (b < end && *b != sep && *b != '\t' && *b != '\n')
+		b++;
+	if (b >= end || *b != sep)
+		return false;
+	*p = b + 1;
+	if (!cap)
+		return digits(a, (size_t)(b - a), v);
+	if ((size_t)(b - a) >= cap)
+		return false;
+	for (i = 0; a + i < b; i++) {
+		if ((unsigned char)a[i] < 0x20 || (unsigned char)a[i] == 0x7f)
+			return false;
+		out[i] = a[i];
+	}
+	out[i] = '\0';
+	return true;
+}
+
+int s3_missing_parse(const char *data, size_t n, int (*fn)(void *ctx, const struct s3_miss *m),
+		     void *ctx)
+{
+	static const char head[] = "symserver-missing 1\n";
+	const char *p = data, *end = data + n;
+	struct s3_miss m;
+	int rc;
+
+	if (n < sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
+		return -1;
+	p += sizeof(head) - 1;
+	while (p < end) {
+		memset(&m, 0, sizeof(m));
+		if (!field(&p, end, '\t', m.debug_file, sizeof(m.debug_file), NULL) ||
+		    !field(&p, end, '\t', m.debug_id, sizeof(m.debug_id), NULL) ||
+		    !field(&p, end, '\t', m.code_file, sizeof(m.code_file), NULL) ||
+		    !field(&p, end, '\t', m.code_id, sizeof(m.code_id), NULL) ||
+		    !field(&p, end, '\t', NULL, 0, &m.misses) ||
+		    !field(&p, end, '\t', NULL, 0, &m.crashes) ||
+		    !field(&p, end, '\t', NULL, 0, &m.first_seen) ||
+		    !field(&p, end, '\t', NULL, 0, &m.last_seen) ||
+		    !field(&p, end, '\n', NULL, 0, &m.resolved_at) || !m.debug_file[0] ||
+		    !m.debug_id[0])
+			return -1;
+		if ((rc = fn(ctx, &m)) != 0)
+			return rc;
+	}
+	return 0;
 }

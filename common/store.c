@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,15 @@
 #include "sha256.h"
 
 #define KEY_LOCKS 64
+/* a node writes its missing-symbol counts at most this often, and reads
+ * the others' at most this often; each is at most MISS_MAX_BYTES */
+#define MISS_PUBLISH_NS (5ull * 1000000000ull)
+#define MISS_REMOTE_NS (5ull * 1000000000ull)
+#define MISS_MAX_BYTES (256u << 20)
+#define MISS_MAX_RECORDS 1000000	/* the other nodes' records held at once */
+/* the tokens and the ignore list are read again this often even without
+ * a change-log entry (one lost is then late, not lost) */
+#define STATE_PULL_S 30
 
 struct store {
 	char *dir;			/* this node's directory: index/, tmp/ (and blobs/) */
@@ -44,7 +54,28 @@ struct store {
 	uint64_t log_seq;
 	pthread_mutex_t log_mu;
 	struct follower *follow;
+	/* missing-symbol counts: this node's changed since it last wrote
+	 * them to the bucket (under log_mu), and the other nodes' as last
+	 * read (under remote_mu) */
+	bool miss_dirty;
+	uint64_t miss_published;	/* ns */
+	pthread_mutex_t remote_mu;
+	struct s3_miss *remote_miss;
+	size_t nremote_miss;
+	uint64_t remote_miss_at;	/* ns; 0: never read */
+	uint64_t log_retention_ns;
+	/* changes of the index made by the store itself (records taken from
+	 * the bucket, dropped), not through store_upload_commit() */
+	uint64_t changes;	/* atomic */
 };
+
+/* names listed from the bucket (name_push()) */
+struct names_vec {
+	char **v;
+	size_t n, cap;
+	bool nomem;
+};
+static int name_push(void *ctx, const char *name, uint64_t size);
 
 struct store_upload {
 	struct store *s;
@@ -57,6 +88,47 @@ struct store_upload {
 	bool force;		/* may replace a richer file */
 	unsigned char out[65536];
 };
+
+/* The node's name in the bucket (change log, missing counts): 16 hex
+ * digits chosen once and kept in DIR/node (a node restarted keeps its
+ * name, so its counts are not counted twice; a directory copied to make
+ * another node must lose that file). */
+static enum sym_code node_name(struct store *s, struct sym_err *err)
+{
+	char path[4096], tmp[4200], buf[32];
+	uint8_t r[8];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/node", s->dir);
+	if ((f = fopen(path, "r"))) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (n >= 16 && strspn(buf, "0123456789abcdef") == 16 && (n == 16 || buf[16] == '\n')) {
+			memcpy(s->node, buf, 16);
+			s->node[16] = '\0';
+			return SYM_OK;
+		}
+		return sym_fail(err, SYM_EFORMAT, "'%s' is not a node name (16 hex digits): it names "
+				"this node in the bucket; write the name back", path);
+	}
+	if (errno != ENOENT)
+		return sym_fail(err, SYM_EIO, "cannot read '%s': %s", path, strerror(errno));
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return sym_fail(err, SYM_EIO, "no randomness for the node's name: %s", strerror(errno));
+	for (i = 0; i < 8; i++)
+		snprintf(s->node + 2 * i, 3, "%02x", r[i]);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w"))) {
+		bool ok = fprintf(f, "%s\n", s->node) > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+		if (fclose(f) == 0 && ok && rename(tmp, path) == 0)
+			return SYM_OK;
+	}
+	i = errno;
+	unlink(tmp);
+	return sym_fail(err, SYM_EIO, "cannot write '%s': %s", path, strerror(i));
+}
 
 /* create: make the directories of a new store; else dir must hold one.
  * s3: the blobs are in that bucket, cached in DIR/cache. */
@@ -92,6 +164,7 @@ static enum sym_code open_store(struct store **out, const char *dir, bool create
 	for (i = 0; i < KEY_LOCKS; i++)
 		pthread_mutex_init(&s->key_mu[i], NULL);
 	pthread_mutex_init(&s->log_mu, NULL);
+	pthread_mutex_init(&s->remote_mu, NULL);
 	snprintf(path, sizeof(path), "%s/index", dir);
 	if (index_open(&s->index, path, create, err) != SYM_OK)
 		goto fail;
@@ -111,16 +184,9 @@ static enum sym_code open_store(struct store **out, const char *dir, bool create
 			goto fail;
 		s->keyed = true;
 		s->remote = remote;
-		{
-			uint8_t r[8];
-			if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-				sym_fail(err, SYM_EIO, "no randomness for the node's name: %s",
-					 strerror(errno));
-				goto fail;
-			}
-			for (i = 0; i < 8; i++)
-				snprintf(s->node + 2 * i, 3, "%02x", r[i]);
-		}
+		s->log_retention_ns = (s3->log_retention_s ? s3->log_retention_s : 86400) * 1000000000ull;
+		if (node_name(s, err) != SYM_OK)
+			goto fail;
 	}
 	*out = s;
 	return SYM_OK;
@@ -143,6 +209,11 @@ enum sym_code store_open_s3(struct store **out, const char *dir, const struct st
 			    bool create, struct sym_err *err)
 {
 	return open_store(out, dir, create, c, err);
+}
+
+uint64_t store_changes(struct store *s)
+{
+	return __atomic_load_n(&s->changes, __ATOMIC_RELAXED);
 }
 
 bool store_is_remote(const struct store *s)
@@ -177,6 +248,8 @@ void store_close(struct store *s)
 	for (i = 0; i < KEY_LOCKS; i++)
 		pthread_mutex_destroy(&s->key_mu[i]);
 	pthread_mutex_destroy(&s->log_mu);
+	pthread_mutex_destroy(&s->remote_mu);
+	free(s->remote_miss);
 	free(s->dir);
 	free(s);
 }
@@ -792,7 +865,8 @@ static void forget(struct store *s, const char *debug_file, const char *debug_id
 	sym_err_clear(&e);
 	if (index_get(s->index, debug_file, debug_id, &cur, &e) == SYM_OK &&
 	    (!hash || strcmp(cur.hash, hash) == 0))
-		index_delete(s->index, debug_file, debug_id, &old, &e);
+		if (index_delete(s->index, debug_file, debug_id, &old, &e) == SYM_OK)
+			__atomic_add_fetch(&s->changes, 1, __ATOMIC_RELAXED);
 }
 
 static void no_stats(void *ctx, struct sym_record *r)
@@ -867,15 +941,76 @@ static enum sym_code adopt(struct store *s, const char *debug_file, const char *
 		return sym_fail(err, SYM_EFORMAT, "debug file name too long");
 	memset(&held, 0, sizeof(held));
 	/* the bucket's object is what every node serves: taken as it is */
-	return index_publish(s->index, key, rec, true, &held, no_stats, NULL, &outcome, err);
+	if ((rc = index_publish(s->index, key, rec, true, &held, no_stats, NULL, &outcome, err)) == SYM_OK)
+		__atomic_add_fetch(&s->changes, 1, __ATOMIC_RELAXED);
+	return rc;
 }
 
 /* ---- tokens ---------------------------------------------------------- */
 
+static enum sym_code pull_tokens(struct store *s, struct sym_err *err);
+static enum sym_code pull_ignore(struct store *s, struct sym_err *err);
+static void publish_missing(struct store *s);
+static void read_remote_missing(struct store *s, bool force);
+static enum sym_code publish_token(struct store *s, const char *hash, const struct store_token *t,
+				   struct sym_err *err);
+static bool log_entry(struct store *s, const char *op, const char *hash, const char *file,
+		      const char *dbg);
+static const char no_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct token_find {
+	const char *hash;
+	struct store_token *t;
+};
+
+static int token_of(void *ctx, const char *hash, const struct store_token *t)
+{
+	struct token_find *f = ctx;
+
+	if (strcmp(hash, f->hash) != 0)
+		return 0;
+	*f->t = *t;
+	return 1;
+}
+
+/* Over a bucket, a token is in force on every node once it is in the
+ * bucket: one that the bucket did not take is revoked here at once. */
 enum sym_code store_token_add(struct store *s, const char *name, const char *scopes,
 			      uint64_t expires, char out[65], struct sym_err *err)
 {
-	return index_token_add(s->index, name, scopes, expires, out, err);
+	struct store_token t;
+	struct sym_err e;
+	char hash[65];
+	enum sym_code rc;
+
+	/* the other nodes' tokens first: names are unique among those in force */
+	if (s->keyed && (rc = pull_tokens(s, err)) != SYM_OK)
+		return rc;
+	if ((rc = index_token_add(s->index, name, scopes, expires, out, err)) != SYM_OK || !s->keyed)
+		return rc;
+	index_token_hash(out, hash);
+	memset(&t, 0, sizeof(t));
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	snprintf(t.scopes, sizeof(t.scopes), "%s", scopes);
+	t.expires = expires;
+	sym_err_clear(&e);
+	if (index_token_each(s->index, token_of, &(struct token_find){ hash, &t }, &e) != SYM_OK ||
+	    !t.created)
+		return sym_fail(err, SYM_EIO, "the new token cannot be read back");
+	sym_err_clear(&e);
+	if ((rc = publish_token(s, hash, &t, &e)) != SYM_OK) {
+		struct sym_err e2;
+		sym_err_clear(&e2);
+		index_token_revoke(s->index, name, &e2);
+		memset(out, 0, 65);
+		return sym_fail(err, rc, "the bucket did not take the token, so it is not created "
+				"(it is revoked here): %s", e.msg);
+	}
+	if (!log_entry(s, "tok", no_hash, "_state", "tokens"))
+		fprintf(stderr, "symserver: warning: the change log did not take the token's entry: "
+			"the other nodes take the token within %d s instead of at once\n",
+			STATE_PULL_S);
+	return SYM_OK;
 }
 
 enum store_token_status store_token_lookup(struct store *s, const char *token,
@@ -896,9 +1031,54 @@ bool store_token_check(struct store *s, const char *token, const char *scope, ch
 	return st == TOKEN_OK;
 }
 
+struct revoke_ctx {
+	struct store *s;
+	const char *name;
+	unsigned published;
+	enum sym_code rc;
+	struct sym_err *err;
+};
+
+static int publish_revoked(void *ctx, const char *hash, const struct store_token *t)
+{
+	struct revoke_ctx *r = ctx;
+
+	if (strcmp(t->name, r->name) != 0 || !t->revoked)
+		return 0;
+	if ((r->rc = publish_token(r->s, hash, t, r->err)) != SYM_OK)
+		return 1;
+	r->published++;
+	return 0;
+}
+
+/* Over a bucket, the revocation is written to the bucket (again, when it
+ * was revoked here already: a revocation that did not reach the bucket
+ * is mended by revoking again). */
 enum sym_code store_token_revoke(struct store *s, const char *name, struct sym_err *err)
 {
-	return index_token_revoke(s->index, name, err);
+	struct sym_err e, pe;
+	struct revoke_ctx r = { s, name, 0, SYM_OK, &pe };
+	enum sym_code rc;
+
+	if (s->keyed && (rc = pull_tokens(s, err)) != SYM_OK)
+		return rc;
+	sym_err_clear(&e);
+	rc = index_token_revoke(s->index, name, &e);
+	if (!s->keyed || (rc != SYM_OK && rc != SYM_EEXIST))
+		return rc == SYM_OK ? rc : sym_fail(err, rc, "%s", e.msg);
+	/* revoked here (now or before): the bucket gets it (again) */
+	sym_err_clear(&e);
+	sym_err_clear(&pe);
+	if (index_token_each(s->index, publish_revoked, &r, &e) != SYM_OK)
+		return sym_fail(err, e.code, "%s", e.msg);
+	if (r.rc != SYM_OK)
+		return sym_fail(err, r.rc, "the token '%s' is revoked on this node only: the bucket "
+				"did not take it (%s); the other nodes still accept it: revoke it again",
+				name, pe.msg);
+	if (!log_entry(s, "tok", no_hash, "_state", "tokens"))
+		fprintf(stderr, "symserver: warning: the change log did not take the revocation's "
+			"entry: the other nodes take it within %d s instead of at once\n", STATE_PULL_S);
+	return SYM_OK;
 }
 
 enum sym_code store_token_list(struct store *s, struct store_token **out, size_t *n,
@@ -996,12 +1176,25 @@ enum sym_code store_verify(struct store *s, uint64_t *checked, uint64_t *bad,
 enum sym_code store_missing_add(struct store *s, const struct store_miss *v, size_t n,
 				struct sym_err *err)
 {
-	return index_missing_add(s->index, v, n, err);
+	enum sym_code rc = index_missing_add(s->index, v, n, err);
+
+	if (rc == SYM_OK && s->keyed) {
+		pthread_mutex_lock(&s->log_mu);
+		s->miss_dirty = true;
+		pthread_mutex_unlock(&s->log_mu);
+	}
+	return rc;
 }
+
+static enum sym_code missing_merged(struct store *s,
+				    int (*fn)(void *ctx, const struct store_miss *m), void *ctx,
+				    struct sym_err *err);
 
 enum sym_code store_missing_each(struct store *s, int (*fn)(void *ctx, const struct store_miss *m),
 				 void *ctx, struct sym_err *err)
 {
+	if (s->keyed)
+		return missing_merged(s, fn, ctx, err);
 	return index_missing_each(s->index, fn, ctx, err);
 }
 
@@ -1011,14 +1204,64 @@ void store_ids_of(struct store *s, const char *debug_file, const char *except_id
 	index_ids_of(s->index, debug_file, except_id, out, cap);
 }
 
-enum sym_code store_ignore_add(struct store *s, const char *pattern, struct sym_err *err)
+static enum sym_code publish_ignore(struct store *s, const char *pattern, bool add,
+				    struct sym_err *err);
+
+/* Over a bucket, the change is written to the bucket before it is made
+ * here: a change the bucket did not take is not made. */
+static void ignore_logged(struct store *s)
 {
-	return index_ignore_add(s->index, pattern, err);
+	if (!log_entry(s, "ign", no_hash, "_state", "ignore"))
+		fprintf(stderr, "symserver: warning: the change log did not take the ignore list's "
+			"entry: the other nodes take the change within %d s instead of at once\n",
+			STATE_PULL_S);
 }
 
+struct has_pattern {
+	const char *p;
+	bool found;
+};
+
+static void has_pattern(void *ctx, const char *pattern)
+{
+	struct has_pattern *h = ctx;
+
+	if (strcmp(h->p, pattern) == 0)
+		h->found = true;
+}
+
+enum sym_code store_ignore_add(struct store *s, const char *pattern, struct sym_err *err)
+{
+	enum sym_code rc;
+
+	if (s->keyed && (rc = publish_ignore(s, pattern, true, err)) != SYM_OK)
+		return rc;
+	if ((rc = index_ignore_add(s->index, pattern, err)) == SYM_OK && s->keyed)
+		ignore_logged(s);
+	return rc;
+}
+
+/* Over a bucket: the list as the bucket has it first; a pattern on it is
+ * removed in the bucket, then here. */
 enum sym_code store_ignore_remove(struct store *s, const char *pattern, struct sym_err *err)
 {
-	return index_ignore_remove(s->index, pattern, err);
+	struct has_pattern h = { pattern, false };
+	enum sym_code rc;
+
+	if (!s->keyed)
+		return index_ignore_remove(s->index, pattern, err);
+	if ((rc = pull_ignore(s, err)) != SYM_OK ||
+	    (rc = index_ignore_list(s->index, has_pattern, &h, err)) != SYM_OK)
+		return rc;
+	if (!h.found)
+		return sym_fail(err, SYM_ENOTFOUND, "'%s' is not on the ignore list", pattern);
+	if ((rc = publish_ignore(s, pattern, false, err)) != SYM_OK)
+		return rc;
+	if ((rc = index_ignore_remove(s->index, pattern, err)) == SYM_ENOTFOUND)
+		rc = SYM_OK;	/* removed by a pull since */
+	if (rc == SYM_OK)
+		ignore_logged(s);
+	return rc;
 }
 
 enum sym_code store_ignore_list(struct store *s, void (*fn)(void *ctx, const char *pattern),
@@ -1197,6 +1440,9 @@ enum sym_code store_sync(struct store *s, struct store_sync_report *rep,
 		}
 		unlock(m);
 	}
+	/* the shared state: tokens and the ignore list */
+	if ((rc = pull_tokens(s, err)) != SYM_OK || (rc = pull_ignore(s, err)) != SYM_OK)
+		goto out;
 	/* the index is the bucket's as of t0: the change log from there on */
 	write_pos(s->dir, t0);
 	rc = SYM_OK;
@@ -1246,6 +1492,8 @@ struct seen {
 
 struct follower {
 	struct store *s;
+	uint64_t compacted_at;	/* ns: the last removal of old entries */
+	uint64_t state_at;	/* ns: the last reading of the tokens and ignore list */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -1274,6 +1522,12 @@ static uint64_t now_ns(void)
  * lock held. */
 static void log_change(struct store *s, const char *op, const struct sym_record *rec)
 {
+	log_entry(s, op, rec->hash, rec->debug_file, rec->debug_id);
+}
+
+static bool log_entry(struct store *s, const char *op, const char *hash, const char *file,
+		      const char *dbg)
+{
 	char name[2048];
 	struct sym_err e;
 	uint64_t seq;
@@ -1288,8 +1542,8 @@ again:
 	t0 = now_ns();
 	if ((size_t)snprintf(name, sizeof(name), "_log/%020llu-%s-%06llu/%s/%s/%s/%s",
 			     (unsigned long long)t0, s->node, (unsigned long long)seq, op,
-			     rec->hash, rec->debug_file, rec->debug_id) >= sizeof(name))
-		return;
+			     hash, file, dbg) >= sizeof(name))
+		return false;
 	sym_err_clear(&e);
 	if (blob_s3_put_name(s->remote, name, &e) == SYM_OK) {
 		/* written so late (retries) that followers may have listed
@@ -1297,14 +1551,16 @@ again:
 		t1 = now_ns();
 		if (t1 - t0 > WINDOW_NS / 2 && tries++ < 2)
 			goto again;
+		return true;
 	} else {
-		fprintf(stderr, "symserver: the change log misses %s %s/%s: %s\n", op,
-			rec->debug_file, rec->debug_id, e.msg);
+		fprintf(stderr, "symserver: the change log misses %s %s/%s: %s\n", op, file, dbg,
+			e.msg);
 		if (s->follow) {
 			pthread_mutex_lock(&s->follow->mu);
 			s->follow->st.log_errors++;
 			pthread_mutex_unlock(&s->follow->mu);
 		}
+		return false;
 	}
 }
 
@@ -1387,6 +1643,14 @@ static bool apply(struct follower *f, const char *op, const char *hash, const ch
 	enum sym_code rc = SYM_OK;
 	char key[2048];
 
+	if (strcmp(op, "tok") == 0 || strcmp(op, "ign") == 0) {
+		sym_err_clear(&e);
+		rc = op[0] == 't' ? pull_tokens(s, &e) : pull_ignore(s, &e);
+		if (rc != SYM_OK)
+			fprintf(stderr, "symserver: change log: cannot read the %s: %s\n",
+				op[0] == 't' ? "tokens" : "ignore list", e.msg);
+		return rc != SYM_EIO && rc != SYM_ENOMEM;
+	}
 	if (!store_key(file, dbg, key, sizeof(key)))
 		return true;
 	m = key_lock(s, key);
@@ -1442,6 +1706,21 @@ static void write_pos(const char *dir, uint64_t pos)
 
 static bool poll_log(struct follower *f)
 {
+	/* the log has moved past this node's position (it could not list
+	 * it for longer than the retention): the index from the bucket */
+	if (f->pos + f->s->log_retention_ns < now_ns()) {
+		struct store_sync_report rep;
+		struct sym_err e;
+		uint64_t t = now_ns();
+
+		sym_err_clear(&e);
+		if (store_sync(f->s, &rep, NULL, NULL, &e) != SYM_OK) {
+			fprintf(stderr, "symserver: the change log moved past this node: sync: %s\n",
+				e.msg);
+			return false;
+		}
+		f->pos = t;
+	}
 	char after[64];
 	struct s3_log_entry le;
 	struct sym_err e;
@@ -1515,6 +1794,52 @@ static bool poll_log(struct follower *f)
 	return ok;
 }
 
+/* Removes the log's entries older than the retention (any node's: a
+ * node gone for good leaves its own), at most COMPACT_MAX a round. */
+#define COMPACT_MAX 10000
+
+struct old_entries {
+	uint64_t before;
+	struct names_vec nv;
+};
+
+static int old_entry(void *ctx, const char *name, uint64_t size);
+
+static void compact_log(struct follower *f)
+{
+	struct old_entries o;
+	struct sym_err e;
+	uint64_t n = now_ns();
+	size_t i, done = 0;
+
+	if (n < f->s->log_retention_ns)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.before = n - f->s->log_retention_ns;
+	sym_err_clear(&e);
+	if (blob_s3_list_names(f->s->remote, "_log/", NULL, old_entry, &o, &e) != SYM_OK)
+		fprintf(stderr, "symserver: cannot list the change log to compact it: %s\n", e.msg);
+	for (i = 0; i < o.nv.n; i++) {
+		bool stop;
+		pthread_mutex_lock(&f->mu);
+		stop = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		/* at most a second at a time: following the log goes first */
+		if (!stop && now_ns() - n < 1000000000ull) {
+			sym_err_clear(&e);
+			if (blob_s3_delete_name(f->s->remote, o.nv.v[i], &e) == SYM_OK)
+				done++;
+		}
+		free(o.nv.v[i]);
+	}
+	pthread_mutex_lock(&f->mu);
+	f->st.compacted += done;
+	pthread_mutex_unlock(&f->mu);
+	/* more left: the next round at the next poll */
+	f->compacted_at = done < o.nv.n || o.nv.n >= COMPACT_MAX ? 0 : n;
+	free(o.nv.v);
+}
+
 static void *follow_main(void *arg)
 {
 	struct follower *f = arg;
@@ -1526,6 +1851,27 @@ static void *follow_main(void *arg)
 	while (!f->stop) {
 		pthread_mutex_unlock(&f->mu);
 		fails = poll_log(f) ? 0 : fails + 1;
+		if (now_ns() - f->s->miss_published >= MISS_PUBLISH_NS)
+			publish_missing(f->s);
+		/* the other nodes' missing counts, for the listings */
+		read_remote_missing(f->s, false);
+		/* the tokens and the ignore list, in case an entry was lost */
+		if (now_ns() - f->state_at >= STATE_PULL_S * 1000000000ull) {
+			struct sym_err e;
+			sym_err_clear(&e);
+			if (pull_tokens(f->s, &e) != SYM_OK || pull_ignore(f->s, &e) != SYM_OK)
+				fprintf(stderr, "symserver: cannot read the tokens and ignore list from "
+					"the bucket: %s\n", e.msg);
+			f->state_at = now_ns();
+		}
+		/* old entries: every tenth of the retention, at most hourly */
+		{
+			uint64_t every = f->s->log_retention_ns / 10;
+			if (every > 3600ull * 1000000000ull)
+				every = 3600ull * 1000000000ull;
+			if (now_ns() - f->compacted_at >= every)
+				compact_log(f);
+		}
 		pthread_mutex_lock(&f->mu);
 		/* a gateway down: back off, up to 5 s */
 		wait_ms = fails ? (FOLLOW_MS << (fails < 5 ? fails : 5)) : FOLLOW_MS;
@@ -1567,6 +1913,32 @@ enum sym_code store_follow_start(struct store *s, struct sym_err *err)
 		fclose(in);
 	}
 	f->pos = pos ? pos : now_ns();
+	/* stopped before the oldest entry kept: what it missed may be gone
+	 * from the log, so the index is made the bucket's first */
+	if (pos && pos + s->log_retention_ns < now_ns() + WINDOW_NS) {
+		struct store_sync_report rep;
+		enum sym_code rc;
+		uint64_t t = now_ns();	/* the log from before the listing on */
+
+		fprintf(stderr, "symserver: this node stopped before the oldest change-log entry kept: "
+			"syncing its index from the bucket\n");
+		if ((rc = store_sync(s, &rep, NULL, NULL, err)) != SYM_OK) {
+			pthread_mutex_destroy(&f->mu);
+			pthread_cond_destroy(&f->cv);
+			free(f);
+			return sym_fail(err, rc, "cannot sync a node that stopped before the oldest "
+					"change-log entry kept: %s", err->msg);
+		}
+		f->pos = t;
+		f->st.synced_at_start = true;
+	}
+	f->state_at = now_ns();
+	/* counts kept from before (an older version, a failed last write)
+	 * are written once at least */
+	pthread_mutex_lock(&s->log_mu);
+	s->miss_dirty = true;
+	pthread_mutex_unlock(&s->log_mu);
+	f->compacted_at = now_ns() - s->log_retention_ns / 20;	/* the first round soon */
 	if (pthread_create(&f->th, NULL, follow_main, f) != 0) {
 		pthread_mutex_destroy(&f->mu);
 		pthread_cond_destroy(&f->cv);
@@ -1589,6 +1961,7 @@ static void follow_stop(struct store *s)
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->th, NULL);
 	s->follow = NULL;
+	publish_missing(s);	/* the last counts, when they changed */
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
 	free(f->seen);
@@ -1604,4 +1977,559 @@ bool store_follow_stats(struct store *s, struct store_follow_stats *st)
 	*st = s->follow->st;
 	pthread_mutex_unlock(&s->follow->mu);
 	return true;
+}
+
+/* ---- the cluster's shared state: tokens, the ignore list, missing
+ * counts -------------------------------------------------------------------
+ *
+ * Beside the layout, under PREFIX/_state/ (blob_s3.h has the names):
+ * each token is an object whose name holds its record (its hash, never
+ * the token), and a revocation a second one; each change of the ignore
+ * list is an object, the latest change of a pattern winning; each node
+ * writes its own missing-symbol counts as one object, at most every
+ * MISS_PUBLISH_NS, and the listings merge every node's.  A change is
+ * announced in the change log ("tok", "ign"), and the other nodes read
+ * that part of the state again; sync reads all of it. */
+
+
+static enum sym_code publish_token(struct store *s, const char *hash, const struct store_token *t,
+				   struct sym_err *err)
+{
+	char name[512];
+
+	if ((size_t)snprintf(name, sizeof(name), "_state/tokens/%s/%019llu-%019llu-%019llu/%s/%s", hash,
+			     (unsigned long long)t->revoked, (unsigned long long)t->created,
+			     (unsigned long long)t->expires, t->scopes, t->name) >= sizeof(name))
+		return sym_fail(err, SYM_EUSAGE, "token record too long");
+	return blob_s3_put_name(s->remote, name, err);
+}
+
+struct pull_ctx {
+	struct store *s;
+	uint64_t taken;
+	enum sym_code rc;
+	struct sym_err e;
+	/* the ignore list's changes */
+	struct s3_ignore_entry *ign;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int pull_token(void *ctx, const char *name, uint64_t size)
+{
+	struct pull_ctx *p = ctx;
+	struct s3_token_entry te;
+	struct store_token t;
+	bool changed;
+
+	(void)size;
+	if (!s3_token_parse(name, &te))
+		return 0;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.name, sizeof(t.name), "%s", te.name);
+	snprintf(t.scopes, sizeof(t.scopes), "%s", te.scopes);
+	t.created = te.created;
+	t.expires = te.expires;
+	t.revoked = te.revoked;
+	if ((p->rc = index_token_merge(p->s->index, te.hash, &t, &changed, &p->e)) != SYM_OK)
+		return 1;
+	p->taken += changed;
+	return 0;
+}
+
+/* Takes every token of the bucket's that the index lacks, and every
+ * revocation. */
+static enum sym_code pull_tokens(struct store *s, struct sym_err *err)
+{
+	struct pull_ctx p;
+	enum sym_code rc;
+
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	sym_err_clear(&p.e);
+	if ((rc = blob_s3_list_names(s->remote, "_state/tokens/", NULL, pull_token, &p, err)) != SYM_OK)
+		return rc;
+	if (p.rc != SYM_OK)
+		return sym_fail(err, p.rc, "%s", p.e.msg);
+	return SYM_OK;
+}
+
+static enum sym_code publish_ignore(struct store *s, const char *pattern, bool add,
+				    struct sym_err *err)
+{
+	char name[1024];
+	size_t i;
+
+	for (i = 0; pattern[i]; i++)
+		if ((unsigned char)pattern[i] < 0x20 || (unsigned char)pattern[i] > 0x7e)
+			return sym_fail(err, SYM_EUSAGE, "over a bucket, a pattern is printable ASCII");
+	if (!pattern[0] || i > 500)
+		return sym_fail(err, SYM_EUSAGE, "a pattern is 1 to 500 characters");
+	/* it becomes part of an object name: a gateway would resolve these */
+	for (i = 0; pattern[i];) {
+		size_t l = strcspn(pattern + i, "/");
+		if (l == 0 || (l == 1 && pattern[i] == '.') ||
+		    (l == 2 && pattern[i] == '.' && pattern[i + 1] == '.'))
+			return sym_fail(err, SYM_EUSAGE, "over a bucket, a pattern has no empty, '.' or "
+					"'..' part between slashes");
+		i += l;
+		if (pattern[i] == '/' && !pattern[++i])
+			return sym_fail(err, SYM_EUSAGE, "over a bucket, a pattern does not end in '/'");
+	}
+	snprintf(name, sizeof(name), "_state/ignore/%020llu-%s-%s/%s", (unsigned long long)now_ns(),
+		 s->node, add ? "add" : "del", pattern);
+	return blob_s3_put_name(s->remote, name, err);
+}
+
+static int pull_ignore_one(void *ctx, const char *name, uint64_t size)
+{
+	struct pull_ctx *p = ctx;
+	struct s3_ignore_entry *t;
+
+	(void)size;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 32;
+		if (!(t = realloc(p->ign, cap * sizeof(*t)))) {
+			p->nomem = true;
+			return 1;
+		}
+		p->ign = t;
+		p->cap = cap;
+	}
+	if (s3_ignore_parse(name, &p->ign[p->n]))
+		p->n++;
+	return 0;
+}
+
+static int ignore_cmp(const void *a, const void *b)
+{
+	const struct s3_ignore_entry *x = a, *y = b;
+	int c = strcmp(x->pattern, y->pattern);
+
+	return c ? c : strcmp(x->stamp, y->stamp);
+}
+
+/* Makes the ignore list follow the bucket's changes: for each pattern
+ * the bucket names, its latest change (patterns the bucket never named
+ * stay as they are). */
+static enum sym_code pull_ignore(struct store *s, struct sym_err *err)
+{
+	struct pull_ctx p;
+	struct sym_err e;
+	enum sym_code rc;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	rc = blob_s3_list_names(s->remote, "_state/ignore/", NULL, pull_ignore_one, &p, err);
+	if (rc == SYM_OK && p.nomem)
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+	if (rc == SYM_OK && p.n)
+		qsort(p.ign, p.n, sizeof(*p.ign), ignore_cmp);
+	for (i = 0; rc == SYM_OK && i < p.n; i++) {
+		const struct s3_ignore_entry *g = &p.ign[i];
+		if (i + 1 < p.n && strcmp(g->pattern, p.ign[i + 1].pattern) == 0)
+			continue;	/* a later change follows */
+		sym_err_clear(&e);
+		rc = g->add ? index_ignore_add(s->index, g->pattern, &e)
+			    : index_ignore_remove(s->index, g->pattern, &e);
+		if (rc == SYM_ENOTFOUND)
+			rc = SYM_OK;
+		else if (rc != SYM_OK)
+			sym_fail(err, rc, "%s", e.msg);
+	}
+	free(p.ign);
+	return rc;
+}
+
+/* ---- missing counts ---- */
+
+struct text {
+	char *p;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		if (t->nomem)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->nomem = true;
+			return;
+		}
+		if (t->p && (size_t)n < t->cap - t->n) {
+			t->n += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap ? t->cap * 2 : 65536) + (size_t)n;
+		char *q = cap > MISS_MAX_BYTES ? NULL : realloc(t->p, cap);
+		if (!q) {	/* t->p is freed by the caller */
+			t->nomem = true;
+			return;
+		}
+		t->p = q;
+		t->cap = cap;
+	}
+}
+
+static bool tsv_ok(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return false;
+	return true;
+}
+
+static int miss_line(void *ctx, const struct store_miss *m)
+{
+	struct text *t = ctx;
+
+	if (!tsv_ok(m->debug_file) || !tsv_ok(m->debug_id) || !tsv_ok(m->code_file) ||
+	    !tsv_ok(m->code_id) || !m->debug_file[0] || !m->debug_id[0])
+		return 0;
+	text_add(t, "%s\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\n", m->debug_file, m->debug_id,
+		 m->code_file, m->code_id, (unsigned long long)m->misses,
+		 (unsigned long long)m->crashes, (unsigned long long)m->first_seen,
+		 (unsigned long long)m->last_seen, (unsigned long long)m->resolved_at);
+	return t->nomem;
+}
+
+/* Writes this node's counts to the bucket, when they changed since. */
+static void publish_missing(struct store *s)
+{
+	struct text t = { NULL, 0, 0, false };
+	struct sym_err e;
+	char name[64];
+	unsigned char *z = NULL;
+	uLongf zn;
+	bool dirty;
+
+	pthread_mutex_lock(&s->log_mu);
+	dirty = s->miss_dirty;
+	s->miss_dirty = false;
+	pthread_mutex_unlock(&s->log_mu);
+	if (!dirty)
+		return;
+	sym_err_clear(&e);
+	text_add(&t, "symserver-missing 1\n");
+	if (index_missing_each(s->index, miss_line, &t, &e) != SYM_OK || t.nomem)
+		goto fail;
+	zn = compressBound((uLong)t.n);
+	if (!(z = malloc(zn)) || compress2(z, &zn, (const Bytef *)t.p, (uLong)t.n, 6) != Z_OK) {
+		snprintf(e.msg, sizeof(e.msg), "cannot compress");
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "_state/missing/%s", s->node);
+	if (blob_s3_put_data(s->remote, name, z, zn, &e) != SYM_OK)
+		goto fail;
+	free(z);
+	free(t.p);
+	s->miss_published = now_ns();
+	return;
+fail:
+	fprintf(stderr, "symserver: cannot write this node's missing-symbol counts to the bucket: %s\n",
+		t.nomem ? "out of memory" : e.msg);
+	pthread_mutex_lock(&s->log_mu);
+	s->miss_dirty = true;	/* again later */
+	pthread_mutex_unlock(&s->log_mu);
+	free(z);
+	free(t.p);
+}
+
+struct miss_vec {
+	struct s3_miss *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int miss_push(void *ctx, const struct s3_miss *m)
+{
+	struct miss_vec *mv = ctx;
+
+	if (mv->n == mv->cap) {
+		size_t cap = mv->cap ? mv->cap * 2 : 256;
+		struct s3_miss *t = realloc(mv->v, cap * sizeof(*t));
+		if (!t) {
+			mv->nomem = true;
+			return 1;
+		}
+		mv->v = t;
+		mv->cap = cap;
+	}
+	mv->v[mv->n++] = *m;
+	return 0;
+}
+
+/* miss_push() up to MISS_MAX_RECORDS in all: 1 past them */
+static int miss_push_capped(void *ctx, const struct s3_miss *m)
+{
+	if (((struct miss_vec *)ctx)->n >= MISS_MAX_RECORDS)
+		return 1;
+	return miss_push(ctx, m);
+}
+
+static int miss_push_local(void *ctx, const struct store_miss *m)
+{
+	struct s3_miss x;
+
+	memset(&x, 0, sizeof(x));
+	snprintf(x.debug_file, sizeof(x.debug_file), "%s", m->debug_file);
+	snprintf(x.debug_id, sizeof(x.debug_id), "%s", m->debug_id);
+	snprintf(x.code_file, sizeof(x.code_file), "%s", m->code_file);
+	snprintf(x.code_id, sizeof(x.code_id), "%s", m->code_id);
+	x.misses = m->misses;
+	x.crashes = m->crashes;
+	x.first_seen = m->first_seen;
+	x.last_seen = m->last_seen;
+	x.resolved_at = m->resolved_at;
+	return miss_push(ctx, &x);
+}
+
+static int name_push(void *ctx, const char *name, uint64_t size)
+{
+	struct names_vec *nv = ctx;
+
+	(void)size;
+	if (nv->n == nv->cap) {
+		size_t cap = nv->cap ? nv->cap * 2 : 16;
+		char **t = realloc(nv->v, cap * sizeof(*t));
+		if (!t) {
+			nv->nomem = true;
+			return 1;
+		}
+		nv->v = t;
+		nv->cap = cap;
+	}
+	if (!(nv->v[nv->n] = strdup(name))) {
+		nv->nomem = true;
+		return 1;
+	}
+	nv->n++;
+	return 0;
+}
+
+/* Inflates a node's object z[zn] (at most MISS_MAX_BYTES) into *out. */
+static bool inflate_all(const char *z, size_t zn, char **out, size_t *n)
+{
+	z_stream st;
+	size_t cap = 65536;
+	char *p = malloc(cap), *q;
+	int r;
+
+	*out = NULL;
+	if (!p)
+		return false;
+	memset(&st, 0, sizeof(st));
+	if (inflateInit(&st) != Z_OK) {
+		free(p);
+		return false;
+	}
+	st.next_in = (Bytef *)z;
+	st.avail_in = (uInt)zn;
+	for (;;) {
+		st.next_out = (Bytef *)p + st.total_out;
+		st.avail_out = (uInt)(cap - st.total_out);
+		r = inflate(&st, Z_NO_FLUSH);
+		if (r == Z_STREAM_END)
+			break;
+		if ((r != Z_OK && r != Z_BUF_ERROR) || (r == Z_BUF_ERROR && st.avail_in == 0) ||
+		    cap >= MISS_MAX_BYTES || !(q = realloc(p, cap * 2))) {
+			inflateEnd(&st);
+			free(p);
+			return false;
+		}
+		p = q;
+		cap *= 2;
+	}
+	*n = st.total_out;
+	inflateEnd(&st);
+	/* nothing may follow the stream */
+	if (st.avail_in != 0) {
+		free(p);
+		return false;
+	}
+	*out = p;
+	return true;
+}
+
+/* The other nodes' counts, read again when older than MISS_REMOTE_NS
+ * (or force): into s->remote_miss.  The bucket is read without
+ * remote_mu held (requests copy the last reading meanwhile).  A node
+ * whose object cannot be read is left out (and said so on stderr); a
+ * failed listing keeps the last reading until the next round. */
+static void read_remote_missing(struct store *s, bool force)
+{
+	struct names_vec nv = { NULL, 0, 0, false };
+	struct miss_vec mv = { NULL, 0, 0, false };
+	struct sym_err e;
+	uint64_t t = now_ns();
+	size_t i;
+
+	pthread_mutex_lock(&s->remote_mu);
+	if (!force && s->remote_miss_at && t - s->remote_miss_at < MISS_REMOTE_NS) {
+		pthread_mutex_unlock(&s->remote_mu);
+		return;
+	}
+	s->remote_miss_at = t;	/* also after a failure: the next try in a while */
+	pthread_mutex_unlock(&s->remote_mu);
+	sym_err_clear(&e);
+	if (blob_s3_list_names(s->remote, "_state/missing/", NULL, name_push, &nv, &e) != SYM_OK ||
+	    nv.nomem) {
+		fprintf(stderr, "symserver: the other nodes' missing symbols cannot be listed: %s\n",
+			nv.nomem ? "out of memory" : e.msg);
+		goto out;
+	}
+	for (i = 0; i < nv.n; i++) {
+		const char *node = nv.v[i] + strlen("_state/missing/");
+		char *z, *txt;
+		size_t zn, n;
+
+		if (strncmp(nv.v[i], "_state/missing/", 15) != 0 || strcmp(node, s->node) == 0 ||
+		    strlen(node) != 16 || strspn(node, "0123456789abcdef") != 16)
+			continue;
+		sym_err_clear(&e);
+		if (blob_s3_get_data(s->remote, nv.v[i], MISS_MAX_BYTES, &z, &zn, &e) != SYM_OK) {
+			if (e.code != SYM_ENOTFOUND)
+				fprintf(stderr, "symserver: node %s's missing symbols: %s\n", node, e.msg);
+			continue;
+		}
+		if (!inflate_all(z, zn, &txt, &n)) {
+			fprintf(stderr, "symserver: node %s's missing symbols are not a zlib stream\n",
+				node);
+		} else {
+			size_t before = mv.n;
+			int r = s3_missing_parse(txt, n, miss_push_capped, &mv);
+			if (r != 0 && !mv.nomem) {
+				fprintf(stderr, "symserver: node %s's missing symbols are %s: left out\n",
+					node, r > 0 ? "too many" : "malformed");
+				mv.n = before;
+			}
+			free(txt);
+		}
+		free(z);
+		if (mv.nomem)
+			break;
+	}
+	if (mv.nomem) {
+		fprintf(stderr, "symserver: out of memory reading the other nodes' missing symbols\n");
+		goto out;
+	}
+	pthread_mutex_lock(&s->remote_mu);
+	free(s->remote_miss);
+	s->remote_miss = mv.v;
+	s->nremote_miss = mv.n;
+	pthread_mutex_unlock(&s->remote_mu);
+	mv.v = NULL;
+out:
+	for (i = 0; i < nv.n; i++)
+		free(nv.v[i]);
+	free(nv.v);
+	free(mv.v);
+}
+
+static int miss_cmp(const void *a, const void *b)
+{
+	const struct s3_miss *x = a, *y = b;
+	int c = strcasecmp(x->debug_file, y->debug_file);
+
+	return c ? c : strcasecmp(x->debug_id, y->debug_id);
+}
+
+/* This node's records and the other nodes', merged by key: counts
+ * summed, first and last seen over all; resolved when the index holds
+ * the key now. */
+static enum sym_code missing_merged(struct store *s,
+				    int (*fn)(void *ctx, const struct store_miss *m), void *ctx,
+				    struct sym_err *err)
+{
+	struct miss_vec mv = { NULL, 0, 0, false };
+	struct store_miss *out = NULL;
+	struct sym_record rec;
+	struct sym_err e;
+	enum sym_code rc;
+	size_t i, j;
+
+	if ((rc = index_missing_each(s->index, miss_push_local, &mv, err)) != SYM_OK)
+		goto done;
+	/* a server's follower keeps the other nodes' counts read; a command
+	 * reads them now */
+	if (!s->follow)
+		read_remote_missing(s, true);
+	pthread_mutex_lock(&s->remote_mu);
+	for (i = 0; i < s->nremote_miss && !mv.nomem; i++)
+		miss_push(&mv, &s->remote_miss[i]);
+	pthread_mutex_unlock(&s->remote_mu);
+	if (mv.nomem || !(out = malloc(sizeof(*out)))) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (mv.n)
+		qsort(mv.v, mv.n, sizeof(*mv.v), miss_cmp);
+	for (i = 0; i < mv.n; i = j) {
+		struct s3_miss *a = &mv.v[i];
+		for (j = i + 1; j < mv.n && miss_cmp(a, &mv.v[j]) == 0; j++) {
+			struct s3_miss *b = &mv.v[j];
+			a->misses += b->misses;
+			a->crashes += b->crashes;
+			if (b->first_seen && (!a->first_seen || b->first_seen < a->first_seen))
+				a->first_seen = b->first_seen;
+			if (b->last_seen > a->last_seen)
+				a->last_seen = b->last_seen;
+			if (b->resolved_at > a->resolved_at)
+				a->resolved_at = b->resolved_at;
+			if (!a->code_file[0])
+				snprintf(a->code_file, sizeof(a->code_file), "%s", b->code_file);
+			if (!a->code_id[0])
+				snprintf(a->code_id, sizeof(a->code_id), "%s", b->code_id);
+		}
+		memset(out, 0, sizeof(*out));
+		snprintf(out->debug_file, sizeof(out->debug_file), "%s", a->debug_file);
+		snprintf(out->debug_id, sizeof(out->debug_id), "%s", a->debug_id);
+		snprintf(out->code_file, sizeof(out->code_file), "%s", a->code_file);
+		snprintf(out->code_id, sizeof(out->code_id), "%s", a->code_id);
+		out->misses = a->misses;
+		out->crashes = a->crashes;
+		out->first_seen = a->first_seen;
+		out->last_seen = a->last_seen;
+		sym_err_clear(&e);
+		if (index_get(s->index, a->debug_file, a->debug_id, &rec, &e) == SYM_OK) {
+			out->status = MISS_RESOLVED;
+			out->resolved_at = a->resolved_at ? a->resolved_at : rec.mtime;
+		} else {
+			out->status = MISS_OPEN;
+		}
+		if (fn(ctx, out))
+			break;
+	}
+	rc = SYM_OK;
+done:
+	free(out);
+	free(mv.v);
+	return rc;
+}
+
+static int old_entry(void *ctx, const char *name, uint64_t size)
+{
+	struct old_entries *o = ctx;
+	unsigned long long t;
+	char *end;
+
+	/* names sort by time: the first one inside the retention ends it;
+	 * only names that start with a time are removed */
+	if (strncmp(name, "_log/", 5) != 0 || strspn(name + 5, "0123456789") != 20 ||
+	    name[25] != '-')
+		return 0;
+	t = strtoull(name + 5, &end, 10);
+	if (t >= o->before || o->nv.n >= COMPACT_MAX)
+		return 1;
+	return name_push(&o->nv, name, size);
 }

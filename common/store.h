@@ -76,9 +76,17 @@ struct store_s3_config {
 	struct blob_s3_config s3;	/* its scratch_dir is dir/tmp */
 	const char *cache_dir;
 	uint64_t cache_bytes;
+	/* change-log entries older than this are removed (0: a day); a node
+	 * that stopped before them syncs from the bucket when it starts to
+	 * follow the log */
+	uint64_t log_retention_s;
 };
 enum sym_code store_open_s3(struct store **out, const char *dir, const struct store_s3_config *c,
 			    bool create, struct sym_err *err);
+/* A count of the index's changes made by the store itself: records
+ * taken from the bucket (other nodes' uploads, sync) or dropped; totals
+ * from store_stats() are stale when it moved. */
+uint64_t store_changes(struct store *s);
 /* true for a store over a bucket. */
 bool store_is_remote(const struct store *s);
 struct blob_cache_stats;
@@ -100,14 +108,18 @@ enum sym_code store_sync(struct store *s, struct store_sync_report *rep,
 			 void (*report)(void *ctx, const char *key, const char *why), void *ctx,
 			 struct sym_err *err);
 /* A store over a bucket: starts the thread that follows the other
- * nodes' changes through the bucket's change log (store.c); stopped by
- * store_close().  Nothing for a local store. */
+ * nodes' changes through the bucket's change log (store.c) and removes
+ * entries older than the retention; stopped by store_close().  A node
+ * whose last position is older than the retention is synced first
+ * (store_sync(); an error when that fails).  Nothing for a local store. */
 enum sym_code store_follow_start(struct store *s, struct sym_err *err);
 struct store_follow_stats {
 	uint64_t polls, poll_errors;	/* listings of the log */
 	uint64_t applied;		/* other nodes' entries taken */
 	uint64_t last_lag_ms, max_lag_ms;	/* from an entry's time to its taking */
 	uint64_t log_errors;		/* this node's entries that could not be written */
+	uint64_t compacted;		/* old entries removed (by this node) */
+	bool synced_at_start;		/* the log had moved past this node's position */
 };
 /* false when no thread follows the log. */
 bool store_follow_stats(struct store *s, struct store_follow_stats *st);

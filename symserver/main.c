@@ -31,17 +31,17 @@ static const char usage_text[] =
 	"                       [--max-minidump BYTES] [--miss-flush-ms MS] [--no-miss-accounting]\n"
 	"                       [--max-connections N] [--max-per-client N] [--trust-proxy ADDRS]\n"
 	"                       [--idle-timeout S] [--header-timeout S] [--min-body-rate BYTES]\n"
-	"                       [--s3 URL [--s3-credentials FILE] [--s3-timeout MS]\n"
-	"                        [--cache-dir DIR] [--cache-size BYTES]]\n"
+	"                       [--s3 URL [--s3-credentials FILE] [--s3-timeout MS] [--s3-virtual-host]\n"
+	"                        [--cache-dir DIR] [--cache-size BYTES] [--s3-log-retention S]]\n"
 	"       symserver sync --s3 URL [--store DIR]\n"
 	"       symserver import [--store DIR] [--force] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
-	"       symserver token add NAME [--scope SCOPES] [--expires WHEN] [--store DIR]\n"
-	"       symserver token revoke NAME [--store DIR]\n"
+	"       symserver token add NAME [--scope SCOPES] [--expires WHEN] [--store DIR] [--s3 URL]\n"
+	"       symserver token revoke NAME [--store DIR] [--s3 URL]\n"
 	"       symserver token list [--store DIR] [--json]\n"
 	"       symserver missing [--since WHEN] [--min-count N] [--format table|csv|json] ...\n"
-	"       symserver missing ignore|unignore PATTERN; symserver missing ignored\n"
+	"       symserver missing ignore|unignore PATTERN [--s3 URL]; symserver missing ignored\n"
 	"       symserver --version\n"
 	"\n"
 	"Stores Breakpad .sym files and serves them to minidump processors at\n"
@@ -54,11 +54,15 @@ static const char usage_text[] =
 	"addresses in --trust-proxy, default 127.0.0.1,::1, are exempt), --idle-timeout\n"
 	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n"
 	"--s3 http(s)://HOST[:PORT]/BUCKET[/PREFIX]: the symbol files are in that bucket\n"
-	"(serve, sync, import, verify, delete); --store DIR then holds this node's index\n"
+	"(serve, sync, import, verify, delete; token and missing share tokens, the\n"
+	"ignore list and counts through it); --store DIR then holds this node's index\n"
 	"and its cache of them (DIR/cache, --cache-size 10G; K, M, G, T).  Credentials\n"
 	"and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, or the profile\n"
 	"AWS_PROFILE (default: default) of --s3-credentials FILE (the AWS format).\n"
-	"--s3-timeout 10000: connect and stall timeout of each S3 request (ms).\n";
+	"--s3-timeout 10000: connect and stall timeout of each S3 request (ms).\n"
+	"--s3-virtual-host: requests go to BUCKET.HOST (AWS) rather than HOST/BUCKET.\n"
+	"--s3-log-retention 86400: change-log entries older (seconds) are removed; a\n"
+	"node that was stopped longer syncs from the bucket when it starts.\n";
 
 /* Prints "symserver: <message>" and the usage on stderr; returns 2, the
  * exit status of a usage error. */
@@ -103,7 +107,8 @@ struct opts {
 	const char *trust_proxy;
 	/* issue 14: a store over a bucket */
 	const char *s3, *s3_credentials, *cache_dir;
-	uint64_t s3_timeout, cache_size;
+	uint64_t s3_timeout, cache_size, s3_log_retention;
+	bool s3_vhost;
 };
 
 /* long-only options */
@@ -117,6 +122,8 @@ enum {
 	OPT_S3,
 	OPT_S3_CREDENTIALS,
 	OPT_S3_TIMEOUT,
+	OPT_S3_VHOST,
+	OPT_S3_LOG_RETENTION,
 	OPT_CACHE_DIR,
 	OPT_CACHE_SIZE,
 };
@@ -194,6 +201,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "s3", required_argument, NULL, OPT_S3 },
 		{ "s3-credentials", required_argument, NULL, OPT_S3_CREDENTIALS },
 		{ "s3-timeout", required_argument, NULL, OPT_S3_TIMEOUT },
+		{ "s3-virtual-host", no_argument, NULL, OPT_S3_VHOST },
+		{ "s3-log-retention", required_argument, NULL, OPT_S3_LOG_RETENTION },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "help", no_argument, NULL, 'h' },
@@ -275,6 +284,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_S3: o->s3 = optarg; break;
 		case OPT_S3_CREDENTIALS: o->s3_credentials = optarg; break;
 		case OPT_S3_TIMEOUT: ok = parse_num(optarg, 1, 3600000, &o->s3_timeout); break;
+		case OPT_S3_VHOST: o->s3_vhost = true; break;
+		case OPT_S3_LOG_RETENTION:
+			ok = parse_num(optarg, 5, 10ull * 365 * 86400, &o->s3_log_retention);
+			break;
 		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
 		case OPT_CACHE_SIZE: ok = parse_size(optarg, &o->cache_size); break;
 		case 'E': o->expires = optarg; break;
@@ -358,22 +371,16 @@ static bool read_credentials(const char *path, const char *profile)
 	return true;
 }
 
-/* The S3 configuration from the options and the environment; -1 after
- * a message. */
-static int s3_setup(const struct opts *o)
+struct store_s3_config *symserver_s3_config(const char *url, const char *credentials,
+					    long timeout_ms, bool virtual_host)
 {
 	const char *e;
 
-	if (!o->s3) {
-		if (o->s3_credentials || o->cache_dir)
-			return usage_error("--s3-credentials and --cache-dir go with --s3"), -1;
-		return 0;
-	}
 	memset(&s3cfg, 0, sizeof(s3cfg));
-	if (o->s3_credentials) {
+	if (credentials) {
 		e = getenv("AWS_PROFILE");
-		if (!read_credentials(o->s3_credentials, e && *e ? e : "default"))
-			return -1;
+		if (!read_credentials(credentials, e && *e ? e : "default"))
+			return NULL;
 		s3cfg.s3.access_key = cred_access;
 		s3cfg.s3.secret_key = cred_secret;
 	} else {
@@ -384,11 +391,28 @@ static int s3_setup(const struct opts *o)
 	if (!e || !*e)
 		e = getenv("AWS_DEFAULT_REGION");
 	s3cfg.s3.region = e && *e ? e : cred_region[0] ? cred_region : NULL;
-	s3cfg.s3.url = o->s3;
-	s3cfg.s3.timeout_ms = (long)o->s3_timeout;
+	s3cfg.s3.url = url;
+	s3cfg.s3.timeout_ms = timeout_ms;
 	s3cfg.s3.retries = -1;
+	s3cfg.s3.virtual_host = virtual_host;
+	return &s3cfg;
+}
+
+/* The S3 configuration from the options and the environment; -1 after
+ * a message. */
+static int s3_setup(const struct opts *o)
+{
+	if (!o->s3) {
+		if (o->s3_credentials || o->cache_dir || o->s3_vhost || o->s3_log_retention)
+			return usage_error("--s3-credentials, --s3-virtual-host, --s3-log-retention "
+					   "and --cache-dir go with --s3"), -1;
+		return 0;
+	}
+	if (!symserver_s3_config(o->s3, o->s3_credentials, (long)o->s3_timeout, o->s3_vhost))
+		return -1;
 	s3cfg.cache_dir = o->cache_dir;
 	s3cfg.cache_bytes = o->cache_size;
+	s3cfg.log_retention_s = o->s3_log_retention;
 	use_s3 = true;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blob_cache.h"
 #include "server.h"
@@ -47,19 +48,30 @@ void server_done(void *app, const char *route, unsigned status, uint64_t bytes, 
 void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,
 			 const struct sym_record *old)
 {
+	bool remote = srv->store && store_is_remote(srv->store);
+
 	pthread_mutex_lock(&srv->mu);
+	/* over a bucket, the totals are counted again (server_refresh_stats()) */
+	if (remote && outcome >= 0 && outcome != STORE_SAME && outcome != STORE_REFUSED) {
+		srv->stats_dirty = true;
+		rec = old = NULL;
+	}
 	if (outcome == STORE_NEW) {
 		srv->up_new++;
-		srv->stats.files++;
-		srv->stats.bytes += rec->size;
-		srv->stats.gz_bytes += rec->gz_size;
+		if (rec) {
+			srv->stats.files++;
+			srv->stats.bytes += rec->size;
+			srv->stats.gz_bytes += rec->gz_size;
+		}
 	} else if (outcome == STORE_REPLACED || outcome == STORE_FORCED) {
 		if (outcome == STORE_FORCED)
 			srv->up_forced++;
 		else
 			srv->up_replaced++;
-		srv->stats.bytes += rec->size - (old ? old->size : 0);
-		srv->stats.gz_bytes += rec->gz_size - (old ? old->gz_size : 0);
+		if (rec) {
+			srv->stats.bytes += rec->size - (old ? old->size : 0);
+			srv->stats.gz_bytes += rec->gz_size - (old ? old->gz_size : 0);
+		}
 	} else if (outcome == STORE_SAME) {
 		srv->up_same++;
 	} else if (outcome == STORE_REFUSED) {
@@ -81,6 +93,35 @@ void server_store_error(struct server *srv, bool nospace, const char *msg)
 	fprintf(stderr, "symserver: store error (%s): %s\n", nospace ? "disk full" : "I/O", msg);
 }
 
+void server_refresh_stats(struct server *srv)
+{
+	struct store_stats st;
+	struct sym_err err;
+	struct timespec t;
+	uint64_t ch, now;
+
+	if (!store_is_remote(srv->store))
+		return;
+	ch = store_changes(srv->store);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+	pthread_mutex_lock(&srv->mu);
+	if ((ch == srv->stats_changes && !srv->stats_dirty) || now - srv->stats_at < 1000) {
+		pthread_mutex_unlock(&srv->mu);
+		return;
+	}
+	srv->stats_changes = ch;
+	srv->stats_dirty = false;
+	srv->stats_at = now;
+	pthread_mutex_unlock(&srv->mu);
+	sym_err_clear(&err);
+	if (store_stats(srv->store, &st, &err) != SYM_OK)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	srv->stats = st;
+	pthread_mutex_unlock(&srv->mu);
+}
+
 void metrics_route(struct server *srv, struct http_req *r)
 {
 	char *buf = NULL;
@@ -93,6 +134,7 @@ void metrics_route(struct server *srv, struct http_req *r)
 		http_respond(r, 500, "text/plain", "out of memory\n", 14);
 		return;
 	}
+	server_refresh_stats(srv);
 	pthread_mutex_lock(&srv->mu);
 	fprintf(f, "# HELP symserver_requests_total Requests by route and status class.\n"
 		   "# TYPE symserver_requests_total counter\n");
@@ -215,10 +257,13 @@ void metrics_route(struct server *srv, struct http_req *r)
 					   "# TYPE symserver_sync_polls_total counter\nsymserver_sync_polls_total %llu\n"
 					   "# TYPE symserver_sync_poll_errors_total counter\nsymserver_sync_poll_errors_total %llu\n"
 					   "# HELP symserver_sync_log_errors_total This node's changes it could not write to the log.\n"
-					   "# TYPE symserver_sync_log_errors_total counter\nsymserver_sync_log_errors_total %llu\n",
+					   "# TYPE symserver_sync_log_errors_total counter\nsymserver_sync_log_errors_total %llu\n"
+					   "# HELP symserver_sync_log_compacted_total Change-log entries older than the retention removed by this node.\n"
+					   "# TYPE symserver_sync_log_compacted_total counter\nsymserver_sync_log_compacted_total %llu\n",
 					(unsigned long long)fs.applied, fs.last_lag_ms / 1000.0,
 					fs.max_lag_ms / 1000.0, (unsigned long long)fs.polls,
-					(unsigned long long)fs.poll_errors, (unsigned long long)fs.log_errors);
+					(unsigned long long)fs.poll_errors, (unsigned long long)fs.log_errors,
+					(unsigned long long)fs.compacted);
 		}
 	}
 	fclose(f);

@@ -450,7 +450,10 @@ static const char missing_usage[] =
 	"       symserver missing ignore PATTERN [--store DIR]\n"
 	"       symserver missing unignore PATTERN [--store DIR]\n"
 	"       symserver missing ignored [--store DIR]\n"
-	"WHEN: seconds since the epoch, 2026-12-01[T10:00:00Z], or an age (90m, 24h, 7d).\n";
+	"WHEN: seconds since the epoch, 2026-12-01[T10:00:00Z], or an age (90m, 24h, 7d).\n"
+	"--s3 URL [--s3-credentials FILE] [--s3-timeout MS] [--s3-virtual-host]: a node\n"
+	"over that bucket (as for serve): the listing merges every node's counts, and\n"
+	"ignore and unignore reach every node.\n";
 
 /* ---- the listing ------------------------------------------------------ */
 
@@ -733,11 +736,18 @@ int missing_cmd(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "s3", required_argument, NULL, '3' },
+		{ "s3-credentials", required_argument, NULL, 'C' },
+		{ "s3-timeout", required_argument, NULL, 'T' },
+		{ "s3-virtual-host", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct missing_query q;
-	const char *dir = "./symstore", *sub = NULL, *arg = NULL;
+	const char *dir = "./symstore", *sub = NULL, *arg = NULL, *s3 = NULL, *creds = NULL;
+	unsigned long long s3_timeout = 10000;
+	struct store_s3_config *s3c = NULL;
+	bool vhost = false;
 	enum miss_format fmt = MISS_TABLE;
 	struct store *st;
 	struct sym_err err;
@@ -773,6 +783,16 @@ int missing_cmd(int argc, char **argv)
 			}
 			break;
 		case 'p': q.prefix = optarg; break;
+		case '3': s3 = optarg; break;
+		case 'C': creds = optarg; break;
+		case 'V': vhost = true; break;
+		case 'T':
+			s3_timeout = strtoull(optarg, &e, 10);
+			if (*e || !*optarg || s3_timeout < 1 || s3_timeout > 3600000) {
+				fprintf(stderr, "symserver: bad --s3-timeout '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'l': q.limit = strtoull(optarg, NULL, 10); break;
 		case 'f':
 			if (strcmp(optarg, "table") == 0) fmt = MISS_TABLE;
@@ -810,9 +830,16 @@ int missing_cmd(int argc, char **argv)
 		fputs(missing_usage, stderr);
 		return 2;
 	}
+	if ((creds || vhost) && !s3) {
+		fprintf(stderr, "symserver: --s3-credentials and --s3-virtual-host go with --s3\n");
+		return 2;
+	}
+	if (s3 && !(s3c = symserver_s3_config(s3, creds, (long)s3_timeout, vhost)))
+		return 2;
 	sym_err_clear(&err);
 	/* only ignore and unignore write: a listing never creates a store */
-	if ((arg ? store_open : store_open_existing)(&st, dir, &err) != SYM_OK) {
+	if ((s3c ? store_open_s3(&st, dir, s3c, arg != NULL, &err)
+		 : (arg ? store_open : store_open_existing)(&st, dir, &err)) != SYM_OK) {
 		fprintf(stderr, "symserver: %s\n", err.msg);
 		return 1;
 	}

@@ -96,6 +96,7 @@ void page_route(struct server *srv, struct http_req *r)
 	FILE *f;
 
 	/* the router checked the token under --private */
+	server_refresh_stats(srv);
 	pthread_mutex_lock(&srv->mu);
 	stats = srv->stats;
 	pthread_mutex_unlock(&srv->mu);

@@ -37,6 +37,11 @@ struct server {
 	uint64_t up_refused, up_forced;	/* poorer uploads: refused, forced in */
 	uint64_t store_err_nospace, store_err_io;	/* 507s, 503s */
 	struct store_stats stats;	/* kept current as uploads land */
+	/* over a bucket, other nodes change the index too: stats is counted
+	 * again when the store's changes moved or an upload landed, at most
+	 * once a second (server_refresh_stats()) */
+	uint64_t stats_changes, stats_at;	/* store_changes(), ms (monotonic) */
+	bool stats_dirty;
 
 	/* sym-upload-v2 uploads between :create and :complete */
 	struct v2_pending *pending;
@@ -78,6 +83,9 @@ void metrics_route(struct server *srv, struct http_req *r);
  * upload that was not accepted) and keeps the totals current. */
 void server_count_upload(struct server *srv, int outcome, const struct sym_record *rec,
 			 const struct sym_record *old);
+/* Over a bucket: counts the store's totals again when they may have
+ * changed (at most once a second). */
+void server_refresh_stats(struct server *srv);
 /* Counts a store error (nospace: the disk is full, else another I/O
  * error) and logs msg on stderr. */
 void server_store_error(struct server *srv, bool nospace, const char *msg);
