@@ -69,7 +69,7 @@ bool missing_parse_status(const char *s, int *out);
 /* ISO 8601 UTC into out[cap] ("" for 0). */
 void missing_iso_time(uint64_t t, char *out, size_t cap);
 
-/* main.c: the S3 configuration of --s3 URL with credentials from the
+/* s3config.c: the S3 configuration of --s3 URL with credentials from the
  * environment or the file credentials (may be NULL), virtual-host style
  * or path style; NULL after a
  * message.  Points to static storage. */
