@@ -5,6 +5,7 @@
 #include "config.h"
 #include "store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -292,6 +293,26 @@ int store_scratch_open(struct store *s, struct sym_err *err)
 	}
 	unlink(path);
 	return fd;
+}
+
+enum sym_code store_table_path(struct store *s, const char *hash, char *path, size_t cap,
+			       char *tmpdir, size_t tmpcap, struct sym_err *err)
+{
+	enum sym_code rc;
+	size_t i;
+
+	for (i = 0; hash[i]; i++)
+		if (!isxdigit((unsigned char)hash[i]))
+			break;
+	if (i != 64 || hash[i])
+		return sym_fail(err, SYM_EUSAGE, "malformed blob hash '%.80s'", hash);
+	if ((size_t)snprintf(path, cap, "%s/tables/%.2s", s->dir, hash) >= cap ||
+	    (size_t)snprintf(tmpdir, tmpcap, "%s/tmp", s->dir) >= tmpcap)
+		return sym_fail(err, SYM_EUSAGE, "store path too long");
+	if ((rc = mkdir_p(path, err)) != SYM_OK)
+		return rc;
+	snprintf(path, cap, "%s/tables/%.2s/%s.symt", s->dir, hash, hash);
+	return SYM_OK;
 }
 
 enum sym_code store_get(struct store *s, const char *debug_file, const char *debug_id,

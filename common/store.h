@@ -129,6 +129,15 @@ void store_close(struct store *s);
  * it.  -1 with err set (SYM_ENOSPC, SYM_EIO) on failure. */
 int store_scratch_open(struct store *s, struct sym_err *err);
 
+/* Where the symbolication lookup table of the blob named hash (a
+ * sym_record's) lives: DIR/tables/ab/<hash>.symt on this node, derived
+ * from the blob and rebuilt when absent or bad; its directory is created.
+ * tmpdir gets the directory for the build's temporary files.  SYM_EUSAGE
+ * for a malformed hash, SYM_EIO or SYM_ENOSPC when the directory cannot be
+ * made. */
+enum sym_code store_table_path(struct store *s, const char *hash, char *path, size_t cap,
+			       char *tmpdir, size_t tmpcap, struct sym_err *err);
+
 /* Looks a symbol file up; case-insensitive in both parts.  SYM_ENOTFOUND
  * when absent. */
 enum sym_code store_get(struct store *s, const char *debug_file, const char *debug_id,

@@ -14,6 +14,7 @@
 
 #include "fsutil.h"
 #include "server.h"
+#include "symbolicate.h"
 
 #define CACHE_CONTROL "public, max-age=31536000, immutable, no-transform"
 
@@ -95,6 +96,7 @@ void server_init_cache(struct server *srv, uint64_t budget)
 	srv->not_found = body ? http_cached_new(404, "application/json", body, n, NULL, NULL, 0)
 			      : NULL;
 	free(body);
+	srv->sym = symbolicator_new(srv->store, 0);
 }
 
 void server_free_cache(struct server *srv)
@@ -107,6 +109,8 @@ void server_free_cache(struct server *srv)
 	srv->hot = NULL;
 	http_cached_release(srv->not_found);
 	srv->not_found = NULL;
+	symbolicator_free(srv->sym);
+	srv->sym = NULL;
 }
 
 static void not_found(struct server *srv, struct http_req *r)

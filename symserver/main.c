@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "symbolicate.h"
 
 static const char usage_text[] =
 	"usage: symserver serve [--store DIR] [--listen ADDR:PORT] [--threads N] [--private]\n"
@@ -42,6 +43,7 @@ static const char usage_text[] =
 	"       symserver token list [--store DIR] [--json]\n"
 	"       symserver missing [--since WHEN] [--min-count N] [--format table|csv|json] ...\n"
 	"       symserver missing ignore|unignore PATTERN [--s3 URL]; symserver missing ignored\n"
+	"       symserver symbolicate [--store DIR] [FILE]\n"
 	"       symserver --version\n"
 	"\n"
 	"Stores Breakpad .sym files and serves them to minidump processors at\n"
@@ -50,6 +52,8 @@ static const char usage_text[] =
 	"list of " STORE_TOKEN_SCOPES " (default upload).  --expires WHEN: a number of\n"
 	"days, an age (12h, 30d) or a date (2027-06-30[T12:00:00Z]).  verify, delete,\n"
 	"token list|revoke and missing (but ignore) need an existing store.\n"
+	"symbolicate: a symbolicate/v5 request (JSON, from FILE or standard input)\n"
+	"answered from the store, as POST /symbolicate/v5 answers it.\n"
 	"Hostile clients: --max-connections 10000, --max-per-client 128 (0: no limit;\n"
 	"addresses in --trust-proxy, default 127.0.0.1,::1, are exempt), --idle-timeout\n"
 	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n"
@@ -599,6 +603,62 @@ static int cmd_token(struct opts *o, char **args, int nargs)
 	return rc;
 }
 
+/* symbolicate [FILE]: one request, answered on standard output. */
+static int cmd_symbolicate(struct opts *o, char **args, int nargs)
+{
+	struct server srv;
+	struct symbolicator *sy;
+	FILE *in = stdin;
+	char *body, why[512];
+	size_t len = 0, cap = (size_t)SYMBOLICATE_MAX_BODY + 1, n;
+	json_t *out;
+	int rc = 0;
+
+	if (nargs > 1)
+		return usage_error("unexpected argument '%s' after 'symbolicate %s'", args[1],
+				   args[0]);
+	if (nargs == 1 && strcmp(args[0], "-") != 0 && !(in = fopen(args[0], "rb"))) {
+		fprintf(stderr, "symserver: cannot open '%s': %s\n", args[0], strerror(errno));
+		return 1;
+	}
+	if (!(body = malloc(cap))) {
+		fprintf(stderr, "symserver: out of memory\n");
+		return 1;
+	}
+	while (len < cap && (n = fread(body + len, 1, cap - len, in)) > 0)
+		len += n;
+	if (ferror(in)) {
+		fprintf(stderr, "symserver: cannot read the request: %s\n", strerror(errno));
+		free(body);
+		return 1;
+	}
+	if (in != stdin)
+		fclose(in);
+	memset(&srv, 0, sizeof(srv));
+	if (open_store(&srv, o->store, false) < 0) {
+		free(body);
+		return 1;
+	}
+	sy = symbolicator_new(srv.store, 0);
+	out = sy ? symbolicate_v5(sy, body, len, false, NULL, NULL, why, sizeof(why)) : NULL;
+	if (!sy) {
+		fprintf(stderr, "symserver: out of memory\n");
+		rc = 1;
+	} else if (!out) {
+		fprintf(stderr, "symserver: bad request: %s\n", why);
+		rc = 2;
+	} else if (json_dumpf(out, stdout, JSON_INDENT(2)) != 0 || putchar('\n') == EOF ||
+		   fflush(stdout) != 0) {
+		fprintf(stderr, "symserver: cannot write the answer\n");
+		rc = 1;
+	}
+	json_decref(out);
+	symbolicator_free(sy);
+	store_close(srv.store);
+	free(body);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -620,7 +680,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "missing") == 0)
 		return missing_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "import") != 0 && strcmp(cmd, "verify") != 0 &&
-	    strcmp(cmd, "delete") != 0 && strcmp(cmd, "token") != 0 && strcmp(cmd, "sync") != 0) {
+	    strcmp(cmd, "delete") != 0 && strcmp(cmd, "token") != 0 && strcmp(cmd, "sync") != 0 &&
+	    strcmp(cmd, "symbolicate") != 0) {
 		if (cmd[0] == '-')
 			return usage_error("unknown option '%s' (the command comes first: "
 					   "symserver serve --store DIR ...)", cmd);
@@ -661,6 +722,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(&o, args, nargs);
+	if (strcmp(cmd, "symbolicate") == 0)
+		return cmd_symbolicate(&o, args, nargs);
 	if (strcmp(cmd, "serve") == 0) {
 		if (nargs > 0)
 			return usage_error("unexpected argument '%s' after 'serve'", args[0]);
@@ -678,7 +741,9 @@ int main(int argc, char **argv)
 		if (open_store(&srv, o.store, true) < 0)
 			return 1;
 		srv.max_upload = (uint64_t)16 << 30;
+		srv.sym = symbolicator_new(srv.store, 16);	/* tables as files go in */
 		rc = import_tree(&srv, args[0], o.force);
+		symbolicator_free(srv.sym);
 		store_close(srv.store);
 		return rc;
 	}

@@ -32,6 +32,11 @@ static const struct route routes[] = {
 	{ NULL, "/minidump", "minidump", AUTH_NONE, NULL, false, ROUTE_REFUSE, "POST", "use POST" },
 	{ NULL, "/minidump/", "minidump", AUTH_NONE, NULL, false, ROUTE_REFUSE, "POST", "use POST" },
 
+	{ "POST", "/symbolicate/v5", "symbolicate", AUTH_PRIVATE, "download", true,
+	  ROUTE_SYMBOLICATE, NULL, NULL },
+	{ NULL, "/symbolicate/v5", "symbolicate", AUTH_NONE, NULL, false, ROUTE_REFUSE, "POST",
+	  "use POST" },
+
 	/* sym-upload-v2: the handler checks the token (it keeps its name)
 	 * and answers unknown paths and methods itself */
 	{ NULL, "/v1/...", "v2", AUTH_ALWAYS, "upload", false, ROUTE_V2, NULL, NULL },

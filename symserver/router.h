@@ -27,6 +27,7 @@ enum route_handler {
 	ROUTE_SYMINFO,		/* args: file, id */
 	ROUTE_DOWNLOAD,		/* args: file, id, sym file */
 	ROUTE_PUT,		/* args: file, id, sym file */
+	ROUTE_SYMBOLICATE,
 };
 
 /* Who may call a route. */

@@ -51,6 +51,9 @@ void server_route(struct http_req *r, void *app)
 	case ROUTE_MINIDUMP:
 		minidump_route(srv, r);
 		break;
+	case ROUTE_SYMBOLICATE:
+		symbolicate_route(srv, r);
+		break;
 	case ROUTE_V2:
 		v2_route(srv, r, a.rest);
 		break;

@@ -61,9 +61,15 @@ struct server {
 	uint64_t max_minidump;		/* bytes; 413 past it */
 	unsigned md_active;		/* minidumps being received (atomic) */
 	uint64_t started;		/* time the server started */
+
+	/* symbolication: the lookup tables (NULL: none; a file's table is
+	 * then built on first use only) and the requests being answered */
+	struct symbolicator *sym;
+	unsigned sym_active;		/* atomic */
 };
 
-/* download.c: the hot-file cache (budget bytes; 0: none) */
+/* download.c: the hot-file cache (budget bytes; 0: none) and the
+ * symbolication tables (srv->sym) */
 void server_init_cache(struct server *srv, uint64_t budget);
 void server_free_cache(struct server *srv);
 
@@ -98,6 +104,8 @@ void v2_route(struct server *srv, struct http_req *r, const char *rest);
 void v2_free_all(struct server *srv);
 /* minidump_route.c: POST /minidump */
 void minidump_route(struct server *srv, struct http_req *r);
+/* symbolicate_route.c: POST /symbolicate/v5 */
+void symbolicate_route(struct server *srv, struct http_req *r);
 /* page.c: GET / */
 void page_route(struct server *srv, struct http_req *r);
 

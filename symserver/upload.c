@@ -27,6 +27,7 @@
 
 #include "fsutil.h"
 #include "server.h"
+#include "symbolicate.h"
 #include "upload_parse.h"
 
 struct up {
@@ -251,6 +252,16 @@ static unsigned up_commit(struct up *p, const char *file, const char *id,
 	p->u = NULL;
 	server_count_upload(p->srv, (int)*out, rec,
 			    *out == STORE_REPLACED || *out == STORE_FORCED ? &old : NULL);
+	if (p->srv->sym && *out != STORE_REFUSED && *out != STORE_SAME) {
+		/* the lookup table now, so the first request finds it ready;
+		 * a failure only delays it to the first use */
+		struct sym_err terr;
+
+		sym_err_clear(&terr);
+		if (symbolicator_prepare(p->srv->sym, rec, &terr) != SYM_OK)
+			fprintf(stderr, "symserver: no lookup table for %s/%s yet: %s\n",
+				rec->debug_file, rec->debug_id, terr.msg);
+	}
 	if (*out == STORE_REFUSED || *out == STORE_FORCED) {
 		char why[300];
 

@@ -1,0 +1,246 @@
+# Symbolication (issue 15): POST /symbolicate/v5 and `symserver
+# symbolicate`, answered from lookup tables built when files are published.
+#  - For every .sym of Breakpad's processor test data that the store takes
+#    and for our own conversions (a C++ fixture and dumpsyms itself, built
+#    -O2 so they have inline records): at every FUNC start and end - 1,
+#    the first, middle and last byte of every line record and random
+#    addresses (past the end too), the answer equals
+#    tests/tools/symlookup's (an independent reading of the text, as
+#    Breakpad's processor resolves it), frame for frame and in order,
+#    inline frames included; function offsets checked against the text.
+#  - Tables exist right after import and upload; a corrupted or truncated
+#    table is detected and rebuilt, and the answers stay right.
+#  - Over HTTP: Tecken's documented example, a job mixing found, missing
+#    and corrupt modules, module_index -1, offsets past the end, found
+#    modules true/false/null, the Debug header, misses counted, hostile
+#    bodies answered 4xx with the reason, 1000 concurrent requests never
+#    answered 5xx, the server unharmed.
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
+. "$TOP/tests/symserver/server.sh"
+SYMLOOKUP=$BUILD/tests/tools/symlookup
+CHECK=$TOP/tests/tools/symbolicate-check.py
+PROC=$TESTDATA/breakpad/processor/symbols
+[ -d "$PROC" ] || fail "the shared Breakpad test data is missing ($PROC)"
+py() { python3 -c "$@"; }
+
+# -- our own conversions, in a tree of the store's layout
+mkdir -p own
+g++ -g -O2 -o cppfix "$TOP/tests/fixtures/cpp/"*.cc || fail "cannot build the C++ fixture"
+for bin in cppfix "$DUMPSYMS"; do
+	"$DUMPSYMS" -d "$bin" > one.sym || fail "dumpsyms $bin"
+	read -r _ _ _ id name < one.sym
+	mkdir -p "own/$name/$id"
+	mv one.sym "own/$name/$id/$name.sym"
+done
+grep -q '^INLINE ' "own/dumpsyms/"*/dumpsyms.sym || fail "dumpsyms' own .sym has no INLINE records"
+
+"$SYMSERVER" import --store "$STORE" "$PROC" > import.out 2> import.err
+# exactly one file of the test data is refused: linux_inline.old.sym, the
+# older INLINE syntax the store's grammar check does not take
+grep -c "^symserver: skipped" import.err | grep -qx 1 && grep -q "linux_inline.old.sym" import.err ||
+	fail "import of the processor symbols: $(cat import.err)"
+"$SYMSERVER" import --store "$STORE" own > import2.out 2>&1 || fail "import own: $(cat import2.out)"
+ntables=$(find "$STORE/tables" -name '*.symt' | wc -l)
+[ "$ntables" -eq 10 ] || fail "$ntables lookup tables after importing 10 files"
+
+# -- every file: addresses, the reference, our answer
+# (the processor's tree in the store's layout: microdump/ is not)
+syms=$( (find "$PROC" -mindepth 3 -maxdepth 3 -name '*.sym' ! -name linux_inline.old.sym; find own -name '*.sym') | sort)
+[ "$(echo "$syms" | wc -l)" -eq 10 ] || fail "expected 10 .sym files: $syms"
+for sym in $syms; do
+	read -r _ _ _ id name < "$sym"
+	python3 "$TOP/tests/tools/sym-addrs.py" "$sym" > addrs
+	py "
+import random, sys
+rnd = random.Random(15)
+hi = 0
+out = [l.strip() for l in open('addrs')]
+for row in open(sys.argv[1]):
+    p = row.split()
+    if p and p[0] == 'FUNC':
+        if p[1] == 'm': p = p[1:]
+        a, s = int(p[1], 16), int(p[2], 16)
+        if s: out.append('%x' % (a + s - 1))
+        hi = max(hi, a + s)
+out += ['%x' % rnd.randrange(0, hi + 0x10000) for _ in range(300)]
+out += ['%x' % (hi + 1), 'ffffffffffff']
+out = list(dict.fromkeys(out))	# once each, in order
+if len(out) > 90000:	# one request holds 100000 frames: a sample, in order
+    keep = set(rnd.sample(range(len(out)), 90000))
+    out = [a for i, a in enumerate(out) if i in keep]
+open('addrs', 'w').write('\n'.join(out) + '\n')
+" "$sym"
+	xargs "$SYMLOOKUP" --inlines "$sym" < addrs > ref.txt 2> /dev/null || fail "symlookup $sym"
+	py "
+import json
+addrs = [int(l, 16) for l in open('addrs')]
+json.dump({'memoryMap': [['$name', '$id']], 'stacks': [[[0, a] for a in addrs]]}, open('req.json', 'w'))
+"
+	"$SYMSERVER" symbolicate --store "$STORE" req.json > ans.json 2> ans.err ||
+		fail "symbolicate for $sym: $(cat ans.err)"
+	python3 "$CHECK" "$sym" ref.txt ans.json > check.out || { cat check.out >&2; fail "answers for $sym differ from symlookup's"; }
+	echo "$name: $(cat check.out)"
+done
+
+# -- a corrupted table and a truncated one are rebuilt
+DI=$(find own/dumpsyms -name '*.sym')
+read -r _ _ _ DID _ < "$DI"
+tab=$(ls "$STORE"/tables/*/*.symt | xargs ls -S | head -n1)
+cp "$tab" tab.good
+size=$(stat -c %s "$tab")
+printf '\377' | dd of="$tab" bs=1 seek=$((size / 2)) conv=notrunc status=none
+ans_all() {	# ans_all OUT: every module asked at a few addresses
+	py "
+import json
+mods = []
+for l in open('mods'):
+    n, i = l.split()
+    mods.append([n, i])
+json.dump({'memoryMap': mods, 'stacks': [[[k, a] for k in range(len(mods)) for a in (0x1000, 0x2345, 0x15b90)]]}, open('all.json', 'w'))
+"
+	"$SYMSERVER" symbolicate --store "$STORE" all.json > "$1" 2> "$1.err" || fail "symbolicate all: $(cat "$1.err")"
+}
+for sym in $syms; do read -r _ _ _ id name < "$sym"; echo "$name $id"; done > mods
+rm "$tab"; cp tab.good "$tab"
+ans_all good.json
+printf '\377' | dd of="$tab" bs=1 seek=$((size / 2)) conv=notrunc status=none
+ans_all after-corrupt.json
+grep -q "not a valid lookup table: checksum mismatch (corrupted); rebuilding it" after-corrupt.json.err ||
+	fail "a corrupted table was not reported: $(cat after-corrupt.json.err)"
+cmp -s "$tab" tab.good || fail "the corrupted table was not rebuilt as it was"
+cmp -s good.json after-corrupt.json || fail "answers changed after a corrupted table"
+truncate -s $((size - 100)) "$tab"
+ans_all after-trunc.json
+grep -q "its size is not the one its header records" after-trunc.json.err || fail "a truncated table was not reported: $(cat after-trunc.json.err)"
+cmp -s good.json after-trunc.json || fail "answers changed after a truncated table"
+grep -q '"function"' good.json || fail "no frame resolved in the all-modules request"
+
+# -- over HTTP
+TOKEN=$(new_token ci) || fail "cannot create a token"
+start_server --miss-flush-ms 100
+post() {	# post OUT BODY [curl args]: prints the status
+	local out=$1 body=$2; shift 2
+	curl -s -o "$out" -w '%{http_code}' "$@" --data-binary "$body" "$URL/symbolicate/v5"
+}
+# Tecken's documented example: neither module is held
+[ "$(post ex.json '{"jobs": [{"memoryMap": [["xul.pdb", "44E4EC8C2F41492B9369D6B9A059577C2"], ["wntdll.pdb", "D74F79EB1F8D4A45ABCD2F476CCABACC2"]], "stacks": [[[0, 11723767], [1, 65802]]]}]}')" = 200 ] ||
+	fail "the documented example: $(cat ex.json)"
+py "
+import json
+r = json.load(open('ex.json'))
+assert r == {'results': [{'stacks': [[{'frame': 0, 'module': 'xul.pdb', 'module_offset': '0xb2e3f7'},
+                                      {'frame': 1, 'module': 'wntdll.pdb', 'module_offset': '0x1010a'}]],
+                          'found_modules': {'xul.pdb/44E4EC8C2F41492B9369D6B9A059577C2': False,
+                                            'wntdll.pdb/D74F79EB1F8D4A45ABCD2F476CCABACC2': False}}]}, r
+" || fail "the documented example's answer"
+
+# found, missing, corrupt (its blob truncated, its table gone), not needed;
+# module_index -1; offset -1; an offset past the end; no "jobs": one job
+KID=$(awk '$1=="kernel32.pdb"{print $2}' mods)
+krec=$(curl -s "$URL/api/syminfo/kernel32.pdb/$KID")
+khash=$(echo "$krec" | py "import json,sys; print(json.load(sys.stdin)['sha256'])") || fail "syminfo kernel32: $krec"
+rm -f "$STORE"/tables/*/"$khash".symt
+kblob=$(find "$STORE/blobs" -name "*${khash:2}*" | head -n1)
+[ -n "$kblob" ] || fail "no blob for kernel32's hash $khash"
+truncate -s 1000 "$kblob"
+[ "$(post mix.json "{\"memoryMap\": [[\"linux_inline\", \"BBA6FA10B8AAB33D00000000000000000\"], [\"gone.so\", \"00112233445566778899AABBCCDDEEFF0\"], [\"kernel32.pdb\", \"$KID\"], [\"unused.so\", \"FFFF0000FFFF0000FFFF0000FFFF00000\"]], \"stacks\": [[[0, 88976], [1, 4096], [2, 4096], [-1, 12], [0, -1], [0, 1000000000]], [[0, 88977]]]}" -H 'Debug: true')" = 200 ] ||
+	fail "the mixed job: $(cat mix.json)"
+py "
+import json
+r = json.load(open('mix.json'))
+res = r['results'][0]
+assert res['found_modules'] == {'linux_inline/BBA6FA10B8AAB33D00000000000000000': True,
+    'gone.so/00112233445566778899AABBCCDDEEFF0': False, 'kernel32.pdb/$KID': False,
+    'unused.so/FFFF0000FFFF0000FFFF0000FFFF00000': None}, res['found_modules']
+s0, s1 = res['stacks']
+assert s0[0]['function'] == 'main' and s0[0]['function_offset'] == '0x60' and s0[0]['file'] == 'a.cpp' and s0[0]['line'] == 42, s0[0]
+assert [i['function'] for i in s0[0]['inlines']] == ['func()', 'bar()', 'foo()'], s0[0]
+assert [(i['file'], i['line']) for i in s0[0]['inlines']] == [('linux_inline.cpp', 9), ('c.cpp', 32), ('b.cpp', 39)], s0[0]
+assert s0[1] == {'frame': 1, 'module': 'gone.so', 'module_offset': '0x1000'}, s0[1]
+assert s0[2] == {'frame': 2, 'module': 'kernel32.pdb', 'module_offset': '0x1000'}, s0[2]
+assert s0[3] == {'frame': 3, 'module': '<unknown>', 'module_offset': '0xc'}, s0[3]
+assert s0[4] == {'frame': 4, 'module': 'linux_inline', 'module_offset': '-0x1'}, s0[4]
+assert s0[5] == {'frame': 5, 'module': 'linux_inline', 'module_offset': '0x3b9aca00'}, s0[5]
+assert s1[0]['frame'] == 0 and s1[0]['function'] == 'main', s1
+d = r['debug']
+assert d['frames'] == 7 and 'total_ms' in d and 'lookup_ms' in d, d
+assert d['modules']['kernel32.pdb/$KID']['table'] == 'error', d
+assert d['modules']['gone.so/00112233445566778899AABBCCDDEEFF0']['table'] == 'missing', d
+" || fail "the mixed job's answer: $(cat mix.json)"
+grep -q "no lookup table for kernel32.pdb/$KID" "$T/server.err" || fail "the corrupt blob was not logged"
+# no Debug header: no debug member
+[ "$(post plain.json '{"memoryMap": [["linux_inline", "BBA6FA10B8AAB33D00000000000000000"]], "stacks": [[[0, 88976]]]}')" = 200 ] &&
+	! grep -q '"debug"' plain.json || fail "an answer without Debug: $(cat plain.json)"
+# the missing module counts as a miss
+sleep 0.5
+curl -s "$URL/missing" | grep -q "gone.so" || fail "the module not found was not counted as missing"
+
+# hostile requests: 4xx with the reason
+bad() {	# bad STATUS REASON BODY
+	local st
+	st=$(post bad.json "$3")
+	[ "$st" = "$1" ] && grep -q "$2" bad.json || fail "body ${3:0:80}: $st $(cat bad.json), expected $1 '$2'"
+}
+bad 400 "not valid JSON" '{"jobs": ['
+bad 400 "not valid JSON" ''
+bad 400 "must be a JSON object" '[1, 2]'
+bad 400 "at most 10 jobs" "{\"jobs\": [$(for i in $(seq 11); do printf '{"memoryMap": [], "stacks": [[]]},'; done | sed 's/,$//')]}"
+bad 400 "memoryMap must be a list" '{"memoryMap": {}, "stacks": [[]]}'
+bad 400 "module index 0 does not have a debug_filename and debug_id" '{"memoryMap": [["a"]], "stacks": [[]]}'
+bad 400 "module index 0 has an invalid debug_filename" '{"memoryMap": [["../x", "AB"]], "stacks": [[]]}'
+bad 400 "module index 0 has an invalid debug_id" '{"memoryMap": [["x.so", "XYZ"]], "stacks": [[]]}'
+bad 400 "module index 0 has an invalid debug_id" '{"memoryMap": [["x.so", 12]], "stacks": [[]]}'
+bad 400 "no stacks specified" '{"memoryMap": [], "stacks": []}'
+bad 400 "frame 0 is not a list of two items" '{"memoryMap": [], "stacks": [[[0]]]}'
+bad 400 "module_index that isn't in modules" '{"memoryMap": [], "stacks": [[[0, 1]]]}'
+bad 400 "module_index that isn't in modules" '{"memoryMap": [["x.so", "AB"]], "stacks": [[[-2, 1]]]}'
+bad 400 "invalid module_offset" '{"memoryMap": [["x.so", "AB"]], "stacks": [[[0, -2]]]}'
+bad 400 "invalid module_offset" '{"memoryMap": [["x.so", "AB"]], "stacks": [[[0, 1.5]]]}'
+bad 400 "invalid module_offset" '{"memoryMap": [["x.so", "AB"]], "stacks": [[[0, "12"]]]}'
+bad 400 "not valid JSON" '{"memoryMap": [["x.so", "AB"]], "stacks": [[[0, 123456789012345678901234567890]]]}'
+bad 400 "not valid JSON" '{"memoryMap": [], "memoryMap": [], "stacks": [[]]}'
+py "
+import json
+open('deep.json', 'w').write('[' * 100000 + ']' * 100000)
+json.dump({'memoryMap': [['x.so', 'AB']], 'stacks': [[[0, i] for i in range(100001)]]}, open('many.json', 'w'))
+json.dump({'memoryMap': [['x.so', 'AB']], 'stacks': [[[0, i] for i in range(1000000)]]}, open('huge.json', 'w'))
+"
+bad 400 "not valid JSON" @deep.json
+bad 400 "more than 100000 frames" @many.json
+bad 413 "the body exceeds 8388608 bytes" @huge.json
+[ "$(status GET /symbolicate/v5)" = 405 ] || fail "GET /symbolicate/v5 was not refused"
+
+# 1000 concurrent requests: each answered 200 or 429, never 5xx
+py "
+import json
+body = json.dumps({'memoryMap': [['linux_inline', 'BBA6FA10B8AAB33D00000000000000000']], 'stacks': [[[0, 88976 + i] for i in range(200)]]})
+open('conc.json', 'w').write(body)
+for k in range(4):
+    with open('conc%d.cfg' % k, 'w') as f:
+        for i in range(250):
+            f.write('%surl = \"$URL/symbolicate/v5\"\ndata-binary = \"@conc.json\"\noutput = \"/dev/null\"\nwrite-out = \"%%{http_code}\\\\n\"\n' % ('next\n' if i else ''))
+"
+# four clients of 250 parallel requests each (curl runs at most 300)
+pids=
+for k in 0 1 2 3; do
+	curl -s --no-progress-meter --parallel --parallel-max 250 -K conc$k.cfg > codes$k.txt &
+	pids="$pids $!"
+done
+wait $pids
+cat codes0.txt codes1.txt codes2.txt codes3.txt > codes.txt
+sort codes.txt | uniq -c
+[ "$(wc -l < codes.txt)" -eq 1000 ] || fail "$(wc -l < codes.txt) answers to 1000 requests"
+! grep -qvE '^(200|429)$' codes.txt || fail "answers other than 200 and 429: $(sort codes.txt | uniq -c)"
+[ "$(grep -c '^200$' codes.txt)" -ge 900 ] || fail "fewer than 900 of 1000 concurrent requests answered"
+[ "$(post plain2.json '{"memoryMap": [["linux_inline", "BBA6FA10B8AAB33D00000000000000000"]], "stacks": [[[0, 88976]]]}')" = 200 ] &&
+	cmp -s plain.json plain2.json || fail "the server's answer changed after the hostile requests"
+
+# an upload builds its table at once
+"$DUMPSYMS" -d cppfix > up.sym
+read -r _ _ _ UID_ UNAME < up.sym
+sed -i 's/^FUNC \([0-9a-f]*\) \([0-9a-f]*\) \([0-9a-f]*\) \(.*\)$/FUNC \1 \2 \3 \4_v2/' up.sym
+UH=$(sha256sum up.sym | cut -d' ' -f1)
+st=$(status PUT "/$UNAME/$UID_/$UNAME.sym" -H "Authorization: Bearer $TOKEN" --data-binary @up.sym)
+[ "$st" = 200 ] || [ "$st" = 201 ] || fail "upload: $st $(cat "$T/body.out")"
+[ -f "$STORE/tables/${UH:0:2}/$UH.symt" ] || fail "no lookup table right after the upload ($UH)"
+stop_server
