@@ -1,29 +1,34 @@
 /* symtab.c - lookup tables for symbolication: build, open, look up.
  *
- * The file (all integers in the byte order of the machine that built it,
- * which the header records; a table from another order is refused and
- * rebuilt):
+ * The file (integers in the byte order of the machine that built it, which
+ * the header records; a table from another order is refused and rebuilt):
  *
  *   header    magic "SYMTAB\r\n", version, byte-order mark, file size,
- *             CRC-32 of every byte after the header, and eight sections
- *             (offset, count), each 8-byte aligned:
- *   FUNCS     struct t_func, sorted by address, overlaps settled
- *   LINES     struct t_line; a FUNC's own run, sorted by address, with
- *             zero-size records dropped (the FUNC says whether any of its
- *             lines overlap: then the first in the file that holds an
- *             address wins, found by a scan)
- *   INLINES   struct t_inl; a FUNC's own run, in file order (the nesting
- *             is read from that order, as Breakpad reads it)
- *   RANGES    struct t_rng; an INLINE record's own run
- *   PUBLICS   struct t_pub, sorted by address, one per address
- *   FILES     struct t_id, sorted by id, one per id
- *   ORIGINS   struct t_id, the same for INLINE_ORIGIN records
- *   STRINGS   NUL-terminated names; the count is in bytes
+ *             CRC-32 of every byte after the header, record counts, and
+ *             six sections (offset, count), each 8-byte aligned:
+ *   DATA      pages, each compressed with zstd on its own (about 16 KB
+ *             before compression): first the FUNC records in address
+ *             order, then the names of publics, files and origins
+ *   FUNCS     struct v_func: address, size and where its record starts
+ *             (page, offset), sorted by address, overlaps settled
+ *   PUBLICS   struct v_ref: address and name (page, offset), one per address
+ *   FILES     struct v_ref: id and name, sorted by id, one per id
+ *   ORIGINS   struct v_ref: the same for INLINE_ORIGIN records
+ *   PAGES     struct v_page: where each page lies, its sizes
  *
- * Building appends each record to a temporary file per section as it is
- * read, then copies the sections into the table file, maps it and sorts
- * in place.  Sorting is skipped where the input was already in order, as
- * dumpsyms' and Breakpad's output is.
+ * A FUNC record, in LEB128 numbers: its name (length, bytes), flags, its
+ * line records (sorted by address, zero-size ones dropped; each the gap
+ * from the end of the one before, size, line number as the signed change,
+ * file id, and, when the FUNC's lines overlap, the record's position in
+ * the file, since then the first in the file that holds an address wins),
+ * and its INLINE records in file order (the nesting is read from that
+ * order, as Breakpad reads it): nest level, call line, call file, origin,
+ * and the ranges (start as a signed offset from the FUNC, size).
+ *
+ * Building appends each record to a temporary file per kind as it is read,
+ * copies those into one scratch file, maps it and settles it there (sorting
+ * only where the input was out of order, as dumpsyms' and Breakpad's output
+ * is not), then writes the compressed table.  Memory stays at a few pages.
  */
 #include "config.h"
 
@@ -36,7 +41,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "symtab.h"
 
@@ -88,6 +95,7 @@ struct sect_tmp {
 };
 
 struct symtab_builder {
+	char tmpdir[PATH_MAX];
 	struct sect_tmp s[NSECT];
 	char *part;		/* a line carried between chunks */
 	size_t plen, pcap;
@@ -157,6 +165,7 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 					strerror(e));
 		}
 	}
+	snprintf(b->tmpdir, sizeof(b->tmpdir), "%s", tmpdir);
 	b->last_nest = -1;
 	*out = b;
 	return SYM_OK;
@@ -636,15 +645,334 @@ static bool copy_section(FILE *f, int fd, uint64_t off, uint64_t len)
 	return true;
 }
 
+/* ---- the table file ---- */
+
+enum { V_DATA, V_FUNCS, V_PUBLICS, V_FILES, V_ORIGINS, V_PAGES, VSECT };
+enum { PAGE_TARGET = 16 << 10, PAGE_MAX = 64 << 20, ZLEVEL = 3 };
+
+struct vhdr {
+	char magic[8];
+	uint32_t version, bom;
+	uint64_t file_size;
+	uint32_t crc, nsect;
+	uint64_t nlines, ninl;	/* records kept, for symtab_counts() */
+	struct { uint64_t off, count; } sect[VSECT];
+};
+_Static_assert(sizeof(struct vhdr) == 144, "the header's layout is part of the format");
+struct v_func { uint64_t addr, size; uint32_t page, off; };
+struct v_ref { uint64_t key; uint32_t page, off; };
+struct v_page { uint64_t off; uint32_t clen, rlen; };
+
+static const size_t ventsize[VSECT] = {
+	1, sizeof(struct v_func), sizeof(struct v_ref), sizeof(struct v_ref), sizeof(struct v_ref),
+	sizeof(struct v_page),
+};
+
+/* The table being written: pages go to out as they fill, the index
+ * sections to temporary files appended at the end. */
+struct writer {
+	FILE *out;
+	FILE *idx[VSECT];
+	uint64_t count[VSECT];
+	uint64_t data_len;
+	unsigned char *page, *cbuf;
+	size_t plen, pcap, ccap;
+	uint32_t npages;
+	ZSTD_CCtx *cctx;
+	bool io_error, too_big;
+};
+
+static bool w_grow(struct writer *w, size_t n)
+{
+	if (n > PAGE_MAX - w->plen) {
+		w->too_big = true;
+		return false;
+	}
+	if (w->plen + n > w->pcap) {
+		size_t nc = w->pcap ? w->pcap : 2 * PAGE_TARGET;
+		unsigned char *q;
+
+		while (nc < w->plen + n)
+			nc *= 2;
+		if (!(q = realloc(w->page, nc)))
+			return false;
+		w->page = q;
+		w->pcap = nc;
+	}
+	return true;
+}
+
+static void w_bytes(struct writer *w, const void *p, size_t n)
+{
+	if (w_grow(w, n)) {
+		memcpy(w->page + w->plen, p, n);
+		w->plen += n;
+	}
+}
+
+static void w_uleb(struct writer *w, uint64_t v)
+{
+	unsigned char b[10];
+	size_t n = 0;
+
+	do {
+		b[n] = v & 0x7f;
+		v >>= 7;
+		if (v)
+			b[n] |= 0x80;
+		n++;
+	} while (v);
+	w_bytes(w, b, n);
+}
+
+static void w_sleb(struct writer *w, int64_t v)
+{
+	w_uleb(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));	/* zigzag */
+}
+
+static bool w_index(struct writer *w, int k, const void *e)
+{
+	if (fwrite(e, ventsize[k], 1, w->idx[k]) != 1) {
+		w->io_error = true;
+		return false;
+	}
+	w->count[k]++;
+	return true;
+}
+
+/* Compresses the page filled so far into DATA. */
+static bool w_flush(struct writer *w)
+{
+	struct v_page pg;
+	size_t bound, c;
+
+	if (!w->plen)
+		return true;
+	bound = ZSTD_compressBound(w->plen);
+	if (bound > w->ccap) {
+		unsigned char *q = realloc(w->cbuf, bound);
+
+		if (!q)
+			return false;
+		w->cbuf = q;
+		w->ccap = bound;
+	}
+	c = ZSTD_compressCCtx(w->cctx, w->cbuf, w->ccap, w->page, w->plen, ZLEVEL);
+	if (ZSTD_isError(c))
+		return false;
+	if (fwrite(w->cbuf, 1, c, w->out) != c) {
+		w->io_error = true;
+		return false;
+	}
+	pg.off = w->data_len;
+	pg.clen = (uint32_t)c;
+	pg.rlen = (uint32_t)w->plen;
+	w->data_len += c;
+	w->plen = 0;
+	w->npages++;
+	return w_index(w, V_PAGES, &pg);
+}
+
+/* Where the next record starts; flushes a full page first. */
+static bool w_start(struct writer *w, uint32_t *page, uint32_t *off)
+{
+	if (w->plen >= PAGE_TARGET && !w_flush(w))
+		return false;
+	*page = w->npages;
+	*off = (uint32_t)w->plen;
+	return true;
+}
+
+static bool w_name(struct writer *w, const char *str, uint64_t nstr, uint32_t at, uint32_t *page,
+		   uint32_t *off)
+{
+	size_t n;
+
+	if (at >= nstr)
+		return false;
+	n = strnlen(str + at, (size_t)(nstr - at));
+	if (!w_start(w, page, off))
+		return false;
+	w_bytes(w, str + at, n);
+	w_bytes(w, "", 1);
+	return true;
+}
+
+/* Writes the settled scratch tables (sect/h) as the table file. */
+static enum sym_code transcode(const unsigned char *map, const struct hdr *h, const char *tmpdir,
+			       int fd, struct vhdr *vh, struct sym_err *err)
+{
+	const struct t_func *fs = (const void *)(map + h->sect[S_FUNCS].off);
+	const struct t_line *ls = (const void *)(map + h->sect[S_LINES].off);
+	const struct t_inl *is = (const void *)(map + h->sect[S_INLINES].off);
+	const struct t_rng *rs = (const void *)(map + h->sect[S_RANGES].off);
+	const struct t_pub *ps = (const void *)(map + h->sect[S_PUBLICS].off);
+	const struct t_id *ids[2] = { (const void *)(map + h->sect[S_FILES].off),
+				      (const void *)(map + h->sect[S_ORIGINS].off) };
+	const char *str = (const char *)(map + h->sect[S_STRINGS].off);
+	uint64_t nstr = h->sect[S_STRINGS].count, i, off;
+	struct writer w;
+	enum sym_code rc = SYM_OK;
+	int k, dfd = -1;
+
+	memset(&w, 0, sizeof(w));
+	memset(vh, 0, sizeof(*vh));
+	if ((dfd = dup(fd)) < 0 || !(w.out = fdopen(dfd, "wb")) || !(w.cctx = ZSTD_createCCtx())) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
+	dfd = -1;
+	for (k = V_FUNCS; k < VSECT; k++) {
+		int t = tmp_open(tmpdir);
+
+		if (t < 0 || !(w.idx[k] = fdopen(t, "w+b"))) {
+			if (t >= 0)
+				close(t);
+			w.io_error = true;
+			goto io;
+		}
+	}
+	if (fseeko(w.out, (off_t)sizeof(*vh), SEEK_SET) != 0)
+		goto io;
+	for (i = 0; i < h->sect[S_FUNCS].count; i++) {
+		const struct t_func *f = &fs[i];
+		struct v_func vf;
+		uint64_t prev_end = f->addr;
+		int64_t prev_line = 0;
+		uint32_t j, r;
+
+		vf.addr = f->addr;
+		vf.size = f->size;
+		if (!w_start(&w, &vf.page, &vf.off))
+			goto fail;
+		if (f->name >= nstr)
+			goto fail;
+		{
+			size_t n = strnlen(str + f->name, (size_t)(nstr - f->name));
+
+			w_uleb(&w, n);
+			w_bytes(&w, str + f->name, n);
+		}
+		w_uleb(&w, f->flags);
+		w_uleb(&w, f->nlines);
+		for (j = 0; j < f->nlines; j++) {
+			const struct t_line *l = &ls[f->line0 + j];
+
+			if (f->flags & F_OVERLAP)
+				w_uleb(&w, l->order);
+			w_sleb(&w, (int64_t)(l->addr - prev_end));
+			w_uleb(&w, l->size);
+			w_sleb(&w, (int64_t)l->line - prev_line);
+			w_uleb(&w, l->file);
+			prev_end = l->addr + l->size;
+			prev_line = l->line;
+		}
+		w_uleb(&w, f->ninl);
+		for (j = 0; j < f->ninl; j++) {
+			const struct t_inl *in = &is[f->inl0 + j];
+
+			w_uleb(&w, in->nest);
+			w_uleb(&w, in->call_line);
+			w_uleb(&w, in->call_file);
+			w_uleb(&w, in->origin);
+			w_uleb(&w, in->nr);
+			for (r = 0; r < in->nr; r++) {
+				w_sleb(&w, (int64_t)(rs[in->r0 + r].addr - f->addr));
+				w_uleb(&w, rs[in->r0 + r].size);
+			}
+		}
+		vh->nlines += f->nlines;
+		vh->ninl += f->ninl;
+		if (w.too_big || !w_index(&w, V_FUNCS, &vf))
+			goto fail;
+	}
+	if (!w_flush(&w))
+		goto fail;
+	for (i = 0; i < h->sect[S_PUBLICS].count; i++) {
+		struct v_ref v = { ps[i].addr, 0, 0 };
+
+		if (!w_name(&w, str, nstr, ps[i].name, &v.page, &v.off) || !w_index(&w, V_PUBLICS, &v))
+			goto fail;
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < h->sect[k ? S_ORIGINS : S_FILES].count; i++) {
+			struct v_ref v = { ids[k][i].id, 0, 0 };
+
+			if (!w_name(&w, str, nstr, ids[k][i].name, &v.page, &v.off) ||
+			    !w_index(&w, k ? V_ORIGINS : V_FILES, &v))
+				goto fail;
+		}
+	if (!w_flush(&w))
+		goto fail;
+	/* the index sections after the pages */
+	off = sizeof(*vh) + w.data_len;
+	vh->sect[V_DATA].off = sizeof(*vh);
+	vh->sect[V_DATA].count = w.data_len;
+	for (k = V_FUNCS; k < VSECT; k++) {
+		char buf[1 << 16];
+		uint64_t left = w.count[k] * ventsize[k], pad = (8 - off % 8) % 8;
+
+		if (pad && fwrite("\0\0\0\0\0\0\0", 1, pad, w.out) != pad)
+			goto io;
+		off += pad;
+		vh->sect[k].off = off;
+		vh->sect[k].count = w.count[k];
+		if (fflush(w.idx[k]) != 0 || fseeko(w.idx[k], 0, SEEK_SET) != 0)
+			goto io;
+		while (left) {
+			size_t n = left > sizeof(buf) ? sizeof(buf) : (size_t)left;
+
+			if (fread(buf, 1, n, w.idx[k]) != n || fwrite(buf, 1, n, w.out) != n)
+				goto io;
+			left -= n;
+			off += n;
+		}
+	}
+	if (fflush(w.out) != 0)
+		goto io;
+	vh->file_size = off;
+	goto out;
+fail:
+	if (w.too_big) {
+		rc = sym_fail(err, SYM_ELIMIT, "a function's records take more than %d MB",
+			      PAGE_MAX >> 20);
+		goto out;
+	}
+	if (!w.io_error) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory (or a malformed scratch table)");
+		goto out;
+	}
+io:
+	{
+		int e = errno ? errno : EIO;
+
+		rc = sym_fail(err, sym_errno_code(e), "cannot write the lookup table: %s",
+			      strerror(e));
+	}
+out:
+	if (dfd >= 0 && !w.out)
+		close(dfd);
+	if (w.out)
+		fclose(w.out);
+	for (k = 0; k < VSECT; k++)
+		if (w.idx[k])
+			fclose(w.idx[k]);
+	ZSTD_freeCCtx(w.cctx);
+	free(w.page);
+	free(w.cbuf);
+	return rc;
+}
+
 enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 				  struct sym_err *err)
 {
 	enum sym_code rc = SYM_OK;
 	char tmp[PATH_MAX];
 	struct hdr h;
+	struct vhdr vh;
 	uint64_t off, total;
-	unsigned char *map = MAP_FAILED;
-	int fd = -1, i;
+	unsigned char *map = MAP_FAILED, *vmap = MAP_FAILED;
+	int sfd = -1, fd = -1, i;
 
 	tmp[0] = '\0';
 	if (b->failed || (b->plen && (record(b, b->part, b->part + b->plen), b->failed)) ||
@@ -652,48 +980,21 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 		rc = sym_fail(err, b->failed, "%s", b->err.msg);
 		goto out;
 	}
+	/* the scratch: every kind of record in one mapped file, settled */
 	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, MAGIC, 8);
-	h.version = SYMTAB_VERSION;
-	h.bom = BOM;
-	h.nsect = NSECT;
-	off = sizeof(h);
+	off = 0;
 	for (i = 0; i < NSECT; i++) {
 		h.sect[i].off = off;
 		h.sect[i].count = b->s[i].count;
 		off += (b->s[i].count * entsize[i] + 7) & ~(uint64_t)7;
 	}
-	total = off;
-	h.file_size = total;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-		tmp[0] = '\0';
-		rc = sym_fail(err, SYM_EUSAGE, "lookup table path too long");
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		tmp[0] = '\0';
-		rc = sym_fail(err, sym_errno_code(e), "cannot create '%s': %s", path, strerror(e));
-		goto out;
-	}
-	if ((errno = posix_fallocate(fd, 0, (off_t)total)) != 0) {
-		int e = errno;
-
-		/* some file systems cannot: the writes below still tell */
-		if (e != EOPNOTSUPP && e != EINVAL) {
-			rc = sym_fail(err, sym_errno_code(e), "cannot write '%s': %s", path,
-				      strerror(e));
-			goto out;
-		}
-		if (ftruncate(fd, (off_t)total) != 0)
-			goto io;
-	}
+	total = off ? off : 8;
+	if ((sfd = tmp_open(b->tmpdir)) < 0 || ftruncate(sfd, (off_t)total) != 0)
+		goto io;
 	for (i = 0; i < NSECT; i++)
-		if (!copy_section(b->s[i].f, fd, h.sect[i].off, b->s[i].count * entsize[i]))
+		if (!copy_section(b->s[i].f, sfd, h.sect[i].off, b->s[i].count * entsize[i]))
 			goto io;
-	map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
 	if (map == MAP_FAILED)
 		goto io;
 	{
@@ -713,9 +1014,31 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 			(struct t_id *)(void *)(map + h.sect[S_ORIGINS].off),
 			h.sect[S_ORIGINS].count);
 	}
-	h.crc = crc_of(map + sizeof(h), total - sizeof(h));
-	memcpy(map, &h, sizeof(h));
-	if (msync(map, total, MS_SYNC) != 0 || fsync(fd) != 0)
+	/* the table */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+		tmp[0] = '\0';
+		rc = sym_fail(err, SYM_EUSAGE, "lookup table path too long");
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		tmp[0] = '\0';
+		rc = sym_fail(err, sym_errno_code(e), "cannot create '%s': %s", path, strerror(e));
+		goto out;
+	}
+	if ((rc = transcode(map, &h, b->tmpdir, fd, &vh, err)) != SYM_OK)
+		goto out;
+	memcpy(vh.magic, MAGIC, 8);
+	vh.version = SYMTAB_VERSION;
+	vh.bom = BOM;
+	vh.nsect = VSECT;
+	vmap = mmap(NULL, vh.file_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (vmap == MAP_FAILED)
+		goto io;
+	vh.crc = crc_of(vmap + sizeof(vh), vh.file_size - sizeof(vh));
+	if (pwrite(fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fsync(fd) != 0)
 		goto io;
 	if (rename(tmp, path) != 0)
 		goto io;
@@ -728,8 +1051,12 @@ io:
 		rc = sym_fail(err, sym_errno_code(e), "cannot write '%s': %s", path, strerror(e));
 	}
 out:
+	if (vmap != MAP_FAILED)
+		munmap(vmap, vh.file_size);
 	if (map != MAP_FAILED)
 		munmap(map, total);
+	if (sfd >= 0)
+		close(sfd);
 	if (fd >= 0)
 		close(fd);
 	if (tmp[0])
@@ -740,17 +1067,22 @@ out:
 
 /* ---- reading ---- */
 
+enum { CACHE_SLOTS = 16 };
+
 struct symtab {
 	unsigned char *map;
 	uint64_t size;
-	const struct t_func *funcs;
-	const struct t_line *lines;
-	const struct t_inl *inls;
-	const struct t_rng *rngs;
-	const struct t_pub *pubs;
-	const struct t_id *files, *origins;
-	const char *str;
-	uint64_t n[NSECT];
+	struct vhdr h;
+	const struct v_func *funcs;
+	const struct v_ref *pubs, *files, *origins;
+	const struct v_page *pages;
+	const unsigned char *data;
+	uint64_t n[VSECT];
+	/* decompressed pages, most recently used kept */
+	pthread_mutex_t mu;
+	ZSTD_DCtx *dctx;
+	struct { uint32_t page; unsigned char *buf; uint64_t used; } slot[CACHE_SLOTS];
+	uint64_t tick;
 };
 
 static enum sym_code bad(struct sym_err *err, const char *path, const char *why)
@@ -758,44 +1090,35 @@ static enum sym_code bad(struct sym_err *err, const char *path, const char *why)
 	return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid lookup table: %s", path, why);
 }
 
-static bool name_ok(const struct symtab *t, uint32_t off)
-{
-	return off < t->n[S_STRINGS];
-}
-
-/* Every index and name in t lies inside it. */
+/* Every page and every reference to one lies inside the table. */
 static const char *check(const struct symtab *t)
 {
 	uint64_t i;
+	int k;
 
-	if (t->n[S_STRINGS] && t->str[t->n[S_STRINGS] - 1] != '\0')
-		return "the names do not end in a NUL";
-	for (i = 0; i < t->n[S_FUNCS]; i++) {
-		const struct t_func *f = &t->funcs[i];
+	for (i = 0; i < t->n[V_PAGES]; i++) {
+		const struct v_page *p = &t->pages[i];
 
-		if (!name_ok(t, f->name) || (uint64_t)f->line0 + f->nlines > t->n[S_LINES] ||
-		    (uint64_t)f->inl0 + f->ninl > t->n[S_INLINES])
-			return "a function's name, lines or inlines lie outside the table";
+		if (p->off > t->n[V_DATA] || p->clen > t->n[V_DATA] - p->off || p->rlen > PAGE_MAX ||
+		    ZSTD_getFrameContentSize(t->data + p->off, p->clen) != p->rlen)
+			return "a page lies outside the data or is not what the index says";
 	}
-	for (i = 0; i < t->n[S_INLINES]; i++)
-		if ((uint64_t)t->inls[i].r0 + t->inls[i].nr > t->n[S_RANGES])
-			return "an inline's ranges lie outside the table";
-	for (i = 0; i < t->n[S_PUBLICS]; i++)
-		if (!name_ok(t, t->pubs[i].name))
-			return "a public symbol's name lies outside the table";
-	for (i = 0; i < t->n[S_FILES]; i++)
-		if (!name_ok(t, t->files[i].name))
-			return "a file name lies outside the table";
-	for (i = 0; i < t->n[S_ORIGINS]; i++)
-		if (!name_ok(t, t->origins[i].name))
-			return "an inline origin's name lies outside the table";
+	for (i = 0; i < t->n[V_FUNCS]; i++)
+		if (t->funcs[i].page >= t->n[V_PAGES] || t->funcs[i].off >= t->pages[t->funcs[i].page].rlen)
+			return "a function's record lies outside the pages";
+	for (k = V_PUBLICS; k <= V_ORIGINS; k++) {
+		const struct v_ref *v = k == V_PUBLICS ? t->pubs : k == V_FILES ? t->files : t->origins;
+
+		for (i = 0; i < t->n[k]; i++)
+			if (v[i].page >= t->n[V_PAGES] || v[i].off >= t->pages[v[i].page].rlen)
+				return "a name lies outside the pages";
+	}
 	return NULL;
 }
 
 enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err *err)
 {
 	struct symtab *t = NULL;
-	struct hdr h;
 	struct stat st;
 	const char *why = NULL;
 	enum sym_code rc = SYM_OK;
@@ -814,14 +1137,15 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 		rc = sym_fail(err, SYM_EIO, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	if ((uint64_t)st.st_size < sizeof(h)) {
+	if ((uint64_t)st.st_size < sizeof(struct vhdr)) {
 		rc = bad(err, path, "shorter than its header");
 		goto out;
 	}
-	if (!(t = calloc(1, sizeof(*t)))) {
+	if (!(t = calloc(1, sizeof(*t))) || !(t->dctx = ZSTD_createDCtx())) {
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 		goto out;
 	}
+	pthread_mutex_init(&t->mu, NULL);
 	t->size = (uint64_t)st.st_size;
 	t->map = mmap(NULL, t->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (t->map == MAP_FAILED) {
@@ -829,39 +1153,37 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 		rc = sym_fail(err, SYM_EIO, "cannot map '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	memcpy(&h, t->map, sizeof(h));
-	if (memcmp(h.magic, MAGIC, 8) != 0)
+	memcpy(&t->h, t->map, sizeof(t->h));
+	if (memcmp(t->h.magic, MAGIC, 8) != 0)
 		why = "wrong magic";
-	else if (h.version != SYMTAB_VERSION)
+	else if (t->h.version != SYMTAB_VERSION)
 		why = "another version of the format";
-	else if (h.bom != BOM)
+	else if (t->h.bom != BOM)
 		why = "built on a machine of another byte order";
-	else if (h.file_size != t->size)
+	else if (t->h.file_size != t->size)
 		why = "its size is not the one its header records (truncated?)";
-	else if (h.nsect != NSECT)
+	else if (t->h.nsect != VSECT)
 		why = "wrong number of sections";
-	for (i = 0; !why && i < NSECT; i++) {
-		uint64_t off = h.sect[i].off, n = h.sect[i].count;
+	for (i = 0; !why && i < VSECT; i++) {
+		uint64_t off = t->h.sect[i].off, n = t->h.sect[i].count;
 
-		if (off % 8 || off < sizeof(h) || off > t->size ||
-		    n > (t->size - off) / entsize[i])
+		if ((i != V_DATA && off % 8) || off < sizeof(t->h) || off > t->size ||
+		    n > (t->size - off) / ventsize[i])
 			why = "a section lies outside the file";
 		t->n[i] = n;
 	}
-	if (!why && crc_of(t->map + sizeof(h), t->size - sizeof(h)) != h.crc)
+	if (!why && crc_of(t->map + sizeof(t->h), t->size - sizeof(t->h)) != t->h.crc)
 		why = "checksum mismatch (corrupted)";
 	if (why) {
 		rc = bad(err, path, why);
 		goto out;
 	}
-	t->funcs = (const void *)(t->map + h.sect[S_FUNCS].off);
-	t->lines = (const void *)(t->map + h.sect[S_LINES].off);
-	t->inls = (const void *)(t->map + h.sect[S_INLINES].off);
-	t->rngs = (const void *)(t->map + h.sect[S_RANGES].off);
-	t->pubs = (const void *)(t->map + h.sect[S_PUBLICS].off);
-	t->files = (const void *)(t->map + h.sect[S_FILES].off);
-	t->origins = (const void *)(t->map + h.sect[S_ORIGINS].off);
-	t->str = (const char *)(t->map + h.sect[S_STRINGS].off);
+	t->data = t->map + t->h.sect[V_DATA].off;
+	t->funcs = (const void *)(t->map + t->h.sect[V_FUNCS].off);
+	t->pubs = (const void *)(t->map + t->h.sect[V_PUBLICS].off);
+	t->files = (const void *)(t->map + t->h.sect[V_FILES].off);
+	t->origins = (const void *)(t->map + t->h.sect[V_ORIGINS].off);
+	t->pages = (const void *)(t->map + t->h.sect[V_PAGES].off);
 	if ((why = check(t)) != NULL) {
 		rc = bad(err, path, why);
 		goto out;
@@ -876,10 +1198,16 @@ out:
 
 void symtab_close(struct symtab *t)
 {
+	int i;
+
 	if (!t)
 		return;
 	if (t->map)
 		munmap(t->map, t->size);
+	for (i = 0; i < CACHE_SLOTS; i++)
+		free(t->slot[i].buf);
+	ZSTD_freeDCtx(t->dctx);
+	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
@@ -890,13 +1218,125 @@ uint64_t symtab_size(const struct symtab *t)
 
 void symtab_counts(const struct symtab *t, struct symtab_counts *c)
 {
-	c->funcs = t->n[S_FUNCS];
-	c->lines = t->n[S_LINES];
-	c->inlines = t->n[S_INLINES];
-	c->publics = t->n[S_PUBLICS];
-	c->files = t->n[S_FILES];
-	c->origins = t->n[S_ORIGINS];
-	c->string_bytes = t->n[S_STRINGS];
+	c->funcs = t->n[V_FUNCS];
+	c->lines = t->h.nlines;
+	c->inlines = t->h.ninl;
+	c->publics = t->n[V_PUBLICS];
+	c->files = t->n[V_FILES];
+	c->origins = t->n[V_ORIGINS];
+	c->pages = t->n[V_PAGES];
+}
+
+/* Page p, decompressed (under t->mu); NULL when it does not decompress. */
+static const unsigned char *page(struct symtab *t, uint32_t p)
+{
+	int i, lru = 0;
+	size_t n;
+
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		if (t->slot[i].buf && t->slot[i].page == p) {
+			t->slot[i].used = ++t->tick;
+			return t->slot[i].buf;
+		}
+		if (!t->slot[i].buf || (t->slot[lru].buf && t->slot[i].used < t->slot[lru].used))
+			lru = i;
+	}
+	free(t->slot[lru].buf);
+	t->slot[lru].buf = malloc(t->pages[p].rlen ? t->pages[p].rlen : 1);
+	if (!t->slot[lru].buf)
+		return NULL;
+	n = ZSTD_decompressDCtx(t->dctx, t->slot[lru].buf, t->pages[p].rlen,
+				t->data + t->pages[p].off, t->pages[p].clen);
+	if (ZSTD_isError(n) || n != t->pages[p].rlen) {
+		free(t->slot[lru].buf);
+		t->slot[lru].buf = NULL;
+		return NULL;
+	}
+	t->slot[lru].page = p;
+	t->slot[lru].used = ++t->tick;
+	return t->slot[lru].buf;
+}
+
+/* A bounds-checked reader over one decompressed page. */
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t r_uleb(struct rd *r)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (r->p < r->end) {
+		unsigned char b = *r->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+static int64_t r_sleb(struct rd *r)
+{
+	uint64_t u = r_uleb(r);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* Copies a string into res's buffer; returns its offset there + 1 (0: none). */
+static size_t keep(struct symtab_result *res, const char *s, size_t n)
+{
+	size_t at;
+
+	if (res->len + n + 1 > res->cap) {
+		size_t nc = res->cap ? res->cap : 4096;
+		char *q;
+
+		while (nc < res->len + n + 1)
+			nc *= 2;
+		if (!(q = realloc(res->buf, nc)))
+			return 0;
+		res->buf = q;
+		res->cap = nc;
+	}
+	at = res->len;
+	memcpy(res->buf + at, s, n);
+	res->buf[at + n] = '\0';
+	res->len += n + 1;
+	return at + 1;
+}
+
+/* The name at (page, off), kept in res; 0 when it is not readable. */
+static size_t keep_ref(struct symtab *t, const struct v_ref *v, struct symtab_result *res)
+{
+	const unsigned char *pg = page(t, v->page);
+	size_t room = t->pages[v->page].rlen - v->off;
+
+	if (!pg)
+		return 0;
+	return keep(res, (const char *)pg + v->off, strnlen((const char *)pg + v->off, room));
+}
+
+/* The name of id among v (files or origins), kept in res; 0 when none. */
+static size_t id_name(struct symtab *t, const struct v_ref *v, uint64_t n, uint64_t id,
+		      struct symtab_result *res)
+{
+	uint64_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].key < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].key == id ? keep_ref(t, &v[lo], res) : 0;
 }
 
 /* The last of n entries (each starting with a uint64_t address) whose
@@ -918,58 +1358,110 @@ static int64_t below(const void *base, uint64_t n, size_t size, uint64_t addr)
 	return (int64_t)lo - 1;
 }
 
-static const char *id_name(const struct symtab *t, const struct t_id *v, uint64_t n, uint64_t id)
-{
-	uint64_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && v[lo].id == id ? t->str + v[lo].name : NULL;
-}
-
 static bool holds(uint64_t a, uint64_t size, uint64_t addr)
 {
 	return size && addr >= a && addr - a < size;
 }
 
-static bool inl_holds(const struct symtab *t, const struct t_inl *in, uint64_t addr)
+struct inl_rec { uint64_t nest, call_line, call_file, origin; bool holds; };
+
+/* The FUNC record of f at addr: its name, the line record holding addr,
+ * and its INLINE records (into res's scratch).  False when unreadable. */
+static bool read_func(struct symtab *t, const struct v_func *f, uint64_t addr,
+		      struct symtab_result *res, size_t *name, bool *have_line, uint64_t *line,
+		      uint64_t *file, size_t *ninl)
 {
-	uint32_t k;
+	const unsigned char *pg = page(t, f->page);
+	struct rd r;
+	uint64_t n, i, k, flags, prev_end = f->addr, best_order = UINT64_MAX;
+	int64_t prev_line = 0;
 
-	for (k = 0; k < in->nr; k++)
-		if (holds(t->rngs[in->r0 + k].addr, t->rngs[in->r0 + k].size, addr))
-			return true;
-	return false;
-}
+	*have_line = false;
+	*ninl = 0;
+	if (!pg)
+		return false;
+	r.p = pg + f->off;
+	r.end = pg + t->pages[f->page].rlen;
+	r.bad = false;
+	n = r_uleb(&r);
+	if (r.bad || n > (uint64_t)(r.end - r.p))
+		return false;
+	if (!(*name = keep(res, (const char *)r.p, (size_t)n)))
+		return false;
+	r.p += n;
+	flags = r_uleb(&r);
+	n = r_uleb(&r);
+	for (i = 0; i < n && !r.bad; i++) {
+		uint64_t order = flags & F_OVERLAP ? r_uleb(&r) : 0;
+		uint64_t a = prev_end + (uint64_t)r_sleb(&r), size = r_uleb(&r);
+		int64_t ln = prev_line + r_sleb(&r);
+		uint64_t fl = r_uleb(&r);
 
-static const struct t_line *find_line(const struct symtab *t, const struct t_func *f,
-				      uint64_t addr)
-{
-	const struct t_line *l = t->lines + f->line0, *best = NULL;
-	uint32_t i;
-	int64_t j;
-
-	if (f->flags & F_OVERLAP) {
-		/* the first in the file that holds it */
-		for (i = 0; i < f->nlines; i++)
-			if (holds(l[i].addr, l[i].size, addr) && (!best || l[i].order < best->order))
-				best = &l[i];
-		return best;
+		prev_end = a + size;
+		prev_line = ln;
+		if (!(flags & F_OVERLAP) && a > addr)
+			break;	/* sorted: none further holds it */
+		if (holds(a, size, addr) && (!(flags & F_OVERLAP) || order < best_order)) {
+			best_order = order;
+			*have_line = true;
+			*line = (uint64_t)ln & 0xffffffffu;
+			*file = fl;
+		}
+		if (!(flags & F_OVERLAP) && holds(a, size, addr))
+			break;
 	}
-	j = below(l, f->nlines, sizeof(*l), addr);
-	return j >= 0 && holds(l[j].addr, l[j].size, addr) ? &l[j] : NULL;
+	if (r.bad)
+		return false;
+	if (i < n) {
+		/* skip the rest of the lines */
+		for (i++; i < n && !r.bad; i++) {
+			if (flags & F_OVERLAP)
+				r_uleb(&r);
+			r_sleb(&r);
+			r_uleb(&r);
+			r_sleb(&r);
+			r_uleb(&r);
+		}
+	}
+	n = r_uleb(&r);
+	for (i = 0; i < n && !r.bad; i++) {
+		struct inl_rec in;
+		uint64_t nr;
+
+		in.nest = r_uleb(&r);
+		in.call_line = r_uleb(&r);
+		in.call_file = r_uleb(&r);
+		in.origin = r_uleb(&r);
+		nr = r_uleb(&r);
+		in.holds = false;
+		for (k = 0; k < nr && !r.bad; k++) {
+			uint64_t a = f->addr + (uint64_t)r_sleb(&r), size = r_uleb(&r);
+
+			if (holds(a, size, addr))
+				in.holds = true;
+		}
+		if (*ninl == res->icap) {
+			size_t nc = res->icap ? res->icap * 2 : 64;
+			void *q = realloc(res->inl, nc * sizeof(struct inl_rec));
+
+			if (!q)
+				return false;
+			res->inl = q;
+			res->icap = nc;
+		}
+		((struct inl_rec *)res->inl)[(*ninl)++] = in;
+	}
+	return !r.bad;
 }
 
-void symtab_lookup(const struct symtab *t, uint64_t addr, struct symtab_result *res)
+void symtab_lookup(struct symtab *t, uint64_t addr, struct symtab_result *res)
 {
-	int64_t fi = below(t->funcs, t->n[S_FUNCS], sizeof(*t->funcs), addr);
+	int64_t fi = below(t->funcs, t->n[V_FUNCS], sizeof(*t->funcs), addr);
 	int64_t pi;
+	size_t name = 0, file = 0, ninl = 0, fname[SYMTAB_MAX_INLINE], ffile[SYMTAB_MAX_INLINE];
+	uint64_t line = 0, lfile = 0;
+	bool have_line = false;
+	uint32_t j;
 
 	res->kind = SYMTAB_NONE;
 	res->function = NULL;
@@ -977,51 +1469,77 @@ void symtab_lookup(const struct symtab *t, uint64_t addr, struct symtab_result *
 	res->file = NULL;
 	res->line = 0;
 	res->ninlines = 0;
+	res->len = 0;
+	pthread_mutex_lock(&t->mu);
 	if (fi >= 0 && holds(t->funcs[fi].addr, t->funcs[fi].size, addr)) {
-		const struct t_func *f = &t->funcs[fi];
-		const struct t_line *ln = find_line(t, f, addr);
-		const struct t_inl *in = t->inls + f->inl0;
+		const struct v_func *f = &t->funcs[fi];
+		const struct inl_rec *in;
 		uint32_t chain[SYMTAB_MAX_INLINE];
-		uint32_t lo = 0, hi = f->ninl, depth = 0, hit, j;
-		const char *file = ln ? id_name(t, t->files, t->n[S_FILES], ln->file) : NULL;
-		uint64_t line = ln ? ln->line : 0;
+		uint32_t lo = 0, hi, depth = 0, hit;
 
+		if (!read_func(t, f, addr, res, &name, &have_line, &line, &lfile, &ninl))
+			goto out;
+		in = res->inl;
+		hi = (uint32_t)ninl;
 		res->kind = SYMTAB_FUNC;
-		res->function = t->str + f->name;
 		res->function_addr = f->addr;
+		file = have_line ? id_name(t, t->files, t->n[V_FILES], lfile, res) : 0;
 		/* the chain, outermost first: at each level the first record of
 		 * that level among the chosen parent's children that holds addr */
 		while (depth < SYMTAB_MAX_INLINE) {
 			for (hit = lo; hit < hi; hit++)
-				if (in[hit].nest == depth && inl_holds(t, &in[hit], addr))
+				if (in[hit].nest == depth && in[hit].holds)
 					break;
 			if (hit >= hi)
 				break;
 			chain[depth++] = hit;
 			lo = hit + 1;
-			for (j = lo; j < f->ninl && in[j].nest > in[hit].nest; j++)
+			for (j = lo; j < ninl && in[j].nest > in[hit].nest; j++)
 				;
 			hi = j;
 		}
 		for (j = depth; j-- > 0;) {
-			const struct t_inl *x = &in[chain[j]];
-			struct symtab_frame *fr = &res->inlines[res->ninlines++];
-			const char *o = id_name(t, t->origins, t->n[S_ORIGINS], x->origin);
+			const struct inl_rec *x = &in[chain[j]];
+			size_t o = id_name(t, t->origins, t->n[V_ORIGINS], x->origin, res);
 
-			fr->function = o ? o : "<name omitted>";
-			fr->file = file;
-			fr->line = line;
-			file = id_name(t, t->files, t->n[S_FILES], x->call_file);
+			fname[res->ninlines] = o ? o : keep(res, "<name omitted>", 14);
+			ffile[res->ninlines] = file;
+			res->inlines[res->ninlines].line = line;
+			res->ninlines++;
+			file = id_name(t, t->files, t->n[V_FILES], x->call_file, res);
 			line = x->call_line;
 		}
-		res->file = file;
 		res->line = line;
+		goto out;
+	}
+	pi = below(t->pubs, t->n[V_PUBLICS], sizeof(*t->pubs), addr);
+	if (pi >= 0 && (fi < 0 || t->pubs[pi].key > t->funcs[fi].addr) &&
+	    (name = keep_ref(t, &t->pubs[pi], res)) != 0) {
+		res->kind = SYMTAB_PUBLIC;
+		res->function_addr = t->pubs[pi].key;
+	}
+out:
+	pthread_mutex_unlock(&t->mu);
+	/* pointers only now: the buffer may have moved while it grew */
+	if (res->kind != SYMTAB_NONE && !name)
+		res->kind = SYMTAB_NONE;
+	if (res->kind == SYMTAB_NONE) {
+		res->ninlines = 0;
 		return;
 	}
-	pi = below(t->pubs, t->n[S_PUBLICS], sizeof(*t->pubs), addr);
-	if (pi >= 0 && (fi < 0 || t->pubs[pi].addr > t->funcs[fi].addr)) {
-		res->kind = SYMTAB_PUBLIC;
-		res->function = t->str + t->pubs[pi].name;
-		res->function_addr = t->pubs[pi].addr;
+	res->function = res->buf + name - 1;
+	res->file = file ? res->buf + file - 1 : NULL;
+	for (j = 0; j < res->ninlines; j++) {
+		res->inlines[j].function = fname[j] ? res->buf + fname[j] - 1 : "<name omitted>";
+		res->inlines[j].file = ffile[j] ? res->buf + ffile[j] - 1 : NULL;
 	}
+}
+
+void symtab_result_release(struct symtab_result *res)
+{
+	free(res->buf);
+	free(res->inl);
+	res->buf = NULL;
+	res->inl = NULL;
+	res->len = res->cap = res->icap = 0;
 }

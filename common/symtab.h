@@ -3,9 +3,12 @@
  * searches, instead of parsing the text on each request.
  *
  * A table is one file in a versioned binary format (symtab.c has the
- * layout): FUNC records sorted by address with their line records and
- * INLINE trees, PUBLIC records sorted by address, FILE and INLINE_ORIGIN
- * records sorted by id, and the names.  It is built in one streaming pass
+ * layout): an index of FUNC records sorted by address, each pointing into
+ * compressed pages that hold its name, line records and INLINE tree;
+ * PUBLIC records sorted by address, FILE and INLINE_ORIGIN records sorted
+ * by id, their names in compressed pages too.  It is smaller than the
+ * gzipped .sym, and a lookup decompresses one or two pages of about 16 KB
+ * (the last few used are kept).  It is built in one streaming pass
  * over the text (symtab_build_*); the records go to temporary files, not
  * to the heap, so building a 1 GB .sym needs a few MB of memory plus the
  * page cache.  An opened table (symtab_open) has been checked whole: its
@@ -30,7 +33,7 @@
 
 #include "err.h"
 
-#define SYMTAB_VERSION 1
+#define SYMTAB_VERSION 2
 /* inline frames reported for one address at most (deeper ones are cut) */
 #define SYMTAB_MAX_INLINE 256
 
@@ -75,8 +78,9 @@ struct symtab_frame {
 
 enum symtab_kind { SYMTAB_NONE, SYMTAB_FUNC, SYMTAB_PUBLIC };
 
-/* What an address resolves to.  Strings point into the table: valid
- * until symtab_close(). */
+/* What an address resolves to.  Strings point into buf: valid until the
+ * next lookup with this result or symtab_result_release().  Start from a
+ * zeroed struct; reuse it for many lookups. */
 struct symtab_result {
 	enum symtab_kind kind;
 	const char *function;	/* FUNC or PUBLIC name */
@@ -87,14 +91,23 @@ struct symtab_result {
 	 * (function, file, line above) is not among them */
 	size_t ninlines;
 	struct symtab_frame inlines[SYMTAB_MAX_INLINE];
+	/* the lookup's own memory */
+	char *buf;
+	size_t len, cap;
+	void *inl;
+	size_t icap;
 };
 
-/* Looks up a module-relative address.  Never fails. */
-void symtab_lookup(const struct symtab *t, uint64_t addr, struct symtab_result *res);
+/* Looks up a module-relative address.  Never fails: out of memory, or a
+ * page that does not decompress, gives SYMTAB_NONE.  Thread-safe (one
+ * lock per table). */
+void symtab_lookup(struct symtab *t, uint64_t addr, struct symtab_result *res);
+/* Frees what lookups with res allocated. */
+void symtab_result_release(struct symtab_result *res);
 
 /* Counts of what a table holds (for logs and tests). */
 struct symtab_counts {
-	uint64_t funcs, lines, inlines, publics, files, origins, string_bytes;
+	uint64_t funcs, lines, inlines, publics, files, origins, pages;
 };
 void symtab_counts(const struct symtab *t, struct symtab_counts *c);
 

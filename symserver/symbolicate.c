@@ -390,10 +390,9 @@ static void resolve(struct symbolicator *sy, struct module *m, symbolicate_miss_
 }
 
 static json_t *frame_json(const struct module *mods, size_t idx_frame, json_int_t mi,
-			  json_int_t off)
+			  json_int_t off, struct symtab_result *rp)
 {
 	json_t *o = json_object();
-	struct symtab_result res;
 
 	json_object_set_new(o, "frame", json_integer((json_int_t)idx_frame));
 	json_object_set_new(o, "module", mi < 0 ? json_string("<unknown>")
@@ -401,27 +400,27 @@ static json_t *frame_json(const struct module *mods, size_t idx_frame, json_int_
 	json_object_set_new(o, "module_offset", hex(off));
 	if (mi < 0 || off < 0 || mods[mi].state != 1)
 		return o;
-	symtab_lookup(mods[mi].t, (uint64_t)off, &res);
-	if (res.kind == SYMTAB_NONE)
+	symtab_lookup(mods[mi].t, (uint64_t)off, rp);
+	if (rp->kind == SYMTAB_NONE)
 		return o;
-	json_object_set_new(o, "function", json_text(res.function));
-	json_object_set_new(o, "function_offset", hex((int64_t)((uint64_t)off - res.function_addr)));
-	if (res.file) {
-		json_object_set_new(o, "file", json_text(res.file));
-		json_object_set_new(o, "line", json_integer((json_int_t)res.line));
+	json_object_set_new(o, "function", json_text(rp->function));
+	json_object_set_new(o, "function_offset", hex((int64_t)((uint64_t)off - rp->function_addr)));
+	if (rp->file) {
+		json_object_set_new(o, "file", json_text(rp->file));
+		json_object_set_new(o, "line", json_integer((json_int_t)rp->line));
 	}
-	if (res.ninlines) {
+	if (rp->ninlines) {
 		json_t *a = json_array();
 		size_t i;
 
-		for (i = 0; i < res.ninlines; i++) {
+		for (i = 0; i < rp->ninlines; i++) {
 			json_t *f = json_object();
 
-			json_object_set_new(f, "function", json_text(res.inlines[i].function));
-			if (res.inlines[i].file) {
-				json_object_set_new(f, "file", json_text(res.inlines[i].file));
+			json_object_set_new(f, "function", json_text(rp->inlines[i].function));
+			if (rp->inlines[i].file) {
+				json_object_set_new(f, "file", json_text(rp->inlines[i].file));
 				json_object_set_new(f, "line",
-						    json_integer((json_int_t)res.inlines[i].line));
+						    json_integer((json_int_t)rp->inlines[i].line));
 			}
 			json_array_append_new(a, f);
 		}
@@ -437,9 +436,11 @@ static json_t *run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn
 	json_t *out = json_object(), *rstacks = json_array(), *found = json_object(), *st;
 	size_t nmod = json_array_size(mm), i, k;
 	struct module *mods = calloc(nmod ? nmod : 1, sizeof(*mods));
+	struct symtab_result *res = calloc(1, sizeof(*res));
 
-	if (!mods || !out || !rstacks || !found) {
+	if (!mods || !res || !out || !rstacks || !found) {
 		free(mods);
+		free(res);
 		json_decref(out);
 		json_decref(rstacks);
 		json_decref(found);
@@ -463,7 +464,7 @@ static json_t *run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn
 			if (mi >= 0 && off >= 0 && mods[mi].state < 0)
 				resolve(sy, &mods[mi], miss, ctx);
 			t0 = now_ms();
-			json_array_append_new(rs, frame_json(mods, k, mi, off));
+			json_array_append_new(rs, frame_json(mods, k, mi, off, res));
 			*lookup_ms += now_ms() - t0;
 		}
 		json_array_append_new(rstacks, rs);
@@ -486,6 +487,8 @@ static json_t *run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn
 			table_put(sy, mods[i].t);
 	}
 	free(mods);
+	symtab_result_release(res);
+	free(res);
 	json_object_set_new(out, "stacks", rstacks);
 	json_object_set_new(out, "found_modules", found);
 	return out;

@@ -6,8 +6,9 @@
  *         input and at 0 and ~0;
  *   odd:  the rest, after a valid table of a small fixed .sym, overwrites
  *         that table from an offset the next byte picks, or is a whole file
- *         of its own: symtab_open() must refuse it or give a table whose
- *         lookups stay inside it.
+ *         of its own, with (when the next byte says so) the header's size
+ *         and CRC-32 made to match: symtab_open() must refuse it or give a
+ *         table whose lookups stay inside it.
  * Any crash, leak, sanitizer report or broken property is a bug. */
 #include "config.h"
 
@@ -18,7 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "symtab.h"
+
+/* the header of a table (symtab.c's struct vhdr): size at 16, CRC at 24 */
+#define HDR 144
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,9 +37,9 @@ static const char base_sym[] =
 	"1000 8 5 0\n1008 10 6 1\n1018 28 7 0\n"
 	"FUNC 1040 10 0 g\n1040 10 9 0\nPUBLIC 2000 0 p\n";
 
-static void lookups(const struct symtab *t, const uint8_t *data, size_t size)
+static void lookups(struct symtab *t, const uint8_t *data, size_t size)
 {
-	static struct symtab_result res;
+	static struct symtab_result res;	/* reused, as the server reuses one */
 	size_t i, k;
 
 	symtab_lookup(t, 0, &res);
@@ -47,8 +53,11 @@ static void lookups(const struct symtab *t, const uint8_t *data, size_t size)
 			(void)strlen(res.function);
 		if (res.file)
 			(void)strlen(res.file);
-		for (k = 0; k < res.ninlines; k++)
+		for (k = 0; k < res.ninlines; k++) {
 			(void)strlen(res.inlines[k].function);
+			if (res.inlines[k].file)
+				(void)strlen(res.inlines[k].file);
+		}
 	}
 }
 
@@ -149,6 +158,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			a = malloc(size);
 			memcpy(a, data + 2, size - 2);
 			n = size - 2;
+		}
+		if ((data[1] & 4) && n >= HDR) {
+			/* past the checksum: the size and CRC-32 in the header made
+			 * right, so that the checks behind them are reached */
+			uint64_t sz = n;
+			uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), a + HDR, (uInt)(n - HDR));
+
+			memcpy(a + 16, &sz, 8);
+			memcpy(a + 24, &crc, 4);
 		}
 		if (!(f = fopen(p2, "wb")) || fwrite(a, 1, n, f) != n || fclose(f) != 0)
 			abort();

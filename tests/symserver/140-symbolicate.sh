@@ -82,6 +82,42 @@ json.dump({'memoryMap': [['$name', '$id']], 'stacks': [[[0, a] for a in addrs]]}
 	echo "$name: $(cat check.out)"
 done
 
+# -- linux_inline's crash: the inline frames Breakpad's minidump_stackwalk
+# prints (run here, and its reference output in the shared data) for the
+# crash address, against ours for the same module offset
+need_bp
+mkdir -p bpsyms/linux_inline/BBA6FA10B8AAB33D00000000000000000
+cp "$PROC/linux_inline/BBA6FA10B8AAB33D00000000000000000/linux_inline.new.sym" \
+	bpsyms/linux_inline/BBA6FA10B8AAB33D00000000000000000/linux_inline.sym
+"$BP/minidump_stackwalk" "$TESTDATA/breakpad/processor/linux_inline.dmp" bpsyms > bp.out 2> /dev/null ||
+	fail "minidump_stackwalk linux_inline.dmp"
+"$BP/minidump_stackwalk" -m "$TESTDATA/breakpad/processor/linux_inline.dmp" bpsyms > bpm.out 2> /dev/null ||
+	fail "minidump_stackwalk -m linux_inline.dmp"
+base=$(awk -F'|' '$1=="Module" && $2=="linux_inline" {print $6}' bpm.out)
+crash=$(sed -n 's/^Crash address: //p' bp.out)
+[ -n "$base" ] && [ -n "$crash" ] || fail "no base or crash address from minidump_stackwalk"
+off=$(( crash - base ))
+frames() {	# the crashed thread's frames in linux_inline, up to the first not from an inline record
+	awk '/^Thread 0 \(crashed\)/ {on = 1; next} on && /^ *[0-9]+  / {
+		if ($2 !~ /^linux_inline!/) exit
+		sub(/^ *[0-9]+  linux_inline!/, ""); sub(/ \+ 0x[0-9a-f]+\]$/, "]"); print
+	}' "$1"
+}
+frames bp.out > bp.frames
+frames "$TESTDATA/breakpad/reference-output/linux_inline.new-sym.stackwalk.out" > ref.frames
+[ "$(wc -l < bp.frames)" -eq 4 ] || fail "minidump_stackwalk printed $(wc -l < bp.frames) linux_inline frames: $(cat bp.out | head -30)"
+echo "{\"memoryMap\": [[\"linux_inline\", \"BBA6FA10B8AAB33D00000000000000000\"]], \"stacks\": [[[0, $off]]]}" > crash.json
+"$SYMSERVER" symbolicate --store "$STORE" crash.json > crash.ans || fail "symbolicate the crash address"
+py "
+import json
+f = json.load(open('crash.ans'))['results'][0]['stacks'][0][0]
+for i in f.get('inlines', []):
+    print('%s [%s : %d]' % (i['function'], i['file'], i['line']))
+print('%s [%s : %d]' % (f['function'], f['file'], f['line']))
+" > ours.frames
+compare bp.frames ours.frames "minidump_stackwalk's inline frames"
+compare ref.frames ours.frames "the reference output's inline frames"
+
 # -- a corrupted table and a truncated one are rebuilt
 DI=$(find own/dumpsyms -name '*.sym')
 read -r _ _ _ DID _ < "$DI"
