@@ -154,10 +154,11 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 	for (i = 0; i < NSECT; i++) {
 		int fd = tmp_open(tmpdir);
 
-		if (fd < 0 || !(b->s[i].f = fdopen(fd, "w+b"))) {
+		if (fd < 0 || !(b->s[i].f = fdopen(fd, "w+b")) ||
+		    setvbuf(b->s[i].f, NULL, _IOFBF, 1 << 18) != 0) {
 			int e = errno;
 
-			if (fd >= 0)
+			if (fd >= 0 && !b->s[i].f)
 				close(fd);
 			symtab_build_abort(b);
 			return sym_fail(err, sym_errno_code(e),
@@ -199,7 +200,7 @@ static bool put(struct symtab_builder *b, int k, const void *e)
 				     UINT32_MAX - 1);
 		return false;
 	}
-	if (fwrite(e, entsize[k], 1, b->s[k].f) != 1) {
+	if (fwrite_unlocked(e, entsize[k], 1, b->s[k].f) != 1) {	/* one thread */
 		fail_io(b, sectname[k]);
 		return false;
 	}
@@ -222,7 +223,8 @@ static bool put_name(struct symtab_builder *b, const char *s, size_t n, uint32_t
 		return false;
 	}
 	*off = (uint32_t)b->s[S_STRINGS].count;
-	if (fwrite(s, 1, n, b->s[S_STRINGS].f) != n || putc('\0', b->s[S_STRINGS].f) == EOF) {
+	if (fwrite_unlocked(s, 1, n, b->s[S_STRINGS].f) != n ||
+	    putc_unlocked('\0', b->s[S_STRINGS].f) == EOF) {
 		fail_io(b, "names");
 		return false;
 	}
@@ -613,6 +615,40 @@ static uint32_t crc_of(const unsigned char *p, uint64_t n)
 	return (uint32_t)crc;
 }
 
+/* Takes the pages of a shared file mapping out of this process (they stay
+ * in the page cache, faulted back in when touched again): what keeps the
+ * memory of a build, and of a table's first check, bounded. */
+static void drop(void *map, uint64_t len)
+{
+	if (len)
+		madvise(map, len, MADV_DONTNEED);
+}
+
+/* The CRC-32 of len bytes of fd from off, read in chunks. */
+static bool crc_fd(int fd, uint64_t off, uint64_t len, uint32_t *out)
+{
+	unsigned char buf[1 << 16];
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	while (len) {
+		size_t want = len > sizeof(buf) ? sizeof(buf) : (size_t)len;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return false;
+		}
+		crc = crc32(crc, buf, (uInt)n);
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	*out = (uint32_t)crc;
+	return true;
+}
+
 static bool copy_section(FILE *f, int fd, uint64_t off, uint64_t len)
 {
 	char buf[1 << 16];
@@ -799,8 +835,8 @@ static bool w_name(struct writer *w, const char *str, uint64_t nstr, uint32_t at
 }
 
 /* Writes the settled scratch tables (sect/h) as the table file. */
-static enum sym_code transcode(const unsigned char *map, const struct hdr *h, const char *tmpdir,
-			       int fd, struct vhdr *vh, struct sym_err *err)
+static enum sym_code transcode(unsigned char *map, uint64_t total, const struct hdr *h,
+			       const char *tmpdir, int fd, struct vhdr *vh, struct sym_err *err)
 {
 	const struct t_func *fs = (const void *)(map + h->sect[S_FUNCS].off);
 	const struct t_line *ls = (const void *)(map + h->sect[S_LINES].off);
@@ -841,6 +877,8 @@ static enum sym_code transcode(const unsigned char *map, const struct hdr *h, co
 		int64_t prev_line = 0;
 		uint32_t j, r;
 
+		if (i % 8192 == 8191)
+			drop(map, total);
 		vf.addr = f->addr;
 		vf.size = f->size;
 		if (!w_start(&w, &vf.page, &vf.off))
@@ -971,7 +1009,7 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 	struct hdr h;
 	struct vhdr vh;
 	uint64_t off, total;
-	unsigned char *map = MAP_FAILED, *vmap = MAP_FAILED;
+	unsigned char *map = MAP_FAILED;
 	int sfd = -1, fd = -1, i;
 
 	tmp[0] = '\0';
@@ -1002,8 +1040,11 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 		struct t_line *ls = (struct t_line *)(void *)(map + h.sect[S_LINES].off);
 		uint64_t k;
 
-		for (k = 0; k < h.sect[S_FUNCS].count; k++)
+		for (k = 0; k < h.sect[S_FUNCS].count; k++) {
 			settle_lines(&fs[k], ls);
+			if (k % 8192 == 8191)
+				drop(map, total);
+		}
 		h.sect[S_FUNCS].count = settle_funcs(fs, h.sect[S_FUNCS].count);
 		h.sect[S_PUBLICS].count = settle_pubs(
 			(struct t_pub *)(void *)(map + h.sect[S_PUBLICS].off),
@@ -1028,16 +1069,14 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 		rc = sym_fail(err, sym_errno_code(e), "cannot create '%s': %s", path, strerror(e));
 		goto out;
 	}
-	if ((rc = transcode(map, &h, b->tmpdir, fd, &vh, err)) != SYM_OK)
+	if ((rc = transcode(map, total, &h, b->tmpdir, fd, &vh, err)) != SYM_OK)
 		goto out;
 	memcpy(vh.magic, MAGIC, 8);
 	vh.version = SYMTAB_VERSION;
 	vh.bom = BOM;
 	vh.nsect = VSECT;
-	vmap = mmap(NULL, vh.file_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (vmap == MAP_FAILED)
+	if (!crc_fd(fd, sizeof(vh), vh.file_size - sizeof(vh), &vh.crc))
 		goto io;
-	vh.crc = crc_of(vmap + sizeof(vh), vh.file_size - sizeof(vh));
 	if (pwrite(fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fsync(fd) != 0)
 		goto io;
 	if (rename(tmp, path) != 0)
@@ -1051,8 +1090,6 @@ io:
 		rc = sym_fail(err, sym_errno_code(e), "cannot write '%s': %s", path, strerror(e));
 	}
 out:
-	if (vmap != MAP_FAILED)
-		munmap(vmap, vh.file_size);
 	if (map != MAP_FAILED)
 		munmap(map, total);
 	if (sfd >= 0)
@@ -1067,7 +1104,12 @@ out:
 
 /* ---- reading ---- */
 
-enum { CACHE_SLOTS = 16 };
+/* Decompressed pages are kept per table in CACHE_SLOTS slots, page p in
+ * slot p % CACHE_SLOTS, while all tables together keep at most
+ * CACHE_BYTES; past that a page is decompressed for the one lookup. */
+enum { CACHE_SLOTS = 512 };
+#define CACHE_BYTES ((uint64_t)256 << 20)
+static uint64_t cached_bytes;	/* atomic, over all tables */
 
 struct symtab {
 	unsigned char *map;
@@ -1081,8 +1123,9 @@ struct symtab {
 	/* decompressed pages, most recently used kept */
 	pthread_mutex_t mu;
 	ZSTD_DCtx *dctx;
-	struct { uint32_t page; unsigned char *buf; uint64_t used; } slot[CACHE_SLOTS];
-	uint64_t tick;
+	struct { uint32_t page; uint32_t len; unsigned char *buf; } slot[CACHE_SLOTS];
+	unsigned char *scratch;	/* a page not kept */
+	size_t scratch_cap;
 };
 
 static enum sym_code bad(struct sym_err *err, const char *path, const char *why)
@@ -1174,6 +1217,7 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 	}
 	if (!why && crc_of(t->map + sizeof(t->h), t->size - sizeof(t->h)) != t->h.crc)
 		why = "checksum mismatch (corrupted)";
+	drop(t->map, t->size);	/* pages come back as lookups touch them */
 	if (why) {
 		rc = bad(err, path, why);
 		goto out;
@@ -1205,7 +1249,11 @@ void symtab_close(struct symtab *t)
 	if (t->map)
 		munmap(t->map, t->size);
 	for (i = 0; i < CACHE_SLOTS; i++)
-		free(t->slot[i].buf);
+		if (t->slot[i].buf) {
+			__atomic_fetch_sub(&cached_bytes, t->slot[i].len, __ATOMIC_RELAXED);
+			free(t->slot[i].buf);
+		}
+	free(t->scratch);
 	ZSTD_freeDCtx(t->dctx);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
@@ -1227,34 +1275,49 @@ void symtab_counts(const struct symtab *t, struct symtab_counts *c)
 	c->pages = t->n[V_PAGES];
 }
 
-/* Page p, decompressed (under t->mu); NULL when it does not decompress. */
+/* Page p, decompressed (under t->mu), valid until the next call; NULL
+ * when it does not decompress or memory is short. */
 static const unsigned char *page(struct symtab *t, uint32_t p)
 {
-	int i, lru = 0;
+	unsigned i = p % CACHE_SLOTS;
+	uint32_t len = t->pages[p].rlen;
+	unsigned char *buf;
 	size_t n;
 
-	for (i = 0; i < CACHE_SLOTS; i++) {
-		if (t->slot[i].buf && t->slot[i].page == p) {
-			t->slot[i].used = ++t->tick;
-			return t->slot[i].buf;
+	if (t->slot[i].buf && t->slot[i].page == p)
+		return t->slot[i].buf;
+	if (t->slot[i].buf) {
+		__atomic_fetch_sub(&cached_bytes, t->slot[i].len, __ATOMIC_RELAXED);
+		free(t->slot[i].buf);
+		t->slot[i].buf = NULL;
+	}
+	if (__atomic_add_fetch(&cached_bytes, len, __ATOMIC_RELAXED) <= CACHE_BYTES &&
+	    (buf = malloc(len ? len : 1)) != NULL) {
+		t->slot[i].buf = buf;
+		t->slot[i].page = p;
+		t->slot[i].len = len;
+	} else {
+		__atomic_fetch_sub(&cached_bytes, len, __ATOMIC_RELAXED);
+		if (len > t->scratch_cap) {
+			unsigned char *q = realloc(t->scratch, len);
+
+			if (!q)
+				return NULL;
+			t->scratch = q;
+			t->scratch_cap = len;
 		}
-		if (!t->slot[i].buf || (t->slot[lru].buf && t->slot[i].used < t->slot[lru].used))
-			lru = i;
+		buf = t->scratch;
 	}
-	free(t->slot[lru].buf);
-	t->slot[lru].buf = malloc(t->pages[p].rlen ? t->pages[p].rlen : 1);
-	if (!t->slot[lru].buf)
-		return NULL;
-	n = ZSTD_decompressDCtx(t->dctx, t->slot[lru].buf, t->pages[p].rlen,
-				t->data + t->pages[p].off, t->pages[p].clen);
-	if (ZSTD_isError(n) || n != t->pages[p].rlen) {
-		free(t->slot[lru].buf);
-		t->slot[lru].buf = NULL;
+	n = ZSTD_decompressDCtx(t->dctx, buf, len, t->data + t->pages[p].off, t->pages[p].clen);
+	if (ZSTD_isError(n) || n != len) {
+		if (t->slot[i].buf == buf) {
+			__atomic_fetch_sub(&cached_bytes, len, __ATOMIC_RELAXED);
+			free(buf);
+			t->slot[i].buf = NULL;
+		}
 		return NULL;
 	}
-	t->slot[lru].page = p;
-	t->slot[lru].used = ++t->tick;
-	return t->slot[lru].buf;
+	return buf;
 }
 
 /* A bounds-checked reader over one decompressed page. */
