@@ -609,9 +609,8 @@ static int cmd_symbolicate(struct opts *o, char **args, int nargs)
 	struct server srv;
 	struct symbolicator *sy;
 	FILE *in = stdin;
-	char *body, why[512];
-	size_t len = 0, cap = (size_t)SYMBOLICATE_MAX_BODY + 1, n;
-	json_t *out;
+	char *body, why[512], *out;
+	size_t len = 0, cap = (size_t)SYMBOLICATE_MAX_BODY + 1, n, olen = 0;
 	int rc = 0;
 
 	if (nargs > 1)
@@ -640,19 +639,18 @@ static int cmd_symbolicate(struct opts *o, char **args, int nargs)
 		return 1;
 	}
 	sy = symbolicator_new(srv.store, 0);
-	out = sy ? symbolicate_v5(sy, body, len, false, NULL, NULL, why, sizeof(why)) : NULL;
+	out = sy ? symbolicate_v5(sy, body, len, false, NULL, NULL, &olen, why, sizeof(why)) : NULL;
 	if (!sy) {
 		fprintf(stderr, "symserver: out of memory\n");
 		rc = 1;
 	} else if (!out) {
 		fprintf(stderr, "symserver: bad request: %s\n", why);
 		rc = 2;
-	} else if (json_dumpf(out, stdout, JSON_INDENT(2)) != 0 || putchar('\n') == EOF ||
-		   fflush(stdout) != 0) {
+	} else if (fwrite(out, 1, olen, stdout) != olen || fflush(stdout) != 0) {
 		fprintf(stderr, "symserver: cannot write the answer\n");
 		rc = 1;
 	}
-	json_decref(out);
+	free(out);
 	symbolicator_free(sy);
 	store_close(srv.store);
 	free(body);

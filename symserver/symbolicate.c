@@ -345,15 +345,121 @@ static bool check_job(json_t *job, size_t j, size_t *frames, char *why, size_t c
 	return true;
 }
 
-static json_t *hex(int64_t v)
-{
-	char buf[32];
+/* The answer, written as text: building it in jansson objects and
+ * printing them took twice as long as the lookups. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool nomem;
+};
 
+static void sb_write(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->nomem)
+		return;
+	if (n > b->cap - b->len) {
+		size_t nc = b->cap ? b->cap : 65536;
+		char *q;
+
+		while (nc - b->len < n)
+			nc *= 2;
+		if (!(q = realloc(b->p, nc))) {
+			b->nomem = true;
+			return;
+		}
+		b->p = q;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_write(b, s, strlen(s));
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_write(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), 0 if none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	len = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	c = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;	/* overlong, past Unicode, or a surrogate */
+	return len;
+}
+
+/* s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
+static void sb_str(struct sbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i = 0, run = 0;
+
+	sb_write(b, "\"", 1);
+	while (i < n) {
+		size_t len = utf8_len(s + i, n - i);
+
+		if (len == 1 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		sb_write(b, (const char *)s + i - run, run);
+		run = 0;
+		if (len > 1) {
+			sb_write(b, (const char *)s + i, len);
+		} else if (len == 1) {
+			if (s[i] == '"' || s[i] == '\\') {
+				char e[2] = { '\\', (char)s[i] };
+
+				sb_write(b, e, 2);
+			} else {
+				sb_printf(b, "\\u%04x", s[i]);
+			}
+			len = 1;
+		} else {
+			sb_write(b, "\xef\xbf\xbd", 3);
+			len = 1;
+		}
+		i += len;
+	}
+	sb_write(b, (const char *)s + i - run, run);
+	sb_write(b, "\"", 1);
+}
+
+static void sb_hex(struct sbuf *b, int64_t v)
+{
 	if (v < 0)
-		snprintf(buf, sizeof(buf), "-0x%" PRIx64, (uint64_t)0 - (uint64_t)v);
+		sb_printf(b, "\"-0x%" PRIx64 "\"", (uint64_t)0 - (uint64_t)v);
 	else
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v);
-	return json_string(buf);
+		sb_printf(b, "\"0x%" PRIx64 "\"", (uint64_t)v);
 }
 
 /* Finds m's table (state 1) or notes it missing (state 0). */
@@ -389,62 +495,59 @@ static void resolve(struct symbolicator *sy, struct module *m, symbolicate_miss_
 	m->ms = now_ms() - t0;
 }
 
-static json_t *frame_json(const struct module *mods, size_t idx_frame, json_int_t mi,
-			  json_int_t off, struct symtab_result *rp)
+static void frame_write(struct sbuf *b, const struct module *mods, size_t idx_frame,
+			json_int_t mi, json_int_t off, struct symtab_result *rp)
 {
-	json_t *o = json_object();
+	size_t i;
 
-	json_object_set_new(o, "frame", json_integer((json_int_t)idx_frame));
-	json_object_set_new(o, "module", mi < 0 ? json_string("<unknown>")
-					      : json_text(mods[mi].name));
-	json_object_set_new(o, "module_offset", hex(off));
-	if (mi < 0 || off < 0 || mods[mi].state != 1)
-		return o;
-	symtab_lookup(mods[mi].t, (uint64_t)off, rp);
-	if (rp->kind == SYMTAB_NONE)
-		return o;
-	json_object_set_new(o, "function", json_text(rp->function));
-	json_object_set_new(o, "function_offset", hex((int64_t)((uint64_t)off - rp->function_addr)));
-	if (rp->file) {
-		json_object_set_new(o, "file", json_text(rp->file));
-		json_object_set_new(o, "line", json_integer((json_int_t)rp->line));
-	}
-	if (rp->ninlines) {
-		json_t *a = json_array();
-		size_t i;
-
-		for (i = 0; i < rp->ninlines; i++) {
-			json_t *f = json_object();
-
-			json_object_set_new(f, "function", json_text(rp->inlines[i].function));
-			if (rp->inlines[i].file) {
-				json_object_set_new(f, "file", json_text(rp->inlines[i].file));
-				json_object_set_new(f, "line",
-						    json_integer((json_int_t)rp->inlines[i].line));
+	sb_printf(b, "{\"frame\": %zu, \"module\": ", idx_frame);
+	sb_str(b, mi < 0 ? "<unknown>" : mods[mi].name);
+	sb_puts(b, ", \"module_offset\": ");
+	sb_hex(b, off);
+	if (mi >= 0 && off >= 0 && mods[mi].state == 1) {
+		symtab_lookup(mods[mi].t, (uint64_t)off, rp);
+		if (rp->kind != SYMTAB_NONE) {
+			sb_puts(b, ", \"function\": ");
+			sb_str(b, rp->function);
+			sb_puts(b, ", \"function_offset\": ");
+			sb_hex(b, (int64_t)((uint64_t)off - rp->function_addr));
+			if (rp->file) {
+				sb_puts(b, ", \"file\": ");
+				sb_str(b, rp->file);
+				sb_printf(b, ", \"line\": %" PRIu64, rp->line);
 			}
-			json_array_append_new(a, f);
+			if (rp->ninlines) {
+				sb_puts(b, ", \"inlines\": [");
+				for (i = 0; i < rp->ninlines; i++) {
+					sb_puts(b, i ? ", {\"function\": " : "{\"function\": ");
+					sb_str(b, rp->inlines[i].function);
+					if (rp->inlines[i].file) {
+						sb_puts(b, ", \"file\": ");
+						sb_str(b, rp->inlines[i].file);
+						sb_printf(b, ", \"line\": %" PRIu64, rp->inlines[i].line);
+					}
+					sb_puts(b, "}");
+				}
+				sb_puts(b, "]");
+			}
 		}
-		json_object_set_new(o, "inlines", a);
 	}
-	return o;
+	sb_puts(b, "}");
 }
 
-static json_t *run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn miss, void *ctx,
-		       json_t *dbg, double *lookup_ms)
+/* Writes one job's result; false when out of memory. */
+static bool run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn miss, void *ctx,
+		    struct sbuf *b, struct sbuf *dbg, double *lookup_ms)
 {
-	json_t *mm = json_object_get(job, "memoryMap"), *stacks = json_object_get(job, "stacks");
-	json_t *out = json_object(), *rstacks = json_array(), *found = json_object(), *st;
+	json_t *mm = json_object_get(job, "memoryMap"), *stacks = json_object_get(job, "stacks"), *st;
 	size_t nmod = json_array_size(mm), i, k;
 	struct module *mods = calloc(nmod ? nmod : 1, sizeof(*mods));
 	struct symtab_result *res = calloc(1, sizeof(*res));
 
-	if (!mods || !res || !out || !rstacks || !found) {
+	if (!mods || !res) {
 		free(mods);
 		free(res);
-		json_decref(out);
-		json_decref(rstacks);
-		json_decref(found);
-		return NULL;
+		return false;
 	}
 	for (i = 0; i < nmod; i++) {
 		json_t *m = json_array_get(mm, i);
@@ -453,9 +556,11 @@ static json_t *run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn
 		mods[i].debug_id = json_string_value(json_array_get(m, 1));
 		mods[i].state = -1;
 	}
+	sb_puts(b, "{\"stacks\": [");
 	json_array_foreach(stacks, i, st) {
-		json_t *rs = json_array(), *fr;
+		json_t *fr;
 
+		sb_puts(b, i ? ", [" : "[");
 		json_array_foreach(st, k, fr) {
 			json_int_t mi = json_integer_value(json_array_get(fr, 0));
 			json_int_t off = json_integer_value(json_array_get(fr, 1));
@@ -464,42 +569,50 @@ static json_t *run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn
 			if (mi >= 0 && off >= 0 && mods[mi].state < 0)
 				resolve(sy, &mods[mi], miss, ctx);
 			t0 = now_ms();
-			json_array_append_new(rs, frame_json(mods, k, mi, off, res));
+			if (k)
+				sb_puts(b, ", ");
+			frame_write(b, mods, k, mi, off, res);
 			*lookup_ms += now_ms() - t0;
 		}
-		json_array_append_new(rstacks, rs);
+		sb_puts(b, "]");
 	}
+	sb_puts(b, "], \"found_modules\": {");
 	for (i = 0; i < nmod; i++) {
 		char key[2200];
 
 		snprintf(key, sizeof(key), "%s/%s", mods[i].debug_file, mods[i].debug_id);
-		json_object_set_new(found, key, mods[i].state < 0 ? json_null()
-								   : json_boolean(mods[i].state));
+		if (i)
+			sb_puts(b, ", ");
+		sb_str(b, key);
+		sb_puts(b, mods[i].state < 0 ? ": null" : mods[i].state ? ": true" : ": false");
 		if (dbg && mods[i].state >= 0) {
-			json_t *d = json_pack("{s:s, s:f}", "table", mods[i].how, "ms", mods[i].ms);
-
+			if (dbg->len)
+				sb_puts(dbg, ", ");
+			sb_str(dbg, key);
+			sb_puts(dbg, ": {\"table\": ");
+			sb_str(dbg, mods[i].how);
+			sb_printf(dbg, ", \"ms\": %.3f", mods[i].ms);
 			if (mods[i].t)
-				json_object_set_new(d, "table_bytes",
-						    json_integer((json_int_t)symtab_size(mods[i].t)));
-			json_object_set_new(dbg, key, d);
+				sb_printf(dbg, ", \"table_bytes\": %" PRIu64, symtab_size(mods[i].t));
+			sb_puts(dbg, "}");
 		}
 		if (mods[i].t)
 			table_put(sy, mods[i].t);
 	}
+	sb_puts(b, "}}");
 	free(mods);
 	symtab_result_release(res);
 	free(res);
-	json_object_set_new(out, "stacks", rstacks);
-	json_object_set_new(out, "found_modules", found);
-	return out;
+	return true;
 }
 
-json_t *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bool debug,
-		       symbolicate_miss_fn miss, void *ctx, char *why, size_t cap)
+char *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bool debug,
+		     symbolicate_miss_fn miss, void *ctx, size_t *len_out, char *why, size_t cap)
 {
 	double t0 = now_ms(), t1, lookup_ms = 0;
 	json_error_t jerr;
-	json_t *root, *jobs, *job, *results, *out, *dbg = NULL;
+	json_t *root, *jobs, *job;
+	struct sbuf out = { 0 }, dbg = { 0 };
 	size_t i, frames = 0;
 
 	if (len > SYMBOLICATE_MAX_BODY) {
@@ -541,29 +654,31 @@ json_t *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bo
 			return NULL;
 		}
 	t1 = now_ms();
-	results = json_array();
-	if (debug)
-		dbg = json_object();
+	sb_puts(&out, "{\"results\": [");
 	json_array_foreach(jobs, i, job) {
-		json_t *r = run_job(sy, job, miss, ctx, dbg, &lookup_ms);
-
-		if (!r) {
-			json_decref(results);
-			json_decref(dbg);
-			json_decref(jobs);
-			json_decref(root);
-			set_why(why, cap, "out of memory");
-			return NULL;
-		}
-		json_array_append_new(results, r);
+		if (i)
+			sb_puts(&out, ", ");
+		if (!run_job(sy, job, miss, ctx, &out, debug ? &dbg : NULL, &lookup_ms))
+			out.nomem = true;
 	}
-	out = json_pack("{s:o}", "results", results);
-	if (debug)
-		json_object_set_new(out, "debug",
-				    json_pack("{s:I, s:f, s:f, s:f, s:o}", "frames", (json_int_t)frames,
-					      "parse_ms", t1 - t0, "lookup_ms", lookup_ms, "total_ms",
-					      now_ms() - t0, "modules", dbg));
+	sb_puts(&out, "]");
+	if (debug) {
+		sb_printf(&out, ", \"debug\": {\"frames\": %zu, \"parse_ms\": %.3f, \"lookup_ms\": %.3f, "
+			  "\"total_ms\": %.3f, \"modules\": {", frames, t1 - t0, lookup_ms, now_ms() - t0);
+		sb_write(&out, dbg.p ? dbg.p : "", dbg.len);
+		sb_puts(&out, "}}");
+		if (dbg.nomem)
+			out.nomem = true;
+		free(dbg.p);
+	}
+	sb_puts(&out, "}\n");
 	json_decref(jobs);
 	json_decref(root);
-	return out;
+	if (out.nomem) {
+		free(out.p);
+		set_why(why, cap, "out of memory");
+		return NULL;
+	}
+	*len_out = out.len;
+	return out.p;
 }

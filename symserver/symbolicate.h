@@ -37,12 +37,14 @@ void symbolicator_free(struct symbolicator *sy);
  * both already checked to be well formed). */
 typedef void (*symbolicate_miss_fn)(void *ctx, const char *debug_file, const char *debug_id);
 
-/* Answers a request body of len bytes: the response object (a new
- * reference), or NULL with a reason in why[cap] when the request is
- * malformed or over a limit (the caller answers 400).  debug adds a
- * "debug" member with timings and each module's table.  miss may be NULL. */
-json_t *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bool debug,
-		       symbolicate_miss_fn miss, void *ctx, char *why, size_t cap);
+/* Answers a request body of len bytes: the response, JSON text ending in
+ * a newline, *len_out bytes, not NUL-terminated (the caller free()s it),
+ * or NULL with a reason in why[cap] when the request is malformed or over
+ * a limit (the caller answers 400) or memory ran out ("out of memory").
+ * debug adds a "debug" member with timings and each module's table.  miss
+ * may be NULL. */
+char *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bool debug,
+		     symbolicate_miss_fn miss, void *ctx, size_t *len_out, char *why, size_t cap);
 
 /* Builds rec's lookup table now unless a valid one exists: at publication,
  * so the first request finds it ready.  Errors as symtab_build_*(). */

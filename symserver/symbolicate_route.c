@@ -71,8 +71,8 @@ static void on_end(struct http_req *r, void *p)
 {
 	struct sym_state *st = p;
 	const char *dbg = http_header(r, "Debug");
-	char why[512];
-	json_t *out;
+	char why[512], *out;
+	size_t n = 0;
 
 	if (st->too_big) {
 		respond_json_error(r, 413, "the request is larger than 8 MiB");
@@ -85,13 +85,19 @@ static void on_end(struct http_req *r, void *p)
 		return;
 	}
 	out = symbolicate_v5(st->srv->sym, st->body ? st->body : "", st->len,
-			     dbg && strcasecmp(dbg, "true") == 0, note_miss, st->srv, why,
+			     dbg && strcasecmp(dbg, "true") == 0, note_miss, st->srv, &n, why,
 			     sizeof(why));
 	if (!out) {
-		respond_json_error(r, 400, why);
+		if (strcmp(why, "out of memory") == 0) {
+			http_add_header(r, "Retry-After", "1");
+			respond_json_error(r, 429, "out of memory for the answer; retry");
+		} else {
+			respond_json_error(r, 400, why);
+		}
 		return;
 	}
-	respond_json(r, 200, out);
+	http_respond(r, 200, "application/json", out, n);
+	free(out);
 }
 
 static void on_cleanup(void *p)

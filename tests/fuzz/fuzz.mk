@@ -32,7 +32,7 @@ LIB_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(LIB_C)) \
 	$(patsubst $(TOP)/%.cc,$(OUT)/obj/%.o,$(LIB_CC))
 # the server's targets: the symserver objects and the store, with their
 # libraries, but no dumpsyms objects
-SRV_TARGETS := fuzz_http fuzz_archive fuzz_v2json
+SRV_TARGETS := fuzz_http fuzz_archive fuzz_v2json fuzz_symbolicate
 SRV_C := $(TOP)/common/store.c $(filter-out $(TOP)/symserver/main.c,$(wildcard $(TOP)/symserver/*.c)) \
 	$(filter-out $(TOP)/common/store.c,$(wildcard $(TOP)/common/*.c))
 SRV_OBJS := $(patsubst $(TOP)/%.c,$(OUT)/obj/%.o,$(SRV_C))

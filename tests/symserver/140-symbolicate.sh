@@ -271,6 +271,19 @@ sort codes.txt | uniq -c
 [ "$(post plain2.json '{"memoryMap": [["linux_inline", "BBA6FA10B8AAB33D00000000000000000"]], "stacks": [[[0, 88976]]]}')" = 200 ] &&
 	cmp -s plain.json plain2.json || fail "the server's answer changed after the hostile requests"
 
+# names that are not plain ASCII: escaped, invalid UTF-8 as U+FFFD
+printf 'MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 odd.so\nFILE 0 d\303\251j\303\240/\342\202\254.c\nFUNC 1000 10 0 we"ird\\na\001me\377\376 \360\237\230\200 end\n1000 10 7 0\n' > odd.sym
+st=$(status PUT /odd.so/0123456789ABCDEF0123456789ABCDEF0/odd.so.sym -H "Authorization: Bearer $TOKEN" --data-binary @odd.sym)
+[ "$st" = 201 ] || fail "upload of odd.sym: $st $(cat "$T/body.out")"
+[ "$(post odd.json '{"memoryMap": [["odd.so", "0123456789ABCDEF0123456789ABCDEF0"]], "stacks": [[[0, 4100]]]}')" = 200 ] ||
+	fail "odd names: $(cat odd.json)"
+py "
+import json
+f = json.load(open('odd.json'))['results'][0]['stacks'][0][0]
+assert f['function'] == 'we\"ird\\\\na\x01me\ufffd\ufffd \U0001F600 end', repr(f['function'])
+assert f['file'] == 'd\u00e9j\u00e0/\u20ac.c' and f['line'] == 7, f
+" || fail "odd names: $(cat odd.json)"
+
 # an upload builds its table at once
 "$DUMPSYMS" -d cppfix > up.sym
 read -r _ _ _ UID_ UNAME < up.sym
