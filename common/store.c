@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -293,6 +294,31 @@ int store_scratch_open(struct store *s, struct sym_err *err)
 	}
 	unlink(path);
 	return fd;
+}
+
+unsigned store_sweep_tmp(struct store *s, const char *prefix, unsigned age_s)
+{
+	char dir[4096], path[4400];
+	struct dirent *e;
+	struct stat st;
+	unsigned n = 0;
+	size_t plen = strlen(prefix);
+	time_t now = time(NULL);
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime + (time_t)age_s < now &&
+		    unlink(path) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 enum sym_code store_table_path(struct store *s, const char *hash, char *path, size_t cap,

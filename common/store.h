@@ -129,6 +129,11 @@ void store_close(struct store *s);
  * it.  -1 with err set (SYM_ENOSPC, SYM_EIO) on failure. */
 int store_scratch_open(struct store *s, struct sym_err *err);
 
+/* Removes the files of DIR/tmp whose names start with prefix and that
+ * were last written more than age_s seconds ago: what a process killed
+ * mid-build left.  Returns how many. */
+unsigned store_sweep_tmp(struct store *s, const char *prefix, unsigned age_s);
+
 /* Where the symbolication lookup table of the blob named hash (a
  * sym_record's) lives: DIR/tables/ab/<hash>.symt on this node, derived
  * from the blob and rebuilt when absent or bad; its directory is created.

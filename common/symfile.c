@@ -232,10 +232,12 @@ bool symcheck_feed(struct symcheck *c, const void *data, size_t n)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t chunk = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
+		/* the limit holds however the file is split: a line whole in
+		 * one block is held to it as a carried one is */
+		if (c->len + chunk > SYMFILE_MAX_LINE)
+			return fail(c, "line too long");
 		if (!nl || c->len) {
 			/* carry a partial line */
-			if (c->len + chunk > SYMFILE_MAX_LINE)
-				return fail(c, "line too long");
 			if (c->len + chunk > c->cap) {
 				size_t ncap = c->cap ? c->cap : 4096;
 				char *q;

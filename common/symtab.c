@@ -45,11 +45,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "fsutil.h"
+#include "symfile.h"
 #include "symtab.h"
 
 #define MAGIC "SYMTAB\r\n"
 #define BOM 0x01020304u
-#define MAX_LINE (1u << 20)
 
 enum { S_FUNCS, S_LINES, S_INLINES, S_RANGES, S_PUBLICS, S_FILES, S_ORIGINS, S_STRINGS, NSECT };
 
@@ -449,10 +450,12 @@ enum sym_code symtab_build_feed(struct symtab_builder *b, const void *data, size
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t take = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
-		if (b->plen + take > MAX_LINE) {
+		/* the limit the upload check applies (symcheck_feed): the
+		 * newline is not counted, so every file it accepts builds */
+		if (b->plen + take - (nl != NULL) > SYMFILE_MAX_LINE) {
 			b->failed = sym_fail(&b->err, SYM_EFORMAT,
 					     "a line of the symbol file is longer than %u bytes",
-					     MAX_LINE);
+					     (unsigned)SYMFILE_MAX_LINE);
 			break;
 		}
 		if (nl && b->plen == 0) {
@@ -715,7 +718,9 @@ struct writer {
 	size_t plen, pcap, ccap;
 	uint32_t npages;
 	ZSTD_CCtx *cctx;
-	bool io_error, too_big;
+	/* sticky: a record that did not fit, or memory that ran out; either
+	 * fails the build, never a table with bytes missing */
+	bool io_error, too_big, nomem;
 };
 
 static bool w_grow(struct writer *w, size_t n)
@@ -730,8 +735,10 @@ static bool w_grow(struct writer *w, size_t n)
 
 		while (nc < w->plen + n)
 			nc *= 2;
-		if (!(q = realloc(w->page, nc)))
+		if (!(q = realloc(w->page, nc))) {
+			w->nomem = true;
 			return false;
+		}
 		w->page = q;
 		w->pcap = nc;
 	}
@@ -782,6 +789,8 @@ static bool w_flush(struct writer *w)
 	struct v_page pg;
 	size_t bound, c;
 
+	if (w->too_big || w->nomem)
+		return false;
 	if (!w->plen)
 		return true;
 	bound = ZSTD_compressBound(w->plen);
@@ -831,7 +840,7 @@ static bool w_name(struct writer *w, const char *str, uint64_t nstr, uint32_t at
 		return false;
 	w_bytes(w, str + at, n);
 	w_bytes(w, "", 1);
-	return true;
+	return !w->too_big && !w->nomem;
 }
 
 /* Writes the settled scratch tables (sect/h) as the table file. */
@@ -921,7 +930,7 @@ static enum sym_code transcode(unsigned char *map, uint64_t total, const struct 
 		}
 		vh->nlines += f->nlines;
 		vh->ninl += f->ninl;
-		if (w.too_big || !w_index(&w, V_FUNCS, &vf))
+		if (w.too_big || w.nomem || !w_index(&w, V_FUNCS, &vf))
 			goto fail;
 	}
 	if (!w_flush(&w))
@@ -1055,8 +1064,10 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 			(struct t_id *)(void *)(map + h.sect[S_ORIGINS].off),
 			h.sect[S_ORIGINS].count);
 	}
-	/* the table */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+	/* the table: written in tmpdir (where a build killed midway leaves it
+	 * to be swept, see store_sweep_tmp) and renamed into place */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" SYMTAB_TMP_PREFIX "XXXXXX", b->tmpdir) >=
+	    sizeof(tmp)) {
 		tmp[0] = '\0';
 		rc = sym_fail(err, SYM_EUSAGE, "lookup table path too long");
 		goto out;
@@ -1077,11 +1088,28 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 	vh.nsect = VSECT;
 	if (!crc_fd(fd, sizeof(vh), vh.file_size - sizeof(vh), &vh.crc))
 		goto io;
-	if (pwrite(fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fsync(fd) != 0)
+	/* readable as the store's other files are (mkostemp made it 0600) */
+	if (pwrite(fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fchmod(fd, 0644) != 0 ||
+	    fsync(fd) != 0)
 		goto io;
 	if (rename(tmp, path) != 0)
 		goto io;
 	tmp[0] = '\0';
+	{
+		/* the new name, too, lasts through a crash */
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		rc = fsync_dir(dir, err);
+	}
 	goto out;
 io:
 	{
@@ -1184,11 +1212,11 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 		rc = bad(err, path, "shorter than its header");
 		goto out;
 	}
-	if (!(t = calloc(1, sizeof(*t))) || !(t->dctx = ZSTD_createDCtx())) {
+	if (!(t = calloc(1, sizeof(*t)))) {
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 		goto out;
 	}
-	pthread_mutex_init(&t->mu, NULL);
+	pthread_mutex_init(&t->mu, NULL);	/* before anything symtab_close() undoes */
 	t->size = (uint64_t)st.st_size;
 	t->map = mmap(NULL, t->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (t->map == MAP_FAILED) {
@@ -1286,6 +1314,8 @@ static const unsigned char *page(struct symtab *t, uint32_t p)
 
 	if (t->slot[i].buf && t->slot[i].page == p)
 		return t->slot[i].buf;
+	if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))	/* on first use: opens stay cheap */
+		return NULL;
 	if (t->slot[i].buf) {
 		__atomic_fetch_sub(&cached_bytes, t->slot[i].len, __ATOMIC_RELAXED);
 		free(t->slot[i].buf);
@@ -1426,15 +1456,22 @@ static bool holds(uint64_t a, uint64_t size, uint64_t addr)
 	return size && addr >= a && addr - a < size;
 }
 
-struct inl_rec { uint64_t nest, call_line, call_file, origin; bool holds; };
+struct inl_rec { uint64_t nest, call_line, call_file, origin; };
 
 /* The FUNC record of f at addr: its name, the line record holding addr,
- * and its INLINE records (into res's scratch).  False when unreadable. */
+ * and the chain of INLINE records holding it, outermost first (into res's
+ * scratch, at most SYMTAB_MAX_INLINE + 1: one past the limit says the
+ * chain was cut there).  The chain is Breakpad's: at each level, the first
+ * record of that level among the chosen parent's children that holds
+ * addr.  It is found in one pass over the records, keeping none but the
+ * chain, and the pass stops where the last chosen record's children end.
+ * False when unreadable. */
 static bool read_func(struct symtab *t, const struct v_func *f, uint64_t addr,
 		      struct symtab_result *res, size_t *name, bool *have_line, uint64_t *line,
 		      uint64_t *file, size_t *ninl)
 {
 	const unsigned char *pg = page(t, f->page);
+	struct inl_rec *chain;
 	struct rd r;
 	uint64_t n, i, k, flags, prev_end = f->addr, best_order = UINT64_MAX;
 	int64_t prev_line = 0;
@@ -1443,6 +1480,15 @@ static bool read_func(struct symtab *t, const struct v_func *f, uint64_t addr,
 	*ninl = 0;
 	if (!pg)
 		return false;
+	if (res->icap < SYMTAB_MAX_INLINE + 1) {
+		void *q = realloc(res->inl, (SYMTAB_MAX_INLINE + 1) * sizeof(struct inl_rec));
+
+		if (!q)
+			return false;
+		res->inl = q;
+		res->icap = SYMTAB_MAX_INLINE + 1;
+	}
+	chain = res->inl;
 	r.p = pg + f->off;
 	r.end = pg + t->pages[f->page].rlen;
 	r.bad = false;
@@ -1490,29 +1536,26 @@ static bool read_func(struct symtab *t, const struct v_func *f, uint64_t addr,
 	for (i = 0; i < n && !r.bad; i++) {
 		struct inl_rec in;
 		uint64_t nr;
+		bool in_holds = false;
 
 		in.nest = r_uleb(&r);
 		in.call_line = r_uleb(&r);
 		in.call_file = r_uleb(&r);
 		in.origin = r_uleb(&r);
 		nr = r_uleb(&r);
-		in.holds = false;
 		for (k = 0; k < nr && !r.bad; k++) {
 			uint64_t a = f->addr + (uint64_t)r_sleb(&r), size = r_uleb(&r);
 
 			if (holds(a, size, addr))
-				in.holds = true;
+				in_holds = true;
 		}
-		if (*ninl == res->icap) {
-			size_t nc = res->icap ? res->icap * 2 : 64;
-			void *q = realloc(res->inl, nc * sizeof(struct inl_rec));
-
-			if (!q)
-				return false;
-			res->inl = q;
-			res->icap = nc;
+		if (*ninl && in.nest <= chain[*ninl - 1].nest)
+			break;	/* past the children of the last chosen record */
+		if (in.nest == *ninl && in_holds) {
+			chain[(*ninl)++] = in;
+			if (*ninl > SYMTAB_MAX_INLINE)
+				break;	/* one past the limit: the cut */
 		}
-		((struct inl_rec *)res->inl)[(*ninl)++] = in;
 	}
 	return !r.bad;
 }
@@ -1537,32 +1580,25 @@ void symtab_lookup(struct symtab *t, uint64_t addr, struct symtab_result *res)
 	if (fi >= 0 && holds(t->funcs[fi].addr, t->funcs[fi].size, addr)) {
 		const struct v_func *f = &t->funcs[fi];
 		const struct inl_rec *in;
-		uint32_t chain[SYMTAB_MAX_INLINE];
-		uint32_t lo = 0, hi, depth = 0, hit;
+		uint32_t depth;
 
 		if (!read_func(t, f, addr, res, &name, &have_line, &line, &lfile, &ninl))
 			goto out;
 		in = res->inl;
-		hi = (uint32_t)ninl;
+		depth = (uint32_t)ninl;
 		res->kind = SYMTAB_FUNC;
 		res->function_addr = f->addr;
-		file = have_line ? id_name(t, t->files, t->n[V_FILES], lfile, res) : 0;
-		/* the chain, outermost first: at each level the first record of
-		 * that level among the chosen parent's children that holds addr */
-		while (depth < SYMTAB_MAX_INLINE) {
-			for (hit = lo; hit < hi; hit++)
-				if (in[hit].nest == depth && in[hit].holds)
-					break;
-			if (hit >= hi)
-				break;
-			chain[depth++] = hit;
-			lo = hit + 1;
-			for (j = lo; j < ninl && in[j].nest > in[hit].nest; j++)
-				;
-			hi = j;
+		if (depth > SYMTAB_MAX_INLINE) {
+			/* cut: the deepest frame reported is at the call of the
+			 * first one left out, as Breakpad would report it */
+			depth = SYMTAB_MAX_INLINE;
+			file = id_name(t, t->files, t->n[V_FILES], in[depth].call_file, res);
+			line = in[depth].call_line;
+		} else {
+			file = have_line ? id_name(t, t->files, t->n[V_FILES], lfile, res) : 0;
 		}
 		for (j = depth; j-- > 0;) {
-			const struct inl_rec *x = &in[chain[j]];
+			const struct inl_rec *x = &in[j];
 			size_t o = id_name(t, t->origins, t->n[V_ORIGINS], x->origin, res);
 
 			fname[res->ninlines] = o ? o : keep(res, "<name omitted>", 14);

@@ -50,9 +50,14 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
  * than the format's 32-bit counts allow; SYM_EIO, SYM_ENOSPC. */
 enum sym_code symtab_build_feed(struct symtab_builder *b, const void *data, size_t n,
 				struct sym_err *err);
-/* Finishes: writes the table to path (through a temporary file in the same
- * directory, fsynced and renamed, so path is whole or absent) and frees b.
- * On failure b is freed too and path is untouched. */
+/* The name prefix of the temporary files builds leave in tmpdir when
+ * killed midway. */
+#define SYMTAB_TMP_PREFIX "table."
+/* Finishes: writes the table to path (through a temporary file in tmpdir,
+ * which must be on path's file system, fsynced and renamed, the directory
+ * fsynced, so path is whole or absent) and frees b.
+ * On failure b is freed too and path is untouched, but for a failure to
+ * fsync the directory after the rename (then path is the new table). */
 enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 				  struct sym_err *err);
 /* Frees b without writing anything; NULL is fine. */

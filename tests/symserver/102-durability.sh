@@ -156,5 +156,20 @@ for h in hashes:
         sys.exit('blob %s: answered before the commit was durable' % h)
     print('blob %s: write %d, fsync %d, rename %d, dir fsync %d, index %d, sync %d, meta %d, answer %d'
           % (h[:8], writes[-1], fsyncs[0], ren, dsync, data, sync, meta, answer))
+    # the lookup table built at upload (issue 15): written under tmp/, its
+    # last write fsynced, renamed into tables/xx/, that directory fsynced
+    tab = '/tables/%s/%s.symt' % (h[:2], h)
+    tren = find(0, lambda e: e[0].startswith('rename') and e[1].endswith(tab), 'the rename of table %s' % h)
+    ttmp = ev[tren][1].split(' -> ')[0]
+    assert ttmp.startswith(store + '/tmp/table.'), ttmp
+    topen = max(i for i in range(tren) if ev[i][0] == 'openat' and ev[i][1] == ttmp)
+    twrites = [i for i in range(topen, tren) if ev[i][0] in ('write', 'pwrite64', 'writev') and ev[i][1] == ttmp]
+    if not twrites or not [i for i in range(twrites[-1], tren) if synced(ev[i], ttmp)]:
+        sys.exit('table %s: not fsynced between its last write and its rename' % h)
+    tdir = find(tren, lambda e: synced(e, '/tables/' + h[:2]), 'the fsync of tables/%s after the rename' % h[:2])
+    print('table %s: last write %d, rename %d, dir fsync %d' % (h[:8], twrites[-1], tren, tdir))
     pos = answer
 PY
+for h in $(cat a.sym | sha256sum | cut -c1-64) $(cat b.sym | sha256sum | cut -c1-64); do
+	[ "$(stat -c %a "$STORE/tables/${h:0:2}/$h.symt")" = 644 ] || fail "table $h is not readable by all (mode $(stat -c %a "$STORE/tables/${h:0:2}/$h.symt"))"
+done

@@ -15,6 +15,7 @@
 #include "pdb_msf.h"
 #include "symfile.h"
 #include "symname.h"
+#include "symtab.h"
 #include "unwind_info.h"
 
 static int ntest, nfail;
@@ -478,6 +479,97 @@ static void test_symfile_compare(void)
 	ok(symfile_compare(&f, &f, NULL, 0) == 0, "a file is as rich as itself%s", "");
 }
 
+/* Feeds text to the upload check in one block, or split at cut. */
+static bool check_split(const char *text, size_t n, size_t cut)
+{
+	struct symcheck c;
+	bool good;
+
+	symcheck_init(&c);
+	good = symcheck_feed(&c, text, cut) && symcheck_feed(&c, text + cut, n - cut) &&
+	       symcheck_finish(&c);
+	symcheck_release(&c);
+	return good;
+}
+
+/* Builds a lookup table of text (fed split at cut) in dir; true when built
+ * and the address 0x1000 resolves to a function whose name is name_len long. */
+static bool table_of(const char *dir, const char *text, size_t n, size_t cut, size_t name_len)
+{
+	struct symtab_builder *b;
+	struct symtab *t;
+	struct symtab_result r;
+	struct sym_err e;
+	char path[4200];
+	bool good = false;
+
+	snprintf(path, sizeof(path), "%s/t.symt", dir);
+	unlink(path);
+	if (symtab_build_begin(&b, dir, &e) != SYM_OK)
+		return false;
+	if (symtab_build_feed(b, text, cut, &e) != SYM_OK ||
+	    symtab_build_feed(b, text + cut, n - cut, &e) != SYM_OK) {
+		symtab_build_abort(b);
+		return false;
+	}
+	if (symtab_build_finish(b, path, &e) != SYM_OK || symtab_open(&t, path, &e) != SYM_OK)
+		return false;
+	memset(&r, 0, sizeof(r));
+	symtab_lookup(t, 0x1000, &r);
+	good = r.kind == SYMTAB_FUNC && r.function && strlen(r.function) == name_len;
+	symtab_result_release(&r);
+	symtab_close(t);
+	return good;
+}
+
+/* A line of SYMFILE_MAX_LINE bytes (the newline not counted) is accepted
+ * at upload and builds a lookup table; one byte more is refused by both,
+ * however the file is split into blocks. */
+static void test_line_limit(void)
+{
+	static const char head[] = "MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n";
+	static const char fhead[] = "FUNC 1000 10 0 ";
+	char dir[] = "/tmp/unit-symtab.XXXXXX";
+	size_t hl = strlen(head), fl = strlen(fhead);
+	size_t n = hl + SYMFILE_MAX_LINE + 2;
+	char *text = malloc(n + 1);
+
+	if (!text || !mkdtemp(dir)) {
+		ok(0, "line limit: %s", "set-up");
+		free(text);
+		return;
+	}
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t line = SYMFILE_MAX_LINE + (size_t)extra, len = hl + line + 1;
+		size_t name_len = line - fl;
+
+		memcpy(text, head, hl);
+		memcpy(text + hl, fhead, fl);
+		memset(text + hl + fl, 'x', name_len);
+		text[hl + line] = '\n';
+		ok(check_split(text, len, len) == !extra,
+		   extra ? "a line one byte over the limit is refused by the check (%s)"
+			 : "a line at the limit passes the check (%s)", "one block");
+		ok(check_split(text, len, hl + 100) == !extra,
+		   extra ? "a line one byte over the limit is refused by the check (%s)"
+			 : "a line at the limit passes the check (%s)", "split");
+		ok(table_of(dir, text, len, len, name_len) == !extra,
+		   extra ? "a line one byte over the limit builds no table (%s)"
+			 : "a line at the limit builds a table that finds it (%s)", "one block");
+		ok(table_of(dir, text, len, hl + 100, name_len) == !extra,
+		   extra ? "a line one byte over the limit builds no table (%s)"
+			 : "a line at the limit builds a table that finds it (%s)", "split");
+	}
+	{
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/t.symt", dir);
+		unlink(path);
+		rmdir(dir);
+	}
+	free(text);
+}
+
 /* The base names FUNC names are compared on (dumpsyms/symname.c): a
  * symbol's demangled name against a bare DWARF name. */
 static void test_symname(void)
@@ -564,6 +656,7 @@ int main(void)
 	test_sniff();
 	test_pdb_stream();
 	test_symfile_compare();
+	test_line_limit();
 	test_symname();
 	printf("1..%d\n", ntest);
 	if (nfail)
