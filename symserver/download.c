@@ -96,7 +96,7 @@ void server_init_cache(struct server *srv, uint64_t budget)
 	srv->not_found = body ? http_cached_new(404, "application/json", body, n, NULL, NULL, 0)
 			      : NULL;
 	free(body);
-	srv->sym = symbolicator_new(srv->store, 0);
+	srv->sym = symbolicator_new(srv->store, srv->open_tables);
 }
 
 void server_free_cache(struct server *srv)

@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"                       [--idle-timeout S] [--header-timeout S] [--min-body-rate BYTES]\n"
 	"                       [--s3 URL [--s3-credentials FILE] [--s3-timeout MS] [--s3-virtual-host]\n"
 	"                        [--cache-dir DIR] [--cache-size BYTES] [--s3-log-retention S]]\n"
+	"                       [--open-tables N]\n"
 	"       symserver sync --s3 URL [--store DIR]\n"
 	"       symserver import [--store DIR] [--force] TREE\n"
 	"       symserver verify [--store DIR]\n"
@@ -43,7 +44,7 @@ static const char usage_text[] =
 	"       symserver token list [--store DIR] [--json]\n"
 	"       symserver missing [--since WHEN] [--min-count N] [--format table|csv|json] ...\n"
 	"       symserver missing ignore|unignore PATTERN [--s3 URL]; symserver missing ignored\n"
-	"       symserver symbolicate [--store DIR] [FILE]\n"
+	"       symserver symbolicate [--store DIR] [--open-tables N] [FILE]\n"
 	"       symserver --version\n"
 	"\n"
 	"Stores Breakpad .sym files and serves them to minidump processors at\n"
@@ -53,7 +54,8 @@ static const char usage_text[] =
 	"days, an age (12h, 30d) or a date (2027-06-30[T12:00:00Z]).  verify, delete,\n"
 	"token list|revoke and missing (but ignore) need an existing store.\n"
 	"symbolicate: a symbolicate/v5 request (JSON, from FILE or standard input)\n"
-	"answered from the store, as POST /symbolicate/v5 answers it.\n"
+	"answered from the store, as POST /symbolicate/v5 answers it.  --open-tables\n"
+	"256: symbolication lookup tables kept open (more while more are in use).\n"
 	"Hostile clients: --max-connections 10000, --max-per-client 128 (0: no limit;\n"
 	"addresses in --trust-proxy, default 127.0.0.1,::1, are exempt), --idle-timeout\n"
 	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n"
@@ -113,6 +115,7 @@ struct opts {
 	const char *s3, *s3_credentials, *cache_dir;
 	uint64_t s3_timeout, cache_size, s3_log_retention;
 	bool s3_vhost;
+	unsigned open_tables;	/* issue 15: lookup tables kept open */
 };
 
 /* long-only options */
@@ -130,6 +133,7 @@ enum {
 	OPT_S3_LOG_RETENTION,
 	OPT_CACHE_DIR,
 	OPT_CACHE_SIZE,
+	OPT_OPEN_TABLES,
 };
 
 /* A size: a number of bytes with an optional K, M, G or T (powers of
@@ -209,6 +213,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "s3-log-retention", required_argument, NULL, OPT_S3_LOG_RETENTION },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+		{ "open-tables", required_argument, NULL, OPT_OPEN_TABLES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -233,6 +238,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->trust_proxy = "127.0.0.1,::1";
 	o->s3_timeout = 10000;
 	o->cache_size = (uint64_t)10 << 30;
+	o->open_tables = 256;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -294,6 +300,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
 		case OPT_CACHE_SIZE: ok = parse_size(optarg, &o->cache_size); break;
+		case OPT_OPEN_TABLES:
+			ok = parse_num(optarg, 1, 1000000, &v);
+			o->open_tables = (unsigned)v;
+			break;
 		case 'E': o->expires = optarg; break;
 		case 'J': o->json = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -367,6 +377,7 @@ static int cmd_serve(struct opts *o)
 	srv.max_upload = o->max_upload;
 	srv.public_url = o->public_url;
 	srv.max_minidump = o->max_minidump;
+	srv.open_tables = o->open_tables;
 	srv.started = (uint64_t)time(NULL);
 	if (!o->no_miss_accounting && !(srv.acc = miss_acc_start(srv.store, o->miss_flush_ms))) {
 		fprintf(stderr, "symserver: cannot start missing-symbol accounting\n");
@@ -638,7 +649,7 @@ static int cmd_symbolicate(struct opts *o, char **args, int nargs)
 		free(body);
 		return 1;
 	}
-	sy = symbolicator_new(srv.store, 0);
+	sy = symbolicator_new(srv.store, o->open_tables);
 	out = sy ? symbolicate_v5(sy, body, len, false, NULL, NULL, &olen, why, sizeof(why)) : NULL;
 	if (!sy) {
 		fprintf(stderr, "symserver: out of memory\n");

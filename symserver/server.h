@@ -65,6 +65,7 @@ struct server {
 	/* symbolication: the lookup tables (NULL: none; a file's table is
 	 * then built on first use only) and the requests being answered */
 	struct symbolicator *sym;
+	unsigned open_tables;	/* its base size (0: the default) */
 	unsigned sym_active;		/* atomic */
 };
 

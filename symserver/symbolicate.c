@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,19 +21,37 @@
 #include "symbolicate.h"
 #include "symtab.h"
 
+/* The open tables, shared by requests.  A slot is loading while one
+ * thread opens (or builds) its table and the others asking for it wait:
+ * a table is built once however many requests want it at the same time.
+ * A table that cannot be built from its .sym (a malformed or truncated
+ * file: the same next time) is remembered as failed for FAIL_TTL_S, so
+ * requests do not rebuild it again and again; transient errors (memory,
+ * I/O) are not remembered. */
+enum slot_state { SLOT_EMPTY, SLOT_LOADING, SLOT_READY, SLOT_FAILED };
+enum { FAIL_TTL_S = 60 };
+
 struct table_slot {
 	char hash[65];
+	enum slot_state state;
 	struct symtab *t;
-	unsigned refs;
+	unsigned refs;		/* requests holding t */
 	uint64_t used;		/* a tick of the last use */
+	uint64_t load;		/* which load (sy->loads) filled it */
+	double failed_ms;	/* SLOT_FAILED: when */
+	bool transient;		/* SLOT_FAILED: memory or I/O, not the file */
+	struct sym_err err;	/* SLOT_FAILED: why */
 };
 
 struct symbolicator {
 	struct store *store;
 	pthread_mutex_t mu;
+	pthread_cond_t loaded;	/* a slot left SLOT_LOADING */
+	/* the first nbase slots are the cache; past that, slots are added
+	 * while every one is in use, and emptied when no longer used */
 	struct table_slot *slots;
-	unsigned nslots;
-	uint64_t tick;
+	unsigned nslots, nbase, nused;
+	uint64_t tick, loads;
 };
 
 struct symbolicator *symbolicator_new(struct store *store, unsigned max_open)
@@ -42,12 +61,15 @@ struct symbolicator *symbolicator_new(struct store *store, unsigned max_open)
 	if (!sy)
 		return NULL;
 	sy->store = store;
-	sy->nslots = max_open ? max_open : 256;
+	sy->nslots = sy->nbase = max_open ? max_open : 256;
 	if (!(sy->slots = calloc(sy->nslots, sizeof(*sy->slots)))) {
 		free(sy);
 		return NULL;
 	}
 	pthread_mutex_init(&sy->mu, NULL);
+	pthread_cond_init(&sy->loaded, NULL);
+	if (store)	/* what builds killed midway left (an hour gives any build time to end) */
+		store_sweep_tmp(store, SYMTAB_TMP_PREFIX, 3600);
 	return sy;
 }
 
@@ -60,6 +82,7 @@ void symbolicator_free(struct symbolicator *sy)
 	for (i = 0; i < sy->nslots; i++)
 		symtab_close(sy->slots[i].t);
 	free(sy->slots);
+	pthread_cond_destroy(&sy->loaded);
 	pthread_mutex_destroy(&sy->mu);
 	free(sy);
 }
@@ -163,82 +186,165 @@ static enum sym_code open_table(struct symbolicator *sy, const struct sym_record
 	return symtab_open(t, path, err);
 }
 
-/* A table from the cache, or opened (and cached when there is room);
- * give it back with table_put(). */
-static struct symtab *table_get(struct symbolicator *sy, const struct sym_record *rec,
-				const char **how, struct sym_err *err)
+static void slot_empty(struct symbolicator *sy, struct table_slot *s)
 {
-	struct symtab *t = NULL;
-	unsigned i;
-	int empty = -1, lru = -1, victim;
+	symtab_close(s->t);
+	memset(s, 0, sizeof(*s));
+	sy->nused--;
+}
 
-	pthread_mutex_lock(&sy->mu);
-	for (i = 0; i < sy->nslots; i++)
-		if (sy->slots[i].t && strcmp(sy->slots[i].hash, rec->hash) == 0) {
-			sy->slots[i].refs++;
-			sy->slots[i].used = ++sy->tick;
-			pthread_mutex_unlock(&sy->mu);
-			*how = "cached";
-			return sy->slots[i].t;
-		}
-	pthread_mutex_unlock(&sy->mu);
-	if (open_table(sy, rec, &t, how, err) != SYM_OK)
-		return NULL;
-	pthread_mutex_lock(&sy->mu);
+/* A slot for a table not held: an empty one of the cache, else the least
+ * recently used one nobody holds, else a new one.  -1 when out of memory.
+ * Under sy->mu. */
+static int slot_take(struct symbolicator *sy)
+{
+	int lru = -1;
+	unsigned i;
+
 	for (i = 0; i < sy->nslots; i++) {
 		struct table_slot *s = &sy->slots[i];
 
-		if (s->t && strcmp(s->hash, rec->hash) == 0) {
-			/* another request opened it meanwhile: share that one */
-			s->refs++;
-			s->used = ++sy->tick;
-			pthread_mutex_unlock(&sy->mu);
-			symtab_close(t);
-			return s->t;
-		}
-		if (!s->t) {
-			if (empty < 0)
-				empty = (int)i;
-		} else if (!s->refs && (lru < 0 || s->used < sy->slots[lru].used)) {
+		if (s->state == SLOT_EMPTY) {
+			if (i < sy->nbase || lru < 0)
+				return (int)i;
+		} else if (s->state != SLOT_LOADING && !s->refs && sy->nused >= sy->nbase &&
+			   (lru < 0 || s->used < sy->slots[lru].used)) {
 			lru = (int)i;
 		}
 	}
-	victim = empty >= 0 ? empty : lru;
-	if (victim >= 0) {
-		struct table_slot *s = &sy->slots[victim];
+	if (lru >= 0) {
+		if (sy->slots[lru].state != SLOT_EMPTY)
+			slot_empty(sy, &sy->slots[lru]);
+		return lru;
+	}
+	{
+		unsigned n = sy->nslots * 2;
+		struct table_slot *q = realloc(sy->slots, n * sizeof(*q));
 
-		symtab_close(s->t);
-		snprintf(s->hash, sizeof(s->hash), "%s", rec->hash);
+		if (!q)
+			return -1;
+		memset(q + sy->nslots, 0, (n - sy->nslots) * sizeof(*q));
+		sy->slots = q;
+		i = sy->nslots;
+		sy->nslots = n;
+		return (int)i;
+	}
+}
+
+/* rec's table, from the cache or opened (or built) once however many
+ * ask; give it back with table_put().  retry: do not trust a failure
+ * remembered (an upload). */
+static struct symtab *table_get(struct symbolicator *sy, const struct sym_record *rec, bool retry,
+				const char **how, struct sym_err *err)
+{
+	struct table_slot *s;
+	struct symtab *t = NULL;
+	struct sym_err oerr;
+	enum sym_code rc;
+	uint64_t waited = 0;	/* the load this request waited for */
+	unsigned i;
+	int k;
+
+	pthread_mutex_lock(&sy->mu);
+again:
+	for (i = 0; i < sy->nslots; i++) {
+		s = &sy->slots[i];
+		if (s->state == SLOT_EMPTY || strcmp(s->hash, rec->hash) != 0)
+			continue;
+		if (s->state == SLOT_LOADING) {
+			waited = s->load;
+			pthread_cond_wait(&sy->loaded, &sy->mu);
+			goto again;	/* the slots may have moved */
+		}
+		if (s->state == SLOT_READY) {
+			s->refs++;
+			s->used = ++sy->tick;
+			t = s->t;	/* before the unlock: the array may move after it */
+			pthread_mutex_unlock(&sy->mu);
+			*how = "cached";
+			return t;
+		}
+		/* failed: the file's fault is remembered for a while; a
+		 * transient failure only by those who waited for that load */
+		if (!retry && (s->transient ? s->load == waited
+					    : now_ms() - s->failed_ms < FAIL_TTL_S * 1e3)) {
+			sym_fail(err, s->err.code, "%s (%s)", s->err.msg,
+				 s->transient ? "the load waited for" : "remembered");
+			pthread_mutex_unlock(&sy->mu);
+			*how = "failed before";
+			return NULL;
+		}
+		k = (int)i;
+		goto load;
+	}
+	if ((k = slot_take(sy)) < 0) {
+		pthread_mutex_unlock(&sy->mu);
+		sym_fail(err, SYM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	sy->nused++;
+load:
+	s = &sy->slots[k];
+	snprintf(s->hash, sizeof(s->hash), "%s", rec->hash);
+	s->state = SLOT_LOADING;
+	s->refs = 0;
+	s->load = ++sy->loads;
+	pthread_mutex_unlock(&sy->mu);
+
+	sym_err_clear(&oerr);
+	rc = open_table(sy, rec, &t, how, &oerr);
+
+	pthread_mutex_lock(&sy->mu);
+	s = &sy->slots[k];
+	if (rc == SYM_OK) {
+		s->state = SLOT_READY;
 		s->t = t;
 		s->refs = 1;
-		s->used = ++sy->tick;
-		pthread_mutex_unlock(&sy->mu);
-		return t;
+	} else {
+		s->state = SLOT_FAILED;
+		s->failed_ms = now_ms();
+		s->transient = rc != SYM_EFORMAT && rc != SYM_ELIMIT;
+		s->err = oerr;
 	}
+	s->used = ++sy->tick;
+	pthread_cond_broadcast(&sy->loaded);
 	pthread_mutex_unlock(&sy->mu);
-	return t;	/* every slot in use: not cached, closed by table_put() */
+	if (rc != SYM_OK)
+		sym_fail(err, rc, "%s", oerr.msg);
+	return t;
 }
 
 static void table_put(struct symbolicator *sy, struct symtab *t)
 {
-	unsigned i;
+	unsigned i, lru = UINT_MAX;
 
 	pthread_mutex_lock(&sy->mu);
 	for (i = 0; i < sy->nslots; i++)
-		if (sy->slots[i].t == t) {
+		if (sy->slots[i].state == SLOT_READY && sy->slots[i].t == t) {
 			sy->slots[i].refs--;
-			pthread_mutex_unlock(&sy->mu);
-			return;
+			break;
 		}
+	/* past the cache's size: the least recently used table nobody
+	 * holds goes (or a failure remembered) */
+	if (sy->nused > sy->nbase) {
+		for (i = 0; i < sy->nslots; i++) {
+			struct table_slot *s = &sy->slots[i];
+
+			if ((s->state == SLOT_READY || s->state == SLOT_FAILED) && !s->refs &&
+			    (lru == UINT_MAX || s->used < sy->slots[lru].used))
+				lru = i;
+		}
+		if (lru != UINT_MAX)
+			slot_empty(sy, &sy->slots[lru]);
+	}
 	pthread_mutex_unlock(&sy->mu);
-	symtab_close(t);
 }
 
 enum sym_code symbolicator_prepare(struct symbolicator *sy, const struct sym_record *rec,
 				   struct sym_err *err)
 {
 	const char *how;
-	struct symtab *t = table_get(sy, rec, &how, err);
+	struct symtab *t = table_get(sy, rec, true, &how, err);
 
 	if (!t)
 		return err && err->code ? err->code : SYM_EIO;
@@ -250,6 +356,7 @@ enum sym_code symbolicator_prepare(struct symbolicator *sy, const struct sym_rec
 
 struct module {
 	const char *debug_file, *debug_id;	/* as the request gave them */
+	size_t same;			/* the first module of the job with this key */
 	int state;			/* -1: not needed (null), 0: no symbols, 1: found */
 	struct symtab *t;
 	char name[1024];		/* the module's file name in frames */
@@ -350,13 +457,17 @@ static bool check_job(json_t *job, size_t j, size_t *frames, char *why, size_t c
 struct sbuf {
 	char *p;
 	size_t len, cap;
-	bool nomem;
+	bool nomem, too_big;
 };
 
 static void sb_write(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->nomem)
+	if (b->nomem || b->too_big)
 		return;
+	if (n > SYMBOLICATE_MAX_ANSWER - b->len) {
+		b->too_big = true;	/* names of 1 MB times 100 000 frames */
+		return;
+	}
 	if (n > b->cap - b->len) {
 		size_t nc = b->cap ? b->cap : 65536;
 		char *q;
@@ -484,11 +595,12 @@ static void resolve(struct symbolicator *sy, struct module *m, symbolicate_miss_
 	if (rec.code_file[0])
 		snprintf(m->name, sizeof(m->name), "%s", rec.code_file);
 	sym_err_clear(&err);
-	m->t = table_get(sy, &rec, &m->how, &err);
+	m->t = table_get(sy, &rec, false, &m->how, &err);
 	if (m->t) {
 		m->state = 1;
 	} else {
-		m->how = "error";
+		if (strcmp(m->how, "failed before") != 0)
+			m->how = "error";
 		fprintf(stderr, "symserver: no lookup table for %s/%s: %s\n", rec.debug_file,
 			rec.debug_id, err.msg);
 	}
@@ -535,6 +647,37 @@ static void frame_write(struct sbuf *b, const struct module *mods, size_t idx_fr
 	sb_puts(b, "}");
 }
 
+static int cmp_mod(const void *x, const void *y)
+{
+	const struct module *a = *(struct module *const *)x, *b = *(struct module *const *)y;
+	int c = strcmp(a->debug_file, b->debug_file);
+
+	if (!c)
+		c = strcmp(a->debug_id, b->debug_id);
+	return c ? c : a < b ? -1 : a > b;
+}
+
+/* Points each module at the first one of the job with its key: a module
+ * listed twice is looked up once and answered once in found_modules. */
+static bool dedup(struct module *mods, size_t nmod)
+{
+	struct module **v = malloc((nmod ? nmod : 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return false;
+	for (i = 0; i < nmod; i++)
+		v[i] = &mods[i];
+	qsort(v, nmod, sizeof(*v), cmp_mod);
+	for (i = 0; i < nmod; i++)
+		v[i]->same = i && !strcmp(v[i]->debug_file, v[i - 1]->debug_file) &&
+				     !strcmp(v[i]->debug_id, v[i - 1]->debug_id)
+			     ? v[i - 1]->same
+			     : (size_t)(v[i] - mods);
+	free(v);
+	return true;
+}
+
 /* Writes one job's result; false when out of memory. */
 static bool run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn miss, void *ctx,
 		    struct sbuf *b, struct sbuf *dbg, double *lookup_ms)
@@ -556,6 +699,11 @@ static bool run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn mi
 		mods[i].debug_id = json_string_value(json_array_get(m, 1));
 		mods[i].state = -1;
 	}
+	if (!dedup(mods, nmod)) {
+		free(mods);
+		free(res);
+		return false;
+	}
 	sb_puts(b, "{\"stacks\": [");
 	json_array_foreach(stacks, i, st) {
 		json_t *fr;
@@ -565,6 +713,11 @@ static bool run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn mi
 			json_int_t mi = json_integer_value(json_array_get(fr, 0));
 			json_int_t off = json_integer_value(json_array_get(fr, 1));
 			double t0;
+
+			if (b->nomem || b->too_big)
+				break;	/* refused anyway: no more lookups */
+			if (mi >= 0)
+				mi = (json_int_t)mods[mi].same;
 
 			if (mi >= 0 && off >= 0 && mods[mi].state < 0)
 				resolve(sy, &mods[mi], miss, ctx);
@@ -580,8 +733,10 @@ static bool run_job(struct symbolicator *sy, json_t *job, symbolicate_miss_fn mi
 	for (i = 0; i < nmod; i++) {
 		char key[2200];
 
+		if (mods[i].same != i)
+			continue;	/* answered with the first of its key */
 		snprintf(key, sizeof(key), "%s/%s", mods[i].debug_file, mods[i].debug_id);
-		if (i)
+		if (i)	/* module 0 is always the first of its key */
 			sb_puts(b, ", ");
 		sb_str(b, key);
 		sb_puts(b, mods[i].state < 0 ? ": null" : mods[i].state ? ": true" : ": false");
@@ -643,9 +798,11 @@ char *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bool
 			return NULL;
 		}
 		json_incref(jobs);
-	} else {
-		jobs = json_array();
-		json_array_append(jobs, root);
+	} else if (!(jobs = json_array()) || json_array_append(jobs, root) != 0) {
+		json_decref(jobs);
+		json_decref(root);
+		set_why(why, cap, "out of memory");
+		return NULL;
 	}
 	json_array_foreach(jobs, i, job)
 		if (!check_job(job, i, &frames, why, cap)) {
@@ -669,14 +826,20 @@ char *symbolicate_v5(struct symbolicator *sy, const char *body, size_t len, bool
 		sb_puts(&out, "}}");
 		if (dbg.nomem)
 			out.nomem = true;
+		if (dbg.too_big)
+			out.too_big = true;
 		free(dbg.p);
 	}
 	sb_puts(&out, "}\n");
 	json_decref(jobs);
 	json_decref(root);
-	if (out.nomem) {
+	if (out.nomem || out.too_big) {
 		free(out.p);
-		set_why(why, cap, "out of memory");
+		if (out.nomem)
+			set_why(why, cap, "out of memory");
+		else
+			set_why(why, cap, "the answer would be larger than %d bytes: ask for fewer frames",
+				SYMBOLICATE_MAX_ANSWER);
 		return NULL;
 	}
 	*len_out = out.len;

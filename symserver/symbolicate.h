@@ -23,6 +23,7 @@ enum {
 	SYMBOLICATE_MAX_MODULES = 4096,		/* per job */
 	SYMBOLICATE_MAX_FRAMES = 100000,	/* over all jobs and stacks */
 	SYMBOLICATE_MAX_BODY = 8 << 20,		/* bytes */
+	SYMBOLICATE_MAX_ANSWER = 128 << 20,	/* bytes: past it the request is refused */
 };
 
 struct symbolicator;

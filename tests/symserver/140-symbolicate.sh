@@ -82,6 +82,65 @@ json.dump({'memoryMap': [['$name', '$id']], 'stacks': [[[0, a] for a in addrs]]}
 	echo "$name: $(cat check.out)"
 done
 
+# -- inline chains deeper than the answer keeps (SYMTAB_MAX_INLINE, 256):
+# the outermost 256 inline frames and the function, each at the location
+# symlookup gives it (the deepest kept one at the call of the first one
+# left out); shallower chains whole
+mkdir -p deep/deep.so/0123456789ABCDEF0123456789ABCDEF0
+py "
+out = ['MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 deep.so', 'FILE 0 a.c', 'FILE 1 b.c']
+out += ['INLINE_ORIGIN %d in%d' % (k, k) for k in range(300)]
+out += ['FUNC 1000 1000 0 outer']
+out += ['INLINE %d %d %d %d %x %x' % (k, k + 1, k % 2, k, 0x1000 + k, 0x1000 - k) for k in range(300)]
+out += ['1000 1000 9999 1']
+open('deep/deep.so/0123456789ABCDEF0123456789ABCDEF0/deep.so.sym', 'w').write('\n'.join(out) + '\n')
+"
+# (and a name of 1 MB: 140 frames at it would answer 140 MB, past the
+# 128 MiB an answer may take: refused with the reason; 120 are answered)
+mkdir -p deep/big.so/0123456789ABCDEF0123456789ABCDEF0
+py "
+open('deep/big.so/0123456789ABCDEF0123456789ABCDEF0/big.so.sym', 'w').write(
+    'MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 big.so\nFUNC 1000 10 0 ' + 'n' * 1000000 + '\n')
+for n in (120, 140):
+    s = ', '.join(['[0, 4096]'] * n)
+    open('big%d.json' % n, 'w').write('{\"memoryMap\": [[\"big.so\", \"0123456789ABCDEF0123456789ABCDEF0\"]], \"stacks\": [[%s]]}' % s)
+"
+
+printf x > "$STORE/tmp/table.old123"; touch -d '2 hours ago' "$STORE/tmp/table.old123"
+printf x > "$STORE/tmp/table.new123"; printf x > "$STORE/tmp/other.old123"; touch -d '2 hours ago' "$STORE/tmp/other.old123"
+"$SYMSERVER" import --store "$STORE" deep > import3.out 2>&1 || fail "import deep: $(cat import3.out)"
+[ ! -e "$STORE/tmp/table.old123" ] && [ -e "$STORE/tmp/table.new123" ] && [ -e "$STORE/tmp/other.old123" ] ||
+	fail "the sweep of tmp/: $(ls "$STORE/tmp")"
+rm -f "$STORE/tmp/table.new123" "$STORE/tmp/other.old123"
+"$SYMSERVER" symbolicate --store "$STORE" big120.json > big120.out 2> big120.err || fail "120 frames at a 1 MB name: $(cat big120.err)"
+[ "$(grep -o 'nnnnnnnnnn"' big120.out | wc -l)" -eq 120 ] || fail "120 frames at a 1 MB name: not 120 names"
+"$SYMSERVER" symbolicate --store "$STORE" big140.json > big140.out 2> big140.err && fail "an answer of 140 MB was given"
+grep -q "the answer would be larger than 134217728 bytes" big140.err || fail "140 frames at a 1 MB name: $(cat big140.err)"
+[ -s big140.out ] && fail "a refused answer wrote output"
+rm -f big120.out big140.out
+deep_addrs="1050 10ff 1100 1101 1200"
+"$SYMLOOKUP" --inlines deep/deep.so/*/deep.so.sym $deep_addrs > deepref.txt 2> /dev/null || fail "symlookup deep.sym"
+py "
+import json
+print(json.dumps({'memoryMap': [['deep.so', '0123456789ABCDEF0123456789ABCDEF0']], 'stacks': [[[0, int(a, 16)] for a in '$deep_addrs'.split()]]}))
+" > deepreq.json
+"$SYMSERVER" symbolicate --store "$STORE" deepreq.json > deep.json 2> deep.err || fail "symbolicate deep: $(cat deep.err)"
+py "
+import json
+ref = {}
+for l in open('deepref.txt'):
+    a, name, loc = l.rstrip('\n').split('\t')
+    ref.setdefault(int(a, 16), []).append((name, loc))
+depths = {0x1050: 81, 0x10ff: 256, 0x1100: 257, 0x1101: 258, 0x1200: 300}
+for f in json.load(open('deep.json'))['results'][0]['stacks'][0]:
+    a = int(f['module_offset'], 16)
+    want = ref[a]
+    assert len(want) == depths[a] + 1, (hex(a), len(want))
+    got = [(i['function'], '%s:%d' % (i['file'], i['line'])) for i in f.get('inlines', [])]
+    got.append((f['function'], '%s:%d' % (f['file'], f['line'])))
+    assert got == want[-257:], (hex(a), got[:3], want[-257:][:3])
+" || fail "deep inline chains: $(head -c 600 deep.json)"
+
 # -- linux_inline's crash: the inline frames Breakpad's minidump_stackwalk
 # prints (run here, and its reference output in the shared data) for the
 # crash address, against ours for the same module offset
@@ -150,10 +209,23 @@ ans_all after-trunc.json
 grep -q "its size is not the one its header records" after-trunc.json.err || fail "a truncated table was not reported: $(cat after-trunc.json.err)"
 cmp -s good.json after-trunc.json || fail "answers changed after a truncated table"
 grep -q '"function"' good.json || fail "no frame resolved in the all-modules request"
+# one table kept open, eleven needed at once: the same answer
+"$SYMSERVER" symbolicate --store "$STORE" --open-tables 1 all.json > one-open.json 2> one-open.err ||
+	fail "symbolicate --open-tables 1: $(cat one-open.err)"
+cmp -s good.json one-open.json || fail "answers changed with --open-tables 1"
 
 # -- over HTTP
 TOKEN=$(new_token ci) || fail "cannot create a token"
-start_server --miss-flush-ms 100
+start_server --miss-flush-ms 100 --open-tables 2
+# two tables kept open, eleven needed by each of four requests at once
+for i in 1 2 3 4; do
+	curl -s -o allhttp$i.json --data-binary @all.json "$URL/symbolicate/v5" &
+	allpids="${allpids:-} $!"
+done
+wait $allpids
+for i in 1 2 3 4; do
+	cmp -s good.json allhttp$i.json || fail "the all-modules request over HTTP (2 tables open, 4 at once): $(head -c 300 allhttp$i.json)"
+done
 post() {	# post OUT BODY [curl args]: prints the status
 	local out=$1 body=$2; shift 2
 	curl -s -o "$out" -w '%{http_code}' "$@" --data-binary "$body" "$URL/symbolicate/v5"
@@ -204,6 +276,44 @@ assert d['modules']['kernel32.pdb/$KID']['table'] == 'error', d
 assert d['modules']['gone.so/00112233445566778899AABBCCDDEEFF0']['table'] == 'missing', d
 " || fail "the mixed job's answer: $(cat mix.json)"
 grep -q "no lookup table for kernel32.pdb/$KID" "$T/server.err" || fail "the corrupt blob was not logged"
+# the corrupt module again, each module listed twice: a table that could
+# not be built is not rebuilt for every request (remembered for a minute),
+# and a module listed twice is looked up once and answered once
+[ "$(post dup.json "{\"memoryMap\": [[\"linux_inline\", \"BBA6FA10B8AAB33D00000000000000000\"], [\"kernel32.pdb\", \"$KID\"], [\"linux_inline\", \"BBA6FA10B8AAB33D00000000000000000\"], [\"kernel32.pdb\", \"$KID\"], [\"unused.so\", \"FFFF0000FFFF0000FFFF0000FFFF00000\"], [\"unused.so\", \"FFFF0000FFFF0000FFFF0000FFFF00000\"]], \"stacks\": [[[0, 88976], [2, 88976], [1, 4096], [3, 4096]]]}" -H 'Debug: true')" = 200 ] ||
+	fail "the job listing modules twice: $(cat dup.json)"
+py "
+import json
+def pairs(kv):
+    keys = [k for k, _ in kv]
+    assert len(keys) == len(set(keys)), ('a key twice', keys)
+    return dict(kv)
+r = json.load(open('dup.json'), object_pairs_hook=pairs)
+res = r['results'][0]
+assert list(res['found_modules'].items()) == [('linux_inline/BBA6FA10B8AAB33D00000000000000000', True),
+    ('kernel32.pdb/$KID', False), ('unused.so/FFFF0000FFFF0000FFFF0000FFFF00000', None)], res['found_modules']
+f = res['stacks'][0]
+assert f[0]['function'] == 'main' and dict(f[0], frame=1) == f[1], f
+assert f[2] == {'frame': 2, 'module': 'kernel32.pdb', 'module_offset': '0x1000'} and dict(f[2], frame=3) == f[3], f
+assert r['debug']['modules']['kernel32.pdb/$KID']['table'] == 'failed before', r['debug']
+# (two tables kept open: it may have been closed since)
+assert r['debug']['modules']['linux_inline/BBA6FA10B8AAB33D00000000000000000']['table'] in ('cached', 'opened'), r['debug']
+" || fail "the job listing modules twice: $(cat dup.json)"
+# eight requests at once for a module whose table is gone: built once,
+# the others wait for it
+DSYM=$(ls own/dumpsyms/*/dumpsyms.sym)
+read -r _ _ _ DID _ < "$DSYM"
+DH=$(sha256sum "$DSYM" | cut -c1-64)
+rm "$STORE/tables/${DH:0:2}/$DH.symt" || fail "no table for dumpsyms' .sym"
+for i in 1 2 3 4 5 6 7 8; do
+	post sf$i.json "{\"memoryMap\": [[\"dumpsyms\", \"$DID\"]], \"stacks\": [[[0, 4096]]]}" -H 'Debug: true' > sf$i.code &
+	sfpids="${sfpids:-} $!"
+done
+wait $sfpids
+py "
+import json
+how = [json.load(open('sf%d.json' % i))['debug']['modules']['dumpsyms/$DID']['table'] for i in range(1, 9)]
+assert sorted(how) == ['built'] + ['cached'] * 7, how
+" || fail "concurrent requests for one table: $(cat sf*.code) $(head -c 300 sf1.json)"
 # no Debug header: no debug member
 [ "$(post plain.json '{"memoryMap": [["linux_inline", "BBA6FA10B8AAB33D00000000000000000"]], "stacks": [[[0, 88976]]]}')" = 200 ] &&
 	! grep -q '"debug"' plain.json || fail "an answer without Debug: $(cat plain.json)"
