@@ -27,6 +27,7 @@
 #include "fsutil.h"
 #include "index.h"
 #include "sha256.h"
+#include "symtab.h"
 
 #define KEY_LOCKS 64
 /* a node writes its missing-symbol counts at most this often, and reads
@@ -69,6 +70,9 @@ struct store {
 	/* changes of the index made by the store itself (records taken from
 	 * the bucket, dropped), not through store_upload_commit() */
 	uint64_t changes;	/* atomic */
+	/* uploads build their symbolication lookup table as the text
+	 * streams in (store_build_tables()) */
+	bool build_tables;
 };
 
 /* names listed from the bucket (name_push()) */
@@ -88,6 +92,7 @@ struct store_upload {
 	struct symcheck check;
 	uint64_t size, limit;
 	bool force;		/* may replace a richer file */
+	struct symtab_builder *tb;	/* the lookup table, built as the text comes */
 	unsigned char out[65536];
 };
 
@@ -449,8 +454,23 @@ enum sym_code store_upload_begin(struct store *s, struct store_upload **out, str
 	u->zinit = true;
 	sha256_init(&u->sha);
 	symcheck_init(&u->check);
+	if (s->build_tables) {
+		char tmp[4096];
+		struct sym_err terr;
+
+		/* none when it cannot start: built from the blob later */
+		snprintf(tmp, sizeof(tmp), "%s/tmp", s->dir);
+		sym_err_clear(&terr);
+		if (symtab_build_begin(&u->tb, tmp, &terr) != SYM_OK)
+			u->tb = NULL;
+	}
 	*out = u;
 	return SYM_OK;
+}
+
+void store_build_tables(struct store *s, bool on)
+{
+	s->build_tables = on;
 }
 
 void store_upload_limit(struct store_upload *u, uint64_t max_bytes)
@@ -493,6 +513,15 @@ enum sym_code store_upload_write(struct store_upload *u, const void *data, size_
 		return sym_fail(err, SYM_EFORMAT, "not a Breakpad symbol file: %s", u->check.error);
 	sha256_update(&u->sha, data, n);
 	u->size += n;
+	if (u->tb) {
+		struct sym_err terr;
+
+		sym_err_clear(&terr);
+		if (symtab_build_feed(u->tb, data, n, &terr) != SYM_OK) {
+			symtab_build_abort(u->tb);	/* the upload goes on without it */
+			u->tb = NULL;
+		}
+	}
 	while (n) {
 		size_t k = n > (1u << 30) ? (1u << 30) : n;
 		u->z.next_in = (Bytef *)p;
@@ -513,6 +542,7 @@ void store_upload_abort(struct store_upload *u)
 	if (u->zinit)
 		deflateEnd(&u->z);
 	symcheck_release(&u->check);
+	symtab_build_abort(u->tb);
 	free(u);
 }
 
@@ -863,6 +893,21 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	unlock(m);
 	if (held.known && old_out && *outcome != STORE_SAME && *outcome != STORE_NEW)
 		*old_out = held.rec;
+	if (u->tb && *outcome != STORE_SAME && *outcome != STORE_REFUSED) {
+		/* the table of what was published, unless one of this content
+		 * exists: a failure only leaves it to be built on first use */
+		char path[4096], tmp[4096];
+		struct sym_err terr;
+		struct stat st;
+
+		sym_err_clear(&terr);
+		if (store_table_path(s, rec->hash, path, sizeof(path), tmp, sizeof(tmp), &terr) ==
+			    SYM_OK &&
+		    stat(path, &st) != 0) {
+			symtab_build_finish(u->tb, path, &terr);
+			u->tb = NULL;
+		}
+	}
 	store_upload_abort(u);
 	return SYM_OK;
 fail:

@@ -129,6 +129,12 @@ void store_close(struct store *s);
  * it.  -1 with err set (SYM_ENOSPC, SYM_EIO) on failure. */
 int store_scratch_open(struct store *s, struct sym_err *err);
 
+/* When on, each upload builds the symbolication lookup table of its text
+ * as it streams in (no second pass over the blob), written at commit to
+ * store_table_path() when the file is published and no table of that
+ * content exists.  A build that fails costs the upload nothing. */
+void store_build_tables(struct store *s, bool on);
+
 /* Removes the files of DIR/tmp whose names start with prefix and that
  * were last written more than age_s seconds ago: what a process killed
  * mid-build left.  Returns how many. */

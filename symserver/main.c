@@ -36,7 +36,7 @@ static const char usage_text[] =
 	"                        [--cache-dir DIR] [--cache-size BYTES] [--s3-log-retention S]]\n"
 	"                       [--open-tables N]\n"
 	"       symserver sync --s3 URL [--store DIR]\n"
-	"       symserver import [--store DIR] [--force] TREE\n"
+	"       symserver import [--store DIR] [--force] [--no-tables] TREE\n"
 	"       symserver verify [--store DIR]\n"
 	"       symserver delete DEBUG_FILE DEBUG_ID [--store DIR]\n"
 	"       symserver token add NAME [--scope SCOPES] [--expires WHEN] [--store DIR] [--s3 URL]\n"
@@ -56,6 +56,7 @@ static const char usage_text[] =
 	"symbolicate: a symbolicate/v5 request (JSON, from FILE or standard input)\n"
 	"answered from the store, as POST /symbolicate/v5 answers it.  --open-tables\n"
 	"256: symbolication lookup tables kept open (more while more are in use).\n"
+	"import --no-tables: lookup tables are built on first use, not as files go in.\n"
 	"Hostile clients: --max-connections 10000, --max-per-client 128 (0: no limit;\n"
 	"addresses in --trust-proxy, default 127.0.0.1,::1, are exempt), --idle-timeout\n"
 	"120, --header-timeout 10 (seconds), --min-body-rate 1024 (bytes/s; 0: none).\n"
@@ -116,6 +117,7 @@ struct opts {
 	uint64_t s3_timeout, cache_size, s3_log_retention;
 	bool s3_vhost;
 	unsigned open_tables;	/* issue 15: lookup tables kept open */
+	bool no_tables;		/* import: no lookup tables now (first use builds them) */
 };
 
 /* long-only options */
@@ -134,6 +136,7 @@ enum {
 	OPT_CACHE_DIR,
 	OPT_CACHE_SIZE,
 	OPT_OPEN_TABLES,
+	OPT_NO_TABLES,
 };
 
 /* A size: a number of bytes with an optional K, M, G or T (powers of
@@ -214,6 +217,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "open-tables", required_argument, NULL, OPT_OPEN_TABLES },
+		{ "no-tables", no_argument, NULL, OPT_NO_TABLES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -300,6 +304,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CACHE_DIR: o->cache_dir = optarg; break;
 		case OPT_CACHE_SIZE: ok = parse_size(optarg, &o->cache_size); break;
+		case OPT_NO_TABLES: o->no_tables = true; break;
 		case OPT_OPEN_TABLES:
 			ok = parse_num(optarg, 1, 1000000, &v);
 			o->open_tables = (unsigned)v;
@@ -750,7 +755,8 @@ int main(int argc, char **argv)
 		if (open_store(&srv, o.store, true) < 0)
 			return 1;
 		srv.max_upload = (uint64_t)16 << 30;
-		srv.sym = symbolicator_new(srv.store, 16);	/* tables as files go in */
+		/* tables as files go in, unless put off to their first use */
+		srv.sym = o.no_tables ? NULL : symbolicator_new(srv.store, 16);
 		rc = import_tree(&srv, args[0], o.force);
 		symbolicator_free(srv.sym);
 		store_close(srv.store);

@@ -68,8 +68,11 @@ struct symbolicator *symbolicator_new(struct store *store, unsigned max_open)
 	}
 	pthread_mutex_init(&sy->mu, NULL);
 	pthread_cond_init(&sy->loaded, NULL);
-	if (store)	/* what builds killed midway left (an hour gives any build time to end) */
+	if (store) {
+		/* what builds killed midway left (an hour gives any build time to end) */
 		store_sweep_tmp(store, SYMTAB_TMP_PREFIX, 3600);
+		store_build_tables(store, true);	/* uploads build them as they stream */
+	}
 	return sy;
 }
 

@@ -4,7 +4,8 @@
 # missing-symbol listing merges every node's counts, without counting a
 # restarted node twice; one key replaced through both nodes at once ends
 # the same on both and in the bucket; a node built with `sync` gets the
-# tokens and the ignore list; virtual-host-style addressing.  On a real
+# tokens and the ignore list; both nodes symbolicate with the bucket's
+# version of a file replaced through both; virtual-host-style addressing.  On a real
 # Ceph RADOS Gateway, two gateways.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 . "$TOP/tests/s3/nodes.sh"
@@ -185,6 +186,16 @@ for r in $(seq 1 10); do
 	agree() { [ "$(code "$1" "/lib90.so/$(ident 90)/lib90.so.sym")" = 200 ] && cmp -s body.out obj90.sym; }
 	for node in A B; do
 		until_ok 2 agree $node || fail "round $r: $node does not serve the bucket's lib90.so within 2 s"
+	done
+	# symbolication (issue 15) on both nodes answers from the bucket's
+	# version too: each node's lookup table follows the content it serves
+	want=$(sed -n 's/^FUNC 1010 10 0 //p' obj90.sym)
+	symb() {
+		[ "$(code "$1" /symbolicate/v5 --data-binary "{\"memoryMap\": [[\"lib90.so\", \"$(ident 90)\"]], \"stacks\": [[[0, 4112]]]}")" = 200 ] &&
+			grep -q "\"function\": \"$want\"" body.out
+	}
+	for node in A B; do
+		until_ok 2 symb $node || fail "round $r: $node does not symbolicate with the bucket's lib90.so ($want): $(cat body.out)"
 	done
 done
 

@@ -167,6 +167,10 @@ for h in hashes:
     if not twrites or not [i for i in range(twrites[-1], tren) if synced(ev[i], ttmp)]:
         sys.exit('table %s: not fsynced between its last write and its rename' % h)
     tdir = find(tren, lambda e: synced(e, '/tables/' + h[:2]), 'the fsync of tables/%s after the rename' % h[:2])
+    # built from the text as it came in, not by reading the blob back
+    reread = [i for i in range(len(ev)) if ev[i][0] == 'openat' and ev[i][1].endswith('/blobs/%s/%s' % (h[:2], h[2:]))]
+    if reread:
+        sys.exit('table %s: the blob was read back to build it (event %d)' % (h, reread[0]))
     print('table %s: last write %d, rename %d, dir fsync %d' % (h[:8], twrites[-1], tren, tdir))
     pos = answer
 PY

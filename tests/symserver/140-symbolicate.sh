@@ -42,6 +42,15 @@ grep -c "^symserver: skipped" import.err | grep -qx 1 && grep -q "linux_inline.o
 "$SYMSERVER" import --store "$STORE" own > import2.out 2>&1 || fail "import own: $(cat import2.out)"
 ntables=$(find "$STORE/tables" -name '*.symt' | wc -l)
 [ "$ntables" -eq 10 ] || fail "$ntables lookup tables after importing 10 files"
+# import --no-tables: none now, built on first use
+"$SYMSERVER" import --store notab --no-tables own > import-nt.out 2>&1 || fail "import --no-tables: $(cat import-nt.out)"
+[ "$(find notab -name '*.symt' | wc -l)" -eq 0 ] || fail "import --no-tables built tables"
+read -r _ _ _ NTID _ < "$(ls own/dumpsyms/*/dumpsyms.sym)"
+echo "{\"memoryMap\": [[\"dumpsyms\", \"$NTID\"]], \"stacks\": [[[0, 4096]]]}" > nt.json
+"$SYMSERVER" symbolicate --store notab nt.json > nt.out 2>&1 && grep -q '"dumpsyms/'"$NTID"'": true' nt.out ||
+	fail "symbolicate after import --no-tables: $(cat nt.out)"
+[ "$(find notab -name '*.symt' | wc -l)" -eq 1 ] || fail "no table built on first use after import --no-tables"
+rm -rf notab
 
 # -- every file: addresses, the reference, our answer
 # (the processor's tree in the store's layout: microdump/ is not)
