@@ -530,6 +530,39 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Decimal and hex without printf: a request writes several per frame,
+ * and vfprintf was a seventh of a warm request's time. */
+static void sb_uint(struct sbuf *b, const char *pre, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_puts(b, pre);
+	sb_write(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+static void sb_hex(struct sbuf *b, int64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	*--p = '"';
+	do {
+		*--p = digits[u & 15];
+		u >>= 4;
+	} while (u);
+	*--p = 'x';
+	*--p = '0';
+	if (v < 0)
+		*--p = '-';
+	*--p = '"';
+	sb_write(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /* s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
 static void sb_str(struct sbuf *b, const char *str)
 {
@@ -538,7 +571,14 @@ static void sb_str(struct sbuf *b, const char *str)
 
 	sb_write(b, "\"", 1);
 	while (i < n) {
-		size_t len = utf8_len(s + i, n - i);
+		size_t len;
+
+		if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') {
+			i++;	/* plain ASCII: the common case, no decoding */
+			run++;
+			continue;
+		}
+		len = utf8_len(s + i, n - i);
 
 		if (len == 1 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
 			i++;
@@ -568,13 +608,6 @@ static void sb_str(struct sbuf *b, const char *str)
 	sb_write(b, "\"", 1);
 }
 
-static void sb_hex(struct sbuf *b, int64_t v)
-{
-	if (v < 0)
-		sb_printf(b, "\"-0x%" PRIx64 "\"", (uint64_t)0 - (uint64_t)v);
-	else
-		sb_printf(b, "\"0x%" PRIx64 "\"", (uint64_t)v);
-}
 
 /* Finds m's table (state 1) or notes it missing (state 0). */
 static void resolve(struct symbolicator *sy, struct module *m, symbolicate_miss_fn miss,
@@ -615,7 +648,8 @@ static void frame_write(struct sbuf *b, const struct module *mods, size_t idx_fr
 {
 	size_t i;
 
-	sb_printf(b, "{\"frame\": %zu, \"module\": ", idx_frame);
+	sb_uint(b, "{\"frame\": ", idx_frame);
+	sb_puts(b, ", \"module\": ");
 	sb_str(b, mi < 0 ? "<unknown>" : mods[mi].name);
 	sb_puts(b, ", \"module_offset\": ");
 	sb_hex(b, off);
@@ -629,7 +663,7 @@ static void frame_write(struct sbuf *b, const struct module *mods, size_t idx_fr
 			if (rp->file) {
 				sb_puts(b, ", \"file\": ");
 				sb_str(b, rp->file);
-				sb_printf(b, ", \"line\": %" PRIu64, rp->line);
+				sb_uint(b, ", \"line\": ", rp->line);
 			}
 			if (rp->ninlines) {
 				sb_puts(b, ", \"inlines\": [");
@@ -639,7 +673,7 @@ static void frame_write(struct sbuf *b, const struct module *mods, size_t idx_fr
 					if (rp->inlines[i].file) {
 						sb_puts(b, ", \"file\": ");
 						sb_str(b, rp->inlines[i].file);
-						sb_printf(b, ", \"line\": %" PRIu64, rp->inlines[i].line);
+						sb_uint(b, ", \"line\": ", rp->inlines[i].line);
 					}
 					sb_puts(b, "}");
 				}
