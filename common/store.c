@@ -73,6 +73,7 @@ struct store {
 	/* uploads build their symbolication lookup table as the text
 	 * streams in (store_build_tables()) */
 	bool build_tables;
+	unsigned table_builds;	/* atomic: builders running (STORE_TABLE_BUILDS) */
 };
 
 /* names listed from the bucket (name_push()) */
@@ -435,6 +436,39 @@ void store_blob_close(struct blob_reader *r)
 
 /* ---- uploads --------------------------------------------------------- */
 
+/* Ends u's table build without a table. */
+static void table_drop(struct store_upload *u)
+{
+	if (!u->tb)
+		return;
+	symtab_build_abort(u->tb);
+	u->tb = NULL;
+	__atomic_fetch_sub(&u->s->table_builds, 1, __ATOMIC_RELAXED);
+}
+
+/* Writes u's table as the one of rec (a file just published, or the same
+ * file held already) unless one of that content exists; a failure only
+ * leaves it to be built from the blob. */
+static void table_finish(struct store_upload *u, const struct sym_record *rec)
+{
+	char path[4096], tmp[4096];
+	struct sym_err terr;
+	struct stat st;
+
+	if (!u->tb)
+		return;
+	sym_err_clear(&terr);
+	if (store_table_path(u->s, rec->hash, path, sizeof(path), tmp, sizeof(tmp), &terr) !=
+		    SYM_OK ||
+	    stat(path, &st) == 0) {
+		table_drop(u);
+		return;
+	}
+	symtab_build_finish(u->tb, path, &terr);	/* frees the builder */
+	u->tb = NULL;
+	__atomic_fetch_sub(&u->s->table_builds, 1, __ATOMIC_RELAXED);
+}
+
 enum sym_code store_upload_begin(struct store *s, struct store_upload **out, struct sym_err *err)
 {
 	struct store_upload *u = calloc(1, sizeof(*u));
@@ -454,7 +488,8 @@ enum sym_code store_upload_begin(struct store *s, struct store_upload **out, str
 	u->zinit = true;
 	sha256_init(&u->sha);
 	symcheck_init(&u->check);
-	if (s->build_tables) {
+	if (s->build_tables &&
+	    __atomic_add_fetch(&s->table_builds, 1, __ATOMIC_RELAXED) <= STORE_TABLE_BUILDS) {
 		char tmp[4096];
 		struct sym_err terr;
 
@@ -464,6 +499,8 @@ enum sym_code store_upload_begin(struct store *s, struct store_upload **out, str
 		if (symtab_build_begin(&u->tb, tmp, &terr) != SYM_OK)
 			u->tb = NULL;
 	}
+	if (s->build_tables && !u->tb)
+		__atomic_fetch_sub(&s->table_builds, 1, __ATOMIC_RELAXED);
 	*out = u;
 	return SYM_OK;
 }
@@ -517,10 +554,8 @@ enum sym_code store_upload_write(struct store_upload *u, const void *data, size_
 		struct sym_err terr;
 
 		sym_err_clear(&terr);
-		if (symtab_build_feed(u->tb, data, n, &terr) != SYM_OK) {
-			symtab_build_abort(u->tb);	/* the upload goes on without it */
-			u->tb = NULL;
-		}
+		if (symtab_build_feed(u->tb, data, n, &terr) != SYM_OK)
+			table_drop(u);	/* the upload goes on without it */
 	}
 	while (n) {
 		size_t k = n > (1u << 30) ? (1u << 30) : n;
@@ -542,7 +577,7 @@ void store_upload_abort(struct store_upload *u)
 	if (u->zinit)
 		deflateEnd(&u->z);
 	symcheck_release(&u->check);
-	symtab_build_abort(u->tb);
+	table_drop(u);
 	free(u);
 }
 
@@ -749,6 +784,7 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 			*outcome = STORE_SAME;
 			*rec = held.rec;
 			unlock(m);
+			table_finish(u, rec);	/* held without a table: it has one now */
 			store_upload_abort(u);
 			return SYM_OK;
 		}
@@ -860,6 +896,7 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 				*outcome = STORE_SAME;
 				*rec = held.rec;
 				unlock(m);
+				table_finish(u, rec);
 				store_upload_abort(u);
 				return SYM_OK;
 			}
@@ -893,21 +930,8 @@ enum sym_code store_upload_commit(struct store_upload *u, const char *expect_fil
 	unlock(m);
 	if (held.known && old_out && *outcome != STORE_SAME && *outcome != STORE_NEW)
 		*old_out = held.rec;
-	if (u->tb && *outcome != STORE_SAME && *outcome != STORE_REFUSED) {
-		/* the table of what was published, unless one of this content
-		 * exists: a failure only leaves it to be built on first use */
-		char path[4096], tmp[4096];
-		struct sym_err terr;
-		struct stat st;
-
-		sym_err_clear(&terr);
-		if (store_table_path(s, rec->hash, path, sizeof(path), tmp, sizeof(tmp), &terr) ==
-			    SYM_OK &&
-		    stat(path, &st) != 0) {
-			symtab_build_finish(u->tb, path, &terr);
-			u->tb = NULL;
-		}
-	}
+	if (*outcome != STORE_REFUSED)
+		table_finish(u, rec);
 	store_upload_abort(u);
 	return SYM_OK;
 fail:

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "http.h"
+#include "store.h"	/* STORE_TABLE_BUILDS, for the descriptor budget */
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1080,7 +1081,10 @@ static bool parse_trusted(struct http_server *s, const char *list)
 static bool fit_fd_limit(struct http_server *s)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)s->cfg.max_connections * 2 + 64;
+	/* a socket and an upload's file per connection, and the temporary
+	 * files of the uploads building a lookup table (store.h) */
+	rlim_t want = (rlim_t)s->cfg.max_connections * 2 + 64 +
+		      STORE_TABLE_BUILDS * STORE_TABLE_BUILD_FDS;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return true;

@@ -411,4 +411,9 @@ UH=$(sha256sum up.sym | cut -d' ' -f1)
 st=$(status PUT "/$UNAME/$UID_/$UNAME.sym" -H "Authorization: Bearer $TOKEN" --data-binary @up.sym)
 [ "$st" = 200 ] || [ "$st" = 201 ] || fail "upload: $st $(cat "$T/body.out")"
 [ -f "$STORE/tables/${UH:0:2}/$UH.symt" ] || fail "no lookup table right after the upload ($UH)"
+# the same file again, its table gone meanwhile: unchanged, and its table back
+rm "$STORE/tables/${UH:0:2}/$UH.symt"
+st=$(status PUT "/$UNAME/$UID_/$UNAME.sym" -H "Authorization: Bearer $TOKEN" --data-binary @up.sym)
+[ "$st" = 200 ] || fail "the same upload again: $st $(cat "$T/body.out")"
+[ -f "$STORE/tables/${UH:0:2}/$UH.symt" ] || fail "no lookup table after the same file was uploaded again"
 stop_server
