@@ -134,9 +134,10 @@ int store_scratch_open(struct store *s, struct sym_err *err);
  * store_table_path() when the file is published and no table of that
  * content exists.  A build that fails costs the upload nothing. */
 void store_build_tables(struct store *s, bool on);
-/* Uploads that build a lookup table at once (each holds 8 temporary files
- * and up to about twice its text in them); the others go without, their
- * tables built from the blob by symbolicator_prepare() or on first use. */
+/* Uploads that build a lookup table at once (each holds 7 files open, a
+ * few MB of memory and up to SYMTAB_FUNC_MAX_MB for one function's
+ * records); the others go without, their tables built from the blob by
+ * symbolicator_prepare() or on first use. */
 #define STORE_TABLE_BUILDS 16
 #define STORE_TABLE_BUILD_FDS 8
 

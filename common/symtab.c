@@ -7,8 +7,8 @@
  *             CRC-32 of every byte after the header, record counts, and
  *             six sections (offset, count), each 8-byte aligned:
  *   DATA      pages, each compressed with zstd on its own (about 16 KB
- *             before compression): first the FUNC records in address
- *             order, then the names of publics, files and origins
+ *             before compression): first the FUNC records in the order of
+ *             the text, then the names of publics, files and origins
  *   FUNCS     struct v_func: address, size and where its record starts
  *             (page, offset), sorted by address, overlaps settled
  *   PUBLICS   struct v_ref: address and name (page, offset), one per address
@@ -25,10 +25,16 @@
  * order, as Breakpad reads it): nest level, call line, call file, origin,
  * and the ranges (start as a signed offset from the FUNC, size).
  *
- * Building appends each record to a temporary file per kind as it is read,
- * copies those into one scratch file, maps it and settles it there (sorting
- * only where the input was out of order, as dumpsyms' and Breakpad's output
- * is not), then writes the compressed table.  Memory stays at a few pages.
+ * Building is one pass over the text.  A FUNC's line and INLINE records
+ * are held in memory until the next FUNC or PUBLIC ends it (at most
+ * FUNC_MAX bytes of them), then encoded into the page being filled, which
+ * is compressed and written to the table's temporary file when full.  The
+ * index entries of FUNC and PUBLIC records and the FILE and INLINE_ORIGIN
+ * records (with the names of the last three) go to a temporary file per
+ * kind; at the end those are mapped, settled in place (sorted only where
+ * the text was out of order, as dumpsyms' and Breakpad's output is not),
+ * the names written as pages and the index sections appended.  Memory
+ * stays at a few pages and one function's records.
  */
 #include "config.h"
 
@@ -52,21 +58,171 @@
 #define MAGIC "SYMTAB\r\n"
 #define BOM 0x01020304u
 
-enum { S_FUNCS, S_LINES, S_INLINES, S_RANGES, S_PUBLICS, S_FILES, S_ORIGINS, S_STRINGS, NSECT };
+/* ---- the table file ---- */
 
-struct hdr {
+enum { V_DATA, V_FUNCS, V_PUBLICS, V_FILES, V_ORIGINS, V_PAGES, VSECT };
+enum { PAGE_TARGET = 16 << 10, PAGE_MAX = 64 << 20, ZLEVEL = 3 };
+
+struct vhdr {
 	char magic[8];
 	uint32_t version, bom;
 	uint64_t file_size;
 	uint32_t crc, nsect;
-	struct { uint64_t off, count; } sect[NSECT];
+	uint64_t nlines, ninl;	/* records kept, for symtab_counts() */
+	struct { uint64_t off, count; } sect[VSECT];
+};
+_Static_assert(sizeof(struct vhdr) == 144, "the header's layout is part of the format");
+struct v_func { uint64_t addr, size; uint32_t page, off; };
+struct v_ref { uint64_t key; uint32_t page, off; };
+struct v_page { uint64_t off; uint32_t clen, rlen; };
+
+static const size_t ventsize[VSECT] = {
+	1, sizeof(struct v_func), sizeof(struct v_ref), sizeof(struct v_ref), sizeof(struct v_ref),
+	sizeof(struct v_page),
 };
 
-enum { F_OVERLAP = 1 };		/* t_func.flags: its lines overlap */
+/* The table being written: pages go to out as they fill; their index is
+ * kept in memory (16 bytes a page: 1 MB for a 1 GB table). */
+struct writer {
+	FILE *out;
+	uint64_t data_len;
+	unsigned char *page, *cbuf;
+	size_t plen, pcap, ccap;
+	struct v_page *pages;
+	uint32_t npages, pages_cap;
+	ZSTD_CCtx *cctx;
+	/* sticky: a record that did not fit, or memory that ran out; either
+	 * fails the build, never a table with bytes missing */
+	bool io_error, too_big, nomem;
+};
+
+static bool w_grow(struct writer *w, size_t n)
+{
+	if (n > PAGE_MAX - w->plen) {
+		w->too_big = true;
+		return false;
+	}
+	if (w->plen + n > w->pcap) {
+		size_t nc = w->pcap ? w->pcap : 2 * PAGE_TARGET;
+		unsigned char *q;
+
+		while (nc < w->plen + n)
+			nc *= 2;
+		if (!(q = realloc(w->page, nc))) {
+			w->nomem = true;
+			return false;
+		}
+		w->page = q;
+		w->pcap = nc;
+	}
+	return true;
+}
+
+static void w_bytes(struct writer *w, const void *p, size_t n)
+{
+	if (w_grow(w, n)) {
+		memcpy(w->page + w->plen, p, n);
+		w->plen += n;
+	}
+}
+
+static void w_uleb(struct writer *w, uint64_t v)
+{
+	unsigned char *p;
+
+	if (w->plen + 10 > w->pcap && !w_grow(w, 10))
+		return;
+	p = w->page + w->plen;
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	w->plen = (size_t)(p - w->page);
+}
+
+static void w_sleb(struct writer *w, int64_t v)
+{
+	w_uleb(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));	/* zigzag */
+}
+
+/* Compresses the page filled so far into DATA. */
+static bool w_flush(struct writer *w)
+{
+	size_t bound, c;
+
+	if (w->too_big || w->nomem || w->io_error)
+		return false;
+	if (!w->plen)
+		return true;
+	if (w->npages == UINT32_MAX) {
+		w->too_big = true;
+		return false;
+	}
+	bound = ZSTD_compressBound(w->plen);
+	if (bound > w->ccap) {
+		unsigned char *q = realloc(w->cbuf, bound);
+
+		if (!q) {
+			w->nomem = true;
+			return false;
+		}
+		w->cbuf = q;
+		w->ccap = bound;
+	}
+	if (w->npages == w->pages_cap) {
+		uint32_t nc = w->pages_cap ? (w->pages_cap > UINT32_MAX / 2 ? UINT32_MAX
+									: w->pages_cap * 2)
+					   : 64;
+		void *q = realloc(w->pages, (size_t)nc * sizeof(*w->pages));
+
+		if (!q) {
+			w->nomem = true;
+			return false;
+		}
+		w->pages = q;
+		w->pages_cap = nc;
+	}
+	c = ZSTD_compressCCtx(w->cctx, w->cbuf, w->ccap, w->page, w->plen, ZLEVEL);
+	if (ZSTD_isError(c)) {
+		w->nomem = true;	/* (its only failure with a big enough buffer) */
+		return false;
+	}
+	if (fwrite(w->cbuf, 1, c, w->out) != c) {
+		w->io_error = true;
+		return false;
+	}
+	w->pages[w->npages].off = w->data_len;
+	w->pages[w->npages].clen = (uint32_t)c;
+	w->pages[w->npages].rlen = (uint32_t)w->plen;
+	w->data_len += c;
+	w->plen = 0;
+	w->npages++;
+	return true;
+}
+
+/* Where the next record starts; flushes a full page first. */
+static bool w_start(struct writer *w, uint32_t *page, uint32_t *off)
+{
+	if (w->plen >= PAGE_TARGET && !w_flush(w))
+		return false;
+	*page = w->npages;
+	*off = (uint32_t)w->plen;
+	return true;
+}
+
+/* ---- building ---- */
+
+/* The temporary files of a build: index entries and names. */
+enum { S_FUNCS, S_PUBLICS, S_FILES, S_ORIGINS, S_STRINGS, NSECT };
+
+/* the most a FUNC's line and INLINE records may take in memory (a
+ * million line records; the largest function of libjvm.so has 23 000) */
+#define FUNC_MAX ((size_t)SYMTAB_FUNC_MAX_MB << 20)
 
 struct t_func {
 	uint64_t addr, size;
-	uint32_t name, order, line0, nlines, inl0, ninl, flags, pad;
+	uint32_t page, off, order, nlines, ninl, flags;
 };
 struct t_line {
 	uint64_t addr, size, file;
@@ -77,18 +233,18 @@ struct t_inl {
 	uint32_t nest, r0, nr, pad;
 };
 struct t_rng { uint64_t addr, size; };
-struct t_pub { uint64_t addr; uint32_t name, order; };
-struct t_id { uint64_t id; uint32_t name, order; };
+/* a PUBLIC, FILE or INLINE_ORIGIN: key (address or id), its name in the
+ * names file, its position in the text; then where the name was written */
+struct t_ref { uint64_t key; uint32_t name, order, page, off; };
+
+enum { F_OVERLAP = 1 };		/* t_func.flags: its lines overlap */
 
 static const size_t entsize[NSECT] = {
-	sizeof(struct t_func), sizeof(struct t_line), sizeof(struct t_inl), sizeof(struct t_rng),
-	sizeof(struct t_pub), sizeof(struct t_id), sizeof(struct t_id), 1,
+	sizeof(struct t_func), sizeof(struct t_ref), sizeof(struct t_ref), sizeof(struct t_ref), 1,
 };
 static const char *const sectname[NSECT] = {
-	"functions", "lines", "inlines", "inline ranges", "publics", "files", "origins", "names",
+	"functions", "publics", "files", "origins", "names",
 };
-
-/* ---- building ---- */
 
 struct sect_tmp {
 	FILE *f;
@@ -97,15 +253,27 @@ struct sect_tmp {
 
 struct symtab_builder {
 	char tmpdir[PATH_MAX];
+	char tmp[PATH_MAX];	/* the table being written, renamed when whole */
+	int fd;
+	struct writer w;
 	struct sect_tmp s[NSECT];
 	char *part;		/* a line carried between chunks */
 	size_t plen, pcap;
 	uint64_t order, skipped;
-	/* the FUNC line and INLINE records attach to, written out when the
-	 * next FUNC or PUBLIC comes, or at the end */
+	/* the FUNC line and INLINE records attach to, encoded when the next
+	 * FUNC or PUBLIC comes, or at the end; its records meanwhile */
 	bool have_cur;
 	struct t_func cur;
 	int64_t last_nest;
+	char *name;
+	size_t nname, name_cap;
+	struct t_line *lines;
+	size_t nlines, lines_cap;
+	struct t_inl *inls;
+	size_t ninls, inls_cap;
+	struct t_rng *rngs;
+	size_t nrngs, rngs_cap;
+	size_t cur_bytes;	/* of the above, against FUNC_MAX */
 	struct t_rng *rng;	/* an INLINE record's ranges, while it is parsed */
 	size_t rcap;
 	enum sym_code failed;	/* sticky */
@@ -147,16 +315,18 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 				 struct sym_err *err)
 {
 	struct symtab_builder *b = calloc(1, sizeof(*b));
-	int i;
+	int i, dfd;
 
 	*out = NULL;
 	if (!b)
 		return sym_fail(err, SYM_ENOMEM, "out of memory");
+	b->fd = -1;
+	snprintf(b->tmpdir, sizeof(b->tmpdir), "%s", tmpdir);
 	for (i = 0; i < NSECT; i++) {
 		int fd = tmp_open(tmpdir);
 
 		if (fd < 0 || !(b->s[i].f = fdopen(fd, "w+b")) ||
-		    setvbuf(b->s[i].f, NULL, _IOFBF, 1 << 18) != 0) {
+		    setvbuf(b->s[i].f, NULL, _IOFBF, 1 << 16) != 0) {
 			int e = errno;
 
 			if (fd >= 0 && !b->s[i].f)
@@ -167,7 +337,33 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 					strerror(e));
 		}
 	}
-	snprintf(b->tmpdir, sizeof(b->tmpdir), "%s", tmpdir);
+	/* the table itself: in tmpdir (where a build killed midway leaves it
+	 * to be swept, see store_sweep_tmp), renamed into place when whole */
+	if ((size_t)snprintf(b->tmp, sizeof(b->tmp), "%s/" SYMTAB_TMP_PREFIX "XXXXXX", tmpdir) >=
+	    sizeof(b->tmp)) {
+		b->tmp[0] = '\0';
+		symtab_build_abort(b);
+		return sym_fail(err, SYM_EUSAGE, "lookup table path too long");
+	}
+	if ((b->fd = mkostemp(b->tmp, O_CLOEXEC)) < 0) {
+		int e = errno;
+
+		b->tmp[0] = '\0';
+		symtab_build_abort(b);
+		return sym_fail(err, sym_errno_code(e), "cannot create a lookup table in '%s': %s",
+				tmpdir, strerror(e));
+	}
+	if ((dfd = dup(b->fd)) < 0 || !(b->w.out = fdopen(dfd, "wb")) ||
+	    !(b->w.cctx = ZSTD_createCCtx()) ||
+	    fseeko(b->w.out, (off_t)sizeof(struct vhdr), SEEK_SET) != 0) {
+		int e = errno ? errno : ENOMEM;
+
+		if (dfd >= 0 && !b->w.out)
+			close(dfd);
+		symtab_build_abort(b);
+		return sym_fail(err, sym_errno_code(e), "cannot start a lookup table: %s",
+				strerror(e));
+	}
 	b->last_nest = -1;
 	*out = b;
 	return SYM_OK;
@@ -182,8 +378,22 @@ void symtab_build_abort(struct symtab_builder *b)
 	for (i = 0; i < NSECT; i++)
 		if (b->s[i].f)
 			fclose(b->s[i].f);
+	if (b->w.out)
+		fclose(b->w.out);
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->tmp[0])
+		unlink(b->tmp);
+	ZSTD_freeCCtx(b->w.cctx);
+	free(b->w.page);
+	free(b->w.cbuf);
+	free(b->w.pages);
 	free(b->part);
 	free(b->rng);
+	free(b->name);
+	free(b->lines);
+	free(b->inls);
+	free(b->rngs);
 	free(b);
 }
 
@@ -212,11 +422,9 @@ static bool put(struct symtab_builder *b, int k, const void *e)
 /* Appends a name; *off gets its offset. */
 static bool put_name(struct symtab_builder *b, const char *s, size_t n, uint32_t *off)
 {
-	static const char omitted[] = "<name omitted>";
-
 	if (n == 0) {
-		s = omitted;
-		n = sizeof(omitted) - 1;
+		s = "<name omitted>";
+		n = 14;
 	}
 	if (b->s[S_STRINGS].count + n + 1 > UINT32_MAX) {
 		b->failed = sym_fail(&b->err, SYM_ELIMIT,
@@ -233,13 +441,164 @@ static bool put_name(struct symtab_builder *b, const char *s, size_t n, uint32_t
 	return true;
 }
 
+/* Room for one more of a FUNC's records in *v (n used of *cap, each size
+ * bytes), within FUNC_MAX for all of them. */
+static bool cur_grow(struct symtab_builder *b, void **v, size_t n, size_t *cap, size_t size)
+{
+	if (b->cur_bytes + size > FUNC_MAX) {
+		b->failed = sym_fail(&b->err, SYM_ELIMIT,
+				     "a function's records take more than %d MB in a lookup table",
+				     SYMTAB_FUNC_MAX_MB);
+		return false;
+	}
+	if (n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		void *q = realloc(*v, nc * size);
+
+		if (!q) {
+			b->failed = sym_fail(&b->err, SYM_ENOMEM, "out of memory");
+			return false;
+		}
+		*v = q;
+		*cap = nc;
+	}
+	b->cur_bytes += size;
+	return true;
+}
+
+/* Sorting. */
+static int cmp_func(const void *x, const void *y)
+{
+	const struct t_func *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int cmp_line(const void *x, const void *y)
+{
+	const struct t_line *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int cmp_ref(const void *x, const void *y)
+{
+	const struct t_ref *a = x, *b = y;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* qsort() unless already in order (the usual case: no copy, no heap). */
+static void sort_if_needed(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp((char *)base + (i - 1) * size, (char *)base + i * size) > 0)
+			break;
+	if (i < n)
+		qsort(base, n, size, cmp);
+}
+
+/* The end of [addr, addr + size), saturated. */
+static uint64_t end_of(uint64_t addr, uint64_t size)
+{
+	return addr + size < addr ? UINT64_MAX : addr + size;
+}
+
+/* A FUNC's lines: sorted, zero-size ones dropped, overlaps noted. */
+static void settle_lines(struct t_func *f, struct t_line *l, size_t n)
+{
+	size_t i, k = 0;
+	uint64_t reach = 0;
+
+	sort_if_needed(l, n, sizeof(*l), cmp_line);
+	for (i = 0; i < n; i++) {
+		if (l[i].size == 0)
+			continue;
+		if (k && l[i].addr < reach)
+			f->flags |= F_OVERLAP;
+		if (end_of(l[i].addr, l[i].size) > reach || !k)
+			reach = end_of(l[i].addr, l[i].size);
+		if (k != i)
+			l[k] = l[i];
+		k++;
+	}
+	f->nlines = (uint32_t)k;
+}
+
+/* Encodes the current FUNC and its records into the page being filled
+ * and appends its index entry.  A FUNC no lookup can find (size 0, or
+ * past the end of the address space) is left out here already. */
 static bool flush_cur(struct symtab_builder *b)
 {
+	struct writer *w = &b->w;
+	struct t_func *f = &b->cur;
+	uint64_t prev_end = f->addr;
+	int64_t prev_line = 0;
+	size_t j, r;
 	bool ok = true;
 
-	if (b->have_cur)
-		ok = put(b, S_FUNCS, &b->cur);
+	if (!b->have_cur)
+		return true;
 	b->have_cur = false;
+	if (f->size == 0 || f->addr + f->size < f->addr)
+		goto done;
+	settle_lines(f, b->lines, b->nlines);
+	f->ninl = (uint32_t)b->ninls;
+	if (!w_start(w, &f->page, &f->off))
+		goto fail;
+	w_uleb(w, b->nname);
+	w_bytes(w, b->name, b->nname);
+	w_uleb(w, f->flags);
+	w_uleb(w, f->nlines);
+	for (j = 0; j < f->nlines; j++) {
+		const struct t_line *l = &b->lines[j];
+
+		if (f->flags & F_OVERLAP)
+			w_uleb(w, l->order);
+		w_sleb(w, (int64_t)(l->addr - prev_end));
+		w_uleb(w, l->size);
+		w_sleb(w, (int64_t)l->line - prev_line);
+		w_uleb(w, l->file);
+		prev_end = l->addr + l->size;
+		prev_line = l->line;
+	}
+	w_uleb(w, f->ninl);
+	for (j = 0; j < f->ninl; j++) {
+		const struct t_inl *in = &b->inls[j];
+
+		w_uleb(w, in->nest);
+		w_uleb(w, in->call_line);
+		w_uleb(w, in->call_file);
+		w_uleb(w, in->origin);
+		w_uleb(w, in->nr);
+		for (r = 0; r < in->nr; r++) {
+			w_sleb(w, (int64_t)(b->rngs[in->r0 + r].addr - f->addr));
+			w_uleb(w, b->rngs[in->r0 + r].size);
+		}
+	}
+	if (w->too_big || w->nomem)
+		goto fail;
+	ok = put(b, S_FUNCS, f);
+	goto done;
+fail:
+	if (w->too_big)
+		b->failed = sym_fail(&b->err, SYM_ELIMIT, "a function's records take more than %d MB",
+				     PAGE_MAX >> 20);
+	else if (w->nomem)
+		b->failed = sym_fail(&b->err, SYM_ENOMEM, "out of memory");
+	else
+		fail_io(b, "pages");
+	ok = false;
+done:
+	b->nname = b->nlines = b->ninls = b->nrngs = b->cur_bytes = 0;
 	return ok;
 }
 
@@ -252,7 +611,6 @@ static int hexval(int c)
 		return c - 'a' + 10;
 	return -1;
 }
-
 /* One hex (base 16) or decimal number at *p, followed by a space or the
  * end; advances past the space.  As strtoull() reads it: a hex number may
  * start "0x".  False on anything malformed or over 64 bits. */
@@ -267,10 +625,18 @@ static bool num(const char **p, const char *end, int base, uint64_t *out)
 	if (base == 16 && end - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x' &&
 	    hexval((unsigned char)s[2]) >= 0)
 		s += 2;
-	for (; s < end && (d = hexval((unsigned char)*s)) >= 0 && d < base; s++) {
-		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
-			return false;
-		v = v * (uint64_t)base + (uint64_t)d;
+	/* (no division per digit: this is most of what a build parses) */
+	if (base == 16) {
+		for (; s < end && (d = hexval((unsigned char)*s)) >= 0; s++) {
+			if (v >> 60)
+				return false;
+			v = v << 4 | (uint64_t)d;
+		}
+	} else {
+		for (; s < end && *s >= '0' && *s <= '9'; s++)
+			if (__builtin_mul_overflow(v, 10, &v) ||
+			    __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+				return false;
 	}
 	if (s < end && *s != ' ')
 		return false;
@@ -291,7 +657,7 @@ static bool parse_inline(struct symtab_builder *b, const char *s, const char *en
 {
 	uint64_t nest, line, file, origin, a, sz;
 	size_t nr = 0, i;
-	struct t_inl in;
+	struct t_inl *in;
 
 	if (!num(&s, end, 10, &nest) || !num(&s, end, 10, &line) || !num(&s, end, 10, &file) ||
 	    !num(&s, end, 10, &origin))
@@ -319,29 +685,41 @@ static bool parse_inline(struct symtab_builder *b, const char *s, const char *en
 	if (nest > (uint64_t)(b->last_nest + 1))	/* no parent: dropped, as Breakpad drops it */
 		return true;
 	b->last_nest = (int64_t)nest;
-	if (b->s[S_RANGES].count + nr >= UINT32_MAX) {
-		b->failed = sym_fail(&b->err, SYM_ELIMIT, "too many inline ranges for a lookup table");
+	if (!cur_grow(b, (void **)&b->inls, b->ninls, &b->inls_cap, sizeof(*b->inls)))
 		return true;
-	}
-	memset(&in, 0, sizeof(in));
-	in.call_file = file;
-	in.origin = origin;
-	in.call_line = line;
-	in.nest = (uint32_t)nest;
-	in.r0 = (uint32_t)b->s[S_RANGES].count;
-	in.nr = (uint32_t)nr;
-	for (i = 0; i < nr; i++)
-		if (!put(b, S_RANGES, &b->rng[i]))
+	for (i = 0; i < nr; i++) {
+		if (!cur_grow(b, (void **)&b->rngs, b->nrngs, &b->rngs_cap, sizeof(*b->rngs)))
 			return true;
-	if (put(b, S_INLINES, &in))
-		b->cur.ninl++;
+		b->rngs[b->nrngs++] = b->rng[i];
+	}
+	in = &b->inls[b->ninls++];
+	memset(in, 0, sizeof(*in));
+	in->call_file = file;
+	in->origin = origin;
+	in->call_line = line;
+	in->nest = (uint32_t)nest;
+	in->r0 = (uint32_t)(b->nrngs - nr);
+	in->nr = (uint32_t)nr;
 	return true;
+}
+
+/* A PUBLIC, FILE or INLINE_ORIGIN record: key, then its name. */
+static void put_ref(struct symtab_builder *b, int k, uint64_t key, const char *s, const char *end)
+{
+	struct t_ref r;
+
+	memset(&r, 0, sizeof(r));
+	r.key = key;
+	r.order = (uint32_t)b->order;
+	if (put_name(b, s, (size_t)(end - s), &r.name))
+		put(b, k, &r);
 }
 
 /* One line of text, without its line ending. */
 static void record(struct symtab_builder *b, const char *s, const char *end)
 {
 	uint64_t a, sz, n, id, param;
+	const char *q;
 
 	while (end > s && (end[-1] == '\n' || end[-1] == '\r'))
 		end--;
@@ -354,18 +732,27 @@ static void record(struct symtab_builder *b, const char *s, const char *end)
 		b->failed = sym_fail(&b->err, SYM_ELIMIT, "too many records for a lookup table");
 		return;
 	}
-	if (starts(s, end, "FILE ")) {
-		struct t_id f = { 0 };
+	/* line records first: most of a file */
+	if (b->have_cur && (q = s) < end && hexval((unsigned char)*q) >= 0 &&
+	    num(&q, end, 16, &a) && num(&q, end, 16, &sz) && num(&q, end, 10, &n) &&
+	    num(&q, end, 10, &id) && q == end && n <= 0xffffffffu) {
+		struct t_line *l;
 
+		if (!cur_grow(b, (void **)&b->lines, b->nlines, &b->lines_cap, sizeof(*b->lines)))
+			return;
+		l = &b->lines[b->nlines++];
+		l->addr = a;
+		l->size = sz;
+		l->file = id;
+		l->line = (uint32_t)n;
+		l->order = (uint32_t)b->order;
+	} else if (starts(s, end, "FILE ")) {
 		s += 5;
 		if (!num(&s, end, 10, &id) || s == end) {
 			b->skipped++;
 			return;
 		}
-		f.id = id;
-		f.order = (uint32_t)b->order;
-		if (put_name(b, s, (size_t)(end - s), &f.name))
-			put(b, S_FILES, &f);
+		put_ref(b, S_FILES, id, s, end);
 	} else if (starts(s, end, "FUNC ")) {
 		s += 5;
 		if (starts(s, end, "m "))
@@ -380,15 +767,25 @@ static void record(struct symtab_builder *b, const char *s, const char *end)
 		b->cur.addr = a;
 		b->cur.size = sz;
 		b->cur.order = (uint32_t)b->order;
-		b->cur.line0 = (uint32_t)b->s[S_LINES].count;
-		b->cur.inl0 = (uint32_t)b->s[S_INLINES].count;
-		if (!put_name(b, s, (size_t)(end - s), &b->cur.name))
-			return;
+		if (s == end) {
+			s = "<name omitted>";
+			end = s + 14;
+		}
+		if ((size_t)(end - s) > b->name_cap) {
+			char *nb = realloc(b->name, (size_t)(end - s));
+
+			if (!nb) {
+				b->failed = sym_fail(&b->err, SYM_ENOMEM, "out of memory");
+				return;
+			}
+			b->name = nb;
+			b->name_cap = (size_t)(end - s);
+		}
+		memcpy(b->name, s, (size_t)(end - s));
+		b->nname = (size_t)(end - s);
 		b->have_cur = true;
 		b->last_nest = -1;
 	} else if (starts(s, end, "PUBLIC ")) {
-		struct t_pub p = { 0 };
-
 		s += 7;
 		if (starts(s, end, "m "))
 			s += 2;
@@ -398,46 +795,22 @@ static void record(struct symtab_builder *b, const char *s, const char *end)
 			b->skipped++;
 			return;
 		}
-		p.addr = a;
-		p.order = (uint32_t)b->order;
-		if (put_name(b, s, (size_t)(end - s), &p.name))
-			put(b, S_PUBLICS, &p);
+		put_ref(b, S_PUBLICS, a, s, end);
 	} else if (starts(s, end, "INLINE_ORIGIN ")) {
-		struct t_id o = { 0 };
-
 		s += 14;
 		if (!num(&s, end, 10, &id)) {
 			b->skipped++;
 			return;
 		}
-		o.id = id;
-		o.order = (uint32_t)b->order;
-		if (put_name(b, s, (size_t)(end - s), &o.name))
-			put(b, S_ORIGINS, &o);
+		put_ref(b, S_ORIGINS, id, s, end);
 	} else if (starts(s, end, "INLINE ")) {
 		if (!b->have_cur || !parse_inline(b, s + 7, end))
 			b->skipped++;
 	} else if (starts(s, end, "MODULE ") || starts(s, end, "INFO ") ||
 		   starts(s, end, "INLINE") || starts(s, end, "STACK ") || s == end) {
 		return;
-	} else if (num(&s, end, 16, &a) && num(&s, end, 16, &sz) && num(&s, end, 10, &n) &&
-		   num(&s, end, 10, &id) && s == end && n <= 0xffffffffu) {
-		struct t_line l;
-
-		if (!b->have_cur) {
-			b->skipped++;
-			return;
-		}
-		memset(&l, 0, sizeof(l));
-		l.addr = a;
-		l.size = sz;
-		l.file = id;
-		l.line = (uint32_t)n;
-		l.order = (uint32_t)b->order;
-		if (put(b, S_LINES, &l))
-			b->cur.nlines++;
 	} else {
-		b->skipped++;
+		b->skipped++;	/* (a line record with no FUNC, or malformed) */
 	}
 }
 
@@ -488,122 +861,6 @@ enum sym_code symtab_build_feed(struct symtab_builder *b, const void *data, size
 	return SYM_OK;
 }
 
-/* Sorting, on the mapped table. */
-static int cmp_func(const void *x, const void *y)
-{
-	const struct t_func *a = x, *b = y;
-
-	if (a->addr != b->addr)
-		return a->addr < b->addr ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-static int cmp_line(const void *x, const void *y)
-{
-	const struct t_line *a = x, *b = y;
-
-	if (a->addr != b->addr)
-		return a->addr < b->addr ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-static int cmp_pub(const void *x, const void *y)
-{
-	const struct t_pub *a = x, *b = y;
-
-	if (a->addr != b->addr)
-		return a->addr < b->addr ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-static int cmp_id(const void *x, const void *y)
-{
-	const struct t_id *a = x, *b = y;
-
-	if (a->id != b->id)
-		return a->id < b->id ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-/* qsort() unless already in order (the usual case: no copy, no heap). */
-static void sort_if_needed(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (cmp((char *)base + (i - 1) * size, (char *)base + i * size) > 0)
-			break;
-	if (i < n)
-		qsort(base, n, size, cmp);
-}
-
-/* The end of [addr, addr + size), saturated. */
-static uint64_t end_of(uint64_t addr, uint64_t size)
-{
-	return addr + size < addr ? UINT64_MAX : addr + size;
-}
-
-/* A FUNC's lines: sorted, zero-size ones dropped, overlaps noted. */
-static void settle_lines(struct t_func *f, struct t_line *ls)
-{
-	struct t_line *l = ls + f->line0;
-	uint32_t i, k = 0;
-	uint64_t reach = 0;
-
-	sort_if_needed(l, f->nlines, sizeof(*l), cmp_line);
-	for (i = 0; i < f->nlines; i++) {
-		if (l[i].size == 0)
-			continue;
-		if (k && l[i].addr < reach)
-			f->flags |= F_OVERLAP;
-		if (end_of(l[i].addr, l[i].size) > reach || !k)
-			reach = end_of(l[i].addr, l[i].size);
-		l[k++] = l[i];
-	}
-	f->nlines = k;
-}
-
-/* Of overlapping or empty FUNCs, what Breakpad keeps; returns the count. */
-static uint64_t settle_funcs(struct t_func *fs, uint64_t n)
-{
-	uint64_t i, k = 0;
-
-	sort_if_needed(fs, n, sizeof(*fs), cmp_func);
-	for (i = 0; i < n; i++) {
-		if (fs[i].size == 0 || fs[i].addr + fs[i].size < fs[i].addr)
-			continue;
-		if (k && fs[i].addr - fs[k - 1].addr < fs[k - 1].size) {
-			if (fs[i].order < fs[k - 1].order)	/* the earlier record wins */
-				fs[k - 1] = fs[i];
-			continue;
-		}
-		fs[k++] = fs[i];
-	}
-	return k;
-}
-
-static uint64_t settle_pubs(struct t_pub *ps, uint64_t n)
-{
-	uint64_t i, k = 0;
-
-	sort_if_needed(ps, n, sizeof(*ps), cmp_pub);
-	for (i = 0; i < n; i++)
-		if (!k || ps[i].addr != ps[k - 1].addr)
-			ps[k++] = ps[i];
-	return k;
-}
-
-static uint64_t settle_ids(struct t_id *v, uint64_t n)
-{
-	uint64_t i, k = 0;
-
-	sort_if_needed(v, n, sizeof(*v), cmp_id);
-	for (i = 0; i < n; i++)
-		if (!k || v[i].id != v[k - 1].id)
-			v[k++] = v[i];
-	return k;
-}
-
 static uint32_t crc_of(const unsigned char *p, uint64_t n)
 {
 	uLong crc = crc32(0L, Z_NULL, 0);
@@ -652,449 +909,214 @@ static bool crc_fd(int fd, uint64_t off, uint64_t len, uint32_t *out)
 	return true;
 }
 
-static bool copy_section(FILE *f, int fd, uint64_t off, uint64_t len)
+
+/* Of overlapping FUNCs, what Breakpad keeps (empty ones were never
+ * written); returns the count. */
+static uint64_t settle_funcs(struct t_func *fs, uint64_t n)
 {
-	char buf[1 << 16];
+	uint64_t i, k = 0;
 
-	if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
-		return false;
-	while (len) {
-		size_t want = len > sizeof(buf) ? sizeof(buf) : (size_t)len;
-		size_t got = fread(buf, 1, want, f);
-		size_t done = 0;
-
-		if (got != want) {
-			if (!ferror(f))
-				errno = EIO;
-			return false;
+	sort_if_needed(fs, n, sizeof(*fs), cmp_func);
+	for (i = 0; i < n; i++) {
+		if (k && fs[i].addr - fs[k - 1].addr < fs[k - 1].size) {
+			if (fs[i].order < fs[k - 1].order)	/* the earlier record wins */
+				fs[k - 1] = fs[i];
+			continue;
 		}
-		while (done < got) {
-			ssize_t w = pwrite(fd, buf + done, got - done, (off_t)(off + done));
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return false;
-			}
-			done += (size_t)w;
-		}
-		off += got;
-		len -= got;
+		if (k != i)	/* (a store dirties a page of the file) */
+			fs[k] = fs[i];
+		k++;
 	}
-	return true;
+	return k;
 }
 
-/* ---- the table file ---- */
+/* Publics, files, origins: sorted by key, the first in the text of each
+ * key kept. */
+static uint64_t settle_refs(struct t_ref *v, uint64_t n)
+{
+	uint64_t i, k = 0;
 
-enum { V_DATA, V_FUNCS, V_PUBLICS, V_FILES, V_ORIGINS, V_PAGES, VSECT };
-enum { PAGE_TARGET = 16 << 10, PAGE_MAX = 64 << 20, ZLEVEL = 3 };
+	sort_if_needed(v, n, sizeof(*v), cmp_ref);
+	for (i = 0; i < n; i++)
+		if (!k || v[i].key != v[k - 1].key) {
+			if (k != i)
+				v[k] = v[i];
+			k++;
+		}
+	return k;
+}
 
-struct vhdr {
-	char magic[8];
-	uint32_t version, bom;
-	uint64_t file_size;
-	uint32_t crc, nsect;
-	uint64_t nlines, ninl;	/* records kept, for symtab_counts() */
-	struct { uint64_t off, count; } sect[VSECT];
-};
-_Static_assert(sizeof(struct vhdr) == 144, "the header's layout is part of the format");
-struct v_func { uint64_t addr, size; uint32_t page, off; };
-struct v_ref { uint64_t key; uint32_t page, off; };
-struct v_page { uint64_t off; uint32_t clen, rlen; };
-
-static const size_t ventsize[VSECT] = {
-	1, sizeof(struct v_func), sizeof(struct v_ref), sizeof(struct v_ref), sizeof(struct v_ref),
-	sizeof(struct v_page),
+/* The mapped temporary files of a build, at its end. */
+struct scratch {
+	unsigned char *map[NSECT];
+	uint64_t len[NSECT];
 };
 
-/* The table being written: pages go to out as they fill, the index
- * sections to temporary files appended at the end. */
-struct writer {
-	FILE *out;
-	FILE *idx[VSECT];
-	uint64_t count[VSECT];
-	uint64_t data_len;
-	unsigned char *page, *cbuf;
-	size_t plen, pcap, ccap;
-	uint32_t npages;
-	ZSTD_CCtx *cctx;
-	/* sticky: a record that did not fit, or memory that ran out; either
-	 * fails the build, never a table with bytes missing */
-	bool io_error, too_big, nomem;
-};
-
-static bool w_grow(struct writer *w, size_t n)
+static void drop_scratch(struct scratch *sc)
 {
-	if (n > PAGE_MAX - w->plen) {
-		w->too_big = true;
-		return false;
-	}
-	if (w->plen + n > w->pcap) {
-		size_t nc = w->pcap ? w->pcap : 2 * PAGE_TARGET;
-		unsigned char *q;
+	int i;
 
-		while (nc < w->plen + n)
-			nc *= 2;
-		if (!(q = realloc(w->page, nc))) {
-			w->nomem = true;
+	for (i = 0; i < NSECT; i++)
+		drop(sc->map[i], sc->len[i]);
+}
+
+/* Writes the names of n refs as pages, noting where each went. */
+static bool write_names(struct writer *w, struct scratch *sc, struct t_ref *v, uint64_t n)
+{
+	const char *str = (const char *)sc->map[S_STRINGS];
+	uint64_t nstr = sc->len[S_STRINGS], i;
+
+	for (i = 0; i < n; i++) {
+		size_t len;
+
+		if (i % 65536 == 65535)
+			drop_scratch(sc);
+		if (v[i].name >= nstr)
 			return false;
-		}
-		w->page = q;
-		w->pcap = nc;
-	}
-	return true;
-}
-
-static void w_bytes(struct writer *w, const void *p, size_t n)
-{
-	if (w_grow(w, n)) {
-		memcpy(w->page + w->plen, p, n);
-		w->plen += n;
-	}
-}
-
-static void w_uleb(struct writer *w, uint64_t v)
-{
-	unsigned char b[10];
-	size_t n = 0;
-
-	do {
-		b[n] = v & 0x7f;
-		v >>= 7;
-		if (v)
-			b[n] |= 0x80;
-		n++;
-	} while (v);
-	w_bytes(w, b, n);
-}
-
-static void w_sleb(struct writer *w, int64_t v)
-{
-	w_uleb(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));	/* zigzag */
-}
-
-static bool w_index(struct writer *w, int k, const void *e)
-{
-	if (fwrite(e, ventsize[k], 1, w->idx[k]) != 1) {
-		w->io_error = true;
-		return false;
-	}
-	w->count[k]++;
-	return true;
-}
-
-/* Compresses the page filled so far into DATA. */
-static bool w_flush(struct writer *w)
-{
-	struct v_page pg;
-	size_t bound, c;
-
-	if (w->too_big || w->nomem)
-		return false;
-	if (!w->plen)
-		return true;
-	bound = ZSTD_compressBound(w->plen);
-	if (bound > w->ccap) {
-		unsigned char *q = realloc(w->cbuf, bound);
-
-		if (!q)
+		len = strnlen(str + v[i].name, (size_t)(nstr - v[i].name));
+		if (!w_start(w, &v[i].page, &v[i].off))
 			return false;
-		w->cbuf = q;
-		w->ccap = bound;
+		w_bytes(w, str + v[i].name, len);
+		w_bytes(w, "", 1);
+		if (w->too_big || w->nomem)
+			return false;
 	}
-	c = ZSTD_compressCCtx(w->cctx, w->cbuf, w->ccap, w->page, w->plen, ZLEVEL);
-	if (ZSTD_isError(c))
-		return false;
-	if (fwrite(w->cbuf, 1, c, w->out) != c) {
-		w->io_error = true;
-		return false;
-	}
-	pg.off = w->data_len;
-	pg.clen = (uint32_t)c;
-	pg.rlen = (uint32_t)w->plen;
-	w->data_len += c;
-	w->plen = 0;
-	w->npages++;
-	return w_index(w, V_PAGES, &pg);
-}
-
-/* Where the next record starts; flushes a full page first. */
-static bool w_start(struct writer *w, uint32_t *page, uint32_t *off)
-{
-	if (w->plen >= PAGE_TARGET && !w_flush(w))
-		return false;
-	*page = w->npages;
-	*off = (uint32_t)w->plen;
 	return true;
 }
 
-static bool w_name(struct writer *w, const char *str, uint64_t nstr, uint32_t at, uint32_t *page,
-		   uint32_t *off)
+/* Appends an index section: n entries of ventsize[k] made by conv from
+ * the settled entries at src (each size bytes). */
+static bool write_index(FILE *out, struct scratch *sc, uint64_t *off, int k, const void *src,
+			size_t size, uint64_t n, void (*conv)(void *dst, const void *src))
 {
-	size_t n;
+	unsigned char buf[4096 * 16];
+	size_t per = sizeof(buf) / ventsize[k], m;
+	uint64_t pad = (8 - *off % 8) % 8, i = 0;
 
-	if (at >= nstr)
+	if (pad && fwrite("\0\0\0\0\0\0\0", 1, pad, out) != pad)
 		return false;
-	n = strnlen(str + at, (size_t)(nstr - at));
-	if (!w_start(w, page, off))
-		return false;
-	w_bytes(w, str + at, n);
-	w_bytes(w, "", 1);
-	return !w->too_big && !w->nomem;
+	*off += pad;
+	while (i < n) {
+		for (m = 0; m < per && i < n; m++, i++)
+			conv(buf + m * ventsize[k], (const unsigned char *)src + i * size);
+		if (fwrite(buf, ventsize[k], m, out) != m)
+			return false;
+		*off += m * ventsize[k];
+		if (sc)
+			drop_scratch(sc);
+	}
+	return true;
 }
 
-/* Writes the settled scratch tables (sect/h) as the table file. */
-static enum sym_code transcode(unsigned char *map, uint64_t total, const struct hdr *h,
-			       const char *tmpdir, int fd, struct vhdr *vh, struct sym_err *err)
+static void conv_func(void *dst, const void *src)
 {
-	const struct t_func *fs = (const void *)(map + h->sect[S_FUNCS].off);
-	const struct t_line *ls = (const void *)(map + h->sect[S_LINES].off);
-	const struct t_inl *is = (const void *)(map + h->sect[S_INLINES].off);
-	const struct t_rng *rs = (const void *)(map + h->sect[S_RANGES].off);
-	const struct t_pub *ps = (const void *)(map + h->sect[S_PUBLICS].off);
-	const struct t_id *ids[2] = { (const void *)(map + h->sect[S_FILES].off),
-				      (const void *)(map + h->sect[S_ORIGINS].off) };
-	const char *str = (const char *)(map + h->sect[S_STRINGS].off);
-	uint64_t nstr = h->sect[S_STRINGS].count, i, off;
-	struct writer w;
-	enum sym_code rc = SYM_OK;
-	int k, dfd = -1;
+	const struct t_func *f = src;
+	struct v_func v = { f->addr, f->size, f->page, f->off };
 
-	memset(&w, 0, sizeof(w));
-	memset(vh, 0, sizeof(*vh));
-	if ((dfd = dup(fd)) < 0 || !(w.out = fdopen(dfd, "wb")) || !(w.cctx = ZSTD_createCCtx())) {
-		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
-		goto out;
-	}
-	dfd = -1;
-	for (k = V_FUNCS; k < VSECT; k++) {
-		int t = tmp_open(tmpdir);
+	memcpy(dst, &v, sizeof(v));
+}
 
-		if (t < 0 || !(w.idx[k] = fdopen(t, "w+b"))) {
-			if (t >= 0)
-				close(t);
-			w.io_error = true;
-			goto io;
-		}
-	}
-	if (fseeko(w.out, (off_t)sizeof(*vh), SEEK_SET) != 0)
-		goto io;
-	for (i = 0; i < h->sect[S_FUNCS].count; i++) {
-		const struct t_func *f = &fs[i];
-		struct v_func vf;
-		uint64_t prev_end = f->addr;
-		int64_t prev_line = 0;
-		uint32_t j, r;
+static void conv_ref(void *dst, const void *src)
+{
+	const struct t_ref *r = src;
+	struct v_ref v = { r->key, r->page, r->off };
 
-		if (i % 8192 == 8191)
-			drop(map, total);
-		vf.addr = f->addr;
-		vf.size = f->size;
-		if (!w_start(&w, &vf.page, &vf.off))
-			goto fail;
-		if (f->name >= nstr)
-			goto fail;
-		{
-			size_t n = strnlen(str + f->name, (size_t)(nstr - f->name));
+	memcpy(dst, &v, sizeof(v));
+}
 
-			w_uleb(&w, n);
-			w_bytes(&w, str + f->name, n);
-		}
-		w_uleb(&w, f->flags);
-		w_uleb(&w, f->nlines);
-		for (j = 0; j < f->nlines; j++) {
-			const struct t_line *l = &ls[f->line0 + j];
-
-			if (f->flags & F_OVERLAP)
-				w_uleb(&w, l->order);
-			w_sleb(&w, (int64_t)(l->addr - prev_end));
-			w_uleb(&w, l->size);
-			w_sleb(&w, (int64_t)l->line - prev_line);
-			w_uleb(&w, l->file);
-			prev_end = l->addr + l->size;
-			prev_line = l->line;
-		}
-		w_uleb(&w, f->ninl);
-		for (j = 0; j < f->ninl; j++) {
-			const struct t_inl *in = &is[f->inl0 + j];
-
-			w_uleb(&w, in->nest);
-			w_uleb(&w, in->call_line);
-			w_uleb(&w, in->call_file);
-			w_uleb(&w, in->origin);
-			w_uleb(&w, in->nr);
-			for (r = 0; r < in->nr; r++) {
-				w_sleb(&w, (int64_t)(rs[in->r0 + r].addr - f->addr));
-				w_uleb(&w, rs[in->r0 + r].size);
-			}
-		}
-		vh->nlines += f->nlines;
-		vh->ninl += f->ninl;
-		if (w.too_big || w.nomem || !w_index(&w, V_FUNCS, &vf))
-			goto fail;
-	}
-	if (!w_flush(&w))
-		goto fail;
-	for (i = 0; i < h->sect[S_PUBLICS].count; i++) {
-		struct v_ref v = { ps[i].addr, 0, 0 };
-
-		if (!w_name(&w, str, nstr, ps[i].name, &v.page, &v.off) || !w_index(&w, V_PUBLICS, &v))
-			goto fail;
-	}
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < h->sect[k ? S_ORIGINS : S_FILES].count; i++) {
-			struct v_ref v = { ids[k][i].id, 0, 0 };
-
-			if (!w_name(&w, str, nstr, ids[k][i].name, &v.page, &v.off) ||
-			    !w_index(&w, k ? V_ORIGINS : V_FILES, &v))
-				goto fail;
-		}
-	if (!w_flush(&w))
-		goto fail;
-	/* the index sections after the pages */
-	off = sizeof(*vh) + w.data_len;
-	vh->sect[V_DATA].off = sizeof(*vh);
-	vh->sect[V_DATA].count = w.data_len;
-	for (k = V_FUNCS; k < VSECT; k++) {
-		char buf[1 << 16];
-		uint64_t left = w.count[k] * ventsize[k], pad = (8 - off % 8) % 8;
-
-		if (pad && fwrite("\0\0\0\0\0\0\0", 1, pad, w.out) != pad)
-			goto io;
-		off += pad;
-		vh->sect[k].off = off;
-		vh->sect[k].count = w.count[k];
-		if (fflush(w.idx[k]) != 0 || fseeko(w.idx[k], 0, SEEK_SET) != 0)
-			goto io;
-		while (left) {
-			size_t n = left > sizeof(buf) ? sizeof(buf) : (size_t)left;
-
-			if (fread(buf, 1, n, w.idx[k]) != n || fwrite(buf, 1, n, w.out) != n)
-				goto io;
-			left -= n;
-			off += n;
-		}
-	}
-	if (fflush(w.out) != 0)
-		goto io;
-	vh->file_size = off;
-	goto out;
-fail:
-	if (w.too_big) {
-		rc = sym_fail(err, SYM_ELIMIT, "a function's records take more than %d MB",
-			      PAGE_MAX >> 20);
-		goto out;
-	}
-	if (!w.io_error) {
-		rc = sym_fail(err, SYM_ENOMEM, "out of memory (or a malformed scratch table)");
-		goto out;
-	}
-io:
-	{
-		int e = errno ? errno : EIO;
-
-		rc = sym_fail(err, sym_errno_code(e), "cannot write the lookup table: %s",
-			      strerror(e));
-	}
-out:
-	if (dfd >= 0 && !w.out)
-		close(dfd);
-	if (w.out)
-		fclose(w.out);
-	for (k = 0; k < VSECT; k++)
-		if (w.idx[k])
-			fclose(w.idx[k]);
-	ZSTD_freeCCtx(w.cctx);
-	free(w.page);
-	free(w.cbuf);
-	return rc;
+static void conv_page(void *dst, const void *src)
+{
+	memcpy(dst, src, sizeof(struct v_page));
 }
 
 enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 				  struct sym_err *err)
 {
 	enum sym_code rc = SYM_OK;
-	char tmp[PATH_MAX];
-	struct hdr h;
+	struct writer *w = &b->w;
+	struct scratch sc;
 	struct vhdr vh;
-	uint64_t off, total;
-	unsigned char *map = MAP_FAILED;
-	int sfd = -1, fd = -1, i;
+	struct t_func *fs;
+	struct t_ref *refs[3];
+	uint64_t nf, nref[3], off, i;
+	int k;
 
-	tmp[0] = '\0';
+	memset(&sc, 0, sizeof(sc));
+	memset(&vh, 0, sizeof(vh));
 	if (b->failed || (b->plen && (record(b, b->part, b->part + b->plen), b->failed)) ||
 	    !flush_cur(b)) {
 		rc = sym_fail(err, b->failed, "%s", b->err.msg);
 		goto out;
 	}
-	/* the scratch: every kind of record in one mapped file, settled */
-	memset(&h, 0, sizeof(h));
-	off = 0;
-	for (i = 0; i < NSECT; i++) {
-		h.sect[i].off = off;
-		h.sect[i].count = b->s[i].count;
-		off += (b->s[i].count * entsize[i] + 7) & ~(uint64_t)7;
-	}
-	total = off ? off : 8;
-	if ((sfd = tmp_open(b->tmpdir)) < 0 || ftruncate(sfd, (off_t)total) != 0)
-		goto io;
-	for (i = 0; i < NSECT; i++)
-		if (!copy_section(b->s[i].f, sfd, h.sect[i].off, b->s[i].count * entsize[i]))
+	/* the index entries and names, mapped where they lie, settled there */
+	for (k = 0; k < NSECT; k++) {
+		sc.len[k] = b->s[k].count * entsize[k];
+		if (fflush(b->s[k].f) != 0)
 			goto io;
-	map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
-	if (map == MAP_FAILED)
-		goto io;
-	{
-		struct t_func *fs = (struct t_func *)(void *)(map + h.sect[S_FUNCS].off);
-		struct t_line *ls = (struct t_line *)(void *)(map + h.sect[S_LINES].off);
-		uint64_t k;
-
-		for (k = 0; k < h.sect[S_FUNCS].count; k++) {
-			settle_lines(&fs[k], ls);
-			if (k % 8192 == 8191)
-				drop(map, total);
+		if (!sc.len[k])
+			continue;
+		sc.map[k] = mmap(NULL, sc.len[k], PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fileno(b->s[k].f), 0);
+		if (sc.map[k] == MAP_FAILED) {
+			sc.map[k] = NULL;
+			sc.len[k] = 0;
+			goto io;
 		}
-		h.sect[S_FUNCS].count = settle_funcs(fs, h.sect[S_FUNCS].count);
-		h.sect[S_PUBLICS].count = settle_pubs(
-			(struct t_pub *)(void *)(map + h.sect[S_PUBLICS].off),
-			h.sect[S_PUBLICS].count);
-		h.sect[S_FILES].count = settle_ids(
-			(struct t_id *)(void *)(map + h.sect[S_FILES].off), h.sect[S_FILES].count);
-		h.sect[S_ORIGINS].count = settle_ids(
-			(struct t_id *)(void *)(map + h.sect[S_ORIGINS].off),
-			h.sect[S_ORIGINS].count);
 	}
-	/* the table: written in tmpdir (where a build killed midway leaves it
-	 * to be swept, see store_sweep_tmp) and renamed into place */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" SYMTAB_TMP_PREFIX "XXXXXX", b->tmpdir) >=
-	    sizeof(tmp)) {
-		tmp[0] = '\0';
-		rc = sym_fail(err, SYM_EUSAGE, "lookup table path too long");
-		goto out;
+	fs = (struct t_func *)(void *)sc.map[S_FUNCS];
+	nf = settle_funcs(fs, b->s[S_FUNCS].count);
+	for (i = 0; i < nf; i++) {
+		vh.nlines += fs[i].nlines;
+		vh.ninl += fs[i].ninl;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		tmp[0] = '\0';
-		rc = sym_fail(err, sym_errno_code(e), "cannot create '%s': %s", path, strerror(e));
-		goto out;
+	for (k = 0; k < 3; k++) {
+		refs[k] = (struct t_ref *)(void *)sc.map[S_PUBLICS + k];
+		nref[k] = settle_refs(refs[k], b->s[S_PUBLICS + k].count);
 	}
-	if ((rc = transcode(map, total, &h, b->tmpdir, fd, &vh, err)) != SYM_OK)
-		goto out;
+	drop_scratch(&sc);
+	/* the names after the FUNC records, in pages of their own */
+	if (!w_flush(w))
+		goto fail;
+	for (k = 0; k < 3; k++)
+		if (!write_names(w, &sc, refs[k], nref[k]))
+			goto fail;
+	if (!w_flush(w))
+		goto fail;
+	/* the index sections after the pages */
+	off = sizeof(vh) + w->data_len;
+	vh.sect[V_DATA].off = sizeof(vh);
+	vh.sect[V_DATA].count = w->data_len;
+	vh.sect[V_FUNCS].off = (off + 7) & ~(uint64_t)7;
+	vh.sect[V_FUNCS].count = nf;
+	if (!write_index(w->out, &sc, &off, V_FUNCS, fs, sizeof(*fs), nf, conv_func))
+		goto io;
+	for (k = 0; k < 3; k++) {
+		vh.sect[V_PUBLICS + k].off = (off + 7) & ~(uint64_t)7;
+		vh.sect[V_PUBLICS + k].count = nref[k];
+		if (!write_index(w->out, &sc, &off, V_PUBLICS + k, refs[k], sizeof(struct t_ref),
+				 nref[k], conv_ref))
+			goto io;
+	}
+	vh.sect[V_PAGES].off = (off + 7) & ~(uint64_t)7;
+	vh.sect[V_PAGES].count = w->npages;
+	if (!write_index(w->out, NULL, &off, V_PAGES, w->pages, sizeof(*w->pages), w->npages,
+			 conv_page) ||
+	    fflush(w->out) != 0)
+		goto io;
+	vh.file_size = off;
 	memcpy(vh.magic, MAGIC, 8);
 	vh.version = SYMTAB_VERSION;
 	vh.bom = BOM;
 	vh.nsect = VSECT;
-	if (!crc_fd(fd, sizeof(vh), vh.file_size - sizeof(vh), &vh.crc))
+	if (!crc_fd(b->fd, sizeof(vh), vh.file_size - sizeof(vh), &vh.crc))
 		goto io;
 	/* readable as the store's other files are (mkostemp made it 0600) */
-	if (pwrite(fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fchmod(fd, 0644) != 0 ||
-	    fsync(fd) != 0)
+	if (pwrite(b->fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fchmod(b->fd, 0644) != 0 ||
+	    fsync(b->fd) != 0)
 		goto io;
-	if (rename(tmp, path) != 0)
+	if (rename(b->tmp, path) != 0)
 		goto io;
-	tmp[0] = '\0';
+	b->tmp[0] = '\0';
 	{
 		/* the new name, too, lasts through a crash */
 		char dir[PATH_MAX];
@@ -1111,21 +1133,25 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 		rc = fsync_dir(dir, err);
 	}
 	goto out;
+fail:
+	if (w->too_big) {
+		rc = sym_fail(err, SYM_ELIMIT, "the lookup table takes more than the format allows");
+		goto out;
+	}
+	if (!w->io_error) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory (or a malformed scratch table)");
+		goto out;
+	}
 io:
 	{
-		int e = errno;
+		int e = errno ? errno : EIO;
 
 		rc = sym_fail(err, sym_errno_code(e), "cannot write '%s': %s", path, strerror(e));
 	}
 out:
-	if (map != MAP_FAILED)
-		munmap(map, total);
-	if (sfd >= 0)
-		close(sfd);
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0])
-		unlink(tmp);
+	for (k = 0; k < NSECT; k++)
+		if (sc.map[k])
+			munmap(sc.map[k], sc.len[k]);
 	symtab_build_abort(b);
 	return rc;
 }

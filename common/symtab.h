@@ -9,9 +9,10 @@
  * by id, their names in compressed pages too.  It is smaller than the
  * gzipped .sym, and a lookup decompresses one or two pages of about 16 KB
  * (the last few used are kept).  It is built in one streaming pass
- * over the text (symtab_build_*); the records go to temporary files, not
- * to the heap, so building a 1 GB .sym needs a few MB of memory plus the
- * page cache.  An opened table (symtab_open) has been checked whole: its
+ * over the text (symtab_build_*): each FUNC is encoded when its records
+ * end, the index entries and names go to temporary files, so building a
+ * 1 GB .sym needs a few MB of memory (plus one function's records, at
+ * most SYMTAB_FUNC_MAX_MB) and the page cache.  An opened table (symtab_open) has been checked whole: its
  * header, a CRC-32 of everything after the header, and every index and
  * name offset in it, so lookups need no further checks.
  *
@@ -36,6 +37,9 @@
 #define SYMTAB_VERSION 2
 /* inline frames reported for one address at most (deeper ones are cut) */
 #define SYMTAB_MAX_INLINE 256
+/* A build holds one FUNC's line and INLINE records in memory: at most this
+ * many MB of them (32 bytes a line record), or the file gets no table. */
+#define SYMTAB_FUNC_MAX_MB 32
 
 struct symtab_builder;
 struct symtab;
@@ -47,7 +51,8 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 /* Feeds the next n bytes of .sym text, in chunks of any size.  Malformed
  * records are skipped (and counted), as a processor skips them; a line
  * longer than 1 MB is SYM_EFORMAT; SYM_ELIMIT when the file holds more
- * than the format's 32-bit counts allow; SYM_EIO, SYM_ENOSPC. */
+ * than the format's 32-bit counts allow or a FUNC more records than
+ * SYMTAB_FUNC_MAX_MB; SYM_EIO, SYM_ENOSPC. */
 enum sym_code symtab_build_feed(struct symtab_builder *b, const void *data, size_t n,
 				struct sym_err *err);
 /* The name prefix of the temporary files builds leave in tmpdir when

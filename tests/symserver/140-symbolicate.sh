@@ -33,6 +33,43 @@ for bin in cppfix "$DUMPSYMS"; do
 	mv one.sym "own/$name/$id/$name.sym"
 done
 grep -q '^INLINE ' "own/dumpsyms/"*/dumpsyms.sym || fail "dumpsyms' own .sym has no INLINE records"
+# and a file out of the order dumpsyms writes, with what Breakpad's rules
+# settle: the C++ fixture's records with its FUNCs (and PUBLICs) in reverse,
+# each FUNC's line records in reverse, overlapping FUNCs before and after
+# the one they overlap, zero-size FUNCs, PUBLICs and FILE ids given twice
+mkdir -p own/quirks.so/0123456789ABCDEF0123456789ABCDEF0
+py "
+import sys
+rows = open(sys.argv[1]).read().split('\n')[1:]
+head, funcs, pubs, cur = [], [], [], None
+for r in rows:
+    if not r: continue
+    t = r.split(' ')[0]
+    if t == 'FUNC': cur = [r, [], []]; funcs.append(cur)
+    elif t == 'PUBLIC': cur = None; pubs.append(r)
+    elif t in ('FILE', 'INLINE_ORIGIN', 'INFO'): head.append(r)
+    elif t == 'INLINE': cur[2].append(r)
+    elif t != 'STACK' and cur: cur[1].append(r)
+out = ['MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 quirks.so']
+for r in head:
+    out.append(r)
+    if r.startswith('FILE '): out.append(r + '_second')	# the first of an id wins
+for i, (f, ls, ins) in enumerate(reversed(funcs)):
+    p = f.split(' ')
+    if p[1] == 'm': del p[1]
+    a, sz = int(p[1], 16), int(p[2], 16)
+    if i % 7 == 3: out.append('FUNC %x 0 0 zero_%d' % (a, i))
+    if i % 5 == 1 and sz > 2:	# an overlap earlier in the file: it wins
+        out += ['FUNC %x %x 0 early_%d' % (a + 1, sz, i), '%x 1 %d 0' % (a + 1, 9000 + i)]
+    out.append(f)
+    out += ins
+    out += list(reversed(ls))
+    if i % 5 == 2 and sz > 2:	# one later: it loses
+        out += ['FUNC %x %x 0 late_%d' % (a + 1, sz, i), '%x 1 %d 0' % (a + 1, 9000 + i)]
+for r in reversed(pubs):
+    out += [r, r + '_second']
+open('own/quirks.so/0123456789ABCDEF0123456789ABCDEF0/quirks.so.sym', 'w').write('\n'.join(out) + '\n')
+" "$(ls own/cppfix/*/cppfix.sym)"
 
 "$SYMSERVER" import --store "$STORE" "$PROC" > import.out 2> import.err
 # exactly one file of the test data is refused: linux_inline.old.sym, the
@@ -41,7 +78,7 @@ grep -c "^symserver: skipped" import.err | grep -qx 1 && grep -q "linux_inline.o
 	fail "import of the processor symbols: $(cat import.err)"
 "$SYMSERVER" import --store "$STORE" own > import2.out 2>&1 || fail "import own: $(cat import2.out)"
 ntables=$(find "$STORE/tables" -name '*.symt' | wc -l)
-[ "$ntables" -eq 10 ] || fail "$ntables lookup tables after importing 10 files"
+[ "$ntables" -eq 11 ] || fail "$ntables lookup tables after importing 11 files"
 # import --no-tables: none now, built on first use
 "$SYMSERVER" import --store notab --no-tables own > import-nt.out 2>&1 || fail "import --no-tables: $(cat import-nt.out)"
 [ "$(find notab -name '*.symt' | wc -l)" -eq 0 ] || fail "import --no-tables built tables"
@@ -55,7 +92,7 @@ rm -rf notab
 # -- every file: addresses, the reference, our answer
 # (the processor's tree in the store's layout: microdump/ is not)
 syms=$( (find "$PROC" -mindepth 3 -maxdepth 3 -name '*.sym' ! -name linux_inline.old.sym; find own -name '*.sym') | sort)
-[ "$(echo "$syms" | wc -l)" -eq 10 ] || fail "expected 10 .sym files: $syms"
+[ "$(echo "$syms" | wc -l)" -eq 11 ] || fail "expected 11 .sym files: $syms"
 for sym in $syms; do
 	read -r _ _ _ id name < "$sym"
 	python3 "$TOP/tests/tools/sym-addrs.py" "$sym" > addrs
