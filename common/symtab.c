@@ -1158,10 +1158,22 @@ out:
 
 /* ---- reading ---- */
 
-/* Decompressed pages are kept per table in CACHE_SLOTS slots, page p in
- * slot p % CACHE_SLOTS, while all tables together keep at most
- * CACHE_BYTES; past that a page is decompressed for the one lookup. */
-enum { CACHE_SLOTS = 512 };
+/* Decompressed pages are kept per table in CACHE_SETS sets of two slots,
+ * page p in set p % CACHE_SETS (the one used last first), while all
+ * tables together keep at most CACHE_BYTES; past that a page is
+ * decompressed for the one lookup.  Two ways: a request's few hundred
+ * pages of one table rarely need three slots of a set, where one way
+ * made every other request decompress some of them again. */
+enum { CACHE_SETS = 2048, CACHE_SLOTS = 2 * CACHE_SETS };
+/* SYM_TEST_CACHE_SETS=N (1 to CACHE_SETS) uses only N sets: tests make
+ * pages evict each other with it. */
+static unsigned cache_sets(void)
+{
+	const char *e = getenv("SYM_TEST_CACHE_SETS");
+	long n = e ? strtol(e, NULL, 10) : 0;
+
+	return n >= 1 && n <= CACHE_SETS ? (unsigned)n : CACHE_SETS;
+}
 #define CACHE_BYTES ((uint64_t)256 << 20)
 static uint64_t cached_bytes;	/* atomic, over all tables */
 
@@ -1177,7 +1189,8 @@ struct symtab {
 	/* decompressed pages, most recently used kept */
 	pthread_mutex_t mu;
 	ZSTD_DCtx *dctx;
-	struct { uint32_t page; uint32_t len; unsigned char *buf; } slot[CACHE_SLOTS];
+	unsigned sets;
+	struct cslot { uint32_t page; uint32_t len; unsigned char *buf; } slot[CACHE_SLOTS];
 	unsigned char *scratch;	/* a page not kept */
 	size_t scratch_cap;
 };
@@ -1243,6 +1256,7 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 		goto out;
 	}
 	pthread_mutex_init(&t->mu, NULL);	/* before anything symtab_close() undoes */
+	t->sets = cache_sets();
 	t->size = (uint64_t)st.st_size;
 	t->map = mmap(NULL, t->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (t->map == MAP_FAILED) {
@@ -1333,25 +1347,33 @@ void symtab_counts(const struct symtab *t, struct symtab_counts *c)
  * when it does not decompress or memory is short. */
 static const unsigned char *page(struct symtab *t, uint32_t p)
 {
-	unsigned i = p % CACHE_SLOTS;
+	struct cslot *set = &t->slot[(p % t->sets) * 2], *slot = &set[0], tmp;
 	uint32_t len = t->pages[p].rlen;
 	unsigned char *buf;
 	size_t n;
 
-	if (t->slot[i].buf && t->slot[i].page == p)
-		return t->slot[i].buf;
+	if (set[0].buf && set[0].page == p)
+		return set[0].buf;
+	if (set[1].buf && set[1].page == p) {	/* now the one used last */
+		tmp = set[0];
+		set[0] = set[1];
+		set[1] = tmp;
+		return set[0].buf;
+	}
 	if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))	/* on first use: opens stay cheap */
 		return NULL;
-	if (t->slot[i].buf) {
-		__atomic_fetch_sub(&cached_bytes, t->slot[i].len, __ATOMIC_RELAXED);
-		free(t->slot[i].buf);
-		t->slot[i].buf = NULL;
+	/* the set's older page goes; its newer one becomes the older */
+	if (set[1].buf) {
+		__atomic_fetch_sub(&cached_bytes, set[1].len, __ATOMIC_RELAXED);
+		free(set[1].buf);
 	}
+	set[1] = set[0];
+	slot->buf = NULL;
 	if (__atomic_add_fetch(&cached_bytes, len, __ATOMIC_RELAXED) <= CACHE_BYTES &&
 	    (buf = malloc(len ? len : 1)) != NULL) {
-		t->slot[i].buf = buf;
-		t->slot[i].page = p;
-		t->slot[i].len = len;
+		slot->buf = buf;
+		slot->page = p;
+		slot->len = len;
 	} else {
 		__atomic_fetch_sub(&cached_bytes, len, __ATOMIC_RELAXED);
 		if (len > t->scratch_cap) {
@@ -1366,10 +1388,10 @@ static const unsigned char *page(struct symtab *t, uint32_t p)
 	}
 	n = ZSTD_decompressDCtx(t->dctx, buf, len, t->data + t->pages[p].off, t->pages[p].clen);
 	if (ZSTD_isError(n) || n != len) {
-		if (t->slot[i].buf == buf) {
+		if (slot->buf == buf) {
 			__atomic_fetch_sub(&cached_bytes, len, __ATOMIC_RELAXED);
 			free(buf);
-			t->slot[i].buf = NULL;
+			slot->buf = NULL;
 		}
 		return NULL;
 	}
