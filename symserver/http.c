@@ -155,6 +155,21 @@ void http_respond(struct http_req *r, unsigned status, const char *type,
 		     MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY), n);
 }
 
+void http_respond_take(struct http_req *r, unsigned status, const char *type, void *body,
+		       size_t n)
+{
+	struct MHD_Response *resp;
+
+	if (r->answered) {
+		free(body);
+		return;
+	}
+	resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(body);
+	set_response(r, status, type, resp, n);
+}
+
 void http_error(struct http_req *r, unsigned status, const char *fmt, ...)
 {
 	va_list ap;

@@ -46,6 +46,10 @@ void http_accept_body(struct http_req *r, const struct http_body *b, uint64_t ma
 void http_add_header(struct http_req *r, const char *name, const char *value);
 void http_respond(struct http_req *r, unsigned status, const char *type,
 		  const void *body, size_t n);
+/* The same for a malloc()ed body, which it takes (sent without a copy,
+ * freed when sent or at once when the request was answered already). */
+void http_respond_take(struct http_req *r, unsigned status, const char *type, void *body,
+		       size_t n);
 /* printf-style JSON or text body */
 /* {"error": msg} as application/json, msg formatted as printf does (not
  * UTF-8-checked: http.c's own messages are ASCII; handlers' errors with

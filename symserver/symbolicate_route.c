@@ -96,8 +96,7 @@ static void on_end(struct http_req *r, void *p)
 		}
 		return;
 	}
-	http_respond(r, 200, "application/json", out, n);
-	free(out);
+	http_respond_take(r, 200, "application/json", out, n);
 }
 
 static void on_cleanup(void *p)
