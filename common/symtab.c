@@ -12,8 +12,13 @@
  *   FUNCS     struct v_func: address, size and where its record starts
  *             (page, offset), sorted by address, overlaps settled
  *   PUBLICS   struct v_ref: address and name (page, offset), one per address
- *   FILES     struct v_ref: id and name, sorted by id, one per id
- *   ORIGINS   struct v_ref: the same for INLINE_ORIGIN records
+ *   FILES     struct v_group: the FILE records' struct v_ref (id and name),
+ *             sorted by id, one per id, are in the pages too, in groups of
+ *             up to GROUP_MAX; a group is its first id, where it lies
+ *             (page, offset) and how many it holds (a .sym of a PDB can
+ *             have more FILE records than functions: this keeps their
+ *             index small)
+ *   ORIGINS   struct v_group: the same for INLINE_ORIGIN records
  *   PAGES     struct v_page: where each page lies, its sizes
  *
  * A FUNC record, in LEB128 numbers: its name (length, bytes), flags, its
@@ -75,10 +80,12 @@ _Static_assert(sizeof(struct vhdr) == 144, "the header's layout is part of the f
 struct v_func { uint64_t addr, size; uint32_t page, off; };
 struct v_ref { uint64_t key; uint32_t page, off; };
 struct v_page { uint64_t off; uint32_t clen, rlen; };
+struct v_group { uint64_t key; uint32_t page, off, count, pad; };
+enum { GROUP_MAX = PAGE_TARGET / sizeof(struct v_ref) };
 
 static const size_t ventsize[VSECT] = {
-	1, sizeof(struct v_func), sizeof(struct v_ref), sizeof(struct v_ref), sizeof(struct v_ref),
-	sizeof(struct v_page),
+	1, sizeof(struct v_func), sizeof(struct v_ref), sizeof(struct v_group),
+	sizeof(struct v_group), sizeof(struct v_page),
 };
 
 /* The table being written: pages go to out as they fill; their index is
@@ -1029,6 +1036,46 @@ static void conv_page(void *dst, const void *src)
 	memcpy(dst, src, sizeof(struct v_page));
 }
 
+static void conv_group(void *dst, const void *src)
+{
+	memcpy(dst, src, sizeof(struct v_group));
+}
+
+/* Writes the struct v_ref of n settled refs into the pages in groups of
+ * up to GROUP_MAX, each in one page; *out gets the groups (malloc()ed),
+ * *ngroups their count. */
+static bool write_groups(struct writer *w, struct scratch *sc, const struct t_ref *v, uint64_t n,
+			 struct v_group **out, uint64_t *ngroups)
+{
+	uint64_t i, ng = (n + GROUP_MAX - 1) / GROUP_MAX, g;
+	struct v_group *gs = malloc((size_t)(ng ? ng : 1) * sizeof(*gs));
+
+	*out = gs;
+	*ngroups = ng;
+	if (!gs) {
+		w->nomem = true;
+		return false;
+	}
+	for (g = 0, i = 0; g < ng; g++) {
+		uint64_t end = i + GROUP_MAX < n ? i + GROUP_MAX : n;
+
+		memset(&gs[g], 0, sizeof(gs[g]));
+		gs[g].key = v[i].key;
+		gs[g].count = (uint32_t)(end - i);
+		if (!w_start(w, &gs[g].page, &gs[g].off))
+			return false;
+		for (; i < end; i++) {
+			struct v_ref r = { v[i].key, v[i].page, v[i].off };
+
+			w_bytes(w, &r, sizeof(r));
+		}
+		if (w->too_big || w->nomem)
+			return false;
+		drop_scratch(sc);
+	}
+	return true;
+}
+
 enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 				  struct sym_err *err)
 {
@@ -1038,7 +1085,8 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 	struct vhdr vh;
 	struct t_func *fs;
 	struct t_ref *refs[3];
-	uint64_t nf, nref[3], off, i;
+	struct v_group *groups[3] = { NULL, NULL, NULL };
+	uint64_t nf, nref[3], ngroups[3] = { 0, 0, 0 }, off, i;
 	int k;
 
 	memset(&sc, 0, sizeof(sc));
@@ -1074,11 +1122,13 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 		nref[k] = settle_refs(refs[k], b->s[S_PUBLICS + k].count);
 	}
 	drop_scratch(&sc);
-	/* the names after the FUNC records, in pages of their own */
-	if (!w_flush(w))
-		goto fail;
+	/* the names after the FUNC records */
 	for (k = 0; k < 3; k++)
 		if (!write_names(w, &sc, refs[k], nref[k]))
+			goto fail;
+	/* then the index of files and origins, in groups of pages */
+	for (k = 1; k < 3; k++)
+		if (!write_groups(w, &sc, refs[k], nref[k], &groups[k], &ngroups[k]))
 			goto fail;
 	if (!w_flush(w))
 		goto fail;
@@ -1090,11 +1140,16 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 	vh.sect[V_FUNCS].count = nf;
 	if (!write_index(w->out, &sc, &off, V_FUNCS, fs, sizeof(*fs), nf, conv_func))
 		goto io;
-	for (k = 0; k < 3; k++) {
+	vh.sect[V_PUBLICS].off = (off + 7) & ~(uint64_t)7;
+	vh.sect[V_PUBLICS].count = nref[0];
+	if (!write_index(w->out, &sc, &off, V_PUBLICS, refs[0], sizeof(struct t_ref), nref[0],
+			 conv_ref))
+		goto io;
+	for (k = 1; k < 3; k++) {
 		vh.sect[V_PUBLICS + k].off = (off + 7) & ~(uint64_t)7;
-		vh.sect[V_PUBLICS + k].count = nref[k];
-		if (!write_index(w->out, &sc, &off, V_PUBLICS + k, refs[k], sizeof(struct t_ref),
-				 nref[k], conv_ref))
+		vh.sect[V_PUBLICS + k].count = ngroups[k];
+		if (!write_index(w->out, NULL, &off, V_PUBLICS + k, groups[k], sizeof(struct v_group),
+				 ngroups[k], conv_group))
 			goto io;
 	}
 	vh.sect[V_PAGES].off = (off + 7) & ~(uint64_t)7;
@@ -1152,6 +1207,8 @@ out:
 	for (k = 0; k < NSECT; k++)
 		if (sc.map[k])
 			munmap(sc.map[k], sc.len[k]);
+	for (k = 0; k < 3; k++)
+		free(groups[k]);
 	symtab_build_abort(b);
 	return rc;
 }
@@ -1182,7 +1239,9 @@ struct symtab {
 	uint64_t size;
 	struct vhdr h;
 	const struct v_func *funcs;
-	const struct v_ref *pubs, *files, *origins;
+	const struct v_ref *pubs;
+	const struct v_group *files, *origins;
+	uint64_t nfiles, norigins;	/* FILE and INLINE_ORIGIN records, in the groups */
 	const struct v_page *pages;
 	const unsigned char *data;
 	uint64_t n[VSECT];
@@ -1200,8 +1259,9 @@ static enum sym_code bad(struct sym_err *err, const char *path, const char *why)
 	return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid lookup table: %s", path, why);
 }
 
-/* Every page and every reference to one lies inside the table. */
-static const char *check(const struct symtab *t)
+/* Every page and every reference to one lies inside the table (those in
+ * the pages of groups are checked as they are used). */
+static const char *check(struct symtab *t)
 {
 	uint64_t i;
 	int k;
@@ -1216,12 +1276,24 @@ static const char *check(const struct symtab *t)
 	for (i = 0; i < t->n[V_FUNCS]; i++)
 		if (t->funcs[i].page >= t->n[V_PAGES] || t->funcs[i].off >= t->pages[t->funcs[i].page].rlen)
 			return "a function's record lies outside the pages";
-	for (k = V_PUBLICS; k <= V_ORIGINS; k++) {
-		const struct v_ref *v = k == V_PUBLICS ? t->pubs : k == V_FILES ? t->files : t->origins;
+	for (i = 0; i < t->n[V_PUBLICS]; i++)
+		if (t->pubs[i].page >= t->n[V_PAGES] || t->pubs[i].off >= t->pages[t->pubs[i].page].rlen)
+			return "a name lies outside the pages";
+	/* the groups; the references in their pages are checked as used */
+	for (k = V_FILES; k <= V_ORIGINS; k++) {
+		const struct v_group *g = k == V_FILES ? t->files : t->origins;
+		uint64_t sum = 0;
 
-		for (i = 0; i < t->n[k]; i++)
-			if (v[i].page >= t->n[V_PAGES] || v[i].off >= t->pages[v[i].page].rlen)
-				return "a name lies outside the pages";
+		for (i = 0; i < t->n[k]; i++) {
+			if (g[i].page >= t->n[V_PAGES] || g[i].count == 0 || g[i].count > GROUP_MAX ||
+			    g[i].off > t->pages[g[i].page].rlen ||
+			    g[i].count * sizeof(struct v_ref) > t->pages[g[i].page].rlen - g[i].off)
+				return "a group of names lies outside its page";
+			if (i && g[i].key <= g[i - 1].key)
+				return "groups of names out of order";
+			sum += g[i].count;
+		}
+		*(k == V_FILES ? &t->nfiles : &t->norigins) = sum;
 	}
 	return NULL;
 }
@@ -1338,8 +1410,8 @@ void symtab_counts(const struct symtab *t, struct symtab_counts *c)
 	c->lines = t->h.nlines;
 	c->inlines = t->h.ninl;
 	c->publics = t->n[V_PUBLICS];
-	c->files = t->n[V_FILES];
-	c->origins = t->n[V_ORIGINS];
+	c->files = t->nfiles;
+	c->origins = t->norigins;
 	c->pages = t->n[V_PAGES];
 }
 
@@ -1455,29 +1527,46 @@ static size_t keep(struct symtab_result *res, const char *s, size_t n)
 /* The name at (page, off), kept in res; 0 when it is not readable. */
 static size_t keep_ref(struct symtab *t, const struct v_ref *v, struct symtab_result *res)
 {
-	const unsigned char *pg = page(t, v->page);
-	size_t room = t->pages[v->page].rlen - v->off;
+	const unsigned char *pg;
+	size_t room;
 
-	if (!pg)
+	if (v->page >= t->n[V_PAGES] || v->off >= t->pages[v->page].rlen)
+		return 0;	/* (from a group's page: not checked at open) */
+	if (!(pg = page(t, v->page)))
 		return 0;
+	room = t->pages[v->page].rlen - v->off;
 	return keep(res, (const char *)pg + v->off, strnlen((const char *)pg + v->off, room));
 }
 
-/* The name of id among v (files or origins), kept in res; 0 when none. */
-static size_t id_name(struct symtab *t, const struct v_ref *v, uint64_t n, uint64_t id,
+static int64_t below(const void *base, uint64_t n, size_t size, uint64_t addr);
+
+/* The name of id among the n groups g (files or origins), kept in res; 0
+ * when none. */
+static size_t id_name(struct symtab *t, const struct v_group *g, uint64_t n, uint64_t id,
 		      struct symtab_result *res)
 {
-	uint64_t lo = 0, hi = n;
+	int64_t gi = below(g, n, sizeof(*g), id);
+	const unsigned char *pg;
+	struct v_ref v;
+	uint64_t lo = 0, hi;
 
+	if (gi < 0 || !(pg = page(t, g[gi].page)))
+		return 0;
+	pg += g[gi].off;
+	hi = g[gi].count;	/* the page holds them all (checked at open) */
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (v[mid].key < id)
+		memcpy(&v, pg + mid * sizeof(v), sizeof(v));
+		if (v.key < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < n && v[lo].key == id ? keep_ref(t, &v[lo], res) : 0;
+	if (lo == g[gi].count)
+		return 0;
+	memcpy(&v, pg + lo * sizeof(v), sizeof(v));	/* (the page may go in keep_ref) */
+	return v.key == id ? keep_ref(t, &v, res) : 0;
 }
 
 /* The last of n entries (each starting with a uint64_t address) whose

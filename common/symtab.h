@@ -34,7 +34,7 @@
 
 #include "err.h"
 
-#define SYMTAB_VERSION 2
+#define SYMTAB_VERSION 3
 /* inline frames reported for one address at most (deeper ones are cut) */
 #define SYMTAB_MAX_INLINE 256
 /* A build holds one FUNC's line and INLINE records in memory: at most this
