@@ -579,17 +579,14 @@ static void sb_str(struct sbuf *b, const char *str)
 			continue;
 		}
 		len = utf8_len(s + i, n - i);
-
-		if (len == 1 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
-			i++;
-			run++;
+		if (len > 1) {	/* a whole UTF-8 sequence: copied as it is */
+			i += len;
+			run += len;
 			continue;
 		}
 		sb_write(b, (const char *)s + i - run, run);
 		run = 0;
-		if (len > 1) {
-			sb_write(b, (const char *)s + i, len);
-		} else if (len == 1) {
+		if (len == 1) {	/* (a control character, a quote, a backslash) */
 			if (s[i] == '"' || s[i] == '\\') {
 				char e[2] = { '\\', (char)s[i] };
 
