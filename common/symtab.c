@@ -205,6 +205,12 @@ static bool w_flush(struct writer *w)
 	w->data_len += c;
 	w->plen = 0;
 	w->npages++;
+	if (w->pcap > 4 * PAGE_TARGET) {	/* a big record's room is not kept */
+		free(w->page);
+		free(w->cbuf);
+		w->page = w->cbuf = NULL;
+		w->pcap = w->ccap = 0;
+	}
 	return true;
 }
 
@@ -224,8 +230,10 @@ static bool w_start(struct writer *w, uint32_t *page, uint32_t *off)
 enum { S_FUNCS, S_PUBLICS, S_FILES, S_ORIGINS, S_STRINGS, NSECT };
 
 /* the most a FUNC's line and INLINE records may take in memory (a
- * million line records; the largest function of libjvm.so has 23 000) */
+ * million line records; the largest function of libjvm.so has 23 000),
+ * and the most kept from one function for the next */
 #define FUNC_MAX ((size_t)SYMTAB_FUNC_MAX_MB << 20)
+#define CUR_KEEP ((size_t)1 << 20)
 
 struct t_func {
 	uint64_t addr, size;
@@ -260,8 +268,7 @@ struct sect_tmp {
 
 struct symtab_builder {
 	char tmpdir[PATH_MAX];
-	char tmp[PATH_MAX];	/* the table being written, renamed when whole */
-	int fd;
+	int fd;			/* the table being written (unnamed) */
 	struct writer w;
 	struct sect_tmp s[NSECT];
 	char *part;		/* a line carried between chunks */
@@ -280,7 +287,8 @@ struct symtab_builder {
 	size_t ninls, inls_cap;
 	struct t_rng *rngs;
 	size_t nrngs, rngs_cap;
-	size_t cur_bytes;	/* of the above, against FUNC_MAX */
+	size_t cur_cap;		/* bytes the three arrays hold room for, <= FUNC_MAX */
+	bool cur_dead;		/* the FUNC is one no lookup finds: its records are not kept */
 	struct t_rng *rng;	/* an INLINE record's ranges, while it is parsed */
 	size_t rcap;
 	enum sym_code failed;	/* sticky */
@@ -322,7 +330,7 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 				 struct sym_err *err)
 {
 	struct symtab_builder *b = calloc(1, sizeof(*b));
-	int i, dfd;
+	int i, dfd = -1;
 
 	*out = NULL;
 	if (!b)
@@ -344,32 +352,22 @@ enum sym_code symtab_build_begin(struct symtab_builder **out, const char *tmpdir
 					strerror(e));
 		}
 	}
-	/* the table itself: in tmpdir (where a build killed midway leaves it
-	 * to be swept, see store_sweep_tmp), renamed into place when whole */
-	if ((size_t)snprintf(b->tmp, sizeof(b->tmp), "%s/" SYMTAB_TMP_PREFIX "XXXXXX", tmpdir) >=
-	    sizeof(b->tmp)) {
-		b->tmp[0] = '\0';
+	/* the table itself: an unnamed file until it is whole (a build
+	 * killed midway leaves nothing); finish copies it to a named one */
+	if (!(b->w.cctx = ZSTD_createCCtx())) {
 		symtab_build_abort(b);
-		return sym_fail(err, SYM_EUSAGE, "lookup table path too long");
+		return sym_fail(err, SYM_ENOMEM, "out of memory");
 	}
-	if ((b->fd = mkostemp(b->tmp, O_CLOEXEC)) < 0) {
-		int e = errno;
-
-		b->tmp[0] = '\0';
-		symtab_build_abort(b);
-		return sym_fail(err, sym_errno_code(e), "cannot create a lookup table in '%s': %s",
-				tmpdir, strerror(e));
-	}
-	if ((dfd = dup(b->fd)) < 0 || !(b->w.out = fdopen(dfd, "wb")) ||
-	    !(b->w.cctx = ZSTD_createCCtx()) ||
+	if ((b->fd = tmp_open(tmpdir)) < 0 || (dfd = dup(b->fd)) < 0 ||
+	    !(b->w.out = fdopen(dfd, "wb")) ||
 	    fseeko(b->w.out, (off_t)sizeof(struct vhdr), SEEK_SET) != 0) {
-		int e = errno ? errno : ENOMEM;
+		int e = errno;
 
 		if (dfd >= 0 && !b->w.out)
 			close(dfd);
 		symtab_build_abort(b);
-		return sym_fail(err, sym_errno_code(e), "cannot start a lookup table: %s",
-				strerror(e));
+		return sym_fail(err, sym_errno_code(e), "cannot create a temporary file in '%s': %s",
+				tmpdir, strerror(e));
 	}
 	b->last_nest = -1;
 	*out = b;
@@ -389,8 +387,6 @@ void symtab_build_abort(struct symtab_builder *b)
 		fclose(b->w.out);
 	if (b->fd >= 0)
 		close(b->fd);
-	if (b->tmp[0])
-		unlink(b->tmp);
 	ZSTD_freeCCtx(b->w.cctx);
 	free(b->w.page);
 	free(b->w.cbuf);
@@ -449,27 +445,30 @@ static bool put_name(struct symtab_builder *b, const char *s, size_t n, uint32_t
 }
 
 /* Room for one more of a FUNC's records in *v (n used of *cap, each size
- * bytes), within FUNC_MAX for all of them. */
+ * bytes): the three arrays' room together stays within FUNC_MAX. */
 static bool cur_grow(struct symtab_builder *b, void **v, size_t n, size_t *cap, size_t size)
 {
-	if (b->cur_bytes + size > FUNC_MAX) {
-		b->failed = sym_fail(&b->err, SYM_ELIMIT,
-				     "a function's records take more than %d MB in a lookup table",
-				     SYMTAB_FUNC_MAX_MB);
-		return false;
-	}
 	if (n == *cap) {
+		size_t room = (FUNC_MAX - b->cur_cap) / size;	/* more entries allowed */
 		size_t nc = *cap ? *cap * 2 : 64;
-		void *q = realloc(*v, nc * size);
+		void *q;
 
-		if (!q) {
+		if (nc - *cap > room)
+			nc = *cap + room;
+		if (nc == *cap) {
+			b->failed = sym_fail(&b->err, SYM_ELIMIT,
+					     "a function's records take more than %d MB in a lookup table",
+					     SYMTAB_FUNC_MAX_MB);
+			return false;
+		}
+		if (!(q = realloc(*v, nc * size))) {
 			b->failed = sym_fail(&b->err, SYM_ENOMEM, "out of memory");
 			return false;
 		}
+		b->cur_cap += (nc - *cap) * size;
 		*v = q;
 		*cap = nc;
 	}
-	b->cur_bytes += size;
 	return true;
 }
 
@@ -555,7 +554,7 @@ static bool flush_cur(struct symtab_builder *b)
 	if (!b->have_cur)
 		return true;
 	b->have_cur = false;
-	if (f->size == 0 || f->addr + f->size < f->addr)
+	if (b->cur_dead)
 		goto done;
 	settle_lines(f, b->lines, b->nlines);
 	f->ninl = (uint32_t)b->ninls;
@@ -605,7 +604,16 @@ fail:
 		fail_io(b, "pages");
 	ok = false;
 done:
-	b->nname = b->nlines = b->ninls = b->nrngs = b->cur_bytes = 0;
+	b->nname = b->nlines = b->ninls = b->nrngs = 0;
+	if (b->cur_cap > CUR_KEEP) {	/* a big function's room is not kept for the rest */
+		free(b->lines);
+		free(b->inls);
+		free(b->rngs);
+		b->lines = NULL;
+		b->inls = NULL;
+		b->rngs = NULL;
+		b->lines_cap = b->inls_cap = b->rngs_cap = b->cur_cap = 0;
+	}
 	return ok;
 }
 
@@ -692,6 +700,8 @@ static bool parse_inline(struct symtab_builder *b, const char *s, const char *en
 	if (nest > (uint64_t)(b->last_nest + 1))	/* no parent: dropped, as Breakpad drops it */
 		return true;
 	b->last_nest = (int64_t)nest;
+	if (b->cur_dead)
+		return true;
 	if (!cur_grow(b, (void **)&b->inls, b->ninls, &b->inls_cap, sizeof(*b->inls)))
 		return true;
 	for (i = 0; i < nr; i++) {
@@ -745,6 +755,8 @@ static void record(struct symtab_builder *b, const char *s, const char *end)
 	    num(&q, end, 10, &id) && q == end && n <= 0xffffffffu) {
 		struct t_line *l;
 
+		if (b->cur_dead || sz == 0)
+			return;	/* (settle_lines would drop it) */
 		if (!cur_grow(b, (void **)&b->lines, b->nlines, &b->lines_cap, sizeof(*b->lines)))
 			return;
 		l = &b->lines[b->nlines++];
@@ -774,6 +786,9 @@ static void record(struct symtab_builder *b, const char *s, const char *end)
 		b->cur.addr = a;
 		b->cur.size = sz;
 		b->cur.order = (uint32_t)b->order;
+		/* empty, or past the end of the address space: no lookup finds
+		 * it (settle_funcs would drop it), so its records are not kept */
+		b->cur_dead = sz == 0 || a + sz < a;
 		if (s == end) {
 			s = "<name omitted>";
 			end = s + 14;
@@ -889,6 +904,53 @@ static void drop(void *map, uint64_t len)
 {
 	if (len)
 		madvise(map, len, MADV_DONTNEED);
+}
+
+/* Copies the first len bytes of from to to (both at offset 0). */
+static bool copy_fd(int from, int to, uint64_t len)
+{
+	char buf[1 << 16];
+	off_t in = 0, out = 0;
+
+	while ((uint64_t)in < len) {
+		uint64_t left = len - (uint64_t)in;
+		size_t want = left > sizeof(buf) ? sizeof(buf) : (size_t)left;
+		ssize_t n = copy_file_range(from, &in, to, &out,
+					    left > (1u << 30) ? (1u << 30) : (size_t)left, 0);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP &&
+			       errno != EINVAL)) {
+			if (n == 0)
+				errno = EIO;
+			return false;
+		}
+		/* no copy_file_range here: read and write */
+		n = pread(from, buf, want, in);
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			if (n < 0 && errno == EINTR)
+				continue;
+			return false;
+		}
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = pwrite(to, buf + done, (size_t)(n - done), out);
+
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return false;
+			}
+			done += w;
+			out += w;
+		}
+		in += n;
+	}
+	return true;
 }
 
 /* The CRC-32 of len bytes of fd from off, read in chunks. */
@@ -1083,6 +1145,8 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 	struct writer *w = &b->w;
 	struct scratch sc;
 	struct vhdr vh;
+	char tmp[PATH_MAX];
+	int nfd = -1;
 	struct t_func *fs;
 	struct t_ref *refs[3];
 	struct v_group *groups[3] = { NULL, NULL, NULL };
@@ -1091,6 +1155,7 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&vh, 0, sizeof(vh));
+	tmp[0] = '\0';
 	if (b->failed || (b->plen && (record(b, b->part, b->part + b->plen), b->failed)) ||
 	    !flush_cur(b)) {
 		rc = sym_fail(err, b->failed, "%s", b->err.msg);
@@ -1163,15 +1228,27 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 	vh.version = SYMTAB_VERSION;
 	vh.bom = BOM;
 	vh.nsect = VSECT;
-	if (!crc_fd(b->fd, sizeof(vh), vh.file_size - sizeof(vh), &vh.crc))
+	if (!crc_fd(b->fd, sizeof(vh), vh.file_size - sizeof(vh), &vh.crc) ||
+	    pwrite(b->fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh))
 		goto io;
-	/* readable as the store's other files are (mkostemp made it 0600) */
-	if (pwrite(b->fd, &vh, sizeof(vh), 0) != (ssize_t)sizeof(vh) || fchmod(b->fd, 0644) != 0 ||
-	    fsync(b->fd) != 0)
+	/* the table named in tmpdir (where a process killed in these few
+	 * steps leaves it to be swept, see store_sweep_tmp), readable as the
+	 * store's other files are (mkostemp made it 0600), fsynced and
+	 * renamed into place */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" SYMTAB_TMP_PREFIX "XXXXXX", b->tmpdir) >=
+	    sizeof(tmp)) {
+		tmp[0] = '\0';
+		rc = sym_fail(err, SYM_EUSAGE, "lookup table path too long");
+		goto out;
+	}
+	if ((nfd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		tmp[0] = '\0';
 		goto io;
-	if (rename(b->tmp, path) != 0)
+	}
+	if (!copy_fd(b->fd, nfd, vh.file_size) || fchmod(nfd, 0644) != 0 || fsync(nfd) != 0 ||
+	    rename(tmp, path) != 0)
 		goto io;
-	b->tmp[0] = '\0';
+	tmp[0] = '\0';
 	{
 		/* the new name, too, lasts through a crash */
 		char dir[PATH_MAX];
@@ -1209,6 +1286,10 @@ out:
 			munmap(sc.map[k], sc.len[k]);
 	for (k = 0; k < 3; k++)
 		free(groups[k]);
+	if (nfd >= 0)
+		close(nfd);
+	if (tmp[0])
+		unlink(tmp);
 	symtab_build_abort(b);
 	return rc;
 }

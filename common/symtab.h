@@ -12,7 +12,7 @@
  * over the text (symtab_build_*): each FUNC is encoded when its records
  * end, the index entries and names go to temporary files, so building a
  * 1 GB .sym needs a few MB of memory (plus one function's records, at
- * most SYMTAB_FUNC_MAX_MB) and the page cache.  An opened table (symtab_open) has been checked whole: its
+ * most SYMTAB_FUNC_MAX_MB, and their encoded form) and the page cache.  An opened table (symtab_open) has been checked whole: its
  * header, a CRC-32 of everything after the header, and every index and
  * name offset in it, so lookups need no further checks.
  *
@@ -38,7 +38,8 @@
 /* inline frames reported for one address at most (deeper ones are cut) */
 #define SYMTAB_MAX_INLINE 256
 /* A build holds one FUNC's line and INLINE records in memory: at most this
- * many MB of them (32 bytes a line record), or the file gets no table. */
+ * many MB of them (32 bytes a line record; records a lookup could not
+ * find, zero-size ones, are not held), or the file gets no table. */
 #define SYMTAB_FUNC_MAX_MB 32
 
 struct symtab_builder;

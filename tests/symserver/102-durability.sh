@@ -28,7 +28,7 @@ mk libb.so FEDCBA98765432100123456789ABCDEF0 > b.sym
 : > "$T/server.out"
 # LeakSanitizer cannot work under ptrace (the ASan run); the other tests check leaks
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-strace -f -qq -o trace.txt -e trace=openat,mkdir,mkdirat,write,pwrite64,pwritev,pwritev2,writev,fsync,fdatasync,msync,sync_file_range,rename,renameat,renameat2,sendto,sendmsg,close \
+strace -f -qq -o trace.txt -e trace=openat,mkdir,mkdirat,write,pwrite64,pwritev,pwritev2,writev,copy_file_range,fsync,fdatasync,msync,sync_file_range,rename,renameat,renameat2,sendto,sendmsg,close \
 	"$SYMSERVER" serve --store "$STORE" --listen 127.0.0.1:0 > "$T/server.out" 2> "$T/server.err" &
 SERVER_PID=$!
 for i in $(seq 1 200); do
@@ -91,6 +91,9 @@ for name, args, ret in events:
         path = fds.get(fd, ('?', ''))[0]
         if name == 'close':
             fds.pop(fd, None)
+    elif name == 'copy_file_range':	# (in, off, out, off, len, flags): the file written
+        fd = int(args.split(',')[2])
+        path = fds.get(fd, ('?', ''))[0]
     elif name in ('rename', 'renameat', 'renameat2'):
         ps = re.findall(r'"([^"]*)"', args)
         path = ps[0] + ' -> ' + ps[-1]
@@ -163,7 +166,8 @@ for h in hashes:
     ttmp = ev[tren][1].split(' -> ')[0]
     assert ttmp.startswith(store + '/tmp/table.'), ttmp
     topen = max(i for i in range(tren) if ev[i][0] == 'openat' and ev[i][1] == ttmp)
-    twrites = [i for i in range(topen, tren) if ev[i][0] in ('write', 'pwrite64', 'writev') and ev[i][1] == ttmp]
+    twrites = [i for i in range(topen, tren)
+               if ev[i][0] in ('write', 'pwrite64', 'writev', 'copy_file_range') and ev[i][1] == ttmp]
     if not twrites or not [i for i in range(twrites[-1], tren) if synced(ev[i], ttmp)]:
         sys.exit('table %s: not fsynced between its last write and its rename' % h)
     tdir = find(tren, lambda e: synced(e, '/tables/' + h[:2]), 'the fsync of tables/%s after the rename' % h[:2])

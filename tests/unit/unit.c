@@ -645,6 +645,111 @@ static void test_func_limit(void)
 	rmdir(dir);
 }
 
+/* Feeds gen's text (gen(i, buf) writes record i, false past the last) to
+ * a build in 64 KB chunks and finishes it at dir/t.symt. */
+static enum sym_code table_of_gen(const char *dir, bool (*gen)(size_t, char *), char *msg,
+				  size_t cap)
+{
+	struct symtab_builder *b;
+	struct sym_err e = { 0 };
+	char path[4200], *chunk = malloc(1 << 16);
+	size_t i = 0, len = 0;
+	bool more = true;
+	enum sym_code rc = SYM_OK;
+
+	msg[0] = '\0';
+	snprintf(path, sizeof(path), "%s/t.symt", dir);
+	unlink(path);
+	if (!chunk || symtab_build_begin(&b, dir, &e) != SYM_OK) {
+		free(chunk);
+		return SYM_ENOMEM;
+	}
+	while (rc == SYM_OK && more) {
+		for (len = 0; len < (1 << 16) - 200 && (more = gen(i, chunk + len)); i++)
+			len += strlen(chunk + len);
+		rc = symtab_build_feed(b, chunk, len, &e);
+	}
+	free(chunk);
+	rc = rc == SYM_OK ? symtab_build_finish(b, path, &e) : (symtab_build_abort(b), rc);
+	if (rc != SYM_OK)
+		snprintf(msg, cap, "%s", e.msg);
+	return rc;
+}
+
+/* Looks up addr in dir/t.symt: true when it is in function name at line. */
+static bool table_says(const char *dir, uint64_t addr, const char *name, uint64_t line)
+{
+	struct symtab *t;
+	struct symtab_result r;
+	struct sym_err e = { 0 };
+	char path[4200];
+	bool good;
+
+	snprintf(path, sizeof(path), "%s/t.symt", dir);
+	if (symtab_open(&t, path, &e) != SYM_OK)
+		return false;
+	memset(&r, 0, sizeof(r));
+	symtab_lookup(t, addr, &r);
+	good = r.kind == SYMTAB_FUNC && strcmp(r.function, name) == 0 && r.file && r.line == line;
+	symtab_result_release(&r);
+	symtab_close(t);
+	return good;
+}
+
+#define BIG_RUN (((size_t)SYMTAB_FUNC_MAX_MB << 20) / 32 + 1000)	/* past the limit */
+static const char gen_head[] =
+	"MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\nFILE 0 a.c\n";
+
+/* an empty FUNC with more line records than the limit, then a real one */
+static bool gen_dead(size_t i, char *out)
+{
+	if (i == 0)
+		sprintf(out, "%sFUNC 10 0 0 z\n", gen_head);
+	else if (i <= BIG_RUN)
+		sprintf(out, "%zx 1 5 0\n", 0x10 + i);
+	else if (i == BIG_RUN + 1)
+		sprintf(out, "FUNC 2000000 10 0 ok\n2000000 10 3 0\n");
+	else
+		return false;
+	return true;
+}
+
+/* a FUNC with more zero-size line records than the limit and one real */
+static bool gen_zero_lines(size_t i, char *out)
+{
+	if (i == 0)
+		sprintf(out, "%sFUNC 10 100 0 z\n", gen_head);
+	else if (i <= BIG_RUN)
+		sprintf(out, "%zx 0 5 0\n", 0x10 + i % 0x100);
+	else if (i == BIG_RUN + 1)
+		sprintf(out, "10 100 9 0\n");
+	else
+		return false;
+	return true;
+}
+
+/* Records no lookup can find do not count against the limit: an empty
+ * FUNC's, zero-size lines. */
+static void test_func_limit_dropped(void)
+{
+	char dir[] = "/tmp/unit-symtab.XXXXXX", msg[600], path[4200];
+	enum sym_code rc;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "function limit: %s", "set-up");
+		return;
+	}
+	rc = table_of_gen(dir, gen_dead, msg, sizeof(msg));
+	ok(rc == SYM_OK && table_says(dir, 0x2000004, "ok", 3),
+	   "an empty FUNC's line records past the limit do not refuse the file (%s)", msg);
+	rc = table_of_gen(dir, gen_zero_lines, msg, sizeof(msg));
+	ok(rc == SYM_OK && table_says(dir, 0x20, "z", 9),
+	   "zero-size line records past the limit do not refuse the file (%s)", msg);
+	snprintf(path, sizeof(path), "%s/t.symt", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The base names FUNC names are compared on (dumpsyms/symname.c): a
  * symbol's demangled name against a bare DWARF name. */
 static void test_symname(void)
@@ -733,6 +838,7 @@ int main(void)
 	test_symfile_compare();
 	test_line_limit();
 	test_func_limit();
+	test_func_limit_dropped();
 	test_symname();
 	printf("1..%d\n", ntest);
 	if (nfail)
