@@ -5,7 +5,11 @@
  *
  *   header    magic "SYMTAB\r\n", version, byte-order mark, file size,
  *             CRC-32 of every byte after the header, record counts, and
- *             six sections (offset, count), each 8-byte aligned:
+ *             the entry count of each of the six sections, which follow
+ *             it in this order, each from the next 8-byte boundary after
+ *             the one before (so their offsets are not stored: a small
+ *             table's overhead is most of its size), the last ending
+ *             the file:
  *   DATA      pages, each compressed with zstd on its own (about 16 KB
  *             before compression): first the FUNC records in the order of
  *             the text, then the names of publics, files and origins
@@ -14,10 +18,10 @@
  *   PUBLICS   struct v_ref: address and name (page, offset), one per address
  *   FILES     struct v_group: the FILE records' struct v_ref (id and name),
  *             sorted by id, one per id, are in the pages too, in groups of
- *             up to GROUP_MAX; a group is its first id, where it lies
- *             (page, offset) and how many it holds (a .sym of a PDB can
- *             have more FILE records than functions: this keeps their
- *             index small)
+ *             GROUP_MAX (the last group holds the rest; the header has the
+ *             total); a group is its first id and where it lies (page,
+ *             offset) (a .sym of a PDB can have more FILE records than
+ *             functions: this keeps their index small)
  *   ORIGINS   struct v_group: the same for INLINE_ORIGIN records
  *   PAGES     struct v_page: where each page lies, its sizes
  *
@@ -74,13 +78,15 @@ struct vhdr {
 	uint64_t file_size;
 	uint32_t crc, nsect;
 	uint64_t nlines, ninl;	/* records kept, for symtab_counts() */
-	struct { uint64_t off, count; } sect[VSECT];
+	uint64_t nfiles, norigins;	/* FILE and INLINE_ORIGIN records, in groups */
+	uint64_t count[VSECT];	/* each section's entries (DATA's bytes) */
 };
-_Static_assert(sizeof(struct vhdr) == 144, "the header's layout is part of the format");
+_Static_assert(sizeof(struct vhdr) == SYMTAB_HEADER_SIZE,
+	       "the header's layout is part of the format");
 struct v_func { uint64_t addr, size; uint32_t page, off; };
 struct v_ref { uint64_t key; uint32_t page, off; };
 struct v_page { uint64_t off; uint32_t clen, rlen; };
-struct v_group { uint64_t key; uint32_t page, off, count, pad; };
+struct v_group { uint64_t key; uint32_t page, off; };
 enum { GROUP_MAX = PAGE_TARGET / sizeof(struct v_ref) };
 
 static const size_t ventsize[VSECT] = {
@@ -1104,8 +1110,8 @@ static void conv_group(void *dst, const void *src)
 }
 
 /* Writes the struct v_ref of n settled refs into the pages in groups of
- * up to GROUP_MAX, each in one page; *out gets the groups (malloc()ed),
- * *ngroups their count. */
+ * GROUP_MAX (the last may hold fewer), each in one page; *out gets the
+ * groups (malloc()ed), *ngroups their count. */
 static bool write_groups(struct writer *w, struct scratch *sc, const struct t_ref *v, uint64_t n,
 			 struct v_group **out, uint64_t *ngroups)
 {
@@ -1123,7 +1129,6 @@ static bool write_groups(struct writer *w, struct scratch *sc, const struct t_re
 
 		memset(&gs[g], 0, sizeof(gs[g]));
 		gs[g].key = v[i].key;
-		gs[g].count = (uint32_t)(end - i);
 		if (!w_start(w, &gs[g].page, &gs[g].off))
 			return false;
 		for (; i < end; i++) {
@@ -1197,28 +1202,26 @@ enum sym_code symtab_build_finish(struct symtab_builder *b, const char *path,
 			goto fail;
 	if (!w_flush(w))
 		goto fail;
-	/* the index sections after the pages */
+	/* the index sections after the pages, each from the next 8-byte
+	 * boundary (write_index pads), where symtab_open() finds them */
 	off = sizeof(vh) + w->data_len;
-	vh.sect[V_DATA].off = sizeof(vh);
-	vh.sect[V_DATA].count = w->data_len;
-	vh.sect[V_FUNCS].off = (off + 7) & ~(uint64_t)7;
-	vh.sect[V_FUNCS].count = nf;
+	vh.count[V_DATA] = w->data_len;
+	vh.count[V_FUNCS] = nf;
 	if (!write_index(w->out, &sc, &off, V_FUNCS, fs, sizeof(*fs), nf, conv_func))
 		goto io;
-	vh.sect[V_PUBLICS].off = (off + 7) & ~(uint64_t)7;
-	vh.sect[V_PUBLICS].count = nref[0];
+	vh.count[V_PUBLICS] = nref[0];
 	if (!write_index(w->out, &sc, &off, V_PUBLICS, refs[0], sizeof(struct t_ref), nref[0],
 			 conv_ref))
 		goto io;
+	vh.nfiles = nref[1];
+	vh.norigins = nref[2];
 	for (k = 1; k < 3; k++) {
-		vh.sect[V_PUBLICS + k].off = (off + 7) & ~(uint64_t)7;
-		vh.sect[V_PUBLICS + k].count = ngroups[k];
+		vh.count[V_PUBLICS + k] = ngroups[k];
 		if (!write_index(w->out, NULL, &off, V_PUBLICS + k, groups[k], sizeof(struct v_group),
 				 ngroups[k], conv_group))
 			goto io;
 	}
-	vh.sect[V_PAGES].off = (off + 7) & ~(uint64_t)7;
-	vh.sect[V_PAGES].count = w->npages;
+	vh.count[V_PAGES] = w->npages;
 	if (!write_index(w->out, NULL, &off, V_PAGES, w->pages, sizeof(*w->pages), w->npages,
 			 conv_page) ||
 	    fflush(w->out) != 0)
@@ -1322,7 +1325,6 @@ struct symtab {
 	const struct v_func *funcs;
 	const struct v_ref *pubs;
 	const struct v_group *files, *origins;
-	uint64_t nfiles, norigins;	/* FILE and INLINE_ORIGIN records, in the groups */
 	const struct v_page *pages;
 	const unsigned char *data;
 	uint64_t n[VSECT];
@@ -1338,6 +1340,13 @@ struct symtab {
 static enum sym_code bad(struct sym_err *err, const char *path, const char *why)
 {
 	return sym_fail(err, SYM_EFORMAT, "'%s' is not a valid lookup table: %s", path, why);
+}
+
+/* How many of total records group gi of ngroups holds (checked at open
+ * to be GROUP_MAX but in the last, which holds 1 to GROUP_MAX). */
+static uint64_t group_len(uint64_t ngroups, uint64_t total, uint64_t gi)
+{
+	return gi + 1 < ngroups ? GROUP_MAX : total - gi * GROUP_MAX;
 }
 
 /* Every page and every reference to one lies inside the table (those in
@@ -1363,18 +1372,19 @@ static const char *check(struct symtab *t)
 	/* the groups; the references in their pages are checked as used */
 	for (k = V_FILES; k <= V_ORIGINS; k++) {
 		const struct v_group *g = k == V_FILES ? t->files : t->origins;
-		uint64_t sum = 0;
+		uint64_t total = k == V_FILES ? t->h.nfiles : t->h.norigins;
 
+		if (t->n[k] != total / GROUP_MAX + (total % GROUP_MAX != 0))
+			return "the count of groups of names is not the one their records need";
 		for (i = 0; i < t->n[k]; i++) {
-			if (g[i].page >= t->n[V_PAGES] || g[i].count == 0 || g[i].count > GROUP_MAX ||
-			    g[i].off > t->pages[g[i].page].rlen ||
-			    g[i].count * sizeof(struct v_ref) > t->pages[g[i].page].rlen - g[i].off)
+			uint64_t len = group_len(t->n[k], total, i);
+
+			if (g[i].page >= t->n[V_PAGES] || g[i].off > t->pages[g[i].page].rlen ||
+			    len * sizeof(struct v_ref) > t->pages[g[i].page].rlen - g[i].off)
 				return "a group of names lies outside its page";
 			if (i && g[i].key <= g[i - 1].key)
 				return "groups of names out of order";
-			sum += g[i].count;
 		}
-		*(k == V_FILES ? &t->nfiles : &t->norigins) = sum;
 	}
 	return NULL;
 }
@@ -1385,6 +1395,7 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 	struct stat st;
 	const char *why = NULL;
 	enum sym_code rc = SYM_OK;
+	uint64_t sect[VSECT], off;
 	int fd, i;
 
 	*out = NULL;
@@ -1428,14 +1439,21 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 		why = "its size is not the one its header records (truncated?)";
 	else if (t->h.nsect != VSECT)
 		why = "wrong number of sections";
-	for (i = 0; !why && i < VSECT; i++) {
-		uint64_t off = t->h.sect[i].off, n = t->h.sect[i].count;
+	/* the sections, one after the other from the next 8-byte boundary,
+	 * the last ending the file */
+	for (i = 0, off = sizeof(t->h); !why && i < VSECT; i++) {
+		uint64_t n = t->h.count[i];
 
-		if ((i != V_DATA && off % 8) || off < sizeof(t->h) || off > t->size ||
-		    n > (t->size - off) / ventsize[i])
-			why = "a section lies outside the file";
+		if (i != V_DATA)
+			off = (off + 7) & ~(uint64_t)7;	/* (off <= size: no overflow) */
+		if (off > t->size || n > (t->size - off) / ventsize[i])
+			break;
+		sect[i] = off;
 		t->n[i] = n;
+		off += n * ventsize[i];
 	}
+	if (!why && (i < VSECT || off != t->size))
+		why = "its sections do not fill the file as its header says";
 	if (!why && crc_of(t->map + sizeof(t->h), t->size - sizeof(t->h)) != t->h.crc)
 		why = "checksum mismatch (corrupted)";
 	drop(t->map, t->size);	/* pages come back as lookups touch them */
@@ -1443,12 +1461,12 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 		rc = bad(err, path, why);
 		goto out;
 	}
-	t->data = t->map + t->h.sect[V_DATA].off;
-	t->funcs = (const void *)(t->map + t->h.sect[V_FUNCS].off);
-	t->pubs = (const void *)(t->map + t->h.sect[V_PUBLICS].off);
-	t->files = (const void *)(t->map + t->h.sect[V_FILES].off);
-	t->origins = (const void *)(t->map + t->h.sect[V_ORIGINS].off);
-	t->pages = (const void *)(t->map + t->h.sect[V_PAGES].off);
+	t->data = t->map + sect[V_DATA];
+	t->funcs = (const void *)(t->map + sect[V_FUNCS]);
+	t->pubs = (const void *)(t->map + sect[V_PUBLICS]);
+	t->files = (const void *)(t->map + sect[V_FILES]);
+	t->origins = (const void *)(t->map + sect[V_ORIGINS]);
+	t->pages = (const void *)(t->map + sect[V_PAGES]);
 	if ((why = check(t)) != NULL) {
 		rc = bad(err, path, why);
 		goto out;
@@ -1491,8 +1509,8 @@ void symtab_counts(const struct symtab *t, struct symtab_counts *c)
 	c->lines = t->h.nlines;
 	c->inlines = t->h.ninl;
 	c->publics = t->n[V_PUBLICS];
-	c->files = t->nfiles;
-	c->origins = t->norigins;
+	c->files = t->h.nfiles;
+	c->origins = t->h.norigins;
 	c->pages = t->n[V_PAGES];
 }
 
@@ -1621,20 +1639,22 @@ static size_t keep_ref(struct symtab *t, const struct v_ref *v, struct symtab_re
 
 static int64_t below(const void *base, uint64_t n, size_t size, uint64_t addr);
 
-/* The name of id among the n groups g (files or origins), kept in res; 0
- * when none. */
-static size_t id_name(struct symtab *t, const struct v_group *g, uint64_t n, uint64_t id,
-		      struct symtab_result *res)
+/* The name of id among the groups of section k (V_FILES or V_ORIGINS),
+ * kept in res; 0 when none. */
+static size_t id_name(struct symtab *t, int k, uint64_t id, struct symtab_result *res)
 {
+	const struct v_group *g = k == V_FILES ? t->files : t->origins;
+	uint64_t n = t->n[k], total = k == V_FILES ? t->h.nfiles : t->h.norigins;
 	int64_t gi = below(g, n, sizeof(*g), id);
 	const unsigned char *pg;
 	struct v_ref v;
-	uint64_t lo = 0, hi;
+	uint64_t lo = 0, hi, len;
 
 	if (gi < 0 || !(pg = page(t, g[gi].page)))
 		return 0;
 	pg += g[gi].off;
-	hi = g[gi].count;	/* the page holds them all (checked at open) */
+	/* the page holds them all (checked at open) */
+	hi = len = group_len(n, total, (uint64_t)gi);
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
@@ -1644,7 +1664,7 @@ static size_t id_name(struct symtab *t, const struct v_group *g, uint64_t n, uin
 		else
 			hi = mid;
 	}
-	if (lo == g[gi].count)
+	if (lo == len)
 		return 0;
 	memcpy(&v, pg + lo * sizeof(v), sizeof(v));	/* (the page may go in keep_ref) */
 	return v.key == id ? keep_ref(t, &v, res) : 0;
@@ -1810,20 +1830,20 @@ void symtab_lookup(struct symtab *t, uint64_t addr, struct symtab_result *res)
 			/* cut: the deepest frame reported is at the call of the
 			 * first one left out, as Breakpad would report it */
 			depth = SYMTAB_MAX_INLINE;
-			file = id_name(t, t->files, t->n[V_FILES], in[depth].call_file, res);
+			file = id_name(t, V_FILES, in[depth].call_file, res);
 			line = in[depth].call_line;
 		} else {
-			file = have_line ? id_name(t, t->files, t->n[V_FILES], lfile, res) : 0;
+			file = have_line ? id_name(t, V_FILES, lfile, res) : 0;
 		}
 		for (j = depth; j-- > 0;) {
 			const struct inl_rec *x = &in[j];
-			size_t o = id_name(t, t->origins, t->n[V_ORIGINS], x->origin, res);
+			size_t o = id_name(t, V_ORIGINS, x->origin, res);
 
 			fname[res->ninlines] = o ? o : keep(res, "<name omitted>", 14);
 			ffile[res->ninlines] = file;
 			res->inlines[res->ninlines].line = line;
 			res->ninlines++;
-			file = id_name(t, t->files, t->n[V_FILES], x->call_file, res);
+			file = id_name(t, V_FILES, x->call_file, res);
 			line = x->call_line;
 		}
 		res->line = line;

@@ -38,7 +38,9 @@
 
 #include "err.h"
 
-#define SYMTAB_VERSION 3
+#define SYMTAB_VERSION 4
+/* bytes of a table's header, before its sections */
+#define SYMTAB_HEADER_SIZE 112
 /* inline frames reported for one address at most (deeper ones are cut) */
 #define SYMTAB_MAX_INLINE 256
 /* A build holds one FUNC's line and INLINE records in memory: at most this

@@ -24,7 +24,7 @@
 #include "symtab.h"
 
 /* the header of a table (symtab.c's struct vhdr): size at 16, CRC at 24 */
-#define HDR 144
+#define HDR SYMTAB_HEADER_SIZE
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -261,14 +261,14 @@ truncate -s $((size - 100)) "$tab"
 ans_all after-trunc.json
 grep -q "its size is not the one its header records" after-trunc.json.err || fail "a truncated table was not reported: $(cat after-trunc.json.err)"
 cmp -s good.json after-trunc.json || fail "answers changed after a truncated table"
-# a table of the format before (version 2: files' and origins' index not
-# in pages) is rebuilt in this one's
-printf '\002' | dd of="$tab" bs=1 seek=8 conv=notrunc status=none
-ans_all after-v2.json
-grep -q "not a valid lookup table: another version of the format; rebuilding it" after-v2.json.err ||
-	fail "a table of version 2 was not reported: $(cat after-v2.json.err)"
-cmp -s "$tab" tab.good || fail "the version 2 table was not rebuilt as this version's"
-cmp -s good.json after-v2.json || fail "answers changed after a version 2 table"
+# a table of the format before (version 3: section offsets stored, groups
+# with their counts) is rebuilt in this one's
+printf '\003' | dd of="$tab" bs=1 seek=8 conv=notrunc status=none
+ans_all after-v3.json
+grep -q "not a valid lookup table: another version of the format; rebuilding it" after-v3.json.err ||
+	fail "a table of version 3 was not reported: $(cat after-v3.json.err)"
+cmp -s "$tab" tab.good || fail "the version 3 table was not rebuilt as this version's"
+cmp -s good.json after-v3.json || fail "answers changed after a version 3 table"
 grep -q '"function"' good.json || fail "no frame resolved in the all-modules request"
 # one table kept open, eleven needed at once: the same answer
 "$SYMSERVER" symbolicate --store "$STORE" --open-tables 1 all.json > one-open.json 2> one-open.err ||

@@ -750,6 +750,126 @@ static void test_func_limit_dropped(void)
 	rmdir(dir);
 }
 
+/* Builds text into dir/t.symt in one piece and opens it (*t); the
+ * build's or the open's result, the reason in msg. */
+static enum sym_code table_open_text(const char *dir, const char *text, struct symtab **t,
+				     char *msg, size_t cap)
+{
+	struct symtab_builder *b;
+	struct sym_err e = { 0 };
+	char path[4200];
+	enum sym_code rc;
+
+	*t = NULL;
+	msg[0] = '\0';
+	snprintf(path, sizeof(path), "%s/t.symt", dir);
+	unlink(path);
+	if ((rc = symtab_build_begin(&b, dir, &e)) != SYM_OK)
+		goto out;
+	if ((rc = symtab_build_feed(b, text, strlen(text), &e)) != SYM_OK) {
+		symtab_build_abort(b);
+		goto out;
+	}
+	if ((rc = symtab_build_finish(b, path, &e)) == SYM_OK)
+		rc = symtab_open(t, path, &e);
+out:
+	if (rc != SYM_OK)
+		snprintf(msg, cap, "%s", e.msg);
+	unlink(path);	/* (mapped: still readable) */
+	return rc;
+}
+
+/* Tables of every shape open and answer: empty ones, ones with only
+ * publics or only files (so the sections, laid end to end from the
+ * header's counts, start on each side of an 8-byte boundary), and files
+ * by the group (GROUP_MAX, 1024, in symtab.c): one short of a group, a
+ * whole one, one past it, two whole ones. */
+static void test_table_shapes(void)
+{
+	static const char head[] = "MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n";
+	static const size_t nfiles[] = { 1023, 1024, 1025, 2048, 6661 };
+	char dir[] = "/tmp/unit-symtab.XXXXXX", msg[600], text[700];
+	struct symtab *t;
+	struct symtab_result r;
+	struct symtab_counts c;
+	enum sym_code rc;
+	size_t k;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "table shapes: %s", "set-up");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	snprintf(text, sizeof(text), "%s", head);
+	rc = table_open_text(dir, text, &t, msg, sizeof(msg));
+	if (rc == SYM_OK) {
+		symtab_counts(t, &c);
+		symtab_lookup(t, 0x1000, &r);
+	}
+	ok(rc == SYM_OK && c.funcs == 0 && c.publics == 0 && c.files == 0 && c.pages == 0 &&
+	   r.kind == SYMTAB_NONE, "a table of a .sym without records opens and finds nothing (%s)",
+	   msg);
+	symtab_close(t);
+	snprintf(text, sizeof(text), "%sPUBLIC 1000 0 p\n", head);
+	rc = table_open_text(dir, text, &t, msg, sizeof(msg));
+	if (rc == SYM_OK) {
+		symtab_counts(t, &c);
+		symtab_lookup(t, 0x1004, &r);
+	}
+	ok(rc == SYM_OK && c.publics == 1 && c.funcs == 0 && r.kind == SYMTAB_PUBLIC &&
+	   strcmp(r.function, "p") == 0, "a table of one PUBLIC opens and finds it (%s)", msg);
+	symtab_close(t);
+	snprintf(text, sizeof(text), "%sFILE 0 a.c\nINLINE_ORIGIN 0 i\n", head);
+	rc = table_open_text(dir, text, &t, msg, sizeof(msg));
+	if (rc == SYM_OK)
+		symtab_counts(t, &c);
+	ok(rc == SYM_OK && c.files == 1 && c.origins == 1 && c.funcs == 0,
+	   "a table of one FILE and one INLINE_ORIGIN opens (%s)", msg);
+	symtab_close(t);
+	for (k = 0; k < sizeof(nfiles) / sizeof(nfiles[0]); k++) {
+		size_t n = nfiles[k], i, len = 0, cap = strlen(head) + n * 64 + 64;
+		char *big = malloc(cap);
+		bool good = true;
+
+		if (!big) {
+			ok(0, "table shapes: %s", "memory");
+			break;
+		}
+		len += (size_t)snprintf(big + len, cap - len, "%s", head);
+		for (i = 0; i < n; i++)	/* ids with gaps: 0, 3, 6, ... */
+			len += (size_t)snprintf(big + len, cap - len, "FILE %zu f%zu.c\n", 3 * i, i);
+		len += (size_t)snprintf(big + len, cap - len, "FUNC 1000 %zx 0 f\n", n + 1);
+		for (i = 0; i < n; i++)
+			len += (size_t)snprintf(big + len, cap - len, "%zx 1 %zu %zu\n", 0x1000 + i,
+						i + 1, 3 * i);
+		/* one line naming an id between two of the records: no file */
+		snprintf(big + len, cap - len, "%zx 1 99 4\n", 0x1000 + n);
+		rc = table_open_text(dir, big, &t, msg, sizeof(msg));
+		free(big);
+		if (rc == SYM_OK) {
+			symtab_counts(t, &c);
+			good = c.files == n;
+			/* every file resolves to its own name, first to last */
+			for (i = 0; i < n && good; i++) {
+				char want[32];
+
+				snprintf(want, sizeof(want), "f%zu.c", i);
+				symtab_lookup(t, 0x1000 + i, &r);
+				good = r.kind == SYMTAB_FUNC && r.line == i + 1 && r.file &&
+				       strcmp(r.file, want) == 0;
+			}
+			symtab_lookup(t, 0x1000 + n, &r);
+			good = good && r.kind == SYMTAB_FUNC && r.line == 99 && !r.file;
+		}
+		snprintf(text, sizeof(text), "%zu FILE records: %s", n, msg);
+		ok(rc == SYM_OK && good, "each line finds its file, an id none has finds no file (%s)",
+		   text);
+		symtab_close(t);
+	}
+	symtab_result_release(&r);
+	rmdir(dir);
+}
+
 /* The base names FUNC names are compared on (dumpsyms/symname.c): a
  * symbol's demangled name against a bare DWARF name. */
 static void test_symname(void)
@@ -839,6 +959,7 @@ int main(void)
 	test_line_limit();
 	test_func_limit();
 	test_func_limit_dropped();
+	test_table_shapes();
 	test_symname();
 	printf("1..%d\n", ntest);
 	if (nfail)
