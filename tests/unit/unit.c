@@ -570,81 +570,6 @@ static void test_line_limit(void)
 	free(text);
 }
 
-/* Builds a table of one FUNC at 0x1000 with nlines line records (one
- * byte each, the last at line 7) fed in 64 KB chunks; the build's result,
- * and with *found whether the last line resolves. */
-static enum sym_code table_of_lines(const char *dir, size_t nlines, bool *found, char *msg,
-				    size_t msg_cap)
-{
-	static const char head[] =
-		"MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\nFILE 0 a.c\n";
-	struct symtab_builder *b;
-	struct symtab *t;
-	struct symtab_result r;
-	struct sym_err e = { 0 };
-	char path[4200], *chunk = malloc(1 << 16);
-	size_t i = 0, len;
-	enum sym_code rc;
-
-	*found = false;
-	msg[0] = '\0';
-	snprintf(path, sizeof(path), "%s/t.symt", dir);
-	unlink(path);
-	if (!chunk || symtab_build_begin(&b, dir, &e) != SYM_OK) {
-		free(chunk);
-		return SYM_ENOMEM;
-	}
-	len = (size_t)snprintf(chunk, 1 << 16, "%sFUNC 1000 %zx 0 big\n", head, nlines);
-	rc = symtab_build_feed(b, chunk, len, &e);
-	while (rc == SYM_OK && i < nlines) {
-		for (len = 0; len < (1 << 16) - 64 && i < nlines; i++)
-			len += (size_t)snprintf(chunk + len, 64, "%zx 1 %d 0\n", 0x1000 + i,
-						i + 1 == nlines ? 7 : 5);
-		rc = symtab_build_feed(b, chunk, len, &e);
-	}
-	free(chunk);
-	if (rc == SYM_OK)
-		rc = symtab_build_finish(b, path, &e);
-	else
-		symtab_build_abort(b);
-	if (rc != SYM_OK) {
-		snprintf(msg, msg_cap, "%s", e.msg);
-		return rc;
-	}
-	if (symtab_open(&t, path, &e) != SYM_OK)
-		return SYM_EFORMAT;
-	memset(&r, 0, sizeof(r));
-	symtab_lookup(t, 0x1000 + nlines - 1, &r);
-	*found = r.kind == SYMTAB_FUNC && r.file && r.line == 7;
-	symtab_result_release(&r);
-	symtab_close(t);
-	unlink(path);
-	return SYM_OK;
-}
-
-/* A build holds one FUNC's records in memory, at most SYMTAB_FUNC_MAX_MB
- * of them (32 bytes a line record): a function within that builds and
- * resolves, one past it gives no table and says why. */
-static void test_func_limit(void)
-{
-	char dir[] = "/tmp/unit-symtab.XXXXXX", msg[600];
-	size_t most = ((size_t)SYMTAB_FUNC_MAX_MB << 20) / 32;
-	bool found;
-	enum sym_code rc;
-
-	if (!mkdtemp(dir)) {
-		ok(0, "function limit: %s", "set-up");
-		return;
-	}
-	rc = table_of_lines(dir, most / 2, &found, msg, sizeof(msg));
-	ok(rc == SYM_OK && found, "a FUNC of half the limit's line records builds and resolves (%s)",
-	   msg);
-	rc = table_of_lines(dir, most + 1, &found, msg, sizeof(msg));
-	ok(rc == SYM_ELIMIT && strstr(msg, "function's records take more than") != NULL,
-	   "a FUNC of one line record past the limit is refused with the reason (%s)", msg);
-	rmdir(dir);
-}
-
 /* Feeds gen's text (gen(i, buf) writes record i, false past the last) to
  * a build in 64 KB chunks and finishes it at dir/t.symt. */
 static enum sym_code table_of_gen(const char *dir, bool (*gen)(size_t, char *), char *msg,
@@ -726,6 +651,46 @@ static bool gen_zero_lines(size_t i, char *out)
 	else
 		return false;
 	return true;
+}
+
+/* one FUNC at 0x1000 of gen_nlines line records of a byte each, the
+ * last at line 7 */
+static size_t gen_nlines;
+static bool gen_lines(size_t i, char *out)
+{
+	if (i == 0)
+		sprintf(out, "%sFUNC 1000 %zx 0 big\n", gen_head, gen_nlines);
+	else if (i <= gen_nlines)
+		sprintf(out, "%zx 1 %d 0\n", 0x1000 + i - 1, i == gen_nlines ? 7 : 5);
+	else
+		return false;
+	return true;
+}
+
+/* A build holds one FUNC's records in memory, at most SYMTAB_FUNC_MAX_MB
+ * of them (32 bytes a line record): a function within that builds and
+ * resolves, one past it gives no table and says why. */
+static void test_func_limit(void)
+{
+	char dir[] = "/tmp/unit-symtab.XXXXXX", msg[600], path[4200];
+	size_t most = ((size_t)SYMTAB_FUNC_MAX_MB << 20) / 32;
+	enum sym_code rc;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "function limit: %s", "set-up");
+		return;
+	}
+	gen_nlines = most / 2;
+	rc = table_of_gen(dir, gen_lines, msg, sizeof(msg));
+	ok(rc == SYM_OK && table_says(dir, 0x1000 + gen_nlines - 1, "big", 7),
+	   "a FUNC of half the limit's line records builds and resolves (%s)", msg);
+	gen_nlines = most + 1;
+	rc = table_of_gen(dir, gen_lines, msg, sizeof(msg));
+	ok(rc == SYM_ELIMIT && strstr(msg, "function's records take more than") != NULL,
+	   "a FUNC of one line record past the limit is refused with the reason (%s)", msg);
+	snprintf(path, sizeof(path), "%s/t.symt", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* Records no lookup can find do not count against the limit: an empty
