@@ -7,13 +7,14 @@
  * compressed pages that hold its name, line records and INLINE tree;
  * PUBLIC records sorted by address, FILE and INLINE_ORIGIN records sorted
  * by id, their names (and the id index) in compressed pages too.  It is
- * smaller than the gzipped .sym (but for files of a KB or two), and a
- * lookup decompresses one or two pages of about 16 KB (those used last
- * are kept).  It is built in one streaming pass
- * over the text (symtab_build_*): each FUNC is encoded when its records
- * end, the index entries and names go to temporary files, so building a
- * 1 GB .sym needs a few MB of memory (plus one function's records, at
- * most SYMTAB_FUNC_MAX_MB, and their encoded form) and the page cache.
+ * smaller than the gzipped .sym (but for files under a KB or so, where
+ * its 112-byte header weighs), and a lookup decompresses one or two
+ * pages of about 16 KB (those used last are kept).  It is built in one
+ * streaming pass over the text (symtab_build_*): each FUNC is encoded
+ * when its records end, the index entries and names go to temporary
+ * files, so building a 1 GB .sym needs a few MB of memory (plus one
+ * function's records, at most SYMTAB_FUNC_MAX_MB, and their encoded
+ * form) and the page cache.
  * An opened table (symtab_open) has been checked whole: its header, a
  * CRC-32 of everything after the header, and every index and name
  * offset outside the pages; the references inside pages (FUNC records,
