@@ -81,8 +81,8 @@ struct vhdr {
 	uint64_t nfiles, norigins;	/* FILE and INLINE_ORIGIN records, in groups */
 	uint64_t count[VSECT];	/* each section's entries (DATA's bytes) */
 };
-_Static_assert(sizeof(struct vhdr) == SYMTAB_HEADER_SIZE,
-	       "the header's layout is part of the format");
+_Static_assert(sizeof(struct vhdr) == SYMTAB_HEADER_SIZE && offsetof(struct vhdr, count) == 64,
+	       "the header's layout is part of the format (tests/fuzz/fuzz_symtab.c knows it)");
 struct v_func { uint64_t addr, size; uint32_t page, off; };
 struct v_ref { uint64_t key; uint32_t page, off; };
 struct v_page { uint64_t off; uint32_t clen, rlen; };

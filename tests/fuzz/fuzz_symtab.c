@@ -6,9 +6,10 @@
  *         input and at 0 and ~0;
  *   odd:  the rest, after a valid table of a small fixed .sym, overwrites
  *         that table from an offset the next byte picks, or is a whole file
- *         of its own, with (when the next byte says so) the header's size
- *         and CRC-32 made to match: symtab_open() must refuse it or give a
- *         table whose lookups stay inside it.
+ *         of its own, with (when the next byte says so) the header's size,
+ *         DATA's length (so that the sections fill the file, when the
+ *         rest allows) and CRC-32 made to match: symtab_open() must refuse
+ *         it or give a table whose lookups stay inside it.
  * Any crash, leak, sanitizer report or broken property is a bug. */
 #include "config.h"
 
@@ -23,8 +24,11 @@
 
 #include "symtab.h"
 
-/* the header of a table (symtab.c's struct vhdr): size at 16, CRC at 24 */
+/* the header of a table (symtab.c's struct vhdr): size at 16, CRC at 24,
+ * the six sections' counts from 64 (DATA's in bytes, then entries of 24,
+ * 16, 16, 16 and 16 bytes), the sections laid from HDR on 8-byte bounds */
 #define HDR SYMTAB_HEADER_SIZE
+#define COUNTS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -162,9 +166,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((data[1] & 4) && n >= HDR) {
 			/* past the checksum: the size and CRC-32 in the header made
 			 * right, so that the checks behind them are reached */
-			uint64_t sz = n;
-			uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), a + HDR, (uInt)(n - HDR));
+			static const uint64_t esize[6] = { 1, 24, 16, 16, 16, 16 };
+			uint64_t sz = n, idx = 0, cnt;
+			uint32_t crc;
+			int k;
 
+			/* DATA takes what the index sections leave, if that is
+			 * a multiple of 8 (else the sections cannot fill it) */
+			for (k = 1; k < 6; k++) {
+				memcpy(&cnt, a + COUNTS + 8 * k, 8);
+				idx = cnt > (n - HDR) / esize[k] ? n : idx + cnt * esize[k];
+				if (idx >= n)
+					break;
+			}
+			if (k == 6 && idx <= n - HDR && (n - HDR - idx) % 8 == 0) {
+				cnt = n - HDR - idx;
+				memcpy(a + COUNTS, &cnt, 8);
+			}
+			crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), a + HDR, (uInt)(n - HDR));
 			memcpy(a + 16, &sz, 8);
 			memcpy(a + 24, &crc, 4);
 		}
