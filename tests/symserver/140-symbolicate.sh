@@ -469,3 +469,28 @@ st=$(status PUT "/$UNAME/$UID_/$UNAME.sym" -H "Authorization: Bearer $TOKEN" --d
 [ "$st" = 200 ] || fail "the same upload again: $st $(cat "$T/body.out")"
 [ -f "$STORE/tables/${UH:0:2}/$UH.symt" ] || fail "no lookup table after the same file was uploaded again"
 stop_server
+
+# -- a file whose table cannot be built (one function's line records past
+# SYMTAB_FUNC_MAX_MB, 32 MB at 32 bytes a record): published all the same,
+# the import says why, and a request is answered without its frames
+HID=0123456789ABCDEF0123456789ABCDEF0
+mkdir -p "huge/huge.so/$HID"
+py "
+n = (32 << 20) // 32 + 1000
+with open('huge/huge.so/$HID/huge.so.sym', 'w') as f:
+    f.write('MODULE Linux x86_64 $HID huge.so\nFILE 0 h.c\nFUNC 1000 %x 0 huge\n' % n)
+    f.write(''.join('%x 1 5 0\n' % (0x1000 + i) for i in range(n)))
+"
+HH=$(sha256sum "huge/huge.so/$HID/huge.so.sym" | cut -d' ' -f1)
+"$SYMSERVER" import --store "$STORE" huge > import-huge.out 2> import-huge.err ||
+	fail "import of the file of a huge function: $(cat import-huge.out import-huge.err)"
+grep -q "^imported 1 new" import-huge.out || fail "the file of a huge function was not imported: $(cat import-huge.out)"
+grep -qF "symserver: no lookup table for huge.so/$HID yet: a function's records take more than 32 MB in a lookup table" import-huge.err ||
+	fail "the import did not say why the file has no table: $(cat import-huge.err)"
+[ ! -e "$STORE/tables/${HH:0:2}/$HH.symt" ] || fail "a table was written for the file of a huge function"
+echo "{\"memoryMap\": [[\"huge.so\", \"$HID\"]], \"stacks\": [[[0, 4100]]]}" > huge.json
+"$SYMSERVER" symbolicate --store "$STORE" huge.json > huge-ans.json 2> huge-ans.err ||
+	fail "symbolicate of the file of a huge function: $(cat huge-ans.err)"
+grep -q '"found_modules": {"huge.so/'"$HID"'": false}' huge-ans.json ||
+	fail "the file without a table was answered as found: $(cat huge-ans.json)"
+grep -q "no lookup table for huge.so/$HID" huge-ans.err || fail "symbolicate did not say why: $(cat huge-ans.err)"
