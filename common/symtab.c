@@ -1302,9 +1302,10 @@ out:
 /* Decompressed pages are kept per table in CACHE_SETS sets of two slots,
  * page p in set p % CACHE_SETS (the one used last first), while all
  * tables together keep at most CACHE_BYTES; past that a page is
- * decompressed for the one lookup.  Two ways: a request's few hundred
- * pages of one table rarely need three slots of a set, where one way
- * made every other request decompress some of them again. */
+ * decompressed into the table's scratch buffer for the one use, and the
+ * pages kept stay.  Two ways: a request's few hundred pages of one table
+ * rarely need three slots of a set, where one way made every other
+ * request decompress some of them again. */
 enum { CACHE_SETS = 2048, CACHE_SLOTS = 2 * CACHE_SETS };
 /* SYM_TEST_CACHE_SETS=N (1 to CACHE_SETS) uses only N sets: tests make
  * pages evict each other with it. */
@@ -1317,6 +1318,17 @@ static unsigned cache_sets(void)
 }
 #define CACHE_BYTES ((uint64_t)256 << 20)
 static uint64_t cached_bytes;	/* atomic, over all tables */
+/* SYM_TEST_CACHE_BYTES=N (0 to CACHE_BYTES) keeps at most N bytes of
+ * pages: with 0, tests send every page through the scratch buffer. */
+static uint64_t cache_bytes(void)
+{
+	const char *e = getenv("SYM_TEST_CACHE_BYTES");
+	long long n = e ? strtoll(e, NULL, 10) : -1;
+
+	return n >= 0 && (uint64_t)n <= CACHE_BYTES ? (uint64_t)n : CACHE_BYTES;
+}
+/* the scratch buffer kept between uses at most (a bigger page's goes) */
+#define SCRATCH_KEEP ((size_t)4 * PAGE_TARGET)
 
 struct symtab {
 	unsigned char *map;
@@ -1332,6 +1344,7 @@ struct symtab {
 	pthread_mutex_t mu;
 	ZSTD_DCtx *dctx;
 	unsigned sets;
+	uint64_t cache_max;	/* CACHE_BYTES, or less in tests */
 	struct cslot { uint32_t page; uint32_t len; unsigned char *buf; } slot[CACHE_SLOTS];
 	unsigned char *scratch;	/* a page not kept */
 	size_t scratch_cap;
@@ -1421,6 +1434,7 @@ enum sym_code symtab_open(struct symtab **out, const char *path, struct sym_err 
 	}
 	pthread_mutex_init(&t->mu, NULL);	/* before anything symtab_close() undoes */
 	t->sets = cache_sets();
+	t->cache_max = cache_bytes();
 	t->size = (uint64_t)st.st_size;
 	t->map = mmap(NULL, t->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (t->map == MAP_FAILED) {
@@ -1533,27 +1547,32 @@ static const unsigned char *page(struct symtab *t, uint32_t p)
 	}
 	if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))	/* on first use: opens stay cheap */
 		return NULL;
-	/* the set's older page goes; its newer one becomes the older */
-	if (set[1].buf) {
-		__atomic_fetch_sub(&cached_bytes, set[1].len, __ATOMIC_RELAXED);
-		free(set[1].buf);
-	}
-	set[1] = set[0];
-	slot->buf = NULL;
-	if (__atomic_add_fetch(&cached_bytes, len, __ATOMIC_RELAXED) <= CACHE_BYTES &&
+	if (__atomic_add_fetch(&cached_bytes, len, __ATOMIC_RELAXED) <= t->cache_max &&
 	    (buf = malloc(len ? len : 1)) != NULL) {
+		/* the set's older page goes; its newer one becomes the older */
+		if (set[1].buf) {
+			__atomic_fetch_sub(&cached_bytes, set[1].len, __ATOMIC_RELAXED);
+			free(set[1].buf);
+		}
+		set[1] = set[0];
 		slot->buf = buf;
 		slot->page = p;
 		slot->len = len;
 	} else {
-		__atomic_fetch_sub(&cached_bytes, len, __ATOMIC_RELAXED);
-		if (len > t->scratch_cap) {
-			unsigned char *q = realloc(t->scratch, len);
+		/* no room: the scratch buffer, at least SCRATCH_KEEP, no more
+		 * than this page needs when that is more */
+		size_t want = len > SCRATCH_KEEP ? len : SCRATCH_KEEP;
 
-			if (!q)
+		__atomic_fetch_sub(&cached_bytes, len, __ATOMIC_RELAXED);
+		if (want > t->scratch_cap || (t->scratch_cap > SCRATCH_KEEP && want < t->scratch_cap)) {
+			unsigned char *q = realloc(t->scratch, want);
+
+			if (q) {
+				t->scratch = q;
+				t->scratch_cap = want;
+			} else if (want > t->scratch_cap) {
 				return NULL;
-			t->scratch = q;
-			t->scratch_cap = len;
+			}
 		}
 		buf = t->scratch;
 	}

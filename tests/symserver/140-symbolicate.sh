@@ -132,6 +132,11 @@ json.dump({'memoryMap': [['$name', '$id']], 'stacks': [[[0, a] for a in addrs]]}
 		SYM_TEST_CACHE_SETS=1 "$SYMSERVER" symbolicate --store "$STORE" req.json > ans1.json 2> ans.err ||
 			fail "symbolicate for $sym with one cache set: $(cat ans.err)"
 		cmp -s ans.json ans1.json || fail "answers for $sym differ with one cache set"
+		# and with no room for pages at all: each through the scratch
+		# buffer, for the one use
+		SYM_TEST_CACHE_BYTES=0 "$SYMSERVER" symbolicate --store "$STORE" req.json > ans0.json 2> ans.err ||
+			fail "symbolicate for $sym with no cache: $(cat ans.err)"
+		cmp -s ans.json ans0.json || fail "answers for $sym differ with no cache"
 	fi
 done
 
