@@ -1302,8 +1302,9 @@ out:
 /* Decompressed pages are kept per table in CACHE_SETS sets of two slots,
  * page p in set p % CACHE_SETS (the one used last first), while all
  * tables together keep at most CACHE_BYTES; past that a page is
- * decompressed into the table's scratch buffer for the one use, and the
- * pages kept stay.  Two ways: a request's few hundred pages of one table
+ * decompressed into the table's scratch buffer for the one use (room
+ * counts the bytes the set's older page would give back; when even that
+ * is not enough, the set's pages stay).  Two ways: a request's few hundred pages of one table
  * rarely need three slots of a set, where one way made every other
  * request decompress some of them again. */
 enum { CACHE_SETS = 2048, CACHE_SLOTS = 2 * CACHE_SETS };
@@ -1323,11 +1324,14 @@ static uint64_t cached_bytes;	/* atomic, over all tables */
 static uint64_t cache_bytes(void)
 {
 	const char *e = getenv("SYM_TEST_CACHE_BYTES");
-	long long n = e ? strtoll(e, NULL, 10) : -1;
+	char *end = NULL;
+	long long n = e && *e ? strtoll(e, &end, 10) : -1;
 
-	return n >= 0 && (uint64_t)n <= CACHE_BYTES ? (uint64_t)n : CACHE_BYTES;
+	return n >= 0 && end && !*end && (uint64_t)n <= CACHE_BYTES ? (uint64_t)n : CACHE_BYTES;
 }
-/* the scratch buffer kept between uses at most (a bigger page's goes) */
+/* the scratch buffer kept from one use to the next: a bigger page's is
+ * shrunk to this at the next use that needs less (until then it stays,
+ * uncounted in the cache's bytes) */
 #define SCRATCH_KEEP ((size_t)4 * PAGE_TARGET)
 
 struct symtab {
@@ -1547,7 +1551,9 @@ static const unsigned char *page(struct symtab *t, uint32_t p)
 	}
 	if (!t->dctx && !(t->dctx = ZSTD_createDCtx()))	/* on first use: opens stay cheap */
 		return NULL;
-	if (__atomic_add_fetch(&cached_bytes, len, __ATOMIC_RELAXED) <= t->cache_max &&
+	/* room, counting what the set's older page gives back */
+	if (__atomic_add_fetch(&cached_bytes, len, __ATOMIC_RELAXED) -
+			(set[1].buf ? set[1].len : 0) <= t->cache_max &&
 	    (buf = malloc(len ? len : 1)) != NULL) {
 		/* the set's older page goes; its newer one becomes the older */
 		if (set[1].buf) {

@@ -871,6 +871,73 @@ static void test_table_shapes(void)
 	rmdir(dir);
 }
 
+/* With no room in the page cache (SYM_TEST_CACHE_BYTES=0), every page
+ * goes through the table's scratch buffer: small pages, a page of over
+ * 64 KB (the buffer grows), small ones again (it shrinks back), the big
+ * one again; each lookup gets its function's whole name. */
+static void test_scratch_pages(void)
+{
+	static const char head[] = "MODULE Linux x86_64 0123456789ABCDEF0123456789ABCDEF0 a.so\n";
+	enum { NSMALL = 20, SMALL = 4000, BIG = 200000 };
+	static const int order[] = { 0, NSMALL, NSMALL - 1, NSMALL, NSMALL / 2, 0, NSMALL };
+	char dir[] = "/tmp/unit-symtab.XXXXXX", msg[600], what[64];
+	size_t cap = sizeof(head) + NSMALL * (SMALL + 64) + BIG + 64, len = 0, k;
+	char *text = malloc(cap), *want = malloc(BIG + 1);
+	struct symtab *t = NULL;
+	struct symtab_result r;
+	enum sym_code rc;
+	bool good = true;
+	int i;
+
+	if (!text || !want || !mkdtemp(dir)) {
+		ok(0, "scratch pages: %s", "set-up");
+		free(text);
+		free(want);
+		return;
+	}
+	len += (size_t)snprintf(text + len, cap - len, "%s", head);
+	for (i = 0; i < NSMALL; i++) {	/* FUNC 1000 + 16 i, name "s<i>xxxx..." */
+		len += (size_t)snprintf(text + len, cap - len, "FUNC %x 10 0 s%d", 0x1000 + 16 * i, i);
+		memset(text + len, 'x', SMALL);
+		len += SMALL;
+		text[len++] = '\n';
+	}
+	len += (size_t)snprintf(text + len, cap - len, "FUNC 2000 10 0 ");
+	memset(text + len, 'B', BIG);
+	len += BIG;
+	text[len++] = '\n';
+	text[len] = '\0';
+	setenv("SYM_TEST_CACHE_BYTES", "0", 1);
+	rc = table_open_text(dir, text, &t, msg, sizeof(msg));
+	unsetenv("SYM_TEST_CACHE_BYTES");
+	memset(&r, 0, sizeof(r));
+	for (k = 0; rc == SYM_OK && good && k < sizeof(order) / sizeof(order[0]); k++) {
+		i = order[k];
+		if (i == NSMALL) {
+			memset(want, 'B', BIG);
+			want[BIG] = '\0';
+			symtab_lookup(t, 0x2004, &r);
+		} else {
+			int n = snprintf(want, 32, "s%d", i);
+
+			memset(want + n, 'x', SMALL);
+			want[n + SMALL] = '\0';
+			symtab_lookup(t, 0x1000 + 16 * (uint64_t)i + 4, &r);
+		}
+		good = r.kind == SYMTAB_FUNC && r.function && strcmp(r.function, want) == 0;
+		snprintf(what, sizeof(what), "lookup %zu, function %d", k, i);
+	}
+	if (rc != SYM_OK)
+		snprintf(what, sizeof(what), "%.60s", msg);
+	ok(rc == SYM_OK && good, "with no page cache, small and big pages through the scratch "
+	   "buffer give whole names (%s)", good ? "" : what);
+	symtab_result_release(&r);
+	symtab_close(t);
+	rmdir(dir);
+	free(text);
+	free(want);
+}
+
 /* The base names FUNC names are compared on (dumpsyms/symname.c): a
  * symbol's demangled name against a bare DWARF name. */
 static void test_symname(void)
@@ -961,6 +1028,7 @@ int main(void)
 	test_func_limit();
 	test_func_limit_dropped();
 	test_table_shapes();
+	test_scratch_pages();
 	test_symname();
 	printf("1..%d\n", ntest);
 	if (nfail)
