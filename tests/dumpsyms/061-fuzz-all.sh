@@ -26,3 +26,11 @@ for src in "$TOP"/tests/fuzz/fuzz_*.c; do
 	saved=$((saved + want))
 done
 echo "every target ran; $saved saved findings replayed"
+# a second run in the same build directory, while one runs, is refused
+# (it would clear the first's logs and findings): the lock held here
+# stands for the first
+mkdir -p "$BUILD/fuzz"
+flock "$BUILD/fuzz/.lock" "$TOP/scripts/fuzz" --build "$BUILD" --seconds 0 --corpus "$T/corpus" \
+	--save "$T/found" xz > second.txt 2>&1 && fail "a second scripts/fuzz in $BUILD ran: $(cat second.txt)"
+grep -q "another scripts/fuzz is running in" second.txt || fail "the second run did not say why: $(cat second.txt)"
+[ -f "$BUILD/fuzz/work/build.log" ] || fail "the second run cleared the first's work directory"
