@@ -1766,7 +1766,8 @@ static bool read_func(struct symtab *t, const struct v_func *f, uint64_t addr,
 	for (i = 0; i < n && !r.bad; i++) {
 		uint64_t order = flags & F_OVERLAP ? r_uleb(&r) : 0;
 		uint64_t a = prev_end + (uint64_t)r_sleb(&r), size = r_uleb(&r);
-		int64_t ln = prev_line + r_sleb(&r);
+		/* (wraps, as a hostile table may make it: no signed overflow) */
+		int64_t ln = (int64_t)((uint64_t)prev_line + (uint64_t)r_sleb(&r));
 		uint64_t fl = r_uleb(&r);
 
 		prev_end = a + size;
