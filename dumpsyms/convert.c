@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "obj.h"
 #include "outbuf.h"
+#include "pool.h"
 #include "unwind_info.h"
 #include "vec.h"
 
@@ -238,9 +239,60 @@ static struct obj *embedded_symtab(struct obj *bin, const struct convert_options
 	return mini;
 }
 
+/* The sections the readers take, the largest first: .debug_info is read
+ * unit by unit as it is decompressed, the others are decompressed whole,
+ * by the workers or by the reader that needs one first. */
+#define PREFETCH_MAX 11u
+static void prefetch(struct obj *bin, struct obj *dbg, bool cfi, struct pool *p)
+{
+	static const char *const names[PREFETCH_MAX] = {
+		".debug_info", ".debug_line", ".debug_abbrev", ".debug_str", ".debug_rnglists",
+		".debug_ranges", ".debug_line_str", ".debug_addr", ".debug_str_offsets",
+		".debug_frame", ".eh_frame",
+	};
+	size_t n = sizeof(names) / sizeof(names[0]) - (cfi ? 0 : 2);
+
+	if (dbg)
+		obj_prefetch(dbg, p, names, n, ".debug_info");
+	/* the binary's .eh_frame (a debug file has a placeholder), and its
+	 * DWARF when it has no debug file */
+	if (!dbg)
+		obj_prefetch(bin, p, names, n, ".debug_info");
+	else if (cfi)
+		obj_prefetch(bin, p, names + n - 1, 1, NULL);
+}
+
+static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
+				   const struct convert_options *opt,
+				   struct module *m, struct sym_err *err);
+
 static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 				 const struct convert_options *opt,
 				 struct module *m, struct sym_err *err)
+{
+	struct pool *p = NULL;
+	enum sym_code rc;
+
+	/* a pool of its own: a streamed section's worker waits for its
+	 * reader, so a pool is not shared between conversions; no more
+	 * workers than sections to decompress (none: this thread alone) */
+	if (opt->jobs > 1 && !opt->header_only)
+		p = pool_create(opt->jobs - 1 < PREFETCH_MAX ? opt->jobs - 1 : PREFETCH_MAX);
+	if (p)
+		prefetch(bin, dbg, !opt->no_cfi, p);
+	rc = convert_dwarf(bin, dbg, opt, m, err);
+	/* the workers stop before the pool goes, and before the caller
+	 * closes the files */
+	obj_prefetch_end(bin);
+	if (dbg)
+		obj_prefetch_end(dbg);
+	pool_destroy(p);
+	return rc;
+}
+
+static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
+				   const struct convert_options *opt,
+				   struct module *m, struct sym_err *err)
 {
 	struct obj *o = dbg ? dbg : bin;	/* where the debug info is */
 	const char *path = bin->path;

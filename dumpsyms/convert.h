@@ -32,6 +32,9 @@ struct convert_options {
 				 * damaged (dumpsyms sets it; see its man page) */
 	unsigned *warnings;	/* counts the warnings printed about the input
 				 * (--strict), or NULL */
+	unsigned jobs;		/* -j: threads at work, this one included (0 or
+				 * 1: this one alone); the output is the same
+				 * for any number */
 };
 
 /* Reads path and fills m (initialised by the caller with module_init()).

@@ -1724,6 +1724,16 @@ static int walk_dies(struct dwarf_state *st, struct cursor *cp)
 
 /* ---- partial units (dwz) ------------------------------------------- */
 
+/* Waits for all of .debug_info; false when it does not decompress (the
+ * main loop's last wait says so). */
+static bool info_all(const struct dw_file *f)
+{
+	struct sym_err e;
+
+	sym_err_clear(&e);
+	return !f->info.stream || obj_stream_need(f->info.stream, f->info.size, &e) == SYM_OK;
+}
+
 /* Whether off lies in a unit of .debug_info (sup: of the supplementary
  * file's), *uoff its header's offset and *udie its root DIE's.
  * Units are chained by their lengths from offset 0; the main loop records
@@ -1737,6 +1747,8 @@ static int unit_known(struct dwarf_state *st, bool sup, uint64_t off, uint64_t *
 	uint64_t *tend = sup ? &st->sup_ustarts_end : &st->ustarts_end;
 	size_t lo = 0, hi;
 
+	if (off >= *tend && !info_all(f))
+		return 0;
 	while (off >= *tend && *tend < f->info.size) {
 		struct dw_unit u;
 		struct sym_err e;
@@ -2319,7 +2331,49 @@ static void get_sect(struct obj *o, const char *name, struct dw_sect *s, struct 
 	s->size = os ? os->size : 0;
 	s->releasable = os ? os->releasable : false;
 	s->file_backed = os ? !os->owned : false;
+	s->stream = NULL;
 }
+
+/* .debug_info, which may still be arriving (obj_prefetch()): the main
+ * loop waits for each unit's bytes (info_ready()), anything that reads
+ * elsewhere in it for all of them (info_all()). */
+static void get_info(struct obj *o, struct dw_sect *s, struct sym_err *err)
+{
+	struct obj_stream *stream;
+	const struct obj_section *os = obj_section_stream(o, ".debug_info", &stream, err);
+
+	s->data = os ? os->data : NULL;
+	s->size = os ? os->size : 0;
+	s->releasable = os ? os->releasable : false;
+	s->file_backed = os ? !os->owned : false;
+	s->stream = os ? stream : NULL;
+}
+
+/* Waits for the unit at off: its length, then its bytes (all that is left
+ * when the length is bad, for read_unit() to say so). */
+static enum sym_code info_ready(const struct dw_file *f, uint64_t off, struct sym_err *err)
+{
+	const struct dw_sect *s = &f->info;
+	struct cursor c;
+	uint64_t len, end = s->size;
+	enum sym_code rc;
+
+	if (!s->stream)
+		return SYM_OK;
+	rc = obj_stream_need(s->stream, s->size - off > 12 ? off + 12 : s->size, err);
+	if (rc)
+		return rc;
+	c = cursor_make(s->data, s->size, f->be);
+	if (cursor_seek(&c, off)) {
+		len = cursor_u32(&c);
+		if (len == 0xffffffff)
+			len = cursor_u64(&c);
+		if (!c.bad && len <= cursor_left(&c))
+			end = c.pos + len;
+	}
+	return obj_stream_need(s->stream, end, err);
+}
+
 
 /* Gives back the memory of a section before offset `upto`.  Units are
  * read once, front to back, so on a large input this keeps the resident
@@ -2574,7 +2628,7 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	st.opt = opt;
 	st.f.path = o->path;
 	st.f.be = o->big_endian;
-	get_sect(o, ".debug_info", &st.f.info, err);
+	get_info(o, &st.f.info, err);
 	if (err->code)
 		return err->code;
 	if (!st.f.info.data)
@@ -2587,6 +2641,14 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	get_sect(o, ".debug_rnglists", &st.f.rnglists, err);
 	get_sect(o, ".debug_addr", &st.f.addr, err);
 	get_sect(o, ".debug_str_offsets", &st.f.str_offsets, err);
+	if (err->code && st.f.info.stream) {
+		/* without a pool, a damaged .debug_info is the error */
+		struct sym_err ie;
+
+		sym_err_clear(&ie);
+		if (obj_stream_need(st.f.info.stream, st.f.info.size, &ie))
+			*err = ie;
+	}
 	if (err->code)
 		return err->code;
 
@@ -2603,6 +2665,9 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	while (off < st.f.info.size) {
 		struct sym_err uerr;
 
+		rc = info_ready(&st.f, off, err);
+		if (rc)
+			break;
 		sym_err_clear(&uerr);
 		st.err = &uerr;
 		rc = read_unit(&st, off, &next);
@@ -2644,6 +2709,18 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		release_prefix(&st.f.line, &st.released_line, st.last_stmt_list, true);
 	}
 
+	/* the error a damaged .debug_info is without a pool, however far
+	 * the loop went and whatever stopped it: bytes arrive before their
+	 * stream's checksum is checked */
+	if (st.f.info.stream) {
+		struct sym_err ie;
+
+		sym_err_clear(&ie);
+		if (obj_stream_need(st.f.info.stream, st.f.info.size, &ie)) {
+			*err = ie;
+			rc = ie.code;
+		}
+	}
 	if (rc == SYM_OK && name_origins(&st) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 	if (st.pu_imports && opt->warn)

@@ -18,6 +18,8 @@ struct dw_sect {
 	size_t size;
 	bool releasable;	/* ours: may be madvise()d away once read */
 	bool file_backed;	/* released pages fault back in from the file */
+	struct obj_stream *stream;	/* bytes still arriving: see
+					 * obj_section_stream() */
 };
 
 /* The DWARF sections of one file. */

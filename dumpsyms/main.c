@@ -21,6 +21,7 @@
 #include "convert.h"
 #include "fsutil.h"
 #include "outbuf.h"
+#include "pool.h"
 
 static const char usage_text[] =
 	"usage: dumpsyms [options] <binary> [<debug-dir>...]\n"
@@ -45,6 +46,8 @@ static const char usage_text[] =
 	"                 x86_64h, arm64, arm64e, x86 or i386, armv7, ...);\n"
 	"                 with --store and no --arch, every slice is written\n"
 	"  --list-arch    print each slice's architecture and debug id, and exit\n"
+	"  -j, --jobs N   use N threads (default: one per online CPU); the output\n"
+	"                 is the same for every N\n"
 	"  -v             also print warnings about malformed input to stderr\n"
 	"  --breakpad-names  name functions as Breakpad's dump_syms does: drop\n"
 	"                 unnamed namespaces and classes, and every scope around\n"
@@ -135,6 +138,7 @@ int main(int argc, char **argv)
 		{ "list-arch", no_argument, NULL, 'L' },
 		{ "strict", no_argument, NULL, 'T' },
 		{ "breakpad-names", no_argument, NULL, 'B' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct convert_options opt;
@@ -146,8 +150,9 @@ int main(int argc, char **argv)
 
 	memset(&opt, 0, sizeof(opt));
 	opt.warn = true;
+	opt.jobs = pool_cpus();
 	opterr = 0;	/* sym_bad_option() says what was wrong */
-	while ((c = getopt_long(argc, argv, ":icdmavn:o:g:rh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":icdmavn:o:g:rhj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': opt.header_only = true; break;
 		case 'c': opt.no_cfi = true; break;
@@ -162,6 +167,20 @@ int main(int argc, char **argv)
 		case 'L': list_arch = true; break;
 		case 'T': strict = true; break;
 		case 'B': opt.breakpad_names = true; break;
+		case 'j': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 || n > 1024) {
+				fprintf(stderr, "dumpsyms: -j takes a number of threads from 1 to 1024, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			opt.jobs = (unsigned)n;
+			break;
+		}
 		case 'r': break;	/* Breakpad's -r: accepted, references are always followed */
 		case 'O': output = optarg; break;
 		case 'S': store = optarg; break;

@@ -151,6 +151,8 @@ enum sym_code obj_open_mem(struct obj *o, const char *name, const uint8_t *data,
 
 void obj_close(struct obj *o)
 {
+	/* the workers read the mapping and write the buffers */
+	obj_prefetch_end(o);
 	if (o->ops && o->ops->close)
 		o->ops->close(o);
 	if (o->map && o->mapped)
@@ -256,7 +258,10 @@ const struct obj_section *obj_section(struct obj *o, const char *name,
 			 found->name, o->path);
 		return NULL;
 	}
-	if (!found->loaded) {
+	if (!found->loaded && found->job) {
+		if (obj_job_finish(found, err) != SYM_OK)
+			return NULL;
+	} else if (!found->loaded) {
 		if (!o->ops->load_section)
 			return NULL;
 		if (o->ops->load_section(o, found, err) != SYM_OK)

@@ -46,6 +46,16 @@ struct obj_section {
 				 * may be released with MADV_DONTNEED */
 	void *priv;		/* reader's handle (Elf_Scn *) */
 	void *owned;		/* decompressed copy, freed by obj_close() */
+	struct obj_job *job;	/* a worker decompressing it (obj_prefetch) */
+};
+
+/* How a compressed section is stored, as the format's reader finds it. */
+enum obj_comp_kind { OBJ_COMP_ZLIB, OBJ_COMP_ZSTD };
+struct obj_comp {
+	enum obj_comp_kind kind;
+	const uint8_t *in;	/* the compressed bytes, in the mapping */
+	size_t in_size;
+	uint64_t out_size;	/* as the header claims */
 };
 
 enum obj_sym_kind { OBJ_SYM_OTHER, OBJ_SYM_FUNC };
@@ -137,6 +147,9 @@ struct obj_ops {
 	enum sym_code (*open)(struct obj *o, struct sym_err *err);
 	/* loads (decompresses) a section that is not loaded yet */
 	enum sym_code (*load_section)(struct obj *o, struct obj_section *s, struct sym_err *err);
+	/* how a compressed section is stored (for obj_prefetch) */
+	enum sym_code (*compression)(struct obj *o, const struct obj_section *s,
+				     struct obj_comp *c, struct sym_err *err);
 	int (*symbols)(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err);
 	/* the symbol file embedded in o (ELF: MiniDebugInfo), see
 	 * obj_embedded() */
@@ -270,6 +283,41 @@ int obj_symbols(struct obj *o, obj_symbol_fn fn, void *ctx, struct sym_err *err)
  * err set, on the first call only, when it cannot be used (cannot be
  * decompressed, too large, not an ELF file of o's machine and build). */
 struct obj *obj_embedded(struct obj *o, struct sym_err *err);
+
+/* ---- decompression on a pool (obj_job.c) ----
+ *
+ * obj_prefetch() starts decompressing, on the pool's workers, those of the
+ * named sections that are compressed and not loaded; obj_section() then
+ * waits for them (or decompresses one itself that no worker has started).
+ * The section named stream is the one a reader takes front to back: it
+ * gets it with obj_section_stream() and asks for its bytes up to an offset
+ * with obj_stream_need() before it reads them; its worker keeps at most
+ * OBJ_STREAM_WINDOW bytes ahead of the furthest offset asked for.  A pool
+ * without workers changes nothing.  Bytes and errors are those of
+ * obj_section() without a pool. */
+struct pool;
+struct obj_stream;
+#define OBJ_STREAM_WINDOW ((size_t)32 << 20)
+void obj_prefetch(struct obj *o, struct pool *p, const char *const *names, size_t n,
+		  const char *stream);
+/* Like obj_section(), but a streamed section comes back at once, its size
+ * the whole decompressed size, with *stream set: no byte of it may be read
+ * before obj_stream_need() has returned SYM_OK for an offset past it.
+ * *stream is NULL for any other section. */
+const struct obj_section *obj_section_stream(struct obj *o, const char *name,
+					     struct obj_stream **stream, struct sym_err *err);
+/* Waits until the stream's bytes before upto are there.  An error (the
+ * section does not decompress) when they never will be, or when upto is
+ * the end and the section turned out damaged past it. */
+enum sym_code obj_stream_need(struct obj_stream *stream, uint64_t upto, struct sym_err *err);
+/* For the readers: decompresses c into s, in this thread. */
+enum sym_code obj_decompress(struct obj *o, struct obj_section *s, const struct obj_comp *c,
+			     struct sym_err *err);
+/* Stops the workers' jobs on o's sections (before the pool goes): the
+ * sections they finished are loaded, the others as they were. */
+void obj_prefetch_end(struct obj *o);
+/* For obj.c: waits for s->job and loads s from it. */
+enum sym_code obj_job_finish(struct obj_section *s, struct sym_err *err);
 
 /* Debug id into out[OBJ_DEBUG_ID_SIZE]: the first 16 bytes of the
  * identifier, GUID-swapped (ELF, PE) or as stored (o->id_raw: Mach-O),

@@ -4,9 +4,9 @@
  *
  * The file is mapped read-only and handed to libelf as memory, so section
  * data that needs no conversion points straight into the mapping.
- * Compressed debug sections (SHF_COMPRESSED, legacy .zdebug_) are inflated
- * on first use through libelf, after their declared size has been checked
- * against a limit.
+ * Compressed debug sections (SHF_COMPRESSED, legacy .zdebug_) are
+ * decompressed on first use, or ahead of it on a pool (obj_job.c), after
+ * their declared size has been checked against a limit.
  */
 #include "config.h"
 #include "obj.h"
@@ -19,9 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
 #include <zlib.h>
-#include <zstd.h>
+
 
 #include "cursor.h"
 #include "xz.h"
@@ -35,10 +34,6 @@
 #ifndef EM_RISCV
 #define EM_RISCV 243
 #endif
-
-/* A decompressed section may not exceed this many bytes, nor 1000 times its
- * compressed size: a guard against decompression bombs. */
-#define MAX_INFLATED ((uint64_t)16 << 30)
 
 /* The reader's state behind o->priv. */
 struct elf_state {
@@ -441,115 +436,14 @@ static void elf_close(struct obj *o)
 	o->priv = NULL;
 }
 
-static enum sym_code inflate_exact(struct obj *o, struct obj_section *s,
-				   const uint8_t *in, size_t in_size,
-				   uint64_t out_size, struct sym_err *err)
-{
-	z_stream zs;
-	uint8_t *out;
-	int zr;
-
-	if (out_size > MAX_INFLATED || out_size / 1000 > in_size || out_size > SIZE_MAX)
-		return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
-				s->name, o->path, (unsigned long long)out_size);
-	out = malloc(out_size ? (size_t)out_size : 1);
-	if (!out)
-		return sym_fail(err, SYM_ENOMEM, "out of memory decompressing section %s of '%s'",
-				s->name, o->path);
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK) {
-		free(out);
-		return sym_fail(err, SYM_EZLIB, "zlib cannot start");
-	}
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = 0;
-	zs.next_out = out;
-	zs.avail_out = 0;
-	/* zlib counts in uInt: feed and drain in chunks. */
-	{
-		size_t in_left = in_size, out_left = (size_t)out_size;
-		do {
-			if (zs.avail_in == 0) {
-				zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
-				in_left -= zs.avail_in;
-			}
-			if (zs.avail_out == 0) {
-				zs.avail_out = out_left > (1u << 30) ? (1u << 30) : (uInt)out_left;
-				out_left -= zs.avail_out;
-			}
-			zr = inflate(&zs, Z_NO_FLUSH);
-		} while (zr == Z_OK && (zs.avail_in || in_left) && (zs.avail_out || out_left));
-	}
-	if (zr != Z_STREAM_END || zs.total_out != out_size) {
-		inflateEnd(&zs);
-		free(out);
-		return sym_fail(err, SYM_EFORMAT, "section %s of '%s' does not decompress to its declared size",
-				s->name, o->path);
-	}
-	inflateEnd(&zs);
-	s->data = out;
-	s->size = (size_t)out_size;
-	s->owned = out;
-	s->releasable = true;
-	return SYM_OK;
-}
-
-/* Decompresses a zstd section of exactly out_size bytes. */
-static enum sym_code unzstd_exact(struct obj *o, struct obj_section *s,
-				  const uint8_t *in, size_t in_size, uint64_t out_size,
-				  struct sym_err *err)
-{
-	ZSTD_DStream *z;
-	ZSTD_inBuffer ib = { in, in_size, 0 };
-	ZSTD_outBuffer ob;
-	uint8_t *out;
-	size_t r;
-
-	if (out_size > MAX_INFLATED || out_size / 1000 > in_size || out_size > SIZE_MAX)
-		return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
-				s->name, o->path, (unsigned long long)out_size);
-	out = malloc(out_size ? (size_t)out_size : 1);
-	z = ZSTD_createDStream();
-	if (!out || !z) {
-		free(out);
-		ZSTD_freeDStream(z);
-		return sym_fail(err, SYM_ENOMEM, "out of memory decompressing section %s of '%s'",
-				s->name, o->path);
-	}
-	ob.dst = out;
-	ob.size = (size_t)out_size;
-	ob.pos = 0;
-	do {
-		r = ZSTD_decompressStream(z, &ob, &ib);
-	} while (!ZSTD_isError(r) && r != 0 && ib.pos < ib.size && ob.pos < ob.size);
-	ZSTD_freeDStream(z);
-	if (ZSTD_isError(r) || r != 0 || ob.pos != out_size) {
-		free(out);
-		return sym_fail(err, SYM_EFORMAT, "section %s of '%s' does not decompress to its declared size",
-				s->name, o->path);
-	}
-	s->data = out;
-	s->size = (size_t)out_size;
-	s->owned = out;
-	s->releasable = true;
-	return SYM_OK;
-}
-
-static enum sym_code elf_load_section(struct obj *o, struct obj_section *s,
-				      struct sym_err *err)
+/* How compressed section s is stored: SHF_COMPRESSED (zlib or zstd) or
+ * legacy .zdebug_ (zlib). */
+static enum sym_code elf_compression(struct obj *o, const struct obj_section *s,
+				     struct obj_comp *comp, struct sym_err *err)
 {
 	const uint8_t *raw = o->map + s->offset;
 	struct cursor c = cursor_make(raw, s->size, o->big_endian);
 
-	s->loaded = true;
-	if (!s->compressed) {
-		if (s->size)
-			s->data = raw;
-		/* a private read-only file mapping: released pages fault back
-		 * in from the file */
-		s->releasable = o->mapped;
-		return SYM_OK;
-	}
 	if (s->flags & SHF_COMPRESSED) {
 		/* Elf32_Chdr: type, size, align (4 bytes each); Elf64_Chdr:
 		 * type, reserved, size, align. */
@@ -566,12 +460,14 @@ static enum sym_code elf_load_section(struct obj *o, struct obj_section *s,
 		if (c.bad)
 			return sym_fail(err, SYM_ETRUNC, "section %s of '%s' is too short for its compression header",
 					s->name, o->path);
-		if (type == ELFCOMPRESS_ZLIB)
-			return inflate_exact(o, s, raw + c.pos, s->size - c.pos, size, err);
-		if (type == ELFCOMPRESS_ZSTD)
-			return unzstd_exact(o, s, raw + c.pos, s->size - c.pos, size, err);
-		return sym_fail(err, SYM_EUNSUP, "section %s of '%s' uses compression type %u",
-				s->name, o->path, type);
+		if (type != ELFCOMPRESS_ZLIB && type != ELFCOMPRESS_ZSTD)
+			return sym_fail(err, SYM_EUNSUP, "section %s of '%s' uses compression type %u",
+					s->name, o->path, type);
+		comp->kind = type == ELFCOMPRESS_ZLIB ? OBJ_COMP_ZLIB : OBJ_COMP_ZSTD;
+		comp->in = raw + c.pos;
+		comp->in_size = s->size - c.pos;
+		comp->out_size = size;
+		return SYM_OK;
 	}
 	/* legacy .zdebug: "ZLIB" and a big-endian 64-bit size */
 	{
@@ -581,8 +477,31 @@ static enum sym_code elf_load_section(struct obj *o, struct obj_section *s,
 		if (!magic || b.bad || memcmp(magic, "ZLIB", 4) != 0)
 			return sym_fail(err, SYM_EFORMAT, "section %s of '%s' lacks its ZLIB header",
 					s->name, o->path);
-		return inflate_exact(o, s, raw + b.pos, s->size - b.pos, size, err);
+		comp->kind = OBJ_COMP_ZLIB;
+		comp->in = raw + b.pos;
+		comp->in_size = s->size - b.pos;
+		comp->out_size = size;
+		return SYM_OK;
 	}
+}
+
+static enum sym_code elf_load_section(struct obj *o, struct obj_section *s,
+				      struct sym_err *err)
+{
+	struct obj_comp comp;
+	enum sym_code rc;
+
+	s->loaded = true;
+	if (!s->compressed) {
+		if (s->size)
+			s->data = o->map + s->offset;
+		/* a private read-only file mapping: released pages fault back
+		 * in from the file */
+		s->releasable = o->mapped;
+		return SYM_OK;
+	}
+	rc = elf_compression(o, s, &comp, err);
+	return rc ? rc : obj_decompress(o, s, &comp, err);
 }
 
 static int walk_symtab(struct obj *o, struct obj_section *s,
@@ -929,6 +848,7 @@ const struct obj_ops obj_elf_ops = {
 	.probe = elf_probe,
 	.open = elf_open,
 	.load_section = elf_load_section,
+	.compression = elf_compression,
 	.symbols = elf_symbols,
 	.embedded = elf_embedded,
 	.find_debug = elf_find_debug,

@@ -1,0 +1,414 @@
+/* obj_job.c - decompressing sections, in the caller's thread or ahead of
+ * it on a pool (obj_prefetch).
+ *
+ * A section a worker decompresses has a job (struct obj_job); obj_section()
+ * waits for the job to finish.  The one section a reader takes in order,
+ * front to back (.debug_info), is streamed: the reader asks for the bytes
+ * up to an offset (obj_stream_need()) and the worker stays at most
+ * OBJ_STREAM_WINDOW bytes ahead of the furthest offset asked for, so the
+ * decompressed bytes the reader has released (MADV_DONTNEED) and the ones
+ * not yet asked for never add up to the section.  Whatever the pool does,
+ * the bytes, the errors and their messages are those of the synchronous
+ * path, so a conversion's output does not depend on the number of jobs.
+ */
+#include "config.h"
+#include "obj.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "pool.h"
+
+/* A decompressed section may not exceed this many bytes, nor 1000 times
+ * its compressed size: a guard against decompression bombs. */
+#define MAX_INFLATED ((uint64_t)16 << 30)
+/* the bytes decompressed per step: a streaming reader sees them by steps
+ * (of at most half its window) */
+#define STEP ((size_t)1 << 20)
+
+struct obj_job {
+	struct pool_task task;
+	struct obj *o;
+	struct obj_section *s;
+	struct obj_comp comp;
+	uint8_t *out;
+	struct obj_section view;	/* the streamed section as its reader sees it */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t avail;		/* bytes decompressed so far */
+	size_t need;		/* the furthest offset a reader asked for */
+	size_t window;		/* 0: no limit */
+	size_t step;
+	bool finished, cancel;
+	bool inline_run;	/* run by its reader, no worker having started it */
+	unsigned long steps, held, waited;	/* SYM_TEST_STREAM_STATS */
+	enum sym_code rc;	/* when finished */
+	struct sym_err err;
+};
+
+/* Called after each step with the bytes done; false stops. */
+typedef bool (*step_fn)(struct obj_job *j, size_t done);
+
+/* SYM_TEST_STREAM_WINDOW=N (64 to OBJ_STREAM_WINDOW bytes) narrows the
+ * window, so that tests see a streamed section arrive in many steps. */
+static size_t stream_window(void)
+{
+	const char *e = getenv("SYM_TEST_STREAM_WINDOW");
+	char *end = NULL;
+	long long n = e && *e ? strtoll(e, &end, 10) : -1;
+
+	return n >= 64 && end && !*end && (uint64_t)n <= OBJ_STREAM_WINDOW ? (size_t)n : OBJ_STREAM_WINDOW;
+}
+
+/* 0, or -1 when the data do not decompress to exactly out_size bytes, -2
+ * when step stopped it, -3 out of memory. */
+static int run_zlib(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size,
+		    step_fn step, struct obj_job *j)
+{
+	const size_t per = j && j->step ? j->step : STEP;
+	z_stream zs;
+	size_t in_left = in_size, out_done = 0;
+	int zr;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK)
+		return -3;
+	zs.next_in = (Bytef *)in;
+	zs.next_out = out;
+	do {
+		size_t chunk;
+
+		if (zs.avail_in == 0) {
+			zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
+			in_left -= zs.avail_in;
+		}
+		chunk = out_size - out_done > per ? per : out_size - out_done;
+		zs.avail_out = (uInt)chunk;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		out_done += chunk - zs.avail_out;
+		if (step && (zr == Z_OK || zr == Z_STREAM_END) && !step(j, out_done)) {
+			inflateEnd(&zs);
+			return -2;
+		}
+	} while (zr == Z_OK && (zs.avail_in || in_left) && out_done < out_size);
+	/* a stream that ends exactly at out_size still owes Z_STREAM_END */
+	if (zr == Z_OK && out_done == out_size && (zs.avail_in || in_left)) {
+		uint8_t extra;
+
+		zs.next_out = &extra;
+		zs.avail_out = 1;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zs.avail_out == 0)
+			zr = Z_DATA_ERROR;
+	}
+	inflateEnd(&zs);
+	return zr == Z_STREAM_END && zs.total_out == out_size ? 0 : zr == Z_MEM_ERROR ? -3 : -1;
+}
+
+static int run_zstd(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size,
+		    step_fn step, struct obj_job *j)
+{
+	ZSTD_DStream *z = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, in_size, 0 };
+	ZSTD_outBuffer ob = { out, 0, 0 };
+	const size_t per = j && j->step ? j->step : STEP;
+	size_t r;
+
+	if (!z)
+		return -3;
+	/* decompressed by steps, zstd keeps a window of its own: allow any
+	 * a 64-bit decoder allows (ZSTD_WINDOWLOG_MAX_64), as decompressing
+	 * in one call would (a frame's window is never larger than its
+	 * content) */
+	ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 31);
+	do {
+		ob.size = out_size - ob.pos > per ? ob.pos + per : out_size;
+		r = ZSTD_decompressStream(z, &ob, &ib);
+		if (step && !ZSTD_isError(r) && !step(j, ob.pos)) {
+			ZSTD_freeDStream(z);
+			return -2;
+		}
+	} while (!ZSTD_isError(r) && r != 0 && (ib.pos < ib.size || ob.pos == ob.size) &&
+		 ob.pos < out_size);
+	/* the frame must end with the section's bytes */
+	if (!ZSTD_isError(r) && r != 0 && ob.pos == out_size) {
+		uint8_t extra;
+		ZSTD_outBuffer eb = { &extra, 1, 0 };
+
+		r = ZSTD_decompressStream(z, &eb, &ib);
+		if (eb.pos)
+			r = 1;
+	}
+	ZSTD_freeDStream(z);
+	return !ZSTD_isError(r) && r == 0 && ob.pos == out_size ? 0 : -1;
+}
+
+static enum sym_code check_claim(struct obj *o, const struct obj_section *s,
+				 const struct obj_comp *c, struct sym_err *err)
+{
+	if (c->out_size > MAX_INFLATED || c->out_size / 1000 > c->in_size || c->out_size > SIZE_MAX)
+		return sym_fail(err, SYM_ELIMIT, "section %s of '%s' claims %llu bytes uncompressed",
+				s->name, o->path, (unsigned long long)c->out_size);
+	return SYM_OK;
+}
+
+static enum sym_code decompress(struct obj *o, const struct obj_section *s, const struct obj_comp *c,
+				uint8_t *out, step_fn step, struct obj_job *j, struct sym_err *err)
+{
+	int r = c->kind == OBJ_COMP_ZSTD ? run_zstd(c->in, c->in_size, out, (size_t)c->out_size, step, j)
+					 : run_zlib(c->in, c->in_size, out, (size_t)c->out_size, step, j);
+
+	switch (r) {
+	case 0: return SYM_OK;
+	case -2: return sym_fail(err, SYM_EIO, "decompressing section %s of '%s' was stopped",
+				 s->name, o->path);
+	case -3: return sym_fail(err, SYM_ENOMEM, "out of memory decompressing section %s of '%s'",
+				 s->name, o->path);
+	default: return sym_fail(err, SYM_EFORMAT, "section %s of '%s' does not decompress to its declared size",
+				 s->name, o->path);
+	}
+}
+
+static void set_loaded(struct obj_section *s, uint8_t *out, uint64_t size)
+{
+	s->data = out;
+	s->size = (size_t)size;
+	s->owned = out;
+	s->releasable = true;
+}
+
+enum sym_code obj_decompress(struct obj *o, struct obj_section *s, const struct obj_comp *c,
+			     struct sym_err *err)
+{
+	enum sym_code rc = check_claim(o, s, c, err);
+	uint8_t *out;
+
+	if (rc)
+		return rc;
+	out = malloc(c->out_size ? (size_t)c->out_size : 1);
+	if (!out)
+		return sym_fail(err, SYM_ENOMEM, "out of memory decompressing section %s of '%s'",
+				s->name, o->path);
+	rc = decompress(o, s, c, out, NULL, NULL, err);
+	if (rc) {
+		free(out);
+		return rc;
+	}
+	set_loaded(s, out, c->out_size);
+	return SYM_OK;
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+static bool job_step(struct obj_job *j, size_t done)
+{
+	bool go;
+
+	pthread_mutex_lock(&j->mu);
+	j->avail = done;
+	j->steps++;
+	pthread_cond_broadcast(&j->cv);
+	if (j->window && !j->cancel && j->avail >= j->need + j->window && j->avail < j->comp.out_size)
+		j->held++;
+	while (j->window && !j->cancel && j->avail >= j->need + j->window && j->avail < j->comp.out_size)
+		pthread_cond_wait(&j->cv, &j->mu);
+	go = !j->cancel;
+	pthread_mutex_unlock(&j->mu);
+	return go;
+}
+
+static void job_run(void *arg)
+{
+	struct obj_job *j = arg;
+	struct sym_err e;
+	enum sym_code rc;
+
+	sym_err_clear(&e);
+	rc = decompress(j->o, j->s, &j->comp, j->out, job_step, j, &e);
+	pthread_mutex_lock(&j->mu);
+	j->rc = rc;
+	j->err = e;
+	if (rc == SYM_OK)
+		j->avail = (size_t)j->comp.out_size;
+	j->finished = true;
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* Waits until the job has decompressed upto bytes, or, for the end, until
+ * it has finished (a stream's checksum comes after its last byte); runs a
+ * job that is not streamed here when no worker has started it.  SYM_OK, or
+ * the job's error (into err unless err holds one already). */
+static enum sym_code job_need(struct obj_job *j, size_t upto, struct sym_err *err)
+{
+	const bool to_end = upto >= j->comp.out_size;
+	enum sym_code rc = SYM_OK;
+
+	pthread_mutex_lock(&j->mu);
+	if (upto > j->need) {
+		j->need = upto;
+		pthread_cond_broadcast(&j->cv);
+	}
+
+	while (!j->finished && (j->avail < upto || to_end)) {
+		/* a section decompressed whole that no worker has started is
+		 * decompressed here; a streamed one is left to the workers,
+		 * whose other jobs all end without this thread's help (only
+		 * one section is streamed), or it would arrive whole */
+		if (!j->window) {
+			pthread_mutex_unlock(&j->mu);
+			if (pool_claim(&j->task)) {
+				j->inline_run = true;
+				job_run(j);
+				pool_done(&j->task);
+			}
+			pthread_mutex_lock(&j->mu);
+		}
+		if (!j->finished && (j->avail < upto || to_end)) {
+			j->waited++;
+			pthread_cond_wait(&j->cv, &j->mu);
+		}
+	}
+	if (j->avail < upto || (to_end && j->rc)) {
+		rc = j->rc;
+		if (err->code == SYM_OK)	/* the first error stands, as sym_fail() keeps it */
+			*err = j->err;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+/* Stops the job and waits for it.  A section whose job finished is loaded
+ * from it; one whose job was stopped is as it was, to be loaded in this
+ * thread if it is asked for again. */
+static void job_end(struct obj_job *j)
+{
+	struct obj_section *s = j->s;
+
+	pthread_mutex_lock(&j->mu);
+	j->cancel = true;
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	pool_wait(&j->task);
+	if (getenv("SYM_TEST_STREAM_STATS"))
+		/* for the tests: how the section arrived */
+		fprintf(stderr, "dumpsyms: stats: %s %s: %zu bytes, %s, %lu steps, held %lu times by the window, reader waited %lu times\n",
+			s->name, j->window ? "streamed" : "whole", (size_t)j->comp.out_size,
+			j->inline_run ? "by its reader" : "by a worker", j->steps, j->held, j->waited);
+	if (!s->loaded && j->finished && j->rc == SYM_OK) {
+		s->loaded = true;
+		set_loaded(s, j->out, j->comp.out_size);
+	} else if (!s->loaded || s->owned != j->out)
+		free(j->out);
+	pthread_cond_destroy(&j->cv);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+}
+
+void obj_prefetch(struct obj *o, struct pool *p, const char *const *names, size_t n,
+		  const char *stream)
+{
+	size_t i;
+
+	if (!p || !pool_workers(p) || !o->ops || !o->ops->compression)
+		return;
+	for (i = 0; i < n; i++) {
+		struct obj_section *s = (struct obj_section *)obj_find_section(o, names[i]);
+		struct obj_comp c;
+		struct sym_err e;
+		struct obj_job *j;
+
+		if (!s || s->loaded || s->truncated || !s->compressed || s->kind == OBJ_SECT_NOBITS)
+			continue;
+		/* a bad header or claim is left to obj_section(), which says
+		 * so in the reader's order */
+		sym_err_clear(&e);
+		if (o->ops->compression(o, s, &c, &e) != SYM_OK || check_claim(o, s, &c, &e) != SYM_OK)
+			continue;
+		j = calloc(1, sizeof(*j));
+		if (!j)
+			return;
+		j->out = malloc(c.out_size ? (size_t)c.out_size : 1);
+		if (!j->out) {
+			free(j);
+			return;
+		}
+		j->o = o;
+		j->s = s;
+		j->comp = c;
+		/* an empty section is not streamed: its reader would take it
+		 * for none and never ask */
+		j->window = stream && strcmp(stream, names[i]) == 0 && c.out_size ? stream_window() : 0;
+		j->step = j->window && j->window / 2 < STEP ? j->window / 2 : STEP;
+		pthread_mutex_init(&j->mu, NULL);
+		pthread_cond_init(&j->cv, NULL);
+		j->task.fn = job_run;
+		j->task.arg = j;
+		s->job = j;
+		pool_submit(p, &j->task);
+	}
+}
+
+/* obj_section() on a section with a job: the whole section. */
+enum sym_code obj_job_finish(struct obj_section *s, struct sym_err *err)
+{
+	struct obj_job *j = s->job;
+	enum sym_code rc = job_need(j, (size_t)j->comp.out_size, err);
+
+	/* as the synchronous path leaves it: loaded, with no data on an
+	 * error */
+	s->loaded = true;
+	if (rc == SYM_OK)
+		set_loaded(s, j->out, j->comp.out_size);
+	return rc;
+}
+
+static void obj_job_end(struct obj_section *s)
+{
+	if (s->job) {
+		job_end(s->job);
+		s->job = NULL;
+	}
+}
+
+void obj_prefetch_end(struct obj *o)
+{
+	for (size_t i = 0; i < o->nsections; i++)
+		obj_job_end(&o->sections[i]);
+}
+
+const struct obj_section *obj_section_stream(struct obj *o, const char *name,
+					     struct obj_stream **stream, struct sym_err *err)
+{
+	const struct obj_section *s = obj_find_section(o, name);
+
+	*stream = NULL;
+	if (s && !s->loaded && s->job && s->job->window) {
+		/* its bytes arrive as obj_stream_need() asks for them; the
+		 * section itself stays unloaded until the job ends */
+		struct obj_job *j = s->job;
+
+		j->view = *s;
+		j->view.data = j->out;
+		j->view.size = (size_t)j->comp.out_size;
+		j->view.owned = j->out;
+		j->view.releasable = true;
+		*stream = (struct obj_stream *)j;
+		return j->view.size ? &j->view : NULL;
+	}
+	return obj_section(o, name, err);
+}
+
+enum sym_code obj_stream_need(struct obj_stream *stream, uint64_t upto, struct sym_err *err)
+{
+	struct obj_job *j = (struct obj_job *)stream;
+
+	if (upto > j->comp.out_size)
+		upto = j->comp.out_size;
+	return job_need(j, (size_t)upto, err);
+}

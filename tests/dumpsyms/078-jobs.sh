@@ -1,0 +1,183 @@
+# dumpsyms -j: the output does not depend on the number of threads.
+#
+# Every ELF fixture (and the names matrix), as built and with its debug
+# sections compressed (zlib, .zdebug, zstd), converted with -d -m under -j 1,
+# -j 2 and -j 8, -j 8 twice: the four .sym files must be byte-identical.
+# SYM_TEST_STREAM_WINDOW=4096 keeps the worker that decompresses .debug_info
+# at most 4 KB ahead of the reader, so that every fixture's units arrive in
+# many steps, and the reader waits for them (SYM_TEST_STREAM_STATS shows
+# that it did: a test that streams nothing would prove nothing).
+#
+# A damaged compressed .debug_info (a byte in the middle, the last byte of
+# the stream) fails with every -j as it fails with -j 1: the same exit
+# status and message, and no output file.  Under ThreadSanitizer
+# (scripts/test runs this test in a --enable-tsan build too) any report
+# fails the run.
+. "${TOP:?run tests through tests/run}/tests/lib.sh"
+export SYM_TEST_STREAM_WINDOW=4096
+
+# a conversion that hangs (threads waiting on each other) fails the test
+jrun() { timeout 120 "$DUMPSYMS" "$@"; }
+is_elf() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; }
+has_info() { readelf -SW "$1" 2> /dev/null | grep -q ' \.z\{0,1\}debug_info '; }
+
+inputs=()
+for f in "$FIXTURES"/* "$FIXTURES"/names/*; do
+	[ -f "$f" ] && is_elf "$f" && has_info "$f" || continue
+	case $f in *.dwo | *.o) continue ;; esac
+	inputs+=("$f")
+done
+[ ${#inputs[@]} -ge 40 ] || fail "only ${#inputs[@]} ELF fixtures with DWARF (expected at least 40)"
+
+big=$FIXTURES/cppapp-gcc-O0-dw5
+[ -f "$big" ] || fail "missing fixture $big"
+zstd=1
+objcopy --compress-debug-sections=zstd "$big" probe.zstd 2> /dev/null || zstd=0
+
+same() {	# same LABEL FILE: four runs of FILE agree
+	local label=$1 f=$2 j
+	for j in 1 2 8 8b; do
+		jrun -j "${j%b}" -d -m "$f" > "out.$j" 2> "err.$j" || {
+			cat "err.$j" >&2
+			fail "$label: -j ${j%b} failed"
+		}
+	done
+	[ -s out.1 ] || fail "$label: no output"
+	for j in 2 8 8b; do
+		cmp -s out.1 "out.$j" || {
+			diff out.1 "out.$j" | head -n 20 >&2
+			fail "$label: -j ${j%b} differs from -j 1"
+		}
+		cmp -s err.1 "err.$j" || fail "$label: -j ${j%b} warns otherwise than -j 1"
+	done
+}
+
+# binutils' objcopy knows the host's ELF; llvm-objcopy (zlib only, in
+# LLVM 14) the other machines'
+compress() {	# compress KIND IN OUT
+	objcopy --compress-debug-sections="$1" "$2" "$3" 2> /dev/null ||
+		{ [ "$1" != zstd ] && llvm-objcopy --compress-debug-sections="$1" "$2" "$3"; }
+}
+n=0 nzstd=0
+for f in "${inputs[@]}"; do
+	b=${f#"$FIXTURES"/}
+	same "$b" "$f"
+	compress zlib "$f" in.zlib || fail "cannot compress $b with zlib"
+	same "$b (zlib)" in.zlib
+	compress zlib-gnu "$f" in.gnu || fail "cannot compress $b with zlib-gnu"
+	same "$b (.zdebug)" in.gnu
+	if [ $zstd = 1 ] && compress zstd "$f" in.zstd; then
+		same "$b (zstd)" in.zstd
+		nzstd=$((nzstd + 1))
+	fi
+	n=$((n + 1))
+done
+echo "$n fixtures agree under -j 1, 2, 8 and 8 again, plain, zlib and .zdebug; $nzstd with zstd too"
+[ $zstd = 0 ] || [ $nzstd -ge $((n / 2)) ] || fail "only $nzstd of $n fixtures could be compressed with zstd"
+
+# the streaming did happen: the worker was held by the window, the reader
+# waited for it; with -j 1 there is no worker at all
+objcopy --compress-debug-sections=zlib "$big" big.zlib
+SYM_TEST_STREAM_STATS=1 jrun -j 2 -d big.zlib > /dev/null 2> stats || fail "-j 2 big.zlib"
+line=$(grep '^dumpsyms: stats: .debug_info streamed: ' stats) || { cat stats >&2; fail "no streamed .debug_info"; }
+[[ $line =~ ([0-9]+)\ bytes,\ by\ a\ worker,\ ([0-9]+)\ steps,\ held\ ([0-9]+)\ times.*waited\ ([0-9]+)\ times ]] ||
+	fail "unexpected stats line: $line"
+size=${BASH_REMATCH[1]} steps=${BASH_REMATCH[2]} held=${BASH_REMATCH[3]}
+[ "$size" -gt 16384 ] && [ "$steps" -ge $((size / 2048)) ] && [ "$held" -gt 0 ] ||
+	fail "the .debug_info of $size bytes did not arrive in 2 KB steps held by the window: $line"
+SYM_TEST_STREAM_STATS=1 jrun -j 1 -d big.zlib > /dev/null 2> stats1 || fail "-j 1 big.zlib"
+grep -q 'stats:' stats1 && fail "-j 1 started a worker: $(cat stats1)"
+
+# damaged streams: the same failure with every -j
+sect_range() {	# sect_range FILE NAME: the file offset and size of section NAME (or .zNAME)
+	python3 - "$1" "$2" << 'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+want = sys.argv[2].encode()
+shoff, = struct.unpack_from('<Q', d, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from('<HHH', d, 0x3a)
+hdr = lambda i: struct.unpack_from('<IIQQQQIIQQ', d, shoff + i * shentsize)
+strtab = hdr(shstrndx)[4]
+for i in range(shnum):
+    h = hdr(i)
+    name = d[strtab + h[0]:d.index(b'\0', strtab + h[0])]
+    if name in (want, b'.z' + want[1:]):
+        print(h[4], h[5])
+PY
+}
+info_range() { sect_range "$1" .debug_info; }
+damage() {	# damage FILE OFFSET: flips the byte at OFFSET
+	python3 -c "import sys
+p, o = sys.argv[1], int(sys.argv[2])
+d = bytearray(open(p, 'rb').read()); d[o] ^= 0x5a; open(p, 'wb').write(d)" "$1" "$2" || fail "cannot damage $1"
+}
+fails_alike() {	# fails_alike LABEL FILE
+	local label=$1 f=$2 j rc1 rc
+	jrun -j 1 --output out.sym "$f" > /dev/null 2> err.1
+	rc1=$?
+	[ $rc1 = 1 ] || fail "$label: -j 1 exits $rc1, not 1"
+	grep -q 'does not decompress\|cannot\|claims' err.1 || { cat err.1 >&2; fail "$label: -j 1 does not say why"; }
+	[ -e out.sym ] && fail "$label: -j 1 wrote out.sym"
+	# again and again: the reader and the worker race to the end
+	for j in 2 8 2 8 2 8 2 8 2 8; do
+		jrun -j $j --output out.sym "$f" > /dev/null 2> "err.$j"
+		rc=$?
+		[ $rc = $rc1 ] || fail "$label: -j $j exits $rc, -j 1 $rc1"
+		cmp -s err.1 "err.$j" || { diff err.1 "err.$j" >&2; fail "$label: -j $j says otherwise than -j 1"; }
+		[ -e out.sym ] && fail "$label: -j $j wrote out.sym"
+	done
+	return 0
+}
+for kind in zlib zlib-gnu $([ $zstd = 1 ] && echo zstd); do
+	objcopy --compress-debug-sections=$kind "$big" d.$kind || fail "objcopy $kind"
+	read -r off size <<< "$(info_range d.$kind)"
+	[ -n "$size" ] && [ "$size" -gt 1000 ] || fail "no compressed .debug_info in d.$kind"
+	cp d.$kind mid.$kind
+	damage mid.$kind $((off + size / 2))
+	fails_alike "$kind, a byte in the middle" mid.$kind
+	cp d.$kind end.$kind
+	damage end.$kind $((off + size - 1))
+	fails_alike "$kind, the stream's last byte" end.$kind
+done
+
+# an Elf64_Chdr that claims 0 bytes: not streamed, the same error
+objcopy --compress-debug-sections=zlib "$big" zero.zlib
+read -r off size <<< "$(info_range zero.zlib)"
+python3 -c "import struct, sys
+p, o = sys.argv[1], int(sys.argv[2])
+d = bytearray(open(p, 'rb').read()); struct.pack_into('<Q', d, o + 8, 0); open(p, 'wb').write(d)" zero.zlib "$off"
+fails_alike "zlib, .debug_info claiming 0 bytes" zero.zlib
+# two damaged sections: the first one read is named, as with -j 1
+cp d.zlib two.zlib
+for sect in .debug_abbrev .debug_line; do
+	read -r off size <<< "$(sect_range two.zlib $sect)"
+	[ -n "$size" ] || fail "no $sect in two.zlib"
+	damage two.zlib $((off + size - 1))
+done
+fails_alike "zlib, .debug_abbrev and .debug_line damaged" two.zlib
+grep -q "section .debug_abbrev of" err.1 || fail "-j 1 does not name .debug_abbrev: $(cat err.1)"
+# a first unit of DWARF version 9 in a stream whose checksum is wrong: the
+# units' bytes arrive before the checksum is checked, and the reader stops
+# at the first unit, but the error is the stream's, as with -j 1
+cp "$big" v9
+read -r off size <<< "$(info_range v9)"
+python3 -c "import struct, sys
+p, o = sys.argv[1], int(sys.argv[2])
+d = bytearray(open(p, 'rb').read()); struct.pack_into('<H', d, o + 4, 9); open(p, 'wb').write(d)" v9 "$off"
+jrun -j 1 v9 > /dev/null 2> err && fail "a first unit of version 9 converts"
+grep -q "unsupported DWARF version 9" err || fail "version 9: $(cat err)"
+objcopy --compress-debug-sections=zlib v9 v9.zlib
+read -r off size <<< "$(info_range v9.zlib)"
+damage v9.zlib $((off + size - 1))
+fails_alike "zlib, a bad first unit and a bad checksum" v9.zlib
+grep -q "does not decompress" err.1 || fail "version 9 + checksum: $(cat err.1)"
+
+# the option itself
+for bad in 0 -1 1025 x 2x ''; do
+	jrun -j "$bad" "$big" > /dev/null 2> err && fail "-j '$bad' accepted"
+	grep -q -- '-j takes a number of threads from 1 to 1024' err || fail "-j '$bad': $(cat err)"
+done
+jrun --jobs=3 -d big.zlib > long.sym || fail "--jobs=3"
+jrun -j 1 -d big.zlib > one.sym || fail "-j 1"
+cmp -s one.sym long.sym || fail "--jobs=3 differs from -j 1"
+echo "ok"
