@@ -1304,9 +1304,9 @@ out:
  * tables together keep at most CACHE_BYTES; past that a page is
  * decompressed into the table's scratch buffer for the one use (room
  * counts the bytes the set's older page would give back; when even that
- * is not enough, the set's pages stay).  Two ways: a request's few hundred pages of one table
- * rarely need three slots of a set, where one way made every other
- * request decompress some of them again. */
+ * is not enough, the set's pages stay).  Two ways: a request's few
+ * hundred pages of one table rarely need three slots of a set, where one
+ * way made every other request decompress some of them again. */
 enum { CACHE_SETS = 2048, CACHE_SLOTS = 2 * CACHE_SETS };
 /* SYM_TEST_CACHE_SETS=N (1 to CACHE_SETS) uses only N sets: tests make
  * pages evict each other with it. */
