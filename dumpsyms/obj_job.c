@@ -297,7 +297,8 @@ static void job_end(struct obj_job *j)
 	pool_wait(&j->task);
 	if (getenv("SYM_TEST_STREAM_STATS"))
 		/* for the tests: how the section arrived */
-		fprintf(stderr, "dumpsyms: stats: %s %s: %zu bytes, %s, %lu steps, held %lu times by the window, reader waited %lu times\n",
+		fprintf(stderr, "dumpsyms: stats: %s %s: %zu bytes, %s, %lu steps, "
+			"held %lu times by the window, reader waited %lu times\n",
 			s->name, j->window ? "streamed" : "whole", (size_t)j->comp.out_size,
 			j->inline_run ? "by its reader" : "by a worker", j->steps, j->held, j->waited);
 	if (!s->loaded && j->finished && j->rc == SYM_OK) {
