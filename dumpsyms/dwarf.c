@@ -2374,7 +2374,6 @@ static enum sym_code info_ready(const struct dw_file *f, uint64_t off, struct sy
 	return obj_stream_need(s->stream, end, err);
 }
 
-
 /* Gives back the memory of a section before offset `upto`.  Units are
  * read once, front to back, so on a large input this keeps the resident
  * size near one unit's worth instead of whole sections.  Pages of a file
@@ -2642,7 +2641,7 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	get_sect(o, ".debug_addr", &st.f.addr, err);
 	get_sect(o, ".debug_str_offsets", &st.f.str_offsets, err);
 	if (err->code && st.f.info.stream) {
-		/* without a pool, a damaged .debug_info is the error */
+		/* as with -j 1, a damaged .debug_info is the error */
 		struct sym_err ie;
 
 		sym_err_clear(&ie);
