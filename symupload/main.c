@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "pool.h"
 #include "obj.h"
 #include "outbuf.h"
 #include "sha256.h"
@@ -1625,6 +1626,7 @@ static int check_main(int argc, char **argv)
 	}
 	st.copt.debug_dirs = ddirs;
 	st.copt.ndebug_dirs = nddirs;
+	st.copt.jobs = pool_cpus();	/* decompression on every core, as dumpsyms */
 	for (i = (size_t)optind; i < (size_t)argc; i++) {
 		size_t before = json_array_size(out), k;
 
@@ -1792,6 +1794,7 @@ int main(int argc, char **argv)
 	st.copt.os = NULL;	/* Linux for ELF, mac for Mach-O */
 	st.copt.debug_dirs = ddirs;
 	st.copt.ndebug_dirs = nddirs;
+	st.copt.jobs = pool_cpus();	/* decompression on every core, as dumpsyms */
 	st.out = st.json ? stderr : stdout;
 	st.tty = isatty(STDERR_FILENO) && !st.json;
 	st.verbose = cfg.verbose;
