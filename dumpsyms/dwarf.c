@@ -10,6 +10,12 @@
  * qualified with the enclosing namespace / class names, following
  * DW_AT_specification and DW_AT_abstract_origin (including references to
  * later DIEs, which are fixed up when the target is read).
+ *
+ * What a unit leaves for later units (declarations, abstract instances,
+ * inline origins to name) is kept to the end of the file only when some
+ * DIE may refer to another unit's (DW_FORM_ref_addr: gcc -flto, dwz);
+ * otherwise it is forgotten at the unit's end (local_refs, unit_done), so
+ * that memory follows the largest unit and the output, not the file.
  */
 #include "config.h"
 #include "dwarf.h"
@@ -165,6 +171,13 @@ struct dwarf_state {
 	uint32_t *lzset;	/* open addressing: index + 1 */
 	size_t lzcap;
 	struct offmap fwd;	/* -> size_t: module function index + 1 */
+	/* local_refs: no abbreviation of the file refers across units
+	 * (unit_local_refs), so a unit's declarations, abstract instances
+	 * and origins are named and forgotten when it ends (unit_done):
+	 * memory follows the largest unit, not the file */
+	bool local_refs;
+	size_t lazies0;		/* lazies when the unit began */
+	uint64_t units_done;	/* SYM_TEST_UNIT_STATS */
 
 	/* per unit */
 	bool unit_scoped;	/* it has a scope or type DIE: not built with
@@ -178,6 +191,7 @@ struct dwarf_state {
 	struct range_vec inl_ranges;
 	VEC(size_t) inl_up;		/* clip_to_parents: the open inlines */
 	struct offmap origin_idx;	/* abstract origin DIE -> module origin + 1 */
+	size_t no_origin;		/* inlines without one: module origin + 1 */
 	struct offmap named_dies;	/* FUNC DIEs an origin may name -> lazy index */
 	struct range_vec franges;
 	VEC(struct frame) stack;
@@ -474,6 +488,53 @@ static uint32_t lazy_add(struct dwarf_state *st, const struct lazy *lz)
 	return (uint32_t)st->lazies.n++;
 }
 
+/* The slot of lzset that holds index idx. */
+static size_t lzset_slot(const struct dwarf_state *st, uint32_t idx)
+{
+	size_t i = lazy_hash(&st->lazies.v[idx]) & (st->lzcap - 1);
+
+	while (st->lzset[i] != idx + 1)
+		i = (i + 1) & (st->lzcap - 1);
+	return i;
+}
+
+/* Forgets the lazies a unit added (from st->lazies0 on) that later units
+ * cannot use: all but the names evaluated without a reference into the
+ * unit, which later units' equal inputs find again (lazy_add) instead of
+ * evaluating them anew.  Only lzset refers to them by then (unit_done).
+ * Order is kept, so the indices depend on the input alone. */
+static void lazies_forget(struct dwarf_state *st)
+{
+	size_t i, w = st->lazies0;
+
+	for (i = st->lazies0; i < st->lazies.n; i++) {
+		const struct lazy *lz = &st->lazies.v[i];
+		size_t k, j;
+
+		if (lz->state == 2 && !lz->spec_ref && !lz->origin_ref) {
+			if (w != i) {
+				st->lzset[lzset_slot(st, (uint32_t)i)] = (uint32_t)w + 1;
+				st->lazies.v[w] = *lz;
+			}
+			w++;
+			continue;
+		}
+		/* linear probing's deletion: later entries of the cluster
+		 * that may not sit past the hole move into it */
+		k = lzset_slot(st, (uint32_t)i);
+		st->lzset[k] = 0;
+		for (j = (k + 1) & (st->lzcap - 1); st->lzset[j]; j = (j + 1) & (st->lzcap - 1)) {
+			size_t h = lazy_hash(&st->lazies.v[st->lzset[j] - 1]) & (st->lzcap - 1);
+			if ((j > k && (h <= k || h > j)) || (j < k && h <= k && h > j)) {
+				st->lzset[k] = st->lzset[j];
+				st->lzset[j] = 0;
+				k = j;
+			}
+		}
+	}
+	st->lazies.n = w;
+}
+
 static struct lazy *lazy_at(struct dwarf_state *st, const uint32_t *idx)
 {
 	return idx && *idx < st->lazies.n ? &st->lazies.v[*idx] : NULL;
@@ -768,13 +829,19 @@ static int add_inline(struct dwarf_state *st, struct frame *fr)
 	in.nest = fr->nest;
 	in.call_line = fr->call_line > UINT32_MAX ? UINT32_MAX : (uint32_t)fr->call_line;
 	in.call_file = fr->call_file;
-	/* one module origin per abstract-origin DIE, named at the end */
+	/* one module origin per abstract-origin DIE, named at the end of
+	 * its unit or of the file (name_origins); one for all inlines that
+	 * name none */
 	{
-		uint64_t key = fr->has_origin_off ? fr->origin_off : UINT64_MAX - 1;
-		size_t *slot = offmap_get(&st->origin_idx, key);
+		size_t *slot = fr->has_origin_off ? offmap_get(&st->origin_idx, fr->origin_off)
+						  : st->no_origin ? &st->no_origin : NULL;
 		if (!slot) {
 			uint32_t o = module_add_origin(st->mod);
-			if (o == UINT32_MAX || !(slot = offmap_put(&st->origin_idx, key)))
+			if (o == UINT32_MAX)
+				return -1;
+			slot = fr->has_origin_off ? offmap_put(&st->origin_idx, fr->origin_off)
+						  : &st->no_origin;
+			if (!slot)
 				return -1;
 			*slot = (size_t)o + 1;
 		}
@@ -876,6 +943,17 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 
 		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
 			return false;
+		/* a unit-local form that leads out of its unit (or wraps
+		 * round) is not a reference: so no DIE refers to another
+		 * unit's but through DW_FORM_ref_addr (see local_refs) */
+		if (v.cls == DW_CLS_REF && v.form != DW_FORM_ref_addr &&
+		    (v.u < st->u.off || v.u >= st->u.end)) {
+			if (!st->key_bias && v.u >= st->f.info.size &&
+			    (at->name == DW_AT_specification || at->name == DW_AT_abstract_origin))
+				warn(st, "the DIE at 0x%llx refers to 0x%llx, outside .debug_info",
+				     (unsigned long long)off, (unsigned long long)v.u);
+			v.cls = DW_CLS_OTHER;
+		}
 		if (v.cls == DW_CLS_REF_SUP) {
 			v.cls = DW_CLS_REF;
 			v.u |= sup_space;
@@ -2396,35 +2474,148 @@ static void release_prefix(const struct dw_sect *sec, uint64_t *released, uint64
 	*released = upto;
 }
 
-/* Names each inline origin after the DIE its inlines referred to. */
-static int name_origins(struct dwarf_state *st)
+struct origin_key {
+	uint64_t off;
+	uint32_t origin;
+};
+
+static int cmp_origin_key(const void *a, const void *b)
 {
+	const struct origin_key *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Keeps the entries of m whose offsets are outside [lo, hi) and forgets
+ * the rest, shrinking m to what is kept; -1 when out of memory. */
+static int offmap_drop_range(struct offmap *m, uint64_t lo, uint64_t hi)
+{
+	struct offmap keep;
 	size_t i;
 
-	for (i = 0; i < st->origin_idx.cap; i++) {
-		uint64_t off;
-		size_t *slot, *named;
-		struct lazy *lz;
-		const char *n;
-
-		if (!st->origin_idx.keys[i])
+	if (!m->n)
+		return 0;
+	offmap_init(&keep, m->esize);
+	for (i = 0; i < m->cap; i++) {
+		uint64_t off = m->keys[i] - 1;
+		void *v;
+		if (!m->keys[i] || (off >= lo && off < hi))
 			continue;
-		off = st->origin_idx.keys[i] - 1;
-		slot = (size_t *)((char *)st->origin_idx.vals + i * st->origin_idx.esize);
-		named = offmap_get(&st->named_dies, off);
-		lz = named ? lazy_at(st, &(uint32_t){ (uint32_t)(*named - 1) }) : NULL;
+		if (!(v = offmap_put(&keep, off))) {
+			offmap_free(&keep);
+			return -1;
+		}
+		memcpy(v, (char *)m->vals + i * m->esize, m->esize);
+	}
+	if (!keep.n && (m->cap <= 1024 || m->n * 4 >= m->cap)) {
+		/* cleared in place for the next unit when that costs no
+		 * more than the entries did: a sparse map is given back */
+		offmap_free(&keep);
+		memset(m->keys, 0, m->cap * sizeof(*m->keys));
+		m->n = 0;
+		return 0;
+	}
+	offmap_free(m);
+	*m = keep;
+	return 0;
+}
+
+/* Names each inline origin after the DIE its inlines referred to: the
+ * module origins of the abstract-origin DIEs at offsets in [lo, hi), in
+ * ascending order of offset (so the names do not depend on
+ * when they are given: see unit_done), and forgets them. */
+static int name_origins(struct dwarf_state *st, uint64_t lo, uint64_t hi)
+{
+	struct origin_key *ks;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (!st->origin_idx.n)
+		return 0;
+	ks = malloc(st->origin_idx.n * sizeof(*ks));
+	if (!ks)
+		return -1;
+	for (i = 0; i < st->origin_idx.cap; i++) {
+		uint64_t off = st->origin_idx.keys[i] - 1;
+		if (!st->origin_idx.keys[i] || off < lo || off >= hi)
+			continue;
+		ks[n].off = off;
+		ks[n++].origin = (uint32_t)(*(size_t *)((char *)st->origin_idx.vals +
+							i * st->origin_idx.esize) - 1);
+	}
+	qsort(ks, n, sizeof(*ks), cmp_origin_key);
+	for (i = 0; i < n && !rc; i++) {
+		size_t *named = offmap_get(&st->named_dies, ks[i].off);
+		struct lazy *lz = named ? lazy_at(st, &(uint32_t){ (uint32_t)(*named - 1) }) : NULL;
+		const char *name;
+
 		if (!lz)
 			continue;
-		n = func_name(st, lz, 0);
-		if (!n)
-			return -1;
-		if (!n[0])
-			continue;
-		n = module_intern(st->mod, n, strlen(n));
-		if (!n)
-			return -1;
-		module_name_origin(st->mod, (uint32_t)(*slot - 1), n);
+		name = func_name(st, lz, 0);
+		if (name && name[0])
+			name = module_intern(st->mod, name, strlen(name));
+		if (!name)
+			rc = -1;
+		else if (name[0])
+			module_name_origin(st->mod, ks[i].origin, name);
 	}
+	free(ks);
+	if (!rc && n)
+		rc = offmap_drop_range(&st->origin_idx, lo, hi);
+	return rc;
+}
+
+/* Whether every reference that names a DIE (DW_AT_specification,
+ * DW_AT_abstract_origin) in every abbreviation of .debug_abbrev has a
+ * unit-local form, and no unit imports another: then no DIE refers to
+ * one in an earlier unit.  gcc -flto and dwz files use DW_FORM_ref_addr;
+ * an abbreviation section that does not parse is not trusted. */
+static bool unit_local_refs(const struct dw_sect *ab, bool be)
+{
+	struct cursor c = cursor_make(ab->data, ab->size, be);
+
+	while (cursor_left(&c) && !c.bad) {
+		uint64_t tag;
+
+		if (cursor_uleb(&c) == 0)
+			continue;	/* the end of a table (or a bad number) */
+		tag = cursor_uleb(&c);
+		cursor_u8(&c);
+		if (c.bad || tag == DW_TAG_imported_unit)
+			return false;
+		for (;;) {
+			uint64_t name = cursor_uleb(&c), form = cursor_uleb(&c);
+			if (c.bad)
+				return false;
+			if (!name && !form)
+				break;
+			if (form == DW_FORM_implicit_const)
+				cursor_sleb(&c);
+			if (form == DW_FORM_indirect)
+				return false;
+			if ((name == DW_AT_specification || name == DW_AT_abstract_origin) &&
+			    form != DW_FORM_ref1 && form != DW_FORM_ref2 && form != DW_FORM_ref4 &&
+			    form != DW_FORM_ref8 && form != DW_FORM_ref_udata)
+				return false;
+		}
+	}
+	return !c.bad;
+}
+
+/* The unit at [lo, hi) has been read: with unit-local references
+ * (local_refs), nothing after it can refer to its DIEs, so its origins
+ * are named now (name_origins) and its declarations, abstract instances
+ * and naming inputs (lazies_forget) forgotten.  The names are those the end of the file would
+ * give: nothing read later evaluates this unit's naming inputs. */
+static int unit_done(struct dwarf_state *st, uint64_t lo, uint64_t hi)
+{
+	if (name_origins(st, lo, hi) < 0 || offmap_drop_range(&st->named_dies, lo, hi) < 0 ||
+	    offmap_drop_range(&st->specs, lo, hi) < 0 ||
+	    offmap_drop_range(&st->origins, lo, hi) < 0 ||
+	    /* forward references the unit left unresolved stay so */
+	    offmap_drop_range(&st->fwd, lo, hi) < 0)
+		return -1;
+	lazies_forget(st);
+	st->units_done++;
 	return 0;
 }
 
@@ -2660,9 +2851,14 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 	offmap_init(&st.named_dies, sizeof(size_t));
 	offmap_init(&st.pu_memo, sizeof(uint64_t));
 	open_sup(&st, o);
+	st.local_refs = !st.have_sup && !getenv("SYM_TEST_FILE_REFS") &&
+			unit_local_refs(&st.f.abbrev, st.f.be);
 
 	while (off < st.f.info.size) {
 		struct sym_err uerr;
+		uint64_t nsplit = st.nsplit;
+
+		st.lazies0 = st.lazies.n;
 
 		rc = info_ready(&st.f, off, err);
 		if (rc)
@@ -2688,6 +2884,14 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 		}
 		if (next <= off)
 			break;
+		/* partial units are read where a reference asks for them,
+		 * after the main loop went past them (pu_on_demand) */
+		if (st.main_pu)
+			st.local_refs = false;
+		if (st.local_refs && st.nsplit == nsplit && unit_done(&st, off, next) < 0) {
+			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+			break;
+		}
 		if (off == st.ustarts_end) {
 			/* the units imports may refer to */
 			if (vec_reserve(st.ustarts, 1) < 0) {
@@ -2720,8 +2924,12 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 			rc = ie.code;
 		}
 	}
-	if (rc == SYM_OK && name_origins(&st) < 0)
+	if (rc == SYM_OK && name_origins(&st, 0, UINT64_MAX) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+	if (getenv("SYM_TEST_UNIT_STATS"))
+		fprintf(stderr, "dumpsyms: stats: %s: references %s; %llu units forgotten at their end\n",
+			o->path, st.local_refs ? "unit-local" : "across units",
+			(unsigned long long)st.units_done);
 	if (st.pu_imports && opt->warn)
 		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read (%llu on a reference before their import)\n",
 			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads,
