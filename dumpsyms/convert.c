@@ -241,7 +241,9 @@ static struct obj *embedded_symtab(struct obj *bin, const struct convert_options
 
 /* The sections the readers take, the largest first: .debug_info is read
  * unit by unit as it is decompressed, the others are decompressed whole,
- * by the workers or by the reader that needs one first. */
+ * by the workers or by the reader that needs one first.  Without a pool
+ * (p NULL), only .debug_info: its reader decompresses it a step at a
+ * time. */
 #define PREFETCH_MAX 11u
 static void prefetch(struct obj *bin, struct obj *dbg, bool cfi, struct pool *p)
 {
@@ -275,10 +277,11 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 
 	/* a pool of its own: a streamed section's worker waits for its
 	 * reader, so a pool is not shared between conversions; no more
-	 * workers than sections to decompress (none: this thread alone) */
+	 * workers than sections to decompress (none: this thread alone,
+	 * which decompresses .debug_info as it reads it) */
 	if (opt->jobs > 1 && !opt->header_only)
 		p = pool_create(opt->jobs - 1 < PREFETCH_MAX ? opt->jobs - 1 : PREFETCH_MAX);
-	if (p)
+	if (!opt->header_only)
 		prefetch(bin, dbg, !opt->no_cfi, p);
 	rc = convert_dwarf(bin, dbg, opt, m, err);
 	/* the workers stop before the pool goes, and before the caller

@@ -7,7 +7,9 @@
  * up to an offset (obj_stream_need()) and the worker stays at most
  * OBJ_STREAM_WINDOW bytes ahead of the furthest offset asked for, so the
  * decompressed bytes the reader has released (MADV_DONTNEED) and the ones
- * not yet asked for never add up to the section.  Whatever the pool does,
+ * not yet asked for never add up to the section.  Without workers (-j 1),
+ * the reader decompresses the streamed section itself, a step at a time,
+ * as far as it asks (reader_steps()).  Whatever the pool does,
  * the bytes, the errors and their messages are those of the synchronous
  * path, so a conversion's output does not depend on the number of jobs.
  */
@@ -18,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -30,6 +34,69 @@
 /* the bytes decompressed per step: a streaming reader sees them by steps
  * (of at most half its window) */
 #define STEP ((size_t)1 << 20)
+
+struct obj_job;
+
+/* Called after each step with the bytes done; false stops. */
+typedef bool (*step_fn)(struct obj_job *j, size_t done);
+
+/* SYM_TEST_STREAM_WINDOW=N (64 to OBJ_STREAM_WINDOW bytes) narrows the
+ * window, so that tests see a streamed section arrive in many steps. */
+static size_t stream_window(void)
+{
+	const char *e = getenv("SYM_TEST_STREAM_WINDOW");
+	char *end = NULL;
+	long long n = e && *e ? strtoll(e, &end, 10) : -1;
+
+	return n >= 64 && end && !*end && (uint64_t)n <= OBJ_STREAM_WINDOW ? (size_t)n : OBJ_STREAM_WINDOW;
+}
+
+/* The compressed bytes of a section in a file's mapping are read once:
+ * the pages decompressed past are given back (they would fault in again
+ * from the file), so a file's compressed sections do not stay resident
+ * beside what they decompress to.  drop: in[0..*dropped) is given back;
+ * consumed: in[0..consumed) has been read. */
+struct in_drop {
+	bool on;	/* in lies in a read-only mapping of a file */
+	size_t dropped;
+};
+
+static void drop_input(struct in_drop *d, const uint8_t *in, size_t consumed)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+
+	if (!d->on || consumed < d->dropped + ((size_t)1 << 20))
+		return;
+	start = ((uintptr_t)in + d->dropped + page - 1) & ~(page - 1);
+	end = ((uintptr_t)in + consumed) & ~(page - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+	d->dropped = consumed;
+}
+
+/* A decompression in steps of at most per bytes, which its caller drives:
+ * a worker to the end (decompress()), or a reader as far as it needs
+ * (a streamed section without a worker, job_need()). */
+struct decoder {
+	enum obj_comp_kind kind;
+	const uint8_t *in;
+	size_t in_size;
+	uint8_t *out;
+	size_t out_size;
+	size_t per;
+	struct in_drop drop;
+	z_stream zs;
+	bool zs_open;
+	size_t in_left;
+	int zr;
+	ZSTD_DStream *z;
+	ZSTD_inBuffer ib;
+	ZSTD_outBuffer ob;
+	size_t r;
+	size_t done;	/* bytes decompressed */
+	bool more;	/* dec_step() may be called again */
+	bool stepped;	/* the last step decoded without an error */
+};
 
 struct obj_job {
 	struct pool_task task;
@@ -46,106 +113,125 @@ struct obj_job {
 	size_t step;
 	bool finished, cancel;
 	bool inline_run;	/* run by its reader, no worker having started it */
+	bool by_reader;		/* a stream without a worker: its reader
+				 * decompresses as far as it needs (dec) */
+	bool dec_open;
+	struct decoder dec;
 	unsigned long steps, held, waited;	/* SYM_TEST_STREAM_STATS */
 	enum sym_code rc;	/* when finished */
 	struct sym_err err;
 };
 
-/* Called after each step with the bytes done; false stops. */
-typedef bool (*step_fn)(struct obj_job *j, size_t done);
-
-/* SYM_TEST_STREAM_WINDOW=N (64 to OBJ_STREAM_WINDOW bytes) narrows the
- * window, so that tests see a streamed section arrive in many steps. */
-static size_t stream_window(void)
+/* 0, or -3 out of memory. */
+static int dec_init(struct decoder *d, const struct obj_comp *c, uint8_t *out, size_t per,
+		    bool drop)
 {
-	const char *e = getenv("SYM_TEST_STREAM_WINDOW");
-	char *end = NULL;
-	long long n = e && *e ? strtoll(e, &end, 10) : -1;
-
-	return n >= 64 && end && !*end && (uint64_t)n <= OBJ_STREAM_WINDOW ? (size_t)n : OBJ_STREAM_WINDOW;
+	memset(d, 0, sizeof(*d));
+	d->kind = c->kind;
+	d->in = c->in;
+	d->in_size = c->in_size;
+	d->out = out;
+	d->out_size = (size_t)c->out_size;
+	d->per = per;
+	d->drop.on = drop;
+	d->more = true;
+	if (d->kind == OBJ_COMP_ZSTD) {
+		if (!(d->z = ZSTD_createDStream()))
+			return -3;
+		/* decompressed by steps, zstd keeps a window of its own:
+		 * allow any a 64-bit decoder allows (ZSTD_WINDOWLOG_MAX_64),
+		 * as decompressing in one call would (a frame's window is
+		 * never larger than its content) */
+		ZSTD_DCtx_setParameter(d->z, ZSTD_d_windowLogMax, 31);
+		d->ib = (ZSTD_inBuffer){ d->in, d->in_size, 0 };
+		d->ob = (ZSTD_outBuffer){ out, 0, 0 };
+		return 0;
+	}
+	if (inflateInit(&d->zs) != Z_OK)
+		return -3;
+	d->zs_open = true;
+	d->zs.next_in = (Bytef *)d->in;
+	d->zs.next_out = out;
+	d->in_left = d->in_size;
+	return 0;
 }
 
-/* 0, or -1 when the data do not decompress to exactly out_size bytes, -2
- * when step stopped it, -3 out of memory. */
-static int run_zlib(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size,
-		    step_fn step, struct obj_job *j)
+/* One step: d->done, d->stepped and d->more tell what it did. */
+static void dec_step(struct decoder *d)
 {
-	const size_t per = j && j->step ? j->step : STEP;
-	z_stream zs;
-	size_t in_left = in_size, out_done = 0;
-	int zr;
-
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK)
-		return -3;
-	zs.next_in = (Bytef *)in;
-	zs.next_out = out;
-	do {
+	if (d->kind == OBJ_COMP_ZSTD) {
+		d->ob.size = d->out_size - d->ob.pos > d->per ? d->ob.pos + d->per : d->out_size;
+		d->r = ZSTD_decompressStream(d->z, &d->ob, &d->ib);
+		drop_input(&d->drop, d->in, d->ib.pos);
+		d->done = d->ob.pos;
+		d->stepped = !ZSTD_isError(d->r);
+		d->more = !ZSTD_isError(d->r) && d->r != 0 &&
+			  (d->ib.pos < d->ib.size || d->ob.pos == d->ob.size) && d->ob.pos < d->out_size;
+		return;
+	}
+	{
+		z_stream *zs = &d->zs;
 		size_t chunk;
 
-		if (zs.avail_in == 0) {
-			zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
-			in_left -= zs.avail_in;
+		if (zs->avail_in == 0) {
+			zs->avail_in = d->in_left > (1u << 30) ? (1u << 30) : (uInt)d->in_left;
+			d->in_left -= zs->avail_in;
 		}
-		chunk = out_size - out_done > per ? per : out_size - out_done;
-		zs.avail_out = (uInt)chunk;
-		zr = inflate(&zs, Z_NO_FLUSH);
-		out_done += chunk - zs.avail_out;
-		if (step && (zr == Z_OK || zr == Z_STREAM_END) && !step(j, out_done)) {
-			inflateEnd(&zs);
-			return -2;
-		}
-	} while (zr == Z_OK && (zs.avail_in || in_left) && out_done < out_size);
-	/* a stream that ends exactly at out_size still owes Z_STREAM_END */
-	if (zr == Z_OK && out_done == out_size && (zs.avail_in || in_left)) {
-		uint8_t extra;
-
-		zs.next_out = &extra;
-		zs.avail_out = 1;
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zs.avail_out == 0)
-			zr = Z_DATA_ERROR;
+		chunk = d->out_size - d->done > d->per ? d->per : d->out_size - d->done;
+		zs->avail_out = (uInt)chunk;
+		d->zr = inflate(zs, Z_NO_FLUSH);
+		d->done += chunk - zs->avail_out;
+		drop_input(&d->drop, d->in, (size_t)(zs->next_in - (const Bytef *)d->in));
+		d->stepped = d->zr == Z_OK || d->zr == Z_STREAM_END;
+		d->more = d->zr == Z_OK && (zs->avail_in || d->in_left) && d->done < d->out_size;
 	}
-	inflateEnd(&zs);
-	return zr == Z_STREAM_END && zs.total_out == out_size ? 0 : zr == Z_MEM_ERROR ? -3 : -1;
 }
 
-static int run_zstd(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size,
-		    step_fn step, struct obj_job *j)
+static void dec_free(struct decoder *d)
 {
-	ZSTD_DStream *z = ZSTD_createDStream();
-	ZSTD_inBuffer ib = { in, in_size, 0 };
-	ZSTD_outBuffer ob = { out, 0, 0 };
-	const size_t per = j && j->step ? j->step : STEP;
-	size_t r;
+	if (d->zs_open)
+		inflateEnd(&d->zs);
+	d->zs_open = false;
+	ZSTD_freeDStream(d->z);
+	d->z = NULL;
+}
 
-	if (!z)
-		return -3;
-	/* decompressed by steps, zstd keeps a window of its own: allow any
-	 * a 64-bit decoder allows (ZSTD_WINDOWLOG_MAX_64), as decompressing
-	 * in one call would (a frame's window is never larger than its
-	 * content) */
-	ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 31);
-	do {
-		ob.size = out_size - ob.pos > per ? ob.pos + per : out_size;
-		r = ZSTD_decompressStream(z, &ob, &ib);
-		if (step && !ZSTD_isError(r) && !step(j, ob.pos)) {
-			ZSTD_freeDStream(z);
-			return -2;
+/* After the last step: 0, or -1 when the data do not decompress to
+ * exactly out_size bytes, -3 out of memory. */
+static int dec_finish(struct decoder *d)
+{
+	int rc;
+
+	if (d->kind == OBJ_COMP_ZSTD) {
+		/* the frame must end with the section's bytes */
+		if (!ZSTD_isError(d->r) && d->r != 0 && d->ob.pos == d->out_size) {
+			uint8_t extra;
+			ZSTD_outBuffer eb = { &extra, 1, 0 };
+
+			d->r = ZSTD_decompressStream(d->z, &eb, &d->ib);
+			if (eb.pos)
+				d->r = 1;
 		}
-	} while (!ZSTD_isError(r) && r != 0 && (ib.pos < ib.size || ob.pos == ob.size) &&
-		 ob.pos < out_size);
-	/* the frame must end with the section's bytes */
-	if (!ZSTD_isError(r) && r != 0 && ob.pos == out_size) {
-		uint8_t extra;
-		ZSTD_outBuffer eb = { &extra, 1, 0 };
+		rc = !ZSTD_isError(d->r) && d->r == 0 && d->ob.pos == d->out_size ? 0 : -1;
+	} else {
+		z_stream *zs = &d->zs;
 
-		r = ZSTD_decompressStream(z, &eb, &ib);
-		if (eb.pos)
-			r = 1;
+		/* a stream that ends exactly at out_size still owes
+		 * Z_STREAM_END */
+		if (d->zr == Z_OK && d->done == d->out_size && (zs->avail_in || d->in_left)) {
+			uint8_t extra;
+
+			zs->next_out = &extra;
+			zs->avail_out = 1;
+			d->zr = inflate(zs, Z_NO_FLUSH);
+			if (zs->avail_out == 0)
+				d->zr = Z_DATA_ERROR;
+		}
+		rc = d->zr == Z_STREAM_END && zs->total_out == d->out_size ? 0
+			: d->zr == Z_MEM_ERROR ? -3 : -1;
 	}
-	ZSTD_freeDStream(z);
-	return !ZSTD_isError(r) && r == 0 && ob.pos == out_size ? 0 : -1;
+	dec_free(d);
+	return rc;
 }
 
 static enum sym_code check_claim(struct obj *o, const struct obj_section *s,
@@ -157,12 +243,9 @@ static enum sym_code check_claim(struct obj *o, const struct obj_section *s,
 	return SYM_OK;
 }
 
-static enum sym_code decompress(struct obj *o, const struct obj_section *s, const struct obj_comp *c,
-				uint8_t *out, step_fn step, struct obj_job *j, struct sym_err *err)
+static enum sym_code dec_error(struct obj *o, const struct obj_section *s, int r,
+				struct sym_err *err)
 {
-	int r = c->kind == OBJ_COMP_ZSTD ? run_zstd(c->in, c->in_size, out, (size_t)c->out_size, step, j)
-					 : run_zlib(c->in, c->in_size, out, (size_t)c->out_size, step, j);
-
 	switch (r) {
 	case 0: return SYM_OK;
 	case -2: return sym_fail(err, SYM_EIO, "decompressing section %s of '%s' was stopped",
@@ -172,6 +255,28 @@ static enum sym_code decompress(struct obj *o, const struct obj_section *s, cons
 	default: return sym_fail(err, SYM_EFORMAT, "section %s of '%s' does not decompress to its declared size",
 				 s->name, o->path);
 	}
+}
+
+/* Decompresses all of c into out, calling step (when not NULL) after each
+ * step that decoded without an error. */
+static enum sym_code decompress(struct obj *o, const struct obj_section *s, const struct obj_comp *c,
+				uint8_t *out, step_fn step, struct obj_job *j, struct sym_err *err)
+{
+	struct decoder d;
+	int r = dec_init(&d, c, out, j && j->step ? j->step : STEP, o->mapped);
+
+	if (r == 0) {
+		do {
+			dec_step(&d);
+			if (step && d.stepped && !step(j, d.done)) {
+				r = -2;
+				break;
+			}
+		} while (d.more);
+		r = r ? r : dec_finish(&d);
+	}
+	dec_free(&d);
+	return dec_error(o, s, r, err);
 }
 
 static void set_loaded(struct obj_section *s, uint8_t *out, uint64_t size)
@@ -244,12 +349,46 @@ static void job_run(void *arg)
  * it has finished (a stream's checksum comes after its last byte); runs a
  * job that is not streamed here when no worker has started it.  SYM_OK, or
  * the job's error (into err unless err holds one already). */
+/* A stream without a worker: its reader decompresses the steps it needs,
+ * with the step a worker would take. */
+static void reader_steps(struct obj_job *j, size_t upto, bool to_end)
+{
+	int r = 0;
+
+	if (!j->dec_open) {
+		r = dec_init(&j->dec, &j->comp, j->out, j->step, j->o->mapped);
+		j->dec_open = r == 0;
+		j->inline_run = true;
+	}
+	while (!r && (j->avail < upto || to_end)) {
+		dec_step(&j->dec);
+		if (j->dec.stepped) {
+			j->avail = j->dec.done;
+			j->steps++;
+		}
+		if (!j->dec.more)
+			break;
+	}
+	if (!r && j->dec.more)
+		return;
+	if (!r)
+		r = dec_finish(&j->dec);
+	dec_free(&j->dec);
+	j->dec_open = false;
+	j->rc = dec_error(j->o, j->s, r, &j->err);
+	if (j->rc == SYM_OK)
+		j->avail = (size_t)j->comp.out_size;
+	j->finished = true;
+}
+
 static enum sym_code job_need(struct obj_job *j, size_t upto, struct sym_err *err)
 {
 	const bool to_end = upto >= j->comp.out_size;
 	enum sym_code rc = SYM_OK;
 
 	pthread_mutex_lock(&j->mu);
+	if (j->by_reader && !j->finished && (j->avail < upto || to_end))
+		reader_steps(j, upto, to_end);
 	if (upto > j->need) {
 		j->need = upto;
 		pthread_cond_broadcast(&j->cv);
@@ -294,7 +433,10 @@ static void job_end(struct obj_job *j)
 	j->cancel = true;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
-	pool_wait(&j->task);
+	if (j->by_reader)
+		dec_free(&j->dec);
+	else
+		pool_wait(&j->task);
 	if (getenv("SYM_TEST_STREAM_STATS"))
 		/* for the tests: how the section arrived */
 		fprintf(stderr, "dumpsyms: stats: %s %s: %zu bytes, %s, %lu steps, "
@@ -314,9 +456,10 @@ static void job_end(struct obj_job *j)
 void obj_prefetch(struct obj *o, struct pool *p, const char *const *names, size_t n,
 		  const char *stream)
 {
+	const unsigned workers = p ? pool_workers(p) : 0;
 	size_t i;
 
-	if (!p || !pool_workers(p) || !o->ops || !o->ops->compression)
+	if (!o->ops || !o->ops->compression)
 		return;
 	for (i = 0; i < n; i++) {
 		struct obj_section *s = (struct obj_section *)obj_find_section(o, names[i]);
@@ -324,12 +467,17 @@ void obj_prefetch(struct obj *o, struct pool *p, const char *const *names, size_
 		struct sym_err e;
 		struct obj_job *j;
 
+		/* without workers, only the streamed section has a job,
+		 * which its reader runs a step at a time */
+		if (!workers && (!stream || strcmp(stream, names[i]) != 0))
+			continue;
 		if (!s || s->loaded || s->truncated || !s->compressed || s->kind == OBJ_SECT_NOBITS)
 			continue;
 		/* a bad header or claim is left to obj_section(), which says
 		 * so in the reader's order */
 		sym_err_clear(&e);
-		if (o->ops->compression(o, s, &c, &e) != SYM_OK || check_claim(o, s, &c, &e) != SYM_OK)
+		if (o->ops->compression(o, s, &c, &e) != SYM_OK || check_claim(o, s, &c, &e) != SYM_OK ||
+		    (!workers && !c.out_size))
 			continue;
 		j = calloc(1, sizeof(*j));
 		if (!j)
@@ -351,7 +499,10 @@ void obj_prefetch(struct obj *o, struct pool *p, const char *const *names, size_
 		j->task.fn = job_run;
 		j->task.arg = j;
 		s->job = j;
-		pool_submit(p, &j->task);
+		if (workers)
+			pool_submit(p, &j->task);
+		else
+			j->by_reader = true;
 	}
 }
 
