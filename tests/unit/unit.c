@@ -101,6 +101,14 @@ static void test_cursor_bounds(void)
 	ok(strsec_at(b, sizeof(b), 8) != NULL && strsec_at(b, sizeof(b), 11) == NULL &&
 	   strsec_at(b, sizeof(b), 12) == NULL && strsec_at(b, sizeof(b), UINT64_MAX) == NULL,
 	   "%s", "string-section lookups stay inside");
+	{
+		/* a section that ends with a NUL: every offset in it has one */
+		static const uint8_t t[] = { 'x', 0, 'y', 'z', 0 };
+		ok(strsec_at(t, sizeof(t), 2) && strcmp(strsec_at(t, sizeof(t), 2), "yz") == 0 &&
+		   strsec_at(t, sizeof(t), 4) && strsec_at(t, sizeof(t), 4)[0] == 0 &&
+		   !strsec_at(t, sizeof(t), 5) && !strsec_at(t, 4, 2),
+		   "%s", "a NUL-ended string section, and one cut before its last NUL");
+	}
 }
 
 static void test_ids(void)
