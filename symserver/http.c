@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -572,20 +573,25 @@ static void *sweeper(void *arg)
 		for (k = s->conns; k; k = k->next) {
 			uint64_t hd = __atomic_load_n(&k->head_deadline, __ATOMIC_RELAXED);
 			uint64_t bs = __atomic_load_n(&k->body_since, __ATOMIC_RELAXED);
-			bool cut = false;
+			bool head = false, body = false, cut;
+			int unread = 0;
 
 			if (k->cut || k->fd < 0)
 				continue;
 			if (hd && now > hd) {
-				s->head_cuts++;
-				cut = true;
+				head = true;
 			} else if (bs && s->cfg.min_body_rate && now > bs + grace) {
 				uint64_t need = (now - bs - grace) * s->cfg.min_body_rate / 1000u;
-				if (__atomic_load_n(&k->body_bytes, __ATOMIC_RELAXED) < need) {
-					s->body_cuts++;
-					cut = true;
-				}
+				body = __atomic_load_n(&k->body_bytes, __ATOMIC_RELAXED) < need;
 			}
+			/* bytes the client sent that no worker has read yet: the
+			 * delay is ours (every worker busy), not the client's; it
+			 * is cut once they are read, if it is still behind then */
+			if ((head || body) && ioctl(k->fd, FIONREAD, &unread) == 0 && unread > 0)
+				head = body = false;
+			s->head_cuts += head;
+			s->body_cuts += body;
+			cut = head || body;
 			if (cut) {
 				/* MHD sees the end of the stream and closes the
 				 * connection itself.  k->fd is still this
