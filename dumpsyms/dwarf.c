@@ -940,20 +940,15 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 		const struct dw_abbrev_attr *at = &st->ab.attrs[a->attr0 + i];
 		struct dw_value v;
 		const char *s;
+		bool outside;
 
 		if (!dw_read_form(&st->f, &st->u, c, at->form, at->implicit, &v))
 			return false;
 		/* a unit-local form that leads out of its unit (or wraps
 		 * round) is not a reference: so no DIE refers to another
 		 * unit's but through DW_FORM_ref_addr (see local_refs) */
-		if (v.cls == DW_CLS_REF && v.form != DW_FORM_ref_addr &&
-		    (v.u < st->u.off || v.u >= st->u.end)) {
-			if (!st->key_bias && v.u >= st->f.info.size &&
-			    (at->name == DW_AT_specification || at->name == DW_AT_abstract_origin))
-				warn(st, "the DIE at 0x%llx refers to 0x%llx, outside .debug_info",
-				     (unsigned long long)off, (unsigned long long)v.u);
-			v.cls = DW_CLS_OTHER;
-		}
+		outside = v.cls == DW_CLS_REF && v.form != DW_FORM_ref_addr &&
+			  (v.u < st->u.off || v.u >= st->u.end);
 		if (v.cls == DW_CLS_REF_SUP) {
 			v.cls = DW_CLS_REF;
 			v.u |= sup_space;
@@ -964,6 +959,8 @@ static bool read_die(struct dwarf_state *st, struct cursor *c, const struct dw_a
 		    (at->name == DW_AT_specification || at->name == DW_AT_abstract_origin))
 			warn(st, "the DIE at 0x%llx refers to 0x%llx, outside .debug_info",
 			     (unsigned long long)off, (unsigned long long)v.u);
+		if (outside)
+			v.cls = DW_CLS_OTHER;
 		switch (at->name) {
 		case DW_AT_name:
 			s = value_str(st, &v);
