@@ -1148,11 +1148,71 @@ static bool read_root(struct dwarf_state *st, struct cursor *c, const struct dw_
 	return true;
 }
 
-static int cmp_line(const void *a, const void *b)
+/* Sorts lines by address, stably (rows at one address keep their order).
+ * A line program is a few sequences, each in address order, so this
+ * merges the runs already there: one pass when they are in order, about
+ * log2(runs) passes otherwise.  -1 when out of memory. */
+static int sort_lines(struct mod_line *v, size_t n)
 {
-	const struct mod_line *x = a, *y = b;
+	size_t *run, nrun = 0, i, cap = 16;
+	struct mod_line *tmp, *src = v, *dst;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	for (i = 1; i < n; i++)
+		if (v[i].addr < v[i - 1].addr)
+			break;
+	if (i >= n)
+		return 0;
+	run = malloc(cap * sizeof(*run));
+	tmp = malloc(n * sizeof(*tmp));
+	if (!run || !tmp)
+		goto nomem;
+	/* run[k] is where run k starts; run[nrun] == n */
+	run[nrun++] = 0;
+	for (; i < n; i++) {
+		if (v[i].addr >= v[i - 1].addr)
+			continue;
+		if (nrun + 1 >= cap) {
+			size_t *r = realloc(run, 2 * cap * sizeof(*run));
+			if (!r)
+				goto nomem;
+			run = r;
+			cap *= 2;
+		}
+		run[nrun++] = i;
+	}
+	run[nrun] = n;
+	dst = tmp;
+	while (nrun > 1) {
+		size_t k, m = 0;
+		for (k = 0; k < nrun; k += 2) {
+			size_t l = run[k], lend = run[k + 1], r = lend;
+			/* the odd run out is copied as it is */
+			size_t rend = k + 1 < nrun ? run[k + 2] : lend, o = l;
+			while (l < lend && r < rend) {
+				if (src[r].addr < src[l].addr)
+					dst[o++] = src[r++];
+				else
+					dst[o++] = src[l++];
+			}
+			memcpy(dst + o, src + l, (lend - l) * sizeof(*dst));
+			o += lend - l;
+			memcpy(dst + o, src + r, (rend - r) * sizeof(*dst));
+			run[m++] = run[k];
+		}
+		run[m] = n;
+		nrun = m;
+		src = dst;
+		dst = src == v ? tmp : v;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(run);
+	free(tmp);
+	return 0;
+nomem:
+	free(run);
+	free(tmp);
+	return -1;
 }
 
 struct frange {
@@ -1187,9 +1247,10 @@ static int open_ranges(struct dwarf_state *st, const struct frange *fr,
 }
 
 /* Breakpad's AssignLinesToFunctions: one merge pass over the unit's
- * function ranges and lines (both sorted by address), giving each range
- * the parts of lines that fall inside it.  Ranges come out in address
- * order, so each range's lines go straight into the module behind it. */
+ * function ranges and lines (the caller sorts the lines by address),
+ * giving each range the parts of lines that fall inside it.  Ranges come
+ * out in address order, so each range's lines go straight into the module
+ * behind it. */
 static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t nlines)
 {
 	struct frange *fr = NULL;
@@ -1216,12 +1277,6 @@ static int assign_lines(struct dwarf_state *st, struct mod_line *lines, size_t n
 		}
 		qsort(fr, nfr, sizeof(*fr), cmp_frange);
 	}
-	/* Line programs are nearly always in address order already. */
-	for (i = 1; i < nlines; i++)
-		if (lines[i].addr < lines[i - 1].addr)
-			break;
-	if (i < nlines)
-		qsort(lines, nlines, sizeof(*lines), cmp_line);
 
 	if (nfr && nlines)
 		cur = fr[0].lo < lines[0].addr ? fr[0].lo : lines[0].addr;
@@ -1483,11 +1538,11 @@ static const char *symbol_name(struct dwarf_state *st, uint64_t addr, const char
  * DW_TAG_subprogram only for a function with inlined calls.  A line row
  * outside every function of the unit lies in the function the symbol
  * covering it names and sizes, which becomes one (when it overlaps no
- * function of the unit).  0, or -1 when out of memory. */
+ * function of the unit).  The lines are sorted by address.  0, or -1 when
+ * out of memory. */
 static int funcs_from_symbols(struct dwarf_state *st, const struct mod_line *lines, size_t nlines)
 {
 	struct mod_range *cov = NULL;
-	uint64_t *addrs = NULL;
 	size_t ncov = 0, i, ci = 0;
 	/* [made_lo, made_hi): the last symbol looked at covers (or not:
 	 * no public starts inside it, so rows there give the same answer) */
@@ -1507,13 +1562,8 @@ static int funcs_from_symbols(struct dwarf_state *st, const struct mod_line *lin
 		}
 		ncov = sort_merge(cov, ncov);
 	}
-	if (!(addrs = malloc(nlines * sizeof(*addrs))))
-		goto nomem;
-	for (i = 0; i < nlines; i++)
-		addrs[i] = lines[i].addr;
-	qsort(addrs, nlines, sizeof(*addrs), cmp_u64);
 	for (i = 0; i < nlines; i++) {
-		uint64_t a = addrs[i], lo, hi;
+		uint64_t a = lines[i].addr, lo, hi;
 		const struct mod_public *p;
 		struct cu_func cf;
 		size_t k;
@@ -1550,11 +1600,9 @@ static int funcs_from_symbols(struct dwarf_state *st, const struct mod_line *lin
 		    vec_push(st->funcs, cf) < 0)
 			goto nomem;
 	}
-	free(addrs);
 	free(cov);
 	return 0;
 nomem:
-	free(addrs);
 	free(cov);
 	return -1;
 }
@@ -1614,6 +1662,8 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 		}
 		dw_lines_free(&dl);
 	}
+	if (sort_lines(lines, nlines) < 0)
+		goto nomem;
 	if (sym_names && nlines && funcs_from_symbols(st, lines, nlines) < 0)
 		goto nomem;
 	if (!st->opt->breakpad_names) {
