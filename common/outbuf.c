@@ -85,27 +85,25 @@ void outbuf_putc(struct outbuf *o, char c)
 		o->buf[o->len++] = c;
 }
 
+char *outbuf_reserve(struct outbuf *o, size_t n)
+{
+	if (n > o->cap - o->len)
+		outbuf_flush(o);
+	return o->error ? NULL : o->buf + o->len;
+}
+
 void outbuf_hex(struct outbuf *o, uint64_t v)
 {
-	static const char digits[] = "0123456789abcdef";
-	char tmp[16];
-	int i = 16;
+	char *p = outbuf_reserve(o, 16);
 
-	do {
-		tmp[--i] = digits[v & 15];
-		v >>= 4;
-	} while (v);
-	outbuf_write(o, tmp + i, (size_t)(16 - i));
+	if (p)
+		outbuf_commit(o, outbuf_fmt_hex(p, v));
 }
 
 void outbuf_dec(struct outbuf *o, uint64_t v)
 {
-	char tmp[20];
-	int i = 20;
+	char *p = outbuf_reserve(o, 20);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	outbuf_write(o, tmp + i, (size_t)(20 - i));
+	if (p)
+		outbuf_commit(o, outbuf_fmt_dec(p, v));
 }

@@ -861,14 +861,19 @@ void module_write(const struct module *m, struct outbuf *out)
 			write_inlines(m, out, f, g, out_id, origin_id);
 		for (j = 0; j < f->nlines; j++) {
 			const struct mod_line *l = &m->lines.v[f->line0 + j];
-			outbuf_hex(out, l->addr - m->load_addr);
-			outbuf_putc(out, ' ');
-			outbuf_hex(out, l->size);
-			outbuf_putc(out, ' ');
-			outbuf_dec(out, l->line);
-			outbuf_putc(out, ' ');
-			outbuf_dec(out, out_id[l->file]);
-			outbuf_putc(out, '\n');
+			/* 16 + 8 + 10 + 10 digits and 4 separators */
+			char *p = outbuf_reserve(out, 48);
+			if (!p)
+				break;
+			p = outbuf_fmt_hex(p, l->addr - m->load_addr);
+			*p++ = ' ';
+			p = outbuf_fmt_hex(p, l->size);
+			*p++ = ' ';
+			p = outbuf_fmt_dec(p, l->line);
+			*p++ = ' ';
+			p = outbuf_fmt_dec(p, out_id[l->file]);
+			*p++ = '\n';
+			outbuf_commit(out, p);
 		}
 	}
 	for (i = 0; i < m->publics.n; i++) {

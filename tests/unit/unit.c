@@ -2,6 +2,8 @@
  * Prints TAP; exits non-zero when any check fails. */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,10 @@ static void test_outbuf(void)
 	static const struct { uint64_t v; const char *hex, *dec; } nums[] = {
 		{ 0, "0", "0" }, { 10, "a", "10" }, { 0x1234abcd, "1234abcd", "305441741" },
 		{ UINT64_MAX, "ffffffffffffffff", "18446744073709551615" },
+		{ 15, "f", "15" }, { 16, "10", "16" }, { 9, "9", "9" },
+		{ 0xffffffffu, "ffffffff", "4294967295" }, { 0x100000000ull, "100000000", "4294967296" },
+		{ 1ull << 63, "8000000000000000", "9223372036854775808" },
+		{ 9999999999999999999ull, "8ac7230489e7ffff", "9999999999999999999" },
 	};
 	size_t i;
 	FILE *f = tmpfile();
@@ -194,8 +200,43 @@ static void test_outbuf(void)
 		snprintf(want, sizeof(want), "%s %s", nums[i].hex, nums[i].dec);
 		ok(strcmp(got, want) == 0, "number formatting %s", want);
 	}
-	if (f)
+	/* records written in place (outbuf_reserve), past several flushes */
+	if (f) {
+		struct outbuf ob;
+		uint64_t v, want_sum = 0, sum = 0, lines = 0;
+		char line[64];
+		bool same = true;
+
+		rewind(f);
+		if (ftruncate(fileno(f), 0) == 0 && outbuf_init(&ob, fileno(f)) == 0) {
+			for (v = 0; v < 100000; v++) {
+				char *p = outbuf_reserve(&ob, 48);
+				if (!p)
+					break;
+				p = outbuf_fmt_hex(p, v * UINT64_C(0x9e3779b97f4a7c15));
+				*p++ = ' ';
+				p = outbuf_fmt_dec(p, v * 7919);
+				*p++ = '\n';
+				outbuf_commit(&ob, p);
+			}
+			ok(outbuf_finish(&ob) == 0, "outbuf_reserve: no write error", NULL);
+			lseek(fileno(f), 0, SEEK_SET);
+			for (v = 0; fgets(line, sizeof(line), f); v++, lines++) {
+				char want[64];
+				snprintf(want, sizeof(want), "%" PRIx64 " %" PRIu64 "\n",
+					 v * UINT64_C(0x9e3779b97f4a7c15), v * 7919);
+				if (strcmp(line, want) != 0 && same) {
+					same = false;
+					printf("# record %" PRIu64 ": got %s# want %s", v, line, want);
+				}
+				sum += strlen(line);
+				want_sum += strlen(want);
+			}
+			ok(same && lines == 100000 && sum == want_sum,
+			   "outbuf_reserve: 100000 records in order, as printf writes them", NULL);
+		}
 		fclose(f);
+	}
 }
 
 /* macho-notes.md §9-10 test vectors, hand-checked against the prologues
