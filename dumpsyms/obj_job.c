@@ -7,7 +7,9 @@
  * up to an offset (obj_stream_need()) and the worker stays at most
  * OBJ_STREAM_WINDOW bytes ahead of the furthest offset asked for, so the
  * decompressed bytes the reader has released (MADV_DONTNEED) and the ones
- * not yet asked for never add up to the section.  Without workers (-j 1),
+ * not yet asked for never add up to the section.  A stream's task ends
+ * when its window is full (the worker takes other tasks) and is queued
+ * again as the reader reads on (stream_run()).  Without workers (-j 1),
  * the reader decompresses the streamed section itself, a step at a time,
  * as far as it asks (reader_steps()).  Whatever the pool does,
  * the bytes, the errors and their messages are those of the synchronous
@@ -115,6 +117,9 @@ struct obj_job {
 	bool inline_run;	/* run by its reader, no worker having started it */
 	bool by_reader;		/* a stream without a worker: its reader
 				 * decompresses as far as it needs (dec) */
+	bool paused;		/* a stream with a worker: its task ended
+				 * with the window full; the reader submits
+				 * it again once it has read on (job_need) */
 	bool dec_open;
 	struct decoder dec;
 	unsigned long steps, held, waited;	/* SYM_TEST_STREAM_STATS */
@@ -310,6 +315,8 @@ enum sym_code obj_decompress(struct obj *o, struct obj_section *s, const struct 
 
 /* ---- jobs -------------------------------------------------------------- */
 
+/* After each step of a section decompressed whole (a stream's task is
+ * stream_run()). */
 static bool job_step(struct obj_job *j, size_t done)
 {
 	bool go;
@@ -318,10 +325,6 @@ static bool job_step(struct obj_job *j, size_t done)
 	j->avail = done;
 	j->steps++;
 	pthread_cond_broadcast(&j->cv);
-	if (j->window && !j->cancel && j->avail >= j->need + j->window && j->avail < j->comp.out_size)
-		j->held++;
-	while (j->window && !j->cancel && j->avail >= j->need + j->window && j->avail < j->comp.out_size)
-		pthread_cond_wait(&j->cv, &j->mu);
 	go = !j->cancel;
 	pthread_mutex_unlock(&j->mu);
 	return go;
@@ -345,10 +348,63 @@ static void job_run(void *arg)
 	pthread_mutex_unlock(&j->mu);
 }
 
-/* Waits until the job has decompressed upto bytes, or, for the end, until
- * it has finished (a stream's checksum comes after its last byte); runs a
- * job that is not streamed here when no worker has started it.  SYM_OK, or
- * the job's error (into err unless err holds one already). */
+/* Ends a stream's decoding (r: 0, or dec_init()'s or a stop's error) and
+ * the job with it. */
+static void dec_end(struct obj_job *j, int r)
+{
+	if (!r)
+		r = dec_finish(&j->dec);
+	dec_free(&j->dec);
+	j->dec_open = false;
+	j->rc = dec_error(j->o, j->s, r, &j->err);
+	if (j->rc == SYM_OK)
+		j->avail = (size_t)j->comp.out_size;
+	j->finished = true;
+}
+
+/* The task of a stream with a worker: decompresses (with the decoder kept
+ * in the job) until the window is full, then ends, so that the worker is
+ * free for other tasks (a unit's line program) while the reader catches
+ * up, instead of waiting for it; job_need() submits it again. */
+static void stream_run(void *arg)
+{
+	struct obj_job *j = arg;
+	int r = 0;
+
+	pthread_mutex_lock(&j->mu);
+	if (!j->dec_open && !j->finished) {
+		r = dec_init(&j->dec, &j->comp, j->out, j->step, j->o->mapped);
+		j->dec_open = r == 0;
+	}
+	while (!r && !j->finished) {
+		if (j->cancel) {
+			r = -2;
+			break;
+		}
+		if (j->avail >= j->need + j->window && j->avail < j->comp.out_size) {
+			j->held++;
+			j->paused = true;
+			pthread_mutex_unlock(&j->mu);
+			return;
+		}
+		/* the reader reads the bytes before avail only, and leaves
+		 * the decoder to this task while it runs */
+		pthread_mutex_unlock(&j->mu);
+		dec_step(&j->dec);
+		pthread_mutex_lock(&j->mu);
+		if (j->dec.stepped) {
+			j->avail = j->dec.done;
+			j->steps++;
+			pthread_cond_broadcast(&j->cv);
+		}
+		if (!j->dec.more)
+			break;
+	}
+	dec_end(j, r);
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+}
+
 /* A stream without a worker: its reader decompresses the steps it needs,
  * with the step a worker would take. */
 static void reader_steps(struct obj_job *j, size_t upto, bool to_end)
@@ -371,16 +427,13 @@ static void reader_steps(struct obj_job *j, size_t upto, bool to_end)
 	}
 	if (!r && j->dec.more)
 		return;
-	if (!r)
-		r = dec_finish(&j->dec);
-	dec_free(&j->dec);
-	j->dec_open = false;
-	j->rc = dec_error(j->o, j->s, r, &j->err);
-	if (j->rc == SYM_OK)
-		j->avail = (size_t)j->comp.out_size;
-	j->finished = true;
+	dec_end(j, r);
 }
 
+/* Waits until the job has decompressed upto bytes, or, for the end, until
+ * it has finished (a stream's checksum comes after its last byte); runs a
+ * job that is not streamed here when no worker has started it.  SYM_OK, or
+ * the job's error (into err unless err holds one already). */
 static enum sym_code job_need(struct obj_job *j, size_t upto, struct sym_err *err)
 {
 	const bool to_end = upto >= j->comp.out_size;
@@ -392,6 +445,17 @@ static enum sym_code job_need(struct obj_job *j, size_t upto, struct sym_err *er
 	if (upto > j->need) {
 		j->need = upto;
 		pthread_cond_broadcast(&j->cv);
+	}
+	/* a paused stream goes on when the reader needs what it has not
+	 * decompressed, or has room for half a window: not for every unit */
+	if (j->paused && !j->cancel && (j->avail < upto || j->avail < j->need + j->window / 2)) {
+		j->paused = false;
+		pthread_mutex_unlock(&j->mu);
+		/* its task set paused before it ended: wait until the pool
+		 * has it done, then queue it again */
+		pool_wait(&j->task);
+		pool_submit(j->task.pool, &j->task);
+		pthread_mutex_lock(&j->mu);
 	}
 
 	while (!j->finished && (j->avail < upto || to_end)) {
@@ -433,10 +497,10 @@ static void job_end(struct obj_job *j)
 	j->cancel = true;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
-	if (j->by_reader)
-		dec_free(&j->dec);
-	else
+	if (!j->by_reader)
 		pool_wait(&j->task);
+	/* the decoder of a stream stopped halfway (paused, or -j 1) */
+	dec_free(&j->dec);
 	if (getenv("SYM_TEST_STREAM_STATS"))
 		/* for the tests: how the section arrived */
 		fprintf(stderr, "dumpsyms: stats: %s %s: %zu bytes, %s, %lu steps, "
@@ -496,7 +560,7 @@ void obj_prefetch(struct obj *o, struct pool *p, const char *const *names, size_
 		j->step = j->window && j->window / 2 < STEP ? j->window / 2 : STEP;
 		pthread_mutex_init(&j->mu, NULL);
 		pthread_cond_init(&j->cv, NULL);
-		j->task.fn = job_run;
+		j->task.fn = j->window ? stream_run : job_run;
 		j->task.arg = j;
 		s->job = j;
 		if (workers)
