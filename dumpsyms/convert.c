@@ -265,7 +265,7 @@ static void prefetch(struct obj *bin, struct obj *dbg, bool cfi, struct pool *p)
 }
 
 static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
-				   const struct convert_options *opt,
+				   const struct convert_options *opt, struct pool *p,
 				   struct module *m, struct sym_err *err);
 
 static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
@@ -283,7 +283,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 		p = pool_create(opt->jobs - 1 < PREFETCH_MAX ? opt->jobs - 1 : PREFETCH_MAX);
 	if (!opt->header_only)
 		prefetch(bin, dbg, !opt->no_cfi, p);
-	rc = convert_dwarf(bin, dbg, opt, m, err);
+	rc = convert_dwarf(bin, dbg, opt, p, m, err);
 	/* the workers stop before the pool goes, and before the caller
 	 * closes the files */
 	obj_prefetch_end(bin);
@@ -294,7 +294,7 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 }
 
 static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
-				   const struct convert_options *opt,
+				   const struct convert_options *opt, struct pool *p,
 				   struct module *m, struct sym_err *err)
 {
 	struct obj *o = dbg ? dbg : bin;	/* where the debug info is */
@@ -302,7 +302,7 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 	enum sym_code rc = SYM_OK;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
 				      opt->ndebug_dirs, NULL, NULL, opt->breakpad_names,
-				      opt->warnings };
+				      opt->warnings, p };
 	char bindir[4096], dwp[4200];
 	size_t i;
 

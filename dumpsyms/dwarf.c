@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dwarf.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 
 #include "demangle.h"
 #include "dwarf_unit.h"
+#include "pool.h"
 #include "symname.h"
 #include "vec.h"
 
@@ -127,9 +129,14 @@ struct unit_start {
 /* DIE offsets of the supplementary file are another key space */
 static const uint64_t sup_space = 1ULL << 63;
 
+struct lines_task;
+
 struct dwarf_state {
 	struct module *mod;
 	struct dw_file f;
+	struct lines_task *lt;	/* the unit's line program, being read on the
+				 * pool (opt->pool) */
+	unsigned long long lines_worker, lines_here;	/* SYM_TEST_UNIT_STATS */
 	struct sym_err *err;
 	const struct dwarf_options *opt;
 	struct arena names;	/* qualified names of scopes */
@@ -1607,6 +1614,129 @@ nomem:
 	return -1;
 }
 
+/* A unit's line program, read on the pool (-j) while the main thread
+ * walks the unit's DIEs.  It works on copies of what it reads (the
+ * sections stay as they are until the unit's end) and interns its paths
+ * in a pool of its own; finish_unit() takes its rows, paths and error as
+ * the synchronous dw_read_lines() would have given them, so the output and
+ * the warnings are the same for every -j. */
+struct lines_task {
+	struct pool_task task;
+	struct dw_file f;
+	struct dw_unit u;
+	uint64_t off;
+	char *comp_dir;
+	struct arena arena;
+	struct strpool paths;
+	struct dw_lines dl;
+	struct sym_err err;
+	enum sym_code rc;
+	pthread_t reader;
+	bool on_worker;		/* SYM_TEST_UNIT_STATS */
+};
+
+static const char *task_intern(void *ctx, const char *s, size_t n)
+{
+	return strpool_intern(ctx, s, n);
+}
+
+static void lines_run(void *arg)
+{
+	struct lines_task *t = arg;
+	struct dw_lines_ctx lc = { t->comp_dir, task_intern, &t->paths };
+
+	t->on_worker = !pthread_equal(pthread_self(), t->reader);
+	t->rc = dw_read_lines(&t->f, &t->u, t->off, &lc, &t->dl, &t->err);
+}
+
+static void lines_task_free(struct lines_task *t)
+{
+	dw_lines_free(&t->dl);
+	strpool_release(&t->paths);
+	arena_release(&t->arena);
+	free(t->comp_dir);
+	free(t);
+}
+
+/* Waits for (or runs here) the unit's line task and frees it. */
+static void lines_drop(struct dwarf_state *st)
+{
+	if (!st->lt)
+		return;
+	pool_wait(&st->lt->task);
+	lines_task_free(st->lt);
+	st->lt = NULL;
+}
+
+/* With a pool, starts reading the line program of the unit whose root was
+ * just read, if finish_unit() may want it.  Without one, or out of
+ * memory, finish_unit() reads it itself. */
+static void lines_start(struct dwarf_state *st, const struct unit_root *root)
+{
+	struct lines_task *t;
+
+	lines_drop(st);
+	if (!st->opt->pool || !root->has_stmt_list || st->lang == LANG_ASM || root->dwo_name)
+		return;
+	if (!(t = calloc(1, sizeof(*t))))
+		return;
+	if (root->comp_dir && !(t->comp_dir = strdup(root->comp_dir))) {
+		free(t);
+		return;
+	}
+	t->f = st->f;
+	t->u = st->u;
+	t->off = root->stmt_list;
+	arena_init(&t->arena);
+	strpool_init(&t->paths, &t->arena);
+	sym_err_clear(&t->err);
+	t->reader = pthread_self();
+	t->task.fn = lines_run;
+	t->task.arg = t;
+	st->lt = t;
+	pool_submit(st->opt->pool, &t->task);
+}
+
+/* The unit's line program, from its task (lines_start()) or read here.
+ * dl's paths are interned in the module either way. */
+static enum sym_code unit_lines(struct dwarf_state *st, const struct unit_root *root,
+				struct dw_lines *dl, struct sym_err *lerr)
+{
+	struct lines_task *t = st->lt;
+	struct dw_lines_ctx lc = { root->comp_dir, lines_intern, st->mod };
+	enum sym_code rc;
+	size_t i;
+
+	if (!t || t->off != root->stmt_list) {
+		st->lines_here++;
+		return dw_read_lines(&st->f, &st->u, root->stmt_list, &lc, dl, lerr);
+	}
+	pool_wait(&t->task);
+	if (t->on_worker)
+		st->lines_worker++;
+	else
+		st->lines_here++;
+	rc = t->rc;
+	*lerr = t->err;
+	*dl = t->dl;
+	memset(&t->dl, 0, sizeof(t->dl));
+	for (i = 0; i < dl->nfiles; i++)
+		if (dl->files[i] &&
+		    !(dl->files[i] = module_intern(st->mod, dl->files[i], strlen(dl->files[i])))) {
+			/* this error, not the program's, which would keep
+			 * the rows (and paths of freed memory) */
+			sym_err_clear(lerr);
+			rc = sym_fail(lerr, SYM_ENOMEM, "out of memory");
+			break;
+		}
+	/* the directories were the task's */
+	for (i = 0; i < dl->ndirs; i++)
+		dl->dirs[i] = NULL;
+	lines_task_free(t);
+	st->lt = NULL;
+	return rc;
+}
+
 /* Ends a unit: reads its line program, adds its functions to the module
  * and gives their ranges the unit's lines. */
 static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root *root)
@@ -1628,11 +1758,10 @@ static enum sym_code finish_unit(struct dwarf_state *st, const struct unit_root 
 	 * even without a function (funcs_from_symbols) */
 	sym_names = !st->opt->breakpad_names && !st->unit_scoped;
 	if (root->has_stmt_list && (st->funcs.n || sym_names)) {
-		struct dw_lines_ctx lc = { root->comp_dir, lines_intern, st->mod };
 		struct sym_err lerr;
 
 		sym_err_clear(&lerr);
-		if (dw_read_lines(&st->f, &st->u, root->stmt_list, &lc, &dl, &lerr) != SYM_OK) {
+		if (unit_lines(st, root, &dl, &lerr) != SYM_OK) {
 			if (lerr.code == SYM_ENOMEM)
 				goto nomem;
 			warn(st, "%s", lerr.msg);
@@ -2426,6 +2555,7 @@ static enum sym_code read_unit(struct dwarf_state *st, uint64_t off, uint64_t *n
 	st->lang = lang_of(root.lang);
 	st->stack.n = 0;
 	st->unit_scoped = false;
+	lines_start(st, &root);
 
 	if (root.dwo_name) {
 		if (read_split_unit(st, &root) < 0)
@@ -2445,6 +2575,7 @@ bad:
 	     (unsigned long long)off);
 	return finish_unit(st, &root);
 nomem:
+	lines_drop(st);
 	return sym_fail(st->err, SYM_ENOMEM, "out of memory");
 }
 
@@ -2971,12 +3102,14 @@ enum sym_code dwarf_read(struct obj *o, struct module *m,
 			rc = ie.code;
 		}
 	}
+	lines_drop(&st);
 	if (rc == SYM_OK && name_origins(&st, 0, UINT64_MAX) < 0)
 		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
 	if (getenv("SYM_TEST_UNIT_STATS"))
-		fprintf(stderr, "dumpsyms: stats: %s: references %s; %llu units forgotten at their end\n",
+		fprintf(stderr, "dumpsyms: stats: %s: references %s; %llu units forgotten at their end; "
+			"%llu line programs read by a worker, %llu by the reader\n",
 			o->path, st.local_refs ? "unit-local" : "across units",
-			(unsigned long long)st.units_done);
+			(unsigned long long)st.units_done, st.lines_worker, st.lines_here);
 	if (st.pu_imports && opt->warn)
 		fprintf(stderr, "dumpsyms: %s: %llu imports of partial units (dwz), %llu partial units read (%llu on a reference before their import)\n",
 			o->path, (unsigned long long)st.pu_imports, (unsigned long long)st.pu_reads,

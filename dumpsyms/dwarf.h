@@ -8,6 +8,8 @@
 #include "module.h"
 #include "obj.h"
 
+struct pool;
+
 struct dwarf_options {
 	bool warn;		/* print warnings about malformed data to stderr */
 	bool inlines;		/* -d: read inlined subroutines */
@@ -21,6 +23,9 @@ struct dwarf_options {
 	unsigned *warnings;		/* counts the warnings about missing debug
 					 * data (a .dwo or dwz supplementary file
 					 * not found): --strict; may be NULL */
+	struct pool *pool;		/* -j: a unit's line program is read on
+					 * it while its DIEs are walked; NULL:
+					 * in this thread */
 };
 
 /* Adds the functions and lines of o's .debug_info to m.  Malformed units

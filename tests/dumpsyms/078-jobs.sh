@@ -2,7 +2,8 @@
 #
 # Every ELF fixture (and the names matrix), as built and with its debug
 # sections compressed (zlib, .zdebug, zstd), converted with -d -m under -j 1,
-# -j 2 and -j 8, -j 8 twice: the four .sym files must be byte-identical.
+# -j 2 and -j 8, -j 8 twice: the four .sym files must be byte-identical,
+# and so must the warnings (-v).
 # SYM_TEST_STREAM_WINDOW=4096 keeps the worker that decompresses .debug_info
 # at most 4 KB ahead of the reader, so that every fixture's units arrive in
 # many steps, and the reader waits for them (SYM_TEST_STREAM_STATS shows
@@ -38,7 +39,7 @@ objcopy --compress-debug-sections=zstd "$big" probe.zstd 2> /dev/null || zstd=0
 same() {	# same LABEL FILE: four runs of FILE agree
 	local label=$1 f=$2 j
 	for j in 1 2 8 8b; do
-		jrun -j "${j%b}" -d -m "$f" > "out.$j" 2> "err.$j" || {
+		jrun -j "${j%b}" -v -d -m "$f" > "out.$j" 2> "err.$j" || {
 			cat "err.$j" >&2
 			fail "$label: -j ${j%b} failed"
 		}
@@ -76,6 +77,18 @@ done
 echo "$n fixtures agree under -j 1, 2, 8 and 8 again, plain, zlib and .zdebug; $nzstd with zstd too"
 [ $zstd = 0 ] || [ $nzstd -ge $((n / 2)) ] || fail "only $nzstd of $n fixtures could be compressed with zstd"
 
+# source paths relative to the unit's directory (DW_AT_comp_dir), which
+# the line program's reader joins (on a worker with -j 2 and 8)
+mkdir -p rel/src
+printf 'int twice(int x)\n{\n\treturn 2 * x;\n}\n' > rel/src/twice.c
+printf 'int twice(int);\nint main(int argc, char **argv)\n{\n\t(void)argv;\n\treturn twice(argc);\n}\n' > rel/src/main.c
+for v in 4 5; do
+	(cd rel && gcc -O0 -g -gdwarf-$v src/main.c src/twice.c -o prog$v) || fail "cannot build rel/prog$v"
+	same "relative paths, DWARF $v" rel/prog$v
+	grep -q "^FILE [0-9]* $PWD/rel/src/twice.c\$" out.1 ||
+		{ grep '^FILE' out.1 >&2; fail "relative paths, DWARF $v: no FILE record of $PWD/rel/src/twice.c"; }
+done
+
 # the streaming did happen: the worker was held by the window, the reader
 # waited for it; with -j 1 there is no worker at all
 objcopy --compress-debug-sections=zlib "$big" big.zlib
@@ -86,6 +99,40 @@ line=$(grep '^dumpsyms: stats: .debug_info streamed: ' stats) || { cat stats >&2
 size=${BASH_REMATCH[1]} steps=${BASH_REMATCH[2]} held=${BASH_REMATCH[3]}
 [ "$size" -gt 16384 ] && [ "$steps" -ge $((size / 2048)) ] && [ "$held" -gt 0 ] ||
 	fail "the .debug_info of $size bytes did not arrive in 2 KB steps held by the window: $line"
+# a unit's line program is read on a worker while the reader walks the
+# unit's DIEs: on 200 generated units, with -j 2 and -j 8 some were (how
+# many depends on timing; none would mean no reading in parallel), with
+# -j 1 none; the output is the same
+python3 "$TOP/tests/tools/gen-dwarf.py" --zlib units.zlib 200 2000 20 || fail "gen-dwarf.py"
+for j in 1 2 8; do
+	SYM_TEST_UNIT_STATS=1 jrun -j $j -d units.zlib > "units.$j" 2> ustats || fail "-j $j units.zlib"
+	line=$(grep '^dumpsyms: stats: ' ustats) || fail "-j $j units.zlib: no stats line"
+	[[ $line =~ ([0-9]+)\ line\ programs\ read\ by\ a\ worker,\ ([0-9]+)\ by\ the\ reader ]] ||
+		fail "-j $j units.zlib: unexpected stats line: $line"
+	w=${BASH_REMATCH[1]} r=${BASH_REMATCH[2]}
+	[ $((w + r)) = 200 ] || fail "-j $j units.zlib: $w + $r line programs read, not 200"
+	if [ $j = 1 ]; then
+		[ "$w" = 0 ] || fail "-j 1: $w line programs read by a worker"
+	else
+		[ "$w" -gt 0 ] || fail "-j $j: no line program read by a worker: $line"
+	fi
+	echo "-j $j: $w of 200 line programs read by a worker"
+done
+[ "$(grep -c '^FUNC ' units.1)" = 4000 ] && [ "$(grep -c '^INLINE ' units.1)" = 4000 ] ||
+	fail "units.zlib: not 4000 FUNC and INLINE records"
+cmp -s units.1 units.2 && cmp -s units.1 units.8 || fail "units.zlib: the output depends on -j"
+# a damaged line program warns alike: .debug_line cut to 60 % (a program
+# truncated, another one outside it)
+objcopy --dump-section .debug_line=line.bin "$big" /dev/null &&
+	head -c $(($(stat -c %s line.bin) * 6 / 10)) line.bin > cut.bin &&
+	objcopy --update-section .debug_line=cut.bin "$big" short-line || fail "cannot cut .debug_line"
+same "cut .debug_line" short-line
+grep -q 'line program at .debug_line+0x[0-9a-f]* is truncated' err.1 &&
+	grep -q 'line program offset 0x[0-9a-f]* is outside .debug_line' err.1 ||
+	{ cat err.1 >&2; fail "cut .debug_line: no warnings about its line programs"; }
+objcopy --compress-debug-sections=zlib short-line short-line.zlib || fail "objcopy short-line"
+same "cut .debug_line (zlib)" short-line.zlib
+
 # with -j 1 there is no worker: the reader decompresses .debug_info itself,
 # in the same steps, as far as it reads, and nothing else ahead of time
 SYM_TEST_STREAM_STATS=1 jrun -j 1 -d big.zlib > /dev/null 2> stats1 || fail "-j 1 big.zlib"
