@@ -3,7 +3,8 @@
 # Every ELF fixture (and the names matrix), as built and with its debug
 # sections compressed (zlib, .zdebug, zstd), converted with -d -m under -j 1,
 # -j 2 and -j 8, -j 8 twice: the four .sym files must be byte-identical,
-# and so must the warnings (-v).
+# and so must the warnings (-v); so for Mach-O binaries with their dSYMs,
+# generated units, relative source paths and a cut .debug_line.
 # SYM_TEST_STREAM_WINDOW=4096 keeps the worker that decompresses .debug_info
 # at most 4 KB ahead of the reader, so that every fixture's units arrive in
 # many steps, and the reader waits for them (SYM_TEST_STREAM_STATS shows
@@ -36,10 +37,11 @@ big=$FIXTURES/cppapp-gcc-O0-dw5
 zstd=1
 objcopy --compress-debug-sections=zstd "$big" probe.zstd 2> /dev/null || zstd=0
 
-same() {	# same LABEL FILE: four runs of FILE agree
+same() {	# same LABEL FILE [OPTION...]: four runs of FILE agree
 	local label=$1 f=$2 j
+	shift 2
 	for j in 1 2 8 8b; do
-		jrun -j "${j%b}" -v -d -m "$f" > "out.$j" 2> "err.$j" || {
+		jrun -j "${j%b}" -v -d -m "$@" "$f" > "out.$j" 2> "err.$j" || {
 			cat "err.$j" >&2
 			fail "$label: -j ${j%b} failed"
 		}
@@ -87,6 +89,21 @@ for v in 4 5; do
 	same "relative paths, DWARF $v" rel/prog$v
 	grep -q "^FILE [0-9]* $PWD/rel/src/twice.c\$" out.1 ||
 		{ grep '^FILE' out.1 >&2; fail "relative paths, DWARF $v: no FILE record of $PWD/rel/src/twice.c"; }
+done
+
+# Mach-O: a binary and its dSYM (line programs on workers too), thin and
+# a slice of a universal file
+"$TOP/tests/fixtures/macho/build.sh" macho > /dev/null 2> macho.err ||
+	{ cat macho.err >&2; fail "cannot build the Mach-O fixtures"; }
+for f in macho-x86_64-O0 macho-x86_64-O2 macho-arm64-O2 libmacho-x86_64-O2.dylib macho-fat; do
+	[ -d "macho/$f.dSYM" ] || fail "no macho/$f.dSYM"
+	if [ $f = macho-fat ]; then
+		same "Mach-O $f (arm64)" macho/$f --arch arm64
+	else
+		same "Mach-O $f" macho/$f
+	fi
+	grep -q '^FUNC ' out.1 && grep -q '^FILE ' out.1 || fail "Mach-O $f: no FUNC or FILE records"
+	grep -q "reading debug information from '.*$f.dSYM/" err.1 || fail "Mach-O $f: its dSYM was not read"
 done
 
 # the streaming did happen: the worker was held by the window, the reader
