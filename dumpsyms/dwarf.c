@@ -175,8 +175,9 @@ struct dwarf_state {
 	uint64_t sup_ustarts_end;
 	uint64_t released_abbrev, released_line;
 	uint64_t last_stmt_list;
-	uint32_t *lzset;	/* open addressing: index + 1 */
-	size_t lzcap;
+	uint64_t *lzset;	/* open addressing: index + 1, and the low 32
+				 * bits of the lazy's hash above it (LZ_*) */
+	size_t lzcap;		/* at most 2^32: the slot is in those bits */
 	struct offmap fwd;	/* -> size_t: module function index + 1 */
 	/* local_refs: no abbreviation of the file refers across units
 	 * (unit_local_refs), so a unit's declarations, abstract instances
@@ -462,45 +463,58 @@ static bool lazy_same(const struct lazy *a, const struct lazy *b)
 
 /* Records the naming inputs lz (state reset) and returns their index, or
  * UINT32_MAX when out of memory or out of indices. */
+/* An lzset entry: which lazy (index + 1; 0 is an empty slot) and its
+ * hash's low bits, which give its slot and spare most comparisons (and
+ * the reads of lazies they take) without hashing it again. */
+#define LZ_IDX(e) ((uint32_t)(e))
+#define LZ_HASH(e) ((uint32_t)((e) >> 32))
+#define LZ_ENTRY(idx, h) ((uint64_t)(uint32_t)(h) << 32 | ((uint32_t)(idx) + 1))
+
 static uint32_t lazy_add(struct dwarf_state *st, const struct lazy *lz)
 {
+	const uint32_t h = (uint32_t)lazy_hash(lz);
 	size_t i;
 
 	if ((st->lazies.n + 1) * 2 > st->lzcap) {
 		size_t ncap = st->lzcap ? st->lzcap * 2 : 4096, j;
-		uint32_t *ns = calloc(ncap, sizeof(*ns));
-		if (!ns)
+		uint64_t *ns;
+		if (ncap > ((size_t)1 << 32) || !(ns = calloc(ncap, sizeof(*ns))))
 			return UINT32_MAX;
-		for (j = 0; j < st->lazies.n; j++) {
-			size_t k = lazy_hash(&st->lazies.v[j]) & (ncap - 1);
+		for (j = 0; j < st->lzcap; j++) {
+			uint64_t e = st->lzset[j];
+			size_t k;
+			if (!e)
+				continue;
+			k = LZ_HASH(e) & (ncap - 1);
 			while (ns[k])
 				k = (k + 1) & (ncap - 1);
-			ns[k] = (uint32_t)j + 1;
+			ns[k] = e;
 		}
 		free(st->lzset);
 		st->lzset = ns;
 		st->lzcap = ncap;
 	}
-	i = lazy_hash(lz) & (st->lzcap - 1);
+	i = h & (st->lzcap - 1);
 	while (st->lzset[i]) {
-		if (lazy_same(&st->lazies.v[st->lzset[i] - 1], lz))
-			return st->lzset[i] - 1;
+		uint64_t e = st->lzset[i];
+		if (LZ_HASH(e) == h && lazy_same(&st->lazies.v[LZ_IDX(e) - 1], lz))
+			return LZ_IDX(e) - 1;
 		i = (i + 1) & (st->lzcap - 1);
 	}
 	if (st->lazies.n >= UINT32_MAX - 1 || vec_reserve(st->lazies, 1) < 0)
 		return UINT32_MAX;
 	st->lazies.v[st->lazies.n] = *lz;
 	st->lazies.v[st->lazies.n].state = 0;
-	st->lzset[i] = (uint32_t)st->lazies.n + 1;
+	st->lzset[i] = LZ_ENTRY(st->lazies.n, h);
 	return (uint32_t)st->lazies.n++;
 }
 
 /* The slot of lzset that holds index idx. */
 static size_t lzset_slot(const struct dwarf_state *st, uint32_t idx)
 {
-	size_t i = lazy_hash(&st->lazies.v[idx]) & (st->lzcap - 1);
+	size_t i = (uint32_t)lazy_hash(&st->lazies.v[idx]) & (st->lzcap - 1);
 
-	while (st->lzset[i] != idx + 1)
+	while (LZ_IDX(st->lzset[i]) != idx + 1)
 		i = (i + 1) & (st->lzcap - 1);
 	return i;
 }
@@ -520,7 +534,8 @@ static void lazies_forget(struct dwarf_state *st)
 
 		if (lz->state == 2 && !lz->spec_ref && !lz->origin_ref) {
 			if (w != i) {
-				st->lzset[lzset_slot(st, (uint32_t)i)] = (uint32_t)w + 1;
+				k = lzset_slot(st, (uint32_t)i);
+				st->lzset[k] = LZ_ENTRY(w, LZ_HASH(st->lzset[k]));
 				st->lazies.v[w] = *lz;
 			}
 			w++;
@@ -531,7 +546,7 @@ static void lazies_forget(struct dwarf_state *st)
 		k = lzset_slot(st, (uint32_t)i);
 		st->lzset[k] = 0;
 		for (j = (k + 1) & (st->lzcap - 1); st->lzset[j]; j = (j + 1) & (st->lzcap - 1)) {
-			size_t h = lazy_hash(&st->lazies.v[st->lzset[j] - 1]) & (st->lzcap - 1);
+			size_t h = LZ_HASH(st->lzset[j]) & (st->lzcap - 1);
 			if ((j > k && (h <= k || h > j)) || (j < k && h <= k && h > j)) {
 				st->lzset[k] = st->lzset[j];
 				st->lzset[j] = 0;
