@@ -15,6 +15,7 @@
 #include "cfi.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "pool.h"
 #include "module.h"
 #include "vec.h"
 
@@ -155,13 +157,19 @@ struct cfi {
 	size_t nstack, capstack;
 	struct cie cie_cache[8];
 	unsigned cie_next;
+	/* a chunk read on a pool (cfi_start()): its records and warnings go
+	 * to these streams, not to the module and stderr */
+	FILE *out, *wout;
 };
+
+/* warnf() prints the first CFI_WARN_MAX warnings of a read */
+#define CFI_WARN_MAX 51
 
 static void warnf(struct cfi *c, const char *what, uint64_t off)
 {
-	if (!c->warn || c->nwarn++ > 50)
+	if (!c->warn || c->nwarn++ >= CFI_WARN_MAX)
 		return;
-	fprintf(stderr, "dumpsyms: warning: %s: %s at %s+0x%" PRIx64 "\n", c->in->path, what,
+	fprintf(c->wout ? c->wout : stderr, "dumpsyms: warning: %s: %s at %s+0x%" PRIx64 "\n", c->in->path, what,
 		c->in->eh ? ".eh_frame" : ".debug_frame", off);
 }
 
@@ -738,7 +746,8 @@ static int emit(struct cfi *c, uint64_t start, uint64_t size)
 		;
 	if (rules_text(c, v, 0, k))
 		return -1;
-	if (module_cfi_init(c->m, start, size, c->text.v) < 0)
+	if ((c->out ? module_cfi_put(c->out, c->m->load_addr, true, start, size, c->text.v)
+		    : module_cfi_init(c->m, start, size, c->text.v)) < 0)
 		c->write_failed = true;
 	c->records++;
 	for (i = k; i < n; i = k) {
@@ -746,7 +755,8 @@ static int emit(struct cfi *c, uint64_t start, uint64_t size)
 			;
 		if (rules_text(c, v, i, k))
 			return -1;
-		if (module_cfi_row(c->m, v[i].addr, c->text.v) < 0)
+		if ((c->out ? module_cfi_put(c->out, c->m->load_addr, false, v[i].addr, 0, c->text.v)
+			    : module_cfi_row(c->m, v[i].addr, c->text.v)) < 0)
 			c->write_failed = true;
 	}
 	return 0;
@@ -848,75 +858,470 @@ static bool wanted_fde(const struct cfi_input *in, uint64_t off)
 	return false;
 }
 
+/* The head of the entry at cur's position: 1 with *end set to the offset
+ * after it (cur then at its CIE pointer), 0 when the entries end there
+ * (.eh_frame's terminator), -1 when it is malformed (warned about with c).
+ * A zero length in .debug_frame is an entry of its own: 1, cur and *end
+ * after it. */
+static int entry_head(struct cfi *c, const struct cfi_input *in, struct cursor *cur,
+		      uint64_t *end, bool *dwarf64)
+{
+	uint64_t off = cur->pos, len = cursor_u32(cur);
+
+	*dwarf64 = false;
+	if (len == 0) {
+		*end = cur->pos;
+		return in->eh ? 0 : 1;
+	}
+	if (len == 0xffffffff) {
+		*dwarf64 = true;
+		len = cursor_u64(cur);
+	}
+	if (cur->bad || len > cursor_left(cur)) {
+		if (c)
+			warnf(c, "entry length past the end of the section", off);
+		return -1;
+	}
+	if (len < (*dwarf64 ? 8u : 4u)) {
+		if (c)
+			warnf(c, "entry shorter than its CIE pointer", off);
+		return -1;
+	}
+	*end = cur->pos + len;
+	return 1;
+}
+
+/* Reads the entries from cur's position until one starts at or after
+ * stop, or they end. */
+static enum sym_code cfi_entries(struct cfi *c, struct cursor *cur, uint64_t stop)
+{
+	const struct cfi_input *in = c->in;
+
+	while (cursor_left(cur) >= 4 && cur->pos < stop) {
+		uint64_t off = cur->pos, id, end, idpos;
+		bool dwarf64;
+
+		if (entry_head(c, in, cur, &end, &dwarf64) <= 0)
+			break;
+		if (end == cur->pos)
+			continue;	/* a zero length in .debug_frame */
+		idpos = cur->pos;
+		id = cursor_uN(cur, dwarf64 ? 8 : 4);
+		if (in->eh ? id != 0 : id != (dwarf64 ? UINT64_MAX : 0xffffffffu)) {
+			/* an FDE: find its CIE */
+			uint64_t cie_off = in->eh ? idpos - id : id;
+			const struct cie *ce;
+			struct cursor f = *cur;
+
+			if (in->only_fdes && !wanted_fde(in, off)) {
+				/* not one the compact unwind table names */
+			} else if ((in->eh && id > idpos) || cie_off >= in->size) {
+				warnf(c, "FDE names a CIE outside the section", off);
+			} else if (!(ce = get_cie(c, cie_off))) {
+				warnf(c, "FDE with an unusable CIE", off);
+			} else {
+				f.len = end;
+				if (do_fde(c, ce, &f, end, off) < 0)
+					return sym_fail(c->err, SYM_ENOMEM, "out of memory");
+			}
+		}
+		cursor_seek(cur, end);
+	}
+	return SYM_OK;
+}
+
+static bool cfi_init(struct cfi *c, const struct cfi_input *in, struct module *m, bool warn,
+		     struct sym_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	c->m = m;
+	c->err = err;
+	c->warn = warn;
+	for (unsigned i = 0; i < 8; i++)
+		c->cie_cache[i].ok = false;
+	return regs_for(in->machine, &c->regs);
+}
+
+static void cfi_free(struct cfi *c)
+{
+	vec_free(c->reps);
+	vec_free(c->text);
+	free(c->stack);
+}
+
 enum sym_code cfi_write(const struct cfi_input *in, struct module *m, bool warn,
 			uint64_t *records, struct sym_err *err)
 {
 	struct cfi c;
 	struct cursor cur = cursor_make(in->data, in->size, in->be);
-	enum sym_code rc = SYM_OK;
-	unsigned i;
+	enum sym_code rc;
 
-	memset(&c, 0, sizeof(c));
-	c.in = in;
-	c.m = m;
-	c.err = err;
-	c.warn = warn;
-	for (i = 0; i < 8; i++)
-		c.cie_cache[i].ok = false;
-	if (!regs_for(in->machine, &c.regs))
+	if (!cfi_init(&c, in, m, warn, err))
 		return SYM_OK;	/* no register table: no CFI, as in Breakpad */
-	while (cursor_left(&cur) >= 4) {
-		uint64_t off = cur.pos, len, id, end, idpos;
-		bool dwarf64 = false;
-
-		len = cursor_u32(&cur);
-		if (len == 0) {
-			if (in->eh)
-				break;	/* .eh_frame terminator */
-			continue;
-		}
-		if (len == 0xffffffff) {
-			dwarf64 = true;
-			len = cursor_u64(&cur);
-		}
-		if (cur.bad || len > cursor_left(&cur)) {
-			warnf(&c, "entry length past the end of the section", off);
-			break;
-		}
-		if (len < (dwarf64 ? 8u : 4u)) {
-			warnf(&c, "entry shorter than its CIE pointer", off);
-			break;
-		}
-		end = cur.pos + len;
-		idpos = cur.pos;
-		id = cursor_uN(&cur, dwarf64 ? 8 : 4);
-		if (in->eh ? id != 0 : id != (dwarf64 ? UINT64_MAX : 0xffffffffu)) {
-			/* an FDE: find its CIE */
-			uint64_t cie_off = in->eh ? idpos - id : id;
-			const struct cie *ce;
-			struct cursor f = cur;
-
-			if (in->only_fdes && !wanted_fde(in, off)) {
-				/* not one the compact unwind table names */
-			} else if ((in->eh && id > idpos) || cie_off >= in->size) {
-				warnf(&c, "FDE names a CIE outside the section", off);
-			} else if (!(ce = get_cie(&c, cie_off))) {
-				warnf(&c, "FDE with an unusable CIE", off);
-			} else {
-				f.len = end;
-				if (do_fde(&c, ce, &f, end, off) < 0) {
-					rc = sym_fail(err, SYM_ENOMEM, "out of memory");
-					break;
-				}
-			}
-		}
-		cursor_seek(&cur, end);
-	}
+	rc = cfi_entries(&c, &cur, UINT64_MAX);
 	if (rc == SYM_OK && c.write_failed)
 		rc = sym_fail(err, SYM_EIO, "cannot write the CFI records: %s", strerror(errno));
-	vec_free(c.reps);
-	vec_free(c.text);
-	free(c.stack);
+	cfi_free(&c);
 	*records += c.records;
+	return rc;
+}
+
+/* ---- on a pool ----------------------------------------------------------
+ *
+ * The sections are cut, between entries, into chunks of about CHUNK bytes.
+ * A chunk is read on a worker into a buffer of its own (records, and
+ * warnings apart); chunks are handed to the module in section order by
+ * whichever thread ends the chunk next in that order, and at most `window`
+ * chunks are submitted and not yet handed over, so the buffers stay a few
+ * chunks' worth however large the sections are.  A chunk starts from
+ * nothing (its own CIE cache, its own warning count): what it writes does
+ * not depend on the chunks before it, so the records are those of
+ * cfi_write(), in the same order.  Its warnings are kept until
+ * cfi_finish(), which prints them as cfi_write() would have: in order, at
+ * most CFI_WARN_MAX per section. */
+
+#define CHUNK ((uint64_t)64 << 10)
+
+struct cfi_chunk {
+	struct pool_task task;
+	struct cfi_job *job;
+	size_t sec;
+	uint64_t lo, hi;	/* entries starting in [lo, hi) */
+	bool pooled;		/* submitted to the pool (else run by the owner) */
+	bool ran, by_worker;
+	char *text, *warns;	/* records and warnings (open_memstream) */
+	size_t ntext, nwarns;
+	uint64_t records;
+	bool write_failed;
+	enum sym_code rc;
+	struct sym_err err;
+};
+
+struct cfi_sec {
+	struct cfi_input in;
+	char *note;		/* a warning printed before the section's */
+	size_t first, n;	/* its chunks */
+};
+
+struct cfi_job {
+	struct pool *pool;
+	struct module *m;
+	bool warn;
+	pthread_t owner;	/* the thread of cfi_start() */
+	struct cfi_sec *secs;
+	size_t nsecs;
+	struct cfi_chunk *ch;
+	size_t nch, window;
+	pthread_mutex_t mu;
+	/* under mu */
+	size_t submitted;	/* ch[0 .. submitted) were submitted (or run
+				 * by the owner) */
+	size_t merged;		/* ch[0 .. merged) were handed to the module */
+	size_t stop_at;		/* nch, or one past the chunk that failed */
+	int werr;		/* errno of a failed append */
+	bool append_failed;
+	uint64_t records;
+	enum sym_code rc;
+	struct sym_err err;
+};
+
+static uint64_t chunk_size(void)
+{
+	/* SYM_TEST_CFI_CHUNK=N (16 bytes or more) cuts smaller chunks, so
+	 * that the tests' small sections are read in many */
+	const char *e = getenv("SYM_TEST_CFI_CHUNK");
+	char *end = NULL;
+	long long n = e && *e ? strtoll(e, &end, 10) : -1;
+
+	return n >= 16 && end && !*end && (uint64_t)n < CHUNK ? (uint64_t)n : CHUNK;
+}
+
+/* The chunks' bounds of sec; -1 when out of memory. */
+static int cut(struct cfi_job *j, struct cfi_sec *sec, size_t sec_idx, uint64_t size)
+{
+	struct cursor cur = cursor_make(sec->in.data, sec->in.size, sec->in.be);
+	uint64_t lo = 0;
+
+	sec->first = j->nch;
+	for (;;) {
+		uint64_t off = cur.pos, end;
+		bool last = true, d64;
+
+		if (cursor_left(&cur) >= 4 && entry_head(NULL, &sec->in, &cur, &end, &d64) > 0) {
+			cursor_seek(&cur, end);
+			last = false;
+		}
+		/* a chunk ends before the entry that makes it CHUNK bytes or
+		 * more, or takes what is left (entry_head() and cfi_entries()
+		 * stop at the same place) */
+		if (last || (cur.pos - lo >= size && off > lo)) {
+			struct cfi_chunk *c;
+			void *p = realloc(j->ch, (j->nch + 1) * sizeof(*j->ch));
+
+			if (!p)
+				return -1;
+			j->ch = p;
+			c = &j->ch[j->nch++];
+			memset(c, 0, sizeof(*c));
+			c->job = NULL;	/* set once the array stops moving */
+			c->sec = sec_idx;
+			c->lo = lo;
+			c->hi = last ? UINT64_MAX : off;
+			lo = off;
+			if (last)
+				break;
+		}
+	}
+	sec->n = j->nch - sec->first;
+	return 0;
+}
+
+static void chunk_run(void *arg);
+
+/* Submits chunks while fewer than the window are out; under mu. */
+static void fill(struct cfi_job *j)
+{
+	while (j->submitted < j->stop_at && j->submitted - j->merged < j->window) {
+		struct cfi_chunk *c = &j->ch[j->submitted++];
+
+		c->task.fn = chunk_run;
+		c->task.arg = c;
+		c->pooled = true;
+		pool_submit(j->pool, &c->task);
+	}
+}
+
+/* Hands the chunks that are ready, in order, to the module; under mu. */
+static void merge(struct cfi_job *j)
+{
+	while (j->merged < j->stop_at && j->ch[j->merged].ran) {
+		struct cfi_chunk *c = &j->ch[j->merged++];
+		const struct cfi_sec *s = &j->secs[c->sec];
+
+		if (c->rc) {
+			j->rc = c->rc;
+			j->err = c->err;
+			j->stop_at = j->merged;
+		} else {
+			if (!j->append_failed && module_cfi_append(j->m, c->text, c->ntext) < 0) {
+				j->append_failed = true;
+				j->werr = errno;
+			}
+			j->records += c->records;
+			/* as cfi_write() says it, after its section */
+			if ((c->write_failed || j->append_failed) && j->merged == s->first + s->n) {
+				j->rc = sym_fail(&j->err, SYM_EIO, "cannot write the CFI records: %s",
+						 strerror(c->write_failed ? ENOMEM : j->werr));
+				j->stop_at = j->merged;
+			}
+		}
+		free(c->text);
+		c->text = NULL;
+	}
+}
+
+static void chunk_run(void *arg)
+{
+	struct cfi_chunk *c = arg;
+	struct cfi_job *j = c->job;
+	const struct cfi_input *in = &j->secs[c->sec].in;
+	bool skip;
+
+	pthread_mutex_lock(&j->mu);
+	skip = c - j->ch >= (ptrdiff_t)j->stop_at;
+	pthread_mutex_unlock(&j->mu);
+	c->by_worker = !pthread_equal(pthread_self(), j->owner);
+	sym_err_clear(&c->err);
+	if (!skip) {
+		struct cfi f;
+		struct cursor cur = cursor_make(in->data, in->size, in->be);
+		FILE *out = open_memstream(&c->text, &c->ntext);
+		FILE *wout = j->warn ? open_memstream(&c->warns, &c->nwarns) : NULL;
+
+		if (!out || (j->warn && !wout)) {
+			c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
+		} else {
+			cfi_init(&f, in, j->m, j->warn, &c->err);
+			f.out = out;
+			f.wout = wout;
+			cursor_seek(&cur, (size_t)c->lo);
+			c->rc = cfi_entries(&f, &cur, c->hi);
+			c->records = f.records;
+			c->write_failed = f.write_failed;
+			cfi_free(&f);
+		}
+		/* the streams' buffers are the chunk's once they are closed */
+		if ((out && fclose(out) != 0) || (wout && fclose(wout) != 0))
+			if (!c->rc)
+				c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
+	}
+	pthread_mutex_lock(&j->mu);
+	c->ran = true;
+	merge(j);
+	fill(j);
+	pthread_mutex_unlock(&j->mu);
+}
+
+struct cfi_job *cfi_start(struct pool *p, struct module *m, bool warn,
+			  const struct cfi_input *in, const char *const *notes, size_t n)
+{
+	struct cfi_job *j = calloc(1, sizeof(*j));
+	const uint64_t size = chunk_size();
+	size_t i;
+
+	if (!j || !(j->secs = calloc(n ? n : 1, sizeof(*j->secs)))) {
+		free(j);
+		return NULL;
+	}
+	j->pool = p;
+	j->m = m;
+	j->warn = warn;
+	j->owner = pthread_self();
+	pthread_mutex_init(&j->mu, NULL);
+	for (i = 0; i < n; i++) {
+		struct cfi_sec *s = &j->secs[i];
+		struct regs r;
+
+		j->nsecs++;
+		s->in = in[i];
+		s->first = j->nch;
+		if (notes[i] && !(s->note = strdup(notes[i])))
+			goto fail;
+		/* no data, or no register table (no CFI, as in Breakpad) */
+		if (in[i].data && regs_for(in[i].machine, &r) && cut(j, s, i, size) < 0)
+			goto fail;
+	}
+	for (i = 0; i < j->nch; i++)
+		j->ch[i].job = j;
+	j->stop_at = j->nch;
+	/* a few chunks per worker, and one for the owner to take */
+	j->window = 2 * (size_t)pool_workers(p) + 1;
+	pthread_mutex_lock(&j->mu);
+	fill(j);
+	pthread_mutex_unlock(&j->mu);
+	return j;
+fail:
+	cfi_cancel(j);
+	return NULL;
+}
+
+/* Returns when every chunk has ended.  The owner works too: it reads the
+ * next chunk not yet submitted (one past the window at most), or one a
+ * worker has not started, or waits for the oldest one not handed over.
+ * Chunks past a failure skip their work. */
+static void drain(struct cfi_job *j)
+{
+	for (;;) {
+		struct cfi_chunk *mine = NULL;
+		size_t k, lo, hi, oldest = SIZE_MAX;
+
+		pthread_mutex_lock(&j->mu);
+		if (j->submitted < j->stop_at && j->submitted - j->merged <= j->window)
+			mine = &j->ch[j->submitted++];
+		else if (j->merged < j->stop_at)
+			oldest = j->merged;
+		lo = j->merged;
+		hi = j->submitted;
+		pthread_mutex_unlock(&j->mu);
+		if (mine) {
+			chunk_run(mine);
+			continue;
+		}
+		/* the latest a worker has not started */
+		for (k = hi; k-- > lo;)
+			if (j->ch[k].pooled && pool_claim(&j->ch[k].task)) {
+				mine = &j->ch[k];
+				break;
+			}
+		if (mine) {
+			chunk_run(mine);
+			pool_done(&mine->task);
+			continue;
+		}
+		if (oldest == SIZE_MAX)
+			break;
+		pool_wait(&j->ch[oldest].task);	/* running on a worker */
+	}
+	for (size_t k = 0; k < j->nch; k++)
+		if (j->ch[k].pooled)
+			pool_wait(&j->ch[k].task);
+}
+
+static void job_free(struct cfi_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nch; i++) {
+		free(j->ch[i].text);
+		free(j->ch[i].warns);
+	}
+	for (i = 0; i < j->nsecs; i++)
+		free(j->secs[i].note);
+	free(j->ch);
+	free(j->secs);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+}
+
+void cfi_cancel(struct cfi_job *j)
+{
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->stop_at = 0;
+	pthread_mutex_unlock(&j->mu);
+	drain(j);
+	job_free(j);
+}
+
+/* Prints a chunk's warnings while its section has printed fewer than
+ * CFI_WARN_MAX. */
+static void print_warns(const struct cfi_chunk *c, unsigned *shown)
+{
+	const char *p = c->warns, *e;
+
+	if (!p)
+		return;	/* read without warnings */
+	e = p + c->nwarns;
+	while (p < e && *shown < CFI_WARN_MAX) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(e - p);
+
+		fwrite(p, 1, len, stderr);
+		(*shown)++;
+		p += len;
+	}
+}
+
+enum sym_code cfi_finish(struct cfi_job *j, uint64_t *records, struct sym_err *err)
+{
+	enum sym_code rc;
+	size_t i, k, workers = 0;
+
+	drain(j);
+	/* every chunk ran and those before the first failure were merged;
+	 * the warnings, as the sections were read one after the other */
+	for (i = 0; i < j->nsecs; i++) {
+		const struct cfi_sec *s = &j->secs[i];
+		unsigned shown = 0;
+
+		if (j->rc && i > j->ch[j->stop_at - 1].sec)
+			break;	/* not read after the section that failed */
+		if (s->note)
+			fprintf(stderr, "dumpsyms: warning: %s\n", s->note);
+		for (k = s->first; k < s->first + s->n && k < j->stop_at; k++)
+			print_warns(&j->ch[k], &shown);
+	}
+	for (k = 0; k < j->nch; k++)
+		workers += j->ch[k].by_worker;
+	if (getenv("SYM_TEST_CFI_STATS"))
+		fprintf(stderr, "dumpsyms: stats: CFI: %zu chunks, %zu read by a worker\n", j->nch,
+			workers);
+	rc = j->rc;
+	if (rc)
+		sym_fail(err, rc, "%s", j->err.msg);
+	*records += j->records;
+	job_free(j);
 	return rc;
 }

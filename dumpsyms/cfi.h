@@ -43,4 +43,24 @@ struct module;
 enum sym_code cfi_write(const struct cfi_input *in, struct module *m, bool warn,
 			uint64_t *records, struct sym_err *err);
 
+/* The same on a pool: the sections in[0 .. n) are read in chunks on p's
+ * workers while the caller does other work (which must not touch the
+ * module's STACK CFI), and handed to the module in order.  notes[i], when
+ * not NULL, is a warning printed before the section's own (its data may
+ * be NULL: nothing to read).  NULL when out of memory.  in[i]'s data must
+ * stay until cfi_finish() or cfi_cancel(). */
+struct pool;
+struct cfi_job;
+struct cfi_job *cfi_start(struct pool *p, struct module *m, bool warn,
+			  const struct cfi_input *in, const char *const *notes, size_t n);
+
+/* Waits for the job (reading here what no worker has started), prints its
+ * warnings as cfi_write() would have, section after section, and ends it:
+ * the records, the warnings, *records and the result are those of
+ * cfi_write() on each section in turn, stopping at the first that fails. */
+enum sym_code cfi_finish(struct cfi_job *j, uint64_t *records, struct sym_err *err);
+
+/* Ends the job, discarding what it read and its warnings. */
+void cfi_cancel(struct cfi_job *j);
+
 #endif

@@ -112,9 +112,52 @@ static bool unwind_info_of(struct obj *bin, struct unwind_info_input *in)
 	return true;
 }
 
+static const char *const cfi_names[] = { ".debug_frame", ".eh_frame" };
+
+/* The input of cfi_write() for cfi_names[i] (0 .debug_frame, 1 .eh_frame):
+ * with a separate debug file, .debug_frame comes from it and .eh_frame
+ * from the binary (debug files keep only a NOBITS placeholder).  False
+ * when there is nothing to read: note holds why when it is worth a
+ * warning, else "". */
+static bool cfi_input_of(struct obj *bin, struct obj *dbg, size_t i, struct cfi_input *in,
+			 struct obj **from, char *note)
+{
+	struct sym_err serr;
+	const struct obj_section *s;
+	struct obj *o = bin;
+
+	note[0] = '\0';
+	if (dbg && (i == 0 ? obj_has_section_data(dbg, cfi_names[i])
+			   : !obj_has_section_data(bin, cfi_names[i])))
+		o = dbg;
+	if (i == 1 && o->unwind_copies)
+		return false;	/* a dSYM's __eh_frame is a copy; the binary's
+				 * compact unwind table says which FDEs hold */
+	sym_err_clear(&serr);
+	s = obj_section(o, cfi_names[i], &serr);
+	if (!s) {
+		if (serr.code)
+			memcpy(note, serr.msg, sizeof(serr.msg));
+		return false;
+	}
+	memset(in, 0, sizeof(*in));
+	in->path = o->path;
+	in->data = s->data;
+	in->size = s->size;
+	in->eh = i == 1;
+	in->be = o->big_endian;
+	in->machine = o->machine;
+	in->addr_size = o->is64 ? 8 : 4;
+	in->section_addr = s->addr;
+	in->text_addr = section_addr(o, ".text");
+	in->got_addr = section_addr(o, ".got");
+	in->loads = bin->loads;
+	in->nloads = bin->nloads;
+	*from = o;
+	return true;
+}
+
 /* STACK CFI from .debug_frame, then .eh_frame, as Breakpad orders them.
- * With a separate debug file, .debug_frame comes from it and .eh_frame
- * from the binary (debug files keep only a NOBITS placeholder).
  *
  * A Mach-O image with a compact unwind table (__unwind_info) gets its
  * records from the table, and from the __eh_frame FDEs the table sends
@@ -124,7 +167,6 @@ static bool unwind_info_of(struct obj *bin, struct unwind_info_input *in)
 static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m,
 			      const struct convert_options *opt, struct sym_err *err)
 {
-	static const char *const names[] = { ".debug_frame", ".eh_frame" };
 	struct fde_ranges fdes = { NULL, 0, 0 };
 	struct unwind_info_input ui;
 	struct unwind_table table = { NULL, 0, 0, false };
@@ -151,36 +193,15 @@ static enum sym_code read_cfi(struct obj *bin, struct obj *dbg, struct module *m
 			qsort(want, nwant, sizeof(*want), cmp_u64);
 	}
 	for (i = 0; i < 2; i++) {
-		struct sym_err serr;
-		const struct obj_section *s;
 		struct cfi_input in;
-		struct obj *o = bin;
+		struct obj *o;
+		char note[sizeof(err->msg)];
 
-		if (dbg && (i == 0 ? obj_has_section_data(dbg, names[i]) : !obj_has_section_data(bin, names[i])))
-			o = dbg;
-		if (i == 1 && o->unwind_copies)
-			continue;	/* a dSYM's __eh_frame is a copy; the binary's
-					 * compact unwind table says which FDEs hold */
-		sym_err_clear(&serr);
-		s = obj_section(o, names[i], &serr);
-		if (!s) {
-			if (serr.code && opt->verbose)
-				fprintf(stderr, "dumpsyms: warning: %s\n", serr.msg);
+		if (!cfi_input_of(bin, dbg, i, &in, &o, note)) {
+			if (note[0] && opt->verbose)
+				fprintf(stderr, "dumpsyms: warning: %s\n", note);
 			continue;
 		}
-		memset(&in, 0, sizeof(in));
-		in.path = o->path;
-		in.data = s->data;
-		in.size = s->size;
-		in.eh = i == 1;
-		in.be = o->big_endian;
-		in.machine = o->machine;
-		in.addr_size = o->is64 ? 8 : 4;
-		in.section_addr = s->addr;
-		in.text_addr = section_addr(o, ".text");
-		in.got_addr = section_addr(o, ".got");
-		in.loads = bin->loads;
-		in.nloads = bin->nloads;
 		if (compact) {
 			in.on_fde = note_fde;
 			in.ctx = &fdes;
@@ -264,6 +285,41 @@ static void prefetch(struct obj *bin, struct obj *dbg, bool cfi, struct pool *p)
 		obj_prefetch(bin, p, names + n - 1, 1, NULL);
 }
 
+/* Starts reading the STACK CFI on the pool, to go on while the DWARF
+ * reader runs, when there is a pool with workers and the CFI is DWARF's
+ * own (not PE .pdata, not a Mach-O compact unwind table: read_cfi() reads
+ * those after the DWARF).  *out is the job, or NULL when there is none;
+ * SYM_ENOMEM when out of memory. */
+static enum sym_code cfi_begin(struct obj *bin, struct obj *dbg,
+			       const struct convert_options *opt, struct pool *p,
+			       struct module *m, struct cfi_job **out, struct sym_err *err)
+{
+	struct cfi_input in[2];
+	char notes[2][sizeof(err->msg)];
+	const char *np[2];
+	struct unwind_info_input ui;
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (opt->no_cfi || !pool_workers(p) || bin->ops->unwind || unwind_info_of(bin, &ui))
+		return SYM_OK;
+	for (i = 0; i < 2; i++) {
+		struct obj *o;
+
+		np[n] = NULL;
+		if (cfi_input_of(bin, dbg, i, &in[n], &o, notes[n])) {
+			n++;
+		} else if (notes[n][0] && opt->verbose) {
+			/* its warning, in its place among the CFI reader's */
+			memset(&in[n], 0, sizeof(in[n]));
+			np[n] = notes[n];
+			n++;
+		}
+	}
+	*out = cfi_start(p, m, opt->verbose, in, np, n);
+	return *out ? SYM_OK : sym_fail(err, SYM_ENOMEM, "out of memory");
+}
+
 static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 				   const struct convert_options *opt, struct pool *p,
 				   struct module *m, struct sym_err *err);
@@ -300,6 +356,8 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 	struct obj *o = dbg ? dbg : bin;	/* where the debug info is */
 	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
+	struct cfi_job *cj;
+	uint64_t records = 0;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
 				      opt->ndebug_dirs, NULL, NULL, opt->breakpad_names,
 				      opt->warnings, p };
@@ -387,10 +445,22 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 			sym_err_clear(err);
 		}
 	}
-	rc = dwarf_read(o, m, &dopt, err);
+	rc = cfi_begin(bin, dbg, opt, p, m, &cj, err);
 	if (rc)
 		goto out;
-	if (!opt->no_cfi) {
+	rc = dwarf_read(o, m, &dopt, err);
+	if (cj) {
+		/* read meanwhile on the pool; its warnings come after the
+		 * DWARF reader's, as they would without a pool */
+		if (rc)
+			cfi_cancel(cj);
+		else
+			rc = cfi_finish(cj, &records, err);
+		if (rc)
+			goto out;
+	} else if (rc) {
+		goto out;
+	} else if (!opt->no_cfi) {
 		/* a format with unwind tables of its own (PE .pdata) */
 		rc = bin->ops->unwind ? bin->ops->unwind(bin, m, opt->verbose, err)
 				      : read_cfi(bin, dbg, m, opt, err);

@@ -368,23 +368,41 @@ static void cfi_hex(FILE *f, uint64_t v)
 	fputs_unlocked(tmp + i, f);
 }
 
-/* One STACK CFI record into the temporary file, created on first use:
- * "STACK CFI INIT <addr> <size> <rules>" when init, else "STACK CFI <addr>
- * <rules>". */
+int module_cfi_put(FILE *f, uint64_t load_addr, bool init, uint64_t addr, uint64_t size,
+		   const char *rules)
+{
+	fputs_unlocked(init ? "STACK CFI INIT " : "STACK CFI ", f);
+	cfi_hex(f, addr - load_addr);
+	fputc_unlocked(' ', f);
+	if (init) {
+		cfi_hex(f, size);
+		fputc_unlocked(' ', f);
+	}
+	fputs_unlocked(rules, f);
+	if (fputc_unlocked('\n', f) == EOF || ferror(f)) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* One STACK CFI record into the temporary file, created on first use. */
 static int cfi_record(struct module *m, bool init, uint64_t addr, uint64_t size,
 		      const char *rules)
 {
 	if (!m->cfi && !(m->cfi = tmpfile()))
 		return -1;
-	fputs_unlocked(init ? "STACK CFI INIT " : "STACK CFI ", m->cfi);
-	cfi_hex(m->cfi, addr - m->load_addr);
-	fputc_unlocked(' ', m->cfi);
-	if (init) {
-		cfi_hex(m->cfi, size);
-		fputc_unlocked(' ', m->cfi);
-	}
-	fputs_unlocked(rules, m->cfi);
-	if (fputc_unlocked('\n', m->cfi) == EOF || ferror(m->cfi)) {
+	return module_cfi_put(m->cfi, m->load_addr, init, addr, size, rules);
+}
+
+int module_cfi_append(struct module *m, const char *text, size_t n)
+{
+	if (!n)
+		return 0;
+	if (!m->cfi && !(m->cfi = tmpfile()))
+		return -1;
+	if (fwrite(text, 1, n, m->cfi) != n || ferror(m->cfi)) {
 		if (!errno)
 			errno = EIO;
 		return -1;

@@ -212,6 +212,14 @@ int module_add_stack_win(struct module *m, const struct mod_stack_win *w);
  * created or written (errno set). */
 int module_cfi_init(struct module *m, uint64_t addr, uint64_t size, const char *rules);
 int module_cfi_row(struct module *m, uint64_t addr, const char *rules);
+/* The same record written to f instead ("STACK CFI INIT ..." when init),
+ * load_addr subtracted from addr: for a reader that makes records on
+ * another thread and hands them over with module_cfi_append(). */
+int module_cfi_put(FILE *f, uint64_t load_addr, bool init, uint64_t addr, uint64_t size,
+		   const char *rules);
+/* Appends n bytes of records made by module_cfi_put() behind those added
+ * so far.  0, or -1 as module_cfi_init(). */
+int module_cfi_append(struct module *m, const char *text, size_t n);
 int module_add_load_range(struct module *m, uint64_t lo, uint64_t hi);
 
 /* Sorts and cleans the model. */
