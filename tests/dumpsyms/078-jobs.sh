@@ -18,6 +18,10 @@
 # fails the run.
 . "${TOP:?run tests through tests/run}/tests/lib.sh"
 export SYM_TEST_STREAM_WINDOW=4096
+# STACK CFI is read in chunks on the workers while the DWARF is read: cut
+# every .eh_frame into chunks of an entry or two, so that each fixture's
+# are many
+export SYM_TEST_CFI_CHUNK=64
 
 # a conversion that hangs (threads waiting on each other) fails the test
 jrun() { timeout 120 "$DUMPSYMS" "$@"; }
@@ -243,6 +247,73 @@ read -r off size <<< "$(info_range v9.zlib)"
 damage v9.zlib $((off + size - 1))
 fails_alike "zlib, a bad first unit and a bad checksum" v9.zlib
 grep -q "does not decompress" err.1 || fail "version 9 + checksum: $(cat err.1)"
+
+# STACK CFI read on the workers: chunks read by a worker with -j 2 and 8
+# (none would mean no reading in parallel), the serial reader with -j 1;
+# the records the same
+for j in 1 2 8; do
+	SYM_TEST_CFI_STATS=1 jrun -j $j "$big" > "cfi.$j" 2> cstats || fail "-j $j $big"
+	if [ $j = 1 ]; then
+		grep -q 'stats: CFI' cstats && fail "-j 1: CFI read on a pool: $(cat cstats)"
+		continue
+	fi
+	line=$(grep '^dumpsyms: stats: CFI: ' cstats) || fail "-j $j: no CFI stats line"
+	[[ $line =~ ([0-9]+)\ chunks,\ ([0-9]+)\ read\ by\ a\ worker ]] || fail "-j $j: unexpected stats line: $line"
+	[ "${BASH_REMATCH[1]}" -ge 100 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] ||
+		fail "-j $j: .eh_frame not read in chunks on the workers: $line"
+	echo "-j $j: ${BASH_REMATCH[2]} of ${BASH_REMATCH[1]} CFI chunks read by a worker"
+	cmp -s cfi.1 "cfi.$j" || fail "-j $j: STACK CFI differs from -j 1"
+done
+[ "$(grep -c '^STACK CFI INIT ' cfi.1)" -ge 500 ] || fail "$big: fewer than 500 STACK CFI INIT records"
+# damaged FDEs: one in three names a CIE outside .eh_frame, in a file whose
+# .debug_line is cut too: the DWARF reader's warnings, then the CFI
+# reader's, at most 51 of them, in the same order with every -j, and the
+# same records from the FDEs left
+bad_fdes() {	# bad_fdes IN OUT: every third FDE's CIE pointer past the section
+	read -r off size <<< "$(sect_range "$1" .eh_frame)"
+	[ -n "$size" ] || fail "no .eh_frame in $1"
+	python3 - "$1" "$2" "$off" "$size" << 'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+off, size = int(sys.argv[3]), int(sys.argv[4])
+pos, n, fdes = 0, 0, 0
+while pos + 8 <= size:
+    length, = struct.unpack_from('<I', d, off + pos)
+    if length == 0 or length == 0xffffffff:
+        break
+    if struct.unpack_from('<I', d, off + pos + 4)[0] != 0:
+        fdes += 1
+        if fdes % 3 == 0:
+            struct.pack_into('<I', d, off + pos + 4, 0x7fffffff)
+            n += 1
+    pos += 4 + length
+open(sys.argv[2], 'wb').write(d)
+print(n)
+PY
+}
+nbad=$(bad_fdes short-line bad-fdes) || fail "cannot damage .eh_frame"
+[ "$nbad" -ge 100 ] || fail "only $nbad FDEs damaged"
+same "damaged FDEs and a cut .debug_line" bad-fdes
+[ "$(grep -c ' at .eh_frame+0x' err.1)" = 51 ] && [ "$(grep -c 'FDE names a CIE outside the section' err.1)" -ge 45 ] ||
+	{ cat err.1 >&2; fail "damaged FDEs: not 51 warnings about .eh_frame, most about them"; }
+grep -n 'line program\|\.eh_frame' err.1 | awk -F: '/eh_frame/ && !e { e = $1 } /line program/ { l = $1 } END { exit !(l < e) }' ||
+	fail "damaged FDEs: CFI warnings before the DWARF reader's"
+[ "$(grep -c '^STACK CFI INIT ' out.1)" -ge $(( $(grep -c '^STACK CFI INIT ' cfi.1) - nbad )) ] ||
+	fail "damaged FDEs: records from the undamaged FDEs were lost"
+# .debug_frame and .eh_frame, read one after the other; .debug_frame
+# compressed and damaged: its warning comes first, in its place
+printf 'static int f(int x) { return x * 3; }\nint g(int x) { return f(x) + 1; }\nint main(int c, char **v) { (void)v; return g(c); }\n' > df.c
+gcc -g -O1 -fno-asynchronous-unwind-tables df.c -o df || fail "cannot build df"
+readelf -SW df | grep -q ' \.debug_frame ' && readelf -SW df | grep -q ' \.eh_frame ' ||
+	fail "df has not both .debug_frame and .eh_frame"
+same "df (.debug_frame and .eh_frame)" df
+grep -q '^STACK CFI INIT ' out.1 || fail "df: no STACK CFI"
+objcopy --compress-debug-sections=zlib df df.zlib || fail "objcopy df"
+read -r off size <<< "$(sect_range df.zlib .debug_frame)"
+[ -n "$size" ] || fail "no .debug_frame in df.zlib"
+damage df.zlib $((off + size - 1))
+same "df, damaged .debug_frame" df.zlib
+grep -q 'warning: .*debug_frame.*does not decompress' err.1 || { cat err.1 >&2; fail "df.zlib: no warning about .debug_frame"; }
 
 # the option itself
 for bad in 0 -1 1025 x 2x ''; do
