@@ -425,7 +425,10 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 		}
 	if (opt->header_only)
 		goto out;
-
+	/* the STACK CFI, on the pool, while the symbols and the DWARF are read */
+	rc = cfi_begin(bin, dbg, opt, p, m, &cj, err);
+	if (rc)
+		goto out;
 	{
 		/* the full .symtab lives in the debug file of a stripped binary */
 		struct pub_ctx pc = { m, 0 };
@@ -437,18 +440,14 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 			obj_symbols(mini, add_public, &pc, err);
 		if (pc.failed) {
 			rc = sym_fail(err, SYM_ENOMEM, "out of memory");
-			goto out;
-		}
-		if (err->code) {
+		} else if (err->code) {
 			if (opt->verbose)
 				fprintf(stderr, "dumpsyms: warning: %s\n", err->msg);
 			sym_err_clear(err);
 		}
 	}
-	rc = cfi_begin(bin, dbg, opt, p, m, &cj, err);
-	if (rc)
-		goto out;
-	rc = dwarf_read(o, m, &dopt, err);
+	if (rc == SYM_OK)
+		rc = dwarf_read(o, m, &dopt, err);
 	if (cj) {
 		/* read meanwhile on the pool; its warnings come after the
 		 * DWARF reader's, as they would without a pool */
