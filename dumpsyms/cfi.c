@@ -1012,7 +1012,7 @@ struct cfi_job {
 	struct cfi_sec *secs;
 	size_t nsecs;
 	struct cfi_chunk *ch;
-	size_t nch, window;
+	size_t nch, cap, window;
 	pthread_mutex_t mu;
 	/* under mu */
 	size_t submitted;	/* ch[0 .. submitted) were submitted (or run
@@ -1057,11 +1057,16 @@ static int cut(struct cfi_job *j, struct cfi_sec *sec, size_t sec_idx, uint64_t 
 		 * stop at the same place) */
 		if (last || (cur.pos - lo >= size && off > lo)) {
 			struct cfi_chunk *c;
-			void *p = realloc(j->ch, (j->nch + 1) * sizeof(*j->ch));
 
-			if (!p)
-				return -1;
-			j->ch = p;
+			if (j->nch == j->cap) {
+				size_t cap = j->cap ? 2 * j->cap : 16;
+				void *p = cap < SIZE_MAX / sizeof(*j->ch) ? realloc(j->ch, cap * sizeof(*j->ch)) : NULL;
+
+				if (!p)
+					return -1;
+				j->ch = p;
+				j->cap = cap;
+			}
 			c = &j->ch[j->nch++];
 			memset(c, 0, sizeof(*c));
 			c->job = NULL;	/* set once the array stops moving */
