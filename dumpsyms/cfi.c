@@ -1156,10 +1156,14 @@ static void chunk_run(void *arg)
 			c->write_failed = f.write_failed;
 			cfi_free(&f);
 		}
-		/* the streams' buffers are the chunk's once they are closed */
-		if ((out && fclose(out) != 0) || (wout && fclose(wout) != 0))
-			if (!c->rc)
-				c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
+		/* the streams' buffers are the chunk's once they are closed;
+		 * both are closed, whichever fails */
+		bool closed = !out || fclose(out) == 0;
+
+		if (wout && fclose(wout) != 0)
+			closed = false;
+		if (!closed && !c->rc)
+			c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
 	}
 	pthread_mutex_lock(&j->mu);
 	c->ran = true;
