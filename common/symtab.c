@@ -63,6 +63,7 @@
 #include "fsutil.h"
 #include "symfile.h"
 #include "symtab.h"
+#include "testenv.h"
 
 #define MAGIC "SYMTAB\r\n"
 #define BOM 0x01020304u
@@ -1312,10 +1313,7 @@ enum { CACHE_SETS = 2048, CACHE_SLOTS = 2 * CACHE_SETS };
  * pages evict each other with it. */
 static unsigned cache_sets(void)
 {
-	const char *e = getenv("SYM_TEST_CACHE_SETS");
-	long n = e ? strtol(e, NULL, 10) : 0;
-
-	return n >= 1 && n <= CACHE_SETS ? (unsigned)n : CACHE_SETS;
+	return (unsigned)testenv_num("SYM_TEST_CACHE_SETS", 1, CACHE_SETS, CACHE_SETS);
 }
 #define CACHE_BYTES ((uint64_t)256 << 20)
 static uint64_t cached_bytes;	/* atomic, over all tables */
@@ -1323,11 +1321,7 @@ static uint64_t cached_bytes;	/* atomic, over all tables */
  * pages: with 0, tests send every page through the scratch buffer. */
 static uint64_t cache_bytes(void)
 {
-	const char *e = getenv("SYM_TEST_CACHE_BYTES");
-	char *end = NULL;
-	long long n = e && *e ? strtoll(e, &end, 10) : -1;
-
-	return n >= 0 && end && !*end && (uint64_t)n <= CACHE_BYTES ? (uint64_t)n : CACHE_BYTES;
+	return testenv_num("SYM_TEST_CACHE_BYTES", 0, CACHE_BYTES, CACHE_BYTES);
 }
 /* the scratch buffer kept from one use to the next: a bigger page's is
  * shrunk to this at the next use that needs less (until then it stays,

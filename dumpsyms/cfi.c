@@ -15,7 +15,6 @@
 #include "cfi.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -23,7 +22,9 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "ordered.h"
 #include "pool.h"
+#include "testenv.h"
 #include "module.h"
 #include "vec.h"
 
@@ -984,12 +985,8 @@ enum sym_code cfi_write(const struct cfi_input *in, struct module *m, bool warn,
 #define CHUNK ((uint64_t)64 << 10)
 
 struct cfi_chunk {
-	struct pool_task task;
-	struct cfi_job *job;
 	size_t sec;
 	uint64_t lo, hi;	/* entries starting in [lo, hi) */
-	bool pooled;		/* submitted to the pool (else run by the owner) */
-	bool ran, by_worker;
 	char *text, *warns;	/* records and warnings (open_memstream) */
 	size_t ntext, nwarns;
 	uint64_t records;
@@ -1005,20 +1002,14 @@ struct cfi_sec {
 };
 
 struct cfi_job {
-	struct pool *pool;
+	struct ordered *o;
 	struct module *m;
 	bool warn;
-	pthread_t owner;	/* the thread of cfi_start() */
 	struct cfi_sec *secs;
 	size_t nsecs;
 	struct cfi_chunk *ch;
-	size_t nch, cap, window;
-	pthread_mutex_t mu;
-	/* under mu */
-	size_t submitted;	/* ch[0 .. submitted) were submitted (or run
-				 * by the owner) */
-	size_t merged;		/* ch[0 .. merged) were handed to the module */
-	size_t stop_at;		/* nch, or one past the chunk that failed */
+	size_t nch, cap;
+	/* set by chunk_merge(), under the ordered job's lock */
 	int werr;		/* errno of a failed append */
 	bool append_failed;
 	uint64_t records;
@@ -1030,11 +1021,7 @@ static uint64_t chunk_size(void)
 {
 	/* SYM_TEST_CFI_CHUNK=N (16 bytes or more) cuts smaller chunks, so
 	 * that the tests' small sections are read in many */
-	const char *e = getenv("SYM_TEST_CFI_CHUNK");
-	char *end = NULL;
-	long long n = e && *e ? strtoll(e, &end, 10) : -1;
-
-	return n >= 16 && end && !*end && (uint64_t)n < CHUNK ? (uint64_t)n : CHUNK;
+	return testenv_num("SYM_TEST_CFI_CHUNK", 16, CHUNK, CHUNK);
 }
 
 /* The chunks' bounds of sec; -1 when out of memory. */
@@ -1069,7 +1056,6 @@ static int cut(struct cfi_job *j, struct cfi_sec *sec, size_t sec_idx, uint64_t 
 			}
 			c = &j->ch[j->nch++];
 			memset(c, 0, sizeof(*c));
-			c->job = NULL;	/* set once the array stops moving */
 			c->sec = sec_idx;
 			c->lo = lo;
 			c->hi = last ? UINT64_MAX : off;
@@ -1082,94 +1068,86 @@ static int cut(struct cfi_job *j, struct cfi_sec *sec, size_t sec_idx, uint64_t 
 	return 0;
 }
 
-static void chunk_run(void *arg);
-
-/* Submits chunks while fewer than the window are out; under mu. */
-static void fill(struct cfi_job *j)
+/* Hands a chunk's records to the module (under the ordered job's lock);
+ * false stops the job. */
+static bool chunk_merge(void *ctx, size_t i)
 {
-	while (j->submitted < j->stop_at && j->submitted - j->merged < j->window) {
-		struct cfi_chunk *c = &j->ch[j->submitted++];
+	struct cfi_job *j = ctx;
+	struct cfi_chunk *c = &j->ch[i];
+	const struct cfi_sec *s = &j->secs[c->sec];
+	bool go_on = true;
 
-		c->task.fn = chunk_run;
-		c->task.arg = c;
-		c->pooled = true;
-		pool_submit(j->pool, &c->task);
-	}
-}
-
-/* Hands the chunks that are ready, in order, to the module; under mu. */
-static void merge(struct cfi_job *j)
-{
-	while (j->merged < j->stop_at && j->ch[j->merged].ran) {
-		struct cfi_chunk *c = &j->ch[j->merged++];
-		const struct cfi_sec *s = &j->secs[c->sec];
-
-		if (c->rc) {
-			j->rc = c->rc;
-			j->err = c->err;
-			j->stop_at = j->merged;
-		} else {
-			if (!j->append_failed && module_cfi_append(j->m, c->text, c->ntext) < 0) {
-				j->append_failed = true;
-				j->werr = errno;
-			}
-			j->records += c->records;
-			/* as cfi_write() says it, after its section */
-			if ((c->write_failed || j->append_failed) && j->merged == s->first + s->n) {
-				j->rc = sym_fail(&j->err, SYM_EIO, "cannot write the CFI records: %s",
-						 strerror(c->write_failed ? ENOMEM : j->werr));
-				j->stop_at = j->merged;
-			}
+	if (c->rc) {
+		j->rc = c->rc;
+		j->err = c->err;
+		go_on = false;
+	} else {
+		if (!j->append_failed && module_cfi_append(j->m, c->text, c->ntext) < 0) {
+			j->append_failed = true;
+			j->werr = errno;
 		}
-		free(c->text);
-		c->text = NULL;
+		j->records += c->records;
+		/* as cfi_write() says it, after its section */
+		if ((c->write_failed || j->append_failed) && i + 1 == s->first + s->n) {
+			j->rc = sym_fail(&j->err, SYM_EIO, "cannot write the CFI records: %s",
+					 strerror(c->write_failed ? ENOMEM : j->werr));
+			go_on = false;
+		}
 	}
+	free(c->text);
+	c->text = NULL;
+	return go_on;
 }
 
-static void chunk_run(void *arg)
+static void chunk_run(void *ctx, size_t i)
 {
-	struct cfi_chunk *c = arg;
-	struct cfi_job *j = c->job;
+	struct cfi_job *j = ctx;
+	struct cfi_chunk *c = &j->ch[i];
 	const struct cfi_input *in = &j->secs[c->sec].in;
-	bool skip;
+	struct cfi f;
+	struct cursor cur = cursor_make(in->data, in->size, in->be);
+	FILE *out = open_memstream(&c->text, &c->ntext);
+	FILE *wout = j->warn ? open_memstream(&c->warns, &c->nwarns) : NULL;
 
-	pthread_mutex_lock(&j->mu);
-	skip = c - j->ch >= (ptrdiff_t)j->stop_at;
-	pthread_mutex_unlock(&j->mu);
-	c->by_worker = !pthread_equal(pthread_self(), j->owner);
 	sym_err_clear(&c->err);
-	if (!skip) {
-		struct cfi f;
-		struct cursor cur = cursor_make(in->data, in->size, in->be);
-		FILE *out = open_memstream(&c->text, &c->ntext);
-		FILE *wout = j->warn ? open_memstream(&c->warns, &c->nwarns) : NULL;
-
-		if (!out || (j->warn && !wout)) {
-			c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
-		} else {
-			cfi_init(&f, in, j->m, j->warn, &c->err);
-			f.out = out;
-			f.wout = wout;
-			cursor_seek(&cur, (size_t)c->lo);
-			c->rc = cfi_entries(&f, &cur, c->hi);
-			c->records = f.records;
-			c->write_failed = f.write_failed;
-			cfi_free(&f);
-		}
-		/* the streams' buffers are the chunk's once they are closed;
-		 * both are closed, whichever fails */
-		bool closed = !out || fclose(out) == 0;
-
-		if (wout && fclose(wout) != 0)
-			closed = false;
-		if (!closed && !c->rc)
-			c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
+	if (!out || (j->warn && !wout)) {
+		c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
+	} else {
+		cfi_init(&f, in, j->m, j->warn, &c->err);
+		f.out = out;
+		f.wout = wout;
+		cursor_seek(&cur, (size_t)c->lo);
+		c->rc = cfi_entries(&f, &cur, c->hi);
+		c->records = f.records;
+		c->write_failed = f.write_failed;
+		cfi_free(&f);
 	}
-	pthread_mutex_lock(&j->mu);
-	c->ran = true;
-	merge(j);
-	fill(j);
-	pthread_mutex_unlock(&j->mu);
+	/* the streams' buffers are the chunk's once they are closed; both
+	 * are closed, whichever fails */
+	bool closed = !out || fclose(out) == 0;
+
+	if (wout && fclose(wout) != 0)
+		closed = false;
+	if (!closed && !c->rc)
+		c->rc = sym_fail(&c->err, SYM_ENOMEM, "out of memory");
+}
+
+static const struct ordered_ops chunk_ops = { chunk_run, chunk_merge };
+
+static void job_free(struct cfi_job *j)
+{
+	size_t i;
+
+	ordered_free(j->o);
+	for (i = 0; i < j->nch; i++) {
+		free(j->ch[i].text);
+		free(j->ch[i].warns);
+	}
+	for (i = 0; i < j->nsecs; i++)
+		free(j->secs[i].note);
+	free(j->ch);
+	free(j->secs);
+	free(j);
 }
 
 struct cfi_job *cfi_start(struct pool *p, struct module *m, bool warn,
@@ -1183,11 +1161,8 @@ struct cfi_job *cfi_start(struct pool *p, struct module *m, bool warn,
 		free(j);
 		return NULL;
 	}
-	j->pool = p;
 	j->m = m;
 	j->warn = warn;
-	j->owner = pthread_self();
-	pthread_mutex_init(&j->mu, NULL);
 	for (i = 0; i < n; i++) {
 		struct cfi_sec *s = &j->secs[i];
 		struct regs r;
@@ -1201,86 +1176,19 @@ struct cfi_job *cfi_start(struct pool *p, struct module *m, bool warn,
 		if (in[i].data && regs_for(in[i].machine, &r) && cut(j, s, i, size) < 0)
 			goto fail;
 	}
-	for (i = 0; i < j->nch; i++)
-		j->ch[i].job = j;
-	j->stop_at = j->nch;
-	/* a few chunks per worker, and one for the owner to take */
-	j->window = 2 * (size_t)pool_workers(p) + 1;
-	pthread_mutex_lock(&j->mu);
-	fill(j);
-	pthread_mutex_unlock(&j->mu);
-	return j;
+	j->o = ordered_start(p, j->nch, ordered_window(p), &chunk_ops, j);
+	if (j->o)
+		return j;
 fail:
-	cfi_cancel(j);
+	job_free(j);
 	return NULL;
-}
-
-/* Returns when every chunk has ended.  The owner works too: it reads the
- * next chunk not yet submitted (one past the window at most), or one a
- * worker has not started, or waits for the oldest one not handed over.
- * Chunks past a failure skip their work. */
-static void drain(struct cfi_job *j)
-{
-	for (;;) {
-		struct cfi_chunk *mine = NULL;
-		size_t k, lo, hi, oldest = SIZE_MAX;
-
-		pthread_mutex_lock(&j->mu);
-		if (j->submitted < j->stop_at && j->submitted - j->merged <= j->window)
-			mine = &j->ch[j->submitted++];
-		else if (j->merged < j->stop_at)
-			oldest = j->merged;
-		lo = j->merged;
-		hi = j->submitted;
-		pthread_mutex_unlock(&j->mu);
-		if (mine) {
-			chunk_run(mine);
-			continue;
-		}
-		/* the latest a worker has not started */
-		for (k = hi; k-- > lo;)
-			if (j->ch[k].pooled && pool_claim(&j->ch[k].task)) {
-				mine = &j->ch[k];
-				break;
-			}
-		if (mine) {
-			chunk_run(mine);
-			pool_done(&mine->task);
-			continue;
-		}
-		if (oldest == SIZE_MAX)
-			break;
-		pool_wait(&j->ch[oldest].task);	/* running on a worker */
-	}
-	for (size_t k = 0; k < j->nch; k++)
-		if (j->ch[k].pooled)
-			pool_wait(&j->ch[k].task);
-}
-
-static void job_free(struct cfi_job *j)
-{
-	size_t i;
-
-	for (i = 0; i < j->nch; i++) {
-		free(j->ch[i].text);
-		free(j->ch[i].warns);
-	}
-	for (i = 0; i < j->nsecs; i++)
-		free(j->secs[i].note);
-	free(j->ch);
-	free(j->secs);
-	pthread_mutex_destroy(&j->mu);
-	free(j);
 }
 
 void cfi_cancel(struct cfi_job *j)
 {
 	if (!j)
 		return;
-	pthread_mutex_lock(&j->mu);
-	j->stop_at = 0;
-	pthread_mutex_unlock(&j->mu);
-	drain(j);
+	ordered_cancel(j->o);
 	job_free(j);
 }
 
@@ -1306,27 +1214,26 @@ static void print_warns(const struct cfi_chunk *c, unsigned *shown)
 enum sym_code cfi_finish(struct cfi_job *j, uint64_t *records, struct sym_err *err)
 {
 	enum sym_code rc;
-	size_t i, k, workers = 0;
+	size_t i, k, merged;
 
-	drain(j);
+	ordered_drain(j->o);
+	merged = ordered_merged(j->o);
 	/* every chunk ran and those before the first failure were merged;
 	 * the warnings, as the sections were read one after the other */
 	for (i = 0; i < j->nsecs; i++) {
 		const struct cfi_sec *s = &j->secs[i];
 		unsigned shown = 0;
 
-		if (j->rc && i > j->ch[j->stop_at - 1].sec)
+		if (j->rc && i > j->ch[merged - 1].sec)
 			break;	/* not read after the section that failed */
 		if (s->note)
 			fprintf(stderr, "dumpsyms: warning: %s\n", s->note);
-		for (k = s->first; k < s->first + s->n && k < j->stop_at; k++)
+		for (k = s->first; k < s->first + s->n && k < merged; k++)
 			print_warns(&j->ch[k], &shown);
 	}
-	for (k = 0; k < j->nch; k++)
-		workers += j->ch[k].by_worker;
 	if (getenv("SYM_TEST_CFI_STATS"))
 		fprintf(stderr, "dumpsyms: stats: CFI: %zu chunks, %zu read by a worker\n", j->nch,
-			workers);
+			ordered_by_worker(j->o));
 	rc = j->rc;
 	if (rc)
 		sym_fail(err, rc, "%s", j->err.msg);

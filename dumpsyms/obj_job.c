@@ -29,6 +29,7 @@
 #include <zstd.h>
 
 #include "pool.h"
+#include "testenv.h"
 
 /* A decompressed section may not exceed this many bytes, nor 1000 times
  * its compressed size: a guard against decompression bombs. */
@@ -46,11 +47,7 @@ typedef bool (*step_fn)(struct obj_job *j, size_t done);
  * window, so that tests see a streamed section arrive in many steps. */
 static size_t stream_window(void)
 {
-	const char *e = getenv("SYM_TEST_STREAM_WINDOW");
-	char *end = NULL;
-	long long n = e && *e ? strtoll(e, &end, 10) : -1;
-
-	return n >= 64 && end && !*end && (uint64_t)n <= OBJ_STREAM_WINDOW ? (size_t)n : OBJ_STREAM_WINDOW;
+	return (size_t)testenv_num("SYM_TEST_STREAM_WINDOW", 64, OBJ_STREAM_WINDOW, OBJ_STREAM_WINDOW);
 }
 
 /* The compressed bytes of a section in a file's mapping are read once:
