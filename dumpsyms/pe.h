@@ -119,4 +119,19 @@ bool pe_find_pdb(const struct pe_image *pe, const char *image_path, const char *
 enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool verbose,
 			     struct sym_err *err);
 
+/* The same on a pool: the entries are read in chunks on its workers (and
+ * on this thread in pe_unwind_finish()) while this thread does other work,
+ * and their records handed to m in order; m's STACK CFI must not be
+ * written meanwhile by anything else.  pe_unwind_finish() waits for the
+ * chunks, prints their warnings (those pe_unwind_read() would have
+ * printed, in the same order) and returns what it would have returned;
+ * pe_unwind_cancel() stops the job without a word.  NULL when out of
+ * memory: nothing was started.  pe and m must outlive the job. */
+struct pool;
+struct pe_unwind_job;
+struct pe_unwind_job *pe_unwind_start(struct pool *pool, const struct pe_image *pe,
+				      struct module *m, bool verbose);
+enum sym_code pe_unwind_finish(struct pe_unwind_job *j, struct sym_err *err);
+void pe_unwind_cancel(struct pe_unwind_job *j);
+
 #endif

@@ -34,9 +34,13 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "module.h"
+#include "ordered.h"
+#include "pool.h"
+#include "testenv.h"
 
 /* a chain of x64 unwind infos longer than this is taken for a loop */
 #define UW_MAX_CHAIN	32
@@ -78,6 +82,8 @@ struct uw_ctx {
 	bool arm64;
 	bool oom;		/* the module refused a record: stop */
 	int oom_errno;
+	FILE *out;		/* records here (at RVAs) instead of to m */
+	FILE *wout;		/* warnings here instead of to stderr */
 };
 
 static const char *const x64_regs[16] = {
@@ -164,7 +170,7 @@ static void uw_render(const struct uw_ctx *c, const struct uw_state *prev,
 static void uw_warn(struct uw_ctx *c, uint32_t begin, const char *what)
 {
 	if (c->verbose)
-		fprintf(stderr, "dumpsyms: warning: %s: unwind info of the function at 0x%" PRIx32
+		fprintf(c->wout ? c->wout : stderr, "dumpsyms: warning: %s: unwind info of the function at 0x%" PRIx32
 			" %s; skipped\n", c->pe->path, begin, what);
 }
 
@@ -179,7 +185,8 @@ static void uw_init(struct uw_ctx *c, uint32_t begin, uint32_t size, const struc
 	struct rules r;
 
 	uw_render(c, NULL, st, &r);
-	if (module_cfi_init(c->m, begin, size, r.buf) < 0)
+	if ((c->out ? module_cfi_put(c->out, 0, true, begin, size, r.buf)
+		    : module_cfi_init(c->m, begin, size, r.buf)) < 0)
 		uw_refused(c);
 }
 
@@ -189,7 +196,8 @@ static void uw_row(struct uw_ctx *c, uint64_t addr, const struct uw_state *prev,
 	struct rules r;
 
 	uw_render(c, prev, st, &r);
-	if (r.buf[0] && module_cfi_row(c->m, addr, r.buf) < 0)
+	if (r.buf[0] && (c->out ? module_cfi_put(c->out, 0, false, addr, 0, r.buf)
+			 : module_cfi_row(c->m, addr, r.buf)) < 0)
 		uw_refused(c);
 }
 
@@ -911,43 +919,240 @@ static void a64_read(struct uw_ctx *c, const uint8_t *p, size_t n)
 	}
 }
 
+/* The exception directory's entries: *n of them at *p, *entry bytes each
+ * (*n is 0 when there is nothing to read); its warnings to w. */
+static void uw_table(const struct pe_image *pe, bool verbose, FILE *w, const uint8_t **p,
+		     size_t *n, size_t *entry)
+{
+	uint32_t rva = pe->dir_rva[PE_DIR_EXCEPTION], size = pe->dir_size[PE_DIR_EXCEPTION];
+
+	*n = 0;
+	*p = NULL;
+	*entry = pe->machine == PE_MACHINE_ARM64 ? 8 : 12;
+	if (pe->machine != PE_MACHINE_AMD64 && pe->machine != PE_MACHINE_ARM64)
+		return;
+	if (!rva || !size)
+		return;
+	/* as much of the table as the file holds */
+	*n = size / *entry;
+	if (*n > pe_rva_avail(pe, rva) / *entry)
+		*n = pe_rva_avail(pe, rva) / *entry;
+	*p = pe_rva_ptr(pe, rva, (uint32_t)(*n * *entry));
+	if (!*n) {
+		if (verbose)
+			fprintf(w, "dumpsyms: warning: %s: exception directory is not in the file\n",
+				pe->path);
+		return;
+	}
+	if (*n < size / *entry && verbose)
+		fprintf(w, "dumpsyms: warning: %s: exception directory runs out of the file\n",
+			pe->path);
+}
+
+static enum sym_code uw_result(const struct uw_ctx *c, struct sym_err *err)
+{
+	if (!c->oom)
+		return SYM_OK;
+	if (c->oom_errno == ENOMEM)
+		return sym_fail(err, SYM_ENOMEM, "cannot read unwind info of '%s': out of memory",
+				c->pe->path);
+	return sym_fail(err, SYM_EIO, "cannot write the STACK CFI of '%s': %s", c->pe->path,
+			strerror(c->oom_errno));
+}
+
 enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool verbose,
 			     struct sym_err *err)
 {
-	struct uw_ctx c = { pe, m, verbose, pe->machine == PE_MACHINE_ARM64, false, 0 };
-	uint32_t rva = pe->dir_rva[PE_DIR_EXCEPTION], size = pe->dir_size[PE_DIR_EXCEPTION];
-	size_t entry = c.arm64 ? 8 : 12;
+	struct uw_ctx c = { pe, m, verbose, pe->machine == PE_MACHINE_ARM64, false, 0, NULL, NULL };
 	const uint8_t *p;
-	size_t n;
+	size_t n, entry;
 
-	if (pe->machine != PE_MACHINE_AMD64 && pe->machine != PE_MACHINE_ARM64)
+	uw_table(pe, verbose, stderr, &p, &n, &entry);
+	if (!n)
 		return SYM_OK;
-	if (!rva || !size)
-		return SYM_OK;
-	/* as much of the table as the file holds */
-	n = size / entry;
-	if (n > pe_rva_avail(pe, rva) / entry)
-		n = pe_rva_avail(pe, rva) / entry;
-	p = pe_rva_ptr(pe, rva, (uint32_t)(n * entry));
-	if (!n) {
-		if (verbose)
-			fprintf(stderr, "dumpsyms: warning: %s: exception directory is not in the file\n",
-				pe->path);
-		return SYM_OK;
-	}
-	if (n < size / entry && verbose)
-		fprintf(stderr, "dumpsyms: warning: %s: exception directory runs out of the file\n",
-			pe->path);
 	if (c.arm64)
 		a64_read(&c, p, n);
 	else
 		x64_read(&c, p, n);
-	if (c.oom) {
-		if (c.oom_errno == ENOMEM)
-			return sym_fail(err, SYM_ENOMEM,
-					"cannot read unwind info of '%s': out of memory", pe->path);
-		return sym_fail(err, SYM_EIO, "cannot write the STACK CFI of '%s': %s", pe->path,
-				strerror(c.oom_errno));
+	return uw_result(&c, err);
+}
+
+/* ---- on a pool ----------------------------------------------------------
+ *
+ * The entries are cut into chunks of CHUNK, each read on a worker into a
+ * buffer of its own (records, and warnings apart): an entry's records do
+ * not depend on the other entries.  The chunks' records are handed to the
+ * module in order as they end (ordered.h); the warnings are kept until
+ * pe_unwind_finish(), which prints them as pe_unwind_read() would have, so
+ * that they come after those of what was read meanwhile. */
+
+#define CHUNK 2048
+
+struct uw_chunk {
+	size_t lo, hi;		/* entries [lo, hi) */
+	char *text, *warns;
+	size_t ntext, nwarns;
+	enum sym_code rc;
+	struct sym_err err;
+};
+
+struct pe_unwind_job {
+	struct ordered *o;
+	const struct pe_image *pe;
+	struct module *m;
+	bool verbose;
+	const uint8_t *p;
+	size_t entry;
+	char *note;		/* the directory's own warnings */
+	size_t nnote;
+	struct uw_chunk *ch;
+	size_t nch;
+	/* set by chunk_merge(), under the ordered job's lock */
+	enum sym_code rc;
+	struct sym_err err;
+};
+
+static size_t chunk_entries(void)
+{
+	/* SYM_TEST_PE_CHUNK=N cuts chunks of N entries, so that the tests'
+	 * small tables are read in many */
+	return (size_t)testenv_num("SYM_TEST_PE_CHUNK", 1, CHUNK, CHUNK);
+}
+
+static void chunk_run(void *ctx, size_t i)
+{
+	struct pe_unwind_job *j = ctx;
+	struct uw_chunk *ch = &j->ch[i];
+	struct uw_ctx c = { j->pe, NULL, j->verbose, j->pe->machine == PE_MACHINE_ARM64, false, 0,
+			    NULL, NULL };
+	const uint8_t *p = j->p + ch->lo * j->entry;
+	bool closed = true;
+
+	sym_err_clear(&ch->err);
+	c.out = open_memstream(&ch->text, &ch->ntext);
+	if (j->verbose)
+		c.wout = open_memstream(&ch->warns, &ch->nwarns);
+	if (!c.out || (j->verbose && !c.wout)) {
+		c.oom = true;
+		c.oom_errno = ENOMEM;
+	} else if (c.arm64) {
+		a64_read(&c, p, ch->hi - ch->lo);
+	} else {
+		x64_read(&c, p, ch->hi - ch->lo);
 	}
-	return SYM_OK;
+	/* both streams are closed, whichever fails */
+	if (c.out && fclose(c.out) != 0)
+		closed = false;
+	if (c.wout && fclose(c.wout) != 0)
+		closed = false;
+	if (!closed && !c.oom) {
+		c.oom = true;
+		c.oom_errno = ENOMEM;
+	}
+	ch->rc = uw_result(&c, &ch->err);
+}
+
+static bool chunk_merge(void *ctx, size_t i)
+{
+	struct pe_unwind_job *j = ctx;
+	struct uw_chunk *ch = &j->ch[i];
+	bool go_on = true;
+
+	if (ch->rc) {
+		j->rc = ch->rc;
+		j->err = ch->err;
+		go_on = false;
+	} else if (module_cfi_append(j->m, ch->text, ch->ntext) < 0) {
+		int e = errno ? errno : EIO;
+
+		if (e == ENOMEM)
+			j->rc = sym_fail(&j->err, SYM_ENOMEM,
+					 "cannot read unwind info of '%s': out of memory",
+					 j->pe->path);
+		else
+			j->rc = sym_fail(&j->err, SYM_EIO, "cannot write the STACK CFI of '%s': %s",
+					 j->pe->path, strerror(e));
+		go_on = false;
+	}
+	free(ch->text);
+	ch->text = NULL;
+	return go_on;
+}
+
+static const struct ordered_ops chunk_ops = { chunk_run, chunk_merge };
+
+static void job_free(struct pe_unwind_job *j)
+{
+	size_t i;
+
+	ordered_free(j->o);
+	for (i = 0; i < j->nch; i++) {
+		free(j->ch[i].text);
+		free(j->ch[i].warns);
+	}
+	free(j->ch);
+	free(j->note);
+	free(j);
+}
+
+struct pe_unwind_job *pe_unwind_start(struct pool *pool, const struct pe_image *pe,
+				      struct module *m, bool verbose)
+{
+	struct pe_unwind_job *j = calloc(1, sizeof(*j));
+	const size_t per = chunk_entries();
+	FILE *w;
+	size_t n, i;
+
+	if (!j)
+		return NULL;
+	j->pe = pe;
+	j->m = m;
+	j->verbose = verbose;
+	if (!(w = open_memstream(&j->note, &j->nnote)))
+		goto fail;
+	uw_table(pe, verbose, w, &j->p, &n, &j->entry);
+	if (fclose(w) != 0)
+		goto fail;
+	j->nch = n / per + (n % per != 0);
+	if (j->nch && !(j->ch = calloc(j->nch, sizeof(*j->ch))))
+		goto fail;
+	for (i = 0; i < j->nch; i++) {
+		j->ch[i].lo = i * per;
+		j->ch[i].hi = i + 1 < j->nch ? (i + 1) * per : n;
+	}
+	if ((j->o = ordered_start(pool, j->nch, ordered_window(pool), &chunk_ops, j)))
+		return j;
+fail:
+	job_free(j);
+	return NULL;
+}
+
+void pe_unwind_cancel(struct pe_unwind_job *j)
+{
+	if (!j)
+		return;
+	ordered_cancel(j->o);
+	job_free(j);
+}
+
+enum sym_code pe_unwind_finish(struct pe_unwind_job *j, struct sym_err *err)
+{
+	enum sym_code rc;
+	size_t i, merged;
+
+	ordered_drain(j->o);
+	merged = ordered_merged(j->o);
+	if (j->nnote)
+		fwrite(j->note, 1, j->nnote, stderr);
+	for (i = 0; i < merged; i++)
+		if (j->ch[i].nwarns)
+			fwrite(j->ch[i].warns, 1, j->ch[i].nwarns, stderr);
+	if (getenv("SYM_TEST_PE_STATS"))
+		fprintf(stderr, "dumpsyms: stats: PE unwind: %zu chunks, %zu read by a worker\n",
+			j->nch, ordered_by_worker(j->o));
+	rc = j->rc;
+	if (rc)
+		sym_fail(err, rc, "%s", j->err.msg);
+	job_free(j);
+	return rc;
 }
