@@ -28,6 +28,7 @@
 #include "msvc_demangle.h"
 #include "pdb.h"
 #include "pe.h"
+#include "pool.h"
 
 /* A CAB member larger than this is refused rather than expanded. */
 #define CAB_MAX_MEMBER ((size_t)4 << 30)
@@ -333,6 +334,8 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 	const struct convert_options *opt = w->opt;
 	const char *name, *arch;
 	struct pdb_section *secs = NULL;
+	struct pool *pool = NULL;
+	struct pe_unwind_job *uj = NULL;
 	enum sym_code rc = SYM_OK;
 
 	/* MODULE: the PDB the image names, else the PDB read */
@@ -376,8 +379,16 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 	if (opt->header_only)
 		return SYM_OK;
 
+	/* a pool of this conversion's own, as the ELF reader's: the STACK CFI
+	 * of the image is read on it while the PDB's module streams are (on
+	 * it too); without one (-j 1, or no memory for it) both are read on
+	 * this thread, one after the other */
+	if (opt->jobs > 1)
+		pool = pool_create(opt->jobs - 1);
+	if (pool && w->have_pe && !opt->no_cfi)
+		uj = pe_unwind_start(pool, &w->pe, m, opt->verbose);
 	if (w->pdb) {
-		struct pdb_read_options po = { opt->inlines, opt->verbose, NULL, 0 };
+		struct pdb_read_options po = { opt->inlines, opt->verbose, NULL, 0, NULL };
 
 		if (w->have_pe && w->pe.nsections) {
 			size_t i;
@@ -395,6 +406,7 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 			po.npe_sections = w->pe.nsections;
 		}
 		pdb_set_file_mapped(w->pdb, w->pdb_file.map != NULL);
+		po.pool = pool;
 		rc = pdb_read(w->pdb, m, &po, err);
 		if (rc)
 			goto out;
@@ -408,12 +420,20 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 		}
 	}
 	if (w->have_pe && !opt->no_cfi) {
-		rc = pe_unwind_read(&w->pe, m, opt->verbose, err);
+		/* its warnings after the PDB's, as when read here */
+		if (uj) {
+			rc = pe_unwind_finish(uj, err);
+			uj = NULL;
+		} else {
+			rc = pe_unwind_read(&w->pe, m, opt->verbose, err);
+		}
 		if (rc)
 			goto out;
 	}
 	rc = module_finish(m, err);
 out:
+	pe_unwind_cancel(uj);
+	pool_destroy(pool);
 	free(secs);
 	return rc;
 }

@@ -13,8 +13,10 @@
 
 #include "cursor.h"
 #include "msvc_demangle.h"
+#include "ordered.h"
 #include "pdb_frame.h"
 #include "pdb_int.h"
+#include "pool.h"
 #include "vec.h"
 
 #define PDB_STREAM_INFO	1
@@ -57,13 +59,15 @@ void pdb_warn(const struct pdb_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	FILE *f = c->warn_to ? c->warn_to : stderr;
+
 	if (!c->opt->verbose)
 		return;
-	fprintf(stderr, "dumpsyms: warning: %s: ", c->path);
+	fprintf(f, "dumpsyms: warning: %s: ", c->path);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 }
 
 /* ---- opening --------------------------------------------------------- */
@@ -765,52 +769,170 @@ static enum sym_code pdb_add_publics(struct pdb_ctx *c, struct sym_err *err)
 	return result;
 }
 
-/* ---- modules --------------------------------------------------------- */
+/* ---- modules ---------------------------------------------------------
+ *
+ * The DBI's module list is read first; then each module stream is read
+ * into a log of its own (pdb_mod_read()), on the pool's workers when it has
+ * any, with its warnings kept beside it, and the logs are added to the
+ * module in module order (pdb_mod_apply()), each after its warnings, by
+ * whichever thread ends the next one in that order (ordered.h): so the
+ * output and the warnings are those of reading the streams one after the
+ * other. */
+
+struct modpiece {
+	uint32_t stream, sym_bytes, c11_bytes, c13_bytes;
+	const char *modname;		/* in the DBI stream */
+	bool again;			/* the stream of a module before */
+	struct pdb_modlog *log;
+	char *warns;			/* open_memstream() */
+	size_t nwarns;
+	enum sym_code rc;
+	struct sym_err err;
+};
+
+struct modjob {
+	struct pdb_ctx *c;
+	struct modpiece *v;
+	size_t n, cap;
+	bool keep_warns;		/* warnings kept in the pieces (on a pool) */
+	enum sym_code rc;		/* of the piece that stopped the job */
+	struct sym_err err;
+};
+
+static void modpiece_run(void *ctx, size_t i)
+{
+	struct modjob *j = ctx;
+	struct modpiece *pc = &j->v[i];
+	struct pdb_ctx c = *j->c;	/* warnings and nomem of its own */
+	FILE *w = NULL;
+
+	sym_err_clear(&pc->err);
+	if (pc->again)
+		return;
+	if (!(pc->log = pdb_modlog_new()) ||
+	    (j->keep_warns && !(w = open_memstream(&pc->warns, &pc->nwarns)))) {
+		pc->rc = sym_fail(&pc->err, SYM_ENOMEM, "cannot read PDB '%s': out of memory",
+				  c.path);
+		return;
+	}
+	c.m = NULL;		/* pdb_mod_apply()'s */
+	c.nomem = false;
+	c.warn_to = w;
+	pc->rc = pdb_mod_read(&c, pc->stream, pc->modname, pc->sym_bytes, pc->c11_bytes,
+			      pc->c13_bytes, pc->log, &pc->err);
+	if (w && fclose(w) != 0 && !pc->rc)
+		pc->rc = sym_fail(&pc->err, SYM_ENOMEM, "cannot read PDB '%s': out of memory",
+				  c.path);
+}
+
+static bool modpiece_merge(void *ctx, size_t i)
+{
+	struct modjob *j = ctx;
+	struct modpiece *pc = &j->v[i];
+
+	if (pc->again)
+		pdb_warn(j->c, "module '%s': stream %u already read for another module",
+			 pc->modname, pc->stream);
+	if (pc->warns)
+		fwrite(pc->warns, 1, pc->nwarns, stderr);
+	if (!pc->rc && !pc->again)
+		pc->rc = pdb_mod_apply(j->c, pc->log, &pc->err);
+	pdb_modlog_free(pc->log);
+	pc->log = NULL;
+	free(pc->warns);
+	pc->warns = NULL;
+	if (pc->rc) {
+		j->rc = pc->rc;
+		j->err = pc->err;
+		return false;
+	}
+	return true;
+}
+
+static const struct ordered_ops modpiece_ops = { modpiece_run, modpiece_merge };
 
 static enum sym_code pdb_read_modules(struct pdb_ctx *c, struct sym_err *err)
 {
 	struct pdb *p = c->p;
 	struct cursor cur = cursor_make(p->dbi + p->modi_off, p->modi_len, false);
-	enum sym_code result = SYM_OK;
+	struct modjob j;
+	struct pool *pool = c->opt->pool;
+	size_t i, by_worker = 0;
+	bool truncated = false;
 	uint8_t *seen;	/* streams already read: a damaged DBI may repeat one */
 
+	memset(&j, 0, sizeof(j));
+	j.c = c;
 	seen = calloc(p->msf.nstreams / 8 + 1, 1);
 	if (!seen)
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 
 	while (cursor_left(&cur) >= DBI_MODI_FIXED) {
-		uint16_t stream;
-		uint32_t sym_bytes, c11_bytes, c13_bytes;
-		const char *modname;
+		struct modpiece pc;
 		size_t start = cur.pos;
 
+		memset(&pc, 0, sizeof(pc));
 		cursor_skip(&cur, 4 + 28 + 2);	/* unused, section contribution, flags */
-		stream = cursor_u16(&cur);
-		sym_bytes = cursor_u32(&cur);
-		c11_bytes = cursor_u32(&cur);
-		c13_bytes = cursor_u32(&cur);
+		pc.stream = cursor_u16(&cur);
+		pc.sym_bytes = cursor_u32(&cur);
+		pc.c11_bytes = cursor_u32(&cur);
+		pc.c13_bytes = cursor_u32(&cur);
 		cursor_skip(&cur, 2 + 2 + 4 + 4 + 4);
-		modname = cursor_cstr(&cur);
+		pc.modname = cursor_cstr(&cur);
 		cursor_cstr(&cur);	/* object file */
 		if (cur.bad) {
-			pdb_warn(c, "DBI module info truncated at 0x%zx", start);
+			/* said after the modules before it are read */
+			truncated = true;
+			cur.pos = start;
 			break;
 		}
 		cursor_skip(&cur, (4 - cur.pos % 4) % 4);
-		if (stream == 0xFFFF || !pdb_msf_has(&p->msf, stream))
+		if (pc.stream == 0xFFFF || !pdb_msf_has(&p->msf, pc.stream))
 			continue;
-		if (seen[stream / 8] & (1u << (stream % 8))) {
-			pdb_warn(c, "module '%s': stream %u already read for another module", modname,
-				 stream);
-			continue;
+		pc.again = (seen[pc.stream / 8] & (1u << (pc.stream % 8))) != 0;
+		seen[pc.stream / 8] |= (uint8_t)(1u << (pc.stream % 8));
+		if (vec_push(j, pc) < 0) {
+			j.rc = sym_fail(&j.err, SYM_ENOMEM, "cannot read PDB '%s': out of memory",
+					c->path);
+			goto out;
 		}
-		seen[stream / 8] |= (uint8_t)(1u << (stream % 8));
-		result = pdb_read_module(c, stream, modname, sym_bytes, c11_bytes, c13_bytes, err);
-		if (result != SYM_OK)
-			break;
 	}
+	if (pool) {
+		struct ordered *o;
+
+		j.keep_warns = c->opt->verbose;
+		o = ordered_start(pool, j.n, ordered_window(pool), &modpiece_ops, &j);
+		if (!o) {
+			j.rc = sym_fail(&j.err, SYM_ENOMEM, "cannot read PDB '%s': out of memory",
+					c->path);
+			goto out;
+		}
+		ordered_drain(o);
+		by_worker = ordered_by_worker(o);
+		ordered_free(o);
+	} else {
+		/* what a job does on a pool without workers */
+		for (i = 0; i < j.n; i++) {
+			modpiece_run(&j, i);
+			if (!modpiece_merge(&j, i))
+				break;
+		}
+	}
+	if (truncated && !j.rc)
+		pdb_warn(c, "DBI module info truncated at 0x%zx", cur.pos);
+	if (getenv("SYM_TEST_PDB_STATS"))
+		fprintf(stderr, "dumpsyms: stats: PDB: %zu module streams, %zu read by a worker\n",
+			j.n, by_worker);
+out:
+	for (i = 0; i < j.n; i++) {
+		pdb_modlog_free(j.v[i].log);
+		free(j.v[i].warns);
+	}
+	free(j.v);
 	free(seen);
-	return result;
+	if (j.rc)
+		sym_fail(err, j.rc, "%s", j.err.msg);
+	return j.rc;
 }
 
 /* ---- STACK WIN ------------------------------------------------------- */

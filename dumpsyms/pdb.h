@@ -18,6 +18,7 @@
 #include "module.h"
 
 struct pdb;
+struct pool;
 
 struct pdb_section {            /* an IMAGE_SECTION_HEADER, as the PE or the PDB gives it */
 	char name[9];
@@ -30,6 +31,9 @@ struct pdb_read_options {
 	/* the PE's section headers when the PE was read; used when the PDB has no section-header stream */
 	const struct pdb_section *pe_sections;
 	size_t npe_sections;
+	/* module streams are read on its workers when it has any; NULL: one
+	 * after the other on this thread */
+	struct pool *pool;
 };
 
 /* Parses the MSF container, PDB info stream and DBI header of data[0..size) (which must outlive p).

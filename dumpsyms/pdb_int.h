@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "module.h"
 #include "pdb.h"
@@ -58,6 +59,7 @@ struct pdb_ctx {
 	const char *path;
 	bool x86;
 	bool nomem;			/* set when an allocation failed */
+	FILE *warn_to;			/* pdb_warn()'s stream; NULL: stderr */
 	struct pdb_section *secs;	/* section headers of the PDB's address space; owned */
 	size_t nsecs;
 	struct pdb_stream names_stream;	/* "/names"; released at the end of pdb_read() */
@@ -81,7 +83,7 @@ struct pdb_ctx {
 	} starts;
 };
 
-/* A warning on stderr when verbose. */
+/* A warning on stderr (or c->warn_to) when verbose. */
 void pdb_warn(const struct pdb_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -112,10 +114,22 @@ uint32_t pdb_param_size(const struct pdb_ctx *c, uint32_t rva);
  * functions of any language) have their argument list added instead. */
 const char *pdb_c_name(const struct pdb_ctx *c, uint32_t rva, const char *raw, const char *plain);
 
-/* Reads one module stream: its FUNCs, lines and inlines.  Damage is
- * skipped with a warning; returns SYM_ENOMEM or SYM_OK. */
-enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *modname,
-			      uint32_t sym_bytes, uint32_t c11_bytes, uint32_t c13_bytes,
-			      struct sym_err *err);
+/* What a module stream adds to the module: its files, FUNCs, lines and
+ * inlines, read apart from the module (pdb_mod.c). */
+struct pdb_modlog;
+struct pdb_modlog *pdb_modlog_new(void);	/* NULL when out of memory */
+void pdb_modlog_free(struct pdb_modlog *l);
+
+/* Reads one module stream into log (emptied first).  It changes nothing
+ * of c but c->nomem, and reads only what pdb_read() no longer changes
+ * while modules are read, so streams can be read on several threads, each
+ * with a copy of c (warnings go to c->warn_to).  Damage is skipped with a
+ * warning; returns SYM_ENOMEM or SYM_OK. */
+enum sym_code pdb_mod_read(struct pdb_ctx *c, uint32_t stream, const char *modname,
+			   uint32_t sym_bytes, uint32_t c11_bytes, uint32_t c13_bytes,
+			   struct pdb_modlog *log, struct sym_err *err);
+/* Adds a log to c->m and empties it: the modules' logs in module order,
+ * one at a time.  SYM_ENOMEM or SYM_OK. */
+enum sym_code pdb_mod_apply(struct pdb_ctx *c, struct pdb_modlog *log, struct sym_err *err);
 
 #endif

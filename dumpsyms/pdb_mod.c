@@ -5,8 +5,15 @@
  * The C13 subsections come after the symbols in the stream but are read
  * first: file checksums, line blocks and inlinee start lines are indexed,
  * then each procedure is collected with its inline sites until its S_END
- * and written to the module at once.  All addresses are original RVAs
- * until pdb_map_range() maps them (identity without OMAP).
+ * and written at once.  All addresses are original RVAs until
+ * pdb_map_range() maps them (identity without OMAP).
+ *
+ * A stream is read in two steps, so that streams can be read on several
+ * threads: pdb_mod_read() reads it into a log of what it adds (files,
+ * FUNCs with their names, ranges, lines, inlines), touching nothing
+ * shared but what pdb_read() no longer changes; pdb_mod_apply() adds the
+ * log to the module, in module order: file numbers, inline origins and
+ * the names of folded functions depend on what came before.
  */
 #include "config.h"
 
@@ -97,8 +104,68 @@ struct proc {
 	VEC(struct sepcode) seps;
 };
 
+/* ---- the log --------------------------------------------------------- */
+
+enum {
+	MOP_FILE,	/* v[0]: name offset in /names; the next local file id */
+	MOP_GROUP,	/* a FUNC: off/v[0] its name in names, v[1] faddr,
+			 * v[2] parameter size */
+	MOP_RANGE,	/* v[0] lo, v[1] hi: a range of the last FUNC */
+	MOP_LINE,	/* v[0] addr, v[1] size, v[2] line, v[3] local file */
+	MOP_INLINE,	/* v[0] depth, v[1] call line, v[2] call local file,
+			 * v[3] inlinee id; off/v[4] its ranges in ranges */
+};
+
+struct mop {
+	uint32_t kind;
+	uint32_t v[5];
+	size_t off;
+};
+
+struct pdb_modlog {
+	VEC(struct mop) ops;
+	VEC(char) names;
+	VEC(struct mod_range) ranges;
+	uint32_t nfiles;		/* local file ids given */
+	VEC(uint32_t) fmap;		/* pdb_mod_apply(): local id -> module's */
+};
+
+static int log_op(struct pdb_modlog *l, uint32_t kind, uint32_t v0, uint32_t v1, uint32_t v2,
+		  uint32_t v3, uint32_t v4, size_t off)
+{
+	struct mop op = { kind, { v0, v1, v2, v3, v4 }, off };
+
+	return vec_push(l->ops, op);
+}
+
+struct pdb_modlog *pdb_modlog_new(void)
+{
+	return calloc(1, sizeof(struct pdb_modlog));
+}
+
+static void modlog_clear(struct pdb_modlog *l)
+{
+	l->ops.n = 0;
+	l->names.n = 0;
+	l->ranges.n = 0;
+	l->nfiles = 0;
+	l->fmap.n = 0;
+}
+
+void pdb_modlog_free(struct pdb_modlog *l)
+{
+	if (!l)
+		return;
+	free(l->ops.v);
+	free(l->names.v);
+	free(l->ranges.v);
+	free(l->fmap.v);
+	free(l);
+}
+
 struct modr {
 	struct pdb_ctx *c;
+	struct pdb_modlog *log;
 	const char *modname;
 	VEC(struct mfile) files;
 	VEC(struct pline) lines;	/* all line entries, by lo */
@@ -154,8 +221,9 @@ static int cmp_range(const void *a, const void *b)
 	return x->hi < y->hi ? -1 : x->hi > y->hi;
 }
 
-/* The module file index of checksum-table file id; UINT32_MAX when the id
- * is not an entry or its name is unreadable. */
+/* The local file id of checksum-table file id (given in the order the
+ * files are first cited, as the module numbers them); UINT32_MAX when the
+ * id is not an entry or its name is unreadable. */
 static uint32_t modr_file(struct modr *r, uint32_t id)
 {
 	struct mfile key = { id, 0, 0 }, *f;
@@ -171,16 +239,13 @@ static uint32_t modr_file(struct modr *r, uint32_t id)
 	if (!r->c->names)
 		return UINT32_MAX;
 	name = strsec_at((const uint8_t *)r->c->names, r->c->names_len, f->name_off);
-	if (!name)
+	if (!name || r->log->nfiles == UINT32_MAX - 1)
 		return UINT32_MAX;
-	name = module_intern(r->c->m, name, strlen(name));
-	if (!name) {
+	if (log_op(r->log, MOP_FILE, f->name_off, 0, 0, 0, 0, 0) < 0) {
 		r->c->nomem = true;
 		return UINT32_MAX;
 	}
-	f->index = module_file(r->c->m, name);
-	if (f->index == UINT32_MAX)
-		r->c->nomem = true;
+	f->index = r->log->nfiles++;
 	return f->index;
 }
 
@@ -636,9 +701,9 @@ static int map_lines(struct modr *r, const struct pline *v, size_t n)
 	return 0;
 }
 
-static uint32_t modr_origin(struct modr *r, uint32_t id)
+/* The module's inline origin of inlinee id, added when new (pdb_mod_apply()). */
+static uint32_t pdb_origin(struct pdb_ctx *c, uint32_t id)
 {
-	struct pdb_ctx *c = r->c;
 	size_t i, ncap;
 	uint32_t origin;
 	char *name;
@@ -697,8 +762,8 @@ static uint32_t modr_origin(struct modr *r, uint32_t id)
 	return origin;
 }
 
-/* INLINE records of the current procedure's sites, for group g. */
-static int proc_inlines(struct modr *r, size_t g, const struct pline *raw, size_t nraw)
+/* INLINE records of the current procedure's sites, for its FUNC. */
+static int proc_inlines(struct modr *r, const struct pline *raw, size_t nraw)
 {
 	struct proc *pr = &r->proc;
 	size_t i, k;
@@ -706,7 +771,7 @@ static int proc_inlines(struct modr *r, size_t g, const struct pline *raw, size_
 	for (i = 0; i < pr->sites.n; i++) {
 		struct site *s = &pr->sites.v[i];
 		const struct pline *first = NULL, *call = NULL;
-		uint32_t call_line = 0, call_file = UINT32_MAX, origin;
+		uint32_t call_line = 0, call_file = UINT32_MAX;
 
 		if (s->no_record)
 			continue;
@@ -725,9 +790,6 @@ static int proc_inlines(struct modr *r, size_t g, const struct pline *raw, size_
 			call_line = call->line;
 			call_file = call->file;
 		}
-		origin = modr_origin(r, s->inlinee);
-		if (origin == UINT32_MAX)
-			return -1;
 		r->iranges.n = 0;
 		for (k = 0; k < s->nr; k++) {
 			const struct pline *x = &pr->ranges.v[s->r0 + k];
@@ -755,11 +817,15 @@ static int proc_inlines(struct modr *r, size_t g, const struct pline *raw, size_
 			}
 			r->iranges.n = o + 1;
 		}
-		if (!r->iranges.n)
-			continue;
-		if (module_add_inline(r->c->m, g, s->depth, call_line, call_file, origin,
-				      r->iranges.v, r->iranges.n) < 0)
+		/* the origin is added even when no range is left */
+		if (r->iranges.n > UINT32_MAX ||
+		    log_op(r->log, MOP_INLINE, s->depth, call_line, call_file, s->inlinee,
+			   (uint32_t)r->iranges.n, r->log->ranges.n) < 0 ||
+		    vec_reserve(r->log->ranges, r->iranges.n) < 0)
 			return -1;
+		memcpy(r->log->ranges.v + r->log->ranges.n, r->iranges.v,
+		       r->iranges.n * sizeof(*r->iranges.v));
+		r->log->ranges.n += r->iranges.n;
 	}
 	return 0;
 }
@@ -842,15 +908,24 @@ static int group_smallest_name(struct pdb_ctx *c, size_t g)
 	return 0;
 }
 
-/* Writes the open procedure: its FUNC ranges (mapped), their leaf lines and
- * its inlines. */
+/* The name of a FUNC, appended to the log's names; -1 when out of memory. */
+static int log_name(struct pdb_modlog *l, const char *name, size_t n)
+{
+	if (vec_reserve(l->names, n) < 0)
+		return -1;
+	memcpy(l->names.v + l->names.n, name, n);
+	l->names.n += n;
+	return 0;
+}
+
+/* Writes the open procedure to the log: its FUNC ranges (mapped), their
+ * leaf lines and its inlines. */
 static int proc_write(struct modr *r)
 {
 	struct pdb_ctx *c = r->c;
 	struct proc *pr = &r->proc;
-	const char *name;
-	char *full;
-	size_t i, k, g, nraw, li, npaints = 0;
+	char *full = NULL;
+	size_t i, k, nraw, li, npaints = 0, name_off, name_len;
 	uint32_t ti;
 	char plain[256];
 	int rc = -1;
@@ -894,39 +969,6 @@ static int proc_write(struct modr *r)
 				 r->modname);
 	}
 
-	/* the name */
-	ti = (pr->kind == S_GPROC32 || pr->kind == S_LPROC32 || pr->kind == S_LPROC32_DPC) ?
-		pr->ti : 0;
-	{
-		const char *bare = proc_plain_name(pr->raw_name, plain, sizeof(plain));
-		const char *cname = pdb_c_name(c, pr->rva, pr->raw_name, bare);
-		if (cname) {
-			name = module_intern(c->m, cname, strlen(cname));
-		} else {
-			/* as DIA, "()" when the type does not give the arguments
-			 * (SEH funclets "f$fin$0" have no type) */
-			size_t n;
-			full = pdb_types_func_name(c->types, bare, ti);
-			if (!full)
-				return -1;
-			n = strlen(full);
-			if (!strcmp(full, bare)) {
-				char *t = realloc(full, n + 3);
-				if (!t) {
-					free(full);
-					return -1;
-				}
-				full = t;
-				memcpy(full + n, "()", 3);
-				n += 2;
-			}
-			name = module_intern(c->m, full, n);
-			free(full);
-		}
-		if (!name)
-			return -1;
-	}
-
 	/* the FUNC pieces of the main range and of the separated ones */
 	r->npieces = 0;
 	if (pdb_map_range(c, pr->rva, pr->len, &r->pieces, &r->npieces, &r->cap_pieces) < 0)
@@ -937,16 +979,38 @@ static int proc_write(struct modr *r)
 			return -1;
 	if (!r->npieces)
 		return 0;
-	g = module_add_group(c->m, name, r->pieces[0].lo);
-	if (g == SIZE_MAX)
-		return 0;
-	if (g == SIZE_MAX - 1 || group_smallest_name(c, g) < 0)
-		return -1;
-	if (c->x86) {
-		uint32_t ps = pdb_param_size(c, pr->rva);
-		if (ps)
-			module_set_group_params(c->m, g, ps);
+
+	/* the name */
+	ti = (pr->kind == S_GPROC32 || pr->kind == S_LPROC32 || pr->kind == S_LPROC32_DPC) ?
+		pr->ti : 0;
+	name_off = r->log->names.n;
+	{
+		const char *bare = proc_plain_name(pr->raw_name, plain, sizeof(plain));
+		const char *cname = pdb_c_name(c, pr->rva, pr->raw_name, bare);
+		int bad;
+
+		if (cname) {
+			bad = log_name(r->log, cname, strlen(cname));
+		} else {
+			/* as DIA, "()" when the type does not give the arguments
+			 * (SEH funclets "f$fin$0" have no type) */
+			full = pdb_types_func_name(c->types, bare, ti);
+			if (!full)
+				return -1;
+			bad = log_name(r->log, full, strlen(full));
+			if (!bad && !strcmp(full, bare))
+				bad = log_name(r->log, "()", 2);
+			free(full);
+		}
+		if (bad)
+			return -1;
+		name_len = r->log->names.n - name_off;
+		if (name_len > UINT32_MAX)
+			return -1;
 	}
+	if (log_op(r->log, MOP_GROUP, (uint32_t)name_len, r->pieces[0].lo,
+		   c->x86 ? pdb_param_size(c, pr->rva) : 0, 0, 0, name_off) < 0)
+		return -1;
 	{
 		/* the pieces array is reused by map_lines: keep a copy */
 		struct pdb_piece *fp = malloc(r->npieces * sizeof(*fp));
@@ -976,18 +1040,19 @@ static int proc_write(struct modr *r)
 		li = 0;
 		for (i = 0; i < nfp; i++) {
 			uint32_t lo = fp[i].lo, hi = fp[i].hi;
-			if (module_open_range(c->m, g, lo, hi) < 0)
+			if (log_op(r->log, MOP_RANGE, lo, hi, 0, 0, 0, 0) < 0)
 				goto piece_out;
 			while (li < r->mapped.n && r->mapped.v[li].hi <= lo)
 				li++;
 			for (k = li; k < r->mapped.n && r->mapped.v[k].lo < hi; k++) {
 				const struct pline *l = &r->mapped.v[k];
 				uint32_t a = l->lo < lo ? lo : l->lo, b = l->hi > hi ? hi : l->hi;
-				if (a < b && module_add_line(c->m, a, b - a, l->line, l->file) < 0)
+				if (a < b && log_op(r->log, MOP_LINE, a, b - a, l->line, l->file, 0,
+						    0) < 0)
 					goto piece_out;
 			}
 		}
-		if (c->opt->inlines && proc_inlines(r, g, r->tmp.v, r->tmp.n) < 0)
+		if (c->opt->inlines && proc_inlines(r, r->tmp.v, r->tmp.n) < 0)
 			goto piece_out;
 		rc = 0;
 piece_out:
@@ -1162,9 +1227,9 @@ static int modr_symbols(struct modr *r, const uint8_t *d, size_t len)
 	return 0;
 }
 
-enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *modname,
-			      uint32_t sym_bytes, uint32_t c11_bytes, uint32_t c13_bytes,
-			      struct sym_err *err)
+enum sym_code pdb_mod_read(struct pdb_ctx *c, uint32_t stream, const char *modname,
+			   uint32_t sym_bytes, uint32_t c11_bytes, uint32_t c13_bytes,
+			   struct pdb_modlog *log, struct sym_err *err)
 {
 	struct modr r;
 	struct pdb_stream st;
@@ -1176,7 +1241,9 @@ enum sym_code pdb_read_module(struct pdb_ctx *c, uint32_t stream, const char *mo
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
+	r.log = log;
 	r.modname = modname;
+	modlog_clear(log);
 	sym_err_clear(&e);
 	result = pdb_msf_stream(&c->p->msf, stream, "module", &st, &e);
 	if (result == SYM_ENOMEM)
@@ -1229,4 +1296,77 @@ out:
 	free(r.pieces);
 	free(r.iranges.v);
 	return result;
+}
+
+/* A local file id of the log as the module's; UINT32_MAX stays. */
+static uint32_t apply_file(const struct pdb_modlog *l, uint32_t id)
+{
+	return id < l->fmap.n ? l->fmap.v[id] : UINT32_MAX;
+}
+
+enum sym_code pdb_mod_apply(struct pdb_ctx *c, struct pdb_modlog *l, struct sym_err *err)
+{
+	struct module *m = c->m;
+	size_t i, g = SIZE_MAX;
+
+	for (i = 0; i < l->ops.n; i++) {
+		const struct mop *op = &l->ops.v[i];
+
+		switch (op->kind) {
+		case MOP_FILE: {
+			const char *name = strsec_at((const uint8_t *)c->names, c->names_len,
+						     op->v[0]);
+			uint32_t f;
+
+			name = name ? module_intern(m, name, strlen(name)) : NULL;
+			f = name ? module_file(m, name) : UINT32_MAX;
+			if (f == UINT32_MAX || vec_push(l->fmap, f) < 0)
+				goto nomem;
+			break;
+		}
+		case MOP_GROUP: {
+			const char *name = module_intern(m, l->names.v + op->off, op->v[0]);
+
+			if (!name)
+				goto nomem;
+			/* a FUNC outside the image is not added, nor its lines */
+			g = module_add_group(m, name, op->v[1]);
+			if (g == SIZE_MAX)
+				break;
+			if (g == SIZE_MAX - 1 || group_smallest_name(c, g) < 0)
+				goto nomem;
+			if (op->v[2])
+				module_set_group_params(m, g, op->v[2]);
+			break;
+		}
+		case MOP_RANGE:
+			if (g != SIZE_MAX && module_open_range(m, g, op->v[0], op->v[1]) < 0)
+				goto nomem;
+			break;
+		case MOP_LINE:
+			if (g != SIZE_MAX &&
+			    module_add_line(m, op->v[0], op->v[1], op->v[2], apply_file(l, op->v[3])) < 0)
+				goto nomem;
+			break;
+		case MOP_INLINE: {
+			uint32_t origin;
+
+			if (g == SIZE_MAX)
+				break;
+			origin = pdb_origin(c, op->v[3]);
+			if (origin == UINT32_MAX)
+				goto nomem;
+			if (op->v[4] && module_add_inline(m, g, op->v[0], op->v[1],
+							  apply_file(l, op->v[2]), origin,
+							  l->ranges.v + op->off, op->v[4]) < 0)
+				goto nomem;
+			break;
+		}
+		}
+	}
+	modlog_clear(l);
+	return SYM_OK;
+nomem:
+	modlog_clear(l);
+	return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);
 }

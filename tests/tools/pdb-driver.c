@@ -43,7 +43,7 @@ static unsigned char *slurp(const char *path, size_t *lenp)
 
 int main(int argc, char **argv)
 {
-	struct pdb_read_options opt = { false, false, NULL, 0 };
+	struct pdb_read_options opt = { false, false, NULL, 0, NULL };
 	struct module m;
 	struct outbuf ob;
 	struct sym_err err;
