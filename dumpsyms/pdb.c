@@ -792,6 +792,10 @@ struct modpiece {
 
 struct modjob {
 	struct pdb_ctx *c;
+	/* what the readers copy: *c as it was before the job, which they
+	 * cannot read while merges change it (inline origins, folded
+	 * functions) */
+	struct pdb_ctx readers;
 	struct modpiece *v;
 	size_t n, cap;
 	bool keep_warns;		/* warnings kept in the pieces (on a pool) */
@@ -803,7 +807,7 @@ static void modpiece_run(void *ctx, size_t i)
 {
 	struct modjob *j = ctx;
 	struct modpiece *pc = &j->v[i];
-	struct pdb_ctx c = *j->c;	/* warnings and nomem of its own */
+	struct pdb_ctx c = j->readers;	/* warnings and nomem of its own */
 	FILE *w = NULL;
 
 	sym_err_clear(&pc->err);
@@ -815,8 +819,6 @@ static void modpiece_run(void *ctx, size_t i)
 				  c.path);
 		return;
 	}
-	c.m = NULL;		/* pdb_mod_apply()'s */
-	c.nomem = false;
 	c.warn_to = w;
 	pc->rc = pdb_mod_read(&c, pc->stream, pc->modname, pc->sym_bytes, pc->c11_bytes,
 			      pc->c13_bytes, pc->log, &pc->err);
@@ -863,6 +865,9 @@ static enum sym_code pdb_read_modules(struct pdb_ctx *c, struct sym_err *err)
 
 	memset(&j, 0, sizeof(j));
 	j.c = c;
+	j.readers = *c;
+	j.readers.m = NULL;		/* pdb_mod_apply()'s */
+	j.readers.nomem = false;
 	seen = calloc(p->msf.nstreams / 8 + 1, 1);
 	if (!seen)
 		return sym_fail(err, SYM_ENOMEM, "cannot read PDB '%s': out of memory", c->path);

@@ -823,9 +823,11 @@ static int proc_inlines(struct modr *r, const struct pline *raw, size_t nraw)
 			   (uint32_t)r->iranges.n, r->log->ranges.n) < 0 ||
 		    vec_reserve(r->log->ranges, r->iranges.n) < 0)
 			return -1;
-		memcpy(r->log->ranges.v + r->log->ranges.n, r->iranges.v,
-		       r->iranges.n * sizeof(*r->iranges.v));
-		r->log->ranges.n += r->iranges.n;
+		if (r->iranges.n) {
+			memcpy(r->log->ranges.v + r->log->ranges.n, r->iranges.v,
+			       r->iranges.n * sizeof(*r->iranges.v));
+			r->log->ranges.n += r->iranges.n;
+		}
 	}
 	return 0;
 }
@@ -911,6 +913,8 @@ static int group_smallest_name(struct pdb_ctx *c, size_t g)
 /* The name of a FUNC, appended to the log's names; -1 when out of memory. */
 static int log_name(struct pdb_modlog *l, const char *name, size_t n)
 {
+	if (!n)
+		return 0;
 	if (vec_reserve(l->names, n) < 0)
 		return -1;
 	memcpy(l->names.v + l->names.n, name, n);
@@ -1325,7 +1329,8 @@ enum sym_code pdb_mod_apply(struct pdb_ctx *c, struct pdb_modlog *l, struct sym_
 			break;
 		}
 		case MOP_GROUP: {
-			const char *name = module_intern(m, l->names.v + op->off, op->v[0]);
+			const char *name = module_intern(m, op->v[0] ? l->names.v + op->off : "",
+							 op->v[0]);
 
 			if (!name)
 				goto nomem;
