@@ -4,7 +4,8 @@
 # sections compressed (zlib, .zdebug, zstd), converted with -d -m under -j 1,
 # -j 2 and -j 8, -j 8 twice: the four .sym files must be byte-identical,
 # and so must the warnings (-v); so for Mach-O binaries with their dSYMs,
-# generated units, relative source paths and a cut .debug_line.
+# generated units, relative source paths and a cut .debug_line; and for
+# PDBs with their images (module streams and unwind tables on workers).
 # SYM_TEST_STREAM_WINDOW=4096 keeps the worker that decompresses .debug_info
 # at most 4 KB ahead of the reader, so that every fixture's units arrive in
 # many steps, and the reader waits for them (SYM_TEST_STREAM_STATS shows
@@ -41,11 +42,11 @@ big=$FIXTURES/cppapp-gcc-O0-dw5
 zstd=1
 objcopy --compress-debug-sections=zstd "$big" probe.zstd 2> /dev/null || zstd=0
 
-same() {	# same LABEL FILE [OPTION...]: four runs of FILE agree
+same() {	# same LABEL FILE [OPTION...]: four runs of FILE (and $pdb) agree
 	local label=$1 f=$2 j
 	shift 2
 	for j in 1 2 8 8b; do
-		jrun -j "${j%b}" -v -d -m "$@" "$f" > "out.$j" 2> "err.$j" || {
+		jrun -j "${j%b}" -v -d -m "$@" "$f" ${pdb:+"$pdb"} > "out.$j" 2> "err.$j" || {
 			cat "err.$j" >&2
 			fail "$label: -j ${j%b} failed"
 		}
@@ -314,6 +315,113 @@ read -r off size <<< "$(sect_range df.zlib .debug_frame)"
 damage df.zlib $((off + size - 1))
 same "df, damaged .debug_frame" df.zlib
 grep -q 'warning: .*debug_frame.*does not decompress' err.1 || { cat err.1 >&2; fail "df.zlib: no warning about .debug_frame"; }
+
+# PDB and PE: the module streams are read on the workers and the image's
+# unwind tables in chunks meanwhile (SYM_TEST_PE_CHUNK=1: a
+# RUNTIME_FUNCTION per chunk).  A generated program of 12 units, whose functions
+# /opt:icf folds across them, and 6 more files of a twin function each
+# (FUNC m, with the smallest name of any module), for x86_64 (STACK CFI from
+# .pdata) and x86 (STACK WIN, parameter sizes); then the PDB with every
+# third module stream damaged, whose warnings come module after module
+export SYM_TEST_PE_CHUNK=1
+python3 "$TOP/tests/fixtures/macho/gen-big.py" win 12 8 > /dev/null || fail "gen-big.py"
+i=0
+for name in e b f a d c; do
+	printf 'extern "C" __declspec(dllexport) int twin_%s(int x) { return x * 7 + 3; }\n' $name > win/tw$i.cc
+	i=$((i + 1))
+done
+for t in x86_64 i686; do
+	for f in win/*.cc; do
+		clang++ --target=$t-pc-windows-msvc -gcodeview -g -O2 -ffreestanding -nostdinc++ \
+			-fno-exceptions -fno-rtti -fno-stack-protector -mno-stack-arg-probe -ffunction-sections \
+			-fasynchronous-unwind-tables \
+			-c "$f" -o "win/$t-$(basename "$f" .cc).obj" || fail "cannot compile $f for $t"
+	done
+	lld-link /nologo /debug /nodefaultlib /entry:main /subsystem:console /opt:noref /opt:icf \
+		/out:win/$t.exe /pdb:win/$t.pdb win/$t-*.obj > link.err 2>&1 ||
+		fail "cannot link win/$t.exe: $(cat link.err)"
+	same "PDB and PE, $t" win/$t.exe
+	# the units' f0 ... f7 are alike: each folded across the 12 modules
+	[ "$(grep -c '^FUNC m .* big::u0::f[0-7](' out.1)" = 8 ] ||
+		{ grep '^FUNC' out.1 >&2; fail "$t: not 8 functions folded across modules"; }
+	[ "$(grep -c ' twin_' out.1)" = 1 ] && grep -q '^FUNC m [0-9a-f]* [0-9a-f]* [0-9a-f]* twin_a$' out.1 ||
+		{ grep twin_ out.1 >&2; fail "$t: the six twins are not one FUNC m twin_a"; }
+	grep -q '^INLINE_ORIGIN ' out.1 || fail "$t: no INLINE_ORIGIN records"
+	case $t in
+	x86_64) grep -q '^STACK CFI INIT ' out.1 || fail "$t: no STACK CFI" ;;
+	i686) grep -q '^STACK WIN ' out.1 || fail "$t: no STACK WIN" ;;
+	esac
+	# the streams and the chunks were read by workers (some: how many
+	# depends on timing), by this thread alone with -j 1; on the program
+	# linked without folding (some hundred chunks).  The whole read takes
+	# milliseconds, and this thread works too, so one run may end before
+	# a worker gets a piece: up to 10 runs, of which one must show each
+	lld-link /nologo /debug /nodefaultlib /entry:main /subsystem:console /opt:noref /opt:noicf \
+		/out:win/$t-all.exe /pdb:win/$t-all.pdb win/$t-*.obj > link.err 2>&1 ||
+		fail "cannot link win/$t-all.exe: $(cat link.err)"
+	for j in 1 2 8; do
+		mods=0 chunks=0
+		for try in 1 2 3 4 5 6 7 8 9 10; do
+			SYM_TEST_PDB_STATS=1 SYM_TEST_PE_STATS=1 jrun -j $j -d win/$t-all.exe > /dev/null 2> stats ||
+				fail "$t, -j $j, stats"
+			line=$(grep '^dumpsyms: stats: PDB: ' stats) || { cat stats >&2; fail "$t -j $j: no PDB stats"; }
+			[[ $line =~ PDB:\ ([0-9]+)\ module\ streams,\ ([0-9]+)\ read\ by\ a\ worker ]] ||
+				fail "unexpected stats line: $line"
+			[ "${BASH_REMATCH[1]}" -ge 19 ] || fail "$t: ${BASH_REMATCH[1]} module streams, expected 19 or more"
+			mods=$((mods + BASH_REMATCH[2]))
+			pe=$(grep '^dumpsyms: stats: PE unwind: ' stats)
+			if [ $j = 1 ]; then
+				[ $mods = 0 ] && [ -z "$pe" ] || fail "$t -j 1: read by a worker: $line $pe"
+				break
+			fi
+			if [ $t = x86_64 ]; then	# no .pdata on x86
+				[[ $pe =~ unwind:\ ([0-9]+)\ chunks,\ ([0-9]+)\ read\ by\ a\ worker ]] &&
+					[ "${BASH_REMATCH[1]}" -ge 100 ] ||
+					fail "$t -j $j: the unwind tables were not read in chunks: $pe"
+				chunks=$((chunks + BASH_REMATCH[2]))
+			fi
+			[ $mods -gt 0 ] && { [ $t = i686 ] || [ $chunks -gt 0 ]; } && break
+		done
+		[ $j = 1 ] || [ $mods -gt 0 ] || fail "$t -j $j: no module stream read by a worker in $try runs"
+		[ $j = 1 ] || [ $t = i686 ] || [ $chunks -gt 0 ] ||
+			fail "$t -j $j: no unwind chunk read by a worker in $try runs"
+		echo "$t -j $j: $mods module streams and $chunks unwind chunks read by a worker in $try runs"
+	done
+done
+python3 "$TOP/tests/tools/pdb-mutate.py" win/x86_64.pdb bad 0 > /dev/null || fail "pdb-mutate.py"
+same "PDB, every third module stream damaged" bad/mods-e5.pdb
+[ "$(grep -o "module '[^']*'" err.1 | uniq | wc -l)" -ge 4 ] ||
+	{ cat err.1 >&2; fail "damaged modules: fewer than 4 modules warn"; }
+# and the image with every other RUNTIME_FUNCTION ending before it
+# begins, read with that PDB: the unwind tables' warnings come after the
+# PDB's, though the tables are read first
+python3 - win/x86_64.exe bad.exe <<'PY' || fail "cannot damage the exception directory"
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+pe = struct.unpack_from('<I', d, 0x3c)[0]
+nsec, optsize = struct.unpack_from('<H', d, pe + 6)[0], struct.unpack_from('<H', d, pe + 20)[0]
+opt = pe + 24
+assert struct.unpack_from('<H', d, opt)[0] == 0x20b
+rva, size = struct.unpack_from('<II', d, opt + 112 + 3 * 8)
+for i in range(nsec):
+    s = pe + 24 + optsize + 40 * i
+    vsize, va, rawsize, raw = struct.unpack_from('<IIII', d, s + 8)
+    if va <= rva < va + max(vsize, rawsize):
+        off = raw + rva - va
+        break
+n = size // 12
+assert n >= 10
+for k in range(0, n, 2):
+    begin = struct.unpack_from('<I', d, off + 12 * k)[0]
+    struct.pack_into('<I', d, off + 12 * k + 4, begin - 1)
+open(sys.argv[2], 'wb').write(d)
+PY
+pdb=bad/mods-e5.pdb same "damaged image and PDB" bad.exe
+[ "$(grep -c 'ends before it begins' err.1)" -ge 5 ] || { cat err.1 >&2; fail "bad.exe: no unwind warnings"; }
+grep -n . err.1 | grep "module '" | tail -n 1 | cut -d: -f1 > last-module
+grep -n . err.1 | grep 'ends before it begins' | head -n 1 | cut -d: -f1 > first-unwind
+[ "$(cat last-module)" -lt "$(cat first-unwind)" ] || fail "unwind warnings before the PDB's"
+unset SYM_TEST_PE_CHUNK
 
 # the option itself
 for bad in 0 -1 1025 x 2x ''; do

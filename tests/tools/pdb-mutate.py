@@ -8,7 +8,8 @@ directory size, block-map block); a huge stream count and stream sizes;
 directory block numbers out of range, pointing back at the directory
 (cycles) or at block 0; DBI header words set to 0 and 0xffff; in
 module streams, symbol record lengths of 0, 1 and 0xffff, random byte flips
-and 0xE5 bytes (bad annotation numbers); N files with random flips
+and 0xE5 bytes (bad annotation numbers), and every third module stream
+with 0xE5 bytes in one file (mods-e5); N files with random flips
 anywhere.  Deterministic (seeded).  Prints the number of files written.
 """
 import os
@@ -107,6 +108,14 @@ def main():
         for off in range(0, sizes[st], 97):
             d[soff(st, off)] = 0xE5
         case('mod%d-e5-%d' % (st, k), d)
+    # many modules damaged in one file: every third module stream, 0xE5
+    # every 97 bytes past the signature (their warnings must come in
+    # module order)
+    d = bytearray(data)
+    for st, sb in mods[::3]:
+        for off in range(50, sizes[st], 97):	# past the signature
+            d[soff(st, off)] = 0xE5
+    case('mods-e5', d)
     for t in range(n):
         d = bytearray(data)
         for _ in range(rnd.randrange(1, 64)):
