@@ -310,6 +310,10 @@ const struct obj_section *obj_section_stream(struct obj *o, const char *name,
  * section does not decompress) when they never will be, or when upto is
  * the end and the section turned out damaged past it. */
 enum sym_code obj_stream_need(struct obj_stream *stream, uint64_t upto, struct sym_err *err);
+/* A zlib stream (header, deflate data, Adler-32) decompressed whole into
+ * out: 0 when it ends with exactly out_size bytes (bytes after its end
+ * are ignored), -1 when it does not, -3 out of memory. */
+int obj_inflate_whole(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_size);
 /* For the readers: decompresses c into s, in this thread. */
 enum sym_code obj_decompress(struct obj *o, struct obj_section *s, const struct obj_comp *c,
 			     struct sym_err *err);

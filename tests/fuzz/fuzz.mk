@@ -23,7 +23,7 @@ CFLAGS_FUZZ := -std=gnu11 -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra 
 	-I$(BUILD) -I$(TOP)/common -I$(TOP)/dumpsyms -I$(TOP)/symserver
 CXXFLAGS_FUZZ := -g -O1 $(SAN) -fsanitize=fuzzer-no-link -I$(BUILD) -I$(TOP)/dumpsyms \
 	-isystem $(LLVM_INC)
-LIBS_FUZZ := $(LLVM_LIB)/libLLVMDemangle.a -lelf -liberty -larchive -lzstd -lz -llzma -lstdc++ -lpthread
+LIBS_FUZZ := $(LLVM_LIB)/libLLVMDemangle.a -lelf -liberty -larchive -lzstd -ldeflate -lz -llzma -lstdc++ -lpthread
 
 LIB_C := $(filter-out $(TOP)/common/store.c $(TOP)/common/index.c $(TOP)/common/blob_s3.c $(TOP)/dumpsyms/main.c, \
 	$(wildcard $(TOP)/common/*.c $(TOP)/dumpsyms/*.c))
