@@ -188,16 +188,17 @@ damage() {	# damage FILE OFFSET: flips the byte at OFFSET
 p, o = sys.argv[1], int(sys.argv[2])
 d = bytearray(open(p, 'rb').read()); d[o] ^= 0x5a; open(p, 'wb').write(d)" "$1" "$2" || fail "cannot damage $1"
 }
-fails_alike() {	# fails_alike LABEL FILE
+fails_alike() {	# fails_alike LABEL FILE [OPTION...]
 	local label=$1 f=$2 j rc1 rc
-	jrun -j 1 --output out.sym "$f" > /dev/null 2> err.1
+	shift 2
+	jrun -j 1 "$@" --output out.sym "$f" > /dev/null 2> err.1
 	rc1=$?
 	[ $rc1 = 1 ] || fail "$label: -j 1 exits $rc1, not 1"
 	grep -q 'does not decompress\|cannot\|claims' err.1 || { cat err.1 >&2; fail "$label: -j 1 does not say why"; }
 	[ -e out.sym ] && fail "$label: -j 1 wrote out.sym"
 	# again and again: the reader and the worker race to the end
 	for j in 2 8 2 8 2 8 2 8 2 8; do
-		jrun -j $j --output out.sym "$f" > /dev/null 2> "err.$j"
+		jrun -j $j "$@" --output out.sym "$f" > /dev/null 2> "err.$j"
 		rc=$?
 		[ $rc = $rc1 ] || fail "$label: -j $j exits $rc, -j 1 $rc1"
 		cmp -s err.1 "err.$j" || { diff err.1 "err.$j" >&2; fail "$label: -j $j says otherwise than -j 1"; }
@@ -216,6 +217,36 @@ for kind in zlib zlib-gnu $([ $zstd = 1 ] && echo zstd); do
 	damage end.$kind $((off + size - 1))
 	fails_alike "$kind, the stream's last byte" end.$kind
 done
+
+# a zlib .debug_info that fits in the window (32 MB, here narrowed to its
+# size, so that the stream's steps are halves): -j 1 decompresses it whole,
+# in one call (libdeflate), the workers stream it (zlib); the same output
+# and warnings
+read -r _ isize <<< "$(info_range short-line)"
+[ -n "$isize" ] || fail "no .debug_info in short-line"
+SYM_TEST_STREAM_WINDOW=$isize same "cut .debug_line (zlib), .debug_info whole" short-line.zlib
+SYM_TEST_STREAM_WINDOW=$isize SYM_TEST_STREAM_STATS=1 jrun -j 1 -d short-line.zlib > /dev/null 2> statsw ||
+	fail "-j 1 short-line.zlib"
+grep -q "^dumpsyms: stats: .debug_info streamed: $isize bytes, by its reader, 1 steps, held 0 times" statsw ||
+	{ cat statsw >&2; fail "-j 1 did not decompress a .debug_info that fits in the window whole"; }
+
+# damaged past its middle (40 generated units, .debug_line cut to a fifth,
+# so that most units warn): -j 1 cannot decompress it whole, and reads it
+# in steps after all, so that the units in its first half are read and warn
+# (-v) before the error, as the workers' stream gives them
+python3 "$TOP/tests/tools/gen-dwarf.py" wu 40 50 5 || fail "gen-dwarf.py wu"
+objcopy --dump-section .debug_line=wline.bin wu /dev/null &&
+	head -c $(($(stat -c %s wline.bin) / 5)) wline.bin > wcut.bin &&
+	objcopy --update-section .debug_line=wcut.bin wu wu.cut &&
+	objcopy --compress-debug-sections=zlib wu.cut wu.zlib || fail "cannot make wu.zlib"
+read -r _ wsize <<< "$(info_range wu.cut)"
+read -r off size <<< "$(info_range wu.zlib)"
+damage wu.zlib $((off + size * 9 / 10))
+SYM_TEST_STREAM_WINDOW=$wsize fails_alike "zlib, a .debug_info that fits, damaged past its middle" wu.zlib -v
+nw=$(grep -c 'outside .debug_line' err.1)
+[ "$nw" -gt 0 ] && grep -q 'does not decompress' err.1 ||
+	{ cat err.1 >&2; fail "damaged past its middle: -j 1 did not read the units before the damage"; }
+echo "damaged past its middle: $nw units warned before the error, alike with every -j"
 
 # an Elf64_Chdr that claims 0 bytes: not streamed, the same error
 objcopy --compress-debug-sections=zlib "$big" zero.zlib

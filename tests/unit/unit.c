@@ -19,6 +19,7 @@
 #include "symname.h"
 #include "symtab.h"
 #include "unwind_info.h"
+#include "../fuzz/zlib_verdict.h"
 
 static int ntest, nfail;
 
@@ -1060,6 +1061,94 @@ static void test_symname(void)
 	}
 }
 
+/* obj_inflate_whole() against zlib on in[0..n) declared as out_size
+ * bytes: the same verdict, and on success the same bytes.  false when
+ * they differ. */
+static bool inflate_agrees(const uint8_t *in, size_t n, size_t out_size)
+{
+	uint8_t *a = malloc(out_size + 1), *b = malloc(out_size + 1);
+	int ra, rb;
+	bool same;
+
+	ra = obj_inflate_whole(in, n, a, out_size);
+	rb = zlib_verdict(in, n, b, out_size);
+	same = ra == rb && (ra != 0 || memcmp(a, b, out_size) == 0);
+	free(a);
+	free(b);
+	return same;
+}
+
+static void test_inflate_whole(void)
+{
+	enum { N = 6000 };
+	uint8_t *src = malloc(N), *z = malloc(2 * N + 64), *out = malloc(N + 1);
+	static const int levels[] = { 0, 1, 6, 9 };
+	unsigned long flips_differ = 0, cuts_differ = 0, flips_ok = 0, flips_bad = 0;
+	uLongf zn;
+	uint32_t x = 12345;
+
+	/* text-like and random-like halves: stored, fixed and dynamic
+	 * blocks at the levels below */
+	for (size_t i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		src[i] = i < N / 2 ? (uint8_t)"DW_TAG_subprogram "[i % 18] : (uint8_t)(x >> 24);
+	}
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "level %d", levels[l]);
+		zn = 2 * N + 64;
+		if (compress2(z, &zn, src, N, levels[l]) != Z_OK) {
+			ok(0, "zlib compresses the %s input", what);
+			continue;
+		}
+		ok(obj_inflate_whole(z, zn, out, N) == 0 && memcmp(out, src, N) == 0,
+		   "a zlib stream (%s) decompresses to its bytes", what);
+		z[zn] = 0x55;
+		z[zn + 1] = 0xaa;
+		ok(obj_inflate_whole(z, zn + 2, out, N) == 0 && inflate_agrees(z, zn + 2, N),
+		   "bytes after the stream's end (%s) are ignored, as zlib does", what);
+		ok(obj_inflate_whole(z, zn, out, N - 1) == -1 && inflate_agrees(z, zn, N - 1),
+		   "a declared size one short (%s) is refused", what);
+		ok(obj_inflate_whole(z, zn, out, N + 1) == -1 && inflate_agrees(z, zn, N + 1),
+		   "a declared size one long (%s) is refused", what);
+		/* every cut and (at level 9) every flipped byte: zlib's verdict */
+		for (size_t c = 0; c < zn; c += (l == 3 ? 1 : 97))
+			cuts_differ += !inflate_agrees(z, c, N);
+		if (levels[l] == 9)
+			for (size_t i = 0; i < zn; i++) {
+				z[i] ^= 0x21;
+				flips_differ += !inflate_agrees(z, zn, N);
+				if (obj_inflate_whole(z, zn, out, N) == 0)
+					flips_ok++;
+				else
+					flips_bad++;
+				z[i] ^= 0x21;
+			}
+	}
+	ok(cuts_differ == 0, "a cut stream gets zlib's verdict at every cut", "");
+	ok(flips_differ == 0 && flips_bad > 0, "a stream with a flipped byte gets zlib's verdict at every byte", "");
+	printf("# flipped bytes: %lu refused, %lu accepted (zlib agrees on each)\n", flips_bad, flips_ok);
+	/* an empty stream, nothing at all, a preset dictionary */
+	zn = 64;
+	compress2(z, &zn, src, 0, 6);
+	ok(obj_inflate_whole(z, zn, out, 0) == 0, "a stream of no bytes decompresses to none", "");
+	ok(obj_inflate_whole(z, 0, out, 0) == -1 && inflate_agrees(z, 0, 0),
+	   "no bytes at all are not a stream", "");
+	{
+		/* FDICT set, the header's check bits kept valid */
+		uint8_t d[] = { 0x78, 0x00, 0, 0, 0, 0, 0x03, 0x00, 0, 0, 0, 1 };
+
+		d[1] = 0x20;
+		d[1] |= (uint8_t)(31 - ((d[0] << 8) | d[1]) % 31);
+		ok(obj_inflate_whole(d, sizeof(d), out, 0) == -1 && inflate_agrees(d, sizeof(d), 0),
+		   "a stream that needs a preset dictionary is refused", "");
+	}
+	free(src);
+	free(z);
+	free(out);
+}
+
 int main(void)
 {
 	test_leb128();
@@ -1079,6 +1168,7 @@ int main(void)
 	test_table_shapes();
 	test_scratch_pages();
 	test_symname();
+	test_inflate_whole();
 	printf("1..%d\n", ntest);
 	if (nfail)
 		printf("# %d of %d failed\n", nfail, ntest);
