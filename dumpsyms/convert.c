@@ -331,10 +331,11 @@ static enum sym_code convert_obj(struct obj *bin, struct obj *dbg,
 	struct pool *p = NULL;
 	enum sym_code rc;
 
-	/* a pool of its own: a streamed section's worker waits for its
-	 * reader, so a pool is not shared between conversions; no more
-	 * workers than sections to decompress (none: this thread alone,
-	 * which decompresses .debug_info as it reads it) */
+	/* a pool of its own (a reader waits for its streamed section's
+	 * task: on a pool shared with other conversions it would wait
+	 * behind theirs); no more workers than sections to decompress
+	 * (none: this thread alone, which decompresses .debug_info as it
+	 * reads it) */
 	if (opt->jobs > 1 && !opt->header_only)
 		p = pool_create(opt->jobs - 1 < PREFETCH_MAX ? opt->jobs - 1 : PREFETCH_MAX);
 	if (!opt->header_only)

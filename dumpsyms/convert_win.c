@@ -394,8 +394,10 @@ static enum sym_code fill(struct win *w, struct module *m, struct sym_err *err)
 			size_t i;
 
 			secs = calloc(w->pe.nsections, sizeof(*secs));
-			if (!secs)
-				return sym_fail(err, SYM_ENOMEM, "out of memory");
+			if (!secs) {
+				rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+				goto out;
+			}
 			for (i = 0; i < w->pe.nsections; i++) {
 				memcpy(secs[i].name, w->pe.sections[i].name, sizeof(secs[i].name));
 				secs[i].va = w->pe.sections[i].va;
