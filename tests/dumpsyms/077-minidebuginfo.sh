@@ -66,7 +66,7 @@ for cc in gcc clang; do
 		mdi src-$f mdi/$f
 		cp src-$f full/$f && strip --strip-debug full/$f || fail "strip --strip-debug $f"
 		cp src-$f bare/$f && strip --strip-all bare/$f || fail "strip --strip-all $f"
-		readelf -S mdi/$f | grep -q '\.symtab' && fail "mdi/$f still has a .symtab: the recipe is wrong"
+		readelf -S mdi/$f | grep '\.symtab' > /dev/null && fail "mdi/$f still has a .symtab: the recipe is wrong"
 		run_dumpsyms mdi/$f > $f.mdi.sym 2> $f.mdi.err || fail "$f: dumpsyms failed on the MiniDebugInfo copy: $(cat $f.mdi.err)"
 		"$DUMPSYMS" full/$f > $f.full.sym 2> $f.full.err || fail "$f: dumpsyms failed on the --strip-debug copy"
 		"$DUMPSYMS" bare/$f > $f.bare.sym 2> /dev/null || fail "$f: dumpsyms failed on the --strip-all copy"

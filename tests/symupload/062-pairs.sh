@@ -45,7 +45,7 @@ done
 #    .gnu_debuglink, beside it or in .debug/, goes with it; alone it could
 #    not be converted (nothing identifies it)
 gcc -g -O1 -Wl,--build-id=none -o nb hello.c || fail "cannot compile without a build id"
-readelf -n nb | grep -q 'Build ID' && fail "a build id despite --build-id=none"
+readelf -n nb | grep 'Build ID' > /dev/null && fail "a build id despite --build-id=none"
 "$DUMPSYMS" nb > nb.sym && read -r _ _ _ nbid _ < nb.sym
 mkdir -p nobid/side nobid/sub/.debug
 objcopy --only-keep-debug nb nobid/side/nb.debug &&
