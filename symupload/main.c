@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "ordered.h"
 #include "pool.h"
 #include "obj.h"
 #include "outbuf.h"
@@ -63,6 +65,8 @@ static const char usage_text[] =
 	"  --timeout SECONDS    per transfer (default 0: none)\n"
 	"  --max-memory MB      converted symbols kept in memory (default 1024); past\n"
 	"                       it, binaries are converted again just before upload\n"
+	"  --convert-jobs N     binaries converted at once, each on one thread (default:\n"
+	"                       one per CPU; one alone takes every CPU, as dumpsyms)\n"
 	"  --breakpad-names     name functions as Breakpad's dump_syms does (see\n"
 	"                       dumpsyms --breakpad-names)\n"
 	"  -v, --verbose        say more (retries)\n"
@@ -139,6 +143,21 @@ struct elf_in {
 				 * .gnu_debuglink (no build id to pair by) */
 };
 
+/* A binary or debug file to convert (with its separate debug file, or a
+ * slice of a universal Mach-O file): queued as the inputs are found, and
+ * converted, several at once, once all are known (run_conversions()). */
+struct conv {
+	char *path;
+	char *dsym;			/* owned, or NULL */
+	size_t slice;
+	/* the conversion's result, from its thread to the merge: a job,
+	 * hashed and counted there, or why not */
+	struct job *job;
+	uint64_t held;			/* its bytes, counted in pending; 0
+					 * when it was given back at once */
+	char why[600];
+};
+
 struct state {
 	struct job **jobs;
 	size_t n, cap;
@@ -152,9 +171,16 @@ struct state {
 	size_t links;			/* symbolic links followed */
 	bool verbose;
 	uint64_t budget, resident;	/* bytes of converted symbols kept in memory */
+	uint64_t pending;		/* of those, in conversions not yet taken */
+	size_t given_back;		/* conversions given back at once */
+	pthread_mutex_t mem_mu;		/* resident and pending, while
+					 * conversions run */
 	const char *const *exclude;
 	size_t nexclude;
 	struct convert_options copt;
+	struct conv *convs;		/* conversions to make, in input order */
+	size_t nconvs, capconvs;
+	unsigned conv_threads;		/* --convert-jobs: conversions at once */
 	/* reporting */
 	bool json, tty;
 	FILE *out;			/* human lines */
@@ -357,14 +383,13 @@ static void count_records(struct job *j)
 	symcheck_release(&c);
 }
 
-/* Adds j (hashing it); returns j when it is kept (as a new entry or in
- * place of an earlier one with its key), NULL when it was dropped. */
+/* Adds j (hashed and counted: make_job()); returns j when it is kept (as
+ * a new entry or in place of an earlier one with its key), NULL when it
+ * was dropped. */
 static struct job *add_job(struct state *st, struct job *j)
 {
 	size_t i;
 
-	hash_job(j);
-	count_records(j);
 	/* one upload per key (two inputs may give the same module: a binary
 	 * and its debug file, two copies of a binary, a stripped one): the
 	 * richer conversion by the server's rule wins, else the larger file,
@@ -409,8 +434,11 @@ static struct job *add_job(struct state *st, struct job *j)
 	return j;
 }
 
-static struct job *add_sym_mem(struct state *st, const char *path, void *buf, size_t len,
-				bool malloced)
+/* A job of the .sym text buf (which it owns from here on, even when it
+ * fails), its header read, hashed and its records counted: on any thread.
+ * NULL with *why on failure. */
+static struct job *make_job(const char *path, void *buf, size_t len, bool malloced,
+			    const char **why)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -419,7 +447,7 @@ static struct job *add_sym_mem(struct state *st, const char *path, void *buf, si
 			free(buf);
 		else
 			munmap(buf, len);
-		bad_input(st, path, "%s", "out of memory");
+		*why = "out of memory";
 		return NULL;
 	}
 	j->path = strdup(path);
@@ -429,17 +457,33 @@ static struct job *add_sym_mem(struct state *st, const char *path, void *buf, si
 	j->data = buf;
 	j->size = len;
 	if (!parse_header(j)) {
-		bad_input(st, path, "%s", "not a Breakpad .sym file (bad MODULE line)");
+		*why = "not a Breakpad .sym file (bad MODULE line)";
 		job_free(j);
+		return NULL;
+	}
+	hash_job(j);
+	count_records(j);
+	return j;
+}
+
+static struct job *add_sym_mem(struct state *st, const char *path, void *buf, size_t len,
+				bool malloced)
+{
+	const char *why = NULL;
+	struct job *j = make_job(path, buf, len, malloced, &why);
+
+	if (!j) {
+		bad_input(st, path, "%s", why);
 		return NULL;
 	}
 	return add_job(st, j);
 }
 
 /* Converts a binary or debug file in process into an anonymous mapping
- * (a memfd: no file on disk).  -1 with why[] on failure. */
-static int convert_to_map(struct state *st, const char *path, void **out, size_t *len,
-			  char *why, size_t cap)
+ * (a memfd: no file on disk).  -1 with why[] on failure.  On any thread:
+ * it touches nothing but its arguments. */
+static int convert_to_map(const struct convert_options *opt, const char *path, void **out,
+			  size_t *len, char *why, size_t cap)
 {
 	struct module m;
 	struct sym_err err;
@@ -450,7 +494,7 @@ static int convert_to_map(struct state *st, const char *path, void **out, size_t
 
 	sym_err_clear(&err);
 	module_init(&m);
-	if (convert_file(path, &st->copt, &m, &err) != SYM_OK) {
+	if (convert_file(path, opt, &m, &err) != SYM_OK) {
 		snprintf(why, cap, "cannot convert: %s", err.msg);
 		module_release(&m);
 		return -1;
@@ -491,34 +535,156 @@ static void unload(struct job *j)
 	j->data = NULL;
 }
 
-/* Converts path (with st->copt.dsym, its separate debug file, when set). */
+/* Queues the conversion of path (with st->copt.dsym, its separate debug
+ * file, when set, and st->copt.slice). */
 static void add_object(struct state *st, const char *path)
 {
-	char why[600];
-	void *map;
-	size_t len;
-	struct job *j;
+	struct conv *c;
 
-	if (convert_to_map(st, path, &map, &len, why, sizeof(why)) < 0) {
-		bad_input(st, path, "%s", why);
+	if (st->nconvs == st->capconvs) {
+		size_t nc = st->capconvs ? st->capconvs * 2 : 64;
+		void *p = realloc(st->convs, nc * sizeof(*st->convs));
+
+		if (!p) {
+			bad_input(st, path, "%s", "out of memory");
+			return;
+		}
+		st->convs = p;
+		st->capconvs = nc;
+	}
+	c = &st->convs[st->nconvs];
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path);
+	c->dsym = st->copt.dsym ? strdup(st->copt.dsym) : NULL;
+	c->slice = st->copt.slice;
+	if (!c->path || (st->copt.dsym && !c->dsym)) {
+		free(c->path);
+		free(c->dsym);
+		bad_input(st, path, "%s", "out of memory");
 		return;
 	}
-	j = add_sym_mem(st, path, map, len, false);
+	st->nconvs++;
+}
+
+/* Takes a conversion's result, in queue order: the job it gives, or why
+ * it failed. */
+static void add_converted(struct state *st, struct conv *c)
+{
+	struct job *j = c->job;
+
+	c->job = NULL;
+	if (!j) {
+		bad_input(st, c->path, "%s", c->why);
+		return;
+	}
+	pthread_mutex_lock(&st->mem_mu);
+	st->pending -= c->held;
+	pthread_mutex_unlock(&st->mem_mu);
+	j = add_job(st, j);
 	if (!j)
 		return;
 	j->object = true;
-	j->slice = st->copt.slice;
-	if (st->copt.dsym && !(j->debug_path = strdup(st->copt.dsym))) {
-		/* it could not be converted the same way again */
-		j->state = J_FAILED;
-		snprintf(j->reason, sizeof(j->reason), "out of memory");
+	j->slice = c->slice;
+	/* the job owns the name of its debug file now: it is converted
+	 * with it again */
+	j->debug_path = c->dsym;
+	c->dsym = NULL;
+	pthread_mutex_lock(&st->mem_mu);
+	st->resident += c->held;
+	pthread_mutex_unlock(&st->mem_mu);
+}
+
+/* One conversion, on any of the conversions' threads. */
+static void conv_run(void *ctx, size_t i)
+{
+	struct state *st = ctx;
+	struct conv *c = &st->convs[i];
+	struct convert_options o = st->copt;
+	const char *why = NULL;
+	bool keep;
+	void *map;
+	size_t len;
+
+	o.slice = c->slice;
+	o.dsym = c->dsym;
+	/* several at once: each on its thread alone (a conversion's own
+	 * workers would mostly wait for the others') */
+	if (st->conv_threads > 1 && st->nconvs > 1)
+		o.jobs = 1;
+	if (convert_to_map(&o, c->path, &map, &len, c->why, sizeof(c->why)) < 0)
+		return;
+	/* hashed and counted here, not in the merge, which runs one at a time */
+	c->job = make_job(c->path, map, len, false, &why);
+	if (!c->job) {
+		snprintf(c->why, sizeof(c->why), "%s", why);
+		return;
 	}
-	/* past the memory budget, conversions are hashed, given back, and
-	 * converted again just before their upload */
-	if (st->resident + len > st->budget)
-		unload(j);
+	/* past the memory budget (the symbols kept and those waiting for
+	 * their turn), a conversion is hashed, given back, and made again
+	 * just before its upload */
+	pthread_mutex_lock(&st->mem_mu);
+	keep = st->resident + st->pending + len <= st->budget;
+	if (keep)
+		st->pending += len;
 	else
-		st->resident += len;
+		st->given_back++;
+	pthread_mutex_unlock(&st->mem_mu);
+	if (keep)
+		c->held = len;
+	else
+		unload(c->job);
+}
+
+static bool conv_merge(void *ctx, size_t i)
+{
+	add_converted(ctx, &((struct state *)ctx)->convs[i]);
+	return true;
+}
+
+/* Makes the queued conversions, st->conv_threads at once (each on one
+ * thread; a conversion alone, or with --convert-jobs 1, on every CPU, as
+ * dumpsyms), and takes their results in the order they were queued, so
+ * that the jobs kept and every message are those of one conversion after
+ * another.  All are queued at once, so that a long one does not hold the
+ * threads idle behind it: the memory budget counts those waiting for
+ * their turn, and gives back what does not fit. */
+static void run_conversions(struct state *st)
+{
+	static const struct ordered_ops ops = { conv_run, conv_merge };
+	struct pool *threads;
+	struct ordered *o = NULL;
+	size_t i, by_worker = 0;
+
+	if (!st->nconvs)
+		return;
+	/* the conversions' threads: this one, and as many more as asked */
+	threads = pool_create(st->nconvs > 1 ? st->conv_threads - 1 : 0);
+	if (threads)
+		o = ordered_start(threads, st->nconvs, st->nconvs, &ops, st);
+	if (o) {
+		ordered_drain(o);
+		by_worker = ordered_by_worker(o);
+		ordered_free(o);
+	} else {
+		/* out of memory for the job: one after another */
+		for (i = 0; i < st->nconvs; i++) {
+			conv_run(st, i);
+			conv_merge(st, i);
+		}
+	}
+	pool_destroy(threads);
+	if (getenv("SYM_TEST_CONVERT_STATS"))
+		fprintf(stderr, "symupload: stats: %zu conversions, %zu made by another thread, "
+			"%zu given back to be made again\n", st->nconvs, by_worker, st->given_back);
+	for (i = 0; i < st->nconvs; i++) {
+		free(st->convs[i].path);
+		free(st->convs[i].dsym);
+		if (st->convs[i].job)	/* not taken: only if the job stopped */
+			job_free(st->convs[i].job);
+	}
+	free(st->convs);
+	st->convs = NULL;
+	st->nconvs = st->capconvs = 0;
 }
 
 /* Each slice of a Mach-O file (one for a thin file) is a job of its own,
@@ -547,16 +713,15 @@ static void add_macho(struct state *st, const char *path)
 
 static int reload(struct state *st, struct job *j)
 {
+	struct convert_options o = st->copt;
 	char sha[65];
 	void *map;
 	size_t len;
 	int r;
 
-	st->copt.slice = j->slice;	/* the same slice of a universal file */
-	st->copt.dsym = j->debug_path;	/* with the same debug file */
-	r = convert_to_map(st, j->path, &map, &len, j->reason, sizeof(j->reason));
-	st->copt.slice = 0;
-	st->copt.dsym = NULL;
+	o.slice = j->slice;		/* the same slice of a universal file */
+	o.dsym = j->debug_path;		/* with the same debug file */
+	r = convert_to_map(&o, j->path, &map, &len, j->reason, sizeof(j->reason));
 	if (r < 0)
 		return -1;
 	j->map = map;
@@ -1414,7 +1579,7 @@ static bool check_one(struct state *st, const char *path, size_t slice, const ch
 	json_object_set_new(o, "warnings", json_array());
 	json_array_append_new(out, o);
 	st->copt.slice = slice;
-	ok = convert_to_map(st, path, &map, &len, why, sizeof(why)) == 0;
+	ok = convert_to_map(&st->copt, path, &map, &len, why, sizeof(why)) == 0;
 	st->copt.slice = 0;
 	if (!ok) {
 		json_object_set_new(o, "error", json_str_safe(why));
@@ -1699,6 +1864,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-memory", required_argument, NULL, 'M' },
+		{ "convert-jobs", required_argument, NULL, 'C' },
 		{ "breakpad-names", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1718,6 +1884,8 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.jobs = 4;
 	cfg.retries = 5;
+	st.conv_threads = pool_cpus();
+	pthread_mutex_init(&st.mem_mu, NULL);
 	st.budget = (uint64_t)1024 << 20;
 	excl = calloc((size_t)argc, sizeof(*excl));
 	ddirs = calloc((size_t)argc, sizeof(*ddirs));
@@ -1760,6 +1928,13 @@ int main(int argc, char **argv)
 		case 'T': cfg.timeout = strtol(optarg, NULL, 10); break;
 		case 'v': cfg.verbose = true; break;
 		case 'B': st.copt.breakpad_names = true; break;
+		case 'C':
+			st.conv_threads = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || st.conv_threads < 1 || st.conv_threads > 1024) {
+				fprintf(stderr, "symupload: --convert-jobs takes 1 to 1024\n");
+				goto usage_error;
+			}
+			break;
 		case 'M':
 			st.budget = (uint64_t)strtoull(optarg, &end, 10) << 20;
 			if (*end || !*optarg) {
@@ -1840,6 +2015,7 @@ int main(int argc, char **argv)
 		}
 	}
 	convert_elves(&st);
+	run_conversions(&st);
 	if (!st.n) {
 		ignored_line(&st);
 		fprintf(stderr, "symupload: nothing to upload: no .sym file, binary, debug file or "
@@ -1922,6 +2098,7 @@ out:
 		free(st.elves[i].debuglink);
 	}
 	free(st.elves);
+	pthread_mutex_destroy(&st.mem_mu);
 	seen_free(&st.files);
 	seen_free(&st.dirs);
 	free(st.jobs);
