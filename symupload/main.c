@@ -155,7 +155,7 @@ struct conv {
 	struct job *job;
 	uint64_t held;			/* its bytes, counted in pending; 0
 					 * when it was given back at once */
-	char why[600];
+	char *why;			/* owned; NULL when out of memory */
 };
 
 struct state {
@@ -574,7 +574,7 @@ static void add_converted(struct state *st, struct conv *c)
 
 	c->job = NULL;
 	if (!j) {
-		bad_input(st, c->path, "%s", c->why);
+		bad_input(st, c->path, "%s", c->why ? c->why : "out of memory");
 		return;
 	}
 	pthread_mutex_lock(&st->mem_mu);
@@ -601,6 +601,7 @@ static void conv_run(void *ctx, size_t i)
 	struct conv *c = &st->convs[i];
 	struct convert_options o = st->copt;
 	const char *why = NULL;
+	char msg[600];
 	bool keep;
 	void *map;
 	size_t len;
@@ -611,12 +612,14 @@ static void conv_run(void *ctx, size_t i)
 	 * workers would mostly wait for the others') */
 	if (st->conv_threads > 1 && st->nconvs > 1)
 		o.jobs = 1;
-	if (convert_to_map(&o, c->path, &map, &len, c->why, sizeof(c->why)) < 0)
+	if (convert_to_map(&o, c->path, &map, &len, msg, sizeof(msg)) < 0) {
+		c->why = strdup(msg);
 		return;
+	}
 	/* hashed and counted here, not in the merge, which runs one at a time */
 	c->job = make_job(c->path, map, len, false, &why);
 	if (!c->job) {
-		snprintf(c->why, sizeof(c->why), "%s", why);
+		c->why = strdup(why);
 		return;
 	}
 	/* past the memory budget (the symbols kept and those waiting for
@@ -679,6 +682,7 @@ static void run_conversions(struct state *st)
 	for (i = 0; i < st->nconvs; i++) {
 		free(st->convs[i].path);
 		free(st->convs[i].dsym);
+		free(st->convs[i].why);
 		if (st->convs[i].job)	/* not taken: only if the job stopped */
 			job_free(st->convs[i].job);
 	}
