@@ -358,6 +358,7 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 	const char *path = bin->path;
 	enum sym_code rc = SYM_OK;
 	struct cfi_job *cj;
+	void *uj = NULL;	/* the format's own unwind tables, on the pool */
 	uint64_t records = 0;
 	struct dwarf_options dopt = { opt->verbose, opt->inlines, opt->debug_dirs,
 				      opt->ndebug_dirs, NULL, NULL, opt->breakpad_names,
@@ -430,6 +431,12 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 	rc = cfi_begin(bin, dbg, opt, p, m, &cj, err);
 	if (rc)
 		goto out;
+	/* or the format's own unwind tables (a PE image's .pdata) */
+	if (!opt->no_cfi && pool_workers(p) && bin->ops->unwind_start &&
+	    !(uj = bin->ops->unwind_start(bin, p, m, opt->verbose))) {
+		rc = sym_fail(err, SYM_ENOMEM, "out of memory");
+		goto out;
+	}
 	{
 		/* the full .symtab lives in the debug file of a stripped binary */
 		struct pub_ctx pc = { m, 0 };
@@ -458,6 +465,16 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 			rc = cfi_finish(cj, &records, err);
 		if (rc)
 			goto out;
+	} else if (uj) {
+		/* read meanwhile on the pool; its warnings after the DWARF
+		 * reader's, as below */
+		if (rc)
+			bin->ops->unwind_cancel(uj);
+		else
+			rc = bin->ops->unwind_finish(uj, err);
+		uj = NULL;
+		if (rc)
+			goto out;
 	} else if (rc) {
 		goto out;
 	} else if (!opt->no_cfi) {
@@ -469,6 +486,8 @@ static enum sym_code convert_dwarf(struct obj *bin, struct obj *dbg,
 	}
 	rc = module_finish(m, err);
 out:
+	if (uj)
+		bin->ops->unwind_cancel(uj);
 	return rc;
 }
 

@@ -132,6 +132,7 @@ struct obj_find {
 
 struct obj;
 struct module;
+struct pool;
 
 typedef int (*obj_slice_fn)(void *ctx, size_t index, const char *arch, const char *debug_id);
 typedef int (*obj_symbol_fn)(void *ctx, const struct obj_symbol *s);
@@ -167,6 +168,12 @@ struct obj_ops {
 	 * in place of .eh_frame / .debug_frame */
 	enum sym_code (*unwind)(struct obj *o, struct module *m, bool verbose,
 				struct sym_err *err);
+	/* the same on a pool's workers while this thread reads the DWARF:
+	 * a job (NULL when out of memory) that unwind_finish() ends, with
+	 * unwind()'s warnings and result, or unwind_cancel() */
+	void *(*unwind_start)(struct obj *o, struct pool *p, struct module *m, bool verbose);
+	enum sym_code (*unwind_finish)(void *job, struct sym_err *err);
+	void (*unwind_cancel)(void *job);
 	/* opens into dbg the companion debug file of o: SYM_OK, SYM_ENOTFOUND
 	 * when there is none, or an error naming what is wrong */
 	enum sym_code (*find_debug)(struct obj *o, const struct obj_find *f, struct obj *dbg,

@@ -169,6 +169,29 @@ static enum sym_code pe_unwind(struct obj *o, struct module *m, bool verbose,
 	return rc;
 }
 
+static void *pe_unwind_begin(struct obj *o, struct pool *p, struct module *m, bool verbose)
+{
+	const struct pe_state *st = o->priv;
+	uint64_t load = m->load_addr;
+	struct pe_unwind_job *j;
+
+	/* the shift pe_unwind() makes, taken by the job as it starts */
+	m->load_addr = load - st->pe.image_base;
+	j = pe_unwind_start(p, &st->pe, m, verbose);
+	m->load_addr = load;
+	return j;
+}
+
+static enum sym_code pe_unwind_end(void *j, struct sym_err *err)
+{
+	return pe_unwind_finish(j, err);
+}
+
+static void pe_unwind_stop(void *j)
+{
+	pe_unwind_cancel(j);
+}
+
 static void pe_close_obj(struct obj *o)
 {
 	struct pe_state *st = o->priv;
@@ -189,5 +212,8 @@ const struct obj_ops obj_pe_ops = {
 	.code_id = pe_code_id,
 	.named_code_id = true,
 	.unwind = pe_unwind,
+	.unwind_start = pe_unwind_begin,
+	.unwind_finish = pe_unwind_end,
+	.unwind_cancel = pe_unwind_stop,
 	.close = pe_close_obj,
 };

@@ -121,8 +121,9 @@ enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool v
 
 /* The same on a pool: the entries are read in chunks on its workers (and
  * on this thread in pe_unwind_finish()) while this thread does other work,
- * and their records handed to m in order; m's STACK CFI must not be
- * written meanwhile by anything else.  pe_unwind_finish() waits for the
+ * and their records handed to m in order, at RVAs less m->load_addr as it
+ * is when the job starts (as pe_unwind_read() writes them); m's STACK CFI
+ * must not be written meanwhile by anything else.  pe_unwind_finish() waits for the
  * chunks, prints their warnings (those pe_unwind_read() would have
  * printed, in the same order) and returns what it would have returned;
  * pe_unwind_cancel() stops the job without a word.  NULL when out of

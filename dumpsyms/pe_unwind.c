@@ -82,8 +82,9 @@ struct uw_ctx {
 	bool arm64;
 	bool oom;		/* the module refused a record: stop */
 	int oom_errno;
-	FILE *out;		/* records here (at RVAs) instead of to m */
+	FILE *out;		/* records here (at RVAs less bias) instead of to m */
 	FILE *wout;		/* warnings here instead of to stderr */
+	uint64_t bias;
 };
 
 static const char *const x64_regs[16] = {
@@ -185,7 +186,7 @@ static void uw_init(struct uw_ctx *c, uint32_t begin, uint32_t size, const struc
 	struct rules r;
 
 	uw_render(c, NULL, st, &r);
-	if ((c->out ? module_cfi_put(c->out, 0, true, begin, size, r.buf)
+	if ((c->out ? module_cfi_put(c->out, c->bias, true, begin, size, r.buf)
 		    : module_cfi_init(c->m, begin, size, r.buf)) < 0)
 		uw_refused(c);
 }
@@ -196,7 +197,7 @@ static void uw_row(struct uw_ctx *c, uint64_t addr, const struct uw_state *prev,
 	struct rules r;
 
 	uw_render(c, prev, st, &r);
-	if (r.buf[0] && (c->out ? module_cfi_put(c->out, 0, false, addr, 0, r.buf)
+	if (r.buf[0] && (c->out ? module_cfi_put(c->out, c->bias, false, addr, 0, r.buf)
 			 : module_cfi_row(c->m, addr, r.buf)) < 0)
 		uw_refused(c);
 }
@@ -963,7 +964,7 @@ static enum sym_code uw_result(const struct uw_ctx *c, struct sym_err *err)
 enum sym_code pe_unwind_read(const struct pe_image *pe, struct module *m, bool verbose,
 			     struct sym_err *err)
 {
-	struct uw_ctx c = { pe, m, verbose, pe->machine == PE_MACHINE_ARM64, false, 0, NULL, NULL };
+	struct uw_ctx c = { pe, m, verbose, pe->machine == PE_MACHINE_ARM64, false, 0, NULL, NULL, 0 };
 	const uint8_t *p;
 	size_t n, entry;
 
@@ -1001,6 +1002,7 @@ struct pe_unwind_job {
 	const struct pe_image *pe;
 	struct module *m;
 	bool verbose;
+	uint64_t bias;		/* m->load_addr when the job started */
 	const uint8_t *p;
 	size_t entry;
 	char *note;		/* the directory's own warnings */
@@ -1024,7 +1026,7 @@ static void chunk_run(void *ctx, size_t i)
 	struct pe_unwind_job *j = ctx;
 	struct uw_chunk *ch = &j->ch[i];
 	struct uw_ctx c = { j->pe, NULL, j->verbose, j->pe->machine == PE_MACHINE_ARM64, false, 0,
-			    NULL, NULL };
+			    NULL, NULL, j->bias };
 	const uint8_t *p = j->p + ch->lo * j->entry;
 	bool closed = true;
 
@@ -1108,6 +1110,7 @@ struct pe_unwind_job *pe_unwind_start(struct pool *pool, const struct pe_image *
 	j->pe = pe;
 	j->m = m;
 	j->verbose = verbose;
+	j->bias = m->load_addr;
 	if (!(w = open_memstream(&j->note, &j->nnote)))
 		goto fail;
 	uw_table(pe, verbose, w, &j->p, &n, &j->entry);
