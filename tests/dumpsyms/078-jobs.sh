@@ -5,7 +5,8 @@
 # -j 2 and -j 8, -j 8 twice: the four .sym files must be byte-identical,
 # and so must the warnings (-v); so for Mach-O binaries with their dSYMs,
 # generated units, relative source paths and a cut .debug_line; and for
-# PDBs with their images (module streams and unwind tables on workers).
+# PDBs with their images (module streams and unwind tables on workers),
+# and for mingw PE images (DWARF, and .pdata on workers meanwhile).
 # SYM_TEST_STREAM_WINDOW=4096 keeps the worker that decompresses .debug_info
 # at most 4 KB ahead of the reader, so that every fixture's units arrive in
 # many steps, and the reader waits for them (SYM_TEST_STREAM_STATS shows
@@ -386,13 +387,14 @@ for t in x86_64 i686; do
 	# depends on timing), by this thread alone with -j 1; on the program
 	# linked without folding (some hundred chunks).  The whole read takes
 	# milliseconds, and this thread works too, so one run may end before
-	# a worker gets a piece: up to 10 runs, of which one must show each
+	# a worker gets a piece: up to 30 runs (a loaded machine may need
+	# many), of which one must show each
 	lld-link /nologo /debug /nodefaultlib /entry:main /subsystem:console /opt:noref /opt:noicf \
 		/out:win/$t-all.exe /pdb:win/$t-all.pdb win/$t-*.obj > link.err 2>&1 ||
 		fail "cannot link win/$t-all.exe: $(cat link.err)"
 	for j in 1 2 8; do
 		mods=0 chunks=0
-		for try in 1 2 3 4 5 6 7 8 9 10; do
+		for try in $(seq 30); do
 			SYM_TEST_PDB_STATS=1 SYM_TEST_PE_STATS=1 jrun -j $j -d win/$t-all.exe > /dev/null 2> stats ||
 				fail "$t, -j $j, stats"
 			line=$(grep '^dumpsyms: stats: PDB: ' stats) || { cat stats >&2; fail "$t -j $j: no PDB stats"; }
@@ -423,10 +425,10 @@ python3 "$TOP/tests/tools/pdb-mutate.py" win/x86_64.pdb bad 0 > /dev/null || fai
 same "PDB, every third module stream damaged" bad/mods-e5.pdb
 [ "$(grep -o "module '[^']*'" err.1 | uniq | wc -l)" -ge 4 ] ||
 	{ cat err.1 >&2; fail "damaged modules: fewer than 4 modules warn"; }
-# and the image with every other RUNTIME_FUNCTION ending before it
-# begins, read with that PDB: the unwind tables' warnings come after the
-# PDB's, though the tables are read first
-python3 - win/x86_64.exe bad.exe <<'PY' || fail "cannot damage the exception directory"
+# damage_pdata IN OUT: every other RUNTIME_FUNCTION of a PE32+ image ends
+# before it begins
+damage_pdata() {
+	python3 - "$1" "$2" <<'PY' || fail "cannot damage the exception directory of $1"
 import struct, sys
 d = bytearray(open(sys.argv[1], 'rb').read())
 pe = struct.unpack_from('<I', d, 0x3c)[0]
@@ -447,11 +449,53 @@ for k in range(0, n, 2):
     struct.pack_into('<I', d, off + 12 * k + 4, begin - 1)
 open(sys.argv[2], 'wb').write(d)
 PY
+}
+# and the image with every other RUNTIME_FUNCTION ending before it
+# begins, read with that PDB: the unwind tables' warnings come after the
+# PDB's, though the tables are read first
+damage_pdata win/x86_64.exe bad.exe
 pdb=bad/mods-e5.pdb same "damaged image and PDB" bad.exe
 [ "$(grep -c 'ends before it begins' err.1)" -ge 5 ] || { cat err.1 >&2; fail "bad.exe: no unwind warnings"; }
 grep -n . err.1 | grep "module '" | tail -n 1 | cut -d: -f1 > last-module
 grep -n . err.1 | grep 'ends before it begins' | head -n 1 | cut -d: -f1 > first-unwind
 [ "$(cat last-module)" -lt "$(cat first-unwind)" ] || fail "unwind warnings before the PDB's"
+# the same program as PE images whose debug information is DWARF (mingw:
+# clang's *-windows-gnu targets, ld.lld's PE flavour): .pdata is read in
+# chunks on the workers while the DWARF is, at the addresses the DWARF
+# reader writes (the image base taken off, or kept with -a); damaged, its
+# warnings come alike; with -j 1 it is read after the DWARF, no chunks
+printf 'extern "C" void __main(void) {}\n' > mw-stub.cc	# mingw's main calls it
+for a in x86_64:i386pep aarch64:arm64pe; do
+	t=${a%%:*} emu=${a#*:}
+	for f in win/*.cc mw-stub.cc; do
+		clang++ --target=$t-w64-windows-gnu -g -gdwarf-4 -O2 -ffreestanding -nostdinc++ \
+			-fno-exceptions -fno-rtti -fno-stack-protector -mno-stack-arg-probe -ffunction-sections \
+			-funwind-tables -c "$f" -o "mw-$t-$(basename "$f" .cc).o" || fail "cannot compile $f for $t (mingw)"
+	done
+	ld.lld -m $emu -e main --subsystem console -o mw-$t.exe mw-$t-*.o 2> link.err ||
+		fail "cannot link mw-$t.exe: $(cat link.err)"
+	same "mingw PE, $t" mw-$t.exe
+	[ "$(grep -c '^STACK CFI INIT ' out.1)" -ge 100 ] && grep -q '^FUNC .* big::u0::f0(' out.1 ||
+		fail "mingw $t: not the program's functions and unwind tables"
+	same "mingw PE, $t, -a" mw-$t.exe -a
+	for j in 2 8; do
+		chunks=0
+		for try in $(seq 30); do
+			SYM_TEST_PE_STATS=1 jrun -j $j mw-$t.exe > /dev/null 2> stats || fail "mingw $t -j $j, stats"
+			pe=$(grep '^dumpsyms: stats: PE unwind: ' stats)
+			[[ $pe =~ unwind:\ ([0-9]+)\ chunks,\ ([0-9]+)\ read\ by\ a\ worker ]] &&
+				[ "${BASH_REMATCH[1]}" -ge 100 ] || fail "mingw $t -j $j: .pdata not read in chunks: $pe"
+			chunks=${BASH_REMATCH[2]}
+			[ "$chunks" -gt 0 ] && break
+		done
+		[ "$chunks" -gt 0 ] || fail "mingw $t -j $j: no unwind chunk read by a worker in $try runs"
+	done
+	SYM_TEST_PE_STATS=1 jrun -j 1 mw-$t.exe > /dev/null 2> stats || fail "mingw $t -j 1, stats"
+	grep -q '^dumpsyms: stats: PE unwind: ' stats && fail "mingw $t -j 1: .pdata read as a job"
+done
+damage_pdata mw-x86_64.exe mw-bad.exe
+same "mingw PE, damaged .pdata" mw-bad.exe
+[ "$(grep -c 'ends before it begins' err.1)" -ge 5 ] || { cat err.1 >&2; fail "mw-bad.exe: no unwind warnings"; }
 unset SYM_TEST_PE_CHUNK
 
 # the option itself
